@@ -1,0 +1,43 @@
+/** Site administration: accounts and the whole audit log. Read and write: site administrators only. */
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { Services } from '../services.ts'
+import { handleForm } from '../platform/forms.ts'
+import { sendExport } from '../platform/export.ts'
+import { auditColumns, auditLog, changedFields } from '../platform/audit.ts'
+import { parseForm } from '../platform/validation.ts'
+import { NewUserSchema } from '../platform/auth/service.ts'
+
+const V = 'admin/views'
+
+export async function adminRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const crumbs = [{ text: 'Home', href: '/' }, { text: 'Administration', href: '/admin' }]
+  const orgItems = async () => (await services.organisations.list()).map((o) => ({ value: o.id, text: o.name }))
+  const users = () => services.db.query(`SELECT u.id, u.name, u.email, u.site_admin, u.disabled, u.last_sign_in_at, o.name AS organisation_name FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id ORDER BY u.name`)
+
+  app.get('/admin', { config: { access: 'site-admin' }, schema: { querystring: Type.Object({ format: Type.Optional(Type.String()) }) } }, async (request, reply) => {
+    const rows = await users()
+    if (sendExport(reply, (request.query as any).format, 'users', rows, [
+      { header: 'name', value: (r: any) => r.name }, { header: 'email', value: (r: any) => r.email }, { header: 'organisation', value: (r: any) => r.organisation_name },
+      { header: 'site_admin', value: (r: any) => r.site_admin }, { header: 'last_sign_in_at', value: (r: any) => r.last_sign_in_at },
+    ])) return reply
+    return reply.view(`${V}/index.njk`, { title: 'Administration', users: rows, orgItems: await orgItems(), values: {}, breadcrumbs: crumbs.slice(0, 1) })
+  })
+
+  app.post('/admin/users', { config: { access: 'site-admin' } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/index.njk`,
+      context: async () => ({ title: 'Administration', users: await users(), orgItems: await orgItems(), breadcrumbs: crumbs.slice(0, 1) }),
+      run: async () => {
+        const u = await services.auth.createUser(parseForm(NewUserSchema, request.body as any), request.actor)
+        return { redirect: '/admin', flash: `Account created for ${u.email}` }
+      },
+    }))
+
+  app.get('/admin/audit', { config: { access: 'site-admin' }, schema: { querystring: Type.Object({ format: Type.Optional(Type.String()) }) } }, async (request, reply) => {
+    const format = (request.query as any).format
+    const entries = await auditLog(services.db, { limit: format ? undefined : 200 })
+    if (sendExport(reply, format, 'audit-log', entries, auditColumns)) return reply
+    return reply.view('partnerships/views/audit.njk', { title: 'Audit log (all partnerships)', entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), breadcrumbs: crumbs })
+  })
+}

@@ -1,0 +1,105 @@
+/**
+ * The whole request pipeline, in order: one line per concern, then one plugin per capability.
+ */
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify'
+import formbody from '@fastify/formbody'
+import staticFiles from '@fastify/static'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import path from 'node:path'
+import qs from 'node:querystring'
+import type { Config } from './config.ts'
+import type { Services } from './services.ts'
+import { setUpWebSecurity } from './platform/security.ts'
+import { setUpSession } from './platform/session.ts'
+import { setUpAccess } from './platform/access.ts'
+import { setUpViews, govukDist, srcDir } from './platform/views.ts'
+import { fieldErrors, ajvOptions } from './platform/validation.ts'
+import { ValidationError, ConflictError } from './platform/errors.ts'
+import addFormats from 'ajv-formats'
+import { platformRoutes } from './platform/routes.ts'
+import { authRoutes } from './platform/auth/routes.ts'
+import { partnershipRoutes } from './partnerships/routes.ts'
+import { organisationRoutes } from './organisations/routes.ts'
+import { governanceRoutes } from './governance/routes.ts'
+import { agreementRoutes } from './agreement/routes.ts'
+import { assuranceRoutes } from './assurance/routes.ts'
+import { adminRoutes } from './admin/routes.ts'
+
+export async function buildApp({ config, services }: { config: Config; services: Services }): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    trustProxy: true,
+    ajv: { customOptions: { ...ajvOptions, coerceTypes: 'array', removeAdditional: true, useDefaults: true } as any, plugins: [addFormats as any] },
+    bodyLimit: 5 * 1024 * 1024,
+  })
+
+  // Request parsing: HTML forms keep repeated fields (checkboxes) as arrays.
+  await app.register(formbody, { parser: (body: string) => qs.parse(body) })
+  await setUpWebSecurity(app)
+  await app.register(staticFiles, { root: path.resolve(srcDir, '../public'), prefix: '/static/', decorateReply: false, maxAge: '1h' })
+  await app.register(staticFiles, { root: path.join(govukDist, 'govuk'), prefix: '/assets/', decorateReply: false, maxAge: '1d', allowedPath: (p) => p === '/govuk-frontend.min.js' || p.startsWith('/images/') || p.startsWith('/fonts/') || p === '/manifest.json' })
+  await app.register(rateLimit, { global: false })
+  await setUpSession(app, { auth: services.auth, secret: services.secret, secureCookies: config.secureCookies })
+  await setUpAccess(app, { auth: services.auth, findPartnership: (slug) => services.partnerships.bySlug(slug) })
+  await setUpViews(app, { serviceName: config.serviceName, demo: config.demo, production: true })
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Safer API', version: '1', description: 'Community safety partnerships: governance, agreements and assurance. Authenticate with `Authorization: Bearer <token>` (create a token on your account page). Public data needs no token.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    hideUntagged: true,
+  })
+  setUpErrorPages(app)
+
+  // Routes: the platform's own, then one plugin per capability.
+  await app.register(platformRoutes, { services, config })
+  await app.register(authRoutes, { services, config })
+  await app.register(partnershipRoutes, { services })
+  await app.register(organisationRoutes, { services })
+  await app.register(governanceRoutes, { services })
+  await app.register(agreementRoutes, { services })
+  await app.register(assuranceRoutes, { services })
+  await app.register(adminRoutes, { services })
+  return app
+}
+
+function wantsJson(url: string, accept?: string) {
+  return url.startsWith('/api/') || url === '/health' || (accept?.includes('application/json') && !accept.includes('text/html'))
+}
+
+const TITLES: Record<number, string> = {
+  400: 'There is a problem with what was sent', 401: 'Sign in to continue', 403: 'You do not have permission to see or do this',
+  404: 'Page not found', 409: 'Someone else changed this', 429: 'Too many attempts', 500: 'Sorry, there is a problem with the service',
+}
+
+function setUpErrorPages(app: FastifyInstance) {
+  app.setNotFoundHandler((request, reply) => {
+    if (wantsJson(request.url, request.headers.accept)) return reply.code(404).send({ error: 'Not Found', message: 'There is nothing at this address' })
+    return reply.code(404).view('platform/views/error.njk', { title: TITLES[404], status: 404 })
+  })
+
+  app.setErrorHandler((error: FastifyError & { fields?: Record<string, string> }, request, reply) => {
+    let status = error.statusCode ?? 500
+    let fields: Record<string, string> | undefined
+    if (error.validation) {
+      const schema = (request.routeOptions.schema as any)?.[error.validationContext ?? 'body'] ?? {}
+      fields = fieldErrors(schema, error.validation as any)
+      status = 400
+    } else if (error instanceof ValidationError) fields = error.fields
+    if (status >= 500) request.log.error(error)
+    const message = status >= 500 ? TITLES[500] : error.message
+    if (wantsJson(request.url, request.headers.accept)) {
+      const body: Record<string, unknown> = { error: TITLES[status] ?? 'Error', message }
+      if (fields) body.errors = fields
+      if (error instanceof ConflictError) Object.assign(body, { changedBy: error.changedBy, changedAt: error.changedAt })
+      return reply.code(status).send(body)
+    }
+    if (status === 401 && request.method === 'GET') {
+      return reply.redirect(`/sign-in?returnTo=${encodeURIComponent(request.url)}`, 303)
+    }
+    if (status === 401) return reply.code(401).view('platform/views/error.njk', { title: TITLES[401], status, message: 'Your session has ended. Sign in and try again.' })
+    return reply.code(status).view('platform/views/error.njk', { title: TITLES[status] ?? 'Error', status, message, errors: fields })
+  })
+}

@@ -1,0 +1,150 @@
+/**
+ * The `safer` command.
+ *   safer serve                      start the web server (PORT, default 3000)
+ *   safer demo                       create or refresh the demo data in the embedded database, then serve
+ *   safer migrate                    apply database migrations
+ *   safer user add --email E --name N [--password P] [--organisation NAME] [--site-admin] [--partnership SLUG --role ROLE]
+ *   safer user reset-password --email E [--password P]
+ * Passwords not given with --password are read from SAFER_PASSWORD or asked for.
+ */
+import { parseArgs } from 'node:util'
+import readline from 'node:readline/promises'
+import { loadConfig, type Config } from './config.ts'
+import { openDatabase } from './platform/db/index.ts'
+import { migrate } from './platform/db/migrate.ts'
+import { services as buildServices } from './services.ts'
+import { startServer } from './server.ts'
+import { ValidationError } from './platform/errors.ts'
+import { ROLES, type Role } from './platform/auth/service.ts'
+import { DEMO_LOGINS } from './demo/logins.ts'
+
+const USAGE = `Usage:
+  safer serve
+  safer demo
+  safer migrate
+  safer user add --email EMAIL --name "FULL NAME" [--password PASSWORD] [--organisation "NAME"] [--site-admin] [--partnership SLUG --role admin|editor|contributor|viewer]
+  safer user reset-password --email EMAIL [--password PASSWORD]
+
+Settings come from the environment: DATABASE_URL (a PostgreSQL server; otherwise the embedded
+database in SAFER_DATA_DIR, default ./data), PORT (default 3000), HOST (default 127.0.0.1).`
+
+function fail(message: string): never {
+  console.error(message)
+  process.exit(2)
+}
+
+async function askPassword(prompt: string): Promise<string> {
+  if (process.env.SAFER_PASSWORD) return process.env.SAFER_PASSWORD
+  if (!process.stdin.isTTY) fail('Give the password with --password or the SAFER_PASSWORD environment variable.')
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout })
+  const answer = await rl.question(prompt)
+  rl.close()
+  return answer
+}
+
+async function withServices<T>(config: Config, fn: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<T>) {
+  const db = await openDatabase(config)
+  try {
+    await migrate(db)
+    return await fn(await buildServices(db, config))
+  } finally {
+    await db.close()
+  }
+}
+
+export async function main(argv = process.argv.slice(2)) {
+  const [command, sub] = argv
+  let config: Config
+  try {
+    config = loadConfig(process.env, command === 'demo' ? { demo: true } : {})
+  } catch (err) {
+    fail((err as Error).message)
+  }
+
+  switch (command) {
+    case 'serve': {
+      const { address } = await startServer(config)
+      console.log(`Safer is running at ${address.replace('127.0.0.1', 'localhost')}  (database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, ${config.dataDir}`})`)
+      return
+    }
+    case 'demo': {
+      if (config.databaseUrl) console.log('Note: DATABASE_URL is set, so the demo is loaded into that PostgreSQL database.')
+      const started = Date.now()
+      const { loadDemo } = await import('./demo/load.ts')
+      const { address } = await startServer(config, {
+        beforeListen: async (services) => {
+          const result = await loadDemo(services)
+          console.log(result.loaded ? `Demo data loaded (${result.summary}).` : 'Demo data is up to date.')
+        },
+      })
+      const url = address.replace('127.0.0.1', 'localhost')
+      console.log(`\nSafer demo is running at ${url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`)
+      console.log(`Sign in with any of these accounts; the password for each is ${DEMO_LOGINS.password}`)
+      for (const a of DEMO_LOGINS.accounts) console.log(`  ${a.email.padEnd(30)} ${a.description}`)
+      console.log('\nPress Ctrl+C to stop.')
+      return
+    }
+    case 'migrate': {
+      const db = await openDatabase(config)
+      try {
+        const applied = await migrate(db)
+        console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'The database is up to date.')
+      } catch (err) {
+        fail(`Migration failed: ${(err as Error).message}`)
+      } finally {
+        await db.close()
+      }
+      return
+    }
+    case 'user': {
+      const { values } = parseArgs({
+        args: argv.slice(2), strict: true,
+        options: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, organisation: { type: 'string' }, 'site-admin': { type: 'boolean' }, partnership: { type: 'string' }, role: { type: 'string' } },
+      })
+      if (!values.email) fail('Give the account\'s email address with --email')
+      try {
+        await withServices(config, async (s) => {
+          if (sub === 'add') {
+            if (!values.name) fail('Give the person\'s full name with --name')
+            if (values.role && !ROLES.includes(values.role as Role)) fail(`--role must be one of ${ROLES.join(', ')}`)
+            if (values.role && !values.partnership) fail('Give the partnership with --partnership when you give a --role')
+            const password = values.password ?? (await askPassword('Password (10 characters or more): '))
+            let organisationId: number | undefined
+            if (values.organisation) {
+              const org = await s.organisations.byName(values.organisation)
+              if (!org) fail(`There is no organisation called "${values.organisation}". Add it on the Organisations page first.`)
+              organisationId = org.id
+            }
+            let partnershipId: number | undefined
+            if (values.partnership) {
+              const p = await s.partnerships.bySlug(values.partnership)
+              if (!p) fail(`There is no partnership with the web address name "${values.partnership}"`)
+              partnershipId = p.id
+            }
+            const actor = { id: null, name: 'safer user add (command line)' }
+            await s.db.transaction(async (tx) => {
+              const user = await s.auth.createUser({ email: values.email!, name: values.name!, password, organisationId, siteAdmin: values['site-admin'] ?? false }, actor, tx)
+              if (partnershipId) await s.auth.grantRole(user.id, partnershipId, (values.role ?? 'viewer') as Role, actor, tx)
+            })
+            console.log(`Account created for ${values.email}${values.partnership ? ` (${values.role ?? 'viewer'} in ${values.partnership})` : ''}.`)
+          } else if (sub === 'reset-password') {
+            const password = values.password ?? (await askPassword('New password (10 characters or more): '))
+            await s.auth.resetPassword(values.email!, password, { id: null, name: 'safer user reset-password (command line)' })
+            console.log(`Password changed for ${values.email}; their sessions have been signed out.`)
+          } else fail(USAGE)
+        })
+      } catch (err) {
+        if (err instanceof ValidationError) fail(Object.values(err.fields).join('\n'))
+        throw err
+      }
+      return
+    }
+    default:
+      fail(USAGE)
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+})

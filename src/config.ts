@@ -1,0 +1,45 @@
+import path from 'node:path'
+
+/** Every setting Safer reads, in one place. Values come from the environment. */
+export interface Config {
+  /** PostgreSQL server connection string. When absent, the embedded PGlite database is used. */
+  databaseUrl?: string
+  /** Folder for the embedded database and other local data. */
+  dataDir: string
+  port: number
+  host: string
+  /** Secret for signing CSRF tokens. When absent, one is generated and kept in the database. */
+  secret?: string
+  /** Set the Secure flag on cookies. Browsers accept Secure cookies on http://localhost. */
+  secureCookies: boolean
+  /** Demo mode shows the demo logins on the sign-in page. */
+  demo: boolean
+  logLevel: string
+  /** Sign-in attempts allowed per IP address per window. */
+  signInAttemptsPerWindow: number
+  signInWindowMs: number
+  sessionDays: number
+  serviceName: string
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const config: Config = {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.SAFER_DATA_DIR || './data'),
+    port: Number(env.PORT || 3000),
+    host: env.HOST || '127.0.0.1',
+    secret: env.SAFER_SECRET || undefined,
+    secureCookies: env.SAFER_SECURE_COOKIES !== 'false',
+    demo: env.SAFER_DEMO === 'true',
+    logLevel: env.SAFER_LOG_LEVEL || 'warn',
+    signInAttemptsPerWindow: Number(env.SAFER_SIGN_IN_ATTEMPTS || 10),
+    signInWindowMs: Number(env.SAFER_SIGN_IN_WINDOW_MS || 15 * 60 * 1000),
+    sessionDays: Number(env.SAFER_SESSION_DAYS || 7),
+    serviceName: env.SAFER_SERVICE_NAME || 'Safer',
+    ...overrides,
+  }
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    throw new Error(`PORT must be a whole number between 0 and 65535 (found "${env.PORT}")`)
+  }
+  return config
+}

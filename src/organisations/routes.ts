@@ -1,0 +1,152 @@
+/**
+ * Organisations and areas: pages and the JSON API.
+ * Read: anyone (these are public facts). Write: editors of any partnership and site administrators.
+ * Delete: site administrators.
+ */
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { Services } from '../services.ts'
+import { handleForm } from '../platform/forms.ts'
+import { sendExport } from '../platform/export.ts'
+import { historyOf, changedFields } from '../platform/audit.ts'
+import { parseForm } from '../platform/validation.ts'
+import { AREA_TYPES, Area, AreaInput, ORGANISATION_TYPES, Organisation, OrganisationInput } from './schema.ts'
+import { organisationJson, type OrganisationRow } from './service.ts'
+
+const V = 'organisations/views'
+const typeItems = ORGANISATION_TYPES.map((t) => ({ value: t, text: t[0].toUpperCase() + t.slice(1) }))
+const areaTypeItems = AREA_TYPES.map((t) => ({ value: t, text: t[0].toUpperCase() + t.slice(1) }))
+const IdParam = Type.Object({ id: Type.Integer({ title: 'Organisation id' }) })
+const CodeParam = Type.Object({ code: Type.String({ title: 'GSS code' }) })
+const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])) })
+
+function formValues(o: OrganisationRow) {
+  return { name: o.name, type: o.type, responsibleAuthority: o.responsible_authority, version: o.version }
+}
+
+export async function organisationRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const orgs = services.organisations
+  const crumbs = [{ text: 'Home', href: '/' }, { text: 'Organisations', href: '/organisations' }]
+
+  // ---- Pages ----
+  app.get('/organisations', { config: { access: 'public' }, schema: { querystring: Format } }, async (request, reply) => {
+    const rows = await orgs.list()
+    if (sendExport(reply, (request.query as any).format, 'organisations', rows, [
+      { header: 'id', value: (r) => r.id }, { header: 'name', value: (r) => r.name }, { header: 'type', value: (r) => r.type },
+      { header: 'responsible_authority', value: (r) => r.responsible_authority },
+    ])) return reply
+    return reply.view(`${V}/list.njk`, { title: 'Organisations', organisations: rows, breadcrumbs: crumbs.slice(0, 1) })
+  })
+
+  app.get('/organisations/new', { config: { access: 'editor-anywhere' } }, async (_request, reply) =>
+    reply.view(`${V}/form.njk`, { title: 'Add an organisation', typeItems, values: {}, action: '/organisations/new', breadcrumbs: crumbs }))
+
+  app.post('/organisations/new', { config: { access: 'editor-anywhere' } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/form.njk`,
+      context: { title: 'Add an organisation', typeItems, action: '/organisations/new', breadcrumbs: crumbs },
+      run: async () => {
+        const o = await orgs.create(parseForm(OrganisationInput, request.body as any), request.actor)
+        return { redirect: `/organisations/${o.id}`, flash: `${o.name} added` }
+      },
+    }))
+
+  app.get('/organisations/:id', { config: { access: 'public' }, schema: { params: IdParam } }, async (request, reply) => {
+    const o = await orgs.get((request.params as any).id)
+    return reply.view(`${V}/show.njk`, { title: o.name, organisation: o, breadcrumbs: crumbs })
+  })
+
+  app.get('/organisations/:id/edit', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
+    const o = await orgs.get((request.params as any).id)
+    return reply.view(`${V}/form.njk`, { title: `Change ${o.name}`, typeItems, values: formValues(o), action: `/organisations/${o.id}/edit`, breadcrumbs: crumbs })
+  })
+
+  app.post('/organisations/:id/edit', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
+    const id = (request.params as any).id
+    return handleForm(request, reply, {
+      template: `${V}/form.njk`,
+      context: async () => ({ title: 'Change organisation', typeItems, action: `/organisations/${id}/edit`, breadcrumbs: crumbs }),
+      run: async () => {
+        const o = await orgs.update(id, parseForm(OrganisationInput, request.body as any), request.actor)
+        return { redirect: `/organisations/${o.id}`, flash: `${o.name} updated` }
+      },
+    })
+  })
+
+  app.post('/organisations/:id/delete', { config: { access: 'site-admin' }, schema: { params: IdParam } }, async (request, reply) => {
+    const id = (request.params as any).id
+    const o = await orgs.get(id)
+    return handleForm(request, reply, {
+      template: `${V}/show.njk`,
+      context: { title: o.name, organisation: o, breadcrumbs: crumbs },
+      run: async () => {
+        await orgs.remove(id, Number((request.body as any)?.version) || undefined, request.actor)
+        return { redirect: '/organisations', flash: `${o.name} deleted` }
+      },
+    })
+  })
+
+  app.get('/organisations/:id/history', { config: { access: 'signed-in' }, schema: { params: IdParam } }, async (request, reply) => {
+    const o = await orgs.get((request.params as any).id)
+    const entries = await historyOf(services.db, 'organisation', o.id)
+    return reply.view('platform/views/history.njk', { title: `History of ${o.name}`, entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), backHref: `/organisations/${o.id}`, breadcrumbs: [...crumbs, { text: o.name, href: `/organisations/${o.id}` }] })
+  })
+
+  app.get('/areas', { config: { access: 'public' }, schema: { querystring: Format } }, async (request, reply) => {
+    const rows = await orgs.listAreas()
+    if (sendExport(reply, (request.query as any).format, 'areas', rows, [
+      { header: 'code', value: (r) => r.code }, { header: 'name', value: (r) => r.name }, { header: 'type', value: (r) => r.type },
+    ])) return reply
+    return reply.view(`${V}/areas.njk`, { title: 'Areas', areas: rows, breadcrumbs: crumbs.slice(0, 1) })
+  })
+
+  const areaCrumbs = [{ text: 'Home', href: '/' }, { text: 'Areas', href: '/areas' }]
+  app.get('/areas/new', { config: { access: 'editor-anywhere' } }, async (_request, reply) =>
+    reply.view(`${V}/area-form.njk`, { title: 'Add an area', typeItems: areaTypeItems, values: {}, action: '/areas/new', isNew: true, breadcrumbs: areaCrumbs }))
+
+  app.post('/areas/new', { config: { access: 'editor-anywhere' } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/area-form.njk`,
+      context: { title: 'Add an area', typeItems: areaTypeItems, action: '/areas/new', isNew: true, breadcrumbs: areaCrumbs },
+      run: async () => {
+        const a = await orgs.createArea(parseForm(AreaInput, request.body as any), request.actor)
+        return { redirect: `/areas`, flash: `${a.name} (${a.code}) added` }
+      },
+    }))
+
+  app.get('/areas/:code/edit', { config: { access: 'editor-anywhere' }, schema: { params: CodeParam } }, async (request, reply) => {
+    const a = await orgs.getArea((request.params as any).code)
+    return reply.view(`${V}/area-form.njk`, { title: `Change ${a.name}`, typeItems: areaTypeItems, values: a, action: `/areas/${a.code}/edit`, breadcrumbs: areaCrumbs })
+  })
+
+  app.post('/areas/:code/edit', { config: { access: 'editor-anywhere' }, schema: { params: CodeParam } }, async (request, reply) => {
+    const code = (request.params as any).code
+    return handleForm(request, reply, {
+      template: `${V}/area-form.njk`,
+      context: { title: 'Change area', typeItems: areaTypeItems, action: `/areas/${code}/edit`, breadcrumbs: areaCrumbs },
+      run: async () => {
+        const body = { ...(request.body as any), code }
+        const a = await orgs.updateArea(code, parseForm(AreaInput, body), request.actor)
+        return { redirect: '/areas', flash: `${a.name} updated` }
+      },
+    })
+  })
+
+  // ---- JSON API ----
+  const tags = ['Organisations and areas']
+  app.get('/api/v1/organisations', { config: { access: 'public' }, schema: { tags, summary: 'List organisations', security: [], response: { 200: Type.Array(Organisation) } } },
+    async () => (await orgs.list()).map(organisationJson))
+  app.get('/api/v1/organisations/:id', { config: { access: 'public' }, schema: { tags, summary: 'One organisation', security: [], params: IdParam, response: { 200: Organisation } } },
+    async (request) => organisationJson(await orgs.get((request.params as any).id)))
+  app.post('/api/v1/organisations', { config: { access: 'editor-anywhere' }, schema: { tags, summary: 'Add an organisation', body: OrganisationInput, response: { 201: Organisation } } },
+    async (request, reply) => reply.code(201).send(organisationJson(await orgs.create(request.body, request.actor))))
+  app.put('/api/v1/organisations/:id', { config: { access: 'editor-anywhere' }, schema: { tags, summary: 'Change an organisation (send the version you read: a stale version is refused with 409)', params: IdParam, body: OrganisationInput, response: { 200: Organisation } } },
+    async (request) => organisationJson(await orgs.update((request.params as any).id, request.body, request.actor)))
+  app.delete('/api/v1/organisations/:id', { config: { access: 'site-admin' }, schema: { tags, summary: 'Delete an organisation', params: IdParam } },
+    async (request, reply) => { await orgs.remove((request.params as any).id, undefined, request.actor); return reply.code(204).send() })
+
+  app.get('/api/v1/areas', { config: { access: 'public' }, schema: { tags, summary: 'List areas (GSS codes)', security: [], response: { 200: Type.Array(Area) } } },
+    async () => orgs.listAreas())
+  app.post('/api/v1/areas', { config: { access: 'editor-anywhere' }, schema: { tags, summary: 'Add an area', body: AreaInput, response: { 201: Area } } },
+    async (request, reply) => reply.code(201).send(await orgs.createArea(request.body, request.actor)))
+}

@@ -1,0 +1,105 @@
+/** The directory every partnership shares: organisations (council, police, ...) and areas (GSS codes). */
+import type { Db, Queryable } from '../platform/db/index.ts'
+import { maybeOne } from '../platform/db/index.ts'
+import type { Actor } from '../platform/audit.ts'
+import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
+import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { validate } from '../platform/validation.ts'
+import { AreaInput, OrganisationInput } from './schema.ts'
+
+export interface OrganisationRow {
+  id: number
+  name: string
+  type: string
+  responsible_authority: boolean
+  version: number
+  updated_at: Date
+}
+export interface AreaRow {
+  code: string
+  name: string
+  type: string
+  version: number
+}
+
+export function organisationJson(o: OrganisationRow) {
+  return { id: o.id, name: o.name, type: o.type, responsibleAuthority: o.responsible_authority, version: o.version, updatedAt: new Date(o.updated_at).toISOString() }
+}
+
+export function organisationService(db: Db) {
+  async function checkNameFree(q: Queryable, name: string, exceptId?: number) {
+    const clash = await maybeOne(q, 'SELECT id FROM organisations WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2', [name, exceptId ?? null])
+    if (clash) throw new ValidationError({ name: `There is already an organisation called ${name}` })
+  }
+
+  return {
+    list(): Promise<OrganisationRow[]> {
+      return db.query('SELECT * FROM organisations ORDER BY name')
+    },
+    async get(id: number): Promise<OrganisationRow> {
+      const row = await maybeOne<OrganisationRow>(db, 'SELECT * FROM organisations WHERE id = $1', [id])
+      if (!row) throw new NotFoundError()
+      return row
+    },
+    async byName(name: string, q: Queryable = db): Promise<OrganisationRow | undefined> {
+      return maybeOne<OrganisationRow>(q, 'SELECT * FROM organisations WHERE lower(name) = lower($1)', [name])
+    },
+    /** Check that every id names an organisation; throws a field error naming the field otherwise. */
+    async requireAll(ids: number[], field: string, q: Queryable = db) {
+      if (!ids.length) return
+      const found = await q.query<{ id: number }>('SELECT id FROM organisations WHERE id = ANY($1::int[])', [ids])
+      if (found.length !== new Set(ids).size) throw new ValidationError({ [field]: 'Select organisations from the list: one of those chosen does not exist' })
+    },
+    async create(input: unknown, actor: Actor, q?: Queryable): Promise<OrganisationRow> {
+      const data = validate(OrganisationInput, input)
+      const run = async (tx: Queryable) => {
+        await checkNameFree(tx, data.name)
+        return createRecord<OrganisationRow>(tx, 'organisations', { name: data.name, type: data.type, responsible_authority: data.responsibleAuthority ?? false }, { actor, entity: 'organisation', summary: data.name })
+      }
+      return q ? run(q) : db.transaction(run)
+    },
+    async update(id: number, input: unknown, actor: Actor): Promise<OrganisationRow> {
+      const data = validate(OrganisationInput, input)
+      return db.transaction(async (tx) => {
+        await checkNameFree(tx, data.name, id)
+        return updateRecord<OrganisationRow>(tx, 'organisations', id, data.version, { name: data.name, type: data.type, responsible_authority: data.responsibleAuthority ?? false }, { actor, entity: 'organisation', summary: data.name })
+      })
+    },
+    async remove(id: number, version: number | undefined, actor: Actor) {
+      return db.transaction(async (tx) => {
+        try {
+          return await deleteRecord(tx, 'organisations', id, version, { actor, entity: 'organisation' })
+        } catch (err: any) {
+          if (err?.code === '23503') throw new ValidationError({ form: 'This organisation is still named as a member, lead or user\'s organisation. Remove those first.' })
+          throw err
+        }
+      })
+    },
+
+    listAreas(type?: string): Promise<AreaRow[]> {
+      return type ? db.query('SELECT * FROM areas WHERE type = $1 ORDER BY name', [type]) : db.query('SELECT * FROM areas ORDER BY type, name')
+    },
+    async getArea(code: string): Promise<AreaRow> {
+      const row = await maybeOne<AreaRow>(db, 'SELECT * FROM areas WHERE code = $1', [code])
+      if (!row) throw new NotFoundError()
+      return row
+    },
+    async requireArea(code: string | null | undefined, field: string, q: Queryable = db) {
+      if (!code) return
+      if (!(await maybeOne(q, 'SELECT 1 FROM areas WHERE code = $1', [code]))) throw new ValidationError({ [field]: `There is no area with the code ${code}: add it under Areas first` })
+    },
+    async createArea(input: unknown, actor: Actor, q?: Queryable): Promise<AreaRow> {
+      const data = validate(AreaInput, input)
+      const run = async (tx: Queryable) => {
+        if (await maybeOne(tx, 'SELECT 1 FROM areas WHERE code = $1', [data.code])) throw new ValidationError({ code: `There is already an area with the code ${data.code}` })
+        return createRecord<AreaRow>(tx, 'areas', { code: data.code, name: data.name, type: data.type }, { actor, entity: 'area', summary: `${data.name} (${data.code})` }, 'code')
+      }
+      return q ? run(q) : db.transaction(run)
+    },
+    async updateArea(code: string, input: unknown, actor: Actor): Promise<AreaRow> {
+      const data = validate(AreaInput, { ...(input as object), code })
+      return db.transaction((tx) => updateRecord<AreaRow>(tx, 'areas', code, data.version, { name: data.name, type: data.type }, { actor, entity: 'area', summary: data.name }, 'code'))
+    },
+  }
+}
+export type OrganisationService = ReturnType<typeof organisationService>

@@ -1,0 +1,124 @@
+/**
+ * Partnerships: the list, each partnership's overview, its settings, its people and roles, its audit log.
+ * Read: the public sees published partnerships; members see their own. Write: the partnership's admins;
+ * creating a partnership: site administrators.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { Services } from '../services.ts'
+import { handleForm } from '../platform/forms.ts'
+import { sendExport } from '../platform/export.ts'
+import { auditColumns, auditLog, changedFields, historyOf } from '../platform/audit.ts'
+import { parseForm } from '../platform/validation.ts'
+import { ROLES, ROLE_LABELS, type Role } from '../platform/auth/service.ts'
+import { PartnershipInput, PartnershipJson, partnershipJson } from './service.ts'
+import { isMember } from '../platform/access.ts'
+
+const V = 'partnerships/views'
+const roleItems = ROLES.map((r) => ({ value: r, text: ROLE_LABELS[r] }))
+
+export async function partnershipRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const ps = services.partnerships
+  const p = (request: FastifyRequest) => request.partnership!
+  const base = (request: FastifyRequest) => `/partnerships/${p(request).slug}`
+  const crumbs = (request: FastifyRequest) => [{ text: 'Partnerships', href: '/partnerships' }, { text: p(request).short_name ?? p(request).name, href: base(request) }]
+  const areaItems = async () => (await services.organisations.listAreas()).map((a) => ({ value: a.code, text: `${a.name} (${a.type}, ${a.code})` }))
+
+  app.get('/partnerships', { config: { access: 'public' }, schema: { querystring: Type.Object({ format: Type.Optional(Type.String()) }) } }, async (request, reply) => {
+    const rows = await ps.visibleTo(request.user)
+    if (sendExport(reply, (request.query as any).format, 'partnerships', rows, [
+      { header: 'slug', value: (r) => r.slug }, { header: 'name', value: (r) => r.name }, { header: 'area_code', value: (r) => r.area_code }, { header: 'published', value: (r) => r.published },
+    ])) return reply
+    return reply.view(`${V}/list.njk`, { title: 'Partnerships', partnerships: rows })
+  })
+
+  app.get('/partnerships/new', { config: { access: 'site-admin' } }, async (_request, reply) =>
+    reply.view(`${V}/form.njk`, { title: 'Add a partnership', values: {}, isNew: true, areaItems: await areaItems(), action: '/partnerships/new', breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] }))
+
+  app.post('/partnerships/new', { config: { access: 'site-admin' } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/form.njk`,
+      context: async () => ({ title: 'Add a partnership', isNew: true, areaItems: await areaItems(), action: '/partnerships/new' }),
+      run: async () => {
+        const created = await services.db.transaction(async (tx) => {
+          const row = await ps.create(parseForm(PartnershipInput, request.body as any), request.actor, tx)
+          await services.assurance.setUpDefaults(row.id, request.actor, tx)
+          return row
+        })
+        return { redirect: `/partnerships/${created.slug}`, flash: `${created.name} created` }
+      },
+    }))
+
+  app.get('/partnerships/:partnership', { config: { access: { partnership: 'public' } } }, async (request, reply) => {
+    const partnership = p(request)
+    const overview = await services.governance.overview?.(partnership.id, { includeUnpublished: isMember(request) }).catch(() => undefined)
+    const agreement = await services.agreement.overview?.(partnership.id, { includeUnpublished: isMember(request) }).catch(() => undefined)
+    const assurance = await services.assurance.overview?.(partnership.id, { includeUnpublished: isMember(request) }).catch(() => undefined)
+    return reply.view(`${V}/overview.njk`, { title: partnership.name, governance: overview, agreement, assurance, breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] })
+  })
+
+  app.get('/partnerships/:partnership/settings', { config: { access: { partnership: 'admin' } } }, async (request, reply) => {
+    const x = p(request)
+    return reply.view(`${V}/form.njk`, { title: 'Partnership settings', values: { name: x.name, shortName: x.short_name, areaCode: x.area_code, published: x.published, version: x.version }, areaItems: await areaItems(), action: `${base(request)}/settings`, breadcrumbs: crumbs(request) })
+  })
+
+  app.post('/partnerships/:partnership/settings', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/form.njk`,
+      context: async () => ({ title: 'Partnership settings', areaItems: await areaItems(), action: `${base(request)}/settings`, breadcrumbs: crumbs(request) }),
+      run: async () => {
+        const updated = await ps.update(p(request), parseForm(PartnershipInput, { ...(request.body as any), slug: p(request).slug }), request.actor)
+        return { redirect: `/partnerships/${updated.slug}`, flash: 'Settings saved' }
+      },
+    }))
+
+  const peopleContext = async (request: FastifyRequest) => ({ title: 'People and roles', people: await ps.people(p(request).id), roleItems, roleLabels: ROLE_LABELS, breadcrumbs: crumbs(request) })
+
+  app.get('/partnerships/:partnership/people', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
+    reply.view(`${V}/people.njk`, { ...(await peopleContext(request)), values: {} }))
+
+  app.post('/partnerships/:partnership/people', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/people.njk`,
+      context: () => peopleContext(request),
+      run: async () => {
+        const body = request.body as any
+        const user = await ps.addPerson(p(request), body.email, body.role as Role, request.actor)
+        return { redirect: `${base(request)}/people`, flash: `${user.name} is now ${ROLE_LABELS[body.role as Role]?.toLowerCase()}` }
+      },
+    }))
+
+  app.post('/partnerships/:partnership/people/:userId/remove', { config: { access: { partnership: 'admin' } }, schema: { params: Type.Object({ partnership: Type.String(), userId: Type.Integer() }) } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/people.njk`,
+      context: () => peopleContext(request),
+      run: async () => {
+        await ps.removePerson(p(request), (request.params as any).userId, request.actor)
+        return { redirect: `${base(request)}/people`, flash: 'Removed from the partnership' }
+      },
+    }))
+
+  app.get('/partnerships/:partnership/audit', { config: { access: { partnership: 'admin' } }, schema: { querystring: Type.Object({ format: Type.Optional(Type.String()) }) } }, async (request, reply) => {
+    const format = (request.query as any).format
+    const entries = await auditLog(services.db, { partnershipId: p(request).id, limit: format ? undefined : 200 })
+    if (sendExport(reply, format, `audit-${p(request).slug}`, entries, auditColumns)) return reply
+    return reply.view(`${V}/audit.njk`, { title: 'Audit log', entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), breadcrumbs: crumbs(request) })
+  })
+
+  // The History view of any record in this partnership (links from each record's page).
+  app.get('/partnerships/:partnership/history/:entity/:id', { config: { access: { partnership: 'viewer' } }, schema: { params: Type.Object({ partnership: Type.String(), entity: Type.String({ pattern: '^[a-z_]+$' }), id: Type.String({ maxLength: 40 }) }) } }, async (request, reply) => {
+    const { entity, id } = request.params as any
+    const entries = await historyOf(services.db, entity, id, p(request).id)
+    const back = (request.query as any)?.back
+    return reply.view('platform/views/history.njk', {
+      title: `History: ${entity.replace(/_/g, ' ')}`, entries: entries.map((e) => ({ ...e, changes: changedFields(e) })),
+      backHref: typeof back === 'string' && back.startsWith('/partnerships/') ? back : base(request), breadcrumbs: crumbs(request),
+    })
+  })
+
+  const tags = ['Partnerships']
+  app.get('/api/v1/partnerships', { config: { access: 'public' }, schema: { tags, summary: 'Partnerships you may see (published ones, and your own)', response: { 200: Type.Array(PartnershipJson) } } },
+    async (request) => (await ps.visibleTo(request.user)).map(partnershipJson))
+  app.get('/api/v1/partnerships/:partnership', { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'One partnership', params: Type.Object({ partnership: Type.String() }), response: { 200: PartnershipJson } } },
+    async (request) => partnershipJson(p(request)))
+}

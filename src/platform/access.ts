@@ -1,0 +1,110 @@
+/**
+ * Who may read and who may write: every route states its rule in `config.access`, and the app
+ * refuses to start if a route has none. The rules:
+ *
+ *   'public'                       anyone, signed in or not
+ *   'signed-in'                    any signed-in user
+ *   'editor-anywhere'              editors and administrators of any partnership, and site administrators
+ *                                  (the shared directory of organisations and areas)
+ *   'site-admin'                   site administrators only
+ *   { partnership: 'public' }      anyone if the partnership is published; its members always.
+ *                                  Unpublished partnerships are 404 to everyone else.
+ *   { partnership: <role> }        members with at least that role (viewer < contributor < editor < admin);
+ *                                  site administrators count as admin everywhere.
+ *
+ * Partnership routes have a `:partnership` parameter (the slug). The hook loads the partnership and the
+ * user's role into `request.partnership` and `request.role`, for services to narrow what they show
+ * (e.g. unpublished records) and what a contributor may edit.
+ */
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import { ForbiddenError, NotFoundError, UnauthorisedError } from './errors.ts'
+import { ROLE_RANK, type Role, type AuthService } from './auth/service.ts'
+
+export type Access = 'public' | 'signed-in' | 'editor-anywhere' | 'site-admin' | { partnership: 'public' | Role }
+
+export interface Partnership {
+  id: number
+  slug: string
+  name: string
+  short_name: string | null
+  area_code: string | null
+  published: boolean
+  version: number
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access
+  }
+  interface FastifyRequest {
+    partnership?: Partnership
+    /** The user's role in request.partnership (site administrators: admin). */
+    role?: Role
+  }
+}
+
+export function describeAccess(a: Access): string {
+  if (typeof a === 'string') return a
+  return `partnership:${a.partnership}`
+}
+
+/** May this user see unpublished records of the partnership on this request? */
+export function isMember(request: FastifyRequest) {
+  return request.role !== undefined
+}
+
+export function hasRole(request: FastifyRequest, min: Role) {
+  return request.role !== undefined && ROLE_RANK[request.role] >= ROLE_RANK[min]
+}
+
+export async function setUpAccess(app: FastifyInstance, opts: { auth: AuthService; findPartnership: (slug: string) => Promise<Partnership | undefined> }) {
+  app.decorateRequest('partnership', undefined)
+  app.decorateRequest('role', undefined)
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const access = (route.config as any)?.access as Access | undefined
+    if (!access) throw new Error(`Route ${route.method} ${route.url} has no access rule (config.access)`)
+    if (typeof access === 'object' && !route.url.includes(':partnership')) {
+      throw new Error(`Route ${route.method} ${route.url} has a partnership access rule but no :partnership parameter`)
+    }
+  })
+
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config?.access
+    if (!access) return // 404 handler and static files
+    const user = request.user
+    if (access === 'public') return
+    if (access === 'signed-in') {
+      if (!user) throw new UnauthorisedError()
+      return
+    }
+    if (access === 'editor-anywhere') {
+      if (!user) throw new UnauthorisedError()
+      if (user.site_admin) return
+      const roles = [...(await opts.auth.rolesOf(user.id)).values()]
+      if (!roles.some((r) => ROLE_RANK[r] >= ROLE_RANK.editor)) throw new ForbiddenError()
+      return
+    }
+    if (access === 'site-admin') {
+      if (!user) throw new UnauthorisedError()
+      if (!user.site_admin) throw new ForbiddenError()
+      return
+    }
+    const slug = (request.params as any).partnership as string
+    const partnership = await opts.findPartnership(slug)
+    if (!partnership) throw new NotFoundError()
+    request.partnership = partnership
+    if (user) request.role = user.site_admin ? 'admin' : await opts.auth.roleIn(user.id, partnership.id)
+    const needed = access.partnership
+    if (needed === 'public') {
+      if (!partnership.published && !request.role) throw new NotFoundError()
+      return
+    }
+    if (!user) {
+      if (!partnership.published) throw new NotFoundError()
+      throw new UnauthorisedError()
+    }
+    if (!request.role && !partnership.published) throw new NotFoundError()
+    if (!hasRole(request, needed)) throw new ForbiddenError()
+  })
+}

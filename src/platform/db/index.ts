@@ -1,0 +1,107 @@
+/**
+ * One small interface over both database engines Safer runs on:
+ * PGlite (PostgreSQL compiled to WebAssembly, embedded, the default) and a PostgreSQL server
+ * (node-postgres, when DATABASE_URL is set). Both speak the same SQL, so the rest of the code
+ * never asks which one it has.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import pg from 'pg'
+import { PGlite } from '@electric-sql/pglite'
+
+export interface Queryable {
+  /** Run one statement and return its rows. Parameters are $1, $2, ... */
+  query<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres'
+  /** Run fn inside one transaction: everything it writes lands, or nothing does. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** Run a script of several statements (migrations). */
+  exec(sql: string): Promise<void>
+  close(): Promise<void>
+}
+
+// Dates (type 1082) stay as 'YYYY-MM-DD' strings in both engines: a calendar date has no time zone.
+const DATE_OID = 1082
+pg.types.setTypeParser(DATE_OID, (v: string) => v)
+// bigint (count(*), sum) as a JavaScript number: our counts are far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number(v))
+pg.types.setTypeParser(1700, (v: string) => Number(v))
+
+export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true })
+  const db = await PGlite.create({
+    dataDir,
+    loadDataDir,
+    parsers: { [DATE_OID]: (v: string) => v, 20: (v: string) => Number(v), 1700: (v: string) => Number(v) },
+  })
+  return {
+    kind: 'pglite',
+    async query(sql, params) {
+      const res = await db.query(sql, params as any[])
+      return res.rows as any
+    },
+    async transaction(fn) {
+      return db.transaction(async (tx) =>
+        fn({ query: async (sql, params) => (await tx.query(sql, params as any[])).rows as any }),
+      )
+    },
+    async exec(sql) {
+      await db.exec(sql)
+    },
+    async close() {
+      await db.close()
+    },
+    // Exposed for the test helper, which clones a migrated database instead of migrating each time.
+    ...({ pglite: db } as object),
+  }
+}
+
+export async function openPostgres(connectionString: string, max = 10): Promise<Db> {
+  const pool = new pg.Pool({ connectionString, max })
+  // Fail now, with a clear message, rather than at the first request.
+  const client = await pool.connect().catch((err: Error) => {
+    throw new Error(`Could not connect to the PostgreSQL server in DATABASE_URL: ${err.message}`)
+  })
+  client.release()
+  return {
+    kind: 'postgres',
+    async query(sql, params) {
+      const res = await pool.query(sql, params as any[])
+      return res.rows
+    },
+    async transaction(fn) {
+      const conn = await pool.connect()
+      try {
+        await conn.query('BEGIN')
+        const result = await fn({ query: async (sql, params) => (await conn.query(sql, params as any[])).rows })
+        await conn.query('COMMIT')
+        return result
+      } catch (err) {
+        await conn.query('ROLLBACK').catch(() => {})
+        throw err
+      } finally {
+        conn.release()
+      }
+    },
+    async exec(sql) {
+      await pool.query(sql)
+    },
+    async close() {
+      await pool.end()
+    },
+  }
+}
+
+export async function openDatabase(config: { databaseUrl?: string; dataDir: string }): Promise<Db> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl)
+  return openPglite(path.join(config.dataDir, 'pglite'))
+}
+
+/** The first row, or undefined. */
+export async function maybeOne<T = Record<string, any>>(q: Queryable, sql: string, params?: unknown[]) {
+  const rows = await q.query<T>(sql, params)
+  return rows[0] as T | undefined
+}

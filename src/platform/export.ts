@@ -1,0 +1,35 @@
+/** CSV and JSON export of any table a page shows: `?format=csv` or `?format=json` on its list route. */
+import type { FastifyReply } from 'fastify'
+
+export interface Column<T> {
+  header: string
+  value: (row: T) => unknown
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return ''
+  let s = v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join('; ') : typeof v === 'object' ? JSON.stringify(v) : String(v)
+  // Spreadsheet formula injection: a cell starting with = + - @ is read as text.
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+export function toCsv<T>(rows: T[], columns: Column<T>[]): string {
+  const lines = [columns.map((c) => cell(c.header)).join(',')]
+  for (const r of rows) lines.push(columns.map((c) => cell(c.value(r))).join(','))
+  return lines.join('\r\n') + '\r\n'
+}
+
+/** If the request asked for CSV or JSON, send the table that way and return true. */
+export function sendExport<T>(reply: FastifyReply, format: unknown, filename: string, rows: T[], columns: Column<T>[]): boolean {
+  if (format === 'csv') {
+    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}.csv"`).send('\uFEFF' + toCsv(rows, columns))
+    return true
+  }
+  if (format === 'json') {
+    const out = rows.map((r) => Object.fromEntries(columns.map((c) => [c.header, c.value(r) ?? null])))
+    reply.header('content-disposition', `attachment; filename="${filename}.json"`).send(out)
+    return true
+  }
+  return false
+}

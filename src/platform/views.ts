@@ -1,0 +1,79 @@
+/**
+ * Server-rendered pages: Nunjucks with the govuk-frontend component macros. Templates are found by
+ * their path under src/ (e.g. 'agreement/views/version.njk'), so each capability keeps its own views.
+ */
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import view from '@fastify/view'
+import nunjucks from 'nunjucks'
+import { errorList } from './validation.ts'
+import { formatDateTime } from './errors.ts'
+
+const require = createRequire(import.meta.url)
+export const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const govukDist = path.resolve(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist')
+
+export function formatDate(value: unknown): string {
+  if (!value) return ''
+  const s = value instanceof Date ? value.toISOString().slice(0, 10) : String(value)
+  const d = new Date(`${s.slice(0, 10)}T12:00:00Z`)
+  if (Number.isNaN(d.getTime())) return s
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(d)
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    locals?: Record<string, unknown>
+  }
+}
+
+function configure(env: nunjucks.Environment) {
+  env.addFilter('date', formatDate)
+  env.addFilter('dateTime', (v: unknown) => (v ? formatDateTime(new Date(v as string)) : ''))
+  env.addFilter('errorList', errorList)
+  env.addFilter('json', (v: unknown) => JSON.stringify(v, null, 2))
+  /** Split a stored date into the three parts of a GOV.UK date input. */
+  env.addFilter('dateParts', (v: unknown) => {
+    const [year, month, day] = String(v ?? '').split('-')
+    return { day: day ?? '', month: month ?? '', year: year ?? '' }
+  })
+  /** Items for govukSelect/govukRadios from [{value,text}], marking the selected one. */
+  env.addFilter('selectItems', (items: { value: unknown; text: string }[], selected: unknown, blank?: string) => {
+    const list = items.map((i) => ({ value: i.value, text: i.text, selected: String(i.value) === String(selected ?? ''), checked: String(i.value) === String(selected ?? '') }))
+    return blank !== undefined ? [{ value: '', text: blank }, ...list] : list
+  })
+  env.addGlobal('now', () => new Date())
+}
+
+export async function setUpViews(app: FastifyInstance, opts: { serviceName: string; demo: boolean; production: boolean }) {
+  await app.register(view, {
+    engine: { nunjucks },
+    templates: [srcDir, govukDist],
+    production: opts.production,
+    options: { onConfigure: configure, autoescape: true, throwOnUndefined: false },
+    defaultContext: { serviceName: opts.serviceName, demoMode: opts.demo },
+  })
+
+  // A one-time confirmation message shown on the page after a redirect ("Priority added").
+  app.decorateReply('flash', function (this: any, message: string) {
+    this.setCookie('safer_flash', encodeURIComponent(message), { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 60 })
+  })
+
+  // What every page needs to know about the request.
+  app.addHook('preHandler', async (request, reply) => {
+    const flash = request.cookies?.safer_flash
+    if (flash && request.method === 'GET') reply.clearCookie('safer_flash', { path: '/' })
+    reply.locals = {
+      flash: flash && request.method === 'GET' ? decodeURIComponent(flash) : undefined,
+      ...(reply.locals ?? {}),
+      user: request.user,
+      csrfToken: request.csrfToken,
+      cspNonce: (reply as any).cspNonce?.script,
+      currentPath: request.url.split('?')[0],
+      partnership: request.partnership,
+      role: request.role,
+    }
+  })
+}

@@ -1,0 +1,22 @@
+/** Open the database, apply migrations, build the services and the app. */
+import type { Config } from './config.ts'
+import { openDatabase, type Db } from './platform/db/index.ts'
+import { migrate } from './platform/db/migrate.ts'
+import { services as buildServices } from './services.ts'
+import { buildApp } from './app.ts'
+import { ensureAssets } from './platform/assets.ts'
+
+export async function startServer(config: Config, opts: { db?: Db; beforeListen?: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<void> } = {}) {
+  ensureAssets()
+  const db = opts.db ?? (await openDatabase(config))
+  await migrate(db)
+  const services = await buildServices(db, config)
+  if (opts.beforeListen) await opts.beforeListen(services)
+  const app = await buildApp({ config, services })
+  const address = await app.listen({ port: config.port, host: config.host })
+  const close = async () => {
+    await app.close()
+    await db.close()
+  }
+  return { app, db, services, address, close }
+}

@@ -1,0 +1,34 @@
+/**
+ * Every service, built from the database and returned as a plain object (no container).
+ * A capability talks to another through its service, never its tables.
+ */
+import crypto from 'node:crypto'
+import type { Db } from './platform/db/index.ts'
+import { maybeOne } from './platform/db/index.ts'
+import type { Config } from './config.ts'
+import { authService } from './platform/auth/service.ts'
+import { partnershipService } from './partnerships/service.ts'
+import { organisationService } from './organisations/service.ts'
+import { governanceService } from './governance/service.ts'
+import { agreementService } from './agreement/service.ts'
+import { assuranceService } from './assurance/service.ts'
+
+export async function services(db: Db, config: Config) {
+  const secret = config.secret ?? (await storedSecret(db))
+  const auth = authService(db, config)
+  const organisations = organisationService(db)
+  const partnerships = partnershipService(db, { auth })
+  const governance = governanceService(db, { organisations })
+  const agreement = agreementService(db, { organisations })
+  const assurance = assuranceService(db, { agreement })
+  return { db, secret, auth, partnerships, organisations, governance, agreement, assurance }
+}
+export type Services = Awaited<ReturnType<typeof services>>
+
+/** A signing secret kept in the database, so every app server on one database shares it. */
+async function storedSecret(db: Db): Promise<string> {
+  const found = await maybeOne<{ value: string }>(db, `SELECT value FROM app_settings WHERE key = 'secret'`)
+  if (found) return found.value
+  await db.query(`INSERT INTO app_settings (key, value) VALUES ('secret', $1) ON CONFLICT (key) DO NOTHING`, [crypto.randomBytes(32).toString('base64url')])
+  return (await maybeOne<{ value: string }>(db, `SELECT value FROM app_settings WHERE key = 'secret'`))!.value
+}
