@@ -13,7 +13,7 @@ import type { Services } from './services.ts'
 import { setUpWebSecurity } from './platform/security.ts'
 import { setUpSession } from './platform/session.ts'
 import { setUpAccess } from './platform/access.ts'
-import { setUpViews, govukDist, srcDir } from './platform/views.ts'
+import { setUpViews, setLocals, govukDist, srcDir } from './platform/views.ts'
 import { fieldErrors, ajvOptions } from './platform/validation.ts'
 import { ValidationError, ConflictError } from './platform/errors.ts'
 import addFormats from 'ajv-formats'
@@ -77,6 +77,7 @@ const TITLES: Record<number, string> = {
 function setUpErrorPages(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) => {
     if (wantsJson(request.url, request.headers.accept)) return reply.code(404).send({ error: 'Not Found', message: 'There is nothing at this address' })
+    setLocals(request, reply)
     return reply.code(404).view('platform/views/error.njk', { title: TITLES[404], status: 404 })
   })
 
@@ -96,6 +97,7 @@ function setUpErrorPages(app: FastifyInstance) {
       if (error instanceof ConflictError) Object.assign(body, { changedBy: error.changedBy, changedAt: error.changedAt })
       return reply.code(status).send(body)
     }
+    setLocals(request, reply)
     if (status === 401 && request.method === 'GET') {
       return reply.redirect(`/sign-in?returnTo=${encodeURIComponent(request.url)}`, 303)
     }

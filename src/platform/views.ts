@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import view from '@fastify/view'
 import nunjucks from 'nunjucks'
 import { errorList } from './validation.ts'
@@ -62,18 +62,22 @@ export async function setUpViews(app: FastifyInstance, opts: { serviceName: stri
   })
 
   // What every page needs to know about the request.
-  app.addHook('preHandler', async (request, reply) => {
-    const flash = request.cookies?.safer_flash
-    if (flash && request.method === 'GET') reply.clearCookie('safer_flash', { path: '/' })
-    reply.locals = {
-      flash: flash && request.method === 'GET' ? decodeURIComponent(flash) : undefined,
-      ...(reply.locals ?? {}),
-      user: request.user,
-      csrfToken: request.csrfToken,
-      cspNonce: (reply as any).cspNonce?.script,
-      currentPath: request.url.split('?')[0],
-      partnership: request.partnership,
-      role: request.role,
-    }
-  })
+  app.addHook('preHandler', async (request, reply) => setLocals(request, reply))
+}
+
+/** Set what every page needs to know (also called by the error pages, which may run before preHandler). */
+export function setLocals(request: FastifyRequest, reply: FastifyReply) {
+  const flash = request.cookies?.safer_flash
+  const showFlash = flash && request.method === 'GET'
+  if (showFlash) reply.clearCookie('safer_flash', { path: '/' })
+  reply.locals = {
+    ...(reply.locals ?? {}),
+    flash: showFlash ? decodeURIComponent(flash) : undefined,
+    user: request.user,
+    csrfToken: request.csrfToken,
+    cspNonce: (reply as any).cspNonce?.script,
+    currentPath: request.url.split('?')[0],
+    partnership: request.partnership,
+    role: request.role,
+  }
 }
