@@ -45,6 +45,8 @@ export function partnershipService(db: Db, deps: { auth: AuthService }) {
         if (await maybeOne(tx, 'SELECT 1 FROM partnerships WHERE slug = $1', [data.slug])) throw new ValidationError({ slug: `The web address name ${data.slug} is already used by another partnership` })
         if (data.areaCode && !(await maybeOne(tx, 'SELECT 1 FROM areas WHERE code = $1', [data.areaCode]))) throw new ValidationError({ areaCode: 'Select an area from the list' })
         const row = await createRecord<Partnership>(tx, 'partnerships', { slug: data.slug, name: data.name, short_name: data.shortName ?? null, area_code: data.areaCode ?? null, published: data.published ?? false }, { actor, entity: 'partnership', summary: data.name })
+        // The partnership's own creation belongs in its audit log too (its id was not known before the insert).
+        await tx.query(`UPDATE audit_log SET partnership_id = $1 WHERE entity = 'partnership' AND entity_id = $2 AND partnership_id IS NULL`, [row.id, String(row.id)])
         return row
       }
       return q ? run(q) : db.transaction(run)
