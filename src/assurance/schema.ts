@@ -1,0 +1,104 @@
+/** The assurance framework's inputs and JSON answers: one schema each, used by the API, the forms and OpenAPI. */
+import { Type, type Static } from '@sinclair/typebox'
+
+export const POINT_MAX = 2000
+
+/** The default headings, in the order Hampshire's County Agreement uses them (seed 000). */
+export const DEFAULT_DIMENSIONS = [
+  'County co-ordination',
+  'Driving front-line delivery',
+  'Understanding of risk and vulnerability',
+  'Reporting and recording',
+  'Alignment of resources',
+  'Local links',
+] as const
+
+/**
+ * The default four-level scale. The colours are one blue hue from light to dark (ColorBrewer "Blues"),
+ * so the levels keep their order in greyscale print and for every kind of colour blindness; the text colour
+ * on each is chosen for WCAG AA contrast, and the label is always shown with the colour.
+ */
+export const DEFAULT_SCALE = [
+  { value: 1, label: 'Not yet in place', colour: '#eff3ff', description: 'Arrangements are not yet in place for this priority.' },
+  { value: 2, label: 'Developing', colour: '#bdd7e7', description: 'Arrangements are being developed and are not yet consistent.' },
+  { value: 3, label: 'Established', colour: '#6baed6', description: 'Arrangements are in place and working.' },
+  { value: 4, label: 'Strong', colour: '#2171b5', description: 'Arrangements are in place, working well and tested.' },
+] as const
+
+const Id = (title: string) => Type.Integer({ minimum: 1, title })
+const Version = Type.Optional(Type.Integer({ title: 'Version' }))
+
+export const RoundInput = Type.Object({
+  title: Type.String({ minLength: 1, maxLength: 200, title: 'Title', errorMessage: 'Enter a title for the assessment round, 200 characters or fewer' }),
+  assessedOn: Type.String({ format: 'date', title: 'Date of assessment', errorMessage: 'Enter the date of the assessment as a real date, like 15 10 2019' }),
+  agreementVersionId: Type.Integer({ minimum: 1, title: 'Agreement version', errorMessage: 'Select the agreement version this round assesses' }),
+  published: Type.Optional(Type.Boolean({ title: 'Published' })),
+  version: Version,
+}, { additionalProperties: false })
+export type RoundInput = Static<typeof RoundInput>
+
+const Point = (title: string) => Type.String({ minLength: 1, maxLength: POINT_MAX, title, errorMessage: `Each ${title.toLowerCase()} must be ${POINT_MAX} characters or fewer` })
+
+export const CellInput = Type.Object({
+  rating: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { title: 'Rating', errorMessage: 'Select a rating from the scale, or "Not rated yet"' })),
+  findings: Type.Array(Point('Finding'), { title: 'Findings', maxItems: 100 }),
+  developmentAreas: Type.Array(Point('Development area'), { title: 'Development areas', maxItems: 100 }),
+  version: Type.Optional(Type.Integer({ minimum: 0, title: 'Version', description: 'The version you read (0 for a cell not yet recorded). A stale version is refused with 409.' })),
+}, { additionalProperties: false })
+export type CellInput = Static<typeof CellInput>
+
+export const DimensionInput = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100, title: 'Name' }),
+  description: Type.Optional(Type.String({ maxLength: 1000, title: 'Description' })),
+  active: Type.Optional(Type.Boolean({ title: 'In use' })),
+  version: Version,
+}, { additionalProperties: false })
+export type DimensionInput = Static<typeof DimensionInput>
+
+export const LevelInput = Type.Object({
+  label: Type.String({ minLength: 1, maxLength: 60, title: 'Label' }),
+  colour: Type.String({ pattern: '^#?[0-9a-fA-F]{6}$', title: 'Colour', errorMessage: 'Enter the colour as a hex code of 6 characters, like #6baed6' }),
+  description: Type.Optional(Type.String({ maxLength: 500, title: 'Description' })),
+  version: Version,
+}, { additionalProperties: false })
+export type LevelInput = Static<typeof LevelInput>
+
+// ---- JSON answers ----
+
+export const DimensionJson = Type.Object({
+  id: Type.Integer(), name: Type.String(), description: Type.Union([Type.String(), Type.Null()]), position: Type.Integer(), active: Type.Boolean(), version: Type.Integer(),
+})
+
+export const LevelJson = Type.Object({
+  id: Type.Integer(), value: Type.Integer(), label: Type.String(), colour: Type.String(), textColour: Type.String(), description: Type.Union([Type.String(), Type.Null()]), version: Type.Integer(),
+})
+
+export const RoundJson = Type.Object({
+  id: Type.Integer(), title: Type.String(), assessedOn: Type.String(), published: Type.Boolean(), version: Type.Integer(),
+  agreementVersion: Type.Object({ id: Type.Integer(), number: Type.Integer(), title: Type.String() }),
+  ratedCells: Type.Integer(), totalCells: Type.Integer(),
+})
+
+const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>(t: T) => Type.Union([t, Type.Null()])
+
+export const CellJson = Type.Object({
+  id: Nullable(Type.Integer()),
+  priorityId: Type.Integer(), priorityNumber: Type.Integer(), dimensionId: Type.Integer(), dimension: Type.String(),
+  rating: Nullable(Type.Integer()), label: Nullable(Type.String()), colour: Nullable(Type.String()),
+  previousRating: Nullable(Type.Integer()),
+  change: Type.Union([Type.Literal('improved'), Type.Literal('declined'), Type.Literal('unchanged'), Type.Literal('new'), Type.Null()]),
+  findings: Type.Array(Type.String()),
+  developmentAreas: Type.Array(Type.Object({ id: Type.Integer(), position: Type.Integer(), text: Type.String() })),
+  version: Type.Integer({ description: '0 for a cell not yet recorded' }),
+})
+
+export const MatrixJson = Type.Object({
+  round: RoundJson,
+  previousRound: Type.Union([Type.Object({ id: Type.Integer(), title: Type.String(), assessedOn: Type.String() }), Type.Null()]),
+  scale: Type.Array(LevelJson),
+  columns: Type.Array(DimensionJson),
+  rows: Type.Array(Type.Object({
+    priority: Type.Object({ id: Type.Integer(), lineageId: Type.Integer(), number: Type.Integer(), title: Type.String(), leads: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })) }),
+    cells: Type.Array(CellJson),
+  })),
+})

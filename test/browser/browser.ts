@@ -1,0 +1,53 @@
+/**
+ * Browser tests: the real app on a real port, driven by Debian's Chromium through playwright-core,
+ * with axe-core checking each page visited. A missing browser is a failure, never a skip.
+ */
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import assert from 'node:assert/strict'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { loadConfig } from '../../src/config.ts'
+import { startServer } from '../../src/server.ts'
+import { testDb } from '../helpers.ts'
+
+const require = createRequire(import.meta.url)
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
+
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(chromiumPath)) {
+    throw new Error(`Chromium is not installed at ${chromiumPath}. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH).`)
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  })
+}
+
+export async function startTestServer() {
+  const db = await testDb()
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', logLevel: 'silent', demo: false })
+  const server = await startServer(config, { db })
+  return { ...server, url: server.address }
+}
+
+/** Run axe on the page; fail on any serious or critical violation, naming each. */
+export async function expectAccessible(page: Page, label = page.url()) {
+  await page.evaluate(axeSource)
+  const result = await page.evaluate(async () => {
+    const r = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')) }))
+  })
+  const serious = result.filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+  assert.deepEqual(serious, [], `axe found serious or critical problems on ${label}:\n${JSON.stringify(serious, null, 2)}`)
+}
+
+export async function signIn(page: Page, baseUrl: string, email: string, password: string) {
+  await page.goto(`${baseUrl}/sign-in`)
+  await expectAccessible(page, 'sign-in')
+  await page.getByLabel('Email address').fill(email)
+  await page.getByLabel('Password', { exact: true }).fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForLoadState('load')
+}
