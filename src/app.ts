@@ -52,6 +52,10 @@ export async function buildApp({ config, services }: { config: Config; services:
     hideUntagged: true,
   })
   setUpErrorPages(app)
+  // Server time of every answer, for browsers' developer tools and the web benchmark.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`)
+  })
 
   // Routes: the platform's own, then one plugin per capability.
   await app.register(platformRoutes, { services, config })

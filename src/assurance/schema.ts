@@ -1,5 +1,5 @@
 /** The assurance framework's inputs and JSON answers: one schema each, used by the API, the forms and OpenAPI. */
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
 export const POINT_MAX = 2000
 
@@ -37,7 +37,7 @@ export const RoundInput = Type.Object({
 }, { additionalProperties: false })
 export type RoundInput = Static<typeof RoundInput>
 
-const Point = (title: string) => Type.String({ minLength: 1, maxLength: POINT_MAX, title, errorMessage: `Each ${title.toLowerCase()} must be ${POINT_MAX} characters or fewer` })
+const Point = (title: string) => Type.String({ minLength: 1, maxLength: POINT_MAX, title })
 
 export const CellInput = Type.Object({
   rating: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { title: 'Rating', errorMessage: 'Select a rating from the scale, or "Not rated yet"' })),
@@ -79,7 +79,7 @@ export const RoundJson = Type.Object({
   ratedCells: Type.Integer(), totalCells: Type.Integer(),
 })
 
-const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>(t: T) => Type.Union([t, Type.Null()])
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 
 export const CellJson = Type.Object({
   id: Nullable(Type.Integer()),

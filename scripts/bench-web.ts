@@ -1,0 +1,124 @@
+/**
+ * npm run bench:web: how fast the demo starts, and how fast pages are under 20 concurrent users.
+ *   1. `safer demo` on a new, empty data folder: time until the first page answers (goal ≤ 20 s).
+ *   2. `safer demo` again on that folder: time until the first page answers (goal ≤ 3 s).
+ *   3. 20 concurrent users (half signed in) over the demo's pages: p50/p95/p99 server time
+ *      (the Server-Timing header) and round trip, and the server's peak resident memory (goal p95 ≤ 50 ms, ≤ 300 MB).
+ * Figures are printed, not asserted: these machines are shared.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { DEMO_LOGINS } from '../src/demo/logins.ts'
+
+const root = path.resolve(import.meta.dirname, '..')
+const USERS = Number(process.env.BENCH_USERS ?? 20)
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000)
+
+function startDemo(dataDir: string, port: number): { child: ChildProcess; ready: Promise<number> } {
+  const started = performance.now()
+  const child = spawn(process.execPath, [path.join(root, 'bin/safer.js'), 'demo'], {
+    env: { ...process.env, SAFER_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  child.stdout!.resume()
+  const ready = (async () => {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`safer demo exited with ${child.exitCode}`)
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/`)
+        if (res.ok) return performance.now() - started
+      } catch { /* not listening yet */ }
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  })()
+  return { child, ready }
+}
+
+async function stop(child: ChildProcess) {
+  child.kill('SIGTERM')
+  await new Promise((r) => child.once('exit', r))
+}
+
+function rssMb(pid: number) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024
+}
+
+function pct(sorted: number[], p: number) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+async function signIn(base: string, email: string): Promise<string> {
+  const page = await fetch(`${base}/sign-in`)
+  const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0])
+  const csrf = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1]
+  const res = await fetch(`${base}/sign-in`, {
+    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; ') },
+    body: new URLSearchParams({ _csrf: csrf, email, password: DEMO_LOGINS.password }),
+  })
+  return [...cookies, ...res.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ')
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-bench-'))
+  const port = 3500 + Math.floor(Math.random() * 400)
+  try {
+    const first = startDemo(dataDir, port)
+    const firstMs = await first.ready
+    await stop(first.child)
+    const second = startDemo(dataDir, port)
+    const secondMs = await second.ready
+    const pid = second.child.pid!
+    const base = `http://127.0.0.1:${port}`
+
+    // Pages to visit: every link on the published partnerships' pages, one level deep.
+    const home = await (await fetch(`${base}/partnerships`)).text()
+    const slugs = [...new Set([...home.matchAll(/href="\/partnerships\/([a-z0-9-]+)"/g)].map((m) => m[1]))]
+    const pages = new Set<string>(['/', '/partnerships', '/organisations', '/areas'])
+    for (const slug of slugs) {
+      const html = await (await fetch(`${base}/partnerships/${slug}`)).text()
+      pages.add(`/partnerships/${slug}`)
+      for (const m of html.matchAll(/href="(\/partnerships\/[^"#?]+)"/g)) pages.add(m[1])
+    }
+    const urls = [...pages]
+    const cookie = await signIn(base, DEMO_LOGINS.accounts[1].email)
+
+    const server: number[] = [], roundTrip: number[] = []
+    let next = 0, errors = 0, peakRss = rssMb(pid)
+    const sampler = setInterval(() => { peakRss = Math.max(peakRss, rssMb(pid)) }, 100)
+    const started = performance.now()
+    await Promise.all(Array.from({ length: USERS }, async (_, user) => {
+      while (next < REQUESTS) {
+        const url = urls[next++ % urls.length]
+        const t0 = performance.now()
+        const res = await fetch(base + url, { headers: user % 2 ? { cookie } : {} })
+        await res.arrayBuffer()
+        roundTrip.push(performance.now() - t0)
+        const dur = Number(res.headers.get('server-timing')?.match(/dur=([\d.]+)/)?.[1])
+        if (!Number.isNaN(dur)) server.push(dur)
+        if (res.status >= 500) errors++
+      }
+    }))
+    const elapsed = (performance.now() - started) / 1000
+    clearInterval(sampler)
+    peakRss = Math.max(peakRss, rssMb(pid))
+    await stop(second.child)
+
+    server.sort((a, b) => a - b)
+    roundTrip.sort((a, b) => a - b)
+    const f = (n: number) => n.toFixed(1).padStart(7)
+    console.log(`\nSafer web benchmark (${os.cpus().length} cores, Node ${process.version}, embedded PGlite)`)
+    console.log(`  first demo start (new data folder, create database and demo): ${(firstMs / 1000).toFixed(1)} s   goal ≤ 20 s`)
+    console.log(`  demo start on the existing data folder, to first answer:       ${(secondMs / 1000).toFixed(1)} s   goal ≤ 3 s`)
+    console.log(`  load: ${USERS} concurrent users, ${roundTrip.length} requests over ${urls.length} pages in ${elapsed.toFixed(1)} s (${(roundTrip.length / elapsed).toFixed(0)} req/s), ${errors} server errors`)
+    console.log(`                      p50     p95     p99   (ms)`)
+    console.log(`  server time     ${f(pct(server, 50))} ${f(pct(server, 95))} ${f(pct(server, 99))}     goal p95 ≤ 50 ms`)
+    console.log(`  round trip      ${f(pct(roundTrip, 50))} ${f(pct(roundTrip, 95))} ${f(pct(roundTrip, 99))}`)
+    console.log(`  server peak resident memory: ${peakRss.toFixed(0)} MB   goal ≤ 300 MB`)
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+await main()
