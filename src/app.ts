@@ -37,6 +37,8 @@ export async function buildApp({ config, services }: { config: Config; services:
   // Request parsing: HTML forms keep repeated fields (checkboxes) as arrays.
   await app.register(formbody, { parser: (body: string) => qs.parse(body) })
   await setUpWebSecurity(app)
+  // Static files (stylesheet, govuk-frontend's script and images) are public; they are registered before the
+  // access rules, which every later route must state.
   await app.register(staticFiles, { root: path.resolve(srcDir, '../public'), prefix: '/static/', decorateReply: false, maxAge: '1h' })
   await app.register(staticFiles, { root: path.join(govukDist, 'govuk'), prefix: '/assets/', decorateReply: false, maxAge: '1d', allowedPath: (p) => p === '/govuk-frontend.min.js' || p.startsWith('/images/') || p.startsWith('/fonts/') || p === '/manifest.json' })
   await app.register(rateLimit, { global: false })

@@ -33,6 +33,10 @@ export interface Partnership {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route and its access rule, for the authorisation tests and documentation. */
+    accessRules: { method: string; url: string; access: Access }[]
+  }
   interface FastifyContextConfig {
     access?: Access
   }
@@ -61,15 +65,19 @@ export async function setUpAccess(app: FastifyInstance, opts: { auth: AuthServic
   app.decorateRequest('partnership', undefined)
   app.decorateRequest('role', undefined)
 
+  const rules: { method: string; url: string; access: Access }[] = []
+  app.decorate('accessRules', rules)
   app.addHook('onRoute', (route: RouteOptions) => {
     const access = (route.config as any)?.access as Access | undefined
     if (!access) throw new Error(`Route ${route.method} ${route.url} has no access rule (config.access)`)
+    for (const method of [route.method].flat()) if (method !== 'HEAD') rules.push({ method, url: route.url, access })
     if (typeof access === 'object' && !route.url.includes(':partnership')) {
       throw new Error(`Route ${route.method} ${route.url} has a partnership access rule but no :partnership parameter`)
     }
   })
 
-  app.addHook('preHandler', async (request) => {
+  // Before the request is validated: someone who may not use a route learns nothing from its validation errors.
+  app.addHook('preValidation', async (request) => {
     const access = request.routeOptions.config?.access
     if (!access) return // 404 handler and static files
     const user = request.user

@@ -59,8 +59,8 @@ export async function setUpSession(app: FastifyInstance, opts: { auth: AuthServi
     request.actor = request.user ? { id: request.user.id, name: request.user.name } : { id: null, name: 'anonymous' }
   })
 
-  // Checked after the body is parsed, before any route runs.
-  app.addHook('preHandler', async (request) => {
+  // Checked after the body is parsed and before it is validated, so a forged request learns nothing.
+  app.addHook('preValidation', async (request) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.viaApiToken) return
     const sent = (request.body as any)?._csrf ?? request.headers['x-csrf-token']
     if (!sent || !safeEqual(String(sent), request.csrfToken)) {

@@ -1,0 +1,1 @@
+export const ROUTE_RULES: Record<string, string> = {}
