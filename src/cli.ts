@@ -42,6 +42,18 @@ async function askPassword(prompt: string): Promise<string> {
   return answer
 }
 
+/** Ctrl+C or a stop signal: finish answering, close the database cleanly, then exit. */
+function closeOnSignal(close: () => Promise<void>) {
+  let closing = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (closing) process.exit(1)
+      closing = true
+      close().then(() => process.exit(0), () => process.exit(1))
+    })
+  }
+}
+
 async function withServices<T>(config: Config, fn: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<T>) {
   const db = await openDatabase(config)
   try {
@@ -63,7 +75,8 @@ export async function main(argv = process.argv.slice(2)) {
 
   switch (command) {
     case 'serve': {
-      const { address } = await startServer(config)
+      const { address, close } = await startServer(config)
+      closeOnSignal(close)
       console.log(`Safer is running at ${address.replace('127.0.0.1', 'localhost')}  (database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, ${config.dataDir}`})`)
       return
     }
@@ -71,12 +84,13 @@ export async function main(argv = process.argv.slice(2)) {
       if (config.databaseUrl) console.log('Note: DATABASE_URL is set, so the demo is loaded into that PostgreSQL database.')
       const started = Date.now()
       const { loadDemo } = await import('./demo/load.ts')
-      const { address } = await startServer(config, {
+      const { address, close } = await startServer(config, {
         beforeListen: async (services) => {
           const result = await loadDemo(services)
           console.log(result.loaded ? `Demo data loaded (${result.summary}).` : 'Demo data is up to date.')
         },
       })
+      closeOnSignal(close)
       const url = address.replace('127.0.0.1', 'localhost')
       console.log(`\nSafer demo is running at ${url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`)
       console.log(`Sign in with any of these accounts; the password for each is ${DEMO_LOGINS.password}`)

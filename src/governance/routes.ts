@@ -1,4 +1,246 @@
-import type { FastifyInstance } from 'fastify'
+/**
+ * Governance: the map of a partnership's bodies, each body's page, the forms to add and change bodies and their
+ * members, and the JSON API. Read: anyone, when the partnership is published (governance is public information);
+ * its members always. Write: the partnership's editors and administrators.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
-// Placeholder: replaced by the governance capability.
-export async function governanceRoutes(_app: FastifyInstance, _opts: { services: Services }) {}
+import { handleForm } from '../platform/forms.ts'
+import { sendExport } from '../platform/export.ts'
+import { parseForm } from '../platform/validation.ts'
+import { hasRole } from '../platform/access.ts'
+import { BODY_TYPES, BodyInput, BodyJson, BodyWithMembersJson, MEMBER_ROLES, MemberInput, MemberJson } from './schema.ts'
+import { bodyJson, chairText, memberJson, memberName, type BodyView, type MemberView } from './service.ts'
+import { TYPE_LABELS } from './map.ts'
+
+const V = 'governance/views'
+const ROLE_LABELS: Record<string, string> = { chair: 'Chair', 'vice-chair': 'Vice-chair', member: 'Member', observer: 'Observer', adviser: 'Adviser' }
+const typeItems = BODY_TYPES.map((t) => ({ value: t, text: TYPE_LABELS[t] }))
+const roleItems = MEMBER_ROLES.map((r) => ({ value: r, text: ROLE_LABELS[r] }))
+
+const PartnershipParams = Type.Object({ partnership: Type.String() })
+const BodyParams = Type.Object({ partnership: Type.String(), body: Type.String({ maxLength: 100 }) })
+const MemberParams = Type.Object({ partnership: Type.String(), body: Type.String({ maxLength: 100 }), member: Type.Integer() })
+const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])) })
+const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ title: 'Version' })) })
+
+function bodyFormValues(b: BodyView) {
+  return {
+    name: b.name, slug: b.slug, type: b.type, areaCode: b.area_code, chairPerson: b.chair_person, chairOrganisationId: b.chair_organisation_id,
+    meetingFrequency: b.meeting_frequency, reportsToId: b.reports_to_id, statutoryBasis: b.statutory_basis, termsOfReference: b.terms_of_reference, version: b.version,
+  }
+}
+function memberFormValues(m: MemberView) {
+  return { organisationId: m.organisation_id, person: m.person, role: m.role, version: m.version }
+}
+const paragraphs = (s: string | null) => (s ? s.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean) : [])
+
+export async function governanceRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const gov = services.governance
+  const orgs = services.organisations
+  const p = (request: FastifyRequest) => request.partnership!
+  const base = (request: FastifyRequest) => `/partnerships/${p(request).slug}`
+  const crumbs = (request: FastifyRequest) => [
+    { text: 'Partnerships', href: '/partnerships' }, { text: p(request).short_name ?? p(request).name, href: base(request) },
+    { text: 'Governance', href: `${base(request)}/governance` },
+  ]
+  const params = (request: FastifyRequest) => request.params as { partnership: string; body: string; member: number }
+  const bodyOf = (request: FastifyRequest) => gov.get(p(request).id, params(request).body)
+  const common = (request: FastifyRequest) => ({ base: base(request), canEdit: hasRole(request, 'editor'), typeLabels: TYPE_LABELS, roleLabels: ROLE_LABELS })
+
+  const choices = async (request: FastifyRequest, selfId?: number) => ({
+    typeItems,
+    areaItems: (await orgs.listAreas()).map((a) => ({ value: a.code, text: `${a.name} (${a.code})` })),
+    organisationItems: (await orgs.list()).map((o) => ({ value: o.id, text: o.name })),
+    parentItems: (await gov.possibleParents(p(request).id, selfId)).map((b) => ({ value: b.id, text: `${'– '.repeat(b.depth)}${b.name}` })),
+  })
+  const memberChoices = async () => ({ roleItems, organisationItems: (await orgs.list()).map((o) => ({ value: o.id, text: o.name })) })
+
+  const showContext = async (request: FastifyRequest, body: BodyView) => {
+    const here = `${base(request)}/bodies/${body.slug}`
+    return {
+      ...common(request), title: body.name, body, typeLabel: TYPE_LABELS[body.type], chair: chairText(body),
+      members: await gov.members(body.id), reporting: await gov.reportingTo(body.id),
+      statutoryBasis: paragraphs(body.statutory_basis), termsOfReference: paragraphs(body.terms_of_reference),
+      here, historyHref: `${base(request)}/history/body/${body.id}?back=${encodeURIComponent(here)}`,
+      breadcrumbs: crumbs(request),
+    }
+  }
+
+  // ---- Pages ----
+  app.get('/partnerships/:partnership/governance', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams, querystring: Format } }, async (request, reply) => {
+    const partnership = p(request)
+    const map = await gov.map(partnership.id, { title: partnership.name })
+    if (sendExport(reply, (request.query as any).format, `governance-${partnership.slug}`, map.bodies, [
+      { header: 'slug', value: (b) => b.slug }, { header: 'name', value: (b) => b.name }, { header: 'type', value: (b) => b.type },
+      { header: 'reports_to', value: (b) => b.reports_to_slug }, { header: 'reports_to_name', value: (b) => b.reports_to_name },
+      { header: 'area_code', value: (b) => b.area_code }, { header: 'chair', value: (b) => chairText(b) },
+      { header: 'meeting_frequency', value: (b) => b.meeting_frequency }, { header: 'members', value: (b) => b.member_count },
+      { header: 'statutory_basis', value: (b) => b.statutory_basis }, { header: 'terms_of_reference', value: (b) => b.terms_of_reference },
+      { header: 'updated_at', value: (b) => new Date(b.updated_at).toISOString() },
+    ])) return reply
+    return reply.view(`${V}/governance.njk`, {
+      ...common(request), title: 'Governance', bodies: map.bodies.map((b) => ({ ...b, chair: chairText(b) })), tree: map.tree, svg: map.svg,
+      lineCount: map.bodies.filter((b) => b.reports_to_id !== null).length, breadcrumbs: crumbs(request).slice(0, 2),
+    })
+  })
+
+  // The map on its own, for reports and slides.
+  app.get('/partnerships/:partnership/governance/map.svg', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams } }, async (request, reply) => {
+    const map = await gov.map(p(request).id, { title: p(request).name, standalone: true })
+    if (!map.svg) return reply.code(404).type('text/plain; charset=utf-8').send('This partnership has no bodies yet')
+    return reply.type('image/svg+xml; charset=utf-8').send(`<?xml version="1.0" encoding="UTF-8"?>\n${map.svg}`)
+  })
+
+  const newContext = async (request: FastifyRequest) => ({ ...common(request), ...(await choices(request)), title: 'Add a body', isNew: true, action: `${base(request)}/bodies/new`, breadcrumbs: crumbs(request) })
+
+  app.get('/partnerships/:partnership/bodies/new', { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParams } }, async (request, reply) =>
+    reply.view(`${V}/body-form.njk`, { ...(await newContext(request)), values: {} }))
+
+  app.post('/partnerships/:partnership/bodies/new', { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParams } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/body-form.njk`,
+      context: () => newContext(request),
+      run: async () => {
+        const b = await gov.create(p(request).id, parseForm(BodyInput, request.body as any), request.actor)
+        return { redirect: `${base(request)}/bodies/${b.slug}`, flash: `${b.name} added` }
+      },
+    }))
+
+  app.get('/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'public' } }, schema: { params: BodyParams } }, async (request, reply) =>
+    reply.view(`${V}/body.njk`, await showContext(request, await bodyOf(request))))
+
+  const editContext = async (request: FastifyRequest, body: BodyView) => ({
+    ...common(request), ...(await choices(request, body.id)), title: `Change ${body.name}`, body, action: `${base(request)}/bodies/${body.slug}/edit`,
+    breadcrumbs: [...crumbs(request), { text: body.name, href: `${base(request)}/bodies/${body.slug}` }],
+  })
+
+  app.get('/partnerships/:partnership/bodies/:body/edit', { config: { access: { partnership: 'editor' } }, schema: { params: BodyParams } }, async (request, reply) => {
+    const body = await bodyOf(request)
+    return reply.view(`${V}/body-form.njk`, { ...(await editContext(request, body)), values: bodyFormValues(body) })
+  })
+
+  app.post('/partnerships/:partnership/bodies/:body/edit', { config: { access: { partnership: 'editor' } }, schema: { params: BodyParams } }, async (request, reply) => {
+    const body = await bodyOf(request)
+    return handleForm(request, reply, {
+      template: `${V}/body-form.njk`,
+      context: () => editContext(request, body),
+      run: async () => {
+        const b = await gov.update(p(request).id, body.slug, parseForm(BodyInput, request.body as any), request.actor)
+        return { redirect: `${base(request)}/bodies/${b.slug}`, flash: `${b.name} updated` }
+      },
+    })
+  })
+
+  app.post('/partnerships/:partnership/bodies/:body/delete', { config: { access: { partnership: 'editor' } }, schema: { params: BodyParams } }, async (request, reply) => {
+    const body = await bodyOf(request)
+    return handleForm(request, reply, {
+      template: `${V}/body.njk`,
+      context: () => showContext(request, body),
+      run: async () => {
+        await gov.remove(p(request).id, body.slug, Number((request.body as any)?.version) || undefined, request.actor)
+        return { redirect: `${base(request)}/governance`, flash: `${body.name} deleted` }
+      },
+    })
+  })
+
+  const memberCrumbs = (request: FastifyRequest, body: BodyView) => [...crumbs(request), { text: body.name, href: `${base(request)}/bodies/${body.slug}` }]
+
+  app.get('/partnerships/:partnership/bodies/:body/members/new', { config: { access: { partnership: 'editor' } }, schema: { params: BodyParams } }, async (request, reply) => {
+    const body = await bodyOf(request)
+    return reply.view(`${V}/member-form.njk`, {
+      ...common(request), ...(await memberChoices()), title: `Add a member to ${body.name}`, body, values: { role: 'member' },
+      action: `${base(request)}/bodies/${body.slug}/members/new`, breadcrumbs: memberCrumbs(request, body),
+    })
+  })
+
+  app.post('/partnerships/:partnership/bodies/:body/members/new', { config: { access: { partnership: 'editor' } }, schema: { params: BodyParams } }, async (request, reply) => {
+    const body = await bodyOf(request)
+    return handleForm(request, reply, {
+      template: `${V}/member-form.njk`,
+      context: async () => ({ ...common(request), ...(await memberChoices()), title: `Add a member to ${body.name}`, body, action: `${base(request)}/bodies/${body.slug}/members/new`, breadcrumbs: memberCrumbs(request, body) }),
+      run: async () => {
+        const m = await gov.addMember(body.id, parseForm(MemberInput, request.body as any), request.actor)
+        return { redirect: `${base(request)}/bodies/${body.slug}#members`, flash: `${memberName(m)} added as ${ROLE_LABELS[m.role].toLowerCase()}` }
+      },
+    })
+  })
+
+  const memberEditContext = async (request: FastifyRequest, body: BodyView, member: MemberView) => {
+    const action = `${base(request)}/bodies/${body.slug}/members/${member.id}/edit`
+    return {
+      ...common(request), ...(await memberChoices()), title: `Change member of ${body.name}`, body, member, action,
+      historyHref: `${base(request)}/history/body_member/${member.id}?back=${encodeURIComponent(action)}`, breadcrumbs: memberCrumbs(request, body),
+    }
+  }
+
+  app.get('/partnerships/:partnership/bodies/:body/members/:member/edit', { config: { access: { partnership: 'editor' } }, schema: { params: MemberParams } }, async (request, reply) => {
+    const body = await bodyOf(request)
+    const member = await gov.getMember(body.id, params(request).member)
+    return reply.view(`${V}/member-form.njk`, { ...(await memberEditContext(request, body, member)), values: memberFormValues(member) })
+  })
+
+  app.post('/partnerships/:partnership/bodies/:body/members/:member/edit', { config: { access: { partnership: 'editor' } }, schema: { params: MemberParams } }, async (request, reply) => {
+    const body = await bodyOf(request)
+    const member = await gov.getMember(body.id, params(request).member)
+    return handleForm(request, reply, {
+      template: `${V}/member-form.njk`,
+      context: () => memberEditContext(request, body, member),
+      run: async () => {
+        const m = await gov.updateMember(body.id, member.id, parseForm(MemberInput, request.body as any), request.actor)
+        return { redirect: `${base(request)}/bodies/${body.slug}#members`, flash: `${memberName(m)} updated` }
+      },
+    })
+  })
+
+  app.post('/partnerships/:partnership/bodies/:body/members/:member/remove', { config: { access: { partnership: 'editor' } }, schema: { params: MemberParams } }, async (request, reply) => {
+    const body = await bodyOf(request)
+    const member = await gov.getMember(body.id, params(request).member)
+    return handleForm(request, reply, {
+      template: `${V}/body.njk`,
+      context: () => showContext(request, body),
+      run: async () => {
+        await gov.removeMember(body.id, member.id, Number((request.body as any)?.version) || undefined, request.actor)
+        return { redirect: `${base(request)}/bodies/${body.slug}#members`, flash: `${memberName(member)} removed from ${body.name}` }
+      },
+    })
+  })
+
+  // ---- JSON API ----
+  const tags = ['Governance']
+  const withMembers = async (b: BodyView) => ({ ...bodyJson(b), members: (await gov.members(b.id)).map(memberJson) })
+
+  app.get('/api/v1/partnerships/:partnership/bodies', { config: { access: { partnership: 'public' } }, schema: { tags, summary: "The partnership's bodies, each senior body followed by those reporting to it", security: [], params: PartnershipParams, response: { 200: Type.Array(BodyJson) } } },
+    async (request) => (await gov.list(p(request).id)).map(bodyJson))
+
+  app.post('/api/v1/partnerships/:partnership/bodies', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Add a body (the web address name is made from the name if not given)', params: PartnershipParams, body: BodyInput, response: { 201: BodyWithMembersJson } } },
+    async (request, reply) => reply.code(201).send(await withMembers(await gov.create(p(request).id, request.body, request.actor))))
+
+  app.get('/api/v1/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'One body with its members', security: [], params: BodyParams, response: { 200: BodyWithMembersJson } } },
+    async (request) => withMembers(await bodyOf(request)))
+
+  app.put('/api/v1/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Change a body (send the version you read: a stale version is refused with 409). Fields left out are cleared; a left-out slug is kept.', params: BodyParams, body: BodyInput, response: { 200: BodyWithMembersJson } } },
+    async (request) => withMembers(await gov.update(p(request).id, params(request).body, request.body, request.actor)))
+
+  app.delete('/api/v1/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Delete a body and its members (refused while other bodies report to it)', params: BodyParams, querystring: VersionQuery } },
+    async (request, reply) => {
+      await gov.remove(p(request).id, params(request).body, (request.query as any).version, request.actor)
+      return reply.code(204).send()
+    })
+
+  app.get('/api/v1/partnerships/:partnership/bodies/:body/members', { config: { access: { partnership: 'public' } }, schema: { tags, summary: "A body's members", security: [], params: BodyParams, response: { 200: Type.Array(MemberJson) } } },
+    async (request) => (await gov.members((await bodyOf(request)).id)).map(memberJson))
+
+  app.post('/api/v1/partnerships/:partnership/bodies/:body/members', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Add a member to a body (an organisation, a person or post, or both)', params: BodyParams, body: MemberInput, response: { 201: MemberJson } } },
+    async (request, reply) => reply.code(201).send(memberJson(await gov.addMember((await bodyOf(request)).id, request.body, request.actor))))
+
+  app.put('/api/v1/partnerships/:partnership/bodies/:body/members/:member', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Change a member (send the version you read: a stale version is refused with 409)', params: MemberParams, body: MemberInput, response: { 200: MemberJson } } },
+    async (request) => memberJson(await gov.updateMember((await bodyOf(request)).id, params(request).member, request.body, request.actor)))
+
+  app.delete('/api/v1/partnerships/:partnership/bodies/:body/members/:member', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Remove a member from a body', params: MemberParams, querystring: VersionQuery } },
+    async (request, reply) => {
+      await gov.removeMember((await bodyOf(request)).id, params(request).member, (request.query as any).version, request.actor)
+      return reply.code(204).send()
+    })
+}

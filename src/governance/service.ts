@@ -11,7 +11,7 @@ import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
 import type { OrganisationService } from '../organisations/service.ts'
 import { BodyInput, MemberInput, LIMITS, type BodyType, type MemberRole } from './schema.ts'
-import { flatten, forest, mapSvg, TYPE_LABELS, type MapOptions, type TreeNode } from './map.ts'
+import { flatten, forest, mapSvg, type MapOptions, type TreeNode } from './map.ts'
 
 export { mapSvg, forest, flatten } from './map.ts'
 
@@ -289,14 +289,12 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
           const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
           throw new ValidationError({ form: `You cannot delete ${body.name} because ${list} ${names.length === 1 ? 'reports' : 'report'} to it. Change who ${names.length === 1 ? 'it reports' : 'they report'} to, or delete ${names.length === 1 ? 'it' : 'them'}, first.` })
         }
+        // Its members go first, each in the audit trail, then the body itself (at the version the user saw).
         const members = await tx.query<MemberRow>('SELECT * FROM body_members WHERE body_id = $1 ORDER BY id', [body.id])
-        const removed = await deleteRecord(tx, 'bodies', body.id, version, { actor, partnershipId, entity: 'body', summary: body.name }) as BodyRow
-        // The members went with the body (ON DELETE CASCADE); record each in the audit trail too.
         for (const m of members) {
-          await tx.query('SELECT 1') // keep the statement order simple for both engines
-          const { recordAudit } = await import('../platform/audit.ts')
-          await recordAudit(tx, actor, { action: 'delete', entity: 'body_member', entityId: m.id, partnershipId, summary: `Removed with ${body.name}`, before: m })
+          await deleteRecord(tx, 'body_members', m.id, undefined, { actor, partnershipId, entity: 'body_member', summary: `${await memberSummary(tx, m, body.name)}: removed with the body` })
         }
+        const removed = await deleteRecord(tx, 'bodies', body.id, version, { actor, partnershipId, entity: 'body', summary: body.name }) as BodyRow
         return removed
       })
     },
@@ -364,7 +362,7 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
       const counts = new Map<string, number>()
       for (const b of bodies) if (b.depth > 0) counts.set(b.type, (counts.get(b.type) ?? 0) + 1)
       if (counts.size) {
-        const parts = [...counts].map(([type, n]) => plural(n, TYPE_LABELS[type]?.toLowerCase().replace(' (csp)', '') ?? type, (TYPE_LABELS[type]?.toLowerCase().replace(' (csp)', '') ?? type) + 's'))
+        const parts = [...counts].map(([type, n]) => plural(n, type))
         lines.push(`${roots.length === 1 ? `Reporting to ${roots[0].name}` : 'Reporting lines'}: ${parts.join(', ')}`)
       }
       return { heading: 'Governance', href, lines }

@@ -30,8 +30,32 @@ pg.types.setTypeParser(DATE_OID, (v: string) => v)
 pg.types.setTypeParser(20, (v: string) => Number(v))
 pg.types.setTypeParser(1700, (v: string) => Number(v))
 
+/**
+ * PGlite is one process's database: a second process opening the same folder would corrupt it.
+ * A lock file holding the owner's pid refuses the second one with a clear message.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lock = path.join(dataDir, '..', `${path.basename(dataDir)}.lock`)
+  try {
+    const pid = Number(fs.readFileSync(lock, 'utf8'))
+    if (pid && pid !== process.pid) {
+      let alive = true
+      try { process.kill(pid, 0) } catch { alive = false }
+      if (alive) throw new Error(`The embedded database in ${dataDir} is in use by another Safer process (pid ${pid}). Stop that process first, or use a PostgreSQL server (DATABASE_URL).`)
+    }
+  } catch (err: any) {
+    if (err?.code !== 'ENOENT') throw err
+  }
+  fs.writeFileSync(lock, String(process.pid))
+  return () => { try { if (fs.readFileSync(lock, 'utf8') === String(process.pid)) fs.unlinkSync(lock) } catch { /* already gone */ } }
+}
+
 export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true })
+  let unlock = () => {}
+  if (dataDir) {
+    fs.mkdirSync(dataDir, { recursive: true })
+    unlock = lockDataDir(dataDir)
+  }
   const db = await PGlite.create({
     dataDir,
     loadDataDir,
@@ -53,6 +77,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
     },
     async close() {
       await db.close()
+      unlock()
     },
     // Exposed for the test helper, which clones a migrated database instead of migrating each time.
     ...({ pglite: db } as object),
