@@ -12,11 +12,13 @@ import readline from 'node:readline/promises'
 import { loadConfig, type Config } from './config.ts'
 import { openDatabase } from './platform/db/index.ts'
 import { migrate } from './platform/db/migrate.ts'
-import { services as buildServices } from './services.ts'
-import { startServer } from './server.ts'
 import { ValidationError } from './platform/errors.ts'
 import { ROLES, type Role } from './platform/auth/service.ts'
 import { DEMO_LOGINS } from './demo/logins.ts'
+import type { Services } from './services.ts'
+
+// The web server's modules are imported only when needed, and while the database opens (start-up time).
+const loadServer = () => import('./server.ts')
 
 const USAGE = `Usage:
   safer serve
@@ -54,10 +56,11 @@ function closeOnSignal(close: () => Promise<void>) {
   }
 }
 
-async function withServices<T>(config: Config, fn: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<T>) {
+async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>) {
   const db = await openDatabase(config)
   try {
     await migrate(db)
+    const { services: buildServices } = await import('./services.ts')
     return await fn(await buildServices(db, config))
   } finally {
     await db.close()
@@ -75,7 +78,9 @@ export async function main(argv = process.argv.slice(2)) {
 
   switch (command) {
     case 'serve': {
-      const { address, close } = await startServer(config)
+      const opening = openDatabase(config)
+      const { startServer } = await loadServer()
+      const { address, close } = await startServer(config, { db: await opening })
       closeOnSignal(close)
       console.log(`Safer is running at ${address.replace('127.0.0.1', 'localhost')}  (database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, ${config.dataDir}`})`)
       return
@@ -83,8 +88,10 @@ export async function main(argv = process.argv.slice(2)) {
     case 'demo': {
       if (config.databaseUrl) console.log('Note: DATABASE_URL is set, so the demo is loaded into that PostgreSQL database.')
       const started = Date.now()
-      const { loadDemo } = await import('./demo/load.ts')
+      const opening = openDatabase(config)
+      const [{ startServer }, { loadDemo }] = await Promise.all([loadServer(), import('./demo/load.ts')])
       const { address, close } = await startServer(config, {
+        db: await opening,
         beforeListen: async (services) => {
           const result = await loadDemo(services)
           console.log(result.loaded ? `Demo data loaded (${result.summary}).` : 'Demo data is up to date.')

@@ -131,7 +131,7 @@ const TYPE_COLOURS: Record<string, string> = {
   'sub-group': '#4c2c92', panel: '#912b88', 'task and finish group': '#6f777b',
 }
 
-const BOX = { width: 250, padX: 14, padY: 11, nameSize: 15, nameLine: 19, typeSize: 13, typeLine: 17, gapX: 60, gapY: 16, margin: 12, maxNameLines: 3 }
+const BOX = { width: 300, padX: 14, padY: 11, nameSize: 15, nameLine: 19, typeSize: 13, typeLine: 17, gapX: 60, gapY: 16, margin: 12, maxNameLines: 3 }
 
 export interface MapOptions {
   /** Prefix of the ids of the SVG's <title> and <desc>, unique on the page. */
@@ -156,7 +156,7 @@ export function mapSvg(bodies: MapBody[], opts: MapOptions = {}): string {
   type Node = { body?: MapBody; children: Node[] }
   const toNode = (n: TreeNode): Node => ({ body: n.body, children: n.children.map(toNode) })
   const root = hierarchy<Node>({ children: roots.map(toNode) }, (n) => n.children)
-  const layout = d3tree<Node>().nodeSize([boxHeight + BOX.gapY, BOX.width + BOX.gapX]).separation((a, b) => (a.parent === b.parent ? 1 : 1.2))(root)
+  const layout = d3tree<Node>().nodeSize([boxHeight + BOX.gapY, BOX.width + BOX.gapX]).separation((a, b) => (a.parent !== b.parent ? 1.2 : a.depth === 1 ? 1.3 : 1))(root)
   const nodes = layout.descendants().filter((n) => n.depth > 0)
   const minX = Math.min(...nodes.map((n) => n.x))
   const maxX = Math.max(...nodes.map((n) => n.x))
@@ -169,7 +169,7 @@ export function mapSvg(bodies: MapBody[], opts: MapOptions = {}): string {
   const lines: string[] = []
   const boxes: string[] = []
   for (const n of nodes) {
-    const b = n.body!
+    const b = n.data.body!
     const x = left(n)
     const y = top(n)
     if (n.parent && n.parent.depth > 0) {

@@ -34,7 +34,7 @@ function bodyFormValues(b: BodyView) {
 function memberFormValues(m: MemberView) {
   return { organisationId: m.organisation_id, person: m.person, role: m.role, version: m.version }
 }
-const paragraphs = (s: string | null) => (s ? s.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean) : [])
+const paragraphs = (s: string | null) => (s ? s.split(/\n+/).map((p) => p.trim()).filter(Boolean) : [])
 
 export async function governanceRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const gov = services.governance
