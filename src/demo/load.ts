@@ -1,5 +1,172 @@
+/**
+ * The demo: real content from published council papers (src/demo/content/*.json, sources in its README),
+ * entered through the same services as a user would, so every record is validated and audited.
+ * Loads in one transaction. Refreshes (replaces the demo partnerships) when the content or this loader changes;
+ * otherwise does nothing, so `safer demo` on an existing data folder starts at once.
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Services } from '../services.ts'
-// Placeholder: replaced by the demo loader.
-export async function loadDemo(_s: Services): Promise<{ loaded: boolean; summary: string }> {
-  return { loaded: false, summary: '' }
+import type { Queryable } from '../platform/db/index.ts'
+import { maybeOne } from '../platform/db/index.ts'
+import type { Actor } from '../platform/audit.ts'
+import type { Role } from '../platform/auth/service.ts'
+import { DEMO_LOGINS } from './logins.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const FILES = ['hampshire', 'worcestershire', 'herefordshire']
+const actor: Actor = { id: null, name: 'Safer demo loader' }
+
+interface Content {
+  partnership: { slug: string; name: string; shortName?: string; areaCode?: string; chair?: { person?: string; organisation?: string } }
+  areas: { code: string; name: string; type: string }[]
+  organisations: { name: string; type: string; responsibleAuthority?: boolean }[]
+  bodies: { slug: string; name: string; type: string; areaCode?: string | null; reportsTo?: string | null; meetingFrequency?: string | null; statutoryBasis?: string | null; termsOfReference?: string | null; members: { organisation?: string | null; person?: string | null; role: string }[] }[]
+  strategicAssessment: { title: string; periodStart?: string; periodEnd?: string; dateAgreed?: string | null; evidenceSources?: string[]; otherEvidence?: string; summary?: string } | null
+  agreementVersions: { title: string; periodStart?: string; periodEnd?: string; status: 'draft' | 'agreed' | 'superseded'; dateAgreed?: string | null; notes?: string; priorities: { number: number; title: string; description?: string; leads: string[]; ownership?: { level?: string; statement?: string }; previousNumber?: number | null }[] }[]
+  assessmentRounds: { title: string; date: string; agreementVersion: number; cells: { priority: number; dimension: string; rating?: number | null; findings: string[]; developmentAreas: string[] }[] }[]
+}
+
+export function demoContent(): Content[] {
+  return FILES.map((f) => JSON.parse(fs.readFileSync(path.join(here, 'content', `${f}.json`), 'utf8')))
+}
+
+function contentHash() {
+  const h = crypto.createHash('sha256')
+  for (const f of FILES) h.update(fs.readFileSync(path.join(here, 'content', `${f}.json`)))
+  h.update(fs.readFileSync(fileURLToPath(import.meta.url)))
+  return h.digest('hex').slice(0, 16)
+}
+
+/** null for empty strings and missing values, so optional fields validate. */
+function opt<T>(v: T | null | undefined): T | undefined {
+  return v === null || v === undefined || (v as unknown) === '' ? undefined : v
+}
+
+export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Promise<{ loaded: boolean; summary: string }> {
+  const hash = contentHash()
+  const stored = await maybeOne<{ value: string }>(s.db, `SELECT value FROM app_settings WHERE key = 'demo_hash'`)
+  if (!opts.force && stored?.value === hash) return { loaded: false, summary: '' }
+  const contents = demoContent()
+  const counts = { partnerships: 0, bodies: 0, priorities: 0, cells: 0 }
+
+  await s.db.transaction(async (tx) => {
+    // Refresh: the demo partnerships are replaced whole (their bodies, agreements and rounds go with them).
+    await tx.query('DELETE FROM partnerships WHERE slug = ANY($1::text[])', [contents.map((c) => c.partnership.slug)])
+
+    const orgIds = new Map<string, number>()
+    for (const c of contents) {
+      for (const a of c.areas) {
+        if (!(await maybeOne(tx, 'SELECT 1 FROM areas WHERE code = $1', [a.code]))) await s.organisations.createArea(a, actor, tx)
+      }
+      for (const o of c.organisations) {
+        const found = await s.organisations.byName(o.name, tx)
+        orgIds.set(o.name, found ? found.id : (await s.organisations.create({ name: o.name, type: o.type, responsibleAuthority: o.responsibleAuthority ?? false }, actor, tx)).id)
+      }
+    }
+    const org = (name: string | null | undefined) => {
+      if (!name) return undefined
+      const id = orgIds.get(name)
+      if (!id) throw new Error(`Demo content names an organisation it does not list: ${name}`)
+      return id
+    }
+
+    const partnershipIds = new Map<string, number>()
+    for (const c of contents) {
+      const p = await s.partnerships.create({ slug: c.partnership.slug, name: c.partnership.name, shortName: opt(c.partnership.shortName), areaCode: opt(c.partnership.areaCode), published: true }, actor, tx)
+      partnershipIds.set(p.slug, p.id)
+      await s.assurance.setUpDefaults(p.id, actor, tx)
+      counts.partnerships++
+      await loadGovernance(s, tx, p.id, c, org)
+      counts.bodies += c.bodies.length
+      const versionIds = await loadAgreement(s, tx, p.id, c, org)
+      counts.priorities += c.agreementVersions.reduce((n, v) => n + v.priorities.length, 0)
+      counts.cells += await loadAssessments(s, tx, p.id, c, versionIds)
+    }
+    await loadUsers(s, tx, partnershipIds, orgIds)
+    await tx.query(`INSERT INTO app_settings (key, value) VALUES ('demo_hash', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [hash])
+  })
+  return { loaded: true, summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells` }
+}
+
+async function loadGovernance(s: Services, tx: Queryable, partnershipId: number, c: Content, org: (n?: string | null) => number | undefined) {
+  const bodyIds = new Map<string, number>()
+  for (const [i, b] of c.bodies.entries()) {
+    const top = i === 0
+    const body = await s.governance.create(partnershipId, {
+      name: b.name, slug: b.slug, type: b.type, areaCode: opt(b.areaCode), meetingFrequency: opt(b.meetingFrequency),
+      statutoryBasis: opt(b.statutoryBasis), termsOfReference: opt(b.termsOfReference),
+      reportsToId: b.reportsTo ? bodyIds.get(b.reportsTo) : undefined,
+      chairPerson: top ? opt(c.partnership.chair?.person) : undefined,
+      chairOrganisationId: top ? org(c.partnership.chair?.organisation) : undefined,
+    }, actor, tx)
+    bodyIds.set(b.slug, body.id)
+    for (const m of b.members) {
+      await s.governance.addMember(body.id, { organisationId: org(m.organisation), person: opt(m.person), role: m.role }, actor, tx)
+    }
+  }
+}
+
+async function loadAgreement(s: Services, tx: Queryable, partnershipId: number, c: Content, org: (n?: string | null) => number | undefined) {
+  let assessmentId: number | undefined
+  if (c.strategicAssessment && c.strategicAssessment.title) {
+    const a = c.strategicAssessment
+    assessmentId = (await s.agreement.createStrategicAssessment(partnershipId, {
+      title: a.title, periodStart: opt(a.periodStart), periodEnd: opt(a.periodEnd), dateAgreed: opt(a.dateAgreed),
+      evidenceSources: a.evidenceSources ?? [], otherEvidence: opt(a.otherEvidence), summary: opt(a.summary), published: true,
+    }, actor, tx)).id
+  }
+  const versionIds: number[] = []
+  let previous: { number: number; lineage_id: number }[] = []
+  for (const v of c.agreementVersions) {
+    const version = await s.agreement.createVersion(partnershipId, {
+      title: v.title, periodStart: opt(v.periodStart), periodEnd: opt(v.periodEnd), notes: opt(v.notes), published: true,
+      strategicAssessmentId: assessmentId,
+    }, actor, tx)
+    for (const p of v.priorities) {
+      const lineageId = p.previousNumber ? previous.find((x) => x.number === p.previousNumber)?.lineage_id : undefined
+      await s.agreement.addPriority(version.id, {
+        number: p.number, title: p.title, description: opt(p.description), leadIds: p.leads.map((l) => org(l)!),
+        ownershipLevel: opt(p.ownership?.level), ownershipStatement: opt(p.ownership?.statement), lineageId,
+      }, actor, tx)
+    }
+    if (v.status !== 'draft') await s.agreement.setStatus(version.id, { action: 'agree', dateAgreed: opt(v.dateAgreed) }, actor, tx)
+    previous = (await s.agreement.priorities(version.id, tx)).map((p) => ({ number: p.number, lineage_id: p.lineage_id }))
+    versionIds.push(version.id)
+  }
+  return versionIds
+}
+
+async function loadAssessments(s: Services, tx: Queryable, partnershipId: number, c: Content, versionIds: number[]) {
+  let cells = 0
+  const dimensions = await tx.query<{ id: number; name: string }>('SELECT id, name FROM assurance_dimensions WHERE partnership_id = $1', [partnershipId])
+  for (const r of c.assessmentRounds) {
+    const versionId = versionIds[r.agreementVersion]
+    const round = await s.assurance.createRound(partnershipId, { title: r.title, assessedOn: r.date, agreementVersionId: versionId, published: true }, actor, tx)
+    const priorities = await s.agreement.priorities(versionId, tx)
+    for (const cell of r.cells) {
+      const priority = priorities.find((p) => p.number === cell.priority)
+      const dimension = dimensions.find((d) => d.name === cell.dimension)
+      if (!priority || !dimension) throw new Error(`Demo round "${r.title}" names priority ${cell.priority} / dimension "${cell.dimension}", which do not exist`)
+      await s.assurance.recordCell(round.id, priority.id, dimension.id, { rating: cell.rating ?? null, findings: cell.findings, developmentAreas: cell.developmentAreas }, actor, tx)
+      cells++
+    }
+  }
+  return cells
+}
+
+async function loadUsers(s: Services, tx: Queryable, partnershipIds: Map<string, number>, orgIds: Map<string, number>) {
+  for (const a of DEMO_LOGINS.accounts) {
+    let user = await maybeOne<{ id: number }>(tx, 'SELECT id FROM users WHERE lower(email) = lower($1)', [a.email])
+    if (!user) {
+      user = await s.auth.createUser({ email: a.email, name: a.name, password: DEMO_LOGINS.password, siteAdmin: a.siteAdmin, organisationId: a.organisation ? orgIds.get(a.organisation) : undefined }, actor, tx)
+    }
+    if (a.role) {
+      await s.auth.grantRole(user.id, partnershipIds.get('hampshire')!, a.role as Role, actor, tx)
+      // The partnership manager also looks after the other demo partnerships.
+      if (a.role === 'admin') for (const slug of ['worcestershire', 'herefordshire']) await s.auth.grantRole(user.id, partnershipIds.get(slug)!, 'admin', actor, tx)
+    }
+  }
 }

@@ -1,0 +1,87 @@
+/** The demo is real content from the seeds, entered through the services, and a second start does nothing. */
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { testApp, Client, text, type TestApp } from '../../test/helpers.ts'
+import { loadDemo } from './load.ts'
+import { DEMO_LOGINS } from './logins.ts'
+
+let t: TestApp
+let first: Awaited<ReturnType<typeof loadDemo>>
+before(async () => {
+  t = await testApp()
+  first = await loadDemo(t.services)
+})
+after(async () => { await t.close() })
+
+test('the demo loads the three partnerships of the seeds, published', async () => {
+  assert.equal(first.loaded, true)
+  const list = await (new Client(t)).get('/partnerships')
+  for (const name of ['Hampshire Community Safety Strategy Group', 'Worcestershire Safer Communities Board', 'Herefordshire Community Safety Partnership']) {
+    assert.match(text(list.body), new RegExp(name))
+  }
+})
+
+test("Hampshire's 2019 draft has the six priorities of seed 000 and the 2020 version seven, with serious violence as priority 2", async () => {
+  const p = (await t.services.partnerships.bySlug('hampshire'))!
+  const versions = await t.services.agreement.listVersions(p.id, { includeUnpublished: true })
+  assert.equal(versions.length, 2)
+  const [v2019, v2020] = versions
+  assert.equal(v2019.status, 'superseded')
+  assert.equal(v2020.status, 'agreed')
+  const p2019 = await t.services.agreement.priorities(v2019.id)
+  const p2020 = await t.services.agreement.priorities(v2020.id)
+  assert.equal(p2019.length, 6)
+  assert.equal(p2020.length, 7)
+  // Seed 000, "Priority 3; The continuing threat of radical extremism".
+  assert.equal(p2019[2].title, 'The continuing threat of radical extremism')
+  assert.match(p2020[1].title, /serious violence/i)
+  // 2019's priority 3 continues as 2020's priority 4 (same lineage).
+  assert.equal(p2020[3].lineage_id, p2019[2].lineage_id)
+})
+
+test('the comparison of the two Hampshire versions shows serious violence added and the others renumbered', async () => {
+  const res = await (new Client(t)).get('/api/v1/partnerships/hampshire/agreement/compare?from=1&to=2')
+  assert.equal(res.status, 200)
+  const body = res.json()
+  assert.equal(body.counts.added, 1)
+  assert.equal(body.counts.removed, 0)
+  assert.ok(body.counts.renumbered >= 5)
+})
+
+test("the 2019 round holds seed 000's text under each of the six dimensions", async () => {
+  const p = (await t.services.partnerships.bySlug('hampshire'))!
+  const rounds = await t.services.assurance.listRounds(p.id, { includeUnpublished: true })
+  assert.equal(rounds.length, 2)
+  const print = await (new Client(t)).get('/partnerships/hampshire/agreement/versions/1/print')
+  assert.equal(print.status, 200)
+  const page = text(print.body)
+  // Seed 000, priority 1's ownership judgement, quoted.
+  assert.match(page, /strong strategic joint ownership across Hampshire and the Isle of Wight/)
+  for (const d of ['County co-ordination', 'Driving front-line delivery', 'Understanding of risk and vulnerability', 'Reporting and recording', 'Alignment of resources', 'Local links']) {
+    assert.match(page, new RegExp(d))
+  }
+})
+
+test('Worcestershire has its board with four sub-groups and two CSPs (seed 004)', async () => {
+  const p = (await t.services.partnerships.bySlug('worcestershire'))!
+  const bodies = await t.services.governance.list(p.id)
+  assert.equal(bodies.filter((b) => b.type === 'sub-group').length, 4)
+  assert.equal(bodies.filter((b) => b.type === 'community safety partnership').length, 2)
+})
+
+test('one demo login per role can sign in with the demo password', async () => {
+  for (const a of DEMO_LOGINS.accounts) {
+    const c = new Client(t)
+    await c.signIn(a.email, DEMO_LOGINS.password)
+  }
+  const roles = await t.db.query<{ role: string }>(`SELECT r.role FROM partnership_roles r JOIN partnerships p ON p.id = r.partnership_id WHERE p.slug = 'hampshire' ORDER BY r.role`)
+  assert.deepEqual(roles.map((r) => r.role), ['admin', 'contributor', 'editor', 'viewer'])
+})
+
+test('loading the demo again does nothing when nothing changed, and a forced refresh replaces it whole', async () => {
+  assert.equal((await loadDemo(t.services)).loaded, false)
+  const before = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM priorities`)
+  assert.equal((await loadDemo(t.services, { force: true })).loaded, true)
+  const after = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM priorities`)
+  assert.equal(after[0].n, before[0].n)
+})
