@@ -29,8 +29,8 @@ const Id = (title: string) => Type.Integer({ minimum: 1, title })
 const Version = Type.Optional(Type.Integer({ title: 'Version' }))
 
 export const RoundInput = Type.Object({
-  title: Type.String({ minLength: 1, maxLength: 200, title: 'Title', errorMessage: 'Enter a title for the assessment round, 200 characters or fewer' }),
-  assessedOn: Type.String({ format: 'date', title: 'Date of assessment', errorMessage: 'Enter the date of the assessment as a real date, like 15 10 2019' }),
+  title: Type.String({ minLength: 1, maxLength: 200, title: 'Title' }),
+  assessedOn: Type.String({ format: 'date', title: 'Date of assessment' }),
   agreementVersionId: Type.Integer({ minimum: 1, title: 'Agreement version', errorMessage: 'Select the agreement version this round assesses' }),
   published: Type.Optional(Type.Boolean({ title: 'Published' })),
   version: Version,

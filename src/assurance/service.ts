@@ -183,17 +183,18 @@ function normaliseColour(c: string) {
 // ---------------------------------------------------------------------------------------------------
 // Agreement data.
 //
-// Read through the agreement service (deps.agreement) where it has the function. Until it lands, and inside
-// a transaction (PGlite has one connection, so a read through the service's own `db` would wait on the open
-// transaction), these helpers read the agreement tables directly, READ-ONLY. They are the only place this
-// capability touches agreement_versions, priorities and priority_leads; the lead may switch them to the service.
+// Read through the agreement service (deps.agreement), passing the open transaction where there is one (PGlite
+// has a single connection, so a read outside the transaction would wait on it). Where the service lacks one of
+// these functions (it was built alongside this capability), the helpers below fall back to reading the
+// agreement tables directly, READ-ONLY: the only place this capability touches agreement_versions, priorities
+// and priority_leads. Once the agreement service is in place the fallbacks can go.
 
 interface AgreementReadApi {
-  listVersions(partnershipId: number, opts: { includeUnpublished: boolean }): Promise<any[]>
-  getVersion(partnershipId: number, number: number, opts: { includeUnpublished: boolean }): Promise<any>
-  getVersionById(id: number): Promise<any>
-  priorities(versionId: number): Promise<any[]>
-  getPriority(priorityId: number): Promise<any>
+  listVersions(partnershipId: number, opts: { includeUnpublished: boolean }, q?: Queryable): Promise<any[]>
+  getVersion(partnershipId: number, number: number, opts: { includeUnpublished: boolean }, q?: Queryable): Promise<any>
+  getVersionById(id: number, q?: Queryable): Promise<any>
+  priorities(versionId: number, q?: Queryable): Promise<any[]>
+  getPriority(priorityId: number, q?: Queryable): Promise<any>
 }
 
 function normVersion(v: any): AgreementVersion | undefined {
@@ -233,7 +234,7 @@ const PRIORITY_SQL = `SELECT p.id, p.agreement_version_id, p.lineage_id, p.numbe
 function agreementReads(db: Db, service: Partial<AgreementReadApi>) {
   return {
     async version(id: number, q?: Queryable): Promise<AgreementVersion | undefined> {
-      if (!q && service.getVersionById) return normVersion(await orUndefined(service.getVersionById(id)))
+      if (service.getVersionById) return normVersion(await orUndefined(service.getVersionById(id, q)))
       return normVersion(await maybeOne(q ?? db, `SELECT ${VERSION_COLUMNS} FROM agreement_versions WHERE id = $1`, [id]))
     },
     async versionByNumber(partnershipId: number, number: number, includeUnpublished: boolean): Promise<AgreementVersion | undefined> {
@@ -241,15 +242,16 @@ function agreementReads(db: Db, service: Partial<AgreementReadApi>) {
       return normVersion(await maybeOne(db, `SELECT ${VERSION_COLUMNS} FROM agreement_versions WHERE partnership_id = $1 AND number = $2 AND (published OR $3)`, [partnershipId, number, includeUnpublished]))
     },
     async versions(partnershipId: number, includeUnpublished: boolean): Promise<AgreementVersion[]> {
-      if (service.listVersions) return (await service.listVersions(partnershipId, { includeUnpublished })).map((v) => normVersion(v)!)
-      return (await db.query(`SELECT ${VERSION_COLUMNS} FROM agreement_versions WHERE partnership_id = $1 AND (published OR $2) ORDER BY number`, [partnershipId, includeUnpublished])).map((v) => normVersion(v)!)
+      const rows = service.listVersions ? await service.listVersions(partnershipId, { includeUnpublished })
+        : await db.query(`SELECT ${VERSION_COLUMNS} FROM agreement_versions WHERE partnership_id = $1 AND (published OR $2) ORDER BY number`, [partnershipId, includeUnpublished])
+      return rows.map((v) => normVersion(v)!)
     },
     async priorities(versionId: number, q?: Queryable): Promise<Priority[]> {
-      const rows = !q && service.priorities ? await service.priorities(versionId) : await (q ?? db).query(`${PRIORITY_SQL} WHERE p.agreement_version_id = $1 ORDER BY p.number`, [versionId])
+      const rows = service.priorities ? await service.priorities(versionId, q) : await (q ?? db).query(`${PRIORITY_SQL} WHERE p.agreement_version_id = $1 ORDER BY p.number`, [versionId])
       return rows.map((p) => ({ ...normPriority(p)!, agreement_version_id: p.agreement_version_id ?? p.agreementVersionId ?? versionId })).sort((a, b) => a.number - b.number)
     },
     async priority(id: number, q?: Queryable): Promise<Priority | undefined> {
-      if (!q && service.getPriority) return normPriority(await orUndefined(service.getPriority(id)))
+      if (service.getPriority) return normPriority(await orUndefined(service.getPriority(id, q)))
       return normPriority(await maybeOne(q ?? db, `${PRIORITY_SQL} WHERE p.id = $1`, [id]))
     },
   }
@@ -410,10 +412,13 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
       const same = existing.find((e) => !taken.has(e.id) && e.text === t)
       if (same) { assigned[i] = same; taken.add(same.id) }
     })
-    // New wording in the place of an old one: that one, reworded.
+    // New wording: the old ones left over, reworded, in order (so editing a point keeps its id).
+    const leftover = existing.filter((e) => !taken.has(e.id))
     texts.forEach((_t, i) => {
-      const old = existing[i]
-      if (!assigned[i] && old && !taken.has(old.id)) { assigned[i] = old; taken.add(old.id) }
+      if (assigned[i] || !leftover.length) return
+      const old = leftover.shift()!
+      assigned[i] = old
+      taken.add(old.id)
     })
     const write = { actor: ctx.actor, partnershipId: ctx.partnershipId, entity: 'development_area' }
     for (const e of existing) {
