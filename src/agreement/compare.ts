@@ -9,7 +9,8 @@
  * "engaging" meets "engage" and "communities" meets "community". The closest pairs are taken first.
  *
  * Differences: word by word (longest common subsequence), so a page can mark removed and added
- * words; very long texts that differ throughout fall back to the whole text removed and added.
+ * words; texts that keep under half their words, or are too long to compare word by word, are shown
+ * as the whole text removed and the whole text added.
  */
 
 export interface ComparablePriority {
@@ -126,6 +127,7 @@ function merge(segments: Segment[]): Segment[] {
 }
 
 const MAX_CELLS = 4_000_000
+const WHOLE_TEXT_BELOW = 0.5
 
 /** Word-level differences from a to b: segments that are the same, removed (only in a) or added (only in b). */
 export function wordDiff(a: string | null | undefined, b: string | null | undefined): Segment[] {
@@ -152,6 +154,9 @@ export function wordDiff(a: string | null | undefined, b: string | null | undefi
   }
   while (i < n) out.push({ type: 'removed', text: x[i++] })
   while (j < m) out.push({ type: 'added', text: y[j++] })
+  // Texts rewritten from scratch share only small words ("the", "of"): marking those would be noise,
+  // so show the whole text as replaced when under half the words of the longer one are kept.
+  if (table[0][0] < WHOLE_TEXT_BELOW * Math.max(n, m)) return merge([{ type: 'removed', text: norm(a) }, { type: 'added', text: norm(b) }])
   const segs = merge(reorder(merge(out)))
   const last = segs[segs.length - 1]
   last.text = last.text.trimEnd()

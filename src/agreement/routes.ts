@@ -1,4 +1,556 @@
-import type { FastifyInstance } from 'fastify'
+/**
+ * The strategic assessment, the Community Safety Agreement's versions and priorities, and the
+ * comparison of two versions: pages and the JSON API.
+ *
+ * Read: anyone, for a published partnership's published records; members see unpublished ones too
+ * (and non-members get 404 for them). Write: the partnership's editors; a version's status and
+ * publication: its administrators. Uploads (multipart) are accepted by this plugin only.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import multipart from '@fastify/multipart'
+import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
-// Placeholder: replaced by the agreement capability.
-export async function agreementRoutes(_app: FastifyInstance, _opts: { services: Services }) {}
+import { handleForm } from '../platform/forms.ts'
+import { sendExport } from '../platform/export.ts'
+import { parseForm } from '../platform/validation.ts'
+import { hasRole, isMember } from '../platform/access.ts'
+import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import {
+  CompareJson, EVIDENCE_LABELS, EVIDENCE_SOURCES, OWNERSHIP_LEVELS, PriorityInput, PriorityJson, StatusInput, StrategicAssessmentInput,
+  StrategicAssessmentJson, VersionInput, VersionJson,
+} from './schema.ts'
+import {
+  MAX_ATTACHMENT_BYTES, STATUS_LABELS, assessmentJson, periodLabel, priorityJson, versionJson,
+  type PriorityRow, type StrategicAssessmentRow, type VersionRow,
+} from './service.ts'
+
+const V = 'agreement/views'
+
+const PartnershipParam = Type.Object({ partnership: Type.String() })
+const IdParams = Type.Object({ partnership: Type.String(), id: Type.Integer({ minimum: 1, title: 'Strategic assessment' }) })
+const FileParams = Type.Object({ partnership: Type.String(), id: Type.Integer({ minimum: 1 }), attachmentId: Type.Integer({ minimum: 1, title: 'Attachment' }) })
+const NumberParams = Type.Object({ partnership: Type.String(), number: Type.Integer({ minimum: 1, title: 'Version number' }) })
+const PriorityParams = Type.Object({ partnership: Type.String(), number: Type.Integer({ minimum: 1, title: 'Version number' }), id: Type.Integer({ minimum: 1, title: 'Priority' }) })
+const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])) })
+const CompareQuery = Type.Object({
+  from: Type.Optional(Type.Integer({ minimum: 1, title: 'Earlier version' })),
+  to: Type.Optional(Type.Integer({ minimum: 1, title: 'Later version' })),
+  format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])),
+})
+const ApiCompareQuery = Type.Object({ from: Type.Integer({ minimum: 1, title: 'Earlier version' }), to: Type.Integer({ minimum: 1, title: 'Later version' }) })
+
+const STATUS_TAGS: Record<string, string> = { draft: 'govuk-tag--grey', agreed: 'govuk-tag--green', superseded: 'govuk-tag--orange' }
+const CHANGE_TAGS: Record<string, string> = { Added: 'govuk-tag--green', Removed: 'govuk-tag--red', Reworded: 'govuk-tag--yellow', Renumbered: 'govuk-tag--blue', Unchanged: 'govuk-tag--grey' }
+const OWNERSHIP_TAGS: Record<string, string> = { 'strong joint': 'govuk-tag--green', strong: 'govuk-tag--turquoise', shared: 'govuk-tag--blue', developing: 'govuk-tag--yellow', 'not yet established': 'govuk-tag--grey' }
+
+const cap = (s: string) => s[0].toUpperCase() + s.slice(1)
+
+/** A stored date as the three boxes of a GOV.UK date input. */
+function dateBoxes(name: string, iso: string | null | undefined) {
+  const [y, m, d] = (iso ?? '').split('-')
+  return { [`${name}-day`]: d ? String(Number(d)) : '', [`${name}-month`]: m ? String(Number(m)) : '', [`${name}-year`]: y ?? '' }
+}
+
+function asList(v: unknown): string[] {
+  return (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]).map(String)
+}
+
+function assessmentFormValues(a: StrategicAssessmentRow) {
+  return {
+    title: a.title, ...dateBoxes('periodStart', a.period_start), ...dateBoxes('periodEnd', a.period_end), ...dateBoxes('dateAgreed', a.date_agreed),
+    evidenceSources: a.evidence_sources, otherEvidence: a.other_evidence, summary: a.summary, published: a.published, version: a.version,
+  }
+}
+
+function versionFormValues(v: VersionRow) {
+  return {
+    title: v.title, ...dateBoxes('periodStart', v.period_start), ...dateBoxes('periodEnd', v.period_end), ...dateBoxes('dateAgreed', v.date_agreed),
+    strategicAssessmentId: v.strategic_assessment_id, notes: v.notes, version: v.version,
+  }
+}
+
+function priorityFormValues(p: PriorityRow) {
+  return {
+    number: p.number, title: p.title, description: p.description, leadIds: p.leads.map((l) => l.id),
+    ownershipLevel: p.ownership_level, ownershipStatement: p.ownership_statement, version: p.version,
+  }
+}
+
+const evidenceItems = (selected: unknown) => {
+  const chosen = asList(selected)
+  return EVIDENCE_SOURCES.map((s) => ({ value: s, text: EVIDENCE_LABELS[s], checked: chosen.includes(s) }))
+}
+const ownershipItems = (selected: unknown) => [
+  ...OWNERSHIP_LEVELS.map((l) => ({ value: l, text: cap(l), checked: selected === l })),
+  { divider: 'or' },
+  { value: '', text: 'Not yet judged', checked: !selected },
+]
+
+function priorityExportColumns() {
+  return [
+    { header: 'number', value: (p: PriorityRow) => p.number },
+    { header: 'title', value: (p: PriorityRow) => p.title },
+    { header: 'description', value: (p: PriorityRow) => p.description },
+    { header: 'strategic_leads', value: (p: PriorityRow) => p.leads.map((l) => l.name) },
+    { header: 'ownership_level', value: (p: PriorityRow) => p.ownership_level },
+    { header: 'ownership_statement', value: (p: PriorityRow) => p.ownership_statement },
+    { header: 'lineage_id', value: (p: PriorityRow) => p.lineage_id },
+  ]
+}
+
+const versionExportColumns = [
+  { header: 'number', value: (v: VersionRow) => v.number },
+  { header: 'title', value: (v: VersionRow) => v.title },
+  { header: 'period_start', value: (v: VersionRow) => v.period_start },
+  { header: 'period_end', value: (v: VersionRow) => v.period_end },
+  { header: 'status', value: (v: VersionRow) => v.status },
+  { header: 'date_agreed', value: (v: VersionRow) => v.date_agreed },
+  { header: 'published', value: (v: VersionRow) => v.published },
+  { header: 'based_on_version', value: (v: VersionRow) => v.based_on_number },
+  { header: 'priorities', value: (v: VersionRow) => v.priority_count },
+  { header: 'notes', value: (v: VersionRow) => v.notes },
+]
+
+export async function agreementRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const agreement = services.agreement
+  const p = (request: FastifyRequest) => request.partnership!
+  const base = (request: FastifyRequest) => `/partnerships/${p(request).slug}`
+  const vis = (request: FastifyRequest) => ({ includeUnpublished: isMember(request) })
+  const all = { includeUnpublished: true }
+  const params = (request: FastifyRequest) => request.params as any
+  const crumbs = (request: FastifyRequest, ...more: { text: string; href: string }[]) =>
+    [{ text: 'Partnerships', href: '/partnerships' }, { text: p(request).short_name ?? p(request).name, href: base(request) }, ...more]
+  const agreementCrumb = (request: FastifyRequest) => ({ text: 'Community Safety Agreement', href: `${base(request)}/agreement` })
+  const assessmentsCrumb = (request: FastifyRequest) => ({ text: 'Strategic assessments', href: `${base(request)}/assessments/strategic` })
+  const history = (request: FastifyRequest, entity: string, id: number, back: string) =>
+    isMember(request) ? `${base(request)}/history/${entity}/${id}?back=${encodeURIComponent(back)}` : undefined
+  const roles = (request: FastifyRequest) => ({ canEdit: hasRole(request, 'editor'), canAdmin: hasRole(request, 'admin'), member: isMember(request) })
+  const common = { statusLabels: STATUS_LABELS, statusTags: STATUS_TAGS, ownershipTags: OWNERSHIP_TAGS, changeTags: CHANGE_TAGS, evidenceLabels: EVIDENCE_LABELS }
+
+  // Uploads: multipart bodies are accepted by this plugin only. They are read while the body is parsed
+  // (as a form body is), files kept in memory up to the limit, so the platform's CSRF and access checks,
+  // which run before validation, see plain fields: { _csrf, file: { filename, data, truncated } }.
+  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 20, parts: 25 } })
+  app.removeContentTypeParser('multipart/form-data')
+  app.addContentTypeParser('multipart/form-data', async (request: FastifyRequest) => {
+    // @fastify/multipart's own parser only marks the request and leaves reading to the handler; here it is read at once.
+    Object.defineProperty(request, 'isMultipart', { value: () => true })
+    const body: Record<string, unknown> = {}
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const data = await part.toBuffer()
+        if (part.filename && !body[part.fieldname]) body[part.fieldname] = { filename: part.filename, data, truncated: part.file.truncated === true }
+      } else if (!(part.fieldname in body)) body[part.fieldname] = part.value
+    }
+    return body
+  })
+
+  // ================= Strategic assessments =================
+
+  const assessmentsPath = (request: FastifyRequest) => `${base(request)}/assessments/strategic`
+
+  app.get('/partnerships/:partnership/assessments/strategic', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: Format } }, async (request, reply) => {
+    const rows = await agreement.listStrategicAssessments(p(request).id, vis(request))
+    if (sendExport(reply, (request.query as any).format, `strategic-assessments-${p(request).slug}`, rows, [
+      { header: 'id', value: (r) => r.id }, { header: 'title', value: (r) => r.title }, { header: 'period_start', value: (r) => r.period_start },
+      { header: 'period_end', value: (r) => r.period_end }, { header: 'date_agreed', value: (r) => r.date_agreed }, { header: 'evidence_sources', value: (r) => r.evidence_sources },
+      { header: 'other_evidence', value: (r) => r.other_evidence }, { header: 'published', value: (r) => r.published }, { header: 'attachments', value: (r) => r.attachment_count },
+    ])) return reply
+    return reply.view(`${V}/assessments.njk`, { title: 'Strategic assessments', assessments: rows.map((r) => ({ ...r, period: periodLabel(r.period_start, r.period_end) })), ...roles(request), breadcrumbs: crumbs(request) })
+  })
+
+  const assessmentFormContext = (request: FastifyRequest, title: string, action: string) => ({
+    title, action, evidenceItems: evidenceItems((request.body as any)?.evidenceSources), breadcrumbs: crumbs(request, assessmentsCrumb(request)),
+  })
+
+  app.get('/partnerships/:partnership/assessments/strategic/new', { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParam } }, async (request, reply) =>
+    reply.view(`${V}/assessment-form.njk`, { ...assessmentFormContext(request, 'Add a strategic assessment', `${assessmentsPath(request)}/new`), values: {} }))
+
+  app.post('/partnerships/:partnership/assessments/strategic/new', { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParam } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/assessment-form.njk`,
+      context: async () => assessmentFormContext(request, 'Add a strategic assessment', `${assessmentsPath(request)}/new`),
+      run: async () => {
+        const a = await agreement.createStrategicAssessment(p(request).id, parseForm(StrategicAssessmentInput, request.body as any), request.actor)
+        return { redirect: `${assessmentsPath(request)}/${a.id}`, flash: `${a.title} added` }
+      },
+    }))
+
+  const assessmentContext = async (request: FastifyRequest, id: number) => {
+    const a = await agreement.getStrategicAssessment(p(request).id, id, vis(request))
+    const href = `${assessmentsPath(request)}/${a.id}`
+    const versions = (await agreement.listVersions(p(request).id, vis(request))).filter((v) => v.strategic_assessment_id === a.id)
+    return {
+      title: a.title, assessment: a, period: periodLabel(a.period_start, a.period_end), attachments: await agreement.attachments(a.id), versions, href,
+      historyHref: history(request, 'strategic_assessment', a.id, href), maxMb: MAX_ATTACHMENT_BYTES / 1024 / 1024, ...roles(request), ...common,
+      breadcrumbs: crumbs(request, assessmentsCrumb(request)),
+    }
+  }
+
+  app.get('/partnerships/:partnership/assessments/strategic/:id', { config: { access: { partnership: 'public' } }, schema: { params: IdParams } }, async (request, reply) =>
+    reply.view(`${V}/assessment.njk`, { ...(await assessmentContext(request, params(request).id)), values: {} }))
+
+  app.get('/partnerships/:partnership/assessments/strategic/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: IdParams } }, async (request, reply) => {
+    const a = await agreement.getStrategicAssessment(p(request).id, params(request).id, all)
+    return reply.view(`${V}/assessment-form.njk`, { ...assessmentFormContext(request, `Change ${a.title}`, `${assessmentsPath(request)}/${a.id}/edit`), evidenceItems: evidenceItems(a.evidence_sources), values: assessmentFormValues(a), historyHref: history(request, 'strategic_assessment', a.id, `${assessmentsPath(request)}/${a.id}`) })
+  })
+
+  app.post('/partnerships/:partnership/assessments/strategic/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: IdParams } }, async (request, reply) => {
+    const id = params(request).id
+    return handleForm(request, reply, {
+      template: `${V}/assessment-form.njk`,
+      context: async () => assessmentFormContext(request, 'Change strategic assessment', `${assessmentsPath(request)}/${id}/edit`),
+      run: async () => {
+        const a = await agreement.updateStrategicAssessment(p(request).id, id, parseForm(StrategicAssessmentInput, request.body as any), request.actor)
+        return { redirect: `${assessmentsPath(request)}/${a.id}`, flash: `${a.title} updated` }
+      },
+    })
+  })
+
+  app.post('/partnerships/:partnership/assessments/strategic/:id/attachments', { config: { access: { partnership: 'editor' } }, schema: { params: IdParams } }, async (request, reply) => {
+    const id = params(request).id
+    return handleForm(request, reply, {
+      template: `${V}/assessment.njk`,
+      context: () => assessmentContext(request, id),
+      run: async () => {
+        const f = await agreement.addAttachment(p(request).id, id, (request.body as any)?.file, request.actor)
+        return { redirect: `${assessmentsPath(request)}/${id}#attachments`, flash: `${f.filename} uploaded` }
+      },
+    })
+  })
+
+  app.get('/partnerships/:partnership/assessments/strategic/:id/attachments/:attachmentId', { config: { access: { partnership: 'public' } }, schema: { params: FileParams } }, async (request, reply) => {
+    const { id, attachmentId } = params(request)
+    const f = await agreement.getAttachment(p(request).id, id, attachmentId, vis(request))
+    const ascii = f.filename.replace(/[^\x20-\x7e]|["\\]/g, '_')
+    return reply
+      .header('content-type', f.content_type)
+      .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(f.filename)}`)
+      .header('cache-control', 'private, no-cache')
+      .send(f.content)
+  })
+
+  app.post('/partnerships/:partnership/assessments/strategic/:id/attachments/:attachmentId/delete', { config: { access: { partnership: 'editor' } }, schema: { params: FileParams } }, async (request, reply) => {
+    const { id, attachmentId } = params(request)
+    return handleForm(request, reply, {
+      template: `${V}/assessment.njk`,
+      context: () => assessmentContext(request, id),
+      run: async () => {
+        const f = await agreement.removeAttachment(p(request).id, id, attachmentId, Number((request.body as any)?.version) || undefined, request.actor)
+        return { redirect: `${assessmentsPath(request)}/${id}#attachments`, flash: `${f.filename} removed` }
+      },
+    })
+  })
+
+  // ================= The agreement and its versions =================
+
+  const agreementPath = (request: FastifyRequest) => `${base(request)}/agreement`
+  const versionPath = (request: FastifyRequest, n: number) => `${agreementPath(request)}/versions/${n}`
+
+  app.get('/partnerships/:partnership/agreement', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: Format } }, async (request, reply) => {
+    const versions = await agreement.listVersions(p(request).id, vis(request))
+    if (sendExport(reply, (request.query as any).format, `agreement-versions-${p(request).slug}`, versions, versionExportColumns)) return reply
+    const current = await agreement.latestVersion(p(request).id, vis(request))
+    const previous = current?.based_on_number && versions.some((v) => v.number === current.based_on_number) ? current.based_on_number : versions.filter((v) => current && v.number < current.number).pop()?.number
+    return reply.view(`${V}/agreement.njk`, {
+      title: 'Community Safety Agreement', versions: versions.map((v) => ({ ...v, period: periodLabel(v.period_start, v.period_end) })),
+      current, currentPeriod: current && periodLabel(current.period_start, current.period_end), priorities: current ? await agreement.priorities(current.id) : [],
+      compareHref: current && previous ? `${agreementPath(request)}/compare?from=${previous}&to=${current.number}` : undefined,
+      ...roles(request), ...common, breadcrumbs: crumbs(request),
+    })
+  })
+
+  async function versionFormContext(request: FastifyRequest, opts: { isNew: boolean; title: string; action: string; v?: VersionRow; assessmentId?: number | null }) {
+    const assessments = await agreement.listStrategicAssessments(p(request).id, all)
+    const versions = opts.isNew ? await agreement.listVersions(p(request).id, all) : []
+    const body = request.body as any
+    const selectedAssessment = body ? body.strategicAssessmentId : opts.v?.strategic_assessment_id ?? opts.assessmentId
+    const copyFrom = body ? String(body.copyFrom ?? '') : String(versions[versions.length - 1]?.number ?? '0')
+    return {
+      ...opts,
+      assessmentItems: [{ value: '', text: 'None' }, ...assessments.map((a) => ({ value: String(a.id), text: a.title, selected: String(a.id) === String(selectedAssessment ?? '') }))],
+      copyItems: [
+        ...[...versions].reverse().map((v) => ({ value: String(v.number), text: `Copy version ${v.number}: ${v.title}`, hint: { text: `${v.priority_count} ${v.priority_count === 1 ? 'priority' : 'priorities'}, ${STATUS_LABELS[v.status].toLowerCase()}` }, checked: copyFrom === String(v.number) })),
+        ...(versions.length ? [{ divider: 'or' }] : []),
+        { value: '0', text: 'Start with no priorities', checked: copyFrom === '0' || copyFrom === '' },
+      ],
+      breadcrumbs: crumbs(request, agreementCrumb(request), ...(opts.v ? [{ text: `Version ${opts.v.number}`, href: versionPath(request, opts.v.number) }] : [])),
+    }
+  }
+
+  app.get('/partnerships/:partnership/agreement/versions/new', { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParam } }, async (request, reply) => {
+    const versions = await agreement.listVersions(p(request).id, all)
+    const last = versions[versions.length - 1]
+    const values = last ? { title: last.title, ...dateBoxes('periodStart', last.period_start), ...dateBoxes('periodEnd', last.period_end), strategicAssessmentId: last.strategic_assessment_id } : {}
+    return reply.view(`${V}/version-form.njk`, { ...(await versionFormContext(request, { isNew: true, title: 'Start a new version of the agreement', action: `${agreementPath(request)}/versions/new`, assessmentId: last?.strategic_assessment_id })), values })
+  })
+
+  app.post('/partnerships/:partnership/agreement/versions/new', { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParam } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/version-form.njk`,
+      context: () => versionFormContext(request, { isNew: true, title: 'Start a new version of the agreement', action: `${agreementPath(request)}/versions/new` }),
+      run: async () => {
+        const v = await agreement.createVersion(p(request).id, parseForm(VersionInput, request.body as any), request.actor)
+        return { redirect: versionPath(request, v.number), flash: v.based_on_number ? `Version ${v.number} started as a copy of version ${v.based_on_number}: change its priorities below` : `Version ${v.number} started: add its priorities below` }
+      },
+    }))
+
+  app.get('/partnerships/:partnership/agreement/versions/:number', { config: { access: { partnership: 'public' } }, schema: { params: NumberParams, querystring: Format } }, async (request, reply) => {
+    const v = await agreement.getVersion(p(request).id, params(request).number, vis(request))
+    const priorities = await agreement.priorities(v.id)
+    if (sendExport(reply, (request.query as any).format, `agreement-${p(request).slug}-version-${v.number}-priorities`, priorities, priorityExportColumns())) return reply
+    const versions = await agreement.listVersions(p(request).id, vis(request))
+    const basedOn = v.based_on_number && versions.some((x) => x.number === v.based_on_number) ? v.based_on_number : undefined
+    const compareWith = basedOn ?? versions.filter((x) => x.number < v.number).pop()?.number
+    const assessment = v.strategic_assessment_id ? await agreement.getStrategicAssessment(p(request).id, v.strategic_assessment_id, vis(request)).catch(() => undefined) : undefined
+    const href = versionPath(request, v.number)
+    return reply.view(`${V}/version.njk`, {
+      title: `Version ${v.number}: ${v.title}`, v, priorities, basedOn, assessment, period: periodLabel(v.period_start, v.period_end), href,
+      printHref: `${href}/print`, historyHref: history(request, 'agreement_version', v.id, href),
+      priorityHistory: Object.fromEntries(priorities.map((x) => [x.id, history(request, 'priority', x.id, href)])),
+      compareWith, compareHref: compareWith ? `${agreementPath(request)}/compare?from=${compareWith}&to=${v.number}` : undefined,
+      ...roles(request), ...common, breadcrumbs: crumbs(request, agreementCrumb(request)),
+    })
+  })
+
+  app.get('/partnerships/:partnership/agreement/versions/:number/edit', { config: { access: { partnership: 'editor' } }, schema: { params: NumberParams } }, async (request, reply) => {
+    const v = await agreement.getVersion(p(request).id, params(request).number, all)
+    return reply.view(`${V}/version-form.njk`, { ...(await versionFormContext(request, { isNew: false, title: `Change version ${v.number}`, action: `${versionPath(request, v.number)}/edit`, v })), values: versionFormValues(v) })
+  })
+
+  app.post('/partnerships/:partnership/agreement/versions/:number/edit', { config: { access: { partnership: 'editor' } }, schema: { params: NumberParams } }, async (request, reply) => {
+    const v = await agreement.getVersion(p(request).id, params(request).number, all)
+    return handleForm(request, reply, {
+      template: `${V}/version-form.njk`,
+      context: () => versionFormContext(request, { isNew: false, title: `Change version ${v.number}`, action: `${versionPath(request, v.number)}/edit`, v }),
+      run: async () => {
+        const updated = await agreement.updateVersion(v.id, parseForm(VersionInput, request.body as any), request.actor)
+        return { redirect: versionPath(request, updated.number), flash: `Version ${updated.number} updated` }
+      },
+    })
+  })
+
+  const statusContext = async (request: FastifyRequest, number: number) => {
+    const v = await agreement.getVersion(p(request).id, number, all)
+    const current = (await agreement.listVersions(p(request).id, all)).find((x) => x.status === 'agreed' && x.id !== v.id)
+    return { title: `Status of version ${v.number}`, v, current, action: `${versionPath(request, v.number)}/status`, ...common, breadcrumbs: crumbs(request, agreementCrumb(request), { text: `Version ${v.number}`, href: versionPath(request, v.number) }) }
+  }
+
+  app.get('/partnerships/:partnership/agreement/versions/:number/status', { config: { access: { partnership: 'admin' } }, schema: { params: NumberParams } }, async (request, reply) => {
+    const ctx = await statusContext(request, params(request).number)
+    return reply.view(`${V}/status.njk`, { ...ctx, values: dateBoxes('dateAgreed', ctx.v.date_agreed) })
+  })
+
+  app.post('/partnerships/:partnership/agreement/versions/:number/status', { config: { access: { partnership: 'admin' } }, schema: { params: NumberParams } }, async (request, reply) => {
+    const ctx = await statusContext(request, params(request).number)
+    return handleForm(request, reply, {
+      template: `${V}/status.njk`,
+      context: ctx,
+      run: async () => {
+        const updated = await agreement.setStatus(ctx.v.id, parseForm(StatusInput, request.body as any), request.actor)
+        const action = (request.body as any)?.action
+        const flash = action === 'agree' ? `Version ${updated.number} is now the agreed version${ctx.current ? `; version ${ctx.current.number} is superseded` : ''}`
+          : action === 'supersede' ? `Version ${updated.number} is superseded` : `Version ${updated.number} ${updated.published ? 'is published: anyone can read it' : 'is no longer published'}`
+        return { redirect: versionPath(request, updated.number), flash }
+      },
+    })
+  })
+
+  // ---- Priorities ----
+
+  async function priorityFormContext(request: FastifyRequest, v: VersionRow, opts: { title: string; action: string; selectedLeads: unknown; ownership: unknown }) {
+    const organisations = await services.organisations.list()
+    const chosen = asList(opts.selectedLeads)
+    return {
+      ...opts, v,
+      leadItems: organisations.map((o) => ({ value: String(o.id), text: o.name, checked: chosen.includes(String(o.id)) })),
+      ownershipItems: ownershipItems(opts.ownership ?? ''),
+      breadcrumbs: crumbs(request, agreementCrumb(request), { text: `Version ${v.number}`, href: versionPath(request, v.number) }),
+    }
+  }
+
+  async function priorityIn(request: FastifyRequest, opts = all) {
+    const v = await agreement.getVersion(p(request).id, params(request).number, opts)
+    const priority = await agreement.getPriority(params(request).id)
+    if (priority.agreement_version_id !== v.id) throw new NotFoundError()
+    return { v, priority }
+  }
+
+  app.get('/partnerships/:partnership/agreement/versions/:number/priorities/new', { config: { access: { partnership: 'editor' } }, schema: { params: NumberParams } }, async (request, reply) => {
+    const v = await agreement.getVersion(p(request).id, params(request).number, all)
+    const existing = await agreement.priorities(v.id)
+    const next = existing.reduce((n, x) => Math.max(n, x.number), 0) + 1
+    return reply.view(`${V}/priority-form.njk`, { ...(await priorityFormContext(request, v, { title: `Add a priority to version ${v.number}`, action: `${versionPath(request, v.number)}/priorities/new`, selectedLeads: [], ownership: '' })), values: { number: next } })
+  })
+
+  app.post('/partnerships/:partnership/agreement/versions/:number/priorities/new', { config: { access: { partnership: 'editor' } }, schema: { params: NumberParams } }, async (request, reply) => {
+    const v = await agreement.getVersion(p(request).id, params(request).number, all)
+    const body = request.body as any
+    return handleForm(request, reply, {
+      template: `${V}/priority-form.njk`,
+      context: () => priorityFormContext(request, v, { title: `Add a priority to version ${v.number}`, action: `${versionPath(request, v.number)}/priorities/new`, selectedLeads: body?.leadIds, ownership: body?.ownershipLevel }),
+      run: async () => {
+        const pr = await agreement.addPriority(v.id, parseForm(PriorityInput, body), request.actor)
+        return { redirect: `${versionPath(request, v.number)}#priority-${pr.number}`, flash: `Priority ${pr.number} added` }
+      },
+    })
+  })
+
+  app.get('/partnerships/:partnership/agreement/versions/:number/priorities/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: PriorityParams } }, async (request, reply) => {
+    const { v, priority } = await priorityIn(request)
+    const values = priorityFormValues(priority)
+    return reply.view(`${V}/priority-form.njk`, {
+      ...(await priorityFormContext(request, v, { title: `Change priority ${priority.number}`, action: `${versionPath(request, v.number)}/priorities/${priority.id}/edit`, selectedLeads: values.leadIds, ownership: values.ownershipLevel })),
+      values, historyHref: history(request, 'priority', priority.id, versionPath(request, v.number)),
+    })
+  })
+
+  app.post('/partnerships/:partnership/agreement/versions/:number/priorities/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: PriorityParams } }, async (request, reply) => {
+    const { v, priority } = await priorityIn(request)
+    const body = request.body as any
+    return handleForm(request, reply, {
+      template: `${V}/priority-form.njk`,
+      context: () => priorityFormContext(request, v, { title: `Change priority ${priority.number}`, action: `${versionPath(request, v.number)}/priorities/${priority.id}/edit`, selectedLeads: body?.leadIds, ownership: body?.ownershipLevel }),
+      run: async () => {
+        const pr = await agreement.updatePriority(priority.id, parseForm(PriorityInput, body), request.actor)
+        return { redirect: `${versionPath(request, v.number)}#priority-${pr.number}`, flash: `Priority ${pr.number} updated` }
+      },
+    })
+  })
+
+  const deleteContext = async (request: FastifyRequest) => {
+    const { v, priority } = await priorityIn(request)
+    return { title: `Remove priority ${priority.number}`, v, priority, action: `${versionPath(request, v.number)}/priorities/${priority.id}/delete`, backHref: versionPath(request, v.number), breadcrumbs: crumbs(request, agreementCrumb(request), { text: `Version ${v.number}`, href: versionPath(request, v.number) }) }
+  }
+
+  app.get('/partnerships/:partnership/agreement/versions/:number/priorities/:id/delete', { config: { access: { partnership: 'editor' } }, schema: { params: PriorityParams } }, async (request, reply) =>
+    reply.view(`${V}/priority-delete.njk`, { ...(await deleteContext(request)), values: {} }))
+
+  app.post('/partnerships/:partnership/agreement/versions/:number/priorities/:id/delete', { config: { access: { partnership: 'editor' } }, schema: { params: PriorityParams } }, async (request, reply) => {
+    const ctx = await deleteContext(request)
+    return handleForm(request, reply, {
+      template: `${V}/priority-delete.njk`,
+      context: ctx,
+      run: async () => {
+        await agreement.removePriority(ctx.priority.id, Number((request.body as any)?.version) || undefined, request.actor)
+        return { redirect: versionPath(request, ctx.v.number), flash: `Priority ${ctx.priority.number} removed` }
+      },
+    })
+  })
+
+  // ---- Comparing two versions ----
+
+  app.get('/partnerships/:partnership/agreement/compare', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: CompareQuery } }, async (request, reply) => {
+    const versions = await agreement.listVersions(p(request).id, vis(request))
+    const q = request.query as { from?: number; to?: number; format?: string }
+    const ctx = { title: 'Compare versions of the agreement', versions, ...roles(request), ...common, breadcrumbs: crumbs(request, agreementCrumb(request)) }
+    const known = new Set(versions.map((v) => v.number))
+    // A version asked for by number that this visitor may not see (or that does not exist) is not found, like its own page.
+    if ((q.from !== undefined && !known.has(q.from)) || (q.to !== undefined && !known.has(q.to))) throw new NotFoundError()
+    if (versions.length < 2) return reply.view(`${V}/compare.njk`, { ...ctx, notEnough: true, values: {} })
+    const latest = versions[versions.length - 1]
+    const to = q.to ?? latest.number
+    const toRow = versions.find((v) => v.number === to)
+    const from = q.from ?? (toRow?.based_on_number && known.has(toRow.based_on_number) && toRow.based_on_number !== to ? toRow.based_on_number : [...versions].reverse().find((v) => v.number < to)?.number ?? versions.find((v) => v.number !== to)!.number)
+    if (from === to) return reply.code(400).view(`${V}/compare.njk`, { ...ctx, errors: { to: 'Choose two different versions to compare' }, values: { from, to } })
+    const result = await agreement.compare(p(request).id, from, to, vis(request))
+    if (sendExport(reply, q.format, `agreement-${p(request).slug}-compare-${from}-${to}`, result.rows, [
+      { header: 'change', value: (r) => r.changes },
+      { header: 'matched_by', value: (r) => r.matchedBy },
+      { header: `version_${from}_number`, value: (r) => r.from?.number },
+      { header: `version_${from}_title`, value: (r) => r.from?.title },
+      { header: `version_${to}_number`, value: (r) => r.to?.number },
+      { header: `version_${to}_title`, value: (r) => r.to?.title },
+      { header: 'leads_changed', value: (r) => r.leadsChanged },
+      { header: 'ownership_changed', value: (r) => r.ownershipChanged },
+    ])) return reply
+    return reply.view(`${V}/compare.njk`, {
+      ...ctx, result, values: { from, to }, fromHref: versionPath(request, from), toHref: versionPath(request, to),
+      exportBase: `${agreementPath(request)}/compare?from=${from}&to=${to}`,
+    })
+  })
+
+  // ================= JSON API =================
+  const tags = ['Agreement']
+  const api = '/api/v1/partnerships/:partnership'
+
+  async function versionWithPriorities(v: VersionRow) {
+    return versionJson(v, await agreement.priorities(v.id))
+  }
+
+  app.get(`${api}/agreement/versions`, { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'Versions of the Community Safety Agreement (members also see unpublished ones)', security: [], params: PartnershipParam, response: { 200: Type.Array(VersionJson) } } },
+    async (request) => (await agreement.listVersions(p(request).id, vis(request))).map((v) => versionJson(v)))
+
+  app.post(`${api}/agreement/versions`, { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Start a new draft version (copyFrom: the number of the version whose priorities it starts with)', params: PartnershipParam, body: VersionInput, response: { 201: VersionJson } } },
+    async (request, reply) => reply.code(201).send(await versionWithPriorities(await agreement.createVersion(p(request).id, request.body, request.actor))))
+
+  app.get(`${api}/agreement/versions/:number`, { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'One version with its priorities', security: [], params: NumberParams, response: { 200: VersionJson } } },
+    async (request) => versionWithPriorities(await agreement.getVersion(p(request).id, params(request).number, vis(request))))
+
+  app.put(`${api}/agreement/versions/:number`, { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Change a draft version (send the version you read: a stale one is refused with 409; agreed and superseded versions are refused with 400)', params: NumberParams, body: VersionInput, response: { 200: VersionJson } } },
+    async (request) => {
+      const v = await agreement.getVersion(p(request).id, params(request).number, all)
+      return versionWithPriorities(await agreement.updateVersion(v.id, request.body, request.actor))
+    })
+
+  app.post(`${api}/agreement/versions/:number/status`, { config: { access: { partnership: 'admin' } }, schema: { tags, summary: 'Agree (the previously agreed version becomes superseded), supersede, publish or unpublish a version', params: NumberParams, body: StatusInput, response: { 200: VersionJson } } },
+    async (request) => {
+      const v = await agreement.getVersion(p(request).id, params(request).number, all)
+      return versionWithPriorities(await agreement.setStatus(v.id, request.body, request.actor))
+    })
+
+  app.get(`${api}/agreement/versions/:number/priorities`, { config: { access: { partnership: 'public' } }, schema: { tags, summary: "A version's priorities in order, with strategic leads and ownership judgements", security: [], params: NumberParams, response: { 200: Type.Array(PriorityJson) } } },
+    async (request) => {
+      const v = await agreement.getVersion(p(request).id, params(request).number, vis(request))
+      return (await agreement.priorities(v.id)).map(priorityJson)
+    })
+
+  app.post(`${api}/agreement/versions/:number/priorities`, { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Add a priority to a draft version', params: NumberParams, body: PriorityInput, response: { 201: PriorityJson } } },
+    async (request, reply) => {
+      const v = await agreement.getVersion(p(request).id, params(request).number, all)
+      return reply.code(201).send(priorityJson(await agreement.addPriority(v.id, request.body, request.actor)))
+    })
+
+  app.put(`${api}/agreement/versions/:number/priorities/:id`, { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Change a priority of a draft version (send the version you read: a stale one is refused with 409)', params: PriorityParams, body: PriorityInput, response: { 200: PriorityJson } } },
+    async (request) => {
+      const { priority } = await priorityIn(request)
+      return priorityJson(await agreement.updatePriority(priority.id, request.body, request.actor))
+    })
+
+  app.delete(`${api}/agreement/versions/:number/priorities/:id`, { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Remove a priority from a draft version', params: PriorityParams, querystring: Type.Object({ version: Type.Optional(Type.Integer({ title: 'Version' })) }) } },
+    async (request, reply) => {
+      const { priority } = await priorityIn(request)
+      await agreement.removePriority(priority.id, (request.query as any).version, request.actor)
+      return reply.code(204).send()
+    })
+
+  app.get(`${api}/agreement/compare`, { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'Compare two versions: priorities added, removed, reworded, renumbered or unchanged, with word-level differences', security: [], params: PartnershipParam, querystring: ApiCompareQuery, response: { 200: CompareJson } } },
+    async (request) => {
+      const { from, to } = request.query as { from: number; to: number }
+      if (from === to) throw new ValidationError({ to: 'Choose two different versions to compare' })
+      const r = await agreement.compare(p(request).id, from, to, vis(request))
+      return {
+        from: versionJson(r.from), to: versionJson(r.to), counts: r.counts,
+        rows: r.rows.map((row) => ({ ...row, from: row.from && priorityJson(row.from), to: row.to && priorityJson(row.to) })),
+      }
+    })
+
+  app.get(`${api}/strategic-assessments`, { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'Strategic assessments (members also see unpublished ones)', security: [], params: PartnershipParam, response: { 200: Type.Array(StrategicAssessmentJson) } } },
+    async (request) => (await agreement.listStrategicAssessments(p(request).id, vis(request))).map((a) => assessmentJson(a)))
+
+  app.post(`${api}/strategic-assessments`, { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Add a strategic assessment', params: PartnershipParam, body: StrategicAssessmentInput, response: { 201: StrategicAssessmentJson } } },
+    async (request, reply) => reply.code(201).send(assessmentJson(await agreement.createStrategicAssessment(p(request).id, request.body, request.actor), [], p(request).slug)))
+
+  app.get(`${api}/strategic-assessments/:id`, { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'One strategic assessment with its attachments', security: [], params: IdParams, response: { 200: StrategicAssessmentJson } } },
+    async (request) => {
+      const a = await agreement.getStrategicAssessment(p(request).id, params(request).id, vis(request))
+      return assessmentJson(a, await agreement.attachments(a.id), p(request).slug)
+    })
+
+  app.put(`${api}/strategic-assessments/:id`, { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Change a strategic assessment (send the version you read: a stale one is refused with 409)', params: IdParams, body: StrategicAssessmentInput, response: { 200: StrategicAssessmentJson } } },
+    async (request) => {
+      const a = await agreement.updateStrategicAssessment(p(request).id, params(request).id, request.body, request.actor)
+      return assessmentJson(a, await agreement.attachments(a.id), p(request).slug)
+    })
+}
+
