@@ -18,7 +18,10 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000)
 
 function startDemo(dataDir: string, port: number): { child: ChildProcess; ready: Promise<number> } {
   const started = performance.now()
-  const child = spawn(process.execPath, [path.join(root, 'bin/safer.js'), 'demo'], {
+  // Exactly the command `npm run demo` runs (its node flags included), without npm's own start-up.
+  const [, ...args] = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.demo.split(/\s+/)
+  const child = spawn(process.execPath, args, {
+    cwd: root,
     env: { ...process.env, SAFER_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'inherit'],
   })
   child.stdout!.resume()

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
-import { sendExport } from '../platform/export.ts'
-import { auditColumns, auditLog, changedFields } from '../platform/audit.ts'
+import { sendExport, streamExport } from '../platform/export.ts'
+import { auditColumns, auditLog, auditPages, changedFields } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { NewUserSchema } from '../platform/auth/service.ts'
 
@@ -36,8 +36,8 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
 
   app.get('/admin/audit', { config: { access: 'site-admin' }, schema: { querystring: Type.Object({ format: Type.Optional(Type.String()) }) } }, async (request, reply) => {
     const format = (request.query as any).format
-    const entries = await auditLog(services.db, { limit: format ? undefined : 200 })
-    if (sendExport(reply, format, 'audit-log', entries, auditColumns)) return reply
+    if (streamExport(reply, format, 'audit-log', auditColumns, () => auditPages(services.db))) return reply
+    const entries = await auditLog(services.db, { limit: 200 })
     return reply.view('partnerships/views/audit.njk', { title: 'Audit log (all partnerships)', entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), breadcrumbs: crumbs })
   })
 }

@@ -7,8 +7,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
-import { sendExport } from '../platform/export.ts'
-import { auditColumns, auditLog, changedFields, historyOf } from '../platform/audit.ts'
+import { sendExport, streamExport } from '../platform/export.ts'
+import { auditColumns, auditLog, auditPages, changedFields, historyOf } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { ROLES, ROLE_LABELS, type Role } from '../platform/auth/service.ts'
 import { PartnershipInput, PartnershipJson, partnershipJson } from './service.ts'
@@ -100,8 +100,8 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
 
   app.get('/partnerships/:partnership/audit', { config: { access: { partnership: 'admin' } }, schema: { querystring: Type.Object({ format: Type.Optional(Type.String()) }) } }, async (request, reply) => {
     const format = (request.query as any).format
-    const entries = await auditLog(services.db, { partnershipId: p(request).id, limit: format ? undefined : 200 })
-    if (sendExport(reply, format, `audit-${p(request).slug}`, entries, auditColumns)) return reply
+    if (streamExport(reply, format, `audit-${p(request).slug}`, auditColumns, () => auditPages(services.db, { partnershipId: p(request).id }))) return reply
+    const entries = await auditLog(services.db, { partnershipId: p(request).id, limit: 200 })
     return reply.view(`${V}/audit.njk`, { title: 'Audit log', entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), breadcrumbs: crumbs(request) })
   })
 

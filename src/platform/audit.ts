@@ -99,3 +99,19 @@ export async function auditLog(db: Queryable, filter: { partnershipId?: number; 
   const limit = filter.limit ? `LIMIT ${Math.floor(filter.limit)}` : ''
   return db.query<AuditEntry>(`SELECT * FROM audit_log ${where} ORDER BY at DESC, id DESC ${limit}`, params)
 }
+
+/** The whole audit log (or one partnership's), newest first, a page at a time: for exports of any size. */
+export async function* auditPages(db: Queryable, filter: { partnershipId?: number } = {}, size = 1000): AsyncGenerator<AuditEntry[]> {
+  let before: number | null = null
+  for (;;) {
+    const rows: AuditEntry[] = await db.query<AuditEntry>(
+      `SELECT * FROM audit_log WHERE ($1::int IS NULL OR partnership_id = $1) AND ($2::bigint IS NULL OR id < $2)
+       ORDER BY id DESC LIMIT ${Math.floor(size)}`,
+      [filter.partnershipId ?? null, before],
+    )
+    if (!rows.length) return
+    yield rows
+    before = Number(rows[rows.length - 1].id)
+    if (rows.length < size) return
+  }
+}

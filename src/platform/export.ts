@@ -1,4 +1,5 @@
 /** CSV and JSON export of any table a page shows: `?format=csv` or `?format=json` on its list route. */
+import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 
 export interface Column<T> {
@@ -18,6 +19,35 @@ export function toCsv<T>(rows: T[], columns: Column<T>[]): string {
   const lines = [columns.map((c) => cell(c.header)).join(',')]
   for (const r of rows) lines.push(columns.map((c) => cell(c.value(r))).join(','))
   return lines.join('\r\n') + '\r\n'
+}
+
+/**
+ * The same for a table too long to hold in memory (the audit log): rows arrive page by page and are
+ * streamed to the download as they come.
+ */
+export function streamExport<T>(reply: FastifyReply, format: unknown, filename: string, columns: Column<T>[], pages: () => AsyncIterable<T[]>): boolean {
+  if (format !== 'csv' && format !== 'json') return false
+  async function* body() {
+    if (format === 'csv') {
+      yield '\uFEFF' + toCsv([], columns)
+      for await (const rows of pages()) if (rows.length) yield toCsv(rows, columns).split('\r\n').slice(1).join('\r\n')
+      return
+    }
+    yield '['
+    let first = true
+    for await (const rows of pages()) {
+      for (const r of rows) {
+        yield (first ? '' : ',') + JSON.stringify(Object.fromEntries(columns.map((c) => [c.header, c.value(r) ?? null])))
+        first = false
+      }
+    }
+    yield ']'
+  }
+  reply
+    .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}.${format}"`)
+    .send(Readable.from(body()))
+  return true
 }
 
 /** If the request asked for CSV or JSON, send the table that way and return true. */

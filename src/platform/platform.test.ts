@@ -139,3 +139,23 @@ test('signed-out visitors asking for a signed-in page are sent to sign in and th
   const evil = await c.post('/sign-in', { email: user.email, password: PASSWORD, returnTo: '//evil.example' })
   assert.equal(evil.headers.location, '/partnerships')
 })
+
+test('the audit log streams page by page, newest first, with nothing lost between pages', async () => {
+  const { auditPages, auditLog } = await import('./audit.ts')
+  for (let i = 0; i < 5; i++) await t.services.organisations.create({ name: `Paged Org ${i}`, type: 'other' }, { id: null, name: 'test' })
+  const pages: number[][] = []
+  for await (const page of auditPages(t.db, {}, 2)) pages.push(page.map((e) => Number(e.id)))
+  assert.ok(pages.length >= 3)
+  assert.ok(pages.slice(0, -1).every((p) => p.length === 2))
+  const all = (await auditLog(t.db)).map((e) => Number(e.id)).sort((a, b) => b - a)
+  assert.deepEqual(pages.flat(), all)
+})
+
+test('the site audit log downloads as JSON for a site administrator', async () => {
+  const c = await clientAs(t, 'site-admin')
+  const res = await c.get('/admin/audit?format=json')
+  assert.equal(res.status, 200)
+  const rows = res.json()
+  assert.ok(rows.length > 0)
+  assert.deepEqual(Object.keys(rows[0]), ['at', 'user', 'action', 'record_type', 'record_id', 'summary', 'changes', 'before', 'after'])
+})
