@@ -38,6 +38,7 @@ export const ROUTE_RULES: Record<string, string> = {
   "POST /areas/new": "editor-anywhere",
   "GET /areas/:code/edit": "editor-anywhere",
   "POST /areas/:code/edit": "editor-anywhere",
+  "GET /areas/:code/history": "signed-in",
   "GET /api/v1/organisations": "public",
   "GET /api/v1/organisations/:id": "public",
   "POST /api/v1/organisations": "editor-anywhere",

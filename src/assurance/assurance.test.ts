@@ -4,7 +4,7 @@ import { testApp, clientAs, errorSummary, text, makePartnership, unique, type Te
 import { historyOf, systemActor } from '../platform/audit.ts'
 import type { Queryable } from '../platform/db/index.ts'
 import { DEFAULT_DIMENSIONS } from './schema.ts'
-import { assuranceService, contrastRatio, matrixJson, textColourFor } from './service.ts'
+import { contrastRatio, textColourFor } from './service.ts'
 
 let t: TestApp
 before(async () => { t = await testApp() })
@@ -555,20 +555,4 @@ test('the API is described in the OpenAPI document under Assurance', async () =>
     assert.ok(paths.includes(path), path)
   }
   assert.deepEqual(doc.paths['/api/v1/partnerships/{partnership}/assurance/rounds/{round}/cells/{priority}/{dimension}'].put.tags, ['Assurance'])
-})
-
-test('without the agreement service, the read-only fallbacks over the agreement tables give the same answers', async () => {
-  const police = await makeOrg()
-  const { p, v, dims } = await setting({ leads: [[police.id], []] })
-  const r = await round(p.id, v.id)
-  await t.services.assurance.recordCell(r.id, v.priorities[0].id, dims[0].id, { rating: 3, findings: ['In place.'], developmentAreas: ['Will improve.'] }, systemActor)
-  const bare = assuranceService(t.db, { agreement: {} as any })
-  assert.deepEqual(matrixJson(await bare.matrix(r.id)), matrixJson(await t.services.assurance.matrix(r.id)))
-  assert.deepEqual((await bare.listRounds(p.id, { includeUnpublished: false })).map((x) => x.id), [r.id])
-  assert.equal(await bare.mayEditCell({ role: 'contributor', organisationId: police.id }, v.priorities[0].id), true)
-  assert.equal(await bare.mayEditCell({ role: 'contributor', organisationId: police.id }, v.priorities[1].id), false)
-  const print = await bare.printView(p.id, 1, { includeUnpublished: false })
-  assert.equal(print.priorities[0].ownership_statement, 'There is strong strategic joint ownership of this priority.')
-  await bare.recordCell(r.id, v.priorities[1].id, dims[1].id, { rating: 2, findings: [], developmentAreas: [] }, systemActor)
-  await assert.rejects(bare.createRound(p.id, { title: 'x', assessedOn: '2020-01-01', agreementVersionId: 999999 }, systemActor), /agreement version of this partnership/)
 })

@@ -10,7 +10,7 @@ import type { Db, Queryable } from '../platform/db/index.ts'
 import { maybeOne } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
 import type { Role } from '../platform/auth/service.ts'
-import type { AgreementService } from '../agreement/service.ts'
+import type { AgreementService, PriorityRow, VersionRow } from '../agreement/service.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
@@ -74,28 +74,9 @@ export interface DevelopmentAreaRow {
   version: number
 }
 
-export interface AgreementVersion {
-  id: number
-  partnership_id: number
-  number: number
-  title: string
-  period_start: string | null
-  period_end: string | null
-  status: string | null
-  published: boolean
-}
-
-export interface Priority {
-  id: number
-  agreement_version_id: number
-  lineage_id: number
-  number: number
-  title: string
-  description: string | null
-  ownership_level: string | null
-  ownership_statement: string | null
-  leads: { id: number; name: string }[]
-}
+/** The agreement capability's rows, as read through its service. */
+export type AgreementVersion = VersionRow
+export type Priority = PriorityRow
 
 /** A round with the agreement version it assesses and how far it has got. */
 export interface Round extends RoundRow {
@@ -181,85 +162,29 @@ function normaliseColour(c: string) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Agreement data.
-//
-// Read through the agreement service (deps.agreement), passing the open transaction where there is one (PGlite
-// has a single connection, so a read outside the transaction would wait on it). Where the service lacks one of
-// these functions (it was built alongside this capability), the helpers below fall back to reading the
-// agreement tables directly, READ-ONLY: the only place this capability touches agreement_versions, priorities
-// and priority_leads. Once the agreement service is in place the fallbacks can go.
-
-interface AgreementReadApi {
-  listVersions(partnershipId: number, opts: { includeUnpublished: boolean }, q?: Queryable): Promise<any[]>
-  getVersion(partnershipId: number, number: number, opts: { includeUnpublished: boolean }, q?: Queryable): Promise<any>
-  getVersionById(id: number, q?: Queryable): Promise<any>
-  priorities(versionId: number, q?: Queryable): Promise<any[]>
-  getPriority(priorityId: number, q?: Queryable): Promise<any>
-}
-
-function normVersion(v: any): AgreementVersion | undefined {
-  if (!v) return undefined
-  return {
-    id: v.id, partnership_id: v.partnership_id ?? v.partnershipId, number: v.number, title: v.title,
-    period_start: v.period_start ?? v.periodStart ?? null, period_end: v.period_end ?? v.periodEnd ?? null,
-    status: v.status ?? null, published: !!v.published,
-  }
-}
-
-function normPriority(p: any): Priority | undefined {
-  if (!p) return undefined
-  return {
-    id: p.id, agreement_version_id: p.agreement_version_id ?? p.agreementVersionId, lineage_id: p.lineage_id ?? p.lineageId,
-    number: p.number, title: p.title, description: p.description ?? null,
-    ownership_level: p.ownership_level ?? p.ownershipLevel ?? null, ownership_statement: p.ownership_statement ?? p.ownershipStatement ?? null,
-    leads: (p.leads ?? []).map((l: any) => ({ id: l.id ?? l.organisationId ?? l.organisation_id, name: l.name })),
-  }
-}
+// Agreement data, read only through the agreement service (deps.agreement), passing the open transaction where
+// there is one (PGlite has a single connection, so a read outside the transaction would wait on it).
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   try {
     return await p
   } catch (err) {
-    if (err instanceof NotFoundError || (err as any)?.statusCode === 404) return undefined
+    if (err instanceof NotFoundError) return undefined
     throw err
   }
 }
 
-const VERSION_COLUMNS = 'id, partnership_id, number, title, period_start, period_end, status, published'
-const PRIORITY_SQL = `SELECT p.id, p.agreement_version_id, p.lineage_id, p.number, p.title, p.description, p.ownership_level, p.ownership_statement,
-  COALESCE((SELECT json_agg(json_build_object('id', o.id, 'name', o.name) ORDER BY o.name)
-            FROM priority_leads l JOIN organisations o ON o.id = l.organisation_id WHERE l.priority_id = p.id), '[]'::json) AS leads
-  FROM priorities p`
-
-function agreementReads(db: Db, service: Partial<AgreementReadApi>) {
+function agreementReads(service: AgreementService) {
   return {
-    async version(id: number, q?: Queryable): Promise<AgreementVersion | undefined> {
-      if (service.getVersionById) return normVersion(await orUndefined(service.getVersionById(id, q)))
-      return normVersion(await maybeOne(q ?? db, `SELECT ${VERSION_COLUMNS} FROM agreement_versions WHERE id = $1`, [id]))
-    },
-    async versionByNumber(partnershipId: number, number: number, includeUnpublished: boolean): Promise<AgreementVersion | undefined> {
-      if (service.getVersion) return normVersion(await orUndefined(service.getVersion(partnershipId, number, { includeUnpublished })))
-      return normVersion(await maybeOne(db, `SELECT ${VERSION_COLUMNS} FROM agreement_versions WHERE partnership_id = $1 AND number = $2 AND (published OR $3)`, [partnershipId, number, includeUnpublished]))
-    },
-    async versions(partnershipId: number, includeUnpublished: boolean): Promise<AgreementVersion[]> {
-      const rows = service.listVersions ? await service.listVersions(partnershipId, { includeUnpublished })
-        : await db.query(`SELECT ${VERSION_COLUMNS} FROM agreement_versions WHERE partnership_id = $1 AND (published OR $2) ORDER BY number`, [partnershipId, includeUnpublished])
-      return rows.map((v) => normVersion(v)!)
-    },
-    async priorities(versionId: number, q?: Queryable): Promise<Priority[]> {
-      const rows = service.priorities ? await service.priorities(versionId, q) : await (q ?? db).query(`${PRIORITY_SQL} WHERE p.agreement_version_id = $1 ORDER BY p.number`, [versionId])
-      return rows.map((p) => ({ ...normPriority(p)!, agreement_version_id: p.agreement_version_id ?? p.agreementVersionId ?? versionId })).sort((a, b) => a.number - b.number)
-    },
-    async priority(id: number, q?: Queryable): Promise<Priority | undefined> {
-      if (service.getPriority) return normPriority(await orUndefined(service.getPriority(id, q)))
-      return normPriority(await maybeOne(q ?? db, `${PRIORITY_SQL} WHERE p.id = $1`, [id]))
-    },
+    version: (id: number, q?: Queryable) => orUndefined(service.getVersionById(id, q)),
+    versionByNumber: (partnershipId: number, number: number, includeUnpublished: boolean) =>
+      orUndefined(service.getVersion(partnershipId, number, { includeUnpublished })),
+    versions: (partnershipId: number, includeUnpublished: boolean) => service.listVersions(partnershipId, { includeUnpublished }),
+    priorities: (versionId: number, q?: Queryable) => service.priorities(versionId, q),
+    priority: (id: number, q?: Queryable) => orUndefined(service.getPriority(id, q)),
   }
 }
 
-// ---------------------------------------------------------------------------------------------------
-
-/** Split text typed one point per line into points: blank lines and leading bullets dropped. */
 export function linesToPoints(text: unknown): string[] {
   if (Array.isArray(text)) return text.flatMap(linesToPoints)
   if (typeof text !== 'string') return []
@@ -279,7 +204,7 @@ function byOrder(a: { position: number; id: number }, b: { position: number; id:
 }
 
 export function assuranceService(db: Db, deps: { agreement: AgreementService }) {
-  const ag = agreementReads(db, deps.agreement as unknown as Partial<AgreementReadApi>)
+  const ag = agreementReads(deps.agreement)
 
   async function dimensions(partnershipId: number, q: Queryable = db): Promise<DimensionRow[]> {
     return q.query<DimensionRow>('SELECT * FROM assurance_dimensions WHERE partnership_id = $1 ORDER BY position, id', [partnershipId])

@@ -132,6 +132,12 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
     })
   })
 
+  app.get('/areas/:code/history', { config: { access: 'signed-in' }, schema: { params: CodeParam } }, async (request, reply) => {
+    const a = await orgs.getArea((request.params as any).code)
+    const entries = await historyOf(services.db, 'area', a.code)
+    return reply.view('platform/views/history.njk', { title: `History of ${a.name}`, entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), backHref: '/areas', breadcrumbs: areaCrumbs })
+  })
+
   // ---- JSON API ----
   const tags = ['Organisations and areas']
   app.get('/api/v1/organisations', { config: { access: 'public' }, schema: { tags, summary: 'List organisations', security: [], response: { 200: Type.Array(Organisation) } } },
