@@ -29,7 +29,7 @@ import { adminRoutes } from './admin/routes.ts'
 export async function buildApp({ config, services }: { config: Config; services: Services }): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     ajv: { customOptions: { ...ajvOptions, coerceTypes: 'array', removeAdditional: true, useDefaults: true } as any, plugins: [addFormats as any] },
     bodyLimit: 5 * 1024 * 1024,
   })

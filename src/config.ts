@@ -20,6 +20,8 @@ export interface Config {
   signInWindowMs: number
   sessionDays: number
   serviceName: string
+  /** Believe X-Forwarded-For from a reverse proxy (only when Safer sits behind one, or rate limits can be dodged). */
+  trustProxy: boolean
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -36,6 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     signInWindowMs: Number(env.SAFER_SIGN_IN_WINDOW_MS || 15 * 60 * 1000),
     sessionDays: Number(env.SAFER_SESSION_DAYS || 7),
     serviceName: env.SAFER_SERVICE_NAME || 'Safer',
+    trustProxy: env.SAFER_TRUST_PROXY === 'true',
     ...overrides,
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {

@@ -85,6 +85,8 @@ export function authService(db: Db, config: { sessionDays: number }) {
 
     async startSession(userId: number): Promise<string> {
       const token = randomToken()
+      // Expired sessions are cleared as new ones start, so the table does not grow for ever.
+      await db.query('DELETE FROM sessions WHERE expires_at < now()')
       await db.query(`INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))`, [sha256(token), userId, config.sessionDays])
       await db.query('UPDATE users SET last_sign_in_at = now() WHERE id = $1', [userId])
       return token
