@@ -2,39 +2,24 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { openDatabase, type Db } from '../src/platform/db/index.ts'
+import { createServerDatabase } from './helpers.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-cli-'))
 let databaseUrl = ''
-let dbName = ''
+let drop = async () => {}
 
+// On the PostgreSQL run the command works on an empty database of its own; otherwise on an embedded one in dataDir.
 before(async () => {
-  const url = process.env.SAFER_TEST_DATABASE_URL
-  if (url) {
-    dbName = `safer_cli_${crypto.randomBytes(4).toString('hex')}`
-    const c = new pg.Client({ connectionString: url })
-    await c.connect()
-    await c.query(`CREATE DATABASE ${dbName}`)
-    await c.end()
-    const u = new URL(url)
-    u.pathname = `/${dbName}`
-    databaseUrl = u.toString()
-  }
+  if (process.env.SAFER_TEST_DATABASE_URL) ({ url: databaseUrl, drop } = await createServerDatabase(process.env.SAFER_TEST_DATABASE_URL, 'safer_cli'))
 })
 after(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true })
-  if (dbName) {
-    const c = new pg.Client({ connectionString: process.env.SAFER_TEST_DATABASE_URL })
-    await c.connect()
-    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
-    await c.end()
-  }
+  await drop()
 })
 
 function safer(...args: string[]) {

@@ -21,26 +21,31 @@ import { systemActor } from '../src/platform/audit.ts'
 export const PASSWORD = 'correct horse battery'
 export const engine = process.env.SAFER_TEST_DATABASE_URL ? 'postgres' : 'pglite'
 
+/** A new, empty database on the PostgreSQL server at `serverUrl`; `drop()` removes it. */
+export async function createServerDatabase(serverUrl: string, prefix = 'safer_test') {
+  const name = `${prefix}_${process.pid}_${crypto.randomBytes(4).toString('hex')}`
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: serverUrl })
+    await c.connect()
+    try { await c.query(sql) } finally { await c.end() }
+  }
+  await run(`CREATE DATABASE ${name}`)
+  const u = new URL(serverUrl)
+  u.pathname = `/${name}`
+  return { url: u.toString(), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }
+}
+
 /** A migrated database of its own for this test file. */
 export async function testDb(): Promise<Db> {
-  const url = process.env.SAFER_TEST_DATABASE_URL
-  if (url) {
-    const name = `safer_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(`CREATE DATABASE ${name}`)
-    await admin.end()
-    const u = new URL(url)
-    u.pathname = `/${name}`
-    const db = await openPostgres(u.toString(), 5)
+  const serverUrl = process.env.SAFER_TEST_DATABASE_URL
+  if (serverUrl) {
+    const created = await createServerDatabase(serverUrl)
+    const db = await openPostgres(created.url, 5)
     await migrate(db)
     const close = db.close.bind(db)
     db.close = async () => {
       await close()
-      const a = new pg.Client({ connectionString: url })
-      await a.connect()
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await a.end()
+      await created.drop()
     }
     return db
   }
