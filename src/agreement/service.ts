@@ -22,7 +22,7 @@ import type { OrganisationService } from '../organisations/service.ts'
 import {
   PriorityCreateInput, PriorityInput, StatusInput, StrategicAssessmentInput, VersionCreateInput, VersionInput, type VersionStatus,
 } from './schema.ts'
-import { comparePriorities } from './compare.ts'
+import { comparePriorities, type ComparablePriority } from './compare.ts'
 
 export interface StrategicAssessmentRow {
   id: number
@@ -80,15 +80,9 @@ export interface Lead {
   name: string
 }
 
-export interface PriorityRow {
-  id: number
+/** A priority as stored: what the comparison reads, plus where it belongs and its version for locking. */
+export interface PriorityRow extends ComparablePriority {
   agreement_version_id: number
-  lineage_id: number
-  number: number
-  title: string
-  description: string | null
-  ownership_level: string | null
-  ownership_statement: string | null
   leads: Lead[]
   version: number
   updated_at: Date
