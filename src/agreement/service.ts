@@ -12,7 +12,7 @@
  */
 import path from 'node:path'
 import type { Db, Queryable } from '../platform/db/index.ts'
-import { maybeOne } from '../platform/db/index.ts'
+import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
 import { recordAudit } from '../platform/audit.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
@@ -178,7 +178,7 @@ const VERSION_SELECT = `SELECT v.*, b.number AS based_on_number,
 
 export function agreementService(db: Db, deps: { organisations: OrganisationService }) {
   /** Run fn in the caller's transaction, or in a new one. */
-  const inTx = <T>(tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>) => (tx ? fn(tx) : db.transaction(fn))
+  const inTx = <T>(tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>) => inTransaction(db, tx, fn)
 
   async function slugOf(partnershipId: number, q: Queryable = db) {
     const row = await maybeOne<{ slug: string }>(q, 'SELECT slug FROM partnerships WHERE id = $1', [partnershipId])

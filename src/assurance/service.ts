@@ -7,7 +7,7 @@
  * cell since the partnership's previous round, matching priorities across agreement versions by lineage.
  */
 import type { Db, Queryable } from '../platform/db/index.ts'
-import { maybeOne } from '../platform/db/index.ts'
+import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
 import type { Role } from '../platform/auth/service.ts'
 import type { AgreementService, PriorityRow, VersionRow } from '../agreement/service.ts'
@@ -442,7 +442,7 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
           partnership_id: partnershipId, agreement_version_id: data.agreementVersionId, title: data.title, assessed_on: data.assessedOn, published: data.published ?? false,
         }, { actor, partnershipId, entity: 'assessment_round', summary: data.title })
       }
-      return q ? run(q) : db.transaction(run)
+      return inTransaction(db, q, run)
     },
 
     async updateRound(partnershipId: number, roundId: number, input: unknown, actor: Actor): Promise<RoundRow> {
@@ -518,7 +518,7 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
         return { cell, developmentAreas }
       }
       try {
-        return await (q ? run(q) : db.transaction(run))
+        return await inTransaction(db, q, run)
       } catch (err: any) {
         // Two people recording the same new cell at once: the second is told, as for any other clash.
         if (err?.code === '23505') throw new ConflictError('another user', new Date())

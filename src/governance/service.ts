@@ -4,7 +4,7 @@
  * are public, so nothing here is hidden from non-members.
  */
 import type { Db, Queryable } from '../platform/db/index.ts'
-import { maybeOne } from '../platform/db/index.ts'
+import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
@@ -120,7 +120,7 @@ function plural(n: number, one: string, many = `${one}s`) {
 }
 
 export function governanceService(db: Db, deps: { organisations: OrganisationService }) {
-  const inTx = <T>(q: Queryable | undefined, run: (tx: Queryable) => Promise<T>) => (q ? run(q) : db.transaction(run))
+  const inTx = <T>(q: Queryable | undefined, run: (tx: Queryable) => Promise<T>) => inTransaction(db, q, run)
 
   async function find(q: Queryable, partnershipId: number, slug: string): Promise<BodyView | undefined> {
     return maybeOne<BodyView>(q, `${BODY_SELECT} WHERE b.partnership_id = $1 AND b.slug = $2`, [partnershipId, slug])

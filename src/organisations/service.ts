@@ -1,6 +1,6 @@
 /** The directory every partnership shares: organisations (council, police, ...) and areas (GSS codes). */
 import type { Db, Queryable } from '../platform/db/index.ts'
-import { maybeOne } from '../platform/db/index.ts'
+import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
@@ -56,7 +56,7 @@ export function organisationService(db: Db) {
         await checkNameFree(tx, data.name)
         return createRecord<OrganisationRow>(tx, 'organisations', { name: data.name, type: data.type, responsible_authority: data.responsibleAuthority ?? false }, { actor, entity: 'organisation', summary: data.name })
       }
-      return q ? run(q) : db.transaction(run)
+      return inTransaction(db, q, run)
     },
     async update(id: number, input: unknown, actor: Actor): Promise<OrganisationRow> {
       const data = validate(OrganisationInput, input)
@@ -94,7 +94,7 @@ export function organisationService(db: Db) {
         if (await maybeOne(tx, 'SELECT 1 FROM areas WHERE code = $1', [data.code])) throw new ValidationError({ code: `There is already an area with the code ${data.code}` })
         return createRecord<AreaRow>(tx, 'areas', { code: data.code, name: data.name, type: data.type }, { actor, entity: 'area', summary: `${data.name} (${data.code})` }, 'code')
       }
-      return q ? run(q) : db.transaction(run)
+      return inTransaction(db, q, run)
     },
     async updateArea(code: string, input: unknown, actor: Actor): Promise<AreaRow> {
       const data = validate(AreaInput, { ...(input as object), code })

@@ -1,7 +1,7 @@
 /** Partnerships (the workspaces) and who holds which role in each. */
 import { Type } from '@sinclair/typebox'
 import type { Db, Queryable } from '../platform/db/index.ts'
-import { maybeOne } from '../platform/db/index.ts'
+import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
 import { recordAudit } from '../platform/audit.ts'
 import type { Partnership } from '../platform/access.ts'
@@ -49,7 +49,7 @@ export function partnershipService(db: Db, deps: { auth: AuthService }) {
         await tx.query(`UPDATE audit_log SET partnership_id = $1 WHERE entity = 'partnership' AND entity_id = $2 AND partnership_id IS NULL`, [row.id, String(row.id)])
         return row
       }
-      return q ? run(q) : db.transaction(run)
+      return inTransaction(db, q, run)
     },
     async update(p: Partnership, input: unknown, actor: Actor): Promise<Partnership> {
       const data = validate(PartnershipInput, { ...(input as object), slug: p.slug })

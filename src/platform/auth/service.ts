@@ -1,7 +1,7 @@
 /** Accounts, sessions, API tokens and partnership roles. */
 import { Type, type Static } from '@sinclair/typebox'
 import type { Db, Queryable } from '../db/index.ts'
-import { maybeOne } from '../db/index.ts'
+import { maybeOne, inTransaction } from '../db/index.ts'
 import { hashPassword, passwordProblem, randomToken, sha256, verifyPassword } from './passwords.ts'
 import { ValidationError, NotFoundError } from '../errors.ts'
 import { createRecord, updateRecord } from '../records.ts'
@@ -54,7 +54,7 @@ export function authService(db: Db, config: { sessionDays: number }) {
         }, { actor, entity: 'user', summary: `Account for ${data.email}` })
         return row as unknown as User
       }
-      return tx ? run(tx) : db.transaction(run)
+      return inTransaction(db, tx, run)
     },
 
     async resetPassword(email: string, password: string, actor: Actor = systemActor) {
@@ -153,7 +153,7 @@ export function authService(db: Db, config: { sessionDays: number }) {
            ON CONFLICT (partnership_id, user_id) DO UPDATE SET role = EXCLUDED.role RETURNING *`, [partnershipId, userId, role])
         await recordAudit(q, actor, { action: before ? 'update' : 'create', entity: 'partnership_role', entityId: `${partnershipId}:${userId}`, partnershipId, before, after })
       }
-      return tx ? run(tx) : db.transaction(run)
+      return inTransaction(db, tx, run)
     },
 
     async findUserByEmail(email: string) {

@@ -133,3 +133,8 @@ export async function maybeOne<T = Record<string, any>>(q: Queryable, sql: strin
   const rows = await q.query<T>(sql, params)
   return rows[0] as T | undefined
 }
+
+/** Run fn in the caller's transaction when there is one (e.g. the demo loader's), otherwise in a new one. */
+export function inTransaction<T>(db: Db, tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  return tx ? fn(tx) : db.transaction(fn)
+}
