@@ -53,3 +53,10 @@ test('the sign-out button ends the session', async () => {
   assert.match(page.url(), /\/sign-in\?returnTo=/)
   await page.close()
 })
+
+test('the accessibility check itself fails on a page with a serious problem', async () => {
+  const page = await browser.newPage()
+  await page.setContent('<!doctype html><html lang="en"><head><title>x</title></head><body><main><h1>Report</h1><img src="chart.png"><form><input type="text"></form></main></body></html>')
+  await assert.rejects(expectAccessible(page, 'broken page'), /image-alt|label/)
+  await page.close()
+})

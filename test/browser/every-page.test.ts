@@ -1,0 +1,75 @@
+/**
+ * axe on every page of the app: each GET route that answers HTML, visited by a site administrator (who may see
+ * and edit everything) on the demo's real content, must load and have no serious or critical accessibility problem.
+ * Routes are read from the app itself, so a new page is checked without anyone remembering to add it here.
+ */
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Browser } from 'playwright-core'
+import { launchBrowser, startTestServer, expectAccessible, signIn } from './browser.ts'
+import { loadDemo } from '../../src/demo/load.ts'
+import { DEMO_LOGINS } from '../../src/demo/logins.ts'
+
+let browser: Browser
+let server: Awaited<ReturnType<typeof startTestServer>>
+
+before(async () => {
+  server = await startTestServer()
+  await loadDemo(server.services)
+  browser = await launchBrowser()
+})
+after(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+/** Not pages: files, stylesheets, the API and machine-readable answers. */
+const NOT_HTML = /^\/api\/|^\/health$|\.css$|\.svg$|\/attachments\/:attachmentId$/
+
+async function concreteUrls() {
+  const q = async (sql: string, params: unknown[] = []) => (await server.services.db.query(sql, params))[0]
+  const p = await q(`SELECT id FROM partnerships WHERE slug = 'hampshire'`)
+  const body = await q(`SELECT id, slug FROM bodies WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [p.id])
+  const member = await q(`SELECT id FROM body_members WHERE body_id = $1 ORDER BY id LIMIT 1`, [body.id])
+  const org = await q(`SELECT id FROM organisations ORDER BY id LIMIT 1`)
+  const assessment = await q(`SELECT id FROM strategic_assessments WHERE partnership_id = $1`, [p.id])
+  const version = await q(`SELECT id, number FROM agreement_versions WHERE partnership_id = $1 ORDER BY number DESC LIMIT 1`, [p.id])
+  const priority = await q(`SELECT id FROM priorities WHERE agreement_version_id = $1 ORDER BY number LIMIT 1`, [version.id])
+  const round = await q(`SELECT id FROM assessment_rounds WHERE agreement_version_id = $1`, [version.id])
+  const dimension = await q(`SELECT id FROM assurance_dimensions WHERE partnership_id = $1 ORDER BY position LIMIT 1`, [p.id])
+  const level = await q(`SELECT id FROM rating_levels WHERE partnership_id = $1 ORDER BY value LIMIT 1`, [p.id])
+  const idFor = (url: string) =>
+    url.startsWith('/organisations/') ? org.id
+    : url.includes('/assessments/strategic/') ? assessment.id
+    : url.includes('/priorities/') ? priority.id
+    : url.includes('/history/') ? p.id
+    : undefined
+  return server.app.accessRules
+    .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
+    .map((r) => r.url
+      .replace(':partnership', 'hampshire').replace(':body', body.slug).replace(':member', String(member.id))
+      .replace(':entity', 'partnership').replace(':id', String(idFor(r.url))).replace(':number', String(version.number))
+      .replace(':round', String(round.id)).replace(':priority', String(priority.id)).replace(':dimension', String(dimension.id))
+      .replace(':level', String(level.id)).replace(':code', 'E10000014'))
+    .map((url) => (url.endsWith('/compare') ? `${url}?from=1&to=2` : url))
+}
+
+test('every page loads for a site administrator and passes axe', async () => {
+  const urls = await concreteUrls()
+  assert.ok(urls.length > 40, `found ${urls.length} pages`)
+  const page = await browser.newPage()
+  await signIn(page, server.url, DEMO_LOGINS.accounts[0].email, DEMO_LOGINS.password)
+  const problems: string[] = []
+  for (const url of urls) {
+    assert.doesNotMatch(url, /:[a-zA-Z]/, `a parameter was left unfilled in ${url}`)
+    const res = await page.goto(server.url + url)
+    if (res?.status() !== 200) { problems.push(`${url}: status ${res?.status()}`); continue }
+    try {
+      await expectAccessible(page, url)
+    } catch (err) {
+      problems.push((err as Error).message)
+    }
+  }
+  await page.close()
+  assert.deepEqual(problems, [])
+})
