@@ -5,10 +5,12 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import assert from 'node:assert/strict'
+import { before, after } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { loadConfig } from '../../src/config.ts'
 import { startServer } from '../../src/server.ts'
 import { testDb } from '../helpers.ts'
+import { loadDemo } from '../../src/demo/load.ts'
 
 const require = createRequire(import.meta.url)
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
@@ -50,4 +52,25 @@ export async function signIn(page: Page, baseUrl: string, email: string, passwor
   await page.getByLabel('Password', { exact: true }).fill(password)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.waitForLoadState('load')
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>
+
+/**
+ * One server (optionally with the demo loaded) and one browser for a test file: started before its tests,
+ * closed after them. Read them from the returned object inside tests.
+ */
+export function browserSuite(opts: { demo?: boolean; setUp?: (server: TestServer) => Promise<void> } = {}) {
+  const suite = {} as { browser: Browser; server: TestServer }
+  before(async () => {
+    suite.server = await startTestServer()
+    if (opts.demo) await loadDemo(suite.server.services)
+    if (opts.setUp) await opts.setUp(suite.server)
+    suite.browser = await launchBrowser()
+  })
+  after(async () => {
+    await suite.browser?.close()
+    await suite.server?.close()
+  })
+  return suite
 }

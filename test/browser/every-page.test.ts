@@ -3,31 +3,18 @@
  * and edit everything) on the demo's real content, must load and have no serious or critical accessibility problem.
  * Routes are read from the app itself, so a new page is checked without anyone remembering to add it here.
  */
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Browser } from 'playwright-core'
-import { launchBrowser, startTestServer, expectAccessible, signIn } from './browser.ts'
-import { loadDemo } from '../../src/demo/load.ts'
+import { browserSuite, expectAccessible, signIn } from './browser.ts'
 import { DEMO_LOGINS } from '../../src/demo/logins.ts'
 
-let browser: Browser
-let server: Awaited<ReturnType<typeof startTestServer>>
-
-before(async () => {
-  server = await startTestServer()
-  await loadDemo(server.services)
-  browser = await launchBrowser()
-})
-after(async () => {
-  await browser?.close()
-  await server?.close()
-})
+const s = browserSuite({ demo: true })
 
 /** Not pages: files, stylesheets, the API and machine-readable answers. */
 const NOT_HTML = /^\/api\/|^\/health$|\.css$|\.svg$|\/attachments\/:attachmentId$/
 
 async function concreteUrls() {
-  const q = async (sql: string, params: unknown[] = []) => (await server.services.db.query(sql, params))[0]
+  const q = async (sql: string, params: unknown[] = []) => (await s.server.services.db.query(sql, params))[0]
   const p = await q(`SELECT id FROM partnerships WHERE slug = 'hampshire'`)
   const body = await q(`SELECT id, slug FROM bodies WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [p.id])
   const member = await q(`SELECT id FROM body_members WHERE body_id = $1 ORDER BY id LIMIT 1`, [body.id])
@@ -44,7 +31,7 @@ async function concreteUrls() {
     : url.includes('/priorities/') ? priority.id
     : url.includes('/history/') ? p.id
     : undefined
-  return server.app.accessRules
+  return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
     .map((r) => r.url
       .replace(':partnership', 'hampshire').replace(':body', body.slug).replace(':member', String(member.id))
@@ -57,12 +44,12 @@ async function concreteUrls() {
 test('every page loads for a site administrator and passes axe', async () => {
   const urls = await concreteUrls()
   assert.ok(urls.length > 40, `found ${urls.length} pages`)
-  const page = await browser.newPage()
-  await signIn(page, server.url, DEMO_LOGINS.accounts[0].email, DEMO_LOGINS.password)
+  const page = await s.browser.newPage()
+  await signIn(page, s.server.url, DEMO_LOGINS.accounts[0].email, DEMO_LOGINS.password)
   const problems: string[] = []
   for (const url of urls) {
     assert.doesNotMatch(url, /:[a-zA-Z]/, `a parameter was left unfilled in ${url}`)
-    const res = await page.goto(server.url + url)
+    const res = await page.goto(s.server.url + url)
     if (res?.status() !== 200) { problems.push(`${url}: status ${res?.status()}`); continue }
     try {
       await expectAccessible(page, url)

@@ -3,28 +3,16 @@
  * Hampshire's agreement, add a priority, record an assessment of it, and see it in the matrix. Then what the
  * public sees: the governance map, the comparison of versions and the print view. axe checks every page.
  */
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, startTestServer, expectAccessible, signIn } from './browser.ts'
-import { loadDemo } from '../../src/demo/load.ts'
+import type { Page } from 'playwright-core'
+import { browserSuite, expectAccessible, signIn } from './browser.ts'
 import { DEMO_LOGINS } from '../../src/demo/logins.ts'
 
-let browser: Browser
-let server: Awaited<ReturnType<typeof startTestServer>>
-
-before(async () => {
-  server = await startTestServer()
-  await loadDemo(server.services)
-  browser = await launchBrowser()
-})
-after(async () => {
-  await browser?.close()
-  await server?.close()
-})
+const s = browserSuite({ demo: true })
 
 async function go(page: Page, path: string, label: string) {
-  const res = await page.goto(server.url + path)
+  const res = await page.goto(s.server.url + path)
   assert.equal(res?.status(), 200, `${label}: ${path}`)
   await expectAccessible(page, label)
 }
@@ -35,8 +23,8 @@ async function submit(page: Page, button = 'Save') {
 }
 
 test('a partnership manager adds a priority, records an assessment of it and sees it in the matrix', async () => {
-  const page = await browser.newPage()
-  await signIn(page, server.url, 'manager@demo.safer.test', DEMO_LOGINS.password)
+  const page = await s.browser.newPage()
+  await signIn(page, s.server.url, 'manager@demo.safer.test', DEMO_LOGINS.password)
   await go(page, '/partnerships/hampshire', 'partnership overview')
   await go(page, '/partnerships/hampshire/agreement', 'agreement')
 
@@ -97,7 +85,7 @@ test('a partnership manager adds a priority, records an assessment of it and see
 })
 
 test('the public reads the governance map, the comparison of versions and the print view', async () => {
-  const page = await browser.newPage()
+  const page = await s.browser.newPage()
   await go(page, '/partnerships/worcestershire/governance', 'governance map')
   assert.equal(await page.locator('svg[role="img"]').count(), 1)
   assert.match(await page.locator('main').innerText(), /Worcestershire Prevent Strategy Group/)
@@ -109,14 +97,14 @@ test('the public reads the governance map, the comparison of versions and the pr
   await go(page, '/partnerships/hampshire/assessments/strategic', 'strategic assessments')
   await go(page, '/partnerships/herefordshire/agreement', 'Herefordshire agreement')
   // Editing needs a sign-in.
-  await page.goto(server.url + '/partnerships/hampshire/agreement/versions/new')
+  await page.goto(s.server.url + '/partnerships/hampshire/agreement/versions/new')
   assert.match(page.url(), /\/sign-in\?returnTo=/)
   await page.close()
 })
 
 test('a police partner lead may change assessments only of priorities their organisation leads', async () => {
-  const page = await browser.newPage()
-  await signIn(page, server.url, 'police.lead@demo.safer.test', DEMO_LOGINS.password)
+  const page = await s.browser.newPage()
+  await signIn(page, s.server.url, 'police.lead@demo.safer.test', DEMO_LOGINS.password)
   await go(page, '/partnerships/hampshire/assurance', 'assurance as contributor')
   const matrixRow = (title: RegExp) => page.locator('tr', { has: page.locator('th, td', { hasText: title }) })
   // Priority 1 is led by Hampshire Constabulary with the County Council: the lead may change it.
@@ -126,7 +114,7 @@ test('a police partner lead may change assessments only of priorities their orga
   const ownEdit = page.url() + '/edit'
   assert.equal((await page.goto(ownEdit))?.status(), 200)
   // Priority 6 is led by the voluntary sector: no change button, and the form itself is refused.
-  await page.goto(server.url + '/partnerships/hampshire/assurance')
+  await page.goto(s.server.url + '/partnerships/hampshire/assurance')
   await matrixRow(/voluntary support/).locator('td').first().getByRole('link').first().click()
   await page.waitForLoadState('load')
   await expectAccessible(page, 'cell page as contributor')
