@@ -3,7 +3,8 @@
  * TypeBox schema per input (used by the API, the forms and the OpenAPI document) and the JSON shapes
  * the API answers with.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
+import { choice, Nullable } from '../platform/validation.ts'
 
 export const EVIDENCE_SOURCES = [
   'district assessments', 'police and crime plan', 'joint strategic needs assessment', 'force strategic assessment',
@@ -31,13 +32,7 @@ export const STATUS_ACTIONS = ['agree', 'supersede', 'publish', 'unpublish'] as 
 
 export const LIMITS = { title: 300, description: 5000, statement: 2000, notes: 5000, summary: 10000, otherEvidence: 300 }
 
-/** A choice from a fixed list, reported as "Select <title> from the list" when wrong. */
-export function choice<T extends readonly string[]>(values: T, title: string) {
-  return Type.Union(values.map((v) => Type.Literal(v)) as any, { title }) as unknown as ReturnType<typeof Type.String>
-}
 const date = (title: string) => Type.String({ format: 'date', title })
-/** A value or null; keeps the inner title so messages name the field. */
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()], t.title ? { title: t.title } : {})
 
 // ---- Strategic assessment ----
 

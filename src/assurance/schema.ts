@@ -1,5 +1,6 @@
 /** The assurance framework's inputs and JSON answers: one schema each, used by the API, the forms and OpenAPI. */
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
+import { Nullable } from '../platform/validation.ts'
 
 export const POINT_MAX = 2000
 
@@ -79,7 +80,6 @@ export const RoundJson = Type.Object({
   ratedCells: Type.Integer(), totalCells: Type.Integer(),
 })
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 
 export const CellJson = Type.Object({
   id: Nullable(Type.Integer()),

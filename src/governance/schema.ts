@@ -1,6 +1,6 @@
 /** Bodies and their members: one schema each, used by the API, the forms and the OpenAPI document. */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { choice } from '../organisations/schema.ts'
+import { choice, Nullable } from '../platform/validation.ts'
 
 export const BODY_TYPES = ['county strategy group', 'community safety partnership', 'board', 'sub-group', 'panel', 'task and finish group'] as const
 export type BodyType = (typeof BODY_TYPES)[number]
@@ -48,7 +48,6 @@ export const MemberInput = Type.Object({
 }, { additionalProperties: false })
 export type MemberInput = Static<typeof MemberInput>
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 const OrganisationRef = Nullable(Type.Object({ id: Type.Integer(), name: Type.String() }))
 
 export const MemberJson = Type.Object({

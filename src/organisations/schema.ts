@@ -1,5 +1,6 @@
 /** Organisations and areas: one schema each, used by the API, the forms and the OpenAPI document. */
 import { Type, type Static } from '@sinclair/typebox'
+import { choice } from '../platform/validation.ts'
 
 export const ORGANISATION_TYPES = [
   'county council', 'district council', 'unitary', 'police force', 'police and crime commissioner', 'fire and rescue',
@@ -7,11 +8,6 @@ export const ORGANISATION_TYPES = [
 ] as const
 
 export const AREA_TYPES = ['county', 'district', 'community safety partnership', 'police force area'] as const
-
-/** A choice from a fixed list, shown as "Select the type from the list" when wrong. */
-export function choice<T extends readonly string[]>(values: T, title: string) {
-  return Type.Union(values.map((v) => Type.Literal(v)) as any, { title }) as unknown as ReturnType<typeof Type.String>
-}
 
 export const OrganisationInput = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200, title: 'Name' }),

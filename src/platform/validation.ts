@@ -6,13 +6,21 @@
  */
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormatsImport from 'ajv-formats'
-import type { Static, TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { ValidationError, type FieldErrors } from './errors.ts'
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv
 
 export const ajvOptions = { allErrors: true, strict: false as const, keywords: ['errorMessage'] }
 export const ajv = addFormats(new Ajv({ ...ajvOptions }))
+
+/** A choice from a fixed list, reported as "Select <title> from the list" when wrong. */
+export function choice<T extends readonly string[]>(values: T, title: string) {
+  return Type.Union(values.map((v) => Type.Literal(v)) as any, { title }) as unknown as ReturnType<typeof Type.String>
+}
+
+/** A value or null; keeps the inner title so messages name the field. */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()], t.title ? { title: t.title } : {})
 
 type Prop = TSchema & { title?: string; errorMessage?: string; maxLength?: number; minLength?: number; minimum?: number; maximum?: number; format?: string }
 
