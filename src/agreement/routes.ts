@@ -13,7 +13,7 @@ import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
 import { sendExport } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
-import { hasRole, isMember } from '../platform/access.ts'
+import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import {
   CompareJson, EVIDENCE_LABELS, EVIDENCE_SOURCES, OWNERSHIP_LEVELS, PriorityInput, PriorityJson, StatusInput, StrategicAssessmentInput,
@@ -122,8 +122,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     [{ text: 'Partnerships', href: '/partnerships' }, { text: p(request).short_name ?? p(request).name, href: base(request) }, ...more]
   const agreementCrumb = (request: FastifyRequest) => ({ text: 'Community Safety Agreement', href: `${base(request)}/agreement` })
   const assessmentsCrumb = (request: FastifyRequest) => ({ text: 'Strategic assessments', href: `${base(request)}/assessments/strategic` })
-  const history = (request: FastifyRequest, entity: string, id: number, back: string) =>
-    isMember(request) ? `${base(request)}/history/${entity}/${id}?back=${encodeURIComponent(back)}` : undefined
+  const history = historyHref
   const roles = (request: FastifyRequest) => ({ canEdit: hasRole(request, 'editor'), canAdmin: hasRole(request, 'admin'), member: isMember(request) })
   const common = { statusLabels: STATUS_LABELS, statusTags: STATUS_TAGS, ownershipTags: OWNERSHIP_TAGS, changeTags: CHANGE_TAGS, evidenceLabels: EVIDENCE_LABELS }
 

@@ -14,7 +14,7 @@ import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
 import { sendExport } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
-import { hasRole, isMember } from '../platform/access.ts'
+import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError } from '../platform/errors.ts'
 import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, RoundInput, RoundJson, CellJson } from './schema.ts'
 import {
@@ -82,8 +82,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   const p = (request: FastifyRequest) => request.partnership!
   const base = (request: FastifyRequest) => `/partnerships/${p(request).slug}/assurance`
   const roundHref = (request: FastifyRequest, id: number) => `${base(request)}/rounds/${id}`
-  const history = (request: FastifyRequest, entity: string, id: number | string, back: string) =>
-    `/partnerships/${p(request).slug}/history/${entity}/${id}?back=${encodeURIComponent(back)}`
+  const history = historyHref
   const crumbs = (request: FastifyRequest, more: { text: string; href: string }[] = []) => [
     { text: 'Partnerships', href: '/partnerships' },
     { text: p(request).short_name ?? p(request).name, href: `/partnerships/${p(request).slug}` },

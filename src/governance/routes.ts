@@ -9,7 +9,7 @@ import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
 import { sendExport } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
-import { hasRole } from '../platform/access.ts'
+import { hasRole, historyHref } from '../platform/access.ts'
 import { BODY_TYPES, BodyInput, BodyJson, BodyWithMembersJson, MEMBER_ROLES, MemberInput, MemberJson } from './schema.ts'
 import { bodyJson, chairText, memberJson, memberName, type BodyView, type MemberView } from './service.ts'
 import { TYPE_LABELS } from './map.ts'
@@ -63,7 +63,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
       ...common(request), title: body.name, body, typeLabel: TYPE_LABELS[body.type], chair: chairText(body),
       members: await gov.members(body.id), reporting: await gov.reportingTo(body.id),
       statutoryBasis: paragraphs(body.statutory_basis), termsOfReference: paragraphs(body.terms_of_reference),
-      here, historyHref: `${base(request)}/history/body/${body.id}?back=${encodeURIComponent(here)}`,
+      here, historyHref: historyHref(request, 'body', body.id, here),
       breadcrumbs: crumbs(request),
     }
   }
@@ -171,7 +171,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
     const action = `${base(request)}/bodies/${body.slug}/members/${member.id}/edit`
     return {
       ...common(request), ...(await memberChoices()), title: `Change member of ${body.name}`, body, member, action,
-      historyHref: `${base(request)}/history/body_member/${member.id}?back=${encodeURIComponent(action)}`, breadcrumbs: memberCrumbs(request, body),
+      historyHref: historyHref(request, 'body_member', member.id, action), breadcrumbs: memberCrumbs(request, body),
     }
   }
 

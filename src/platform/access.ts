@@ -57,6 +57,15 @@ export function isMember(request: FastifyRequest) {
   return request.role !== undefined
 }
 
+/**
+ * The address of a record's History view (partnership members only: for others, undefined, so no link shows).
+ * `back` is the page the History view links back to.
+ */
+export function historyHref(request: FastifyRequest, entity: string, id: number | string, back: string): string | undefined {
+  if (!request.partnership || !isMember(request)) return undefined
+  return `/partnerships/${request.partnership.slug}/history/${entity}/${id}?back=${encodeURIComponent(back)}`
+}
+
 export function hasRole(request: FastifyRequest, min: Role) {
   return request.role !== undefined && ROLE_RANK[request.role] >= ROLE_RANK[min]
 }
