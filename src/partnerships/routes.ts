@@ -51,10 +51,11 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
 
   app.get('/partnerships/:partnership', { config: { access: { partnership: 'public' } } }, async (request, reply) => {
     const partnership = p(request)
-    const overview = await services.governance.overview?.(partnership.id, { includeUnpublished: isMember(request) }).catch(() => undefined)
-    const agreement = await services.agreement.overview?.(partnership.id, { includeUnpublished: isMember(request) }).catch(() => undefined)
-    const assurance = await services.assurance.overview?.(partnership.id, { includeUnpublished: isMember(request) }).catch(() => undefined)
-    return reply.view(`${V}/overview.njk`, { title: partnership.name, governance: overview, agreement, assurance, breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] })
+    const opts = { includeUnpublished: isMember(request) }
+    const [governance, agreement, assurance] = await Promise.all([
+      services.governance.overview(partnership.id, opts), services.agreement.overview(partnership.id, opts), services.assurance.overview(partnership.id, opts),
+    ])
+    return reply.view(`${V}/overview.njk`, { title: partnership.name, governance, agreement, assurance, breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] })
   })
 
   app.get('/partnerships/:partnership/settings', { config: { access: { partnership: 'admin' } } }, async (request, reply) => {
