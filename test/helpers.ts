@@ -19,7 +19,6 @@ import type { Role } from '../src/platform/auth/service.ts'
 import { systemActor } from '../src/platform/audit.ts'
 
 export const PASSWORD = 'correct horse battery'
-export const engine = process.env.SAFER_TEST_DATABASE_URL ? 'postgres' : 'pglite'
 
 /** A new, empty database on the PostgreSQL server at `serverUrl`; `drop()` removes it. */
 export async function createServerDatabase(serverUrl: string, prefix = 'safer_test') {
