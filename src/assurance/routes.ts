@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { srcDir } from '../platform/paths.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
@@ -23,7 +23,7 @@ import {
 } from './service.ts'
 
 const V = 'assurance/views'
-const here = path.dirname(fileURLToPath(import.meta.url))
+const here = path.join(srcDir, 'assurance')
 /** The capability's own rules (layout of the matrix, markers); served with each partnership's scale colours. */
 const baseCss = fs.readFileSync(path.join(here, 'assurance.css'), 'utf8')
 

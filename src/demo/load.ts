@@ -7,7 +7,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { srcDir } from '../platform/paths.ts'
 import type { Services } from '../services.ts'
 import type { Queryable } from '../platform/db/index.ts'
 import { maybeOne } from '../platform/db/index.ts'
@@ -15,7 +15,7 @@ import type { Actor } from '../platform/audit.ts'
 import type { Role } from '../platform/auth/service.ts'
 import { DEMO_LOGINS } from './logins.ts'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
+const here = path.join(srcDir, 'demo')
 const FILES = ['hampshire', 'worcestershire', 'herefordshire']
 const actor: Actor = { id: null, name: 'Safer demo loader' }
 
@@ -36,7 +36,7 @@ export function demoContent(): Content[] {
 function contentHash() {
   const h = crypto.createHash('sha256')
   for (const f of FILES) h.update(fs.readFileSync(path.join(here, 'content', `${f}.json`)))
-  h.update(fs.readFileSync(fileURLToPath(import.meta.url)))
+  h.update(fs.readFileSync(path.join(here, 'load.ts')))
   return h.digest('hex').slice(0, 16)
 }
 

@@ -4,7 +4,7 @@
  */
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import { srcDir } from './paths.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import view from '@fastify/view'
 import nunjucks from 'nunjucks'
@@ -12,7 +12,7 @@ import { errorList } from './validation.ts'
 import { formatDateTime } from './errors.ts'
 
 const require = createRequire(import.meta.url)
-export const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export { srcDir }
 export const govukDist = path.resolve(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist')
 
 export function formatDate(value: unknown): string {

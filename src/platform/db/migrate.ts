@@ -5,10 +5,9 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { srcDir } from '../paths.ts'
 import type { Db } from './index.ts'
 
-const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 export interface Migration {
   id: string
