@@ -25,6 +25,8 @@ import { governanceRoutes } from './governance/routes.ts'
 import { agreementRoutes } from './agreement/routes.ts'
 import { assuranceRoutes } from './assurance/routes.ts'
 import { adminRoutes } from './admin/routes.ts'
+import { geographyRoutes } from './geography/routes.ts'
+import { crimeRoutes } from './crime/routes.ts'
 
 export async function buildApp({ config, services }: { config: Config; services: Services }): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
@@ -47,7 +49,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await setUpViews(app, { serviceName: config.serviceName, demo: config.demo, production: true })
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Safer API', version: '1', description: 'Community safety partnerships: governance, agreements and assurance. Authenticate with `Authorization: Bearer <token>` (create a token on your account page). Public data needs no token.' },
+      info: { title: 'Safer API', version: '1', description: 'Community safety partnerships: governance, agreements and assurance, and police.uk crime data counted by any area. Authenticate with `Authorization: Bearer <token>` (create a token on your account page). Public data needs no token.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -67,6 +69,8 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(governanceRoutes, { services })
   await app.register(agreementRoutes, { services })
   await app.register(assuranceRoutes, { services })
+  await app.register(geographyRoutes, { services })
+  await app.register(crimeRoutes, { services, config })
   await app.register(adminRoutes, { services })
   return app
 }

@@ -5,8 +5,11 @@
  *   safer migrate                    apply database migrations
  *   safer user add --email E --name N [--password P] [--organisation NAME] [--site-admin] [--partnership SLUG --role ROLE]
  *   safer user reset-password --email E [--password P]
+ *   safer import police-uk PATH... [--replace]   police.uk CSV files, folders of them, or archive zips
+ *   safer import geography DIR...                ONS lookups, populations and boundaries
  * Passwords not given with --password are read from SAFER_PASSWORD or asked for.
  */
+import os from 'node:os'
 import { parseArgs } from 'node:util'
 import readline from 'node:readline/promises'
 import { loadConfig, type Config } from './config.ts'
@@ -26,6 +29,12 @@ const USAGE = `Usage:
   safer migrate
   safer user add --email EMAIL --name "FULL NAME" [--password PASSWORD] [--organisation "NAME"] [--site-admin] [--partnership SLUG --role admin|editor|contributor|viewer]
   safer user reset-password --email EMAIL [--password PASSWORD]
+  safer import police-uk PATH... [--replace]
+  safer import geography DIR...
+
+import police-uk takes police.uk CSV files (street, outcomes, stop-and-search), folders of them (searched
+recursively) or police.uk archive zips. A force-month already loaded from the same file is left as it is
+unless --replace is given. import geography takes the folder of ONS lookups, populations and boundaries.
 
 Settings come from the environment: DATABASE_URL (a PostgreSQL server; otherwise the embedded
 database in SAFER_DATA_DIR, default ./data), PORT (default 3000), HOST (default 127.0.0.1).`
@@ -61,7 +70,12 @@ async function withServices<T>(config: Config, fn: (s: Services) => Promise<T>) 
   try {
     await migrate(db)
     const { services: buildServices } = await import('./services.ts')
-    return await fn(await buildServices(db, config))
+    const services = await buildServices(db, config)
+    try {
+      return await fn(services)
+    } finally {
+      await services.analytics.close()
+    }
   } finally {
     await db.close()
   }
@@ -89,12 +103,14 @@ export async function main(argv = process.argv.slice(2)) {
       if (config.databaseUrl) console.log('Note: DATABASE_URL is set, so the demo is loaded into that PostgreSQL database.')
       const started = Date.now()
       const opening = openDatabase(config)
-      const [{ startServer }, { loadDemo }] = await Promise.all([loadServer(), import('./demo/load.ts')])
+      const [{ startServer }, { loadDemo }, { loadDemoOpenData }] = await Promise.all([loadServer(), import('./demo/load.ts'), import('./demo/opendata.ts')])
       const { address, close } = await startServer(config, {
         db: await opening,
         beforeListen: async (services) => {
           const result = await loadDemo(services)
           console.log(result.loaded ? `Demo data loaded (${result.summary}).` : 'Demo data is up to date.')
+          const open = await loadDemoOpenData(services)
+          if (open) console.log(open)
         },
       })
       closeOnSignal(close)
@@ -158,6 +174,28 @@ export async function main(argv = process.argv.slice(2)) {
         if (err instanceof ValidationError) fail(Object.values(err.fields).join('\n'))
         throw err
       }
+      return
+    }
+    case 'import': {
+      let parsed
+      try {
+        parsed = parseArgs({ args: argv.slice(2), strict: true, allowPositionals: true, options: { replace: { type: 'boolean' } } })
+      } catch (err) {
+        fail(`${(err as Error).message}\n\n${USAGE}`)
+      }
+      const paths = parsed.positionals
+      if (sub !== 'police-uk' && sub !== 'geography') fail(USAGE)
+      if (!paths.length) fail(sub === 'police-uk' ? 'Give the police.uk files, folders or zips to import, e.g. safer import police-uk ~/Downloads/2019-08.zip' : 'Give the folder of ONS geography files, e.g. safer import geography opendata/geography opendata/boundaries')
+      const actor = { id: null, name: `safer import (command line, ${os.userInfo().username}@${os.hostname()})` }
+      const code = await withServices(config, async (s) => {
+        if (sub === 'geography') {
+          const { importGeographyCommand } = await import('./geography/cli.ts')
+          return importGeographyCommand(s, paths, actor)
+        }
+        const { importPoliceUkCommand } = await import('./crime/cli.ts')
+        return importPoliceUkCommand(s, paths, { replace: parsed.values.replace ?? false }, actor)
+      }).catch((err: Error) => fail(err.message))
+      process.exitCode = code
       return
     }
     default:

@@ -22,6 +22,11 @@ export interface Config {
   serviceName: string
   /** Believe X-Forwarded-For from a reverse proxy (only when Safer sits behind one, or rate limits can be dodged). */
   trustProxy: boolean
+  /** Memory DuckDB (the crime store) may use before it spills to disk, e.g. '1GB'. */
+  duckdbMemory: string
+  duckdbThreads: number
+  /** Largest upload the crime data Import page accepts, in megabytes. */
+  uploadLimitMb: number
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -39,10 +44,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionDays: Number(env.SAFER_SESSION_DAYS || 7),
     serviceName: env.SAFER_SERVICE_NAME || 'Safer',
     trustProxy: env.SAFER_TRUST_PROXY === 'true',
+    duckdbMemory: env.SAFER_DUCKDB_MEMORY || '1GB',
+    duckdbThreads: Number(env.SAFER_DUCKDB_THREADS || 2),
+    uploadLimitMb: Number(env.SAFER_UPLOAD_LIMIT_MB || 2048),
     ...overrides,
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`PORT must be a whole number between 0 and 65535 (found "${env.PORT}")`)
   }
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB)$/i.test(config.duckdbMemory)) throw new Error(`SAFER_DUCKDB_MEMORY must be a size like 1GB or 512MB (found "${config.duckdbMemory}")`)
+  if (!Number.isInteger(config.duckdbThreads) || config.duckdbThreads < 1) throw new Error(`SAFER_DUCKDB_THREADS must be a whole number of 1 or more (found "${env.SAFER_DUCKDB_THREADS}")`)
+  if (!Number.isFinite(config.uploadLimitMb) || config.uploadLimitMb <= 0) throw new Error(`SAFER_UPLOAD_LIMIT_MB must be a number of megabytes (found "${env.SAFER_UPLOAD_LIMIT_MB}")`)
   return config
 }

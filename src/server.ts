@@ -16,6 +16,7 @@ export async function startServer(config: Config, opts: { db?: Db; beforeListen?
   const address = await app.listen({ port: config.port, host: config.host })
   const close = async () => {
     await app.close()
+    await services.analytics.close()
     await db.close()
   }
   return { app, db, services, address, close }

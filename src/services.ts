@@ -12,6 +12,10 @@ import { organisationService } from './organisations/service.ts'
 import { governanceService } from './governance/service.ts'
 import { agreementService } from './agreement/service.ts'
 import { assuranceService } from './assurance/service.ts'
+import { openAnalytics } from './platform/analytics.ts'
+import { importService } from './platform/imports.ts'
+import { geographyService } from './geography/service.ts'
+import { crimeService } from './crime/service.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -21,7 +25,15 @@ export async function services(db: Db, config: Config) {
   const governance = governanceService(db, { organisations })
   const agreement = agreementService(db, { organisations })
   const assurance = assuranceService(db, { agreement })
-  return { db, secret, auth, partnerships, organisations, governance, agreement, assurance }
+  // The analytics store (DuckDB) holds open crime data and the ONS geography; it lives in the data folder in both modes.
+  const analytics = await openAnalytics({ dataDir: config.dataDir, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads })
+  const imports = importService(db)
+  const geography = geographyService(db, analytics, { imports })
+  const crime = crimeService(db, analytics, { geography, imports })
+  // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
+  await geography.setUp()
+  await crime.setUp()
+  return { db, analytics, secret, auth, partnerships, organisations, governance, agreement, assurance, imports, geography, crime }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

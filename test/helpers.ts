@@ -76,13 +76,28 @@ export interface TestApp {
   close(): Promise<void>
 }
 
+/** A data folder of its own (for the crime store), removed by `remove()`. */
+export function testDataDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-test-data-'))
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
 export async function testApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const db = await testDb()
-  const config = loadConfig({}, { logLevel: 'silent', secureCookies: true, signInAttemptsPerWindow: 1000, ...overrides })
+  const data = testDataDir()
+  const config = loadConfig({}, { logLevel: 'silent', secureCookies: true, signInAttemptsPerWindow: 1000, dataDir: data.dir, duckdbMemory: '512MB', ...overrides })
   const services = await buildServices(db, config)
   const app = await buildApp({ config, services })
   await app.ready()
-  return { app, services, db, config, close: async () => { await app.close(); await db.close() } }
+  return {
+    app, services, db, config,
+    close: async () => {
+      await app.close()
+      await services.analytics.close()
+      await db.close()
+      data.remove()
+    },
+  }
 }
 
 let counter = 0

@@ -6,6 +6,12 @@ import { srcDir } from './views.ts'
 
 export function ensureAssets() {
   const root = path.resolve(srcDir, '..')
-  if (fs.existsSync(path.join(root, 'public/safer.css'))) return
+  const css = path.join(root, 'public/safer.css')
+  const assets = path.join(root, 'src/platform/assets')
+  // Rebuilt when missing, or when a source is newer (after a pull), so a stale stylesheet is never served.
+  if (fs.existsSync(css)) {
+    const built = fs.statSync(css).mtimeMs
+    if (fs.readdirSync(assets).every((f) => fs.statSync(path.join(assets, f)).mtimeMs <= built)) return
+  }
   execFileSync(process.execPath, [path.join(root, 'scripts/build-assets.mjs')], { stdio: 'inherit' })
 }

@@ -154,7 +154,7 @@ const config = {
     labelColor: TEXT_COLOUR, titleColor: TEXT_COLOUR, labelFontSize: 12, titleFontSize: 13, titleFontWeight: 'bold',
     gridColor: GRID_COLOUR, gridOpacity: 0.6, domainColor: SECONDARY_TEXT_COLOUR, tickColor: SECONDARY_TEXT_COLOUR,
   },
-  legend: { labelColor: TEXT_COLOUR, titleColor: TEXT_COLOUR, labelFontSize: 12, titleFontSize: 13, labelLimit: 220 },
+  legend: { labelColor: TEXT_COLOUR, titleColor: TEXT_COLOUR, labelFontSize: 12, titleFontSize: 13, labelLimit: 400 },
   text: { color: TEXT_COLOUR },
 }
 

@@ -44,6 +44,11 @@ function configure(env: nunjucks.Environment) {
     const list = items.map((i) => ({ value: i.value, text: i.text, selected: String(i.value) === String(selected ?? ''), checked: String(i.value) === String(selected ?? '') }))
     return blank !== undefined ? [{ value: '', text: blank }, ...list] : list
   })
+  /** 12,345 (and 12.3 with one decimal place): numbers as people read them; blank for none. */
+  env.addFilter('number', (v: unknown, dp = 0) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? '' : Number(v).toLocaleString('en-GB', { minimumFractionDigits: dp, maximumFractionDigits: dp })))
+  env.addFilter('basename', (v: unknown) => String(v ?? '').split(/[\\/]/).pop())
+  /** 'YYYY-MM' months as "Oct 2018, Nov 2018". */
+  env.addFilter('monthLabels', (v: unknown) => (Array.isArray(v) ? v : []).map((m: string) => `${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`).join(', '))
   env.addGlobal('now', () => new Date())
 }
 

@@ -9,7 +9,7 @@ import { before, after } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { loadConfig } from '../../src/config.ts'
 import { startServer } from '../../src/server.ts'
-import { testDb } from '../helpers.ts'
+import { testDb, testDataDir } from '../helpers.ts'
 import { loadDemo } from '../../src/demo/load.ts'
 
 const require = createRequire(import.meta.url)
@@ -29,9 +29,10 @@ export async function launchBrowser(): Promise<Browser> {
 
 export async function startTestServer() {
   const db = await testDb()
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', logLevel: 'silent', demo: false })
+  const data = testDataDir()
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', logLevel: 'silent', demo: false, dataDir: data.dir })
   const server = await startServer(config, { db })
-  return { ...server, url: server.address }
+  return { ...server, url: server.address, close: async () => { await server.close(); data.remove() } }
 }
 
 /** Run axe on the page; fail on any serious or critical violation, naming each. */

@@ -1,3 +1,27 @@
 // Progressive enhancement only: every page works without this file.
 import { initAll } from '/assets/govuk-frontend.min.js'
 initAll()
+
+// An import's page follows its progress (without JavaScript, the page has a Refresh button).
+const progress = document.querySelector('[data-import-progress]')
+if (progress) {
+  const bar = progress.querySelector('progress')
+  const status = progress.querySelector('[data-import-status]')
+  let lastDone = -1
+  const poll = async () => {
+    try {
+      const res = await fetch(progress.dataset.importProgress, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      const r = await res.json()
+      if (r.status !== 'running') { window.location.reload(); return }
+      const pct = r.bytesTotal ? Math.min(100, Math.round((r.bytesDone / r.bytesTotal) * 100)) : 0
+      bar.value = pct
+      bar.textContent = `${pct}%`
+      const name = r.currentFile ? `. Now reading ${r.currentFile.split(/[\\/]/).pop()}` : ''
+      const text = `${r.filesDone.toLocaleString('en-GB')} of ${r.filesTotal.toLocaleString('en-GB')} files, ${r.rowsKept.toLocaleString('en-GB')} records saved${name}.`
+      // Spoken only when a file finishes, not at every poll.
+      if (r.filesDone !== lastDone) { status.textContent = text; lastDone = r.filesDone }
+    } catch { /* try again */ }
+    setTimeout(poll, 1500)
+  }
+  setTimeout(poll, 1500)
+}

@@ -89,6 +89,9 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
 
 export async function openPostgres(connectionString: string, max = 10): Promise<Db> {
   const pool = new pg.Pool({ connectionString, max })
+  // An idle connection dropped by the server (a restart, or a test dropping its database) is reported here, where
+  // the pool replaces it; without a listener it would crash the process.
+  pool.on('error', (err) => console.error(`PostgreSQL connection lost (the pool will reconnect): ${err.message}`))
   // Fail now, with a clear message, rather than at the first request.
   const client = await pool.connect().catch((err: Error) => {
     throw new Error(`Could not connect to the PostgreSQL server in DATABASE_URL: ${err.message}`)

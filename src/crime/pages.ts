@@ -1,0 +1,162 @@
+/**
+ * What the crime data pages show, assembled from the queries: the area page (monthly totals by crime type as a
+ * chart and tables, a map of its LSOAs, the coverage calendar) and the coverage calendars.
+ */
+import { renderVegaLite, monthlyStackedBarSpec } from '../platform/charts.ts'
+import { renderChoropleth } from '../platform/maps.ts'
+import type { GeographyService } from '../geography/service.ts'
+import { AREA_TYPE_LABELS } from '../geography/service.ts'
+import { monthsBetween, type CrimeQueries, type Target, type Coverage } from './queries.ts'
+import { forcesFor } from './queries.ts'
+import { crimeTypesFor } from './vocabulary.ts'
+import { forceBySlug } from './forces.ts'
+
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+export const monthLabel = (m: string) => `${MONTH_NAMES[Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`
+export const longMonthLabel = (m: string) => `${LONG_MONTHS[Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`
+const fmt = (n: number) => n.toLocaleString('en-GB')
+const rate = (count: number, population: number | null | undefined) => (population ? (count / population) * 1000 : null)
+
+export function targetName(t: Target) {
+  return t.kind === 'force' ? t.force.name : t.area.name
+}
+export function targetCode(t: Target) {
+  return t.kind === 'force' ? t.force.slug : t.area.code
+}
+export function targetTypeLabel(t: Target) {
+  return t.kind === 'force' ? 'Police force (everything it reported)' : AREA_TYPE_LABELS[t.area.type] ?? t.area.type
+}
+
+/** One force's months, as a calendar: a row per year, a cell per month. */
+export function calendar(force: string, loaded: Map<string, number>, from?: string, to?: string) {
+  const months = [...loaded.keys()].sort()
+  const first = from ?? months[0]
+  const last = to ?? months[months.length - 1]
+  if (!first || !last) return { force, name: forceBySlug(force)?.name ?? force, years: [], loaded: 0, missing: 0 }
+  const years: { year: number; months: { month: string; label: string; status: 'loaded' | 'missing' | 'outside'; rows?: number }[] }[] = []
+  const inRange = new Set(monthsBetween(first, last))
+  let missing = 0
+  for (let y = Number(first.slice(0, 4)); y <= Number(last.slice(0, 4)); y++) {
+    years.push({
+      year: y,
+      months: MONTH_NAMES.map((_, i) => {
+        const month = `${y}-${String(i + 1).padStart(2, '0')}`
+        if (!inRange.has(month)) return { month, label: longMonthLabel(month), status: 'outside' as const }
+        const rows = loaded.get(month)
+        if (rows === undefined) missing++
+        return { month, label: longMonthLabel(month), status: rows === undefined ? 'missing' as const : 'loaded' as const, rows }
+      }),
+    })
+  }
+  return { force, name: forceBySlug(force)?.name ?? force, years, loaded: months.filter((m) => inRange.has(m)).length, missing }
+}
+
+export interface AreaPageQuery {
+  from?: string
+  to?: string
+  type?: string
+}
+
+export async function areaPage(queries: CrimeQueries, geography: GeographyService, partitions: { kind: string; force: string; month: string; rows_kept: number }[], target: Target, q: AreaPageQuery) {
+  const forces = forcesFor(target)
+  const street = partitions.filter((p) => p.kind === 'street' && forces.some((f) => f.slug === p.force))
+  const allMonths = [...new Set(street.map((p) => p.month))].sort()
+  const population = target.kind === 'area' ? target.area.population : null
+  const base = {
+    target, name: targetName(target), code: targetCode(target), typeLabel: targetTypeLabel(target), population,
+    lsoaCount: target.kind === 'area' ? target.area.lsoaCount : null, forces,
+    parents: target.kind === 'area' ? target.area.parents : [],
+  }
+  const calendars = forces.map((f) => calendar(f.slug, new Map(street.filter((p) => p.force === f.slug).map((p) => [p.month, p.rows_kept]))))
+  if (!allMonths.length) return { ...base, empty: true as const, calendars }
+
+  const from = q.from && allMonths.includes(q.from) ? q.from : q.from ?? allMonths[0]
+  const to = q.to ?? allMonths[allMonths.length - 1]
+  const types = q.type ? [q.type] : undefined
+  const coverage = await queries.coverage(target, 'street', from, to)
+  const byMonthType = await queries.streetCounts(target, { from, to, group: ['month', 'crime_type'], types }, coverage)
+  const months = monthsBetween(from, to)
+  const gaps = new Set(coverage.gaps.filter((g) => coverage.months.find((m) => m.month === g)?.status === 'missing'))
+
+  const monthTotals = months.map((month) => {
+    const status = coverage.months.find((m) => m.month === month)!.status
+    const count = byMonthType.filter((r) => r.month === month).reduce((n, r) => n + Number(r.count), 0)
+    return { month, label: monthLabel(month), status, count: status === 'missing' ? null : count }
+  })
+  const total = monthTotals.reduce((n, m) => n + (m.count ?? 0), 0)
+  const typeTotals = new Map<string, number>()
+  for (const r of byMonthType) typeTotals.set(String(r.crime_type), (typeTotals.get(String(r.crime_type)) ?? 0) + Number(r.count))
+  const byType = [...typeTotals].map(([type, count]) => ({ type, count, share: total ? (count / total) * 100 : 0, rate: rate(count, population) }))
+    .filter((t) => t.count > 0).sort((a, b) => b.count - a.count)
+
+  // Chart: stacked bars of crime types by month, gaps marked "Not loaded".
+  const loadedCount = monthTotals.filter((m) => m.count !== null).length
+  const busiest = monthTotals.filter((m) => m.count !== null).sort((a, b) => (b.count ?? 0) - (a.count ?? 0))[0]
+  const quietest = monthTotals.filter((m) => m.count !== null).sort((a, b) => (a.count ?? 0) - (b.count ?? 0))[0]
+  const chartDescription = `${fmt(total)} records in ${loadedCount} month${loadedCount === 1 ? '' : 's'} from ${longMonthLabel(from)} to ${longMonthLabel(to)}` +
+    (busiest ? `; the most in ${longMonthLabel(busiest.month)} (${fmt(busiest.count!)}), the fewest in ${longMonthLabel(quietest.month)} (${fmt(quietest.count!)})` : '') +
+    (byType[0] ? `. The largest category is ${byType[0].type} (${byType[0].share.toFixed(0)}%).` : '.') +
+    (gaps.size ? ` ${gaps.size} month${gaps.size === 1 ? ' is' : 's are'} not loaded.` : '') + ' The same figures are in the tables below.'
+  const chartSvg = await renderVegaLite(monthlyStackedBarSpec({
+    rows: byMonthType.filter((r) => !gaps.has(String(r.month))).map((r) => ({ month: String(r.month), category: String(r.crime_type), count: Number(r.count) })),
+    months, gaps: [...gaps], categoryTitle: 'Crime type', valueTitle: 'Records', width: 640, height: 300,
+  }), { title: `Records each month by crime type, ${targetName(target)}`, description: chartDescription, idPrefix: 'crime-chart' })
+
+  // Year on year: the latest 12 months against the 12 before, when all 24 are loaded.
+  let yearOnYear: { current: number; previous: number; change: number; from: string; to: string } | undefined
+  const lastMonth = to
+  const window = monthsBetween(shift(lastMonth, -23), lastMonth)
+  if (window.length === 24 && window.every((m) => allMonths.includes(m)) && window[0] >= allMonths[0]) {
+    const cov24 = await queries.coverage(target, 'street', window[0], lastMonth)
+    if (cov24.complete) {
+      const rows = await queries.streetCounts(target, { from: window[0], to: lastMonth, group: ['month'], types }, cov24)
+      const sum = (ms: string[]) => rows.filter((r) => ms.includes(String(r.month))).reduce((n, r) => n + Number(r.count), 0)
+      const previous = sum(window.slice(0, 12))
+      const current = sum(window.slice(12))
+      yearOnYear = { current, previous, change: previous ? ((current - previous) / previous) * 100 : 0, from: window[12], to: lastMonth }
+    }
+  }
+
+  // LSOAs: counts for the map and the table of the highest.
+  let lsoas: { code: string | null; name: string; count: number; population: number | null; rate: number | null }[] = []
+  let map: { svg: string; legend: { from: number; to: number; colour: string; count: number }[]; noData: number } | undefined
+  if (target.kind === 'area' && target.area.kind !== 'lsoa') {
+    const byLsoa = await queries.streetCounts(target, { from, to, group: ['lsoa'], types }, coverage)
+    const facts = await geography.lsoasOf(target.area)
+    const counts = new Map(byLsoa.map((r) => [r.lsoa as string | null, Number(r.count)]))
+    lsoas = facts.map((f) => ({ code: f.code, name: f.name, count: counts.get(f.code) ?? 0, population: f.population_2019, rate: rate(counts.get(f.code) ?? 0, f.population_2019) }))
+    if (counts.has(null)) lsoas.push({ code: null, name: 'No location', count: counts.get(null)!, population: null, rate: null })
+    const features = await geography.lsoaBoundaries(target.area)
+    if (features.length && features.length <= 3000) {
+      const values: Record<string, number | null> = {}
+      for (const l of lsoas) if (l.code) values[l.code] = coverage.complete || loadedCount ? l.rate : null
+      const m = renderChoropleth({
+        features, values, idPrefix: 'crime-map', valueLabel: 'Records per 1,000 people',
+        title: `Records per 1,000 people by LSOA, ${targetName(target)}, ${monthLabel(from)} to ${monthLabel(to)}`,
+        description: `A map of the ${features.length} LSOAs of ${targetName(target)}, shaded by records per 1,000 residents (mid-2019 population) from ${longMonthLabel(from)} to ${longMonthLabel(to)}. Darker is higher. The LSOAs with the highest rates are listed in the table below.`,
+        format: (v) => v.toLocaleString('en-GB', { maximumFractionDigits: 0 }),
+      })
+      map = { svg: m.svg, legend: m.legend, noData: m.noDataCount }
+    }
+  }
+  const topLsoas = lsoas.filter((l) => l.code && l.rate !== null).sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0)).slice(0, 10)
+  const unknownTypes = byType.filter((t) => !crimeTypesFor(from).includes(t.type) && !crimeTypesFor(to).includes(t.type))
+
+  return {
+    ...base, empty: false as const, calendars, from, to, type: q.type, allMonths, months: monthTotals, total, totalRate: rate(total, population),
+    byType, byMonthType, chartSvg, chartDescription, coverage, yearOnYear, lsoas, topLsoas, map, unknownTypes,
+    crimeTypes: [...new Set([...crimeTypesFor(from), ...crimeTypesFor(to)])].sort(),
+  }
+}
+
+/** The month n months after m (n may be negative). */
+export function shift(m: string, n: number) {
+  const total = Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1 + n
+  return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`
+}
+
+export function describeCoverage(c: Coverage) {
+  if (c.complete) return 'Every month in the period is loaded.'
+  return `${c.gaps.length} month${c.gaps.length === 1 ? ' is' : 's are'} not loaded: ${c.gaps.map(monthLabel).join(', ')}. They are gaps, not zeros.`
+}

@@ -1,0 +1,201 @@
+/**
+ * Counting police.uk data by area, period and type, in DuckDB: aggregate in SQL, return small results.
+ *
+ * What an area counts:
+ *   - an LSOA, district, CSP, county or custom area: the records whose LSOA is in it, whichever force reported them
+ *     (police.uk snaps some locations over a force boundary; those belong to the LSOA's area);
+ *   - a police force area: the same, plus the force's "No Location" records (shown as "no location" in breakdowns);
+ *   - a police force, by its police.uk name (e.g. avon-and-somerset): everything it reported, wherever it was.
+ * Months whose data is not loaded for every force the area needs are gaps: they are listed in the coverage, and
+ * never counted as zero. Loaded months with no records of a kind are real zeros and are returned as 0.
+ */
+import type { Analytics, Param } from '../platform/analytics.ts'
+import type { Area, GeographyService } from '../geography/service.ts'
+import { forceByPfa, forceBySlug, FORCES, type Force } from './forces.ts'
+import type { Kind } from './formats.ts'
+
+export type StreetGroup = 'month' | 'crime_type' | 'lsoa' | 'outcome'
+export type StopSearchGroup = 'month' | 'object_of_search' | 'outcome' | 'self_defined_ethnicity' | 'type' | 'gender' | 'age_range' | 'officer_defined_ethnicity'
+
+export const STREET_GROUPS: readonly StreetGroup[] = ['month', 'crime_type', 'lsoa', 'outcome']
+export const STOP_SEARCH_GROUPS: readonly StopSearchGroup[] = ['month', 'object_of_search', 'outcome', 'self_defined_ethnicity', 'type', 'gender', 'age_range', 'officer_defined_ethnicity']
+
+/** What a count is for: an ONS area or custom area (through geography), or one police force's own reports. */
+export type Target = { kind: 'area'; area: Area } | { kind: 'force'; force: Force }
+
+export interface MonthStatus {
+  month: string
+  status: 'loaded' | 'partial' | 'missing'
+  /** Forces the area needs whose data for this month is not loaded. */
+  missing: string[]
+}
+
+export interface Coverage {
+  kind: Kind
+  forces: { force: string; name: string; loaded: number; missing: string[] }[]
+  months: MonthStatus[]
+  /** Months in the period not loaded for every force the area needs: gaps, never zeros. */
+  gaps: string[]
+  complete: boolean
+  /** Records the forces reported with no location (these cannot be placed in an area smaller than the force's). */
+  noLocation: number
+}
+
+export function monthsBetween(from: string, to: string): string[] {
+  const out: string[] = []
+  let [y, m] = from.split('-').map(Number)
+  const [ty, tm] = to.split('-').map(Number)
+  while (y < ty || (y === ty && m <= tm)) {
+    out.push(`${y}-${String(m).padStart(2, '0')}`)
+    m++
+    if (m > 12) { m = 1; y++ }
+  }
+  return out
+}
+
+/** The forces whose data an area needs: those whose police force areas its LSOAs are in. */
+export function forcesFor(target: Target): Force[] {
+  if (target.kind === 'force') return [target.force]
+  return target.area.pfaCodes.map((c) => forceByPfa(c)).filter((f): f is Force => !!f)
+}
+
+export function crimeQueries(analytics: Analytics, geography: GeographyService) {
+  /** The SQL condition (and parameters) selecting a target's records in a table with force and lsoa_code columns. */
+  function where(target: Target, kind: Kind): { sql: string; params: Param[] } {
+    if (target.kind === 'force') return { sql: 'force = ?', params: [target.force.slug] }
+    if (kind === 'stop-and-search') {
+      // Stop-and-search records carry coordinates but no LSOA: they are counted by the force that made them.
+      const f = forcesFor(target)
+      return { sql: `force IN (SELECT unnest(?::VARCHAR[]))`, params: [f.map((x) => x.slug)] }
+    }
+    const f = geography.lsoaFilter(target.area, 'lsoa_code')
+    if (target.area.type === 'police force area') {
+      const force = forceByPfa(target.area.code)
+      if (force) return { sql: `(${f.sql} OR (lsoa_code IS NULL AND force = ?))`, params: [...f.params, force.slug] }
+    }
+    return f
+  }
+
+  return {
+    where,
+
+    async loadedMonths(kind: Kind, forces: string[]): Promise<Map<string, Set<string>>> {
+      const rows = forces.length
+        ? await analytics.all<{ force: string; month: string }>(`SELECT force, strftime(month, '%Y-%m') AS month FROM crime.partitions WHERE kind = ? AND force IN (SELECT unnest(?::VARCHAR[]))`, [kind, forces])
+        : []
+      const out = new Map(forces.map((f) => [f, new Set<string>()]))
+      for (const r of rows) out.get(r.force)!.add(r.month)
+      return out
+    },
+
+    /** The first and last month loaded for any of these forces, or undefined when nothing is. */
+    async loadedRange(kind: Kind, forces: string[]): Promise<{ from: string; to: string } | undefined> {
+      if (!forces.length) return undefined
+      const [r] = await analytics.all<{ from: string | null; to: string | null }>(
+        `SELECT strftime(min(month), '%Y-%m') AS "from", strftime(max(month), '%Y-%m') AS "to" FROM crime.partitions WHERE kind = ? AND force IN (SELECT unnest(?::VARCHAR[]))`, [kind, forces])
+      return r?.from && r.to ? { from: r.from, to: r.to } : undefined
+    },
+
+    async coverage(target: Target, kind: Kind, from: string, to: string): Promise<Coverage> {
+      const forces = forcesFor(target)
+      const loaded = await this.loadedMonths(kind, forces.map((f) => f.slug))
+      const months = monthsBetween(from, to).map((month): MonthStatus => {
+        const missing = forces.filter((f) => !loaded.get(f.slug)!.has(month)).map((f) => f.slug)
+        return { month, missing, status: forces.length && !missing.length ? 'loaded' : missing.length === forces.length ? 'missing' : 'partial' }
+      })
+      let noLocation = 0
+      if (kind !== 'stop-and-search' && forces.length) {
+        const [r] = await analytics.all<{ n: number | null }>(
+          `SELECT sum(no_location) AS n FROM crime.partitions WHERE kind = ? AND force IN (SELECT unnest(?::VARCHAR[])) AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)`,
+          [kind, forces.map((f) => f.slug), `${from}-01`, `${to}-01`])
+        noLocation = r?.n ?? 0
+      }
+      const gaps = months.filter((m) => m.status !== 'loaded').map((m) => m.month)
+      return {
+        kind,
+        forces: forces.map((f) => ({ force: f.slug, name: f.name, loaded: months.filter((m) => loaded.get(f.slug)!.has(m.month)).length, missing: months.filter((m) => !loaded.get(f.slug)!.has(m.month)).map((m) => m.month) })),
+        months, gaps, complete: gaps.length === 0, noLocation,
+      }
+    },
+
+    /**
+     * Street-level crime counts for a target and period, grouped by any of month, crime_type, lsoa and outcome.
+     * Rows for gap months are never made up; loaded months with nothing of a kind are 0.
+     */
+    async streetCounts(target: Target, opts: { from: string; to: string; group: StreetGroup[]; types?: string[] }, coverage: Coverage) {
+      const w = where(target, 'street')
+      const cols = opts.group.map((g) => ({
+        month: `strftime(month, '%Y-%m') AS month`, crime_type: 'crime_type', lsoa: 'lsoa_code AS lsoa', outcome: 'outcome',
+      })[g])
+      const params: Param[] = [...w.params, `${opts.from}-01`, `${opts.to}-01`]
+      let typeSql = ''
+      if (opts.types?.length) {
+        typeSql = ` AND crime_type IN (SELECT unnest(?::VARCHAR[]))`
+        params.push(opts.types)
+      }
+      const rows = await analytics.all<Record<string, string | number | null>>(
+        `SELECT ${[...cols, 'sum(n)::BIGINT AS count'].join(', ')} FROM crime.street_counts
+         WHERE ${w.sql} AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)${typeSql}
+         ${cols.length ? `GROUP BY ${opts.group.map((_, i) => i + 1).join(', ')} ORDER BY ${opts.group.map((_, i) => i + 1).join(', ')}` : ''}`, params)
+      return fillZeros(rows, opts.group, coverage)
+    },
+
+    /** Names of the LSOAs in rows grouped by lsoa (null = no location). */
+    async lsoaNames(codes: string[]): Promise<Map<string, string>> {
+      if (!codes.length) return new Map()
+      const rows = await analytics.all<{ code: string; name: string }>(`SELECT code, name FROM geo.lsoa WHERE code IN (SELECT unnest(?::VARCHAR[]))`, [codes])
+      return new Map(rows.map((r) => [r.code, r.name]))
+    },
+
+    async stopSearchCounts(target: Target, opts: { from: string; to: string; group: StopSearchGroup[] }, coverage: Coverage) {
+      const w = where(target, 'stop-and-search')
+      const cols = opts.group.map((g) => (g === 'month' ? `strftime(month, '%Y-%m') AS month` : g))
+      const rows = await analytics.all<Record<string, string | number | null>>(
+        `SELECT ${[...cols, 'count(*)::BIGINT AS count'].join(', ')} FROM crime.stop_search
+         WHERE ${w.sql} AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+         ${cols.length ? `GROUP BY ${opts.group.map((_, i) => i + 1).join(', ')} ORDER BY ${opts.group.map((_, i) => i + 1).join(', ')}` : ''}`,
+        [...w.params, `${opts.from}-01`, `${opts.to}-01`])
+      return fillZeros(rows, opts.group, coverage)
+    },
+
+    async outcomeCounts(target: Target, opts: { from: string; to: string; group: ('month' | 'outcome' | 'lsoa')[] }, coverage: Coverage) {
+      const w = where(target, 'outcomes')
+      const cols = opts.group.map((g) => ({ month: `strftime(month, '%Y-%m') AS month`, outcome: 'outcome', lsoa: 'lsoa_code AS lsoa' })[g])
+      const rows = await analytics.all<Record<string, string | number | null>>(
+        `SELECT ${[...cols, 'count(*)::BIGINT AS count'].join(', ')} FROM crime.outcomes
+         WHERE ${w.sql} AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+         ${cols.length ? `GROUP BY ${opts.group.map((_, i) => i + 1).join(', ')} ORDER BY ${opts.group.map((_, i) => i + 1).join(', ')}` : ''}`,
+        [...w.params, `${opts.from}-01`, `${opts.to}-01`])
+      return fillZeros(rows, opts.group, coverage)
+    },
+
+    forces: () => FORCES,
+    forceBySlug,
+  }
+}
+export type CrimeQueries = ReturnType<typeof crimeQueries>
+
+/**
+ * When counts are grouped by month, every loaded month appears for every combination of the other groups seen in
+ * the period (a month with no burglaries is 0 burglaries); months that are gaps do not appear at all.
+ */
+export function fillZeros(rows: Record<string, string | number | null>[], group: string[], coverage: Coverage) {
+  if (!group.includes('month')) return rows
+  const loaded = coverage.months.filter((m) => m.status === 'loaded').map((m) => m.month)
+  const others = group.filter((g) => g !== 'month')
+  const keyOf = (r: Record<string, unknown>) => JSON.stringify(others.map((g) => r[g] ?? null))
+  const combos = new Map<string, Record<string, unknown>>()
+  for (const r of rows) combos.set(keyOf(r), Object.fromEntries(others.map((g) => [g, r[g] ?? null])))
+  if (!others.length) combos.set('[]', {})
+  const have = new Set(rows.map((r) => `${r.month}|${keyOf(r)}`))
+  const out = [...rows]
+  for (const month of loaded) {
+    for (const [k, combo] of combos) if (!have.has(`${month}|${k}`)) out.push({ ...(combo as any), month, count: 0 })
+  }
+  const order = (r: Record<string, unknown>) => group.map((g) => String(r[g] ?? '\uffff'))
+  return out.sort((a, b) => {
+    const x = order(a), y = order(b)
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1
+    return 0
+  })
+}

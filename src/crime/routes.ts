@@ -1,0 +1,379 @@
+/**
+ * Open crime data: pages and the JSON API.
+ * Read: anyone: police.uk counts are open data, and so is what is loaded. Custom areas follow their partnership
+ * (published, or its members). Import: editors of any partnership and site administrators (the crime store is shared
+ * by every partnership, like the directory of organisations and areas).
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import crypto from 'node:crypto'
+import { pipeline } from 'node:stream/promises'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import multipart from '@fastify/multipart'
+import { Type } from '@sinclair/typebox'
+import type { Services } from '../services.ts'
+import type { Config } from '../config.ts'
+import { choice } from '../platform/validation.ts'
+import { sendExport, toCsv } from '../platform/export.ts'
+import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts'
+import { AREA_TYPE_LABELS } from '../geography/service.ts'
+import { STREET_GROUPS, STOP_SEARCH_GROUPS, monthsBetween, type Target, type StreetGroup, type StopSearchGroup, forcesFor } from './queries.ts'
+import { ALL_CRIME_TYPES } from './vocabulary.ts'
+import { FORCES, forceBySlug } from './forces.ts'
+import { KIND_LABELS, KINDS, type Kind } from './formats.ts'
+import { areaPage, calendar, monthLabel, longMonthLabel, targetCode, targetName, targetTypeLabel } from './pages.ts'
+import { describeResult } from './importer.ts'
+
+const V = 'crime/views'
+const MONTH = '^\\d{4}-(0[1-9]|1[0-2])$'
+const Month = (title: string) => Type.String({ pattern: MONTH, title, errorMessage: `${title} must be a month written YYYY-MM, like 2019-08` })
+const Format = Type.Optional(choice(['csv', 'json'] as const, 'Format'))
+const AreaParam = Type.Object({ code: Type.String({ minLength: 1, maxLength: 60, title: 'Area' }) })
+const IdParam = Type.Object({ id: Type.Integer({ title: 'Import' }) })
+
+const areaDescription = 'A GSS code (district E06/E07/E08/E09/W06, community safety partnership E22/W22, county E10, police force area E23/W15), an LSOA code (E01/W01), a custom area (custom-12), or a police force by its police.uk name (avon-and-somerset) for everything it reported'
+const CountsQuery = Type.Object({
+  area: Type.String({ minLength: 1, maxLength: 60, title: 'Area', description: areaDescription }),
+  from: Type.Optional(Month('From')),
+  to: Type.Optional(Month('To')),
+  group: Type.Optional(Type.String({ maxLength: 200, title: 'Group', description: `Comma-separated, any of: ${STREET_GROUPS.join(', ')} (default month)` })),
+  type: Type.Optional(Type.String({ maxLength: 1000, title: 'Crime type', description: 'Only these crime types (comma-separated), e.g. Burglary,Robbery' })),
+  format: Format,
+})
+const StopSearchQuery = Type.Object({
+  area: Type.String({ minLength: 1, maxLength: 60, title: 'Area', description: 'A police force area code (E23/W15) or a police force (city-of-london). Stop-and-search records have coordinates but no LSOA, so they are counted by force.' }),
+  from: Type.Optional(Month('From')),
+  to: Type.Optional(Month('To')),
+  group: Type.Optional(Type.String({ maxLength: 200, title: 'Group', description: `Comma-separated, any of: ${STOP_SEARCH_GROUPS.join(', ')} (default month)` })),
+  format: Format,
+})
+const OutcomesQuery = Type.Object({
+  area: Type.String({ minLength: 1, maxLength: 60, title: 'Area', description: areaDescription }),
+  from: Type.Optional(Month('From')),
+  to: Type.Optional(Month('To')),
+  group: Type.Optional(Type.String({ maxLength: 200, title: 'Group', description: 'Comma-separated, any of: month, outcome, lsoa (default month)' })),
+  format: Format,
+})
+const Row = Type.Object({ count: Type.Integer() }, { additionalProperties: true, description: 'One row per combination of the groups asked for, with its count' })
+const CoverageSchema = Type.Object({
+  kind: Type.String(),
+  forces: Type.Array(Type.Object({ force: Type.String(), name: Type.String(), loaded: Type.Integer(), missing: Type.Array(Type.String()) })),
+  months: Type.Array(Type.Object({ month: Type.String(), status: Type.String({ description: 'loaded, partial (some of the forces the area needs) or missing' }), missing: Type.Array(Type.String()) })),
+  gaps: Type.Array(Type.String({ description: 'Months not loaded for every force the area needs: gaps, never zeros' })),
+  complete: Type.Boolean(),
+  noLocation: Type.Integer({ description: 'Records these forces reported with no location in the period' }),
+})
+const CountsResponse = Type.Object({
+  area: Type.Object({ code: Type.String(), name: Type.String(), type: Type.String() }),
+  from: Type.Union([Type.String(), Type.Null()]), to: Type.Union([Type.String(), Type.Null()]),
+  group: Type.Array(Type.String()),
+  rows: Type.Array(Row),
+  coverage: Type.Union([CoverageSchema, Type.Null()]),
+})
+
+function parseGroups<T extends string>(text: string | undefined, allowed: readonly T[]): T[] {
+  const groups = (text ?? 'month').split(',').map((g) => g.trim()).filter(Boolean)
+  const wrong = groups.filter((g) => !allowed.includes(g as T))
+  if (wrong.length) throw new ValidationError({ group: `group must be one or more of ${allowed.join(', ')}, separated by commas (found ${wrong.map((w) => `"${w}"`).join(', ')})` })
+  return [...new Set(groups)] as T[]
+}
+
+function parseTypes(text: string | undefined): string[] | undefined {
+  if (!text) return undefined
+  const types = text.split(',').map((t) => t.trim()).filter(Boolean)
+  const wrong = types.filter((t) => !ALL_CRIME_TYPES.some((k) => k.toLowerCase() === t.toLowerCase()))
+  if (wrong.length) throw new ValidationError({ type: `${wrong.map((w) => `"${w}"`).join(', ')} ${wrong.length === 1 ? 'is not a police.uk crime type' : 'are not police.uk crime types'}. Use: ${ALL_CRIME_TYPES.join(', ')}` })
+  return types.map((t) => ALL_CRIME_TYPES.find((k) => k.toLowerCase() === t.toLowerCase())!)
+}
+
+function checkPeriod(from: string, to: string) {
+  if (from > to) throw new ValidationError({ to: `To (${to}) must be the same as or after From (${from})` })
+  if (monthsBetween(from, to).length > 240) throw new ValidationError({ from: 'A period can be up to 240 months (20 years)' })
+}
+
+export async function crimeRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  const { crime, geography } = services
+  const crumbs = [{ text: 'Home', href: '/' }, { text: 'Crime data', href: '/crime' }]
+
+  /** May this request see custom areas of that partnership? Published partnerships: anyone; otherwise members. */
+  const canSeeCustom = (request: FastifyRequest) => async (partnershipId: number) => {
+    if (request.user?.site_admin) return true
+    const [p] = await services.db.query<{ published: boolean }>(`SELECT published FROM partnerships WHERE id = $1`, [partnershipId])
+    if (p?.published) return true
+    return !!(request.user && (await services.auth.roleIn(request.user.id, partnershipId)))
+  }
+
+  /** The area named in an API query: an unknown one is a field error, so the API says which parameter was wrong. */
+  async function targetFor(request: FastifyRequest, code: string): Promise<Target> {
+    try {
+      return await crime.target(code, canSeeCustom(request))
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new ValidationError({ area: `There is no area, LSOA, custom area or police force "${code}". ${areaDescription}.` })
+      throw err
+    }
+  }
+
+  async function period(target: Target, kind: Kind, from?: string, to?: string) {
+    const range = await crime.queries.loadedRange(kind, forcesFor(target).map((f) => f.slug))
+    const f = from ?? range?.from
+    const t = to ?? range?.to
+    if (f && t) checkPeriod(f, t)
+    return { from: f, to: t }
+  }
+
+  function areaJson(target: Target) {
+    return { code: targetCode(target), name: targetName(target), type: target.kind === 'force' ? 'police force' : target.area.type }
+  }
+
+  function send(reply: any, format: string | undefined, filename: string, body: { group: string[]; rows: Record<string, unknown>[] }) {
+    if (format === 'csv') {
+      const cols = [...body.group.flatMap((g) => (g === 'lsoa' ? ['lsoa', 'lsoa_name'] : [g])), 'count']
+      return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}.csv"`)
+        .send('\uFEFF' + toCsv(body.rows, cols.map((c) => ({ header: c, value: (r: any) => r[c] }))))
+    }
+    return body
+  }
+
+  // ================= JSON API =================
+  const tags = ['Crime data']
+
+  app.get('/api/v1/crime/counts', {
+    config: { access: 'public' },
+    schema: { tags, summary: 'Street-level crime counts for an area, period and type (police.uk open data)', description: 'Counts of police.uk street-level crime and anti-social behaviour. Months not loaded for every force the area needs are listed in coverage.gaps and never counted as zero. format=csv gives the rows as CSV.', security: [], querystring: CountsQuery, response: { 200: CountsResponse } },
+  }, async (request, reply) => {
+    const q = request.query as any
+    const target = await targetFor(request, q.area)
+    const group = parseGroups<StreetGroup>(q.group, STREET_GROUPS)
+    const types = parseTypes(q.type)
+    const { from, to } = await period(target, 'street', q.from, q.to)
+    if (!from || !to) return send(reply, q.format, `crime-${targetCode(target)}`, { area: areaJson(target), from: null, to: null, group, rows: [], coverage: null } as any)
+    const coverage = await crime.queries.coverage(target, 'street', from, to)
+    let rows = await crime.queries.streetCounts(target, { from, to, group, types }, coverage)
+    if (group.includes('lsoa')) {
+      const names = await crime.queries.lsoaNames(rows.map((r) => r.lsoa).filter((c): c is string => typeof c === 'string'))
+      rows = rows.map((r) => ({ ...r, lsoa_name: r.lsoa ? names.get(String(r.lsoa)) ?? null : 'No location' }))
+    }
+    return send(reply, q.format, `crime-${targetCode(target)}-${from}-${to}`, { area: areaJson(target), from, to, group, rows, coverage } as any)
+  })
+
+  app.get('/api/v1/crime/stop-and-search/counts', {
+    config: { access: 'public' },
+    schema: { tags, summary: 'Stop-and-search counts for a police force area and period', description: 'Counts by month, object of search, outcome, self-defined ethnicity and more. Records carry coordinates but no LSOA, so they are counted by the force that made them.', security: [], querystring: StopSearchQuery, response: { 200: CountsResponse } },
+  }, async (request, reply) => {
+    const q = request.query as any
+    const target = await targetFor(request, q.area)
+    if (target.kind === 'area' && target.area.type !== 'police force area') {
+      throw new ValidationError({ area: `Stop-and-search records have coordinates but no LSOA, so Safer counts them by police force. Give a police force area code (E23…/W15…) or a force such as city-of-london; ${target.area.name} is a ${AREA_TYPE_LABELS[target.area.type]?.toLowerCase() ?? target.area.type}.` })
+    }
+    const group = parseGroups<StopSearchGroup>(q.group, STOP_SEARCH_GROUPS)
+    const { from, to } = await period(target, 'stop-and-search', q.from, q.to)
+    if (!from || !to) return send(reply, q.format, `stop-and-search-${targetCode(target)}`, { area: areaJson(target), from: null, to: null, group, rows: [], coverage: null } as any)
+    const coverage = await crime.queries.coverage(target, 'stop-and-search', from, to)
+    const rows = await crime.queries.stopSearchCounts(target, { from, to, group }, coverage)
+    return send(reply, q.format, `stop-and-search-${targetCode(target)}-${from}-${to}`, { area: areaJson(target), from, to, group, rows, coverage } as any)
+  })
+
+  app.get('/api/v1/crime/outcomes/counts', {
+    config: { access: 'public' },
+    schema: { tags, summary: 'Counts of outcomes (from police.uk outcomes files) for an area and period', security: [], querystring: OutcomesQuery, response: { 200: CountsResponse } },
+  }, async (request, reply) => {
+    const q = request.query as any
+    const target = await targetFor(request, q.area)
+    const group = parseGroups(q.group, ['month', 'outcome', 'lsoa'] as const)
+    const { from, to } = await period(target, 'outcomes', q.from, q.to)
+    if (!from || !to) return send(reply, q.format, `outcomes-${targetCode(target)}`, { area: areaJson(target), from: null, to: null, group, rows: [], coverage: null } as any)
+    const coverage = await crime.queries.coverage(target, 'outcomes', from, to)
+    const rows = await crime.queries.outcomeCounts(target, { from, to, group }, coverage)
+    return send(reply, q.format, `outcomes-${targetCode(target)}-${from}-${to}`, { area: areaJson(target), from, to, group, rows, coverage } as any)
+  })
+
+  const coverageColumns = [
+    { header: 'kind', value: (r: any) => r.kind }, { header: 'force', value: (r: any) => r.force }, { header: 'month', value: (r: any) => r.month },
+    { header: 'rows_kept', value: (r: any) => r.rows_kept }, { header: 'rows_rejected', value: (r: any) => r.rows_rejected }, { header: 'duplicates', value: (r: any) => r.duplicates },
+    { header: 'no_location', value: (r: any) => r.no_location }, { header: 'unknown_types', value: (r: any) => r.unknown_types }, { header: 'unknown_outcomes', value: (r: any) => r.unknown_outcomes },
+    { header: 'source_file', value: (r: any) => r.source_file }, { header: 'sha256', value: (r: any) => r.sha256 }, { header: 'imported_at', value: (r: any) => r.imported_at }, { header: 'imported_by', value: (r: any) => r.imported_by },
+  ]
+
+  app.get('/api/v1/crime/coverage', {
+    config: { access: 'public' },
+    schema: { tags, summary: 'Which force-months of police.uk data are loaded (missing force-months are gaps)', security: [], querystring: Type.Object({ kind: Type.Optional(choice(KINDS, 'Kind')), format: Format }) },
+  }, async (request, reply) => {
+    const q = request.query as any
+    const rows = await crime.coverageTable(q.kind)
+    if (sendExport(reply, q.format === 'csv' ? 'csv' : undefined, 'crime-coverage', rows, coverageColumns)) return reply
+    return rows.map((r) => Object.fromEntries(coverageColumns.map((c) => [c.header, c.value(r)])))
+  })
+
+  app.get('/api/v1/crime/imports/:id', {
+    config: { access: 'editor-anywhere' },
+    schema: { tags, summary: 'An import: its progress while it runs, then what happened to each file', params: IdParam },
+  }, async (request) => {
+    const r = await services.imports.get((request.params as any).id)
+    return {
+      id: r.id, dataset: r.dataset, status: r.status, startedAt: r.started_at, finishedAt: r.finished_at, startedBy: r.started_by_name,
+      filesTotal: r.files_total, filesDone: r.files_done, bytesTotal: Number(r.bytes_total), bytesDone: Number(r.bytes_done), rowsKept: Number(r.rows_kept),
+      currentFile: r.current_file, message: r.message, results: r.results,
+    }
+  })
+
+  // ================= Pages =================
+
+  app.get('/crime', { config: { access: 'public' } }, async (request, reply) => {
+    const partitions = await crime.partitions()
+    const street = partitions.filter((p) => p.kind === 'street')
+    const forces = [...new Set(partitions.map((p) => p.force))].sort()
+    const calendars = forces.filter((f) => street.some((p) => p.force === f)).map((f) => calendar(f, new Map(street.filter((p) => p.force === f).map((p) => [p.month, p.rows_kept]))))
+    const geo = await geography.loaded()
+    const partnerships = (await services.partnerships.visibleTo(request.user)).filter((p) => p.area_code)
+    const canImport = !!request.user && (request.user.site_admin || [...(await services.auth.rolesOf(request.user.id)).values()].some((r) => r === 'editor' || r === 'admin'))
+    const kinds = KINDS.map((k) => ({ kind: k, label: KIND_LABELS[k], months: partitions.filter((p) => p.kind === k).length, rows: partitions.filter((p) => p.kind === k).reduce((n, p) => n + p.rows_kept, 0) })).filter((k) => k.months)
+    return reply.view(`${V}/index.njk`, {
+      title: 'Crime data', breadcrumbs: crumbs.slice(0, 1), calendars, geo, kinds, canImport,
+      partnerships: partnerships.map((p) => ({ name: p.name, href: `/crime/areas/${p.area_code}` })),
+      forcesLoaded: calendars.map((c) => ({ name: c.name, href: `/crime/areas/${c.force}`, pfa: forceBySlug(c.force)?.pfaCode })),
+      imports: canImport ? await services.imports.list('police-uk', 5) : [],
+    })
+  })
+
+  app.get('/crime/search', { config: { access: 'public' }, schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 100, title: 'Area' })) }) } }, async (request, reply) => {
+    const q = ((request.query as any).q ?? '').trim()
+    let results: { code: string; name: string; type: string; href: string }[] = []
+    let error: string | undefined
+    if (!q) error = 'Enter the name or code of an area, like Worcester, South Worcester or E07000237'
+    else {
+      const upper = q.toUpperCase()
+      if (/^[EW]01\d{6}$/.test(upper)) return reply.redirect(`/crime/areas/${upper}`, 303)
+      const areas = await geography.listAreas()
+      results = areas.filter((a) => a.code === upper || a.name.toLowerCase().includes(q.toLowerCase()))
+        .map((a) => ({ code: a.code, name: a.name, type: AREA_TYPE_LABELS[a.type] ?? a.type, href: `/crime/areas/${a.code}` }))
+      for (const f of FORCES) if (f.name.toLowerCase().includes(q.toLowerCase()) || f.slug === q.toLowerCase()) results.push({ code: f.slug, name: f.name, type: 'Police force (everything it reported)', href: `/crime/areas/${f.slug}` })
+      if (results.length === 1 && (results[0].code === upper || results[0].code === q.toLowerCase())) return reply.redirect(results[0].href, 303)
+    }
+    return reply.view(`${V}/search.njk`, { title: q ? `Areas matching “${q}”` : 'Find an area', q, results: results.slice(0, 100), more: Math.max(0, results.length - 100), errors: error ? { q: error } : undefined, breadcrumbs: crumbs })
+  })
+
+  const AreaQuery = Type.Object({
+    from: Type.Optional(Month('From')), to: Type.Optional(Month('To')), type: Type.Optional(Type.String({ maxLength: 100, title: 'Crime type' })),
+    format: Format, table: Type.Optional(choice(['months', 'types', 'lsoas', 'detail'] as const, 'Table')),
+  })
+
+  app.get('/crime/areas/:code', { config: { access: 'public' }, schema: { params: AreaParam, querystring: AreaQuery } }, async (request, reply) => {
+    const code = (request.params as any).code
+    const q = request.query as any
+    const target = await crime.target(code, canSeeCustom(request))
+    const errors: Record<string, string> = {}
+    let type: string | undefined
+    try { type = parseTypes(q.type)?.[0] } catch (err) { Object.assign(errors, (err as ValidationError).fields) }
+    if (q.from && q.to && q.from > q.to) errors.to = `To (${monthLabel(q.to)}) must be the same as or after From (${monthLabel(q.from)})`
+    const page = await areaPage(crime.queries, geography, await crime.partitions(), target, Object.keys(errors).length ? {} : { from: q.from, to: q.to, type })
+    if (q.format && !page.empty) {
+      const name = `crime-${targetCode(target)}-${page.from}-${page.to}`
+      const table = q.table ?? 'months'
+      if (table === 'months') sendExport(reply, q.format, `${name}-months`, page.months, [{ header: 'month', value: (r) => r.month }, { header: 'status', value: (r) => r.status }, { header: 'records', value: (r) => r.count }])
+      else if (table === 'types') sendExport(reply, q.format, `${name}-types`, page.byType, [{ header: 'crime_type', value: (r) => r.type }, { header: 'records', value: (r) => r.count }, { header: 'share_percent', value: (r) => Number(r.share.toFixed(2)) }, { header: 'per_1000_people', value: (r) => (r.rate === null ? null : Number(r.rate.toFixed(3))) }])
+      else if (table === 'lsoas') sendExport(reply, q.format, `${name}-lsoas`, page.lsoas, [{ header: 'lsoa', value: (r) => r.code }, { header: 'name', value: (r) => r.name }, { header: 'records', value: (r) => r.count }, { header: 'population_mid2019', value: (r) => r.population }, { header: 'per_1000_people', value: (r) => (r.rate === null ? null : Number(r.rate.toFixed(3))) }])
+      else sendExport(reply, q.format, `${name}-by-month-and-type`, page.byMonthType, [{ header: 'month', value: (r) => r.month }, { header: 'crime_type', value: (r) => r.crime_type }, { header: 'records', value: (r) => r.count }])
+      return reply
+    }
+    const qs = (extra: Record<string, string>) => new URLSearchParams({ ...(page.empty ? {} : { from: page.from, to: page.to }), ...(type ? { type } : {}), ...extra }).toString()
+    const apiArea = encodeURIComponent(targetCode(target))
+    return reply.view(`${V}/area.njk`, {
+      title: `Crime in ${targetName(target)}`, page, errors: Object.keys(errors).length ? errors : undefined, values: q,
+      monthItems: page.empty ? [] : page.allMonths.map((m) => ({ value: m, text: monthLabel(m) })),
+      exportHref: (table: string, format: string) => `/crime/areas/${encodeURIComponent(code)}?${qs({ table, format })}`,
+      apiHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type' })}`,
+      apiCsvHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type', format: 'csv' })}`,
+      stopSearchHref: target.kind === 'force' || (target.kind === 'area' && target.area.type === 'police force area') ? `/api/v1/crime/stop-and-search/counts?area=${apiArea}&group=month,outcome` : undefined,
+      monthLabel, longMonthLabel,
+      breadcrumbs: [...crumbs, ...(target.kind === 'area' ? target.area.parents.map((p) => ({ text: p.name, href: `/crime/areas/${p.code}` })) : [])],
+    })
+  })
+
+  app.get('/crime/coverage', { config: { access: 'public' }, schema: { querystring: Type.Object({ kind: Type.Optional(choice(KINDS, 'Kind')), format: Format }) } }, async (request, reply) => {
+    const q = request.query as any
+    const rows = await crime.coverageTable(q.kind)
+    if (sendExport(reply, q.format, 'crime-coverage', rows, coverageColumns)) return reply
+    return reply.view(`${V}/coverage.njk`, {
+      title: 'Crime data loaded', rows: rows.map((r) => ({ ...r, forceName: forceBySlug(r.force)?.name ?? r.force, kindLabel: KIND_LABELS[r.kind] })),
+      kind: q.kind, kinds: KINDS.map((k) => ({ value: k, text: KIND_LABELS[k] })), breadcrumbs: crumbs, monthLabel,
+    })
+  })
+
+  // ---- Import (editors anywhere, site administrators) ----
+
+  const importCrumbs = [...crumbs, { text: 'Import', href: '/crime/import' }]
+  const importPage = async (reply: any, extra: Record<string, unknown> = {}) => reply.view(`${V}/import.njk`, {
+    title: 'Import police.uk data', imports: await services.imports.list('police-uk', 20), running: crime.isRunning(), uploadLimitMb: config.uploadLimitMb, breadcrumbs: crumbs, ...extra,
+  })
+
+  app.get('/crime/import', { config: { access: 'editor-anywhere' } }, async (_request, reply) => importPage(reply))
+
+  // Uploads are streamed to disk as they arrive (never held in memory). The access rule is applied before the
+  // body is read, and the CSRF token (the form's first field) before any file is written.
+  await app.register(async (uploads) => {
+    await uploads.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: config.uploadLimitMb * 1024 * 1024, files: 2000, fields: 10, parts: 2010 } })
+    uploads.removeContentTypeParser('multipart/form-data')
+    uploads.addContentTypeParser('multipart/form-data', async (request: FastifyRequest) => {
+      Object.defineProperty(request, 'isMultipart', { value: () => true })
+      const dir = crime.uploadDir()
+      const body: { _csrf?: string; files: { path: string; filename: string }[]; tooLarge: string[]; dir: string } = { files: [], tooLarge: [], dir }
+      try {
+        let n = 0
+        for await (const part of request.parts()) {
+          if (part.type === 'field') {
+            if (part.fieldname === '_csrf') body._csrf = String(part.value)
+            continue
+          }
+          if (!body._csrf || !safeEqual(body._csrf, request.csrfToken)) throw new ForbiddenError('This form has expired or did not come from Safer. Go back, reload the page and try again.')
+          if (!part.filename) { part.file.resume(); continue }
+          n++
+          const sub = path.join(dir, String(n))
+          fs.mkdirSync(sub)
+          const target = path.join(sub, path.basename(part.filename).replace(/[^A-Za-z0-9._-]/g, '_') || 'upload')
+          await pipeline(part.file, fs.createWriteStream(target))
+          if (part.file.truncated) { body.tooLarge.push(part.filename); fs.rmSync(target, { force: true }); continue }
+          body.files.push({ path: target, filename: part.filename })
+        }
+      } catch (err) {
+        fs.rmSync(dir, { recursive: true, force: true })
+        throw err
+      }
+      return body
+    })
+
+    uploads.post('/crime/import', { config: { access: 'editor-anywhere' }, preParsing: async (request) => app.enforceAccess(request) }, async (request, reply) => {
+      const body = request.body as { files?: { path: string; filename: string }[]; tooLarge?: string[]; dir?: string } | undefined
+      if (!body?.dir) return importPage(reply.code(400), { errors: { files: 'Choose one or more police.uk CSV files, or a zip of them, and upload them with the form' } })
+      if (body.tooLarge?.length) {
+        fs.rmSync(body.dir, { recursive: true, force: true })
+        return importPage(reply.code(400), { errors: { files: `${body.tooLarge.join(', ')} ${body.tooLarge.length === 1 ? 'is' : 'are'} larger than the upload limit of ${config.uploadLimitMb.toLocaleString('en-GB')} MB. Import large archives with the command line: safer import police-uk FILE` } })
+      }
+      try {
+        const id = await crime.startUploadImport(body.dir, body.files ?? [], request.actor)
+        return reply.redirect(`/crime/imports/${id}`, 303)
+      } catch (err) {
+        if (err instanceof ValidationError) return importPage(reply.code(400), { errors: err.fields })
+        throw err
+      }
+    })
+  })
+
+  app.get('/crime/imports/:id', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
+    const r = await services.imports.get((request.params as any).id)
+    if (r.dataset !== 'police-uk') throw new NotFoundError()
+    const results = (r.results ?? []).map((x: any) => ({ ...x, description: describeResult(x), kindLabel: x.kind ? KIND_LABELS[x.kind as Kind] : '' }))
+    const pct = r.bytes_total ? Math.min(100, Math.round((Number(r.bytes_done) / Number(r.bytes_total)) * 100)) : 0
+    return reply.view(`${V}/import-progress.njk`, {
+      title: r.status === 'running' ? 'Importing police.uk data' : `Import ${r.id}: ${r.status === 'finished' ? (r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
+      run: r, results, pct, breadcrumbs: importCrumbs,
+      counts: { imported: results.filter((x: any) => x.status === 'imported').length, unchanged: results.filter((x: any) => x.status === 'unchanged').length, refused: results.filter((x: any) => x.status === 'refused').length, skipped: results.filter((x: any) => x.status === 'skipped').length },
+    })
+  })
+}
+
+function safeEqual(a: string, b: string) {
+  const x = Buffer.from(a), y = Buffer.from(b)
+  return x.length === y.length && crypto.timingSafeEqual(x, y)
+}
+
+export { monthLabel, targetTypeLabel }

@@ -1,0 +1,208 @@
+/**
+ * Open crime data: importing police.uk files into the crime store (DuckDB), keeping the application database's
+ * coverage table in step with it, and counting crime by area, period and type.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import crypto from 'node:crypto'
+import type { Db } from '../platform/db/index.ts'
+import type { Analytics } from '../platform/analytics.ts'
+import type { Actor } from '../platform/audit.ts'
+import type { ImportService, ImportSource } from '../platform/imports.ts'
+import { ValidationError } from '../platform/errors.ts'
+import { expandPaths, SourceError, type Source } from '../platform/sources.ts'
+import type { GeographyService } from '../geography/service.ts'
+import { importPoliceUk, type FileResult, type ImportProgress } from './importer.ts'
+import { listPartitions, setUpCrimeStore, type Partition } from './store.ts'
+import { crimeQueries, type Target } from './queries.ts'
+import { findForce, forceBySlug } from './forces.ts'
+import type { Kind } from './formats.ts'
+
+export interface CoverageRow {
+  kind: Kind
+  force: string
+  month: string
+  rows_kept: number
+  rows_rejected: number
+  duplicates: number
+  no_location: number
+  unknown_types: number
+  unknown_outcomes: number
+  source_file: string
+  sha256: string
+  imported_at: Date
+  imported_by: string
+  import_id: number | null
+}
+
+export function crimeService(db: Db, analytics: Analytics, deps: { geography: GeographyService; imports: ImportService }) {
+  const queries = crimeQueries(analytics, deps.geography)
+  let ready: Promise<void> | undefined
+  /** One import at a time in this process: each takes the store's write connection for its transactions. */
+  let running: { id: number; by: string; at: Date } | undefined
+
+  async function setUp() {
+    await setUpCrimeStore(analytics)
+    await syncCoverage()
+    await deps.imports.markInterrupted()
+  }
+
+  /**
+   * Make the coverage table match the crime store. The store records each force-month in the same transaction as
+   * its data, so it is the truth; this copies it (after an import, and at start-up in case a process was killed
+   * between the two).
+   */
+  async function syncCoverage() {
+    const parts = await listPartitions(analytics)
+    const key = (p: { kind: string; force: string; month: string }) => `${p.kind}|${p.force}|${p.month}`
+    const current = await db.query<{ kind: string; force: string; month: string; sha256: string; imported_at: Date }>(
+      `SELECT kind, force, to_char(month, 'YYYY-MM') AS month, sha256, imported_at FROM crime_coverage`)
+    const have = new Map(current.map((c) => [key(c), c]))
+    const want = new Map(parts.map((p) => [key(p), p]))
+    const upserts = parts.filter((p) => {
+      const c = have.get(key(p))
+      return !c || c.sha256 !== p.sha256 || new Date(c.imported_at).getTime() !== new Date(p.imported_at).getTime()
+    })
+    const deletes = current.filter((c) => !want.has(key(c)))
+    if (!upserts.length && !deletes.length) return
+    await db.transaction(async (tx) => {
+      for (const d of deletes) await tx.query(`DELETE FROM crime_coverage WHERE kind = $1 AND force = $2 AND month = $3`, [d.kind, d.force, `${d.month}-01`])
+      for (const p of upserts) {
+        const importExists = p.import_id ? (await tx.query(`SELECT 1 FROM data_imports WHERE id = $1`, [p.import_id])).length > 0 : false
+        await tx.query(
+          `INSERT INTO crime_coverage (kind, force, month, rows_kept, rows_rejected, duplicates, no_location, unknown_types, unknown_outcomes, source_file, sha256, imported_at, imported_by, import_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+           ON CONFLICT (kind, force, month) DO UPDATE SET rows_kept = EXCLUDED.rows_kept, rows_rejected = EXCLUDED.rows_rejected, duplicates = EXCLUDED.duplicates,
+             no_location = EXCLUDED.no_location, unknown_types = EXCLUDED.unknown_types, unknown_outcomes = EXCLUDED.unknown_outcomes, source_file = EXCLUDED.source_file,
+             sha256 = EXCLUDED.sha256, imported_at = EXCLUDED.imported_at, imported_by = EXCLUDED.imported_by, import_id = EXCLUDED.import_id`,
+          [p.kind, p.force, `${p.month}-01`, p.rows_kept, p.rows_rejected, p.duplicates, p.no_location, p.unknown_types, p.unknown_outcomes, p.source_file, p.sha256, p.imported_at, p.imported_by, importExists ? p.import_id : null])
+      }
+    })
+  }
+
+  /** Run an import of these sources, recording it in data_imports and keeping coverage in step. */
+  async function run(sources: Source[], actor: Actor, source: ImportSource, opts: {
+    importId?: number; replace?: boolean; onProgress?: (p: ImportProgress) => void; onFile?: (r: FileResult) => void; beforeCommit?: () => Promise<void>
+  } = {}) {
+    const record = opts.importId ? await deps.imports.get(opts.importId) : await deps.imports.start('police-uk', source, actor, sources.length)
+    running = { id: record.id, by: actor.name, at: new Date() }
+    let last = 0
+    let pendingWrite: Promise<void> = Promise.resolve()
+    const onProgress = (p: ImportProgress) => {
+      opts.onProgress?.(p)
+      const now = Date.now()
+      if (now - last < 750) return
+      last = now
+      pendingWrite = pendingWrite.then(() => deps.imports.progress(record.id, { filesTotal: p.filesTotal, filesDone: p.filesDone, bytesTotal: p.bytesTotal, bytesDone: p.bytesDone, rowsKept: p.rowsKept, currentFile: p.current })).catch(() => {})
+    }
+    try {
+      const results = await importPoliceUk(analytics, sources, { actor: actor.name, importId: record.id, replace: opts.replace, onProgress, onFile: opts.onFile, beforeCommit: opts.beforeCommit })
+      await pendingWrite
+      await syncCoverage()
+      const imported = results.filter((r) => r.status === 'imported')
+      const refused = results.filter((r) => r.status === 'refused')
+      const rowsKept = imported.reduce((n, r) => n + (r.rowsKept ?? 0), 0)
+      await deps.imports.finish(record.id, actor, {
+        status: 'finished', results, rowsKept, filesImported: imported.length, filesRefused: refused.length,
+        message: `police.uk import: ${imported.length} file(s) imported (${rowsKept.toLocaleString('en-GB')} records), ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${refused.length} refused`,
+      })
+      return { importId: record.id, results }
+    } catch (err) {
+      await pendingWrite
+      await syncCoverage().catch(() => {})
+      await deps.imports.finish(record.id, actor, { status: 'failed', results: [], rowsKept: 0, filesImported: 0, filesRefused: 0, message: `police.uk import failed: ${(err as Error).message}` })
+      throw err
+    } finally {
+      running = undefined
+    }
+  }
+
+  function refuseIfRunning() {
+    if (running) throw new ValidationError({ files: `An import is already running (started by ${running.by} at ${running.at.toLocaleTimeString('en-GB')}). Wait for it to finish, then try again.` })
+  }
+
+  return {
+    queries,
+    setUp: () => (ready ??= setUp()),
+    syncCoverage,
+
+    /** Import files, folders and zips from the server's disk (the command line, the demo). */
+    async importPaths(paths: string[], actor: Actor, source: ImportSource, opts: Parameters<typeof run>[3] = {}) {
+      await this.setUp()
+      refuseIfRunning()
+      const sources = await expandPaths(paths)
+      return run(sources, actor, source, opts)
+    },
+
+    /** Where uploads wait for their import (removed when it ends). */
+    uploadDir() {
+      const dir = path.join(analytics.tmpDir, 'uploads', `${process.pid}-${crypto.randomBytes(6).toString('hex')}`)
+      fs.mkdirSync(dir, { recursive: true })
+      return dir
+    },
+
+    /**
+     * Import uploaded files in the background; returns the import's id at once, for its progress page.
+     * The uploaded files are removed when the import ends.
+     */
+    async startUploadImport(dir: string, files: { path: string; filename: string }[], actor: Actor): Promise<number> {
+      await this.setUp()
+      try {
+        refuseIfRunning()
+        if (!files.length) throw new ValidationError({ files: 'Choose one or more police.uk CSV files, or a zip of them' })
+        const bad = files.filter((f) => !/\.(csv|zip)$/i.test(f.filename))
+        if (bad.length) throw new ValidationError({ files: `${bad.map((f) => f.filename).join(', ')} ${bad.length === 1 ? 'is not a CSV or zip file' : 'are not CSV or zip files'}. Choose police.uk CSV files (street, outcomes or stop-and-search) or a police.uk archive zip.` })
+      } catch (err) {
+        fs.rmSync(dir, { recursive: true, force: true })
+        throw err
+      }
+      let sources: Source[]
+      try {
+        sources = (await expandPaths(files.map((f) => f.path))).map((s) => ({ ...s, label: relabel(s.label, files) }))
+      } catch (err) {
+        fs.rmSync(dir, { recursive: true, force: true })
+        if (err instanceof SourceError) throw new ValidationError({ files: err.message.replace(dir + path.sep, '') })
+        throw err
+      }
+      const record = await deps.imports.start('police-uk', 'web', actor, sources.length)
+      running = { id: record.id, by: actor.name, at: new Date() }
+      run(sources, actor, 'web', { importId: record.id })
+        .catch(() => { /* recorded as failed in data_imports */ })
+        .finally(() => fs.rmSync(dir, { recursive: true, force: true }))
+      return record.id
+    },
+
+    isRunning: () => running,
+
+    /** Coverage from the application database: every force-month loaded, with where it came from. */
+    coverageTable(kind?: Kind): Promise<CoverageRow[]> {
+      return db.query(`SELECT kind, force, to_char(month, 'YYYY-MM') AS month, rows_kept, rows_rejected, duplicates, no_location, unknown_types, unknown_outcomes,
+        source_file, sha256, imported_at, imported_by, import_id FROM crime_coverage ${kind ? 'WHERE kind = $1' : ''} ORDER BY kind, force, month`, kind ? [kind] : [])
+    },
+
+    async partitions(): Promise<Partition[]> {
+      return listPartitions(analytics)
+    },
+
+    /**
+     * What an area code in an address or API call means: an ONS area or LSOA, a custom area (custom-<id>, visible
+     * when canSeeCustom says so), or a police force by its police.uk name (avon-and-somerset).
+     */
+    async target(code: string, canSeeCustom: (partnershipId: number) => Promise<boolean>): Promise<Target> {
+      await this.setUp()
+      const force = /^[a-z][a-z-]+$/.test(code) && !code.startsWith('custom-') ? forceBySlug(code) ?? findForce(code.replace(/-/g, ' ')) : undefined
+      if (force) return { kind: 'force', force }
+      return { kind: 'area', area: await deps.geography.area(code, { canSeeCustom }) }
+    },
+  }
+}
+export type CrimeService = ReturnType<typeof crimeService>
+
+/** Show uploaded files by the name they were uploaded with, not the temporary path they were saved to. */
+function relabel(label: string, files: { path: string; filename: string }[]) {
+  for (const f of files) {
+    if (label === f.path) return f.filename
+    if (label.endsWith(` in ${path.basename(f.path)}`)) return label.replace(` in ${path.basename(f.path)}`, ` in ${f.filename}`)
+  }
+  return label
+}

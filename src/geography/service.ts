@@ -1,0 +1,243 @@
+/**
+ * Geography: the areas crime is counted by. An area is a set of LSOAs: an LSOA itself, a district, a CSP, a county,
+ * a police force area (any of these by its GSS code, 2017 or later), or a custom area a partnership defines
+ * (custom-<id>). Other capabilities ask this service what an area is and how to filter LSOAs by it; the DuckDB
+ * tables behind it (schema geo) belong to this capability.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import type { Db, Queryable } from '../platform/db/index.ts'
+import { maybeOne, inTransaction } from '../platform/db/index.ts'
+import type { Analytics, Param } from '../platform/analytics.ts'
+import type { Actor } from '../platform/audit.ts'
+import { recordAudit } from '../platform/audit.ts'
+import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
+import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { validate } from '../platform/validation.ts'
+import type { ImportService, ImportSource } from '../platform/imports.ts'
+import { expandPaths, SourceError, type Source } from '../platform/sources.ts'
+import { importGeography, setUpGeographyStore, type GeographyImportResult } from './importer.ts'
+
+export const AREA_TYPE_LABELS: Record<string, string> = {
+  lsoa: 'LSOA', district: 'District', 'community safety partnership': 'Community safety partnership', county: 'County',
+  'police force area': 'Police force area', custom: 'Custom area', force: 'Police force',
+}
+
+export const GEOGRAPHY_FILES = {
+  files: /\.(csv|geojson|json)(\.(gz|br))?$/i,
+  what: 'CSV or GeoJSON',
+  hint: 'Give the folder of ONS lookups and boundaries (the formats in the README under "Geography").',
+}
+
+export interface Area {
+  /** The code as given in addresses: a GSS code, an LSOA code, or custom-<id>. */
+  code: string
+  name: string
+  type: string
+  kind: 'lsoa' | 'area' | 'custom'
+  lsoaCount: number
+  population: number | null
+  /** ONS police force areas its LSOAs lie in (which forces' data it needs). */
+  pfaCodes: string[]
+  /** For an LSOA: its district, CSP and police force area, for links. */
+  parents: { code: string; name: string; type: string }[]
+  /** For custom areas: the partnership it belongs to, and its LSOAs. */
+  partnershipId?: number
+  lsoaCodes?: string[]
+  description?: string | null
+  versions?: string[]
+}
+
+export const CustomAreaInput = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 120, title: 'Name' }),
+  description: Type.Optional(Type.String({ maxLength: 2000, title: 'Description' })),
+  lsoaCodes: Type.String({ minLength: 1, maxLength: 200000, title: 'LSOA codes', errorMessage: 'Enter the LSOA codes of the area, one per line or separated by commas, like E01032561' }),
+  version: Type.Optional(Type.Integer()),
+}, { additionalProperties: false })
+export type CustomAreaInput = Static<typeof CustomAreaInput>
+
+export interface CustomAreaRow {
+  id: number
+  partnership_id: number
+  name: string
+  description: string | null
+  lsoa_codes: string[]
+  version: number
+  updated_at: Date
+}
+
+export const customAreaCode = (id: number) => `custom-${id}`
+
+export function geographyService(db: Db, analytics: Analytics, deps: { imports: ImportService }) {
+  let ready: Promise<void> | undefined
+  const setUp = () => (ready ??= setUpGeographyStore(analytics))
+
+  async function lsoaFacts(codes: string[]) {
+    if (!codes.length) return []
+    return analytics.all<{ code: string; name: string; pfa21: string | null; population_2019: number | null }>(
+      `SELECT code, name, pfa21, population_2019 FROM geo.lsoa WHERE code IN (SELECT unnest(?::VARCHAR[]))`, [codes])
+  }
+
+  /** Parse the LSOA codes typed or pasted into a custom area's form, and check each is a real LSOA. */
+  async function checkLsoaCodes(text: string): Promise<string[]> {
+    const codes = [...new Set(text.split(/[\s,;]+/).map((c) => c.trim().toUpperCase()).filter(Boolean))]
+    const malformed = codes.filter((c) => !/^[EW]01\d{6}$/.test(c))
+    if (malformed.length) throw new ValidationError({ lsoaCodes: `${malformed.slice(0, 5).join(', ')}${malformed.length > 5 ? ` and ${malformed.length - 5} more` : ''} ${malformed.length === 1 ? 'is not an LSOA code' : 'are not LSOA codes'}: LSOA codes are E01 or W01 and 6 digits, like E01032561` })
+    if (codes.length > 5000) throw new ValidationError({ lsoaCodes: `A custom area can have up to 5,000 LSOAs (this has ${codes.length})` })
+    await setUp()
+    const found = new Set((await lsoaFacts(codes)).map((r) => r.code))
+    if (!found.size && codes.length) {
+      const [{ n }] = await analytics.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
+      if (!n) throw new ValidationError({ lsoaCodes: 'The ONS geography has not been loaded yet, so LSOA codes cannot be checked. An administrator loads it with safer import geography.' })
+    }
+    const unknown = codes.filter((c) => !found.has(c))
+    if (unknown.length) throw new ValidationError({ lsoaCodes: `${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} ${unknown.length === 1 ? 'is not an LSOA' : 'are not LSOAs'} in England and Wales (2011 LSOA codes, as police.uk uses)` })
+    return codes.sort()
+  }
+
+  return {
+    setUp,
+
+    /** Load ONS geography from folders or files; areas it names are added to the shared directory of areas. */
+    async importPaths(paths: string[], actor: Actor, source: ImportSource, onProgress?: (done: number, total: number, current: string) => void): Promise<GeographyImportResult & { importId: number }> {
+      await setUp()
+      const sources: Source[] = await expandPaths(paths, GEOGRAPHY_FILES)
+      const run = await deps.imports.start('geography', source, actor, sources.length)
+      try {
+        const result = await importGeography(analytics, sources, { actor: actor.name, onProgress })
+        if (result.ok) await this.syncAreas(actor)
+        await deps.imports.finish(run.id, actor, {
+          status: result.ok ? 'finished' : 'failed', results: result.files, rowsKept: result.lsoas,
+          filesImported: result.files.filter((f) => f.status === 'imported').length, filesRefused: result.files.filter((f) => f.status === 'refused').length,
+          message: result.ok ? `Geography loaded: ${result.lsoas} LSOAs, ${result.areas.map((a) => `${a.count} ${a.type === 'community safety partnership' ? 'CSPs' : a.type + (a.type === 'county' ? '' : 's')}`).join(', ').replace(/countys?/, 'counties')}` : 'Geography not loaded: a file had problems, so nothing was changed',
+        })
+        return { ...result, importId: run.id }
+      } catch (err) {
+        await deps.imports.finish(run.id, actor, { status: 'failed', results: [], rowsKept: 0, filesImported: 0, filesRefused: 0, message: `Geography import failed: ${(err as Error).message}` })
+        throw err
+      }
+    },
+
+    /** Add the districts, CSPs, police force areas and counties the geography names to the areas table (names already there are kept). */
+    async syncAreas(actor: Actor, q?: Queryable) {
+      const areas = await analytics.all<{ code: string; name: string; type: string }>(`SELECT code, name, type FROM geo.areas ORDER BY code`)
+      if (!areas.length) return 0
+      return inTransaction(db, q, async (tx) => {
+        const added = await tx.query<{ code: string }>(
+          `INSERT INTO areas (code, name, type, created_by, updated_by)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(code, name, type), LATERAL (SELECT $4::integer, $4::integer) w
+           ON CONFLICT (code) DO NOTHING RETURNING code`,
+          [areas.map((a) => a.code), areas.map((a) => a.name), areas.map((a) => a.type), actor.id])
+        if (added.length) {
+          await recordAudit(tx, actor, { action: 'create', entity: 'area', entityId: 'geography import', summary: `${added.length} areas added from the ONS geography`, after: { codes: added.map((a) => a.code) } })
+        }
+        return added.length
+      })
+    },
+
+    async loaded(): Promise<{ lsoas: number; boundaries: number; datasets: { dataset: string; title: string; source_file: string; rows: number; imported_at: string; imported_by: string }[] }> {
+      await setUp()
+      const [{ n }] = await analytics.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
+      const [{ b }] = await analytics.all<{ b: number }>(`SELECT count(*) AS b FROM geo.boundaries`)
+      const datasets = await analytics.all<any>(`SELECT dataset, title, source_file, rows, imported_at, imported_by FROM geo.datasets ORDER BY title`)
+      return { lsoas: n, boundaries: b, datasets }
+    },
+
+    /** Every ONS area (not LSOAs), optionally of one type, by name. */
+    async listAreas(type?: string) {
+      await setUp()
+      return analytics.all<{ code: string; name: string; type: string; lsoa_count: number; population_2019: number | null; versions: string[] }>(
+        `SELECT code, name, type, lsoa_count, population_2019, versions FROM geo.areas WHERE lsoa_count > 0 ${type ? 'AND type = ?' : ''} ORDER BY type, name`, type ? [type] : [])
+    },
+
+    /** What an area code means. Throws NotFoundError for a code that is no area Safer knows. */
+    async area(code: string, opts: { canSeeCustom?: (partnershipId: number) => Promise<boolean> } = {}): Promise<Area> {
+      await setUp()
+      const custom = /^custom-(\d{1,9})$/.exec(code)
+      if (custom) {
+        const row = await maybeOne<CustomAreaRow>(db, `SELECT * FROM custom_areas WHERE id = $1`, [Number(custom[1])])
+        if (!row || (opts.canSeeCustom && !(await opts.canSeeCustom(row.partnership_id)))) throw new NotFoundError()
+        const facts = await lsoaFacts(row.lsoa_codes)
+        return {
+          code, name: row.name, type: 'custom', kind: 'custom', lsoaCount: row.lsoa_codes.length, lsoaCodes: row.lsoa_codes, description: row.description,
+          population: facts.some((f) => f.population_2019 !== null) ? facts.reduce((n, f) => n + (f.population_2019 ?? 0), 0) : null,
+          pfaCodes: [...new Set(facts.map((f) => f.pfa21).filter((p): p is string => !!p))].sort(), parents: [], partnershipId: row.partnership_id,
+        }
+      }
+      if (/^[EW]01\d{6}$/.test(code)) {
+        const [l] = await analytics.all<any>(`SELECT * FROM geo.lsoa WHERE code = ?`, [code])
+        if (!l) throw new NotFoundError(`There is no LSOA ${code} in the ONS geography loaded`)
+        const parents = await analytics.all<{ code: string; name: string; type: string }>(
+          `SELECT code, name, type FROM geo.areas WHERE code IN (?, ?, ?, ?) ORDER BY CASE type WHEN 'district' THEN 1 WHEN 'community safety partnership' THEN 2 WHEN 'county' THEN 3 ELSE 4 END`,
+          [coalesce(l.lad22, l.lad19), l.csp21, l.county, l.pfa21])
+        return { code, name: l.name, type: 'lsoa', kind: 'lsoa', lsoaCount: 1, population: l.population_2019, pfaCodes: l.pfa21 ? [l.pfa21] : [], parents }
+      }
+      const [a] = await analytics.all<any>(`SELECT * FROM geo.areas WHERE code = ?`, [code])
+      if (!a || !a.lsoa_count) throw new NotFoundError(`There is no area with the code ${code} in the ONS geography loaded`)
+      return { code, name: a.name, type: a.type, kind: 'area', lsoaCount: a.lsoa_count, population: a.population_2019, pfaCodes: a.pfa_codes ?? [], parents: [], versions: a.versions }
+    },
+
+    /**
+     * An SQL condition selecting an area's LSOAs in `column` of a DuckDB query, with its parameters.
+     * The geography tables stay this capability's own: other capabilities use this, not the tables.
+     */
+    lsoaFilter(area: Area, column: string): { sql: string; params: Param[] } {
+      if (area.kind === 'lsoa') return { sql: `${column} = ?`, params: [area.code] }
+      if (area.kind === 'custom') return { sql: `${column} IN (SELECT unnest(?::VARCHAR[]))`, params: [area.lsoaCodes ?? []] }
+      return { sql: `${column} IN (SELECT lsoa_code FROM geo.area_lsoas WHERE area_code = ?)`, params: [area.code] }
+    },
+
+    /** The LSOAs of an area with their name, population and deprivation decile, for tables and maps. */
+    async lsoasOf(area: Area) {
+      const f = this.lsoaFilter(area, 'code')
+      return analytics.all<{ code: string; name: string; population_2019: number | null; imd_decile: number | null; ruc_name: string | null }>(
+        `SELECT code, name, population_2019, imd_decile, ruc_name FROM geo.lsoa WHERE ${f.sql} ORDER BY name`, f.params)
+    },
+
+    /** GeoJSON features for the LSOAs of an area (those whose boundaries are loaded). */
+    async lsoaBoundaries(area: Area): Promise<GeoJSON.Feature[]> {
+      const f = this.lsoaFilter(area, 'b.code')
+      const rows = await analytics.all<{ code: string; name: string; geometry: string }>(
+        `SELECT b.code, coalesce(l.name, b.name) AS name, b.geometry FROM geo.boundaries b LEFT JOIN geo.lsoa l ON l.code = b.code WHERE b.level = 'lsoa' AND ${f.sql} ORDER BY b.code`, f.params)
+      return rows.map((r) => ({ type: 'Feature', properties: { code: r.code, name: r.name }, geometry: JSON.parse(r.geometry) }))
+    },
+
+    // ---- Custom areas (application database) ----
+
+    listCustomAreas(partnershipId: number): Promise<CustomAreaRow[]> {
+      return db.query(`SELECT * FROM custom_areas WHERE partnership_id = $1 ORDER BY name`, [partnershipId])
+    },
+    async getCustomArea(partnershipId: number, id: number): Promise<CustomAreaRow> {
+      const row = await maybeOne<CustomAreaRow>(db, `SELECT * FROM custom_areas WHERE id = $1 AND partnership_id = $2`, [id, partnershipId])
+      if (!row) throw new NotFoundError()
+      return row
+    },
+    async createCustomArea(partnershipId: number, input: unknown, actor: Actor, q?: Queryable): Promise<CustomAreaRow> {
+      const data = validate(CustomAreaInput, input)
+      const codes = await checkLsoaCodes(data.lsoaCodes)
+      return inTransaction(db, q, async (tx) => {
+        if (await maybeOne(tx, `SELECT 1 FROM custom_areas WHERE partnership_id = $1 AND lower(name) = lower($2)`, [partnershipId, data.name])) throw new ValidationError({ name: `There is already a custom area called ${data.name}` })
+        return createRecord<CustomAreaRow>(tx, 'custom_areas', { partnership_id: partnershipId, name: data.name, description: data.description ?? null, lsoa_codes: codes }, { actor, partnershipId, entity: 'custom area', summary: data.name })
+      })
+    },
+    async updateCustomArea(partnershipId: number, id: number, input: unknown, actor: Actor): Promise<CustomAreaRow> {
+      const data = validate(CustomAreaInput, input)
+      await this.getCustomArea(partnershipId, id)
+      const codes = await checkLsoaCodes(data.lsoaCodes)
+      return db.transaction(async (tx) => {
+        if (await maybeOne(tx, `SELECT 1 FROM custom_areas WHERE partnership_id = $1 AND lower(name) = lower($2) AND id <> $3`, [partnershipId, data.name, id])) throw new ValidationError({ name: `There is already a custom area called ${data.name}` })
+        return updateRecord<CustomAreaRow>(tx, 'custom_areas', id, data.version, { name: data.name, description: data.description ?? null, lsoa_codes: codes }, { actor, partnershipId, entity: 'custom area', summary: data.name })
+      })
+    },
+    async removeCustomArea(partnershipId: number, id: number, version: number | undefined, actor: Actor) {
+      await this.getCustomArea(partnershipId, id)
+      return db.transaction((tx) => deleteRecord(tx, 'custom_areas', id, version, { actor, partnershipId, entity: 'custom area' }))
+    },
+  }
+}
+export type GeographyService = ReturnType<typeof geographyService>
+
+function coalesce<T>(...v: (T | null | undefined)[]) {
+  return v.find((x) => x !== null && x !== undefined) ?? null
+}
+
+export { SourceError }
