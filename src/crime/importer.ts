@@ -22,10 +22,10 @@ import type { Analytics, AnalyticsQuery } from '../platform/analytics.ts'
 import { sqlString } from '../platform/analytics.ts'
 import { stageCsv, checkRows, type Problem } from '../platform/csv-stage.ts'
 import { detectFormat, formatOf, parseFileName, KIND_LABELS, type Kind } from './formats.ts'
-import { findForce, forceBySlug } from './forces.ts'
+import { findForce, forceBySlug, FORCES } from './forces.ts'
 import { crimeTypesFor, outcomeKeySql, outcomeLookup } from './vocabulary.ts'
 import { firstLine, SourceError, type Materialised, type Source } from '../platform/sources.ts'
-import { listPartitions, TABLE_OF } from './store.ts'
+import { listPartitions, TABLE_OF, areaCountsSql, forcePfaValues } from './store.ts'
 
 export const MAX_PROBLEMS_LISTED = 20
 
@@ -73,8 +73,10 @@ export interface ImportOptions {
   onFile?: (r: FileResult) => void
   /** Called inside the transaction, just before COMMIT (fault injection in tests). */
   beforeCommit?: () => Promise<void>
-  /** Stage files in batches of about this many bytes (default 192 MB): memory stays bounded whatever the run. */
+  /** Stage files in batches of about this many bytes (default 128 MB): memory stays bounded whatever the run. */
   batchBytes?: number
+  /** SQL giving (area_code, lsoa_code) for every ONS area: the geography's, so area counts can be kept. */
+  areaMembershipSql?: string
 }
 
 interface Prepared {
@@ -118,7 +120,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
   const seen = new Map<string, string>() // sha256 -> source label, within this run
   const progress: ImportProgress = { filesDone: 0, filesTotal: sources.length, bytesDone: 0, bytesTotal: sources.reduce((n, s) => n + s.size, 0), rowsKept: 0 }
   const tmpDir = path.join(analytics.tmpDir, `import-${process.pid}-${Date.now()}`)
-  const batchBytes = opts.batchBytes ?? 192 * 1024 * 1024
+  const batchBytes = opts.batchBytes ?? 128 * 1024 * 1024
   const report = () => opts.onProgress?.({ ...progress })
   const finish = (r: FileResult) => {
     results.push(r)
@@ -304,6 +306,8 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       if (kind === 'street') {
         await q.run(`DELETE FROM crime.street_counts t USING batch_files b WHERE b.import AND t.force = b.force AND t.month = b.month`)
         await q.run(`INSERT INTO crime.street_counts SELECT force, month, lsoa_code, crime_type, outcome, count(*) FROM prepared GROUP BY ALL`)
+        await q.run(`DELETE FROM crime.area_counts t USING batch_files b WHERE b.import AND t.force = b.force AND t.month = b.month`)
+        if (opts.areaMembershipSql) await q.run(`INSERT INTO crime.area_counts ${areaCountsSql('prepared', opts.areaMembershipSql, 'rows', forcePfaValues(FORCES))}`)
       }
       for (const f of toImport) {
         const x = factOf.get(f.path)

@@ -123,7 +123,9 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService) 
      * Rows for gap months are never made up; loaded months with nothing of a kind are 0.
      */
     async streetCounts(target: Target, opts: { from: string; to: string; group: StreetGroup[]; types?: string[] }, coverage: Coverage) {
-      const w = where(target, 'street')
+      // ONS areas by month and type read the area counts: a few hundred rows for a CSP over years, not millions.
+      const byArea = target.kind === 'area' && target.area.kind === 'area' && opts.group.every((g) => g === 'month' || g === 'crime_type')
+      const w = byArea ? { sql: 'area_code = ?', params: [(target as { area: Area }).area.code] as Param[] } : where(target, 'street')
       const cols = opts.group.map((g) => ({
         month: `strftime(month, '%Y-%m') AS month`, crime_type: 'crime_type', lsoa: 'lsoa_code AS lsoa', outcome: 'outcome',
       })[g])
@@ -134,7 +136,7 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService) 
         params.push(opts.types)
       }
       const rows = await analytics.all<Record<string, string | number | null>>(
-        `SELECT ${[...cols, 'sum(n)::BIGINT AS count'].join(', ')} FROM crime.street_counts
+        `SELECT ${[...cols, 'sum(n)::BIGINT AS count'].join(', ')} FROM ${byArea ? 'crime.area_counts' : 'crime.street_counts'}
          WHERE ${w.sql} AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)${typeSql}
          ${cols.length ? `GROUP BY ${opts.group.map((_, i) => i + 1).join(', ')} ORDER BY ${opts.group.map((_, i) => i + 1).join(', ')}` : ''}`, params)
       return fillZeros(rows, opts.group, coverage)

@@ -13,9 +13,9 @@ import { ValidationError } from '../platform/errors.ts'
 import { expandPaths, SourceError, type Source } from '../platform/sources.ts'
 import type { GeographyService } from '../geography/service.ts'
 import { importPoliceUk, type FileResult, type ImportProgress } from './importer.ts'
-import { listPartitions, setUpCrimeStore, type Partition } from './store.ts'
+import { listPartitions, setUpCrimeStore, areaCountsSql, forcePfaValues, type Partition } from './store.ts'
 import { crimeQueries, type Target } from './queries.ts'
-import { findForce, forceBySlug } from './forces.ts'
+import { findForce, forceBySlug, FORCES } from './forces.ts'
 import type { Kind } from './formats.ts'
 
 export interface CoverageRow {
@@ -45,7 +45,25 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     await setUpCrimeStore(analytics)
     await syncCoverage()
     await deps.imports.markInterrupted()
+    await rebuildAreaCounts(false)
   }
+
+  /**
+   * Area counts are derived from the street counts and the geography. They are rebuilt (in one transaction) when the
+   * geography changes, and at start-up if the geography they were built from is not the one loaded (a process
+   * killed between a geography import and this).
+   */
+  async function rebuildAreaCounts(force = true) {
+    const stamp = await deps.geography.stamp()
+    const [built] = await analytics.all<{ value: string }>(`SELECT value FROM crime.meta WHERE key = 'area_counts_geography'`)
+    if (!force && built?.value === stamp) return
+    await analytics.transaction(async (q) => {
+      await q.run(`DELETE FROM crime.area_counts`)
+      await q.run(`INSERT INTO crime.area_counts ${areaCountsSql('crime.street_counts', deps.geography.membershipSql(), 'n', forcePfaValues(FORCES))}`)
+      await q.run(`INSERT OR REPLACE INTO crime.meta VALUES ('area_counts_geography', ?)`, [stamp])
+    })
+  }
+  deps.geography.onChange(() => rebuildAreaCounts())
 
   /**
    * Make the coverage table match the crime store. The store records each force-month in the same transaction as
@@ -96,7 +114,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
       pendingWrite = pendingWrite.then(() => deps.imports.progress(record.id, { filesTotal: p.filesTotal, filesDone: p.filesDone, bytesTotal: p.bytesTotal, bytesDone: p.bytesDone, rowsKept: p.rowsKept, currentFile: p.current })).catch(() => {})
     }
     try {
-      const results = await importPoliceUk(analytics, sources, { actor: actor.name, importId: record.id, replace: opts.replace, onProgress, onFile: opts.onFile, beforeCommit: opts.beforeCommit })
+      const results = await importPoliceUk(analytics, sources, { actor: actor.name, importId: record.id, replace: opts.replace, onProgress, onFile: opts.onFile, beforeCommit: opts.beforeCommit, areaMembershipSql: deps.geography.membershipSql() })
       await pendingWrite
       await syncCoverage()
       const imported = results.filter((r) => r.status === 'imported')

@@ -2,7 +2,10 @@
  * The crime store: police.uk records in DuckDB (schema `crime`), held per force × month × kind.
  *
  *   crime.street          one row per street-level crime or ASB incident kept (duplicates dropped)
- *   crime.street_counts   the same, counted by force, month, LSOA, crime type and outcome: what area counts read
+ *   crime.street_counts   the same, counted by force, month, LSOA, crime type and outcome: what LSOA and custom area counts read
+ *   crime.area_counts     counted again by ONS area (district, CSP, county, police force area), force, month and crime type:
+ *                         what area counts by month and type read (a CSP over 36 months is a few hundred rows, not millions).
+ *                         Derived from street_counts and the geography; rebuilt when the geography changes.
  *   crime.outcomes        outcomes files
  *   crime.stop_search     stop-and-search files
  *   crime.partitions      what is loaded: one row per kind × force × month, with its source file and sha256
@@ -26,6 +29,8 @@ const DDL = [
     type_known BOOLEAN NOT NULL, outcome_known BOOLEAN NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS crime.street_counts (
     force VARCHAR NOT NULL, month DATE NOT NULL, lsoa_code VARCHAR, crime_type VARCHAR NOT NULL, outcome VARCHAR, n INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS crime.area_counts (
+    area_code VARCHAR NOT NULL, force VARCHAR NOT NULL, month DATE NOT NULL, crime_type VARCHAR NOT NULL, n INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS crime.outcomes (
     force VARCHAR NOT NULL, month DATE NOT NULL, crime_id VARCHAR, reported_by VARCHAR, falls_within VARCHAR,
     longitude DOUBLE, latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR, lsoa_name VARCHAR,
@@ -74,4 +79,21 @@ export async function listPartitions(a: Analytics | AnalyticsQuery): Promise<Par
   return a.all<Partition>(`SELECT kind, force, strftime(month, '%Y-%m') AS month, rows_kept, rows_rejected, duplicates, no_location,
     unknown_types, unknown_outcomes, source_file, sha256, imported_at, imported_by, import_id
     FROM crime.partitions ORDER BY kind, force, month`)
+}
+
+/** force slug -> police force area code, as SQL rows, for the "no location" records a police force area counts. */
+export function forcePfaValues(forces: readonly { slug: string; pfaCode: string | null }[]) {
+  const rows = forces.filter((f) => f.pfaCode).map((f) => `('${f.slug}', '${f.pfaCode}')`)
+  return `(SELECT * FROM (VALUES ${rows.join(', ')}) AS v(force, pfa))`
+}
+
+/**
+ * The rows of crime.area_counts for street records in `source` (a table or subquery with force, month, lsoa_code,
+ * crime_type and n or one row per record), given the geography's area membership (area_code, lsoa_code).
+ */
+export function areaCountsSql(source: string, membership: string, counted: 'rows' | 'n', forcePfa: string) {
+  const value = counted === 'n' ? 'sum(s.n)' : 'count(*)'
+  return `SELECT m.area_code, s.force, s.month, s.crime_type, ${value}::INTEGER AS n FROM ${source} s JOIN (${membership}) m ON m.lsoa_code = s.lsoa_code GROUP BY ALL
+    UNION ALL
+    SELECT f.pfa, s.force, s.month, s.crime_type, ${value}::INTEGER FROM ${source} s JOIN ${forcePfa} f ON f.force = s.force WHERE s.lsoa_code IS NULL GROUP BY ALL`
 }

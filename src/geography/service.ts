@@ -69,6 +69,7 @@ export const customAreaCode = (id: number) => `custom-${id}`
 
 export function geographyService(db: Db, analytics: Analytics, deps: { imports: ImportService }) {
   let ready: Promise<void> | undefined
+  const listeners: (() => Promise<void>)[] = []
   const setUp = () => (ready ??= setUpGeographyStore(analytics))
 
   async function lsoaFacts(codes: string[]) {
@@ -97,6 +98,21 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
   return {
     setUp,
 
+    /** Run fn after each geography import that lands (other capabilities keep figures derived from areas). */
+    onChange(fn: () => Promise<void>) {
+      listeners.push(fn)
+    },
+
+    /** Identifies the geography loaded: it changes whenever an import lands. */
+    async stamp(): Promise<string> {
+      await setUp()
+      const [r] = await analytics.all<{ s: string }>(`SELECT coalesce(max(imported_at)::VARCHAR, '') || '/' || count(*) AS s FROM geo.datasets`)
+      return r.s
+    },
+
+    /** SQL giving (area_code, lsoa_code) for every ONS area: which LSOAs make up each district, CSP, county and police force area. */
+    membershipSql: () => `SELECT area_code, lsoa_code FROM geo.area_lsoas`,
+
     /** Load ONS geography from folders or files; areas it names are added to the shared directory of areas. */
     async importPaths(paths: string[], actor: Actor, source: ImportSource, onProgress?: (done: number, total: number, current: string) => void): Promise<GeographyImportResult & { importId: number }> {
       await setUp()
@@ -104,7 +120,10 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
       const run = await deps.imports.start('geography', source, actor, sources.length)
       try {
         const result = await importGeography(analytics, sources, { actor: actor.name, onProgress })
-        if (result.ok) await this.syncAreas(actor)
+        if (result.ok) {
+          await this.syncAreas(actor)
+          for (const fn of listeners) await fn()
+        }
         await deps.imports.finish(run.id, actor, {
           status: result.ok ? 'finished' : 'failed', results: result.files, rowsKept: result.lsoas,
           filesImported: result.files.filter((f) => f.status === 'imported').length, filesRefused: result.files.filter((f) => f.status === 'refused').length,

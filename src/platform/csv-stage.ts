@@ -28,6 +28,7 @@ export interface StagedFile {
 
 /** Words for DuckDB's CSV reject types. */
 function structuralReason(type: string, message: string, expected: number) {
+  if (/invalid unicode|not utf-8/i.test(message)) return 'contains characters that are not valid UTF-8 text (save the file as UTF-8)'
   const found = /Found: (\d+)/.exec(message)?.[1]
   switch (type) {
     case 'TOO MANY COLUMNS':
