@@ -5,7 +5,7 @@ CREATE TABLE custom_areas (
   partnership_id integer NOT NULL REFERENCES partnerships(id) ON DELETE CASCADE,
   name text NOT NULL,
   description text,
-  lsoa_codes text[] NOT NULL,
+  lsoa_codes jsonb NOT NULL,
   version integer NOT NULL DEFAULT 1,
   created_at timestamptz NOT NULL DEFAULT now(),
   created_by integer REFERENCES users(id),
