@@ -22,6 +22,15 @@ export function openDataManifest(dir = OPENDATA_DIR): ManifestRow[] {
   })
 }
 
+/**
+ * Custom areas the demo partnerships define: our illustration of the feature, not official boundaries. Each is the
+ * few LSOAs of a city with the most recorded crime in the bundled months (October 2018 to February 2019).
+ */
+export const DEMO_CUSTOM_AREAS = [
+  { partnership: 'hampshire', name: 'Winchester city centre', description: 'The four LSOAs of Winchester with the most recorded crime, October 2018 to February 2019 (a demonstration, not an official boundary).', lsoaCodes: ['E01023251', 'E01023252', 'E01023256', 'E01023264'] },
+  { partnership: 'worcestershire', name: 'Worcester city centre', description: 'The four LSOAs of Worcester with the most recorded crime, October 2018 to February 2019 (a demonstration, not an official boundary).', lsoaCodes: ['E01032307', 'E01032333', 'E01033247', 'E01033248'] },
+]
+
 /** Import whatever of the bundled open data is not loaded yet. Returns a line for the console, or '' when nothing was needed. */
 export async function loadDemoOpenData(s: Services, opts: { dir?: string; police?: RegExp } = {}): Promise<string> {
   const dir = opts.dir ?? OPENDATA_DIR
@@ -39,6 +48,13 @@ export async function loadDemoOpenData(s: Services, opts: { dir?: string; police
     said.push(`geography: ${result.lsoas.toLocaleString('en-GB')} LSOAs`)
   } else {
     await s.geography.syncAreas(actor)
+  }
+
+  // The demo partnerships' custom areas (their LSOAs are checked against the geography, so they come after it).
+  for (const c of DEMO_CUSTOM_AREAS) {
+    const p = await s.partnerships.bySlug(c.partnership)
+    if (!p || (await s.geography.listCustomAreas(p.id)).some((a) => a.name === c.name)) continue
+    await s.geography.createCustomArea(p.id, { name: c.name, description: c.description, lsoaCodes: c.lsoaCodes.join('\n') }, actor)
   }
 
   await s.crime.setUp()

@@ -113,7 +113,7 @@ test('categories keep their colours, given by their sorted names, whatever else 
   const colourOf = (svg: string) => {
     const colours = new Map<string, string>()
     for (const bar of paths(markGroup(svg, 'bars'))) {
-      const category = /category: ([^;"]*)/.exec(attr(bar, 'aria-label')!)![1]
+      const category = /category: ([^;"]*)/.exec(attr(bar, 'data-label')!)![1]
       const fill = attr(bar, 'fill')!
       assert.equal(colours.get(category) ?? fill, fill, `${category} has one colour`)
       colours.set(category, fill)
@@ -149,7 +149,7 @@ test('up to 16 categories each get their own colour; more are grouped as Other',
   assert.match(svg, />Type 15<\/text>/)
   assert.doesNotMatch(svg, />Type 16<\/text>/, 'the smallest categories are in Other')
   const other = bars.find((b) => /category: Other/.test(b))!
-  assert.match(attr(other, 'aria-label')!, /Crimes: 415;/, 'Other adds up Types 16 to 20: 85 + 84 + 83 + 82 + 81')
+  assert.match(attr(other, 'data-label')!, /Crimes: 415;/, 'Other adds up Types 16 to 20: 85 + 84 + 83 + 82 + 81')
 })
 
 test('long runs of months label the axis sparsely, on January-aligned months', async () => {
@@ -199,7 +199,7 @@ test('a line chart breaks at months not loaded and at missing values, with a poi
   assert.equal((svg.match(/>Not loaded</g) ?? []).length, 1)
   assert.match(svg, /stroke="#1d70b8"/)
   assert.match(svg, />1,500<\/text>|>1,000<\/text>/, 'thousands separators')
-  assert.equal((svg.match(/aria-roledescription="axis"/g) ?? []).length, 2, 'one x axis and one y axis')
+  assert.equal((svg.match(/class="mark-rule role-axis-domain"/g) ?? []).length, 2, 'one x axis and one y axis')
 })
 
 test('a chart with nothing loaded still renders, with every month marked', async () => {

@@ -115,6 +115,11 @@ export function finishSvg(svg: string, opts: RenderOptions): string {
     })
     // Event handler attributes: Vega does not write them, but nothing that runs script may reach the page.
     .replace(/\s+on[a-z]+="[^"]*"/gi, '')
+    // Vega's own roles and labels on the marks inside: the chart is one image, read out by its title and description
+    // (an inner role="img" without a name is an accessibility failure, and the marks would repeat the data table).
+    // Each mark's label is kept as data-label, which assistive technology ignores and tests can read.
+    .replace(/\saria-label="/g, ' data-label="')
+    .replace(/\s(?:role|aria-[a-z]+)="[^"]*"/g, '')
 
   const prefix = opts.idPrefix
   const ids = new Map<string, string>([[HATCH_ID, `${prefix}-hatch`]])

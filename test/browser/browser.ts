@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.ts'
 import { startServer } from '../../src/server.ts'
 import { testDb, testDataDir } from '../helpers.ts'
 import { loadDemo } from '../../src/demo/load.ts'
+import { loadDemoOpenData } from '../../src/demo/opendata.ts'
 
 const require = createRequire(import.meta.url)
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
@@ -61,11 +62,13 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>
  * One server (optionally with the demo loaded) and one browser for a test file: started before its tests,
  * closed after them. Read them from the returned object inside tests.
  */
-export function browserSuite(opts: { demo?: boolean; setUp?: (server: TestServer) => Promise<void> } = {}) {
+export function browserSuite(opts: { demo?: boolean; openData?: boolean; setUp?: (server: TestServer) => Promise<void> } = {}) {
   const suite = {} as { browser: Browser; server: TestServer }
   before(async () => {
     suite.server = await startTestServer()
     if (opts.demo) await loadDemo(suite.server.services)
+    // The demo's geography and the seeds' forces (West Mercia, Hampshire), as `safer demo` loads them.
+    if (opts.openData) await loadDemoOpenData(suite.server.services, { police: /west-mercia|hampshire/ })
     if (opts.setUp) await opts.setUp(suite.server)
     suite.browser = await launchBrowser()
   })
