@@ -132,9 +132,9 @@ test('a file bigger than the command\'s memory (its JavaScript heap is capped at
   while (out.bytesWritten + out.writableLength < 180 * 1024 * 1024) {
     let chunk = ''
     for (let k = 0; k < 2000; k++, n++) chunk += lineOf(rows[n % rows.length], n) + '\n'
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r))
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
   }
-  await new Promise((r) => out.end(r))
+  await new Promise<void>((r) => out.end(() => r()))
   try {
     assert.ok(fs.statSync(file).size > 180 * 1024 * 1024)
     const res = safer('import', 'police-uk', file)

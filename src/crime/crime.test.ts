@@ -211,7 +211,7 @@ sharedTest('stop-and-search: counts by month, object of search, outcome and self
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('-stop-and-search.csv')).sort().map((f) => path.join(dir, f))
   const { results } = await importFiles(t, files)
   assert.ok(results.every((r) => r.kind === 'stop-and-search' && (r.status === 'imported' || r.status === 'unchanged')), JSON.stringify(results.find((r) => r.status === 'refused')))
-  const rows = files.flatMap((f) => csvObjects(f).map((r) => ({ ...r, month: path.basename(f).slice(0, 7) })))
+  const rows: Record<string, string>[] = files.flatMap((f) => csvObjects(f).map((r) => ({ ...r, month: path.basename(f).slice(0, 7) })))
   assert.equal(rows.length, 8057)
   const res = await (await clientAs(t, 'anonymous')).get('/api/v1/crime/stop-and-search/counts?area=E23000034&from=2018-12&to=2021-11&group=month,object_of_search,outcome,self_defined_ethnicity')
   assert.equal(res.status, 200, res.body)

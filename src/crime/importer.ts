@@ -82,6 +82,8 @@ export interface ImportOptions {
 interface Prepared {
   source: Source
   file: Materialised
+  /** Known once the file has been hashed (while DuckDB reads it). */
+  sha256?: string
   kind: Kind
   nameMonth?: string
   nameForce?: string
@@ -151,17 +153,11 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
           finish({ source: source.label, status: 'refused', message: err instanceof SourceError ? err.message : `${source.label} could not be read: ${(err as Error).message}` })
           continue
         }
-        const same = seen.get(file.sha256)
-        if (same) {
-          file.cleanup()
-          finish({ source: source.label, status: 'skipped', sha256: file.sha256, message: `${source.label} is the same file as ${same}, already in this import.` })
-          continue
-        }
-        seen.set(file.sha256, source.label)
         const header = detectFormat(await firstLine(file.path), source.label)
         if (!header.ok) {
+          const sha256 = await file.sha256.catch(() => undefined)
           file.cleanup()
-          finish({ source: source.label, status: 'refused', sha256: file.sha256, message: header.message })
+          finish({ source: source.label, status: 'refused', sha256, message: header.message })
           continue
         }
         const kind = header.format.kind
@@ -184,11 +180,15 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
   async function runBatch(q: AnalyticsQuery, kind: Kind, batch: Prepared[]) {
     let structural: Map<string, Problem[]>
     try {
-      structural = await stageCsv(q, 'stage', batch.map((p) => p.file.path), formatOf(kind).columns.map(([, c]) => c))
+      // DuckDB reads the files (on its own threads) while they are hashed here.
+      ;[structural] = await Promise.all([
+        stageCsv(q, 'stage', batch.map((p) => p.file.path), formatOf(kind).columns.map(([, c]) => c)),
+        ...batch.map((p) => p.file.sha256.then((sha) => { p.sha256 = sha })),
+      ])
     } catch (err) {
       if (batch.length === 1) {
         batch[0].file.cleanup()
-        finish({ source: batch[0].source.label, kind, status: 'refused', sha256: batch[0].file.sha256, message: `${batch[0].source.label} could not be read as CSV: ${(err as Error).message.split('\n')[0]}` })
+        finish({ source: batch[0].source.label, kind, status: 'refused', sha256: batch[0].sha256, message: `${batch[0].source.label} could not be read: ${(err as Error).message.split('\n')[0]}` })
         return
       }
       for (const one of batch) await runBatch(q, kind, [one])
@@ -236,10 +236,10 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       files.push({ path: p.file.path, p, fileMonth, force, refusal })
     }
 
-    await q.run(`CREATE OR REPLACE TEMP TABLE batch_files (filename VARCHAR, file_month VARCHAR, force VARCHAR, month DATE, import BOOLEAN)`)
-    for (const f of files) {
-      await q.run(`INSERT INTO batch_files VALUES (?, ?, ?, ?, false)`, [f.path, f.fileMonth ?? '', f.force ?? '', f.fileMonth ? `${f.fileMonth}-01` : null])
-    }
+    await q.run(`CREATE OR REPLACE TEMP TABLE batch_files AS
+      SELECT unnest(?::VARCHAR[]) AS filename, unnest(?::VARCHAR[]) AS file_month, unnest(?::VARCHAR[]) AS force,
+        CAST(NULLIF(unnest(?::VARCHAR[]), '') AS DATE) AS month, false AS import`,
+      [files.map((f) => f.path), files.map((f) => f.fileMonth ?? ''), files.map((f) => f.force ?? ''), files.map((f) => (f.fileMonth ? `${f.fileMonth}-01` : ''))])
 
     // Row by row: a bad month, date or coordinate refuses the file. The first 20 per file are listed.
     const checked = await checkRows(q, 'stage', batch.map((p) => p.file.path), structural, rowProblemSql(kind), { joinSql: 'JOIN batch_files f USING (filename)', limit: MAX_PROBLEMS_LISTED })
@@ -249,7 +249,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
     for (const f of files) {
       const c = checked.get(f.path)!
       const count = c.problemCount
-      const base = { source: label(f.p), kind, sha256: f.p.file.sha256, rowsRead: c.rows }
+      const base = { source: label(f.p), kind, sha256: f.p.sha256, rowsRead: c.rows }
       if (count) {
         const shown = c.problems
         finish({
@@ -260,6 +260,12 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
         })
         continue
       }
+      const same = seen.get(f.p.sha256!)
+      if (same) {
+        finish({ ...base, force: f.force ?? undefined, month: f.fileMonth ?? undefined, status: 'skipped', message: `${label(f.p)} is the same file as ${same}, already in this import.` })
+        continue
+      }
+      seen.set(f.p.sha256!, label(f.p))
       if (f.refusal) {
         finish({ ...base, status: 'refused', message: f.refusal })
         continue
@@ -272,7 +278,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       }
       claimed.set(key, label(f.p))
       const before = existing.get(key)
-      if (before && before.sha256 === f.p.file.sha256 && !opts.replace) {
+      if (before && before.sha256 === f.p.sha256 && !opts.replace) {
         finish({ ...base, force: f.force!, month: f.fileMonth!, status: 'unchanged', rowsKept: before.rows_kept, duplicates: before.duplicates, noLocation: before.no_location, rowsRejected: before.rows_rejected, message: `The same file was already imported for ${f.force}, ${f.fileMonth} (on ${before.imported_at.slice(0, 10)}); nothing to change.` })
         continue
       }
@@ -316,18 +322,23 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
         const kept = x?.kept ?? 0
         const duplicates = (stat?.n ?? 0) - rowsRejected - kept
         const r: FileResult = {
-          source: label(f.p), kind, force: f.force!, month: f.fileMonth!, status: 'imported', sha256: f.p.file.sha256,
+          source: label(f.p), kind, force: f.force!, month: f.fileMonth!, status: 'imported', sha256: f.p.sha256,
           rowsRead: stat?.n ?? 0, rowsKept: kept, rowsRejected, duplicates, noLocation: x?.no_location ?? 0,
           unknownTypes: x?.unknown_types ?? 0, unknownTypeNames: x?.type_names ?? [], unknownOutcomes: x?.unknown_outcomes ?? 0, unknownOutcomeNames: x?.outcome_names ?? [],
           replaced: existing.has(`${kind}|${f.force}|${f.fileMonth}`),
         }
-        await q.run(`DELETE FROM crime.partitions WHERE kind = ? AND force = ? AND month = ?`, [kind, f.force!, `${f.fileMonth}-01`])
-        await q.run(`INSERT INTO crime.partitions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-          kind, f.force!, `${f.fileMonth}-01`, kept, rowsRejected, duplicates, r.noLocation!, r.unknownTypes!, r.unknownOutcomes!,
-          label(f.p), f.p.file.sha256, importedAt, opts.actor, opts.importId ?? null,
-        ])
         saved.push(r)
       }
+      // What is loaded, in the same transaction as the data itself.
+      const col = <K extends keyof FileResult>(k: K) => saved.map((r) => r[k])
+      await q.run(`DELETE FROM crime.partitions p USING batch_files b WHERE b.import AND p.kind = ? AND p.force = b.force AND p.month = b.month`, [kind])
+      await q.run(`INSERT INTO crime.partitions SELECT ?, unnest(?::VARCHAR[]), CAST(unnest(?::VARCHAR[]) || '-01' AS DATE),
+          unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]),
+          unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), CAST(? AS TIMESTAMPTZ), ?, ?`, [
+        kind, col('force') as string[], col('month') as string[],
+        col('rowsKept').map(String), col('rowsRejected').map(String), col('duplicates').map(String), col('noLocation').map(String), col('unknownTypes').map(String), col('unknownOutcomes').map(String),
+        col('source') as string[], col('sha256') as string[], importedAt, opts.actor, opts.importId ?? null,
+      ])
       if (opts.beforeCommit) await opts.beforeCommit()
       await q.run('COMMIT')
     } catch (err) {
@@ -356,8 +367,8 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       await q.run(`CREATE OR REPLACE TEMP TABLE known_types (month VARCHAR, type VARCHAR)`)
       if (pairs.length) await q.run(`INSERT INTO known_types SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])
       await q.run(`CREATE OR REPLACE TEMP TABLE prepared AS
-        SELECT s.filename, f.force, f.month, s.crime_id, s.reported_by, s.falls_within,
-          CAST(s.longitude AS DOUBLE) AS longitude, CAST(s.latitude AS DOUBLE) AS latitude, s.location, s.lsoa_code, s.lsoa_name,
+        SELECT s.filename, f.force, f.month, s.crime_id, s.falls_within,
+          CAST(s.longitude AS DOUBLE) AS longitude, CAST(s.latitude AS DOUBLE) AS latitude, s.location, s.lsoa_code,
           s.crime_type, coalesce(o.label, s.outcome) AS outcome,
           CASE WHEN o.label IS DISTINCT FROM s.outcome THEN s.outcome END AS outcome_published, s.context,
           k.type IS NOT NULL AS type_known, (s.outcome IS NULL OR o.label IS NOT NULL) AS outcome_known
@@ -369,8 +380,8 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
           AND (s.crime_id IS NULL OR s.rowid IN (SELECT min(rowid) FROM stage WHERE crime_id IS NOT NULL AND crime_type IS NOT NULL GROUP BY filename, crime_id))`)
     } else if (kind === 'outcomes') {
       await q.run(`CREATE OR REPLACE TEMP TABLE prepared AS
-        SELECT s.filename, f.force, f.month, s.crime_id, s.reported_by, s.falls_within,
-          CAST(s.longitude AS DOUBLE) AS longitude, CAST(s.latitude AS DOUBLE) AS latitude, s.location, s.lsoa_code, s.lsoa_name,
+        SELECT s.filename, f.force, f.month, s.crime_id, s.falls_within,
+          CAST(s.longitude AS DOUBLE) AS longitude, CAST(s.latitude AS DOUBLE) AS latitude, s.location, s.lsoa_code,
           coalesce(o.label, s.outcome) AS outcome, CASE WHEN o.label IS DISTINCT FROM s.outcome THEN s.outcome END AS outcome_published,
           o.label IS NOT NULL AS outcome_known
         FROM stage s

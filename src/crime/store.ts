@@ -1,7 +1,8 @@
 /**
  * The crime store: police.uk records in DuckDB (schema `crime`), held per force × month × kind.
  *
- *   crime.street          one row per street-level crime or ASB incident kept (duplicates dropped)
+ *   crime.street          one row per street-level crime or ASB incident kept (duplicates dropped). "Reported by" is
+ *                         the force (its slug in `force`) and "LSOA name" comes from the geography, so neither is stored.
  *   crime.street_counts   the same, counted by force, month, LSOA, crime type and outcome: what LSOA and custom area counts read
  *   crime.area_counts     counted again by ONS area (district, CSP, county, police force area), force, month and crime type:
  *                         what area counts by month and type read (a CSP over 36 months is a few hundred rows, not millions).
@@ -23,8 +24,8 @@ const DDL = [
   `CREATE SCHEMA IF NOT EXISTS crime`,
   `CREATE TABLE IF NOT EXISTS crime.meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS crime.street (
-    force VARCHAR NOT NULL, month DATE NOT NULL, crime_id VARCHAR, reported_by VARCHAR, falls_within VARCHAR,
-    longitude DOUBLE, latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR, lsoa_name VARCHAR,
+    force VARCHAR NOT NULL, month DATE NOT NULL, crime_id VARCHAR, falls_within VARCHAR,
+    longitude DOUBLE, latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR,
     crime_type VARCHAR NOT NULL, outcome VARCHAR, outcome_published VARCHAR, context VARCHAR,
     type_known BOOLEAN NOT NULL, outcome_known BOOLEAN NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS crime.street_counts (
@@ -32,8 +33,8 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS crime.area_counts (
     area_code VARCHAR NOT NULL, force VARCHAR NOT NULL, month DATE NOT NULL, crime_type VARCHAR NOT NULL, n INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS crime.outcomes (
-    force VARCHAR NOT NULL, month DATE NOT NULL, crime_id VARCHAR, reported_by VARCHAR, falls_within VARCHAR,
-    longitude DOUBLE, latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR, lsoa_name VARCHAR,
+    force VARCHAR NOT NULL, month DATE NOT NULL, crime_id VARCHAR, falls_within VARCHAR,
+    longitude DOUBLE, latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR,
     outcome VARCHAR NOT NULL, outcome_published VARCHAR, outcome_known BOOLEAN NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS crime.stop_search (
     force VARCHAR NOT NULL, month DATE NOT NULL, type VARCHAR NOT NULL, date TIMESTAMPTZ NOT NULL,

@@ -171,7 +171,7 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
           } else await loadBoundaries(q, r.file.path, r.boundaryLevel!)
           await q.run(`INSERT OR REPLACE INTO geo.datasets VALUES (?, ?, ?, ?, ?, ?, ?)`, [
             r.dataset?.id ?? `boundaries:${path.basename(r.source.name)}`, r.dataset?.title ?? `${r.boundaryLevel === 'lsoa' ? 'LSOA' : 'District'} boundaries`,
-            r.source.label, r.file.sha256, counts.get(r) ?? 0, now, opts.actor,
+            r.source.label, await r.file.sha256, counts.get(r) ?? 0, now, opts.actor,
           ])
           results.push({ source: r.source.label, dataset: r.dataset?.id, title: r.dataset?.title ?? `${r.boundaryLevel === 'lsoa' ? 'LSOA' : 'District'} boundaries`, status: 'imported', rows: counts.get(r) })
           done++

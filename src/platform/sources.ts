@@ -15,8 +15,11 @@ import yauzl from 'yauzl'
 export interface Materialised {
   /** A plain, uncompressed CSV file DuckDB can read. */
   path: string
-  /** sha256 of the (uncompressed) file: police.uk's own file, whatever it was packed in. */
-  sha256: string
+  /**
+   * sha256 of the (uncompressed) file: police.uk's own file, whatever it was packed in. A plain file is hashed while
+   * DuckDB reads it (the two overlap), so this is a promise.
+   */
+  sha256: Promise<string>
   bytes: number
   cleanup(): void
 }
@@ -73,7 +76,7 @@ async function toTempFile(input: Readable, name: string, tmpDir: string, onBytes
     cleanup()
     throw new SourceError(`${name} could not be read: ${(err as Error).message}`)
   }
-  return { path: target, sha256: hash.digest('hex'), bytes: counter.bytes, cleanup }
+  return { path: target, sha256: Promise.resolve(hash.digest('hex')), bytes: counter.bytes, cleanup }
 }
 
 function fileSource(file: string): Source {
@@ -84,11 +87,13 @@ function fileSource(file: string): Source {
     size: fs.statSync(file).size,
     async materialise(tmpDir, onBytes) {
       if (decompressor(name)) return toTempFile(fs.createReadStream(file), name, tmpDir, onBytes)
-      // A plain CSV is read where it is; it is only hashed.
+      // A plain CSV is read where it is; it is only hashed, in the background.
       const hash = crypto.createHash('sha256')
       const counter = { bytes: 0 }
-      await pipeline(fs.createReadStream(file), hashingCounter(hash, counter, onBytes), async function* (chunks) { for await (const _ of chunks) { /* hashed */ } })
-      return { path: file, sha256: hash.digest('hex'), bytes: counter.bytes, cleanup: () => {} }
+      const sha256 = pipeline(fs.createReadStream(file), hashingCounter(hash, counter, onBytes), async function* (chunks) { for await (const _ of chunks) { /* hashed */ } })
+        .then(() => hash.digest('hex'))
+      sha256.catch(() => {}) // awaited by the importer; never an unhandled rejection
+      return { path: file, sha256, bytes: fs.statSync(file).size, cleanup: () => {} }
     },
   }
 }
