@@ -135,18 +135,16 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService) 
         typeSql = ` AND crime_type IN (SELECT unnest(?::VARCHAR[]))`
         params.push(opts.types)
       }
-      const rows = await analytics.all<Record<string, string | number | null>>(
-        `SELECT ${[...cols, 'sum(n)::BIGINT AS count'].join(', ')} FROM ${byArea ? 'crime.area_counts' : 'crime.street_counts'}
+      let sql = `SELECT ${[...cols, 'sum(n)::BIGINT AS count'].join(', ')} FROM ${byArea ? 'crime.area_counts' : 'crime.street_counts'}
          WHERE ${w.sql} AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)${typeSql}
-         ${cols.length ? `GROUP BY ${opts.group.map((_, i) => i + 1).join(', ')} ORDER BY ${opts.group.map((_, i) => i + 1).join(', ')}` : ''}`, params)
-      return fillZeros(rows, opts.group, coverage)
-    },
-
-    /** Names of the LSOAs in rows grouped by lsoa (null = no location). */
-    async lsoaNames(codes: string[]): Promise<Map<string, string>> {
-      if (!codes.length) return new Map()
-      const rows = await analytics.all<{ code: string; name: string }>(`SELECT code, name FROM geo.lsoa WHERE code IN (SELECT unnest(?::VARCHAR[]))`, [codes])
-      return new Map(rows.map((r) => [r.code, r.name]))
+         ${cols.length ? `GROUP BY ${opts.group.map((_, i) => i + 1).join(', ')}` : ''}`
+      // By LSOA: each LSOA's name comes with it (a force has thousands), and records with no location are named so.
+      if (opts.group.includes('lsoa')) sql = `SELECT q.*, CASE WHEN q.lsoa IS NULL THEN 'No location' ELSE l.name END AS lsoa_name FROM (${sql}) q LEFT JOIN (${geography.lsoaNamesSql()}) l ON l.code = q.lsoa`
+      const rows = await analytics.all<Record<string, string | number | null>>(`${sql} ${cols.length ? `ORDER BY ${opts.group.join(', ')}` : ''}`, params)
+      const filled = fillZeros(rows, opts.group, coverage)
+      if (!opts.group.includes('lsoa') || filled.length === rows.length) return filled
+      const names = new Map(rows.map((r) => [r.lsoa, r.lsoa_name]))
+      return filled.map((r) => ('lsoa_name' in r ? r : { ...r, lsoa_name: names.get(r.lsoa) ?? null }))
     },
 
     async stopSearchCounts(target: Target, opts: { from: string; to: string; group: StopSearchGroup[] }, coverage: Coverage) {

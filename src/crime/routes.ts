@@ -148,11 +148,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     const { from, to } = await period(target, 'street', q.from, q.to)
     if (!from || !to) return send(reply, q.format, `crime-${targetCode(target)}`, { area: areaJson(target), from: null, to: null, group, rows: [], coverage: null } as any)
     const coverage = await crime.queries.coverage(target, 'street', from, to)
-    let rows = await crime.queries.streetCounts(target, { from, to, group, types }, coverage)
-    if (group.includes('lsoa')) {
-      const names = await crime.queries.lsoaNames(rows.map((r) => r.lsoa).filter((c): c is string => typeof c === 'string'))
-      rows = rows.map((r) => ({ ...r, lsoa_name: r.lsoa ? names.get(String(r.lsoa)) ?? null : 'No location' }))
-    }
+    const rows = await crime.queries.streetCounts(target, { from, to, group, types }, coverage)
     return send(reply, q.format, `crime-${targetCode(target)}-${from}-${to}`, { area: areaJson(target), from, to, group, rows, coverage } as any)
   })
 

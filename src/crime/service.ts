@@ -59,11 +59,29 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     if (!force && built?.value === stamp) return
     await analytics.transaction(async (q) => {
       await q.run(`DELETE FROM crime.area_counts`)
-      await q.run(`INSERT INTO crime.area_counts ${areaCountsSql('crime.street_counts', deps.geography.membershipSql(), 'n', forcePfaValues(FORCES))}`)
+      await q.run(`INSERT INTO crime.area_counts ${areaCountsSql('crime.street_counts', deps.geography.membershipSql(), 'n', forcePfaValues(FORCES))} ORDER BY 1, 3`)
       await q.run(`INSERT OR REPLACE INTO crime.meta VALUES ('area_counts_geography', ?)`, [stamp])
     })
   }
   deps.geography.onChange(() => rebuildAreaCounts())
+
+  /**
+   * Keep crime.street_counts in month and LSOA order, so DuckDB's zone maps skip what a count does not need: a month
+   * of a force reads that month, an LSOA or a custom area reads a row group or so per month (at 18M records, one LSOA
+   * over 36 months went from 106 ms to a few ms). Imports append in batches; once the rows appended since the last
+   * sort are more than a tenth of the table, it is rewritten in order, in one transaction.
+   */
+  async function compactCounts(appended: number) {
+    const [meta] = await analytics.all<{ value: string }>(`SELECT value FROM crime.meta WHERE key = 'street_counts_unsorted'`)
+    const unsorted = Number(meta?.value ?? 0) + appended
+    const [{ n }] = await analytics.all<{ n: number }>(`SELECT count(*) AS n FROM crime.street_counts`)
+    await analytics.transaction(async (q) => {
+      if (unsorted > Math.max(n * 0.1, 10_000)) {
+        await q.run(`CREATE OR REPLACE TABLE crime.street_counts AS SELECT * FROM crime.street_counts ORDER BY month, lsoa_code`)
+        await q.run(`INSERT OR REPLACE INTO crime.meta VALUES ('street_counts_unsorted', '0')`)
+      } else await q.run(`INSERT OR REPLACE INTO crime.meta VALUES ('street_counts_unsorted', ?)`, [String(unsorted)])
+    })
+  }
 
   /**
    * Make the coverage table match the crime store. The store records each force-month in the same transaction as
@@ -116,8 +134,9 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     try {
       const results = await importPoliceUk(analytics, sources, { actor: actor.name, importId: record.id, replace: opts.replace, onProgress, onFile: opts.onFile, beforeCommit: opts.beforeCommit, areaMembershipSql: deps.geography.membershipSql() })
       await pendingWrite
-      await syncCoverage()
       const imported = results.filter((r) => r.status === 'imported')
+      if (imported.some((r) => r.kind === 'street')) await compactCounts(imported.filter((r) => r.kind === 'street').reduce((n, r) => n + (r.rowsKept ?? 0), 0))
+      await syncCoverage()
       const refused = results.filter((r) => r.status === 'refused')
       const rowsKept = imported.reduce((n, r) => n + (r.rowsKept ?? 0), 0)
       await deps.imports.finish(record.id, actor, {

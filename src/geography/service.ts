@@ -112,6 +112,8 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
 
     /** SQL giving (area_code, lsoa_code) for every ONS area: which LSOAs make up each district, CSP, county and police force area. */
     membershipSql: () => `SELECT area_code, lsoa_code FROM geo.area_lsoas`,
+    /** SQL giving (code, name) for every LSOA. */
+    lsoaNamesSql: () => `SELECT code, name FROM geo.lsoa`,
 
     /** Load ONS geography from folders or files; areas it names are added to the shared directory of areas. */
     async importPaths(paths: string[], actor: Actor, source: ImportSource, onProgress?: (done: number, total: number, current: string) => void): Promise<GeographyImportResult & { importId: number }> {
