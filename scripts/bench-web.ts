@@ -78,7 +78,9 @@ async function main() {
     // Pages to visit: every link on the published partnerships' pages, one level deep.
     const home = await (await fetch(`${base}/partnerships`)).text()
     const slugs = [...new Set([...home.matchAll(/href="\/partnerships\/([a-z0-9-]+)"/g)].map((m) => m[1]))]
-    const pages = new Set<string>(['/', '/partnerships', '/organisations', '/areas'])
+    // And the crime data pages of the seeds' areas (a county, a CSP, a district, a force area, a custom area).
+    const pages = new Set<string>(['/', '/partnerships', '/organisations', '/areas', '/crime', '/crime/coverage', '/geography',
+      '/crime/areas/E10000014', '/crime/areas/E22000332', '/crime/areas/E07000237', '/crime/areas/E23000016', '/crime/areas/custom-1'])
     for (const slug of slugs) {
       const html = await (await fetch(`${base}/partnerships/${slug}`)).text()
       pages.add(`/partnerships/${slug}`)

@@ -13,6 +13,7 @@ import type { Analytics, Param } from '../platform/analytics.ts'
 import type { Area, GeographyService } from '../geography/service.ts'
 import { forceByPfa, forceBySlug, FORCES, type Force } from './forces.ts'
 import type { Kind } from './formats.ts'
+import { TABLE_OF } from './store.ts'
 
 export type StreetGroup = 'month' | 'crime_type' | 'lsoa' | 'outcome'
 export type StopSearchGroup = 'month' | 'object_of_search' | 'outcome' | 'self_defined_ethnicity' | 'type' | 'gender' | 'age_range' | 'officer_defined_ethnicity'
@@ -147,24 +148,15 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService) 
       return filled.map((r) => ('lsoa_name' in r ? r : { ...r, lsoa_name: names.get(r.lsoa) ?? null }))
     },
 
-    async stopSearchCounts(target: Target, opts: { from: string; to: string; group: StopSearchGroup[] }, coverage: Coverage) {
-      const w = where(target, 'stop-and-search')
-      const cols = opts.group.map((g) => (g === 'month' ? `strftime(month, '%Y-%m') AS month` : g))
+    /** Records counted by the groups asked for: one row per combination, from a table of one row per record. */
+    async recordCounts(kind: 'stop-and-search' | 'outcomes', target: Target, opts: { from: string; to: string; group: string[] }, coverage: Coverage) {
+      const w = where(target, kind)
+      const cols = opts.group.map((g) => (g === 'month' ? `strftime(month, '%Y-%m') AS month` : g === 'lsoa' ? 'lsoa_code AS lsoa' : g))
+      const positions = opts.group.map((_, i) => i + 1).join(', ')
       const rows = await analytics.all<Record<string, string | number | null>>(
-        `SELECT ${[...cols, 'count(*)::BIGINT AS count'].join(', ')} FROM crime.stop_search
+        `SELECT ${[...cols, 'count(*)::BIGINT AS count'].join(', ')} FROM ${TABLE_OF[kind]}
          WHERE ${w.sql} AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
-         ${cols.length ? `GROUP BY ${opts.group.map((_, i) => i + 1).join(', ')} ORDER BY ${opts.group.map((_, i) => i + 1).join(', ')}` : ''}`,
-        [...w.params, `${opts.from}-01`, `${opts.to}-01`])
-      return fillZeros(rows, opts.group, coverage)
-    },
-
-    async outcomeCounts(target: Target, opts: { from: string; to: string; group: ('month' | 'outcome' | 'lsoa')[] }, coverage: Coverage) {
-      const w = where(target, 'outcomes')
-      const cols = opts.group.map((g) => ({ month: `strftime(month, '%Y-%m') AS month`, outcome: 'outcome', lsoa: 'lsoa_code AS lsoa' })[g])
-      const rows = await analytics.all<Record<string, string | number | null>>(
-        `SELECT ${[...cols, 'count(*)::BIGINT AS count'].join(', ')} FROM crime.outcomes
-         WHERE ${w.sql} AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
-         ${cols.length ? `GROUP BY ${opts.group.map((_, i) => i + 1).join(', ')} ORDER BY ${opts.group.map((_, i) => i + 1).join(', ')}` : ''}`,
+         ${cols.length ? `GROUP BY ${positions} ORDER BY ${positions}` : ''}`,
         [...w.params, `${opts.from}-01`, `${opts.to}-01`])
       return fillZeros(rows, opts.group, coverage)
     },

@@ -17,7 +17,7 @@ import { choice } from '../platform/validation.ts'
 import { sendExport, toCsv } from '../platform/export.ts'
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts'
 import { AREA_TYPE_LABELS } from '../geography/service.ts'
-import { STREET_GROUPS, STOP_SEARCH_GROUPS, monthsBetween, type Target, type StreetGroup, type StopSearchGroup, forcesFor } from './queries.ts'
+import { STREET_GROUPS, STOP_SEARCH_GROUPS, monthsBetween, type Target, type StreetGroup, type StopSearchGroup, type Coverage, forcesFor } from './queries.ts'
 import { ALL_CRIME_TYPES } from './vocabulary.ts'
 import { FORCES, forceBySlug } from './forces.ts'
 import { KIND_LABELS, KINDS, type Kind } from './formats.ts'
@@ -91,8 +91,28 @@ function checkPeriod(from: string, to: string) {
   if (monthsBetween(from, to).length > 240) throw new ValidationError({ from: 'A period can be up to 240 months (20 years)' })
 }
 
+/**
+ * A small least-recently-used cache. Area pages draw a chart and a map on the server (about 100 ms); the same page
+ * for the same data is served from here. Keys carry the version of the data loaded, so an import is seen at once.
+ */
+class Lru<V> {
+  private map = new Map<string, V>()
+  constructor(private max: number) {}
+  get(key: string) {
+    const v = this.map.get(key)
+    if (v !== undefined) { this.map.delete(key); this.map.set(key, v) }
+    return v
+  }
+  set(key: string, v: V) {
+    this.map.delete(key)
+    this.map.set(key, v)
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!)
+  }
+}
+
 export async function crimeRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const { crime, geography } = services
+  const pages = new Lru<Awaited<ReturnType<typeof areaPage>>>(64)
   const crumbs = [{ text: 'Home', href: '/' }, { text: 'Crime data', href: '/crime' }]
 
   /** May this request see custom areas of that partnership? Published partnerships: anyone; otherwise members. */
@@ -137,50 +157,48 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   // ================= JSON API =================
   const tags = ['Crime data']
 
+  /**
+   * One counts answer: the area, the period (every month loaded when none is given), the coverage, the rows; as JSON,
+   * or the rows as CSV.
+   */
+  async function counts(request: FastifyRequest, reply: any, kind: Kind, name: string, group: string[], rows: (target: Target, period: { from: string; to: string }, coverage: Coverage) => Promise<Record<string, unknown>[]>, check?: (target: Target) => void) {
+    const q = request.query as any
+    const target = await targetFor(request, q.area)
+    check?.(target)
+    const { from, to } = await period(target, kind, q.from, q.to)
+    if (!from || !to) return send(reply, q.format, `${name}-${targetCode(target)}`, { area: areaJson(target), from: null, to: null, group, rows: [], coverage: null } as any)
+    const coverage = await crime.queries.coverage(target, kind, from, to)
+    return send(reply, q.format, `${name}-${targetCode(target)}-${from}-${to}`, { area: areaJson(target), from, to, group, rows: await rows(target, { from, to }, coverage), coverage } as any)
+  }
+
   app.get('/api/v1/crime/counts', {
     config: { access: 'public' },
     schema: { tags, summary: 'Street-level crime counts for an area, period and type (police.uk open data)', description: 'Counts of police.uk street-level crime and anti-social behaviour. Months not loaded for every force the area needs are listed in coverage.gaps and never counted as zero. format=csv gives the rows as CSV.', security: [], querystring: CountsQuery, response: { 200: CountsResponse } },
   }, async (request, reply) => {
     const q = request.query as any
-    const target = await targetFor(request, q.area)
     const group = parseGroups<StreetGroup>(q.group, STREET_GROUPS)
     const types = parseTypes(q.type)
-    const { from, to } = await period(target, 'street', q.from, q.to)
-    if (!from || !to) return send(reply, q.format, `crime-${targetCode(target)}`, { area: areaJson(target), from: null, to: null, group, rows: [], coverage: null } as any)
-    const coverage = await crime.queries.coverage(target, 'street', from, to)
-    const rows = await crime.queries.streetCounts(target, { from, to, group, types }, coverage)
-    return send(reply, q.format, `crime-${targetCode(target)}-${from}-${to}`, { area: areaJson(target), from, to, group, rows, coverage } as any)
+    return counts(request, reply, 'street', 'crime', group, (target, p, coverage) => crime.queries.streetCounts(target, { ...p, group, types }, coverage))
   })
 
   app.get('/api/v1/crime/stop-and-search/counts', {
     config: { access: 'public' },
     schema: { tags, summary: 'Stop-and-search counts for a police force area and period', description: 'Counts by month, object of search, outcome, self-defined ethnicity and more. Records carry coordinates but no LSOA, so they are counted by the force that made them.', security: [], querystring: StopSearchQuery, response: { 200: CountsResponse } },
   }, async (request, reply) => {
-    const q = request.query as any
-    const target = await targetFor(request, q.area)
-    if (target.kind === 'area' && target.area.type !== 'police force area') {
-      throw new ValidationError({ area: `Stop-and-search records have coordinates but no LSOA, so Safer counts them by police force. Give a police force area code (E23…/W15…) or a force such as city-of-london; ${target.area.name} is a ${AREA_TYPE_LABELS[target.area.type]?.toLowerCase() ?? target.area.type}.` })
-    }
-    const group = parseGroups<StopSearchGroup>(q.group, STOP_SEARCH_GROUPS)
-    const { from, to } = await period(target, 'stop-and-search', q.from, q.to)
-    if (!from || !to) return send(reply, q.format, `stop-and-search-${targetCode(target)}`, { area: areaJson(target), from: null, to: null, group, rows: [], coverage: null } as any)
-    const coverage = await crime.queries.coverage(target, 'stop-and-search', from, to)
-    const rows = await crime.queries.stopSearchCounts(target, { from, to, group }, coverage)
-    return send(reply, q.format, `stop-and-search-${targetCode(target)}-${from}-${to}`, { area: areaJson(target), from, to, group, rows, coverage } as any)
+    const group = parseGroups<StopSearchGroup>((request.query as any).group, STOP_SEARCH_GROUPS)
+    return counts(request, reply, 'stop-and-search', 'stop-and-search', group, (target, p, coverage) => crime.queries.recordCounts('stop-and-search', target, { ...p, group }, coverage), (target) => {
+      if (target.kind === 'area' && target.area.type !== 'police force area') {
+        throw new ValidationError({ area: `Stop-and-search records have coordinates but no LSOA, so Safer counts them by police force. Give a police force area code (E23…/W15…) or a force such as city-of-london; ${target.area.name} is a ${AREA_TYPE_LABELS[target.area.type]?.toLowerCase() ?? target.area.type}.` })
+      }
+    })
   })
 
   app.get('/api/v1/crime/outcomes/counts', {
     config: { access: 'public' },
     schema: { tags, summary: 'Counts of outcomes (from police.uk outcomes files) for an area and period', security: [], querystring: OutcomesQuery, response: { 200: CountsResponse } },
   }, async (request, reply) => {
-    const q = request.query as any
-    const target = await targetFor(request, q.area)
-    const group = parseGroups(q.group, ['month', 'outcome', 'lsoa'] as const)
-    const { from, to } = await period(target, 'outcomes', q.from, q.to)
-    if (!from || !to) return send(reply, q.format, `outcomes-${targetCode(target)}`, { area: areaJson(target), from: null, to: null, group, rows: [], coverage: null } as any)
-    const coverage = await crime.queries.coverage(target, 'outcomes', from, to)
-    const rows = await crime.queries.outcomeCounts(target, { from, to, group }, coverage)
-    return send(reply, q.format, `outcomes-${targetCode(target)}-${from}-${to}`, { area: areaJson(target), from, to, group, rows, coverage } as any)
+    const group = parseGroups((request.query as any).group, ['month', 'outcome', 'lsoa'] as const)
+    return counts(request, reply, 'outcomes', 'outcomes', group, (target, p, coverage) => crime.queries.recordCounts('outcomes', target, { ...p, group }, coverage))
   })
 
   const coverageColumns = [
@@ -261,7 +279,10 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     let type: string | undefined
     try { type = parseTypes(q.type)?.[0] } catch (err) { Object.assign(errors, (err as ValidationError).fields) }
     if (q.from && q.to && q.from > q.to) errors.to = `To (${monthLabel(q.to)}) must be the same as or after From (${monthLabel(q.from)})`
-    const page = await areaPage(crime.queries, geography, await crime.partitions(), target, Object.keys(errors).length ? {} : { from: q.from, to: q.to, type })
+    const query = Object.keys(errors).length ? {} : { from: q.from, to: q.to, type }
+    const key = JSON.stringify([code, query, await crime.dataVersion(), target.kind === 'area' && target.area.kind === 'custom' ? target.area.lsoaCodes : null])
+    const page = pages.get(key) ?? await areaPage(crime.queries, geography, await crime.partitions(), target, query)
+    pages.set(key, page)
     if (q.format && !page.empty) {
       const name = `crime-${targetCode(target)}-${page.from}-${page.to}`
       const table = q.table ?? 'months'

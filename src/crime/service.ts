@@ -18,22 +18,8 @@ import { crimeQueries, type Target } from './queries.ts'
 import { findForce, forceBySlug, FORCES } from './forces.ts'
 import type { Kind } from './formats.ts'
 
-export interface CoverageRow {
-  kind: Kind
-  force: string
-  month: string
-  rows_kept: number
-  rows_rejected: number
-  duplicates: number
-  no_location: number
-  unknown_types: number
-  unknown_outcomes: number
-  source_file: string
-  sha256: string
-  imported_at: Date
-  imported_by: string
-  import_id: number | null
-}
+/** A row of the coverage table: a force-month loaded, as the crime store records it. */
+export type CoverageRow = Omit<Partition, 'imported_at'> & { imported_at: Date }
 
 export function crimeService(db: Db, analytics: Analytics, deps: { geography: GeographyService; imports: ImportService }) {
   const queries = crimeQueries(analytics, deps.geography)
@@ -210,6 +196,12 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     },
 
     isRunning: () => running,
+
+    /** Changes whenever crime data or the geography changes: for caches of what is drawn from them. */
+    async dataVersion(): Promise<string> {
+      const [r] = await analytics.all<{ v: string }>(`SELECT coalesce(max(imported_at)::VARCHAR, '') || '/' || count(*) AS v FROM crime.partitions`)
+      return `${r.v}|${await deps.geography.stamp()}`
+    },
 
     /** Coverage from the application database: every force-month loaded, with where it came from. */
     coverageTable(kind?: Kind): Promise<CoverageRow[]> {

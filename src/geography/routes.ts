@@ -115,31 +115,26 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
     })
   })
 
-  app.post('/partnerships/:partnership/custom-areas/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: CustomParams } }, async (request, reply) => {
+  /** A change to a custom area from its form: on bad input, the same form again with the error summary. */
+  const changeCustomArea = (change: (request: FastifyRequest, id: number, name: string) => Promise<string>) => async (request: FastifyRequest, reply: any) => {
     const id = (request.params as any).id
     const a = await geography.getCustomArea(request.partnership!.id, id)
     return handleForm(request, reply, {
       template: `${V}/custom-area-form.njk`,
       context: { ...formContext(request, `Change ${a.name}`, `${base(request)}/custom-areas/${id}/edit`), existing: a },
-      run: async () => {
-        const updated = await geography.updateCustomArea(request.partnership!.id, id, parseForm(CustomAreaInput, request.body as any), request.actor)
-        return { redirect: `${base(request)}/crime`, flash: `${updated.name} updated` }
-      },
+      run: async () => ({ redirect: `${base(request)}/crime`, flash: await change(request, id, a.name) }),
     })
-  })
+  }
 
-  app.post('/partnerships/:partnership/custom-areas/:id/delete', { config: { access: { partnership: 'editor' } }, schema: { params: CustomParams } }, async (request, reply) => {
-    const id = (request.params as any).id
-    const a = await geography.getCustomArea(request.partnership!.id, id)
-    return handleForm(request, reply, {
-      template: `${V}/custom-area-form.njk`,
-      context: { ...formContext(request, `Change ${a.name}`, `${base(request)}/custom-areas/${id}/edit`), existing: a },
-      run: async () => {
-        await geography.removeCustomArea(request.partnership!.id, id, Number((request.body as any)?.version) || undefined, request.actor)
-        return { redirect: `${base(request)}/crime`, flash: `${a.name} removed` }
-      },
-    })
-  })
+  app.post('/partnerships/:partnership/custom-areas/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: CustomParams } }, changeCustomArea(async (request, id) => {
+    const updated = await geography.updateCustomArea(request.partnership!.id, id, parseForm(CustomAreaInput, request.body as any), request.actor)
+    return `${updated.name} updated`
+  }))
+
+  app.post('/partnerships/:partnership/custom-areas/:id/delete', { config: { access: { partnership: 'editor' } }, schema: { params: CustomParams } }, changeCustomArea(async (request, id, name) => {
+    await geography.removeCustomArea(request.partnership!.id, id, Number((request.body as any)?.version) || undefined, request.actor)
+    return `${name} removed`
+  }))
 
   const ctags = ['Geography']
   app.get('/api/v1/partnerships/:partnership/custom-areas', { config: { access: { partnership: 'public' } }, schema: { tags: ctags, summary: "A partnership's custom areas", params: PartnershipParam, response: { 200: Type.Array(CustomAreaJson) } } },
