@@ -23,6 +23,7 @@ import { migrate } from '../src/platform/db/migrate.ts'
 import { services as buildServices } from '../src/services.ts'
 import { systemActor } from '../src/platform/audit.ts'
 import { generateNational } from './generate-national.ts'
+import { npmScript } from './npm-script.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-bench-import-'))
@@ -129,8 +130,8 @@ try {
     const rawNational = await rawRead(nationalFiles, false)
     console.log(`  DuckDB read_csv into a table (types detected): ${fmt(rawNational.ms)} ms`)
     const dataDir = fs.mkdtempSync(path.join(work, 'national-'))
-    const env = { ...process.env, SAFER_DATA_DIR: dataDir, DATABASE_URL: '' }
-    const [, ...safer] = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.safer.split(/\s+/)
+    const { env: scriptEnv, args: safer } = npmScript('safer')
+    const env = { ...process.env, ...scriptEnv, SAFER_DATA_DIR: dataDir, DATABASE_URL: '' }
     const geo = await runMeasured([...safer, 'import', 'geography', 'opendata/geography', 'opendata/boundaries'], env)
     if (geo.code !== 0) throw new Error('the geography did not load')
     const run = await runMeasured([...safer, 'import', 'police-uk', national], env)

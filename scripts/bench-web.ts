@@ -11,6 +11,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { DEMO_LOGINS } from '../src/demo/logins.ts'
+import { npmScript } from './npm-script.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const USERS = Number(process.env.BENCH_USERS ?? 20)
@@ -19,10 +20,10 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000)
 function startDemo(dataDir: string, port: number): { child: ChildProcess; ready: Promise<number> } {
   const started = performance.now()
   // Exactly the command `npm run demo` runs (its node flags included), without npm's own start-up.
-  const [, ...args] = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.demo.split(/\s+/)
+  const { env, args } = npmScript('demo')
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, SAFER_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env, SAFER_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'inherit'],
   })
   child.stdout!.resume()
   const ready = (async () => {

@@ -103,6 +103,9 @@ class Lru<V> {
     if (v !== undefined) { this.map.delete(key); this.map.set(key, v) }
     return v
   }
+  delete(key: string) {
+    this.map.delete(key)
+  }
   set(key: string, v: V) {
     this.map.delete(key)
     this.map.set(key, v)
@@ -112,7 +115,9 @@ class Lru<V> {
 
 export async function crimeRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const { crime, geography } = services
-  const pages = new Lru<Awaited<ReturnType<typeof areaPage>>>(64)
+  // Area pages as drawn (their figures and their body's HTML: the same for everyone), as promises, so that many
+  // people asking for the same page at once share one drawing of it.
+  const pages = new Lru<Promise<{ page: Awaited<ReturnType<typeof areaPage>>; body: string }>>(64)
   const crumbs = [{ text: 'Home', href: '/' }, { text: 'Crime data', href: '/crime' }]
 
   /** May this request see custom areas of that partnership? Published partnerships: anyone; otherwise members. */
@@ -280,9 +285,28 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     try { type = parseTypes(q.type)?.[0] } catch (err) { Object.assign(errors, (err as ValidationError).fields) }
     if (q.from && q.to && q.from > q.to) errors.to = `To (${monthLabel(q.to)}) must be the same as or after From (${monthLabel(q.from)})`
     const query = Object.keys(errors).length ? {} : { from: q.from, to: q.to, type }
-    const key = JSON.stringify([code, query, await crime.dataVersion(), target.kind === 'area' && target.area.kind === 'custom' ? target.area.lsoaCodes : null])
-    const page = pages.get(key) ?? await areaPage(crime.queries, geography, await crime.partitions(), target, query)
-    pages.set(key, page)
+    const key = JSON.stringify([code, q.from, q.to, q.type, await crime.dataVersion(), target.kind === 'area' && target.area.kind === 'custom' ? [target.area.name, target.area.lsoaCodes] : null])
+    let drawing = pages.get(key)
+    if (!drawing) {
+      drawing = crime.partitions().then(async (partitions) => {
+        const page = await areaPage(crime.queries, geography, partitions, target, query)
+        const qs = (extra: Record<string, string>) => new URLSearchParams({ ...(page.empty ? {} : { from: page.from, to: page.to }), ...(type ? { type } : {}), ...extra }).toString()
+        const apiArea = encodeURIComponent(targetCode(target))
+        const body = await app.view(`${V}/area-body.njk`, {
+          title: `Crime in ${targetName(target)}`, page, errors: Object.keys(errors).length ? errors : undefined, values: q,
+          monthItems: page.empty ? [] : page.allMonths.map((m) => ({ value: m, text: monthLabel(m) })),
+          exportHref: (table: string, format: string) => `/crime/areas/${encodeURIComponent(code)}?${qs({ table, format })}`,
+          apiHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type' })}`,
+          apiCsvHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type', format: 'csv' })}`,
+          stopSearchHref: target.kind === 'force' || (target.kind === 'area' && target.area.type === 'police force area') ? `/api/v1/crime/stop-and-search/counts?area=${apiArea}&group=month,outcome` : undefined,
+          monthLabel, longMonthLabel,
+        })
+        return { page, body }
+      })
+      drawing.catch(() => pages.delete(key))
+      pages.set(key, drawing)
+    }
+    const { page, body } = await drawing
     if (q.format && !page.empty) {
       const name = `crime-${targetCode(target)}-${page.from}-${page.to}`
       const table = q.table ?? 'months'
@@ -292,16 +316,8 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
       else sendExport(reply, q.format, `${name}-by-month-and-type`, page.byMonthType, [{ header: 'month', value: (r) => r.month }, { header: 'crime_type', value: (r) => r.crime_type }, { header: 'records', value: (r) => r.count }])
       return reply
     }
-    const qs = (extra: Record<string, string>) => new URLSearchParams({ ...(page.empty ? {} : { from: page.from, to: page.to }), ...(type ? { type } : {}), ...extra }).toString()
-    const apiArea = encodeURIComponent(targetCode(target))
     return reply.view(`${V}/area.njk`, {
-      title: `Crime in ${targetName(target)}`, page, errors: Object.keys(errors).length ? errors : undefined, values: q,
-      monthItems: page.empty ? [] : page.allMonths.map((m) => ({ value: m, text: monthLabel(m) })),
-      exportHref: (table: string, format: string) => `/crime/areas/${encodeURIComponent(code)}?${qs({ table, format })}`,
-      apiHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type' })}`,
-      apiCsvHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type', format: 'csv' })}`,
-      stopSearchHref: target.kind === 'force' || (target.kind === 'area' && target.area.type === 'police force area') ? `/api/v1/crime/stop-and-search/counts?area=${apiArea}&group=month,outcome` : undefined,
-      monthLabel, longMonthLabel,
+      title: `Crime in ${targetName(target)}`, body, errors: Object.keys(errors).length ? errors : undefined,
       breadcrumbs: [...crumbs, ...(target.kind === 'area' ? target.area.parents.map((p) => ({ text: p.name, href: `/crime/areas/${p.code}` })) : [])],
     })
   })

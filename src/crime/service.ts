@@ -26,6 +26,12 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
   let ready: Promise<void> | undefined
   /** One import at a time in this process: each takes the store's write connection for its transactions. */
   let running: { id: number; by: string; at: Date } | undefined
+  /**
+   * What is loaded, as pages read it at every request; forgotten when an import ends. Only this process can change
+   * the store (DuckDB locks its file to one process), so that is enough to keep it true.
+   */
+  let loaded: Promise<Partition[]> | undefined
+  const forget = () => { loaded = undefined }
 
   async function setUp() {
     await setUpCrimeStore(analytics)
@@ -75,6 +81,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
    * between the two).
    */
   async function syncCoverage() {
+    forget()
     const parts = await listPartitions(analytics)
     const key = (p: { kind: string; force: string; month: string }) => `${p.kind}|${p.force}|${p.month}`
     const current = await db.query<{ kind: string; force: string; month: string; sha256: string; imported_at: Date }>(
@@ -137,6 +144,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
       throw err
     } finally {
       running = undefined
+      forget()
     }
   }
 
@@ -199,8 +207,9 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
 
     /** Changes whenever crime data or the geography changes: for caches of what is drawn from them. */
     async dataVersion(): Promise<string> {
-      const [r] = await analytics.all<{ v: string }>(`SELECT coalesce(max(imported_at)::VARCHAR, '') || '/' || count(*) AS v FROM crime.partitions`)
-      return `${r.v}|${await deps.geography.stamp()}`
+      const parts = await this.partitions()
+      const latest = parts.reduce((m, p) => (String(p.imported_at) > m ? String(p.imported_at) : m), '')
+      return `${latest}/${parts.length}|${await deps.geography.stamp()}`
     },
 
     /** Coverage from the application database: every force-month loaded, with where it came from. */
@@ -209,8 +218,12 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
         source_file, sha256, imported_at, imported_by, import_id FROM crime_coverage ${kind ? 'WHERE kind = $1' : ''} ORDER BY kind, force, month`, kind ? [kind] : [])
     },
 
-    async partitions(): Promise<Partition[]> {
-      return listPartitions(analytics)
+    partitions(): Promise<Partition[]> {
+      if (!loaded) {
+        loaded = listPartitions(analytics)
+        loaded.catch(forget)
+      }
+      return loaded
     },
 
     /**

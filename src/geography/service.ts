@@ -70,6 +70,21 @@ export const customAreaCode = (id: number) => `custom-${id}`
 export function geographyService(db: Db, analytics: Analytics, deps: { imports: ImportService }) {
   let ready: Promise<void> | undefined
   const listeners: (() => Promise<void>)[] = []
+  /**
+   * What pages ask for again and again (the list of areas, an area's facts), kept until the geography changes. Only
+   * this process can change it (DuckDB locks its file to one process), so clearing at each import is enough.
+   */
+  const memo = new Map<string, Promise<unknown>>()
+  const remember = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    let v = memo.get(key) as Promise<T> | undefined
+    if (!v) {
+      if (memo.size > 5000) memo.clear()
+      v = fn()
+      v.catch(() => memo.delete(key))
+      memo.set(key, v)
+    }
+    return v
+  }
   const setUp = () => (ready ??= setUpGeographyStore(analytics))
 
   async function lsoaFacts(codes: string[]) {
@@ -104,7 +119,10 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
     },
 
     /** Identifies the geography loaded: it changes whenever an import lands. */
-    async stamp(): Promise<string> {
+    stamp(): Promise<string> {
+      return remember('stamp', () => this.readStamp())
+    },
+    async readStamp(): Promise<string> {
       await setUp()
       const [r] = await analytics.all<{ s: string }>(`SELECT coalesce(max(imported_at)::VARCHAR, '') || '/' || count(*) AS s FROM geo.datasets`)
       return r.s
@@ -122,6 +140,7 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
       const run = await deps.imports.start('geography', source, actor, sources.length)
       try {
         const result = await importGeography(analytics, sources, { actor: actor.name, onProgress })
+        memo.clear()
         if (result.ok) {
           await this.syncAreas(actor)
           for (const fn of listeners) await fn()
@@ -155,25 +174,27 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
       })
     },
 
-    async loaded(): Promise<{ lsoas: number; boundaries: number; datasets: { dataset: string; title: string; source_file: string; rows: number; imported_at: string; imported_by: string }[] }> {
+    loaded(): Promise<{ lsoas: number; boundaries: number; datasets: { dataset: string; title: string; source_file: string; rows: number; imported_at: string; imported_by: string }[] }> {
+      return remember('loaded', async () => {
       await setUp()
       const [{ n }] = await analytics.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
       const [{ b }] = await analytics.all<{ b: number }>(`SELECT count(*) AS b FROM geo.boundaries`)
       const datasets = await analytics.all<any>(`SELECT dataset, title, source_file, rows, imported_at, imported_by FROM geo.datasets ORDER BY title`)
       return { lsoas: n, boundaries: b, datasets }
+      })
     },
 
     /** Every ONS area (not LSOAs), optionally of one type, by name. */
-    async listAreas(type?: string) {
-      await setUp()
-      return analytics.all<{ code: string; name: string; type: string; lsoa_count: number; population_2019: number | null; versions: string[] }>(
-        `SELECT code, name, type, lsoa_count, population_2019, versions FROM geo.areas WHERE lsoa_count > 0 ${type ? 'AND type = ?' : ''} ORDER BY type, name`, type ? [type] : [])
+    listAreas(type?: string) {
+      return remember(`areas:${type ?? ''}`, async () => { await setUp(); return analytics.all<{ code: string; name: string; type: string; lsoa_count: number; population_2019: number | null; versions: string[] }>(
+        `SELECT code, name, type, lsoa_count, population_2019, versions FROM geo.areas WHERE lsoa_count > 0 ${type ? 'AND type = ?' : ''} ORDER BY type, name`, type ? [type] : []) })
     },
 
     /** What an area code means. Throws NotFoundError for a code that is no area Safer knows. */
     async area(code: string, opts: { canSeeCustom?: (partnershipId: number) => Promise<boolean> } = {}): Promise<Area> {
       await setUp()
       const custom = /^custom-(\d{1,9})$/.exec(code)
+      if (!custom) return remember(`area:${code}`, () => this.onsArea(code))
       if (custom) {
         const row = await maybeOne<CustomAreaRow>(db, `SELECT * FROM custom_areas WHERE id = $1`, [Number(custom[1])])
         if (!row || (opts.canSeeCustom && !(await opts.canSeeCustom(row.partnership_id)))) throw new NotFoundError()
@@ -184,6 +205,11 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
           pfaCodes: [...new Set(facts.map((f) => f.pfa21).filter((p): p is string => !!p))].sort(), parents: [], partnershipId: row.partnership_id,
         }
       }
+      return this.onsArea(code)
+    },
+
+    /** An LSOA or ONS area by its code (remembered by area()). */
+    async onsArea(code: string): Promise<Area> {
       if (/^[EW]01\d{6}$/.test(code)) {
         const [l] = await analytics.all<any>(`SELECT * FROM geo.lsoa WHERE code = ?`, [code])
         if (!l) throw new NotFoundError(`There is no LSOA ${code} in the ONS geography loaded`)

@@ -122,9 +122,16 @@ function polygonsOf(g: Geometry | null | undefined): Position[][][] {
 
 const round1 = (n: number) => Math.round(n * 10) / 10
 
-/** A number of tenths as compact SVG path text: 12.3, .5, -.5, 4. */
+/**
+ * Path positions are kept on a grid of half a unit (at 640 units wide, half a pixel: finer than print or screen
+ * shows), and a point that falls on the same grid point as the one before is dropped. That keeps a force's map
+ * (a thousand LSOAs) to a few hundred kilobytes.
+ */
+const GRID = 2
+
+/** A number of grid steps as compact SVG path text: 12.5, .5, -.5, 4. */
 function tenths(i: number): string {
-  const s = String(i / 10)
+  const s = String(i / GRID)
   return s.startsWith('0.') ? s.slice(1) : s.startsWith('-0.') ? '-' + s.slice(2) : s
 }
 
@@ -223,11 +230,11 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
     let fallback = ''
     for (const polygon of a.polygons) {
       for (const ring of polygon) {
-        // Positions in tenths of a unit, as integers: rounding to 1 decimal place, with exact differences.
+        // Positions in grid steps, as integers, so the differences between them are exact.
         let n = 0
         for (const p of ring) {
-          const X = Math.round((tx + sx * p[0]) * 10)
-          const Y = Math.round((ty - scale * p[1]) * 10)
+          const X = Math.round((tx + sx * p[0]) * GRID)
+          const Y = Math.round((ty - scale * p[1]) * GRID)
           if (n && X === xs[n - 1] && Y === ys[n - 1]) continue
           xs[n] = X; ys[n] = Y; n++
         }
