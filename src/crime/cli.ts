@@ -3,6 +3,7 @@
  * police.uk archive zips. A progress bar while it runs (a line per file when the output is not a terminal), a
  * summary table at the end, and exit status 1 if any file was refused.
  */
+import path from 'node:path'
 import cliProgress from 'cli-progress'
 import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
@@ -19,8 +20,11 @@ export function textTable(headers: string[], rows: string[][], right: number[] =
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }
 
+/** A file as the person typed it: relative to where the command runs, shortened from the left when long. */
 function shortName(label: string) {
-  return label.length > 60 ? `…${label.slice(-59)}` : label
+  const cwd = process.cwd() + path.sep
+  const rel = label.startsWith(cwd) ? label.slice(cwd.length) : label
+  return rel.length > 60 ? `…${rel.slice(-59)}` : rel
 }
 
 export function summary(results: FileResult[]): string {

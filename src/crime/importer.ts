@@ -124,8 +124,14 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
   const tmpDir = path.join(analytics.tmpDir, `import-${process.pid}-${Date.now()}`)
   const batchBytes = opts.batchBytes ?? 128 * 1024 * 1024
   const report = () => opts.onProgress?.({ ...progress })
+  // Progress is the size of the files done (a compressed file counts its compressed size), and half of the file being
+  // unpacked: each file's work is mostly in its batch, which ends with all of its files done at once.
+  const sizeOf = new Map(sources.map((s) => [s.label, s.size]))
+  let doneBytes = 0
   const finish = (r: FileResult) => {
     results.push(r)
+    doneBytes += sizeOf.get(r.source) ?? 0
+    progress.bytesDone = Math.max(progress.bytesDone, doneBytes)
     progress.filesDone++
     if (r.status === 'imported') progress.rowsKept += r.rowsKept ?? 0
     opts.onFile?.(r)
@@ -141,14 +147,13 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
         progress.current = source.label
         report()
         let file: Materialised
-        // Progress counts the bytes of the files as given (a compressed file counts its compressed size).
-        const startBytes = progress.bytesDone
+        let read = 0
         try {
           file = await source.materialise(tmpDir, (n) => {
-            progress.bytesDone = Math.min(startBytes + source.size, progress.bytesDone + n)
+            read += n
+            progress.bytesDone = Math.max(progress.bytesDone, Math.min(progress.bytesTotal, doneBytes + Math.min(source.size, read) / 2))
             report()
           })
-          progress.bytesDone = startBytes + source.size
         } catch (err) {
           finish({ source: source.label, status: 'refused', message: err instanceof SourceError ? err.message : `${source.label} could not be read: ${(err as Error).message}` })
           continue

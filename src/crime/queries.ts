@@ -11,7 +11,7 @@
  */
 import type { Analytics, Param } from '../platform/analytics.ts'
 import type { Area, GeographyService } from '../geography/service.ts'
-import { forceByPfa, forceBySlug, FORCES, type Force } from './forces.ts'
+import { forceByPfa, type Force } from './forces.ts'
 import type { Kind } from './formats.ts'
 import { TABLE_OF } from './store.ts'
 
@@ -161,8 +161,6 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService) 
       return fillZeros(rows, opts.group, coverage)
     },
 
-    forces: () => FORCES,
-    forceBySlug,
   }
 }
 export type CrimeQueries = ReturnType<typeof crimeQueries>
