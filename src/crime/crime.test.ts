@@ -220,6 +220,13 @@ sharedTest('stop-and-search: counts by month, object of search, outcome and self
     countBy(rows, (r) => key(r.month, r['Object of search'], r.Outcome, r['Self-defined ethnicity'])))
   const byForce = await (await clientAs(t, 'anonymous')).get('/api/v1/crime/stop-and-search/counts?area=city-of-london&group=month')
   assert.equal(byForce.json().rows.reduce((n: number, r: any) => n + r.count, 0), 8057)
+  // The force area's page shows them too, beside its street crime, by outcome and by object of search.
+  await importFiles(t, bundled('city-of-london'))
+  const page = text((await (await clientAs(t, 'anonymous')).get('/crime/areas/E23000034')).body)
+  assert.match(page, /Stop and search 8,057 searches by City of London Police from December 2018 to November 2021/)
+  for (const [outcome, n] of countBy(rows, (r) => r.Outcome || 'Not recorded')) {
+    assert.ok(page.includes(`${outcome} ${n.toLocaleString('en-GB')} `), `${outcome}: ${n}`)
+  }
 })
 
 test('a police.uk archive zip: each CSV inside is imported by the kind its header gives', async () => {

@@ -140,12 +140,24 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
       map = { svg: m.svg, legend: m.legend, noData: m.noDataCount }
     }
   }
+  // Stop and search, for a police force area or a force: counted by force (its records have no LSOA).
+  let stopSearch: { total: number; byOutcome: { label: string; count: number }[]; byObject: { label: string; count: number }[]; coverage: Coverage } | undefined
+  if (target.kind === 'force' || target.area.type === 'police force area') {
+    const ss = partitions.filter((p) => p.kind === 'stop-and-search' && forces.some((f) => f.slug === p.force) && p.month >= from && p.month <= to)
+    if (ss.length) {
+      const ssCoverage = await queries.coverage(target, 'stop-and-search', from, to)
+      const tally = async (g: string) => (await queries.recordCounts('stop-and-search', target, { from, to, group: [g] }, ssCoverage))
+        .map((r) => ({ label: (r[g] as string | null) ?? 'Not recorded', count: Number(r.count) })).sort((a, b) => b.count - a.count)
+      const byOutcome = await tally('outcome')
+      stopSearch = { total: byOutcome.reduce((n, r) => n + r.count, 0), byOutcome, byObject: await tally('object_of_search'), coverage: ssCoverage }
+    }
+  }
   const topLsoas = lsoas.filter((l) => l.code && l.rate !== null).sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0)).slice(0, 10)
   const unknownTypes = byType.filter((t) => !crimeTypesFor(from).includes(t.type) && !crimeTypesFor(to).includes(t.type))
 
   return {
     ...base, empty: false as const, calendars, from, to, type: q.type, allMonths, months: monthTotals, total, totalRate: rate(total, population),
-    byType, byMonthType, chartSvg, chartDescription, coverage, yearOnYear, lsoas, topLsoas, map, unknownTypes,
+    byType, byMonthType, chartSvg, chartDescription, coverage, yearOnYear, lsoas, topLsoas, map, unknownTypes, stopSearch,
     crimeTypes: [...new Set([...crimeTypesFor(from), ...crimeTypesFor(to)])].sort(),
   }
 }
