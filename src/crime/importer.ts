@@ -21,7 +21,7 @@ import path from 'node:path'
 import type { Analytics, AnalyticsQuery } from '../platform/analytics.ts'
 import { sqlString } from '../platform/analytics.ts'
 import { stageCsv, checkRows, type Problem } from '../platform/csv-stage.ts'
-import { detectFormat, formatOf, parseFileName, KIND_LABELS, type Kind } from './formats.ts'
+import { detectFormat, formatOf, parseFileName, type Kind } from './formats.ts'
 import { findForce, forceBySlug, FORCES } from './forces.ts'
 import { crimeTypesFor, outcomeKeySql, outcomeLookup } from './vocabulary.ts'
 import { firstLine, SourceError, type Materialised, type Source } from '../platform/sources.ts'
@@ -406,10 +406,4 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
         WHERE s.type IS NOT NULL`)
     }
   }
-}
-
-/** The words of a result for a summary table or a page. */
-export function describeResult(r: FileResult): string {
-  if (r.status === 'imported') return `${r.replaced ? 'Replaced' : 'Imported'} ${KIND_LABELS[r.kind!].toLowerCase()} for ${r.force}, ${r.month}`
-  return r.message ?? r.status
 }

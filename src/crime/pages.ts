@@ -167,8 +167,3 @@ export function shift(m: string, n: number) {
   const total = Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1 + n
   return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`
 }
-
-export function describeCoverage(c: Coverage) {
-  if (c.complete) return 'Every month in the period is loaded.'
-  return `${c.gaps.length} month${c.gaps.length === 1 ? ' is' : 's are'} not loaded: ${c.gaps.map(monthLabel).join(', ')}. They are gaps, not zeros.`
-}

@@ -21,8 +21,7 @@ import { STREET_GROUPS, STOP_SEARCH_GROUPS, monthsBetween, type Target, type Str
 import { ALL_CRIME_TYPES } from './vocabulary.ts'
 import { FORCES, forceBySlug } from './forces.ts'
 import { KIND_LABELS, KINDS, type Kind } from './formats.ts'
-import { areaPage, calendar, monthLabel, longMonthLabel, targetCode, targetName, targetTypeLabel } from './pages.ts'
-import { describeResult } from './importer.ts'
+import { areaPage, calendar, monthLabel, longMonthLabel, targetCode, targetName } from './pages.ts'
 
 const V = 'crime/views'
 const MONTH = '^\\d{4}-(0[1-9]|1[0-2])$'
@@ -394,7 +393,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get('/crime/imports/:id', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
     const r = await services.imports.get((request.params as any).id)
     if (r.dataset !== 'police-uk') throw new NotFoundError()
-    const results = (r.results ?? []).map((x: any) => ({ ...x, description: describeResult(x), kindLabel: x.kind ? KIND_LABELS[x.kind as Kind] : '' }))
+    const results = (r.results ?? []).map((x: any) => ({ ...x, kindLabel: x.kind ? KIND_LABELS[x.kind as Kind] : '' }))
     const pct = r.bytes_total ? Math.min(100, Math.round((Number(r.bytes_done) / Number(r.bytes_total)) * 100)) : 0
     return reply.view(`${V}/import-progress.njk`, {
       title: r.status === 'running' ? 'Importing police.uk data' : `Import ${r.id}: ${r.status === 'finished' ? (r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
@@ -409,4 +408,3 @@ function safeEqual(a: string, b: string) {
   return x.length === y.length && crypto.timingSafeEqual(x, y)
 }
 
-export { monthLabel, targetTypeLabel }

@@ -159,7 +159,6 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
 
     /** Import files, folders and zips from the server's disk (the command line, the demo). */
     async importPaths(paths: string[], actor: Actor, source: ImportSource, opts: Parameters<typeof run>[3] = {}) {
-      await this.setUp()
       refuseIfRunning()
       const sources = await expandPaths(paths)
       return run(sources, actor, source, opts)
@@ -177,7 +176,6 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
      * The uploaded files are removed when the import ends.
      */
     async startUploadImport(dir: string, files: { path: string; filename: string }[], actor: Actor): Promise<number> {
-      await this.setUp()
       try {
         refuseIfRunning()
         if (!files.length) throw new ValidationError({ files: 'Choose one or more police.uk CSV files, or a zip of them' })
@@ -231,7 +229,6 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
      * when canSeeCustom says so), or a police force by its police.uk name (avon-and-somerset).
      */
     async target(code: string, canSeeCustom: (partnershipId: number) => Promise<boolean>): Promise<Target> {
-      await this.setUp()
       const force = /^[a-z][a-z-]+$/.test(code) && !code.startsWith('custom-') ? forceBySlug(code) ?? findForce(code.replace(/-/g, ' ')) : undefined
       if (force) return { kind: 'force', force }
       return { kind: 'area', area: await deps.geography.area(code, { canSeeCustom }) }

@@ -38,7 +38,6 @@ export async function loadDemoOpenData(s: Services, opts: { dir?: string; police
   const manifest = openDataManifest(dir)
   const said: string[] = []
 
-  await s.geography.setUp()
   const geoFiles = manifest.filter((m) => m.file.startsWith('geography/') || m.file.startsWith('boundaries/'))
   const loadedGeo = new Set((await s.analytics.all<{ sha256: string }>(`SELECT sha256 FROM geo.datasets`)).map((r) => r.sha256))
   const geoUsed = geoFiles.filter((m) => !m.file.includes('lad20_population_density'))
@@ -57,7 +56,6 @@ export async function loadDemoOpenData(s: Services, opts: { dir?: string; police
     await s.geography.createCustomArea(p.id, { name: c.name, description: c.description, lsoaCodes: c.lsoaCodes.join('\n') }, actor)
   }
 
-  await s.crime.setUp()
   const loaded = new Set((await s.crime.partitions()).map((p) => p.sha256))
   const wanted = manifest.filter((m) => m.file.startsWith('police_uk/') && (!opts.police || opts.police.test(m.file)))
   const missing = wanted.filter((m) => !loaded.has(m.sha256))

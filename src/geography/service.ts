@@ -68,6 +68,7 @@ export interface CustomAreaRow {
 export const customAreaCode = (id: number) => `custom-${id}`
 
 export function geographyService(db: Db, analytics: Analytics, deps: { imports: ImportService }) {
+  // Tables are made once, when services() builds this service; every method may then assume them.
   let ready: Promise<void> | undefined
   const listeners: (() => Promise<void>)[] = []
   /**
@@ -99,7 +100,6 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
     const malformed = codes.filter((c) => !/^[EW]01\d{6}$/.test(c))
     if (malformed.length) throw new ValidationError({ lsoaCodes: `${malformed.slice(0, 5).join(', ')}${malformed.length > 5 ? ` and ${malformed.length - 5} more` : ''} ${malformed.length === 1 ? 'is not an LSOA code' : 'are not LSOA codes'}: LSOA codes are E01 or W01 and 6 digits, like E01032561` })
     if (codes.length > 5000) throw new ValidationError({ lsoaCodes: `A custom area can have up to 5,000 LSOAs (this has ${codes.length})` })
-    await setUp()
     const found = new Set((await lsoaFacts(codes)).map((r) => r.code))
     if (!found.size && codes.length) {
       const [{ n }] = await analytics.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
@@ -108,6 +108,21 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
     const unknown = codes.filter((c) => !found.has(c))
     if (unknown.length) throw new ValidationError({ lsoaCodes: `${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} ${unknown.length === 1 ? 'is not an LSOA' : 'are not LSOAs'} in England and Wales (2011 LSOA codes, as police.uk uses)` })
     return codes.sort()
+  }
+
+  /** An LSOA or ONS area by its code (remembered by area()). */
+  async function onsArea(code: string): Promise<Area> {
+    if (/^[EW]01\d{6}$/.test(code)) {
+      const [l] = await analytics.all<any>(`SELECT * FROM geo.lsoa WHERE code = ?`, [code])
+      if (!l) throw new NotFoundError(`There is no LSOA ${code} in the ONS geography loaded`)
+      const parents = await analytics.all<{ code: string; name: string; type: string }>(
+        `SELECT code, name, type FROM geo.areas WHERE code IN (?, ?, ?, ?) ORDER BY CASE type WHEN 'district' THEN 1 WHEN 'community safety partnership' THEN 2 WHEN 'county' THEN 3 ELSE 4 END`,
+        [coalesce(l.lad22, l.lad19), l.csp21, l.county, l.pfa21])
+      return { code, name: l.name, type: 'lsoa', kind: 'lsoa', lsoaCount: 1, population: l.population_2019, pfaCodes: l.pfa21 ? [l.pfa21] : [], parents }
+    }
+    const [a] = await analytics.all<any>(`SELECT * FROM geo.areas WHERE code = ?`, [code])
+    if (!a || !a.lsoa_count) throw new NotFoundError(`There is no area with the code ${code} in the ONS geography loaded`)
+    return { code, name: a.name, type: a.type, kind: 'area', lsoaCount: a.lsoa_count, population: a.population_2019, pfaCodes: a.pfa_codes ?? [], parents: [], versions: a.versions }
   }
 
   return {
@@ -120,12 +135,10 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
 
     /** Identifies the geography loaded: it changes whenever an import lands. */
     stamp(): Promise<string> {
-      return remember('stamp', () => this.readStamp())
-    },
-    async readStamp(): Promise<string> {
-      await setUp()
-      const [r] = await analytics.all<{ s: string }>(`SELECT coalesce(max(imported_at)::VARCHAR, '') || '/' || count(*) AS s FROM geo.datasets`)
-      return r.s
+      return remember('stamp', async () => {
+        const [r] = await analytics.all<{ s: string }>(`SELECT coalesce(max(imported_at)::VARCHAR, '') || '/' || count(*) AS s FROM geo.datasets`)
+        return r.s
+      })
     },
 
     /** SQL giving (area_code, lsoa_code) for every ONS area: which LSOAs make up each district, CSP, county and police force area. */
@@ -135,7 +148,6 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
 
     /** Load ONS geography from folders or files; areas it names are added to the shared directory of areas. */
     async importPaths(paths: string[], actor: Actor, source: ImportSource, onProgress?: (done: number, total: number, current: string) => void): Promise<GeographyImportResult & { importId: number }> {
-      await setUp()
       const sources: Source[] = await expandPaths(paths, GEOGRAPHY_FILES)
       const run = await deps.imports.start('geography', source, actor, sources.length)
       try {
@@ -176,51 +188,31 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
 
     loaded(): Promise<{ lsoas: number; boundaries: number; datasets: { dataset: string; title: string; source_file: string; rows: number; imported_at: string; imported_by: string }[] }> {
       return remember('loaded', async () => {
-      await setUp()
-      const [{ n }] = await analytics.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
-      const [{ b }] = await analytics.all<{ b: number }>(`SELECT count(*) AS b FROM geo.boundaries`)
-      const datasets = await analytics.all<any>(`SELECT dataset, title, source_file, rows, imported_at, imported_by FROM geo.datasets ORDER BY title`)
-      return { lsoas: n, boundaries: b, datasets }
+        const [{ n }] = await analytics.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
+        const [{ b }] = await analytics.all<{ b: number }>(`SELECT count(*) AS b FROM geo.boundaries`)
+        const datasets = await analytics.all<any>(`SELECT dataset, title, source_file, rows, imported_at, imported_by FROM geo.datasets ORDER BY title`)
+        return { lsoas: n, boundaries: b, datasets }
       })
     },
 
     /** Every ONS area (not LSOAs), optionally of one type, by name. */
     listAreas(type?: string) {
-      return remember(`areas:${type ?? ''}`, async () => { await setUp(); return analytics.all<{ code: string; name: string; type: string; lsoa_count: number; population_2019: number | null; versions: string[] }>(
-        `SELECT code, name, type, lsoa_count, population_2019, versions FROM geo.areas WHERE lsoa_count > 0 ${type ? 'AND type = ?' : ''} ORDER BY type, name`, type ? [type] : []) })
+      return remember(`areas:${type ?? ''}`, () => analytics.all<{ code: string; name: string; type: string; lsoa_count: number; population_2019: number | null; versions: string[] }>(
+        `SELECT code, name, type, lsoa_count, population_2019, versions FROM geo.areas WHERE lsoa_count > 0 ${type ? 'AND type = ?' : ''} ORDER BY type, name`, type ? [type] : []))
     },
 
     /** What an area code means. Throws NotFoundError for a code that is no area Safer knows. */
     async area(code: string, opts: { canSeeCustom?: (partnershipId: number) => Promise<boolean> } = {}): Promise<Area> {
-      await setUp()
       const custom = /^custom-(\d{1,9})$/.exec(code)
-      if (!custom) return remember(`area:${code}`, () => this.onsArea(code))
-      if (custom) {
-        const row = await maybeOne<CustomAreaRow>(db, `SELECT * FROM custom_areas WHERE id = $1`, [Number(custom[1])])
-        if (!row || (opts.canSeeCustom && !(await opts.canSeeCustom(row.partnership_id)))) throw new NotFoundError()
-        const facts = await lsoaFacts(row.lsoa_codes)
-        return {
-          code, name: row.name, type: 'custom', kind: 'custom', lsoaCount: row.lsoa_codes.length, lsoaCodes: row.lsoa_codes, description: row.description,
-          population: facts.some((f) => f.population_2019 !== null) ? facts.reduce((n, f) => n + (f.population_2019 ?? 0), 0) : null,
-          pfaCodes: [...new Set(facts.map((f) => f.pfa21).filter((p): p is string => !!p))].sort(), parents: [], partnershipId: row.partnership_id,
-        }
+      if (!custom) return remember(`area:${code}`, () => onsArea(code))
+      const row = await maybeOne<CustomAreaRow>(db, `SELECT * FROM custom_areas WHERE id = $1`, [Number(custom[1])])
+      if (!row || (opts.canSeeCustom && !(await opts.canSeeCustom(row.partnership_id)))) throw new NotFoundError()
+      const facts = await lsoaFacts(row.lsoa_codes)
+      return {
+        code, name: row.name, type: 'custom', kind: 'custom', lsoaCount: row.lsoa_codes.length, lsoaCodes: row.lsoa_codes, description: row.description,
+        population: facts.some((f) => f.population_2019 !== null) ? facts.reduce((n, f) => n + (f.population_2019 ?? 0), 0) : null,
+        pfaCodes: [...new Set(facts.map((f) => f.pfa21).filter((p): p is string => !!p))].sort(), parents: [], partnershipId: row.partnership_id,
       }
-      return this.onsArea(code)
-    },
-
-    /** An LSOA or ONS area by its code (remembered by area()). */
-    async onsArea(code: string): Promise<Area> {
-      if (/^[EW]01\d{6}$/.test(code)) {
-        const [l] = await analytics.all<any>(`SELECT * FROM geo.lsoa WHERE code = ?`, [code])
-        if (!l) throw new NotFoundError(`There is no LSOA ${code} in the ONS geography loaded`)
-        const parents = await analytics.all<{ code: string; name: string; type: string }>(
-          `SELECT code, name, type FROM geo.areas WHERE code IN (?, ?, ?, ?) ORDER BY CASE type WHEN 'district' THEN 1 WHEN 'community safety partnership' THEN 2 WHEN 'county' THEN 3 ELSE 4 END`,
-          [coalesce(l.lad22, l.lad19), l.csp21, l.county, l.pfa21])
-        return { code, name: l.name, type: 'lsoa', kind: 'lsoa', lsoaCount: 1, population: l.population_2019, pfaCodes: l.pfa21 ? [l.pfa21] : [], parents }
-      }
-      const [a] = await analytics.all<any>(`SELECT * FROM geo.areas WHERE code = ?`, [code])
-      if (!a || !a.lsoa_count) throw new NotFoundError(`There is no area with the code ${code} in the ONS geography loaded`)
-      return { code, name: a.name, type: a.type, kind: 'area', lsoaCount: a.lsoa_count, population: a.population_2019, pfaCodes: a.pfa_codes ?? [], parents: [], versions: a.versions }
     },
 
     /**

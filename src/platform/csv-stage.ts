@@ -35,8 +35,6 @@ function structuralReason(type: string, message: string, expected: number) {
       return `has ${found ? Number(found) : 'more than ' + expected} fields, expected ${expected}`
     case 'MISSING COLUMNS':
       return `has too few fields, expected ${expected}`
-    case 'INVALID UNICODE':
-      return 'contains characters that are not valid UTF-8 text (save the file as UTF-8)'
     case 'UNQUOTED VALUE':
       return 'has a quote mark inside a field that is not quoted'
     case 'LINE SIZE OVER MAXIMUM':
