@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import crypto from 'node:crypto'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
@@ -15,7 +14,8 @@ import type { Services } from '../services.ts'
 import type { Config } from '../config.ts'
 import { choice } from '../platform/validation.ts'
 import { sendExport, toCsv } from '../platform/export.ts'
-import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts'
+import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { checkCsrf } from '../platform/session.ts'
 import { AREA_TYPE_LABELS } from '../geography/service.ts'
 import { STREET_GROUPS, STOP_SEARCH_GROUPS, monthsBetween, type Target, type StreetGroup, type StopSearchGroup, type Coverage, forcesFor } from './queries.ts'
 import { ALL_CRIME_TYPES } from './vocabulary.ts'
@@ -356,7 +356,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
             if (part.fieldname === '_csrf') body._csrf = String(part.value)
             continue
           }
-          if (!body._csrf || !safeEqual(body._csrf, request.csrfToken)) throw new ForbiddenError('This form has expired or did not come from Safer. Go back, reload the page and try again.')
+          checkCsrf(request, body._csrf)
           if (!part.filename) { part.file.resume(); continue }
           n++
           const sub = path.join(dir, String(n))
@@ -402,9 +402,3 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     })
   })
 }
-
-function safeEqual(a: string, b: string) {
-  const x = Buffer.from(a), y = Buffer.from(b)
-  return x.length === y.length && crypto.timingSafeEqual(x, y)
-}
-

@@ -28,6 +28,16 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Refuse a request whose CSRF token is missing or wrong. The platform checks every unsafe request with it before
+ * validation; a route that streams an upload calls it on the form's first field, before it saves any file.
+ */
+export function checkCsrf(request: FastifyRequest, sent: unknown) {
+  if (!sent || !safeEqual(String(sent), request.csrfToken)) {
+    throw new ForbiddenError('This form has expired or did not come from Safer. Go back, reload the page and try again.')
+  }
+}
+
 export function csrfTokenFor(secret: string, cookieValue: string) {
   return crypto.createHmac('sha256', secret).update(cookieValue).digest('base64url')
 }
@@ -62,10 +72,7 @@ export async function setUpSession(app: FastifyInstance, opts: { auth: AuthServi
   // Checked after the body is parsed and before it is validated, so a forged request learns nothing.
   app.addHook('preValidation', async (request) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.viaApiToken) return
-    const sent = (request.body as any)?._csrf ?? request.headers['x-csrf-token']
-    if (!sent || !safeEqual(String(sent), request.csrfToken)) {
-      throw new ForbiddenError('This form has expired or did not come from Safer. Go back, reload the page and try again.')
-    }
+    checkCsrf(request, (request.body as any)?._csrf ?? request.headers['x-csrf-token'])
   })
 
   app.decorateReply('startSession', async function (this: any, userId: number) {
