@@ -19,13 +19,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Analytics, AnalyticsQuery } from '../platform/analytics.ts'
-import { sqlString } from '../platform/analytics.ts'
+import { sqlString, transactionOn } from '../platform/analytics.ts'
 import { stageCsv, checkRows, type Problem } from '../platform/csv-stage.ts'
 import { detectFormat, formatOf, parseFileName, type Kind } from './formats.ts'
 import { findForce, forceBySlug, FORCES } from './forces.ts'
 import { crimeTypesFor, outcomeKeySql, outcomeLookup } from './vocabulary.ts'
 import { firstLine, SourceError, type Materialised, type Source } from '../platform/sources.ts'
-import { listPartitions, TABLE_OF, areaCountsSql, forcePfaValues } from './store.ts'
+import { listPartitions, TABLE_OF, areaCountsSql, forcePfaValues, type Partition } from './store.ts'
 
 export const MAX_PROBLEMS_LISTED = 20
 
@@ -117,7 +117,9 @@ function rowProblemSql(kind: Kind) {
 
 export async function importPoliceUk(analytics: Analytics, sources: Source[], opts: ImportOptions): Promise<FileResult[]> {
   const results: FileResult[] = []
-  const existing = new Map((await listPartitions(analytics)).map((p) => [`${p.kind}|${p.force}|${p.month}`, p]))
+  // What is loaded, by kind|force|month: the unchanged check and messages read it; each save in this run updates it.
+  const existing = new Map<string, Pick<Partition, 'sha256' | 'rows_kept' | 'rows_rejected' | 'duplicates' | 'no_location' | 'imported_at'>>(
+    (await listPartitions(analytics)).map((p) => [`${p.kind}|${p.force}|${p.month}`, p]))
   const claimed = new Map<string, string>() // kind|force|month -> source label, within this run
   const seen = new Map<string, string>() // sha256 -> source label, within this run
   const progress: ImportProgress = { filesDone: 0, filesTotal: sources.length, bytesDone: 0, bytesTotal: sources.reduce((n, s) => n + s.size, 0), rowsKept: 0 }
@@ -308,8 +310,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
 
     const saved: FileResult[] = []
     const importedAt = new Date().toISOString()
-    await q.run('BEGIN TRANSACTION')
-    try {
+    await transactionOn(q, async () => {
       const table = TABLE_OF[kind]
       const cols = (await q.all<{ column_name: string }>(`SELECT column_name FROM duckdb_columns() WHERE schema_name = 'crime' AND table_name = ? ORDER BY column_index`, [table.split('.')[1]])).map((c) => c.column_name)
       await q.run(`DELETE FROM ${table} t USING batch_files b WHERE b.import AND t.force = b.force AND t.month = b.month`)
@@ -345,13 +346,9 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
         col('source') as string[], col('sha256') as string[], importedAt, opts.actor, opts.importId ?? null,
       ])
       if (opts.beforeCommit) await opts.beforeCommit()
-      await q.run('COMMIT')
-    } catch (err) {
-      await q.run('ROLLBACK').catch(() => {})
-      throw err
-    }
+    })
     for (const r of saved) {
-      existing.set(`${kind}|${r.force}|${r.month}`, { sha256: r.sha256!, rows_kept: r.rowsKept!, imported_at: importedAt } as any)
+      existing.set(`${kind}|${r.force}|${r.month}`, { sha256: r.sha256!, rows_kept: r.rowsKept!, rows_rejected: r.rowsRejected!, duplicates: r.duplicates!, no_location: r.noLocation!, imported_at: importedAt })
       finish(r)
     }
   }

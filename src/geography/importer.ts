@@ -14,7 +14,7 @@
 import path from 'node:path'
 import { statSync, rmSync } from 'node:fs'
 import type { Analytics, AnalyticsQuery } from '../platform/analytics.ts'
-import { sqlString } from '../platform/analytics.ts'
+import { sqlString, transactionOn } from '../platform/analytics.ts'
 import { stageCsv, checkRows } from '../platform/csv-stage.ts'
 import { firstLine, SourceError, type Materialised, type Source } from '../platform/sources.ts'
 import { splitCsvLine } from '../crime/formats.ts'
@@ -159,8 +159,7 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
 
       // 3. One transaction: replace each dataset given, add the boundaries, rebuild the areas.
       const now = new Date().toISOString()
-      await q.run('BEGIN TRANSACTION')
-      try {
+      await transactionOn(q, async () => {
         for (const r of ready) {
           if (r.dataset) {
             const d = r.dataset
@@ -178,11 +177,7 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
           tick(r.source.label)
         }
         await rebuildAreas(q)
-        await q.run('COMMIT')
-      } catch (err) {
-        await q.run('ROLLBACK').catch(() => {})
-        throw err
-      }
+      })
       const areas = await q.all<{ type: string; count: number }>(`SELECT type, count(*) AS count FROM geo.areas GROUP BY type ORDER BY type`)
       const [{ n }] = await q.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
       return { files: results, ok: true, areas, lsoas: n }

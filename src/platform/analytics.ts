@@ -145,19 +145,7 @@ export async function openAnalytics(opts: AnalyticsOptions): Promise<Analytics> 
     all: (sql, params) => pooled((q) => q.all(sql, params)),
     run: (sql, params) => pooled((q) => q.run(sql, params)),
     withConnection,
-    async transaction(fn) {
-      return withConnection(async (q) => {
-        await q.run('BEGIN TRANSACTION')
-        try {
-          const result = await fn(q)
-          await q.run('COMMIT')
-          return result
-        } catch (err) {
-          await q.run('ROLLBACK').catch(() => {})
-          throw err
-        }
-      })
-    },
+    transaction: (fn) => withConnection((q) => transactionOn(q, () => fn(q))),
     async close() {
       if (closed) return
       closed = true
@@ -168,6 +156,22 @@ export async function openAnalytics(opts: AnalyticsOptions): Promise<Analytics> 
       instance.closeSync()
       open.delete(file)
     },
+  }
+}
+
+/**
+ * Run fn inside one DuckDB transaction on a connection the caller holds (an import's, whose temporary tables the
+ * transaction reads): everything it writes lands, or nothing does.
+ */
+export async function transactionOn<T>(q: AnalyticsQuery, fn: () => Promise<T>): Promise<T> {
+  await q.run('BEGIN TRANSACTION')
+  try {
+    const result = await fn()
+    await q.run('COMMIT')
+    return result
+  } catch (err) {
+    await q.run('ROLLBACK').catch(() => {})
+    throw err
   }
 }
 
