@@ -47,33 +47,13 @@ export function formatOf(kind: Kind): Format {
   return FORMATS.find((f) => f.kind === kind)!
 }
 
-/** Split one CSV line into fields (quoted fields, doubled quotes). Used for header rows only. */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { field += '"'; i++ }
-      else if (ch === '"') quoted = false
-      else field += ch
-    } else if (ch === '"') quoted = true
-    else if (ch === ',') { out.push(field); field = '' }
-    else field += ch
-  }
-  out.push(field)
-  return out
-}
-
 export type HeaderCheck = { ok: true; format: Format } | { ok: false; message: string }
 
 /**
  * Which format a header row is. Headers are compared as police.uk writes them, ignoring a byte-order mark,
  * surrounding spaces and letter case, so a file re-saved by a spreadsheet still reads.
  */
-export function detectFormat(headerLine: string, fileLabel: string): HeaderCheck {
-  const found = splitCsvLine(headerLine.replace(/^\uFEFF/, '').replace(/\r$/, '')).map((h) => h.trim())
+export function detectFormat(found: string[], fileLabel: string): HeaderCheck {
   const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ')
   for (const f of FORMATS) {
     if (found.length === f.columns.length && f.columns.every(([h], i) => norm(h) === norm(found[i]))) return { ok: true, format: f }

@@ -24,7 +24,7 @@ import { stageCsv, checkRows, type Problem } from '../platform/csv-stage.ts'
 import { detectFormat, formatOf, parseFileName, type Kind } from './formats.ts'
 import { findForce, forceBySlug, FORCES } from './forces.ts'
 import { crimeTypesFor, outcomeKeySql, outcomeLookup } from './vocabulary.ts'
-import { firstLine, SourceError, type Materialised, type Source } from '../platform/sources.ts'
+import { readHeader, SourceError, type Materialised, type Source } from '../platform/sources.ts'
 import { listPartitions, TABLE_OF, areaCountsSql, forcePfaValues, type Partition } from './store.ts'
 
 export const MAX_PROBLEMS_LISTED = 20
@@ -160,7 +160,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
           finish({ source: source.label, status: 'refused', message: err instanceof SourceError ? err.message : `${source.label} could not be read: ${(err as Error).message}` })
           continue
         }
-        const header = detectFormat(await firstLine(file.path), source.label)
+        const header = detectFormat(await readHeader(file.path), source.label)
         if (!header.ok) {
           const sha256 = await file.sha256.catch(() => undefined)
           file.cleanup()

@@ -16,8 +16,7 @@ import { statSync, rmSync } from 'node:fs'
 import type { Analytics, AnalyticsQuery } from '../platform/analytics.ts'
 import { sqlString, transactionOn } from '../platform/analytics.ts'
 import { stageCsv, checkRows } from '../platform/csv-stage.ts'
-import { firstLine, SourceError, type Materialised, type Source } from '../platform/sources.ts'
-import { splitCsvLine } from '../crime/formats.ts'
+import { readHeader, SourceError, type Materialised, type Source } from '../platform/sources.ts'
 import { DATASETS, KNOWN_UNUSED, type Dataset } from './datasets.ts'
 
 export interface GeographyFileResult {
@@ -106,8 +105,8 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
           else ready.push({ source, file, boundaryLevel: level.level })
           continue
         }
-        const header = (await firstLine(file.path)).replace(/^\uFEFF/, '')
-        const cols = splitCsvLine(header.replace(/\r$/, ''))
+        const cols = await readHeader(file.path)
+        const header = cols.join(',')
         const dataset = DATASETS.find((d) => headerMatches(d, cols))
         if (dataset) {
           if (ready.some((r) => r.dataset?.id === dataset.id)) {

@@ -191,15 +191,37 @@ export async function expandPaths(paths: string[], accept: Accept = CSV_FILES): 
   return sources
 }
 
-/** The first line of a file (its header), without reading the rest. */
-export async function firstLine(file: string): Promise<string> {
+/** Split one CSV line into fields (quoted fields, doubled quotes). Used for header rows only. */
+function splitCsvLine(line: string): string[] {
+  const out: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') { field += '"'; i++ }
+      else if (ch === '"') quoted = false
+      else field += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === ',') { out.push(field); field = '' }
+    else field += ch
+  }
+  out.push(field)
+  return out
+}
+
+/**
+ * A CSV file's header row as its column names (a byte-order mark, a CR and spaces around each name dropped),
+ * read without reading the rest of the file.
+ */
+export async function readHeader(file: string): Promise<string[]> {
   const fd = fs.openSync(file, 'r')
   try {
     const buf = Buffer.alloc(64 * 1024)
     const n = fs.readSync(fd, buf, 0, buf.length, 0)
-    const text = buf.subarray(0, n).toString('utf8')
+    const text = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '')
     const end = text.search(/\r?\n/)
-    return end === -1 ? text : text.slice(0, end)
+    return splitCsvLine(end === -1 ? text : text.slice(0, end)).map((h) => h.trim())
   } finally {
     fs.closeSync(fd)
   }
