@@ -13,7 +13,7 @@ import type { Analytics, Param } from '../platform/analytics.ts'
 import type { Area, GeographyService } from '../geography/service.ts'
 import { forceByPfa, type Force } from './forces.ts'
 import type { Kind } from './formats.ts'
-import { TABLE_OF } from './store.ts'
+import { TABLE_OF, type Partition } from './store.ts'
 
 export type StreetGroup = 'month' | 'crime_type' | 'lsoa' | 'outcome'
 export type StopSearchGroup = 'month' | 'object_of_search' | 'outcome' | 'self_defined_ethnicity' | 'type' | 'gender' | 'age_range' | 'officer_defined_ethnicity'
@@ -60,7 +60,8 @@ export function forcesFor(target: Target): Force[] {
   return target.area.pfaCodes.map((c) => forceByPfa(c)).filter((f): f is Force => !!f)
 }
 
-export function crimeQueries(analytics: Analytics, geography: GeographyService) {
+/** partitions: what is loaded (crime.partitions), as the crime service keeps it in memory between imports. */
+export function crimeQueries(analytics: Analytics, geography: GeographyService, partitions: () => Promise<Partition[]>) {
   /** The SQL condition (and parameters) selecting a target's records in a table with force and lsoa_code columns. */
   function where(target: Target, kind: Kind): { sql: string; params: Param[] } {
     if (target.kind === 'force') return { sql: 'force = ?', params: [target.force.slug] }
@@ -80,37 +81,26 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService) 
   return {
     where,
 
-    async loadedMonths(kind: Kind, forces: string[]): Promise<Map<string, Set<string>>> {
-      const rows = forces.length
-        ? await analytics.all<{ force: string; month: string }>(`SELECT force, strftime(month, '%Y-%m') AS month FROM crime.partitions WHERE kind = ? AND force IN (SELECT unnest(?::VARCHAR[]))`, [kind, forces])
-        : []
-      const out = new Map(forces.map((f) => [f, new Set<string>()]))
-      for (const r of rows) out.get(r.force)!.add(r.month)
-      return out
+    /** The force-months loaded of a kind, for these forces (from the record of what is loaded, held in memory). */
+    async loaded(kind: Kind, forces: string[]): Promise<Partition[]> {
+      return (await partitions()).filter((p) => p.kind === kind && forces.includes(p.force))
     },
 
     /** The first and last month loaded for any of these forces, or undefined when nothing is. */
     async loadedRange(kind: Kind, forces: string[]): Promise<{ from: string; to: string } | undefined> {
-      if (!forces.length) return undefined
-      const [r] = await analytics.all<{ from: string | null; to: string | null }>(
-        `SELECT strftime(min(month), '%Y-%m') AS "from", strftime(max(month), '%Y-%m') AS "to" FROM crime.partitions WHERE kind = ? AND force IN (SELECT unnest(?::VARCHAR[]))`, [kind, forces])
-      return r?.from && r.to ? { from: r.from, to: r.to } : undefined
+      const months = (await this.loaded(kind, forces)).map((p) => p.month).sort()
+      return months.length ? { from: months[0], to: months[months.length - 1] } : undefined
     },
 
     async coverage(target: Target, kind: Kind, from: string, to: string): Promise<Coverage> {
       const forces = forcesFor(target)
-      const loaded = await this.loadedMonths(kind, forces.map((f) => f.slug))
+      const parts = (await this.loaded(kind, forces.map((f) => f.slug))).filter((p) => p.month >= from && p.month <= to)
+      const loaded = new Map(forces.map((f) => [f.slug, new Set(parts.filter((p) => p.force === f.slug).map((p) => p.month))]))
       const months = monthsBetween(from, to).map((month): MonthStatus => {
         const missing = forces.filter((f) => !loaded.get(f.slug)!.has(month)).map((f) => f.slug)
         return { month, missing, status: forces.length && !missing.length ? 'loaded' : missing.length === forces.length ? 'missing' : 'partial' }
       })
-      let noLocation = 0
-      if (kind !== 'stop-and-search' && forces.length) {
-        const [r] = await analytics.all<{ n: number | null }>(
-          `SELECT sum(no_location) AS n FROM crime.partitions WHERE kind = ? AND force IN (SELECT unnest(?::VARCHAR[])) AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)`,
-          [kind, forces.map((f) => f.slug), `${from}-01`, `${to}-01`])
-        noLocation = r?.n ?? 0
-      }
+      const noLocation = kind === 'stop-and-search' ? 0 : parts.reduce((n, p) => n + p.no_location, 0)
       const gaps = months.filter((m) => m.status !== 'loaded').map((m) => m.month)
       return {
         kind,

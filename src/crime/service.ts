@@ -22,7 +22,6 @@ import type { Kind } from './formats.ts'
 export type CoverageRow = Omit<Partition, 'imported_at'> & { imported_at: Date }
 
 export function crimeService(db: Db, analytics: Analytics, deps: { geography: GeographyService; imports: ImportService }) {
-  const queries = crimeQueries(analytics, deps.geography)
   let ready: Promise<void> | undefined
   /** One import at a time in this process: each takes the store's write connection for its transactions. */
   let running: { id: number; by: string; at: Date } | undefined
@@ -32,6 +31,14 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
    */
   let loaded: Promise<Partition[]> | undefined
   const forget = () => { loaded = undefined }
+  function partitions(): Promise<Partition[]> {
+    if (!loaded) {
+      loaded = listPartitions(analytics)
+      loaded.catch(forget)
+    }
+    return loaded
+  }
+  const queries = crimeQueries(analytics, deps.geography, partitions)
 
   async function setUp() {
     await setUpCrimeStore(analytics)
@@ -205,7 +212,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
 
     /** Changes whenever crime data or the geography changes: for caches of what is drawn from them. */
     async dataVersion(): Promise<string> {
-      const parts = await this.partitions()
+      const parts = await partitions()
       const latest = parts.reduce((m, p) => (String(p.imported_at) > m ? String(p.imported_at) : m), '')
       return `${latest}/${parts.length}|${await deps.geography.stamp()}`
     },
@@ -216,13 +223,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
         source_file, sha256, imported_at, imported_by, import_id FROM crime_coverage ${kind ? 'WHERE kind = $1' : ''} ORDER BY kind, force, month`, kind ? [kind] : [])
     },
 
-    partitions(): Promise<Partition[]> {
-      if (!loaded) {
-        loaded = listPartitions(analytics)
-        loaded.catch(forget)
-      }
-      return loaded
-    },
+    partitions,
 
     /**
      * What an area code in an address or API call means: an ONS area or LSOA, a custom area (custom-<id>, visible
