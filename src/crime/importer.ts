@@ -20,7 +20,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Analytics, AnalyticsQuery } from '../platform/analytics.ts'
 import { sqlString, transactionOn } from '../platform/analytics.ts'
-import { stageCsv, checkRows, type Problem } from '../platform/csv-stage.ts'
+import { stageCsv, checkRows, type Staged } from '../platform/csv-stage.ts'
 import { detectFormat, formatOf, parseFileName, type Kind } from './formats.ts'
 import { findForce, forceBySlug, FORCES } from './forces.ts'
 import { crimeTypesFor, outcomeKeySql, outcomeLookup } from './vocabulary.ts'
@@ -77,6 +77,12 @@ export interface ImportOptions {
   batchBytes?: number
   /** SQL giving (area_code, lsoa_code) for every ONS area: the geography's, so area counts can be kept. */
   areaMembershipSql?: string
+}
+
+/** What staging gathers about each file besides its records. */
+interface FileFacts {
+  first_month: string | null
+  forces: string[] | null
 }
 
 interface Prepared {
@@ -185,11 +191,14 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
 
   /** Stage, check and save one batch of files of one kind. If DuckDB cannot read the batch at all, each file is tried alone. */
   async function runBatch(q: AnalyticsQuery, kind: Kind, batch: Prepared[]) {
-    let structural: Map<string, Problem[]>
+    let staged: Map<string, Staged<FileFacts>>
     try {
-      // DuckDB reads the files (on its own threads) while they are hashed here.
-      ;[structural] = await Promise.all([
-        stageCsv(q, 'stage', batch.map((p) => p.file.path), formatOf(kind).columns.map(([, c]) => c)),
+      // DuckDB reads the files (on its own threads) while they are hashed here. Each file's first month and the
+      // forces its rows name are gathered in the same pass.
+      const facts = `arg_min(${kind === 'stop-and-search' ? 'left(date, 7)' : 'month'}, rowid) AS first_month,
+        ${kind === 'stop-and-search' ? 'NULL::VARCHAR[]' : 'list(DISTINCT reported_by) FILTER (WHERE reported_by IS NOT NULL)'} AS forces`
+      ;[staged] = await Promise.all([
+        stageCsv<FileFacts>(q, 'stage', batch.map((p) => p.file.path), formatOf(kind).columns.map(([, c]) => c), facts),
         ...batch.map((p) => p.file.sha256.then((sha) => { p.sha256 = sha })),
       ])
     } catch (err) {
@@ -202,27 +211,19 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       return
     }
     try {
-      await checkAndSave(q, kind, batch, structural)
+      await checkAndSave(q, kind, batch, staged)
     } finally {
       for (const p of batch) p.file.cleanup()
       await q.run(`DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS prepared; DROP TABLE IF EXISTS outcome_map; DROP TABLE IF EXISTS batch_files`)
     }
   }
 
-  async function checkAndSave(q: AnalyticsQuery, kind: Kind, batch: Prepared[], structural: Map<string, Problem[]>) {
+  async function checkAndSave(q: AnalyticsQuery, kind: Kind, batch: Prepared[], staged: Map<string, Staged<FileFacts>>) {
     const label = (p: Prepared) => p.source.label
-
-    // Per-file facts, in one pass over the staged rows.
-    const monthExpr = kind === 'stop-and-search' ? `left(date, 7)` : `month`
-    const stats = await q.all<{ filename: string; n: number; first_rowid: number; first_month: string | null; forces: string[] | null }>(
-      `SELECT filename, count(*) AS n, min(rowid) AS first_rowid, arg_min(${monthExpr}, rowid) AS first_month,
-        ${kind === 'stop-and-search' ? 'NULL::VARCHAR[]' : 'list(DISTINCT reported_by) FILTER (WHERE reported_by IS NOT NULL)'} AS forces
-       FROM stage GROUP BY filename`)
-    const statOf = new Map(stats.map((s) => [s.filename, s]))
     // Each file's month (from its name, else its first row) and force (from its rows, else its name).
     const files: { path: string; p: Prepared; fileMonth: string | null; force: string | null; refusal?: string }[] = []
     for (const p of batch) {
-      const s = statOf.get(p.file.path)
+      const s = staged.get(p.file.path)!.facts
       const fileMonth = p.nameMonth ?? (s?.first_month && /^\d{4}-\d{2}$/.test(s.first_month) ? s.first_month : null)
       let force: string | null = null
       let refusal: string | undefined
@@ -249,7 +250,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       [files.map((f) => f.path), files.map((f) => f.fileMonth ?? ''), files.map((f) => f.force ?? ''), files.map((f) => (f.fileMonth ? `${f.fileMonth}-01` : ''))])
 
     // Row by row: a bad month, date or coordinate refuses the file. The first 20 per file are listed.
-    const checked = await checkRows(q, 'stage', batch.map((p) => p.file.path), structural, rowProblemSql(kind), { joinSql: 'JOIN batch_files f USING (filename)', limit: MAX_PROBLEMS_LISTED })
+    const checked = await checkRows(q, 'stage', staged, rowProblemSql(kind), { joinSql: 'JOIN batch_files f USING (filename)', limit: MAX_PROBLEMS_LISTED })
 
     // Decide each file.
     const toImport: typeof files = []
@@ -323,13 +324,13 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       }
       for (const f of toImport) {
         const x = factOf.get(f.path)
-        const stat = statOf.get(f.path)
+        const read = staged.get(f.path)!.accepted
         const rowsRejected = rejectedOf.get(f.path) ?? 0
         const kept = x?.kept ?? 0
-        const duplicates = (stat?.n ?? 0) - rowsRejected - kept
+        const duplicates = read - rowsRejected - kept
         const r: FileResult = {
           source: label(f.p), kind, force: f.force!, month: f.fileMonth!, status: 'imported', sha256: f.p.sha256,
-          rowsRead: stat?.n ?? 0, rowsKept: kept, rowsRejected, duplicates, noLocation: x?.no_location ?? 0,
+          rowsRead: read, rowsKept: kept, rowsRejected, duplicates, noLocation: x?.no_location ?? 0,
           unknownTypes: x?.unknown_types ?? 0, unknownTypeNames: x?.type_names ?? [], unknownOutcomes: x?.unknown_outcomes ?? 0, unknownOutcomeNames: x?.outcome_names ?? [],
           replaced: existing.has(`${kind}|${f.force}|${f.fileMonth}`),
         }

@@ -129,8 +129,8 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
         tick(r.source.label)
         if (r.dataset) {
           const table = `stage_${r.dataset.id.replace(/-/g, '_')}`
-          const structural = await stageCsv(q, table, [r.file.path], r.dataset.columns.map((c) => c.name))
-          const checked = (await checkRows(q, table, [r.file.path], structural, reasonSql(r.dataset))).get(r.file.path)!
+          const staged = await stageCsv(q, table, [r.file.path], r.dataset.columns.map((c) => c.name))
+          const checked = (await checkRows(q, table, staged, reasonSql(r.dataset))).get(r.file.path)!
           counts.set(r, checked.rows)
           if (checked.problemCount) {
             problems = true
