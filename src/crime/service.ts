@@ -21,6 +21,13 @@ import type { Kind } from './formats.ts'
 /** A row of the coverage table: a force-month loaded, as the crime store records it. */
 export type CoverageRow = Omit<Partition, 'imported_at'> & { imported_at: Date }
 
+interface RunOptions {
+  replace?: boolean
+  onProgress?: (p: ImportProgress) => void
+  onFile?: (r: FileResult) => void
+  beforeCommit?: () => Promise<void>
+}
+
 export function crimeService(db: Db, analytics: Analytics, deps: { geography: GeographyService; imports: ImportService }) {
   let ready: Promise<void> | undefined
   /** One import at a time in this process: each takes the store's write connection for its transactions. */
@@ -116,12 +123,19 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     })
   }
 
-  /** Run an import of these sources, recording it in data_imports and keeping coverage in step. */
-  async function run(sources: Source[], actor: Actor, source: ImportSource, opts: {
-    importId?: number; replace?: boolean; onProgress?: (p: ImportProgress) => void; onFile?: (r: FileResult) => void; beforeCommit?: () => Promise<void>
-  } = {}) {
-    const record = opts.importId ? await deps.imports.get(opts.importId) : await deps.imports.start('police-uk', source, actor, sources.length)
-    running = { id: record.id, by: actor.name, at: new Date() }
+  /**
+   * Take this process's one import slot now, before any await (so two imports started together cannot both pass),
+   * or refuse. Returns the slot and its release.
+   */
+  function claim(actor: Actor) {
+    if (running) throw new ValidationError({ files: `An import is already running (started by ${running.by} at ${running.at.toLocaleTimeString('en-GB')}). Wait for it to finish, then try again.` })
+    const slot = { id: 0, by: actor.name, at: new Date() }
+    running = slot
+    return { slot, release: () => { if (running === slot) running = undefined; forget() } }
+  }
+
+  /** Run an import of these sources (its slot claimed, its data_imports row made), keeping coverage in step. */
+  async function run(sources: Source[], actor: Actor, record: { id: number }, opts: RunOptions = {}) {
     let last = 0
     let pendingWrite: Promise<void> = Promise.resolve()
     const onProgress = (p: ImportProgress) => {
@@ -149,14 +163,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
       await syncCoverage().catch(() => {})
       await deps.imports.finish(record.id, actor, { status: 'failed', results: [], rowsKept: 0, filesImported: 0, filesRefused: 0, message: `police.uk import failed: ${(err as Error).message}` })
       throw err
-    } finally {
-      running = undefined
-      forget()
     }
-  }
-
-  function refuseIfRunning() {
-    if (running) throw new ValidationError({ files: `An import is already running (started by ${running.by} at ${running.at.toLocaleTimeString('en-GB')}). Wait for it to finish, then try again.` })
   }
 
   return {
@@ -165,10 +172,16 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     syncCoverage,
 
     /** Import files, folders and zips from the server's disk (the command line, the demo). */
-    async importPaths(paths: string[], actor: Actor, source: ImportSource, opts: Parameters<typeof run>[3] = {}) {
-      refuseIfRunning()
-      const sources = await expandPaths(paths)
-      return run(sources, actor, source, opts)
+    async importPaths(paths: string[], actor: Actor, source: ImportSource, opts: RunOptions = {}) {
+      const { slot, release } = claim(actor)
+      try {
+        const sources = await expandPaths(paths)
+        const record = await deps.imports.start('police-uk', source, actor, sources.length)
+        slot.id = record.id
+        return await run(sources, actor, record, opts)
+      } finally {
+        release()
+      }
     },
 
     /** Where uploads wait for their import (removed when it ends). */
@@ -183,29 +196,31 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
      * The uploaded files are removed when the import ends.
      */
     async startUploadImport(dir: string, files: { path: string; filename: string }[], actor: Actor): Promise<number> {
+      let claimed: ReturnType<typeof claim>
       try {
-        refuseIfRunning()
+        claimed = claim(actor)
+      } catch (err) {
+        fs.rmSync(dir, { recursive: true, force: true })
+        throw err
+      }
+      const { slot, release } = claimed
+      const done = () => { release(); fs.rmSync(dir, { recursive: true, force: true }) }
+      try {
         if (!files.length) throw new ValidationError({ files: 'Choose one or more police.uk CSV files, or a zip of them' })
         const bad = files.filter((f) => !/\.(csv|zip)$/i.test(f.filename))
         if (bad.length) throw new ValidationError({ files: `${bad.map((f) => f.filename).join(', ')} ${bad.length === 1 ? 'is not a CSV or zip file' : 'are not CSV or zip files'}. Choose police.uk CSV files (street, outcomes or stop-and-search) or a police.uk archive zip.` })
+        const sources = (await expandPaths(files.map((f) => f.path))).map((s) => ({ ...s, label: relabel(s.label, files) }))
+        const record = await deps.imports.start('police-uk', 'web', actor, sources.length)
+        slot.id = record.id
+        run(sources, actor, record)
+          .catch(() => { /* recorded as failed in data_imports */ })
+          .finally(done)
+        return record.id
       } catch (err) {
-        fs.rmSync(dir, { recursive: true, force: true })
-        throw err
-      }
-      let sources: Source[]
-      try {
-        sources = (await expandPaths(files.map((f) => f.path))).map((s) => ({ ...s, label: relabel(s.label, files) }))
-      } catch (err) {
-        fs.rmSync(dir, { recursive: true, force: true })
+        done()
         if (err instanceof SourceError) throw new ValidationError({ files: err.message.replace(dir + path.sep, '') })
         throw err
       }
-      const record = await deps.imports.start('police-uk', 'web', actor, sources.length)
-      running = { id: record.id, by: actor.name, at: new Date() }
-      run(sources, actor, 'web', { importId: record.id })
-        .catch(() => { /* recorded as failed in data_imports */ })
-        .finally(() => fs.rmSync(dir, { recursive: true, force: true }))
-      return record.id
     },
 
     isRunning: () => running,
