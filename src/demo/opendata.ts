@@ -40,8 +40,7 @@ export async function loadDemoOpenData(s: Services, opts: { dir?: string; police
 
   const geoFiles = manifest.filter((m) => m.file.startsWith('geography/') || m.file.startsWith('boundaries/'))
   const loadedGeo = new Set((await s.analytics.all<{ sha256: string }>(`SELECT sha256 FROM geo.datasets`)).map((r) => r.sha256))
-  const geoUsed = geoFiles.filter((m) => !m.file.includes('lad20_population_density'))
-  if (geoUsed.some((m) => !loadedGeo.has(m.sha256))) {
+  if (geoFiles.some((m) => !loadedGeo.has(m.sha256))) {
     const result = await s.geography.importPaths([path.join(dir, 'geography'), path.join(dir, 'boundaries')], actor, 'demo')
     if (!result.ok) throw new Error(`The bundled geography could not be loaded: ${result.files.filter((f) => f.status === 'refused').map((f) => f.message).join('; ')}`)
     said.push(`geography: ${result.lsoas.toLocaleString('en-GB')} LSOAs`)
