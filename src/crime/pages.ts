@@ -58,9 +58,9 @@ export interface AreaPageQuery {
   type?: string
 }
 
-export async function areaPage(queries: CrimeQueries, geography: GeographyService, partitions: { kind: string; force: string; month: string; rows_kept: number }[], target: Target, q: AreaPageQuery) {
+export async function areaPage(queries: CrimeQueries, geography: GeographyService, target: Target, q: AreaPageQuery) {
   const forces = forcesFor(target)
-  const street = partitions.filter((p) => p.kind === 'street' && forces.some((f) => f.slug === p.force))
+  const street = await queries.loaded('street', forces.map((f) => f.slug))
   const allMonths = [...new Set(street.map((p) => p.month))].sort()
   const population = target.kind === 'area' ? target.area.population : null
   const base = {
@@ -143,7 +143,7 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
   // Stop and search, for a police force area or a force: counted by force (its records have no LSOA).
   let stopSearch: { total: number; byOutcome: { label: string; count: number }[]; byObject: { label: string; count: number }[]; coverage: Coverage } | undefined
   if (target.kind === 'force' || target.area.type === 'police force area') {
-    const ss = partitions.filter((p) => p.kind === 'stop-and-search' && forces.some((f) => f.slug === p.force) && p.month >= from && p.month <= to)
+    const ss = (await queries.loaded('stop-and-search', forces.map((f) => f.slug))).filter((p) => p.month >= from && p.month <= to)
     if (ss.length) {
       const ssCoverage = await queries.coverage(target, 'stop-and-search', from, to)
       const tally = async (g: string) => (await queries.recordCounts('stop-and-search', target, { from, to, group: [g] }, ssCoverage))

@@ -287,8 +287,8 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     const key = JSON.stringify([code, q.from, q.to, q.type, await crime.dataVersion(), target.kind === 'area' && target.area.kind === 'custom' ? [target.area.name, target.area.lsoaCodes] : null])
     let drawing = pages.get(key)
     if (!drawing) {
-      drawing = crime.partitions().then(async (partitions) => {
-        const page = await areaPage(crime.queries, geography, partitions, target, query)
+      drawing = (async () => {
+        const page = await areaPage(crime.queries, geography, target, query)
         const qs = (extra: Record<string, string>) => new URLSearchParams({ ...(page.empty ? {} : { from: page.from, to: page.to }), ...(type ? { type } : {}), ...extra }).toString()
         const apiArea = encodeURIComponent(targetCode(target))
         const body = await app.view(`${V}/area-body.njk`, {
@@ -301,7 +301,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
           monthLabel, longMonthLabel,
         })
         return { page, body }
-      })
+      })()
       drawing.catch(() => pages.delete(key))
       pages.set(key, drawing)
     }
