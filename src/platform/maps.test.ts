@@ -99,17 +99,11 @@ function assertCspSafe(svg: string) {
   for (const [, id] of svg.matchAll(/\sid="([^"]*)"/g)) assert.ok(id.startsWith('rate-map-'), `id ${id} has the prefix`)
 }
 
-test('the West Mercia LSOAs are drawn as 781 areas inside the map, in well under 200 ms', () => {
+// How fast it draws is measured by the benchmarks (bench:web), not asserted here: these machines are shared.
+test('the West Mercia LSOAs are drawn as 781 areas inside the map', () => {
   assert.equal(westMercia.length, 781)
   const values = Object.fromEntries(westMercia.map((f, i) => [f.properties!.code, (i % 50) + 0.5]))
-  let map = renderChoropleth({ ...base, features: westMercia, values })
-  let ms = Infinity // the best of three, so a busy machine does not fail the test
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now()
-    map = renderChoropleth({ ...base, features: westMercia, values })
-    ms = Math.min(ms, performance.now() - started)
-  }
-  assert.ok(ms < 200, `rendered in ${ms.toFixed(0)} ms`)
+  const map = renderChoropleth({ ...base, features: westMercia, values })
   assertCspSafe(map.svg)
   assertDrawnInside(map.svg, 781)
   assert.equal(viewBox(map.svg).w, 640)
