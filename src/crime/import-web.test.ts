@@ -119,6 +119,11 @@ test('people who may not import are refused before the upload is read: signed ou
   assert.equal((await upload(contributor, [street])).status, 403)
   assert.equal((await contributor.get('/crime/import')).status, 403)
   assert.deepEqual(uploadsLeft(), [])
+  // The Crime data page offers the Import page to those who may use it, and only to them.
+  const importButton = /href="\/crime\/import"/
+  assert.doesNotMatch((await anonymous.get('/crime')).body, importButton)
+  assert.doesNotMatch((await contributor.get('/crime')).body, importButton)
+  assert.match((await editor.get('/crime')).body, importButton)
 })
 
 test('the Import page lists recent imports, and a second import while one runs is refused with a message', async () => {

@@ -243,7 +243,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     const calendars = forces.filter((f) => street.some((p) => p.force === f)).map((f) => calendar(f, new Map(street.filter((p) => p.force === f).map((p) => [p.month, p.rows_kept]))))
     const geo = await geography.loaded()
     const partnerships = (await services.partnerships.visibleTo(request.user)).filter((p) => p.area_code)
-    const canImport = !!request.user && (request.user.site_admin || [...(await services.auth.rolesOf(request.user.id)).values()].some((r) => r === 'editor' || r === 'admin'))
+    const canImport = await app.allows(request, 'editor-anywhere') // the Import page's own rule
     const kinds = KINDS.map((k) => ({ kind: k, label: KIND_LABELS[k], months: partitions.filter((p) => p.kind === k).length, rows: partitions.filter((p) => p.kind === k).reduce((n, p) => n + p.rows_kept, 0) })).filter((k) => k.months)
     return reply.view(`${V}/index.njk`, {
       title: 'Crime data', breadcrumbs: crumbs.slice(0, 1), calendars, geo, kinds, canImport,

@@ -41,6 +41,8 @@ declare module 'fastify' {
      * also call it before their body is read (preParsing), so that a refused request uploads nothing.
      */
     enforceAccess(request: FastifyRequest): Promise<void>
+    /** Would this rule let the request in? (For a page that shows a link or button only to those who may use it.) */
+    allows(request: FastifyRequest, access: Exclude<Access, { partnership: unknown }>): Promise<boolean>
   }
   interface FastifyContextConfig {
     access?: Access
@@ -93,6 +95,10 @@ export async function setUpAccess(app: FastifyInstance, opts: { auth: AuthServic
   async function enforceAccess(request: FastifyRequest) {
     const access = request.routeOptions.config?.access
     if (!access) return // 404 handler and static files
+    return check(request, access)
+  }
+
+  async function check(request: FastifyRequest, access: Access) {
     const user = request.user
     if (access === 'public') return
     if (access === 'signed-in') {
@@ -129,6 +135,15 @@ export async function setUpAccess(app: FastifyInstance, opts: { auth: AuthServic
     if (!hasRole(request, needed)) throw new ForbiddenError()
   }
   app.decorate('enforceAccess', enforceAccess)
+  app.decorate('allows', async (request: FastifyRequest, access: Access) => {
+    try {
+      await check(request, access)
+      return true
+    } catch (err) {
+      if (err instanceof ForbiddenError || err instanceof UnauthorisedError || err instanceof NotFoundError) return false
+      throw err
+    }
+  })
 
   // Before the request is validated: someone who may not use a route learns nothing from its validation errors.
   app.addHook('preValidation', enforceAccess)
