@@ -283,59 +283,6 @@ export function monthlyStackedBarSpec(opts: MonthlyStackedBarOptions): object {
   }
 }
 
-export interface MonthlyLineOptions {
-  series: { month: string; value: number | null }[]
-  months: string[]
-  gaps: string[]
-  valueTitle: string
-  width?: number
-  height?: number
-}
-
-/** One line of monthly values with a point on each month. The line breaks at gap months and at null values. */
-export function monthlyLineSpec(opts: MonthlyLineOptions): object {
-  const width = opts.width ?? 640
-  const height = opts.height ?? 320
-  const gapSet = new Set(opts.gaps)
-  const byMonth = new Map<string, number | null>()
-  for (const s of opts.series) byMonth.set(s.month, s.value)
-  // One row per axis month, so a missing month is a null that breaks the line rather than a point it skips.
-  const values = opts.months.map((month) => {
-    const v = gapSet.has(month) ? null : byMonth.get(month) ?? null
-    return { month, value: v !== null && Number.isFinite(v) ? v : null }
-  })
-  const hasValues = values.some((v) => v.value !== null)
-  const encoding = {
-    x: { ...xAxis(opts.months, width), bandPosition: 0.5 },
-    y: {
-      field: 'value', type: 'quantitative', title: opts.valueTitle,
-      scale: hasValues ? { zero: true, nice: true } : { domain: [0, 1] },
-      axis: { format: ',~f', gridColor: GRID_COLOUR },
-    },
-  }
-
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width, height, config,
-    layer: [
-      ...gapLayers(opts.months, opts.gaps, width, height),
-      {
-        name: 'line',
-        data: { values },
-        mark: { type: 'line', color: BLUE, strokeWidth: 2, invalid: 'break-paths-filter-domains' },
-        encoding,
-      },
-      {
-        name: 'points',
-        data: { values },
-        mark: { type: 'point', filled: true, size: 36, color: BLUE, opacity: 1, invalid: 'filter' },
-        encoding,
-      },
-    ],
-    resolve: { scale: { x: 'shared' } },
-  }
-}
-
 /** A stable order for category names, the same on every machine (no locale). */
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
