@@ -16,16 +16,15 @@ function loadLibraries(): Promise<{ vega: Vega; vl: VegaLite }> {
 }
 
 export const FONT = 'Helvetica, Arial, sans-serif'
-export const TEXT_COLOUR = '#0b0c0c'
-export const SECONDARY_TEXT_COLOUR = '#505a5f'
-export const GRID_COLOUR = '#b1b4b6'
-export const BLUE = '#1d70b8'
+const TEXT_COLOUR = '#0b0c0c'
+const SECONDARY_TEXT_COLOUR = '#505a5f'
+const GRID_COLOUR = '#b1b4b6'
 
 /**
  * Categorical palette, 16 colours. The first six are the UK Government Analysis Function's colour-blind-safe
  * categorical palette; the rest are from Kelly's colours of maximum contrast, picked to stay apart from those six.
  */
-export const CATEGORY_PALETTE = [
+const CATEGORY_PALETTE = [
   '#12436d', '#28a197', '#801650', '#f46a25', '#3d3d3d', '#a285d1',
   '#f3c300', '#be0032', '#a1caf1', '#008856', '#c2b280', '#e68fac',
   '#882d17', '#8db600', '#0067a5', '#848482',
@@ -34,7 +33,7 @@ export const CATEGORY_PALETTE = [
 /** Fill of the "Not loaded" bands: a reference to a hatch pattern that renderVegaLite defines, with a grey fallback. */
 const HATCH_ID = 'safer-hatch'
 const HATCH_FILL = `url(#${HATCH_ID}) #f3f2f1`
-export const NOT_LOADED = 'Not loaded'
+const NOT_LOADED = 'Not loaded'
 const OTHER = 'Other'
 
 // -- Rendering ---------------------------------------------------------------------------------------------------

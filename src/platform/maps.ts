@@ -81,7 +81,7 @@ export function quantile(sorted: number[], p: number): number {
  * Quantile class boundaries: [min, q(1/k), ..., q((k-1)/k), max], with repeated boundaries (from tied values)
  * dropped, so there are never empty classes. A single distinct value gives one class [v, v].
  */
-export function quantileBreaks(values: number[], classes: number): number[] {
+function quantileBreaks(values: number[], classes: number): number[] {
   if (!values.length) return []
   const sorted = [...values].sort((a, b) => a - b)
   const distinct = new Set(sorted).size
