@@ -9,7 +9,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import type { Config } from '../config.ts'
 import { choice } from '../platform/validation.ts'
@@ -31,28 +31,23 @@ const AreaParam = Type.Object({ code: Type.String({ minLength: 1, maxLength: 60,
 const IdParam = Type.Object({ id: Type.Integer({ title: 'Import' }) })
 
 const areaDescription = 'A GSS code (district E06/E07/E08/E09/W06, community safety partnership E22/W22, county E10, police force area E23/W15), an LSOA code (E01/W01), a custom area (custom-12), or a police force by its police.uk name (avon-and-somerset) for everything it reported'
-const CountsQuery = Type.Object({
-  area: Type.String({ minLength: 1, maxLength: 60, title: 'Area', description: areaDescription }),
-  from: Type.Optional(Month('From')),
-  to: Type.Optional(Month('To')),
-  group: Type.Optional(Type.String({ maxLength: 200, title: 'Group', description: `Comma-separated, any of: ${STREET_GROUPS.join(', ')} (default month)` })),
+/** The query of a counts route: which area, which months, grouped how, as JSON or CSV (and the route's own filters). */
+function countsQuery(area: string, groups: readonly string[], extra: Record<string, TSchema> = {}) {
+  return Type.Object({
+    area: Type.String({ minLength: 1, maxLength: 60, title: 'Area', description: area }),
+    from: Type.Optional(Month('From')),
+    to: Type.Optional(Month('To')),
+    group: Type.Optional(Type.String({ maxLength: 200, title: 'Group', description: `Comma-separated, any of: ${groups.join(', ')} (default month)` })),
+    ...extra,
+    format: Format,
+  })
+}
+const OUTCOME_GROUPS = ['month', 'outcome', 'lsoa'] as const
+const CountsQuery = countsQuery(areaDescription, STREET_GROUPS, {
   type: Type.Optional(Type.String({ maxLength: 1000, title: 'Crime type', description: 'Only these crime types (comma-separated), e.g. Burglary,Robbery' })),
-  format: Format,
 })
-const StopSearchQuery = Type.Object({
-  area: Type.String({ minLength: 1, maxLength: 60, title: 'Area', description: 'A police force area code (E23/W15) or a police force (city-of-london). Stop-and-search records have coordinates but no LSOA, so they are counted by force.' }),
-  from: Type.Optional(Month('From')),
-  to: Type.Optional(Month('To')),
-  group: Type.Optional(Type.String({ maxLength: 200, title: 'Group', description: `Comma-separated, any of: ${STOP_SEARCH_GROUPS.join(', ')} (default month)` })),
-  format: Format,
-})
-const OutcomesQuery = Type.Object({
-  area: Type.String({ minLength: 1, maxLength: 60, title: 'Area', description: areaDescription }),
-  from: Type.Optional(Month('From')),
-  to: Type.Optional(Month('To')),
-  group: Type.Optional(Type.String({ maxLength: 200, title: 'Group', description: 'Comma-separated, any of: month, outcome, lsoa (default month)' })),
-  format: Format,
-})
+const StopSearchQuery = countsQuery('A police force area code (E23/W15) or a police force (city-of-london). Stop-and-search records have coordinates but no LSOA, so they are counted by force.', STOP_SEARCH_GROUPS)
+const OutcomesQuery = countsQuery(areaDescription, OUTCOME_GROUPS)
 const Row = Type.Object({ count: Type.Integer() }, { additionalProperties: true, description: 'One row per combination of the groups asked for, with its count' })
 const CoverageSchema = Type.Object({
   kind: Type.String(),
@@ -201,7 +196,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     config: { access: 'public' },
     schema: { tags, summary: 'Counts of outcomes (from police.uk outcomes files) for an area and period', security: [], querystring: OutcomesQuery, response: { 200: CountsResponse } },
   }, async (request, reply) => {
-    const group = parseGroups((request.query as any).group, ['month', 'outcome', 'lsoa'] as const)
+    const group = parseGroups((request.query as any).group, OUTCOME_GROUPS)
     return counts(request, reply, 'outcomes', 'outcomes', group, (target, p, coverage) => crime.queries.recordCounts('outcomes', target, { ...p, group }, coverage))
   })
 
