@@ -96,7 +96,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
    */
   async function syncCoverage() {
     forget()
-    const parts = await listPartitions(analytics)
+    const parts = await partitions()
     const key = (p: { kind: string; force: string; month: string }) => `${p.kind}|${p.force}|${p.month}`
     const current = await db.query<{ kind: string; force: string; month: string; sha256: string; imported_at: Date }>(
       `SELECT kind, force, to_char(month, 'YYYY-MM') AS month, sha256, imported_at FROM crime_coverage`)
@@ -110,8 +110,11 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     if (!upserts.length && !deletes.length) return
     await db.transaction(async (tx) => {
       for (const d of deletes) await tx.query(`DELETE FROM crime_coverage WHERE kind = $1 AND force = $2 AND month = $3`, [d.kind, d.force, `${d.month}-01`])
+      // An import recorded in the crime store may be unknown here (a store copied from another machine): no link then.
+      const ids = [...new Set(upserts.map((p) => p.import_id).filter((id): id is number => id !== null))]
+      const known = new Set((await tx.query<{ id: number }>(`SELECT id FROM data_imports WHERE id = ANY($1::int[])`, [ids])).map((r) => r.id))
       for (const p of upserts) {
-        const importExists = p.import_id ? (await tx.query(`SELECT 1 FROM data_imports WHERE id = $1`, [p.import_id])).length > 0 : false
+        const importExists = p.import_id !== null && known.has(p.import_id)
         await tx.query(
           `INSERT INTO crime_coverage (kind, force, month, rows_kept, rows_rejected, duplicates, no_location, unknown_types, unknown_outcomes, source_file, sha256, imported_at, imported_by, import_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
