@@ -126,9 +126,9 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   const roles = (request: FastifyRequest) => ({ canEdit: hasRole(request, 'editor'), canAdmin: hasRole(request, 'admin'), member: isMember(request) })
   const common = { statusLabels: STATUS_LABELS, statusTags: STATUS_TAGS, ownershipTags: OWNERSHIP_TAGS, changeTags: CHANGE_TAGS, evidenceLabels: EVIDENCE_LABELS }
 
-  // Uploads: multipart bodies are accepted by this plugin only. They are read while the body is parsed
-  // (as a form body is), files kept in memory up to the limit, so the platform's CSRF and access checks,
-  // which run before validation, see plain fields: { _csrf, file: { filename, data, truncated } }.
+  // Uploads: multipart bodies are accepted by this plugin only. The access rule has been applied before the body is
+  // read; the body is then read as a form body is, files kept in memory up to the limit, so the platform's CSRF
+  // check, which runs before validation, sees plain fields: { _csrf, file: { filename, data, truncated } }.
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 20, parts: 25 } })
   app.removeContentTypeParser('multipart/form-data')
   app.addContentTypeParser('multipart/form-data', async (request: FastifyRequest) => {

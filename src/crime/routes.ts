@@ -336,7 +336,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get('/crime/import', { config: { access: 'editor-anywhere' } }, async (_request, reply) => importPage(reply))
 
   // Uploads are streamed to disk as they arrive (never held in memory). The access rule is applied before the
-  // body is read, and the CSRF token (the form's first field) before any file is written.
+  // body is read (as for every route), and the CSRF token (the form's first field) before any file is written.
   await app.register(async (uploads) => {
     await uploads.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: config.uploadLimitMb * 1024 * 1024, files: 2000, fields: 10, parts: 2010 } })
     uploads.removeContentTypeParser('multipart/form-data')
@@ -368,7 +368,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
       return body
     })
 
-    uploads.post('/crime/import', { config: { access: 'editor-anywhere' }, preParsing: async (request) => app.enforceAccess(request) }, async (request, reply) => {
+    uploads.post('/crime/import', { config: { access: 'editor-anywhere' } }, async (request, reply) => {
       const body = request.body as { files?: { path: string; filename: string }[]; tooLarge?: string[]; dir?: string } | undefined
       if (!body?.dir) return importPage(reply.code(400), { errors: { files: 'Choose one or more police.uk CSV files, or a zip of them, and upload them with the form' } })
       if (body.tooLarge?.length) {

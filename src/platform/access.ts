@@ -36,11 +36,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route and its access rule, for the authorisation tests and documentation. */
     accessRules: { method: string; url: string; access: Access }[]
-    /**
-     * Apply the route's access rule now. It runs for every route before validation; routes that take large uploads
-     * also call it before their body is read (preParsing), so that a refused request uploads nothing.
-     */
-    enforceAccess(request: FastifyRequest): Promise<void>
     /** Would this rule let the request in? (For a page that shows a link or button only to those who may use it.) */
     allows(request: FastifyRequest, access: Exclude<Access, { partnership: unknown }>): Promise<boolean>
   }
@@ -134,7 +129,6 @@ export async function setUpAccess(app: FastifyInstance, opts: { auth: AuthServic
     if (!request.role && !partnership.published) throw new NotFoundError()
     if (!hasRole(request, needed)) throw new ForbiddenError()
   }
-  app.decorate('enforceAccess', enforceAccess)
   app.decorate('allows', async (request: FastifyRequest, access: Access) => {
     try {
       await check(request, access)
@@ -145,6 +139,7 @@ export async function setUpAccess(app: FastifyInstance, opts: { auth: AuthServic
     }
   })
 
-  // Before the request is validated: someone who may not use a route learns nothing from its validation errors.
-  app.addHook('preValidation', enforceAccess)
+  // Before the body is read: someone who may not use a route uploads nothing, and learns nothing from its
+  // validation errors. (The user comes from the session, in onRequest; the route's parameters are known by now.)
+  app.addHook('preParsing', async (request) => { await enforceAccess(request) })
 }
