@@ -11,7 +11,7 @@ import multipart from '@fastify/multipart'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
-import { sendExport } from '../platform/export.ts'
+import { sendExport, FormatQuery } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
@@ -31,7 +31,6 @@ const IdParams = Type.Object({ partnership: Type.String(), id: Type.Integer({ mi
 const FileParams = Type.Object({ partnership: Type.String(), id: Type.Integer({ minimum: 1 }), attachmentId: Type.Integer({ minimum: 1, title: 'Attachment' }) })
 const NumberParams = Type.Object({ partnership: Type.String(), number: Type.Integer({ minimum: 1, title: 'Version number' }) })
 const PriorityParams = Type.Object({ partnership: Type.String(), number: Type.Integer({ minimum: 1, title: 'Version number' }), id: Type.Integer({ minimum: 1, title: 'Priority' }) })
-const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])) })
 const CompareQuery = Type.Object({
   from: Type.Optional(Type.Integer({ minimum: 1, title: 'Earlier version' })),
   to: Type.Optional(Type.Integer({ minimum: 1, title: 'Later version' })),
@@ -148,7 +147,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
 
   const assessmentsPath = (request: FastifyRequest) => `${base(request)}/assessments/strategic`
 
-  app.get('/partnerships/:partnership/assessments/strategic', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: Format } }, async (request, reply) => {
+  app.get('/partnerships/:partnership/assessments/strategic', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
     const rows = await agreement.listStrategicAssessments(p(request).id, vis(request))
     if (sendExport(reply, (request.query as any).format, `strategic-assessments-${p(request).slug}`, rows, [
       { header: 'id', value: (r) => r.id }, { header: 'title', value: (r) => r.title }, { header: 'period_start', value: (r) => r.period_start },
@@ -246,7 +245,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   const agreementPath = (request: FastifyRequest) => `${base(request)}/agreement`
   const versionPath = (request: FastifyRequest, n: number) => `${agreementPath(request)}/versions/${n}`
 
-  app.get('/partnerships/:partnership/agreement', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: Format } }, async (request, reply) => {
+  app.get('/partnerships/:partnership/agreement', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
     const versions = await agreement.listVersions(p(request).id, vis(request))
     if (sendExport(reply, (request.query as any).format, `agreement-versions-${p(request).slug}`, versions, versionExportColumns)) return reply
     const current = await agreement.latestVersion(p(request).id, vis(request))
@@ -294,7 +293,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       },
     }))
 
-  app.get('/partnerships/:partnership/agreement/versions/:number', { config: { access: { partnership: 'public' } }, schema: { params: NumberParams, querystring: Format } }, async (request, reply) => {
+  app.get('/partnerships/:partnership/agreement/versions/:number', { config: { access: { partnership: 'public' } }, schema: { params: NumberParams, querystring: FormatQuery } }, async (request, reply) => {
     const v = await agreement.getVersion(p(request).id, params(request).number, vis(request))
     const priorities = await agreement.priorities(v.id)
     if (sendExport(reply, (request.query as any).format, `agreement-${p(request).slug}-version-${v.number}-priorities`, priorities, priorityExportColumns())) return reply

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
-import { sendExport } from '../platform/export.ts'
+import { sendExport, FormatQuery } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError } from '../platform/errors.ts'
@@ -33,7 +33,6 @@ const CellParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title: 
 const DimensionParams = Type.Object({ ...P, dimension: Type.Integer({ minimum: 1 }) })
 const LevelParams = Type.Object({ ...P, level: Type.Integer({ minimum: 1 }) })
 const VersionParams = Type.Object({ ...P, number: Type.Integer({ minimum: 1, title: 'Version number' }) })
-const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])) })
 const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1 })) })
 
 const CHANGE = {
@@ -100,7 +99,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'no-cache').send(baseCss + '\n' + (await as.scaleCss(p(request).id))))
 
   // ---- Rounds list and the latest matrix ----
-  app.get('/partnerships/:partnership/assurance', { config: { access: { partnership: 'public' } }, schema: { querystring: Format } }, async (request, reply) => {
+  app.get('/partnerships/:partnership/assurance', { config: { access: { partnership: 'public' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rounds = await as.listRounds(p(request).id, member(request))
     if (sendExport(reply, (request.query as any).format, `assessment-rounds-${p(request).slug}`, rounds, [
       { header: 'id', value: (r) => r.id }, { header: 'title', value: (r) => r.title }, { header: 'assessed_on', value: (r) => r.assessed_on },
@@ -160,7 +159,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   })
 
   // ---- One round: the matrix ----
-  app.get('/partnerships/:partnership/assurance/rounds/:round', { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: Format } }, async (request, reply) => {
+  app.get('/partnerships/:partnership/assurance/rounds/:round', { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: FormatQuery } }, async (request, reply) => {
     const r = await loadRound(request)
     const m = await as.matrix(r.id, member(request))
     const titleOf = new Map(m.rows.map((row) => [row.priority.id, row.priority.title]))

@@ -13,7 +13,7 @@ import { Type, type TSchema } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import type { Config } from '../config.ts'
 import { choice } from '../platform/validation.ts'
-import { sendExport, toCsv } from '../platform/export.ts'
+import { sendExport, toCsv, ExportFormat } from '../platform/export.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { checkCsrf } from '../platform/session.ts'
 import { AREA_TYPE_LABELS } from '../geography/service.ts'
@@ -26,7 +26,6 @@ import { areaPage, calendar, monthLabel, longMonthLabel, targetCode, targetName 
 const V = 'crime/views'
 const MONTH = '^\\d{4}-(0[1-9]|1[0-2])$'
 const Month = (title: string) => Type.String({ pattern: MONTH, title, errorMessage: `${title} must be a month written YYYY-MM, like 2019-08` })
-const Format = Type.Optional(choice(['csv', 'json'] as const, 'Format'))
 const AreaParam = Type.Object({ code: Type.String({ minLength: 1, maxLength: 60, title: 'Area' }) })
 const IdParam = Type.Object({ id: Type.Integer({ title: 'Import' }) })
 
@@ -39,7 +38,7 @@ function countsQuery(area: string, groups: readonly string[], extra: Record<stri
     to: Type.Optional(Month('To')),
     group: Type.Optional(Type.String({ maxLength: 200, title: 'Group', description: `Comma-separated, any of: ${groups.join(', ')} (default month)` })),
     ...extra,
-    format: Format,
+    format: ExportFormat,
   })
 }
 const OUTCOME_GROUPS = ['month', 'outcome', 'lsoa'] as const
@@ -209,7 +208,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
 
   app.get('/api/v1/crime/coverage', {
     config: { access: 'public' },
-    schema: { tags, summary: 'Which force-months of police.uk data are loaded (missing force-months are gaps)', security: [], querystring: Type.Object({ kind: Type.Optional(choice(KINDS, 'Kind')), format: Format }) },
+    schema: { tags, summary: 'Which force-months of police.uk data are loaded (missing force-months are gaps)', security: [], querystring: Type.Object({ kind: Type.Optional(choice(KINDS, 'Kind')), format: ExportFormat }) },
   }, async (request, reply) => {
     const q = request.query as any
     const rows = await crime.coverageTable(q.kind)
@@ -267,7 +266,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
 
   const AreaQuery = Type.Object({
     from: Type.Optional(Month('From')), to: Type.Optional(Month('To')), type: Type.Optional(Type.String({ maxLength: 100, title: 'Crime type' })),
-    format: Format, table: Type.Optional(choice(['months', 'types', 'lsoas', 'detail'] as const, 'Table')),
+    format: ExportFormat, table: Type.Optional(choice(['months', 'types', 'lsoas', 'detail'] as const, 'Table')),
   })
 
   app.get('/crime/areas/:code', { config: { access: 'public' }, schema: { params: AreaParam, querystring: AreaQuery } }, async (request, reply) => {
@@ -316,7 +315,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     })
   })
 
-  app.get('/crime/coverage', { config: { access: 'public' }, schema: { querystring: Type.Object({ kind: Type.Optional(choice(KINDS, 'Kind')), format: Format }) } }, async (request, reply) => {
+  app.get('/crime/coverage', { config: { access: 'public' }, schema: { querystring: Type.Object({ kind: Type.Optional(choice(KINDS, 'Kind')), format: ExportFormat }) } }, async (request, reply) => {
     const q = request.query as any
     const rows = await crime.coverageTable(q.kind)
     if (sendExport(reply, q.format, 'crime-coverage', rows, coverageColumns)) return reply

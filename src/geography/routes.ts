@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
-import { sendExport } from '../platform/export.ts'
+import { sendExport, FormatQuery, ExportFormat } from '../platform/export.ts'
 import { parseForm, choice } from '../platform/validation.ts'
 import { hasRole, historyHref } from '../platform/access.ts'
 import { CustomAreaInput, AREA_TYPE_LABELS, customAreaCode, type CustomAreaRow } from './service.ts'
@@ -14,7 +14,6 @@ import { CustomAreaInput, AREA_TYPE_LABELS, customAreaCode, type CustomAreaRow }
 const V = 'geography/views'
 const PartnershipParam = Type.Object({ partnership: Type.String() })
 const CustomParams = Type.Object({ partnership: Type.String(), id: Type.Integer({ title: 'Custom area' }) })
-const Format = Type.Object({ format: Type.Optional(choice(['csv', 'json'] as const, 'Format')) })
 const AREA_TYPES = ['district', 'community safety partnership', 'county', 'police force area'] as const
 
 const CustomAreaJson = Type.Object({
@@ -33,7 +32,7 @@ const fromApi = (b: any) => ({ ...b, lsoaCodes: (b.lsoaCodes ?? []).join('\n') }
 export async function geographyRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { geography } = services
 
-  app.get('/geography', { config: { access: 'public' }, schema: { querystring: Format } }, async (request, reply) => {
+  app.get('/geography', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const loaded = await geography.loaded()
     const areas = await geography.listAreas()
     if (sendExport(reply, (request.query as any).format, 'geography-datasets', loaded.datasets, [
@@ -44,7 +43,7 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
     return reply.view(`${V}/geography.njk`, { title: 'Geography', loaded, byType, breadcrumbs: [{ text: 'Home', href: '/' }, { text: 'Crime data', href: '/crime' }] })
   })
 
-  app.get('/geography/areas', { config: { access: 'public' }, schema: { querystring: Type.Object({ type: Type.Optional(choice(AREA_TYPES, 'Type of area')), format: Type.Optional(choice(['csv', 'json'] as const, 'Format')) }) } }, async (request, reply) => {
+  app.get('/geography/areas', { config: { access: 'public' }, schema: { querystring: Type.Object({ type: Type.Optional(choice(AREA_TYPES, 'Type of area')), format: ExportFormat }) } }, async (request, reply) => {
     const q = request.query as any
     const type = q.type ?? 'community safety partnership'
     const areas = await geography.listAreas(type)
@@ -80,7 +79,7 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
   ]
   const crimeCrumb = (request: FastifyRequest) => ({ text: 'Crime data', href: `${base(request)}/crime` })
 
-  app.get('/partnerships/:partnership/crime', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: Format } }, async (request, reply) => {
+  app.get('/partnerships/:partnership/crime', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
     const p = request.partnership!
     const custom = await geography.listCustomAreas(p.id)
     if (sendExport(reply, (request.query as any).format, `custom-areas-${p.slug}`, custom, [

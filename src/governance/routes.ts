@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
-import { sendExport } from '../platform/export.ts'
+import { sendExport, FormatQuery } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref } from '../platform/access.ts'
 import { BODY_TYPES, BodyInput, BodyJson, BodyWithMembersJson, MEMBER_ROLES, MemberInput, MemberJson } from './schema.ts'
@@ -22,7 +22,6 @@ const roleItems = MEMBER_ROLES.map((r) => ({ value: r, text: ROLE_LABELS[r] }))
 const PartnershipParams = Type.Object({ partnership: Type.String() })
 const BodyParams = Type.Object({ partnership: Type.String(), body: Type.String({ maxLength: 100 }) })
 const MemberParams = Type.Object({ partnership: Type.String(), body: Type.String({ maxLength: 100 }), member: Type.Integer() })
-const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])) })
 const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ title: 'Version' })) })
 
 function bodyFormValues(b: BodyView) {
@@ -69,7 +68,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
   }
 
   // ---- Pages ----
-  app.get('/partnerships/:partnership/governance', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams, querystring: Format } }, async (request, reply) => {
+  app.get('/partnerships/:partnership/governance', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams, querystring: FormatQuery } }, async (request, reply) => {
     const partnership = p(request)
     const map = await gov.map(partnership.id, { title: partnership.name })
     if (sendExport(reply, (request.query as any).format, `governance-${partnership.slug}`, map.bodies, [

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
-import { sendExport } from '../platform/export.ts'
+import { sendExport, FormatQuery } from '../platform/export.ts'
 import { historyOf, changedFields } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { AREA_TYPES, Area, AreaInput, ORGANISATION_TYPES, Organisation, OrganisationInput } from './schema.ts'
@@ -18,7 +18,6 @@ const typeItems = ORGANISATION_TYPES.map((t) => ({ value: t, text: t[0].toUpperC
 const areaTypeItems = AREA_TYPES.map((t) => ({ value: t, text: t[0].toUpperCase() + t.slice(1) }))
 const IdParam = Type.Object({ id: Type.Integer({ title: 'Organisation id' }) })
 const CodeParam = Type.Object({ code: Type.String({ title: 'GSS code' }) })
-const Format = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])) })
 
 function formValues(o: OrganisationRow) {
   return { name: o.name, type: o.type, responsibleAuthority: o.responsible_authority, version: o.version }
@@ -29,7 +28,7 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
   const crumbs = [{ text: 'Home', href: '/' }, { text: 'Organisations', href: '/organisations' }]
 
   // ---- Pages ----
-  app.get('/organisations', { config: { access: 'public' }, schema: { querystring: Format } }, async (request, reply) => {
+  app.get('/organisations', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rows = await orgs.list()
     if (sendExport(reply, (request.query as any).format, 'organisations', rows, [
       { header: 'id', value: (r) => r.id }, { header: 'name', value: (r) => r.name }, { header: 'type', value: (r) => r.type },
@@ -92,7 +91,7 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
     return reply.view('platform/views/history.njk', { title: `History of ${o.name}`, entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), backHref: `/organisations/${o.id}`, breadcrumbs: [...crumbs, { text: o.name, href: `/organisations/${o.id}` }] })
   })
 
-  app.get('/areas', { config: { access: 'public' }, schema: { querystring: Format } }, async (request, reply) => {
+  app.get('/areas', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rows = await orgs.listAreas()
     if (sendExport(reply, (request.query as any).format, 'areas', rows, [
       { header: 'code', value: (r) => r.code }, { header: 'name', value: (r) => r.name }, { header: 'type', value: (r) => r.type },

@@ -1,6 +1,13 @@
 /** CSV and JSON export of any table a page shows: `?format=csv` or `?format=json` on its list route. */
 import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { choice } from './validation.ts'
+
+/** The `format` query parameter of a page or API route whose table downloads as CSV or JSON. */
+export const ExportFormat = Type.Optional(choice(['csv', 'json'] as const, 'Format'))
+/** The query of such a route that takes nothing else. */
+export const FormatQuery = Type.Object({ format: ExportFormat })
 
 export interface Column<T> {
   header: string
