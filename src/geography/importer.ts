@@ -76,7 +76,7 @@ interface Ready {
   source: Source
   file: Materialised
   dataset?: Dataset
-  boundaryLevel?: 'lsoa' | 'district'
+  boundaries?: StagedBoundaries
 }
 
 export async function importGeography(analytics: Analytics, sources: Source[], opts: { actor: string; onProgress?: (done: number, total: number, current: string) => void }): Promise<GeographyImportResult> {
@@ -100,9 +100,9 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
           continue
         }
         if (/\.(geo)?json$/i.test(source.name.replace(/\.(gz|br)$/i, ''))) {
-          const level = await boundaryLevel(q, file.path)
-          if (!level.ok) results.push({ source: source.label, status: 'refused', message: `${source.label}: ${level.message}` })
-          else ready.push({ source, file, boundaryLevel: level.level })
+          const staged = await stageBoundaries(q, file.path, `stage_boundaries_${ready.length}`)
+          if (!staged.ok) results.push({ source: source.label, status: 'refused', message: `${source.label}: ${staged.message}` })
+          else ready.push({ source, file, boundaries: staged.staged })
           continue
         }
         const cols = await readHeader(file.path)
@@ -141,7 +141,7 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
             })
           }
         } else {
-          const checked = await checkBoundaries(q, r.file.path, r.boundaryLevel!)
+          const checked = await checkBoundaries(q, r.boundaries!)
           counts.set(r, checked.rows)
           if (checked.problems.length) {
             problems = true
@@ -151,7 +151,7 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
       }
       if (problems) {
         for (const r of ready) if (!results.some((x) => x.source === r.source.label)) {
-          results.push({ source: r.source.label, dataset: r.dataset?.id, title: r.dataset?.title ?? `${r.boundaryLevel} boundaries`, status: 'skipped', rows: counts.get(r), message: `${r.source.label} is good, but was not imported because another file in this import has problems (a geography import lands whole or not at all).` })
+          results.push({ source: r.source.label, dataset: r.dataset?.id, title: r.dataset?.title ?? `${r.boundaries?.level} boundaries`, status: 'skipped', rows: counts.get(r), message: `${r.source.label} is good, but was not imported because another file in this import has problems (a geography import lands whole or not at all).` })
         }
         return { files: results, ok: false, areas: [], lsoas: 0 }
       }
@@ -166,12 +166,12 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
             await q.run(`DELETE FROM ${d.table}`)
             await q.run(`INSERT INTO ${d.table} SELECT ${d.columns.map((c) => (c.type ? `CAST(${c.name} AS ${c.type})` : c.name)).join(', ')} FROM ${table}`)
             await q.run(`DROP TABLE ${table}`)
-          } else await loadBoundaries(q, r.file.path, r.boundaryLevel!)
+          } else await loadBoundaries(q, r.boundaries!)
           await q.run(`INSERT OR REPLACE INTO geo.datasets VALUES (?, ?, ?, ?, ?, ?, ?)`, [
-            r.dataset?.id ?? `boundaries:${path.basename(r.source.name)}`, r.dataset?.title ?? `${r.boundaryLevel === 'lsoa' ? 'LSOA' : 'District'} boundaries`,
+            r.dataset?.id ?? `boundaries:${path.basename(r.source.name)}`, r.dataset?.title ?? `${r.boundaries?.level === 'lsoa' ? 'LSOA' : 'District'} boundaries`,
             r.source.label, await r.file.sha256, counts.get(r) ?? 0, now, opts.actor,
           ])
-          results.push({ source: r.source.label, dataset: r.dataset?.id, title: r.dataset?.title ?? `${r.boundaryLevel === 'lsoa' ? 'LSOA' : 'District'} boundaries`, status: 'imported', rows: counts.get(r) })
+          results.push({ source: r.source.label, dataset: r.dataset?.id, title: r.dataset?.title ?? `${r.boundaries?.level === 'lsoa' ? 'LSOA' : 'District'} boundaries`, status: 'imported', rows: counts.get(r) })
           done++
           tick(r.source.label)
         }
@@ -193,44 +193,52 @@ function readFeatures(file: string) {
   return `(SELECT unnest(features, recursive := false) AS f FROM read_json(${sqlString(file)}, maximum_object_size = ${size}))`
 }
 
-async function boundaryLevel(q: AnalyticsQuery, file: string): Promise<{ ok: true; level: 'lsoa' | 'district' } | { ok: false; message: string }> {
+interface StagedBoundaries {
+  table: string
+  level: 'lsoa' | 'district'
+  /** The properties holding each feature's code and name (LADyyCD: any year). */
+  code: string
+  name: string
+}
+
+/**
+ * Read a GeoJSON file's features once into a temporary table (a row per feature, in file order), and know which
+ * boundaries they are from their properties; checking and loading then read the table, not the file again.
+ */
+async function stageBoundaries(q: AnalyticsQuery, file: string, table: string): Promise<{ ok: true; staged: StagedBoundaries } | { ok: false; message: string }> {
   try {
-    const [row] = await q.all<{ keys: string[] }>(`SELECT json_keys(to_json(f.properties)) AS keys FROM ${readFeatures(file)} LIMIT 1`)
-    const keys = (row?.keys ?? []).map((k) => k.toLowerCase())
-    if (keys.includes('lsoa11cd')) return { ok: true, level: 'lsoa' }
-    if (keys.some((k) => /^lad\d\dcd$/.test(k))) return { ok: true, level: 'district' }
-    return { ok: false, message: `is a GeoJSON file whose features have neither an LSOA11CD nor a LADyyCD property (found: ${(row?.keys ?? []).join(', ') || 'none'}); expected LSOA or district boundaries from the ONS.` }
+    await q.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT row_number() OVER () AS n, to_json(f) AS j FROM ${readFeatures(file)}`)
   } catch (err) {
     return { ok: false, message: `is not a GeoJSON FeatureCollection that can be read (${(err as Error).message.split('\n')[0]}).` }
   }
+  const [row] = await q.all<{ keys: string[] | null }>(`SELECT json_keys(j, '$.properties') AS keys FROM ${table} ORDER BY n LIMIT 1`)
+  const keys = row?.keys ?? []
+  const nameOf = (code: string) => code.replace(/cd$/i, (m) => (m === 'CD' ? 'NM' : 'nm'))
+  const lsoa = keys.find((k) => k.toLowerCase() === 'lsoa11cd')
+  const lad = keys.find((k) => /^lad\d\dcd$/i.test(k))
+  if (lsoa) return { ok: true, staged: { table, level: 'lsoa', code: lsoa, name: nameOf(lsoa) } }
+  if (lad) return { ok: true, staged: { table, level: 'district', code: lad, name: nameOf(lad) } }
+  return { ok: false, message: `is a GeoJSON file whose features have neither an LSOA11CD nor a LADyyCD property (found: ${keys.join(', ') || 'none'}); expected LSOA or district boundaries from the ONS.` }
 }
 
-/** The code and name properties for a boundary level (LADyyCD: any year). */
-async function boundaryProps(q: AnalyticsQuery, file: string, level: 'lsoa' | 'district') {
-  if (level === 'lsoa') return { code: 'LSOA11CD', name: 'LSOA11NM' }
-  const [row] = await q.all<{ keys: string[] }>(`SELECT json_keys(to_json(f.properties)) AS keys FROM ${readFeatures(file)} LIMIT 1`)
-  const code = row.keys.find((k) => /^lad\d\dcd$/i.test(k))!
-  return { code, name: code.replace(/cd$/i, (m) => (m === 'CD' ? 'NM' : 'nm')) }
-}
-
-async function checkBoundaries(q: AnalyticsQuery, file: string, level: 'lsoa' | 'district') {
-  const p = await boundaryProps(q, file, level)
-  const rows = await q.all<{ n: number; problem: string | null; total: number }>(`
-    WITH feats AS (SELECT row_number() OVER () AS n, json_extract_string(to_json(f), '$.properties.${p.code}') AS code, json_extract_string(to_json(f), '$.geometry.type') AS gtype FROM ${readFeatures(file)})
-    SELECT n, problem, count(*) OVER () AS total FROM (
-      SELECT n, CASE WHEN code IS NULL THEN 'feature ' || n || ' has no ${p.code}'
-        WHEN NOT regexp_matches(code, '^[EWSN]\\d{8}$') THEN 'feature ' || n || ' has ${p.code} "' || code || '", which is not a GSS code'
+async function checkBoundaries(q: AnalyticsQuery, b: StagedBoundaries) {
+  const rows = await q.all<{ problem: string; total: number }>(`
+    SELECT problem, count(*) OVER () AS total FROM (
+      SELECT n, CASE WHEN code IS NULL THEN 'feature ' || n || ' has no ${b.code}'
+        WHEN NOT regexp_matches(code, '^[EWSN]\\d{8}$') THEN 'feature ' || n || ' has ${b.code} "' || code || '", which is not a GSS code'
         WHEN gtype NOT IN ('Polygon', 'MultiPolygon') THEN 'feature ' || n || ' (' || code || ') is a ' || coalesce(gtype, 'missing') || ' geometry, not a Polygon or MultiPolygon'
-        END AS problem FROM feats) WHERE problem IS NOT NULL ORDER BY n LIMIT 20`)
-  const [{ count }] = await q.all<{ count: number }>(`SELECT count(*) AS count FROM ${readFeatures(file)}`)
-  return { rows: count, problems: rows.map((r) => r.problem!), problemCount: rows[0]?.total ?? 0 }
+        END AS problem
+      FROM (SELECT n, json_extract_string(j, '$.properties.${b.code}') AS code, json_extract_string(j, '$.geometry.type') AS gtype FROM ${b.table})
+    ) WHERE problem IS NOT NULL ORDER BY n LIMIT 20`)
+  const [{ count }] = await q.all<{ count: number }>(`SELECT count(*) AS count FROM ${b.table}`)
+  return { rows: count, problems: rows.map((r) => r.problem), problemCount: rows[0]?.total ?? 0 }
 }
 
-async function loadBoundaries(q: AnalyticsQuery, file: string, level: 'lsoa' | 'district') {
-  const p = await boundaryProps(q, file, level)
+async function loadBoundaries(q: AnalyticsQuery, b: StagedBoundaries) {
   await q.run(`INSERT OR REPLACE INTO geo.boundaries
-    SELECT json_extract_string(j, '$.properties.${p.code}'), json_extract_string(j, '$.properties.${p.name}'), '${level}', json_extract(j, '$.geometry')::VARCHAR
-    FROM (SELECT to_json(f) AS j FROM ${readFeatures(file)})`)
+    SELECT json_extract_string(j, '$.properties.${b.code}'), json_extract_string(j, '$.properties.${b.name}'), '${b.level}', json_extract(j, '$.geometry')::VARCHAR
+    FROM ${b.table}`)
+  await q.run(`DROP TABLE ${b.table}`)
 }
 
 /** Derive every LSOA's areas, and the areas themselves, from the datasets loaded. */
