@@ -14,8 +14,11 @@ export async function startServer(config: Config, opts: { db?: Db; beforeListen?
   if (opts.beforeListen) await opts.beforeListen(services)
   const app = await buildApp({ config, services })
   const address = await app.listen({ port: config.port, host: config.host })
+  // The web server runs the background work (queued jobs and schedules); one-off commands do not.
+  services.jobs.startWorker()
   const close = async () => {
     await app.close()
+    await services.jobs.stopWorker()
     await services.analytics.close()
     await db.close()
   }

@@ -14,12 +14,16 @@ import { agreementService } from './agreement/service.ts'
 import { assuranceService } from './assurance/service.ts'
 import { openAnalytics } from './platform/analytics.ts'
 import { importService } from './platform/imports.ts'
+import { jobService } from './platform/jobs.ts'
 import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
   const auth = authService(db, config)
+  // Background and scheduled work; jobs this machine was running when its process died are marked interrupted.
+  const jobs = jobService(db)
+  await jobs.markInterrupted()
   const organisations = organisationService(db)
   const partnerships = partnershipService(db, { auth })
   const governance = governanceService(db, { organisations })
@@ -33,7 +37,7 @@ export async function services(db: Db, config: Config) {
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
-  return { db, analytics, secret, auth, partnerships, organisations, governance, agreement, assurance, imports, geography, crime }
+  return { db, analytics, secret, jobs, auth, partnerships, organisations, governance, agreement, assurance, imports, geography, crime }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
-import { sendExport, streamExport } from '../platform/export.ts'
+import { sendExport, streamExport, ExportFormat, type Column } from '../platform/export.ts'
+import { choice } from '../platform/validation.ts'
+import { JOB_STATUSES, type Job, type JobStatus } from '../platform/jobs.ts'
 import { auditColumns, auditLog, auditPages, changedFields } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { NewUserSchema } from '../platform/auth/service.ts'
@@ -39,5 +41,30 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
     if (streamExport(reply, format, 'audit-log', auditColumns, () => auditPages(services.db))) return reply
     const entries = await auditLog(services.db, { limit: 200 })
     return reply.view('partnerships/views/audit.njk', { title: 'Audit log (all partnerships)', entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), breadcrumbs: crumbs })
+  })
+
+  // ---- Background jobs: what runs, what failed, what is scheduled; an interrupted or failed job can be run again ----
+  const jobCrumbs = [...crumbs, { text: 'Background jobs', href: '/admin/jobs' }]
+  const jobColumns: Column<Job>[] = [
+    { header: 'id', value: (j) => j.id }, { header: 'kind', value: (j) => j.kind }, { header: 'title', value: (j) => j.title },
+    { header: 'status', value: (j) => j.status }, { header: 'started_by', value: (j) => j.started_by_name }, { header: 'source', value: (j) => j.source },
+    { header: 'created_at', value: (j) => j.created_at }, { header: 'started_at', value: (j) => j.started_at }, { header: 'finished_at', value: (j) => j.finished_at },
+    { header: 'attempts', value: (j) => j.attempts }, { header: 'error', value: (j) => j.error },
+  ]
+  app.get('/admin/jobs', { config: { access: 'site-admin' }, schema: { querystring: Type.Object({ format: ExportFormat, status: Type.Optional(choice(JOB_STATUSES, 'Status')) }) } }, async (request, reply) => {
+    const { format, status } = request.query as { format?: string; status?: JobStatus }
+    const jobs = await services.jobs.list({ status, limit: 200 })
+    if (sendExport(reply, format, 'jobs', jobs, jobColumns)) return reply
+    return reply.view(`${V}/jobs.njk`, { title: 'Background jobs', jobs, status, statuses: JOB_STATUSES, schedules: await services.jobs.schedules(), breadcrumbs: crumbs })
+  })
+
+  app.get('/admin/jobs/:id', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    const job = await services.jobs.get((request.params as { id: string }).id)
+    return reply.view(`${V}/job.njk`, { title: `Job ${job.id}: ${job.title}`, job, breadcrumbs: jobCrumbs })
+  })
+
+  app.post('/admin/jobs/:id/rerun', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    const again = await services.jobs.rerun((request.params as { id: string }).id, request.actor)
+    return reply.redirect(`/admin/jobs/${again.id}`, 303)
   })
 }
