@@ -84,15 +84,15 @@ const times = (ratio: number) => Math.round(ratio).toLocaleString('en-GB')
  */
 function tooBig(what: string, packed: number, unpacked: number, limits: ArchiveLimits, soFar = false): string | undefined {
   const fill = 'It may have been built to fill the disk, so nothing was imported from it.'
-  if (unpacked > limits.maxEntryBytes) {
-    return soFar
-      ? `${what} unpacks to more than ${sizeLabel(limits.maxEntryBytes)}, the most Safer unpacks from one file. ${fill}`
-      : `${what} unpacks to ${sizeLabel(unpacked)}, more than the ${sizeLabel(limits.maxEntryBytes)} Safer unpacks from one file. Nothing was imported from it.`
-  }
   if (unpacked > RATIO_FLOOR_BYTES && unpacked > packed * limits.maxRatio) {
     return soFar
       ? `${what} is ${sizeLabel(packed)} packed but unpacks to more than ${times(limits.maxRatio)} times its size, the most Safer allows. ${fill}`
       : `${what} is ${sizeLabel(packed)} packed but unpacks to ${sizeLabel(unpacked)}, ${times(unpacked / Math.max(packed, 1))} times its size (the most Safer allows is ${times(limits.maxRatio)} times). ${fill}`
+  }
+  if (unpacked > limits.maxEntryBytes) {
+    return soFar
+      ? `${what} unpacks to more than ${sizeLabel(limits.maxEntryBytes)}, the most Safer unpacks from one file. ${fill}`
+      : `${what} unpacks to ${sizeLabel(unpacked)}, more than the ${sizeLabel(limits.maxEntryBytes)} Safer unpacks from one file. Nothing was imported from it.`
   }
   return undefined
 }
