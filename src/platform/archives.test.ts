@@ -11,6 +11,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { expandPaths, ensureRoom, sizeLabel, SourceError, DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './sources.ts'
 import { writeZip, tempFiles } from '../../test/crime-helpers.ts'
+import { openAnalytics } from './analytics.ts'
 
 const MB = 1024 * 1024
 const files = tempFiles({})
@@ -139,4 +140,19 @@ test('an import that would leave the disk nearly full is refused before it start
     assert.match(err.message, /^There is not enough space on the disk for this import: it unpacks to about 50 MB, [\d.,]+ [KMGT]B must stay free, and only [\d.,]+ [KMGT]B is free\. Free some space, or import fewer files at a time\. Nothing was imported\.$/)
     return true
   })
+})
+
+test('unpacked import files left by a process killed more than a day ago are removed when the store is opened', async () => {
+  const dataDir = files.path('data-swept')
+  const tmp = path.join(dataDir, 'analytics/tmp')
+  const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000)
+  for (const name of ['import-1-1', 'geography-1-1', 'uploads', 'import-2-2', 'duckdb']) {
+    fs.mkdirSync(path.join(tmp, name), { recursive: true })
+    fs.writeFileSync(path.join(tmp, name, 'x.csv'), HEADER)
+    if (name !== 'import-2-2') fs.utimesSync(path.join(tmp, name), old, old)
+  }
+  const a = await openAnalytics({ dataDir })
+  await a.close()
+  // The recent import's files stay (it may be running), and so does DuckDB's own spill folder.
+  assert.deepEqual(fs.readdirSync(tmp).sort(), ['duckdb', 'import-2-2'])
 })

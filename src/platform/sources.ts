@@ -329,6 +329,29 @@ export async function expandPaths(paths: string[], accept: Accept = CSV_FILES, l
   return sources
 }
 
+/** Temporary files older than this, left by a process that stopped while it held them, are removed at start-up. */
+export const SWEEP_AGE_MS = 24 * 60 * 60 * 1000
+
+/**
+ * Remove what `dir` holds (files or folders) whose name matches and that is older than `maxAgeMs`: temporary
+ * uploads and unpacked import files left by a process that was killed. Returns the names removed.
+ */
+export function sweepOld(dir: string, match: RegExp = /./, maxAgeMs = SWEEP_AGE_MS, now = Date.now()): string[] {
+  if (!fs.existsSync(dir)) return []
+  const removed: string[] = []
+  for (const name of fs.readdirSync(dir)) {
+    if (!match.test(name)) continue
+    const p = path.join(dir, name)
+    try {
+      if (now - fs.statSync(p).mtimeMs > maxAgeMs) {
+        fs.rmSync(p, { recursive: true, force: true })
+        removed.push(name)
+      }
+    } catch { /* removed meanwhile */ }
+  }
+  return removed
+}
+
 /** Split one CSV line into fields (quoted fields, doubled quotes). Used for header rows only. */
 function splitCsvLine(line: string): string[] {
   const out: string[] = []

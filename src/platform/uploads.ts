@@ -21,15 +21,13 @@ import multipart from '@fastify/multipart'
 import type { Config } from '../config.ts'
 import { ValidationError } from './errors.ts'
 import { checkCsrf } from './session.ts'
-import { freeBytes, sizeLabel } from './sources.ts'
+import { freeBytes, sizeLabel, sweepOld, SWEEP_AGE_MS } from './sources.ts'
 
 const MB = 1024 * 1024
 /** How much of a file's beginning its type is judged from. */
 const HEAD_BYTES = 8192
 /** A multipart body's own overhead (boundaries, headers, small fields) beyond its files, allowed in Content-Length. */
 const FORM_OVERHEAD = MB
-/** Leftover temporary uploads older than this are removed at start-up. */
-export const SWEEP_AGE_MS = 24 * 60 * 60 * 1000
 
 // ---- File types, judged from content ----
 
@@ -295,18 +293,7 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
 
 /** Remove temporary uploads older than `maxAgeMs` (left by a process that stopped while it held them). */
 export function sweepUploads(dir: string, maxAgeMs = SWEEP_AGE_MS, now = Date.now()): string[] {
-  if (!fs.existsSync(dir)) return []
-  const removed: string[] = []
-  for (const name of fs.readdirSync(dir)) {
-    const p = path.join(dir, name)
-    try {
-      if (now - fs.statSync(p).mtimeMs > maxAgeMs) {
-        fs.rmSync(p, { recursive: true, force: true })
-        removed.push(name)
-      }
-    } catch { /* removed meanwhile */ }
-  }
-  return removed
+  return sweepOld(dir, /./, maxAgeMs, now)
 }
 
 /**
