@@ -117,3 +117,8 @@ test('an entry that unpacks to more than its archive declares is stopped while u
   const after = await snapshot(t)
   assert.deepEqual(after.parts.filter((p) => p.force === 'west-mercia'), loaded.parts, 'the west-mercia data loaded before is as it was')
 })
+
+test('the Import page states the limits it applies', async () => {
+  const page = text((await editor.get('/crime/import')).body)
+  assert.match(page, /CSV or zip files, up to 2,048 MB each and 1 MB in all\./)
+})

@@ -325,7 +325,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
 
   const importCrumbs = [...crumbs, { text: 'Import', href: '/crime/import' }]
   const importPage = async (reply: any, extra: Record<string, unknown> = {}) => reply.view(`${V}/import.njk`, {
-    title: 'Import police.uk data', imports: await services.imports.list('police-uk', 20), running: crime.isRunning(), uploadLimitMb: config.uploadLimitMb, breadcrumbs: crumbs, ...extra,
+    title: 'Import police.uk data', imports: await services.imports.list('police-uk', 20), running: crime.isRunning(), uploadLimitMb: config.uploadLimitMb, uploadTotalLimitMb: config.uploadTotalLimitMb, breadcrumbs: crumbs, ...extra,
   })
 
   app.get('/crime/import', { config: { access: 'editor-anywhere' } }, async (_request, reply) => importPage(reply))
