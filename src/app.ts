@@ -13,6 +13,7 @@ import type { Services } from './services.ts'
 import { setUpWebSecurity } from './platform/security.ts'
 import { setUpSession } from './platform/session.ts'
 import { setUpAccess } from './platform/access.ts'
+import { setUpUploads } from './platform/uploads.ts'
 import { setUpViews, setLocals, govukDist, srcDir } from './platform/views.ts'
 import { fieldErrors, ajvOptions } from './platform/validation.ts'
 import { ValidationError, ConflictError } from './platform/errors.ts'
@@ -46,6 +47,8 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(rateLimit, { global: false })
   await setUpSession(app, { auth: services.auth, secret: services.secret, secureCookies: config.secureCookies })
   await setUpAccess(app, { auth: services.auth, findPartnership: (slug) => services.partnerships.bySlug(slug) })
+  // Files: multipart bodies only for routes that take them, read by receiveFiles (CSRF first), under SAFER_DATA_DIR/files.
+  await setUpUploads(app, config)
   await setUpViews(app, { serviceName: config.serviceName, demo: config.demo, production: true })
   await app.register(swagger, {
     openapi: {

@@ -25,8 +25,20 @@ export interface Config {
   /** Memory DuckDB (the crime store) may use before it spills to disk, e.g. '1GB'. */
   duckdbMemory: string
   duckdbThreads: number
-  /** Largest upload the crime data Import page accepts, in megabytes. */
+  /** Largest single file any upload accepts, in megabytes (a capability may set a smaller limit of its own). */
   uploadLimitMb: number
+  /** Largest upload, all its files together, in megabytes. */
+  uploadTotalLimitMb: number
+  /** Most files one upload may carry. */
+  uploadMaxFiles: number
+  /** Largest file an archive (zip) may unpack to, in megabytes, counted as it is unpacked. */
+  zipMaxEntryMb: number
+  /** Most entries (files and folders) an archive may hold. */
+  zipMaxEntries: number
+  /** An archive entry that unpacks to more than this many times its packed size is refused (a "zip bomb"). */
+  zipMaxRatio: number
+  /** Space to keep free on the disk: an import or upload that would leave less is refused before it starts, in megabytes. */
+  diskMarginMb: number
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -47,6 +59,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     duckdbMemory: env.SAFER_DUCKDB_MEMORY || '1GB',
     duckdbThreads: Number(env.SAFER_DUCKDB_THREADS || 2),
     uploadLimitMb: Number(env.SAFER_UPLOAD_LIMIT_MB || 2048),
+    uploadTotalLimitMb: Number(env.SAFER_UPLOAD_TOTAL_LIMIT_MB || 2048),
+    uploadMaxFiles: Number(env.SAFER_UPLOAD_MAX_FILES || 2000),
+    zipMaxEntryMb: Number(env.SAFER_ZIP_MAX_ENTRY_MB || 1024),
+    zipMaxEntries: Number(env.SAFER_ZIP_MAX_ENTRIES || 100_000),
+    zipMaxRatio: Number(env.SAFER_ZIP_MAX_RATIO || 100),
+    diskMarginMb: Number(env.SAFER_DISK_MARGIN_MB || 1024),
     ...overrides,
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
@@ -54,6 +72,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB)$/i.test(config.duckdbMemory)) throw new Error(`SAFER_DUCKDB_MEMORY must be a size like 1GB or 512MB (found "${config.duckdbMemory}")`)
   if (!Number.isInteger(config.duckdbThreads) || config.duckdbThreads < 1) throw new Error(`SAFER_DUCKDB_THREADS must be a whole number of 1 or more (found "${env.SAFER_DUCKDB_THREADS}")`)
-  if (!Number.isFinite(config.uploadLimitMb) || config.uploadLimitMb <= 0) throw new Error(`SAFER_UPLOAD_LIMIT_MB must be a number of megabytes (found "${env.SAFER_UPLOAD_LIMIT_MB}")`)
+  const positive: [keyof Config, string, string][] = [
+    ['uploadLimitMb', 'SAFER_UPLOAD_LIMIT_MB', 'a number of megabytes'], ['uploadTotalLimitMb', 'SAFER_UPLOAD_TOTAL_LIMIT_MB', 'a number of megabytes'],
+    ['zipMaxEntryMb', 'SAFER_ZIP_MAX_ENTRY_MB', 'a number of megabytes'], ['zipMaxRatio', 'SAFER_ZIP_MAX_RATIO', 'a number, like 100 for 100 to 1'],
+  ]
+  for (const [key, name, what] of positive) {
+    const v = config[key] as number
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be ${what} (found "${env[name]}")`)
+  }
+  for (const [key, name] of [['uploadMaxFiles', 'SAFER_UPLOAD_MAX_FILES'], ['zipMaxEntries', 'SAFER_ZIP_MAX_ENTRIES']] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`${name} must be a whole number of 1 or more (found "${env[name]}")`)
+  }
+  if (!Number.isFinite(config.diskMarginMb) || config.diskMarginMb < 0) throw new Error(`SAFER_DISK_MARGIN_MB must be a number of megabytes, 0 or more (found "${env.SAFER_DISK_MARGIN_MB}")`)
   return config
 }

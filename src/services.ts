@@ -17,6 +17,7 @@ import { importService } from './platform/imports.ts'
 import { jobService } from './platform/jobs.ts'
 import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
+import { archiveLimits } from './platform/sources.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -33,7 +34,7 @@ export async function services(db: Db, config: Config) {
   const analytics = await openAnalytics({ dataDir: config.dataDir, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads })
   const imports = importService(db)
   const geography = geographyService(db, analytics, { imports })
-  const crime = crimeService(db, analytics, { geography, imports })
+  const crime = crimeService(db, analytics, { geography, imports, unpack: { archive: archiveLimits(config), marginBytes: config.diskMarginMb * 1024 * 1024 } })
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()

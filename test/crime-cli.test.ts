@@ -11,7 +11,9 @@ import path from 'node:path'
 import { openAnalytics } from '../src/platform/analytics.ts'
 import { openDatabase } from '../src/platform/db/index.ts'
 import { createServerDatabase } from './helpers.ts'
-import { FIXTURES, OPENDATA, csvObjects, tempFiles } from './crime-helpers.ts'
+import { FIXTURES, OPENDATA, csvObjects, tempFiles, writeZip } from './crime-helpers.ts'
+import { listing } from './upload-helpers.ts'
+import zlib from 'node:zlib'
 
 const root = path.resolve(import.meta.dirname, '..')
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-crime-cli-'))
@@ -27,7 +29,11 @@ after(async () => {
 
 const env = (extra: Record<string, string> = {}) => ({ ...process.env, SAFER_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ...extra })
 function safer(...args: string[]) {
-  const res = spawnSync(process.execPath, [path.join(root, 'bin/safer.js'), ...args], { env: env(), encoding: 'utf8', timeout: 300_000 })
+  return saferWith({}, ...args)
+}
+/** Run with settings of its own (environment variables). */
+function saferWith(settings: Record<string, string>, ...args: string[]) {
+  const res = spawnSync(process.execPath, [path.join(root, 'bin/safer.js'), ...args], { env: env(settings), encoding: 'utf8', timeout: 300_000 })
   return { status: res.status, out: res.stdout, err: res.stderr }
 }
 
@@ -159,5 +165,49 @@ test('safer import geography loads the ONS lookups and boundaries; a bad file st
     assert.match(res.out, /Nothing was loaded: a geography import lands whole or not at all/)
   } finally {
     bad.remove()
+  }
+})
+
+test('a zip bomb is refused by the command line with exit 2 and a message, leaving the store and the data folder as they were', async () => {
+  safer('import', 'police-uk', fixture)
+  const before = await store()
+  const files = listing(dataDir)
+  const zeros = Buffer.alloc(50 * 1024 * 1024)
+  const packed = zlib.deflateRawSync(zeros).length
+  const work = tempFiles({})
+  try {
+    writeZip(work.path('bomb.zip'), [{ name: '2019-01/2019-01-west-mercia-street.csv', data: zeros }])
+    const res = safer('import', 'police-uk', work.path('bomb.zip'))
+    assert.equal(res.status, 2, res.out + res.err)
+    assert.equal(res.err.trim(), `2019-01/2019-01-west-mercia-street.csv in bomb.zip is ${Math.round(packed / 1024)} KB packed but unpacks to 50 MB, ${Math.round(zeros.length / packed).toLocaleString('en-GB')} times its size (the most Safer allows is 100 times). It may have been built to fill the disk, so nothing was imported from it.`)
+    // The limits are settings: an entry over SAFER_ZIP_MAX_ENTRY_MB is refused too.
+    const rows = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `${i},2019-01,West Mercia Police,On or near Parking Area,E0101${(i * 7919) % 10000}\n`).join(''))
+    writeZip(work.path('big.zip'), [{ name: '2019-01-west-mercia-street.csv', data: rows }])
+    const big = saferWith({ SAFER_ZIP_MAX_ENTRY_MB: '1' }, 'import', 'police-uk', work.path('big.zip'))
+    assert.equal(big.status, 2, big.out + big.err)
+    assert.equal(big.err.trim(), `2019-01-west-mercia-street.csv in big.zip unpacks to ${(rows.length / 1024 / 1024).toFixed(1)} MB, more than the 1 MB Safer unpacks from one file. Nothing was imported from it.`)
+    assert.deepEqual(await store(), before)
+    assert.deepEqual(listing(dataDir), files)
+  } finally {
+    work.remove()
+  }
+})
+
+test('the command line refuses an archive with an entry named ../../evil.csv, and an import that would nearly fill the disk', async () => {
+  safer('import', 'police-uk', fixture)
+  const before = await store()
+  const work = tempFiles({})
+  try {
+    writeZip(work.path('police-uk.zip'), [{ name: '../../evil.csv', data: fs.readFileSync(fixture) }])
+    const evil = safer('import', 'police-uk', work.path('police-uk.zip'))
+    assert.equal(evil.status, 2, evil.out + evil.err)
+    assert.equal(evil.err.trim(), 'police-uk.zip cannot be imported: it holds "../../evil.csv", a file that would be unpacked outside its folder. Nothing was imported.')
+    writeZip(work.path('ok.zip'), [{ name: '2019-01/2019-01-west-mercia-street.csv', data: fs.readFileSync(fixture) }])
+    const full = saferWith({ SAFER_DISK_MARGIN_MB: String(1024 * 1024 * 1024) }, 'import', 'police-uk', work.path('ok.zip'))
+    assert.equal(full.status, 2, full.out + full.err)
+    assert.match(full.err, /^There is not enough space on the disk for this import: it unpacks to about 2\.3 KB, 1,024 TB must stay free, and only [\d.,]+ [KMGT]B is free\. Free some space, or import fewer files at a time\. Nothing was imported\.$/m)
+    assert.deepEqual(await store(), before)
+  } finally {
+    work.remove()
   }
 })

@@ -122,8 +122,11 @@ export function bundled(force: string, kind = 'street') {
   return fs.readdirSync(dir).filter((f) => f.endsWith(`-${kind}.csv.br`)).sort().map((f) => path.join(dir, f))
 }
 
-/** A zip of the given files (deflated), for testing archive imports. */
-export function writeZip(target: string, entries: { name: string; data: Buffer }[]) {
+/**
+ * A zip of the given files (deflated), for testing archive imports. `declaredSize` makes an entry claim another unpacked size than it has (in its
+ * local header and the central directory), as a damaged or hostile archive would.
+ */
+export function writeZip(target: string, entries: { name: string; data: Buffer; declaredSize?: number }[]) {
   const parts: Buffer[] = []
   const central: Buffer[] = []
   let offset = 0
@@ -133,11 +136,11 @@ export function writeZip(target: string, entries: { name: string; data: Buffer }
     const crc = zlib.crc32(e.data)
     const local = Buffer.alloc(30)
     local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(0, 6); local.writeUInt16LE(8, 8)
-    local.writeUInt32LE(0, 10); local.writeUInt32LE(crc, 14); local.writeUInt32LE(body.length, 18); local.writeUInt32LE(e.data.length, 22)
+    local.writeUInt32LE(0, 10); local.writeUInt32LE(crc, 14); local.writeUInt32LE(body.length, 18); local.writeUInt32LE(e.declaredSize ?? e.data.length, 22)
     local.writeUInt16LE(name.length, 26); local.writeUInt16LE(0, 28)
     const dir = Buffer.alloc(46)
     dir.writeUInt32LE(0x02014b50, 0); dir.writeUInt16LE(20, 4); dir.writeUInt16LE(20, 6); dir.writeUInt16LE(0, 8); dir.writeUInt16LE(8, 10)
-    dir.writeUInt32LE(0, 12); dir.writeUInt32LE(crc, 16); dir.writeUInt32LE(body.length, 20); dir.writeUInt32LE(e.data.length, 24)
+    dir.writeUInt32LE(0, 12); dir.writeUInt32LE(crc, 16); dir.writeUInt32LE(body.length, 20); dir.writeUInt32LE(e.declaredSize ?? e.data.length, 24)
     dir.writeUInt16LE(name.length, 28); dir.writeUInt32LE(offset, 42)
     parts.push(local, name, body)
     central.push(dir, name)

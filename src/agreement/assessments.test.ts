@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { testApp, clientAs, makePartnership, errorSummary, text, type Client, type TestApp } from '../../test/helpers.ts'
 import { historyOf, systemActor } from '../platform/audit.ts'
 import { CSRF_COOKIE } from '../platform/session.ts'
+import { postFiles, uploadsLeft } from '../../test/upload-helpers.ts'
 
 let t: TestApp
 before(async () => { t = await testApp() })
@@ -226,4 +227,20 @@ test('a version of the agreement can be based on the assessment, and the assessm
   const wrong = await c.post(`/partnerships/${p.slug}/agreement/versions/new`, { copyFrom: '0', title: 'Agreement', strategicAssessmentId: String(other.a.id) })
   assert.equal(wrong.status, 400)
   assert.match(errorSummary(wrong.body), /Select one of this partnership(&#39;|')s strategic assessments from the list/)
+})
+
+test('attachments arrive through the platform: a program renamed .pdf and two files at once are refused, and no upload is left on disk', async () => {
+  const { p, a, href } = await setup()
+  const c = await clientAs(t, 'editor', p.id)
+  const exe = Buffer.concat([Buffer.from('MZ'), Buffer.from([0x90, 0, 3, 0, 0, 0, 4, 0]), Buffer.alloc(4096, 7)])
+  const disguised = await upload(c, `${href}/attachments`, { filename: 'minutes.pdf', data: exe })
+  assert.equal(disguised.status, 400)
+  assert.match(errorSummary(disguised.body), /The selected file is not a real PDF: check that it opens, then upload it again/)
+  const two = await postFiles(t, c, `${href}/attachments`, 'file', [{ filename: 'a.pdf', data: PDF }, { filename: 'b.pdf', data: PDF }])
+  assert.equal(two.status, 400)
+  assert.match(errorSummary(two.body), /Choose only one file/)
+  assert.equal((await t.services.agreement.attachments(a.id)).length, 0)
+  assert.equal((await upload(c, `${href}/attachments`, { filename: 'a.pdf', data: PDF })).status, 303)
+  assert.equal((await t.services.agreement.attachments(a.id)).length, 1)
+  assert.deepEqual(uploadsLeft(t.config.dataDir), [])
 })

@@ -4,10 +4,10 @@
  *
  * Read: anyone, for a published partnership's published records; members see unpublished ones too
  * (and non-members get 404 for them). Write: the partnership's editors; a version's status and
- * publication: its administrators. Uploads (multipart) are accepted by this plugin only.
+ * publication: its administrators. Attachments are received by the platform's receiveFiles.
  */
+import fs from 'node:fs'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import multipart from '@fastify/multipart'
 import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
@@ -15,12 +15,13 @@ import { sendExport, FormatQuery } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { receiveFiles } from '../platform/uploads.ts'
 import {
   CompareJson, EVIDENCE_LABELS, EVIDENCE_SOURCES, OWNERSHIP_LEVELS, PriorityInput, PriorityJson, StatusInput, StrategicAssessmentInput,
   StrategicAssessmentJson, VersionInput, VersionJson,
 } from './schema.ts'
 import {
-  MAX_ATTACHMENT_BYTES, STATUS_LABELS, assessmentJson, periodLabel, priorityJson, versionJson,
+  ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, STATUS_LABELS, assessmentJson, periodLabel, priorityJson, versionJson,
   type PriorityRow, type StrategicAssessmentRow, type VersionRow,
 } from './service.ts'
 
@@ -125,23 +126,6 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   const roles = (request: FastifyRequest) => ({ canEdit: hasRole(request, 'editor'), canAdmin: hasRole(request, 'admin'), member: isMember(request) })
   const common = { statusLabels: STATUS_LABELS, statusTags: STATUS_TAGS, ownershipTags: OWNERSHIP_TAGS, changeTags: CHANGE_TAGS, evidenceLabels: EVIDENCE_LABELS }
 
-  // Uploads: multipart bodies are accepted by this plugin only. The access rule has been applied before the body is
-  // read; the body is then read as a form body is, files kept in memory up to the limit, so the platform's CSRF
-  // check, which runs before validation, sees plain fields: { _csrf, file: { filename, data, truncated } }.
-  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 20, parts: 25 } })
-  app.removeContentTypeParser('multipart/form-data')
-  app.addContentTypeParser('multipart/form-data', async (request: FastifyRequest) => {
-    // @fastify/multipart's own parser only marks the request and leaves reading to the handler; here it is read at once.
-    Object.defineProperty(request, 'isMultipart', { value: () => true })
-    const body: Record<string, unknown> = {}
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        const data = await part.toBuffer()
-        if (part.filename && !body[part.fieldname]) body[part.fieldname] = { filename: part.filename, data, truncated: part.file.truncated === true }
-      } else if (!(part.fieldname in body)) body[part.fieldname] = part.value
-    }
-    return body
-  })
 
   // ================= Strategic assessments =================
 
@@ -205,13 +189,15 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     })
   })
 
-  app.post('/partnerships/:partnership/assessments/strategic/:id/attachments', { config: { access: { partnership: 'editor' } }, schema: { params: IdParams } }, async (request, reply) => {
+  app.post('/partnerships/:partnership/assessments/strategic/:id/attachments', { config: { access: { partnership: 'editor' }, uploads: true }, schema: { params: IdParams } }, async (request, reply) => {
     const id = params(request).id
     return handleForm(request, reply, {
       template: `${V}/assessment.njk`,
       context: () => assessmentContext(request, id),
       run: async () => {
-        const f = await agreement.addAttachment(p(request).id, id, (request.body as any)?.file, request.actor)
+        const upload = await receiveFiles(request, { field: 'file', accept: ATTACHMENT_TYPES, maxFiles: 1, maxFileBytes: MAX_ATTACHMENT_BYTES, required: 'Select a file to upload' })
+        const [file] = upload.files
+        const f = await agreement.addAttachment(p(request).id, id, { filename: file.filename, data: fs.readFileSync(file.path) }, request.actor)
         return { redirect: `${assessmentsPath(request)}/${id}#attachments`, flash: `${f.filename} uploaded` }
       },
     })

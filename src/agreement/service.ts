@@ -18,6 +18,7 @@ import { recordAudit } from '../platform/audit.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
+import { FILE_TYPES, cleanFilename, fileTypeOf, type FileKind } from '../platform/uploads.ts'
 import type { OrganisationService } from '../organisations/service.ts'
 import {
   PriorityCreateInput, PriorityInput, StatusInput, StrategicAssessmentInput, VersionCreateInput, VersionInput, type VersionStatus,
@@ -92,24 +93,9 @@ export interface Visibility {
   includeUnpublished: boolean
 }
 
-/** Uploads the strategic assessment accepts: what partnerships share their evidence in. */
-export const ATTACHMENT_TYPES: Record<string, { contentType: string; label: string; check: (b: Buffer) => boolean }> = {
-  '.pdf': { contentType: 'application/pdf', label: 'PDF', check: (b) => b.subarray(0, 1024).includes('%PDF-') },
-  '.doc': { contentType: 'application/msword', label: 'Word document', check: isOle },
-  '.docx': { contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', label: 'Word document', check: isZip },
-  '.xls': { contentType: 'application/vnd.ms-excel', label: 'Excel spreadsheet', check: isOle },
-  '.xlsx': { contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', label: 'Excel spreadsheet', check: isZip },
-  '.csv': { contentType: 'text/csv', label: 'CSV file', check: (b) => !b.subarray(0, 8192).includes(0) },
-}
+/** Uploads the strategic assessment accepts: what partnerships share their evidence in (checked from their content). */
+export const ATTACHMENT_TYPES: FileKind[] = ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'csv']
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-const TYPES_MESSAGE = 'The selected file must be a PDF, Word document (DOC or DOCX), Excel spreadsheet (XLS or XLSX) or CSV file'
-
-function isZip(b: Buffer) {
-  return b.length > 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04
-}
-function isOle(b: Buffer) {
-  return b.length > 8 && b.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))
-}
 
 /** A PostgreSQL array literal for a text[] column (the record helpers send objects as JSON). */
 function textArray(values: string[]) {
@@ -361,14 +347,14 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
      * content, never from what the browser says.
      */
     async addAttachment(partnershipId: number, assessmentId: number, file: { filename?: string; data?: Buffer | Uint8Array; truncated?: boolean } | undefined, actor: Actor, tx?: Queryable): Promise<AttachmentRow> {
-      const filename = path.basename(String(file?.filename ?? '').replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(-200)
+      const filename = cleanFilename(file?.filename ?? '')
       if (!file || !filename) throw new ValidationError({ file: 'Select a file to upload' })
       const data = toBuffer(file.data)
       if (file.truncated || data.length > MAX_ATTACHMENT_BYTES) throw new ValidationError({ file: 'The selected file must be smaller than 10 MB' })
       if (!data.length) throw new ValidationError({ file: 'The selected file is empty' })
-      const type = ATTACHMENT_TYPES[path.extname(filename).toLowerCase()]
-      if (!type) throw new ValidationError({ file: TYPES_MESSAGE })
-      if (!type.check(data)) throw new ValidationError({ file: `The selected file is not a real ${type.label}: check that it opens, then upload it again` })
+      const checked = fileTypeOf(filename, data, ATTACHMENT_TYPES, 'The selected file')
+      if ('message' in checked) throw new ValidationError({ file: checked.message })
+      const type = FILE_TYPES[checked.kind]
       return inTx(tx, async (q) => {
         const a = await getStrategicAssessment(partnershipId, assessmentId, { includeUnpublished: true }, q)
         // The content is written after the audited insert, so the audit trail holds the file's details, not its bytes.

@@ -46,7 +46,7 @@ async function finished(id: number) {
 }
 
 const uploadsLeft = () => {
-  const dir = path.join(t.config.dataDir, 'analytics/tmp/uploads')
+  const dir = path.join(t.config.dataDir, 'files/uploads')
   return fs.existsSync(dir) ? fs.readdirSync(dir) : []
 }
 

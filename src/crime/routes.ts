@@ -4,18 +4,14 @@
  * (published, or its members). Import: editors of any partnership and site administrators (the crime store is shared
  * by every partnership, like the directory of organisations and areas).
  */
-import fs from 'node:fs'
-import path from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import multipart from '@fastify/multipart'
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import type { Config } from '../config.ts'
 import { choice } from '../platform/validation.ts'
 import { sendExport, toCsv, ExportFormat } from '../platform/export.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
-import { checkCsrf } from '../platform/session.ts'
+import { receiveFiles } from '../platform/uploads.ts'
 import { AREA_TYPE_LABELS } from '../geography/service.ts'
 import { STREET_GROUPS, STOP_SEARCH_GROUPS, monthsBetween, type Target, type StreetGroup, type StopSearchGroup, type Coverage, forcesFor } from './queries.ts'
 import { ALL_CRIME_TYPES } from './vocabulary.ts'
@@ -329,59 +325,28 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
 
   const importCrumbs = [...crumbs, { text: 'Import', href: '/crime/import' }]
   const importPage = async (reply: any, extra: Record<string, unknown> = {}) => reply.view(`${V}/import.njk`, {
-    title: 'Import police.uk data', imports: await services.imports.list('police-uk', 20), running: crime.isRunning(), uploadLimitMb: config.uploadLimitMb, breadcrumbs: crumbs, ...extra,
+    title: 'Import police.uk data', imports: await services.imports.list('police-uk', 20), running: crime.isRunning(), uploadLimitMb: config.uploadLimitMb, uploadTotalLimitMb: config.uploadTotalLimitMb, breadcrumbs: crumbs, ...extra,
   })
 
   app.get('/crime/import', { config: { access: 'editor-anywhere' } }, async (_request, reply) => importPage(reply))
 
-  // Uploads are streamed to disk as they arrive (never held in memory). The access rule is applied before the
-  // body is read (as for every route), and the CSRF token (the form's first field) before any file is written.
-  await app.register(async (uploads) => {
-    await uploads.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: config.uploadLimitMb * 1024 * 1024, files: 2000, fields: 10, parts: 2010 } })
-    uploads.removeContentTypeParser('multipart/form-data')
-    uploads.addContentTypeParser('multipart/form-data', async (request: FastifyRequest) => {
-      Object.defineProperty(request, 'isMultipart', { value: () => true })
-      const dir = crime.uploadDir()
-      const body: { _csrf?: string; files: { path: string; filename: string }[]; tooLarge: string[]; dir: string } = { files: [], tooLarge: [], dir }
-      try {
-        let n = 0
-        for await (const part of request.parts()) {
-          if (part.type === 'field') {
-            if (part.fieldname === '_csrf') body._csrf = String(part.value)
-            continue
-          }
-          checkCsrf(request, body._csrf)
-          if (!part.filename) { part.file.resume(); continue }
-          n++
-          const sub = path.join(dir, String(n))
-          fs.mkdirSync(sub)
-          const target = path.join(sub, path.basename(part.filename).replace(/[^A-Za-z0-9._-]/g, '_') || 'upload')
-          await pipeline(part.file, fs.createWriteStream(target))
-          if (part.file.truncated) { body.tooLarge.push(part.filename); fs.rmSync(target, { force: true }); continue }
-          body.files.push({ path: target, filename: part.filename })
-        }
-      } catch (err) {
-        fs.rmSync(dir, { recursive: true, force: true })
-        throw err
-      }
-      return body
-    })
-
-    uploads.post('/crime/import', { config: { access: 'editor-anywhere' } }, async (request, reply) => {
-      const body = request.body as { files?: { path: string; filename: string }[]; tooLarge?: string[]; dir?: string } | undefined
-      if (!body?.dir) return importPage(reply.code(400), { errors: { files: 'Choose one or more police.uk CSV files, or a zip of them, and upload them with the form' } })
-      if (body.tooLarge?.length) {
-        fs.rmSync(body.dir, { recursive: true, force: true })
-        return importPage(reply.code(400), { errors: { files: `${body.tooLarge.join(', ')} ${body.tooLarge.length === 1 ? 'is' : 'are'} larger than the upload limit of ${config.uploadLimitMb.toLocaleString('en-GB')} MB. Import large archives with the command line: safer import police-uk FILE` } })
-      }
-      try {
-        const id = await crime.startUploadImport(body.dir, body.files ?? [], request.actor)
-        return reply.redirect(`/crime/imports/${id}`, 303)
-      } catch (err) {
-        if (err instanceof ValidationError) return importPage(reply.code(400), { errors: err.fields })
-        throw err
-      }
-    })
+  // Uploads are streamed to disk as they arrive (never held in memory) by the platform's receiveFiles: the access
+  // rule is applied before the body is read (as for every route), and the CSRF token (the form's first field) before
+  // any file is written. The import takes the files over and removes them when it ends.
+  app.post('/crime/import', { config: { access: 'editor-anywhere', uploads: true } }, async (request, reply) => {
+    try {
+      const upload = await receiveFiles(request, {
+        field: 'files', accept: ['csv', 'zip'],
+        required: 'Choose one or more police.uk CSV files, or a zip of them, and upload them with the form',
+        advice: 'Import large archives with the command line: safer import police-uk FILE',
+      })
+      upload.keep()
+      const id = await crime.startUploadImport(upload.dir, upload.files, request.actor)
+      return reply.redirect(`/crime/imports/${id}`, 303)
+    } catch (err) {
+      if (err instanceof ValidationError) return importPage(reply.code(400), { errors: err.fields })
+      throw err
+    }
   })
 
   app.get('/crime/imports/:id', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {

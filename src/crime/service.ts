@@ -4,13 +4,12 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import crypto from 'node:crypto'
 import type { Db } from '../platform/db/index.ts'
 import type { Analytics } from '../platform/analytics.ts'
 import type { Actor } from '../platform/audit.ts'
 import type { ImportService, ImportSource } from '../platform/imports.ts'
 import { ValidationError } from '../platform/errors.ts'
-import { expandPaths, SourceError, type Source } from '../platform/sources.ts'
+import { CSV_FILES, DEFAULT_ARCHIVE_LIMITS, ensureRoom, expandPaths, SourceError, type ArchiveLimits, type Source } from '../platform/sources.ts'
 import type { GeographyService } from '../geography/service.ts'
 import { importPoliceUk, type FileResult, type ImportProgress } from './importer.ts'
 import { listPartitions, setUpCrimeStore, areaCountsSql, forcePfaValues, type Partition } from './store.ts'
@@ -28,7 +27,20 @@ interface RunOptions {
   beforeCommit?: () => Promise<void>
 }
 
-export function crimeService(db: Db, analytics: Analytics, deps: { geography: GeographyService; imports: ImportService }) {
+/** What an import may unpack (SAFER_ZIP_*), and the space it must leave free on the disk (SAFER_DISK_MARGIN_MB). */
+export interface UnpackLimits {
+  archive: ArchiveLimits
+  marginBytes: number
+}
+
+export function crimeService(db: Db, analytics: Analytics, deps: { geography: GeographyService; imports: ImportService; unpack?: UnpackLimits }) {
+  const unpack = deps.unpack ?? { archive: DEFAULT_ARCHIVE_LIMITS, marginBytes: 1024 * 1024 * 1024 }
+  /** The sources behind these paths, refused before anything is unpacked if they break the limits or would fill the disk. */
+  async function sourcesFor(paths: string[]) {
+    const sources = await expandPaths(paths, CSV_FILES, unpack.archive)
+    await ensureRoom(sources, analytics.tmpDir, unpack.marginBytes)
+    return sources
+  }
   let ready: Promise<void> | undefined
   /** One import at a time in this process: each takes the store's write connection for its transactions. */
   let running: { id: number; by: string; at: Date } | undefined
@@ -178,20 +190,13 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     async importPaths(paths: string[], actor: Actor, source: ImportSource, opts: RunOptions = {}) {
       const { slot, release } = claim(actor)
       try {
-        const sources = await expandPaths(paths)
+        const sources = await sourcesFor(paths)
         const record = await deps.imports.start('police-uk', source, actor, sources.length)
         slot.id = record.id
         return await run(sources, actor, record, opts)
       } finally {
         release()
       }
-    },
-
-    /** Where uploads wait for their import (removed when it ends). */
-    uploadDir() {
-      const dir = path.join(analytics.tmpDir, 'uploads', `${process.pid}-${crypto.randomBytes(6).toString('hex')}`)
-      fs.mkdirSync(dir, { recursive: true })
-      return dir
     },
 
     /**
@@ -212,7 +217,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
         if (!files.length) throw new ValidationError({ files: 'Choose one or more police.uk CSV files, or a zip of them' })
         const bad = files.filter((f) => !/\.(csv|zip)$/i.test(f.filename))
         if (bad.length) throw new ValidationError({ files: `${bad.map((f) => f.filename).join(', ')} ${bad.length === 1 ? 'is not a CSV or zip file' : 'are not CSV or zip files'}. Choose police.uk CSV files (street, outcomes or stop-and-search) or a police.uk archive zip.` })
-        const sources = (await expandPaths(files.map((f) => f.path))).map((s) => ({ ...s, label: relabel(s.label, files) }))
+        const sources = (await sourcesFor(files.map((f) => f.path))).map((s) => ({ ...s, label: relabel(s.label, files) }))
         const record = await deps.imports.start('police-uk', 'web', actor, sources.length)
         slot.id = record.id
         run(sources, actor, record)

@@ -13,6 +13,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+import { sweepOld } from './sources.ts'
 
 export type Param = string | number | boolean | null | readonly string[]
 
@@ -100,6 +101,8 @@ export async function openAnalytics(opts: AnalyticsOptions): Promise<Analytics> 
     }))
   }
   const instance = await open.get(file)!
+  // Unpacked import files and uploads left by a process killed more than a day ago (this one now holds the store).
+  sweepOld(tmpDir, /^(import-|geography-|uploads$)/)
 
   // A few connections, handed out in turn; a query waits only when all are busy.
   const idle: DuckDBConnection[] = []

@@ -30,7 +30,7 @@ declare module 'fastify' {
 
 /**
  * Refuse a request whose CSRF token is missing or wrong. The platform checks every unsafe request with it before
- * validation; a route that streams an upload calls it on the form's first field, before it saves any file.
+ * validation; receiveFiles (platform/uploads.ts) calls it on an upload's first field, before it saves any file.
  */
 export function checkCsrf(request: FastifyRequest, sent: unknown) {
   if (!sent || !safeEqual(String(sent), request.csrfToken)) {
@@ -72,6 +72,8 @@ export async function setUpSession(app: FastifyInstance, opts: { auth: AuthServi
   // Checked after the body is parsed and before it is validated, so a forged request learns nothing.
   app.addHook('preValidation', async (request) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.viaApiToken) return
+    // An upload's body is read by receiveFiles (platform/uploads.ts), which checks the token before it writes a file.
+    if (request.routeOptions.config?.uploads && request.headers['content-type']?.toLowerCase().startsWith('multipart/form-data')) return
     checkCsrf(request, (request.body as any)?._csrf ?? request.headers['x-csrf-token'])
   })
 

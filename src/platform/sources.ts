@@ -11,6 +11,7 @@ import zlib from 'node:zlib'
 import { pipeline } from 'node:stream/promises'
 import { Transform, type Readable } from 'node:stream'
 import yauzl from 'yauzl'
+import type { Config } from '../config.ts'
 
 export interface Materialised {
   /** A plain, uncompressed CSV file DuckDB can read. */
@@ -31,17 +32,101 @@ export interface Source {
   name: string
   /** Size on disk before unpacking, for progress. */
   size: number
+  /** Bytes it will write to the temporary folder when it is unpacked (0 for a plain file, read where it is). */
+  unpacked: number
   materialise(tmpDir: string, onBytes?: (n: number) => void): Promise<Materialised>
 }
 
 export class SourceError extends Error {}
 
+/**
+ * What an archive may hold: checked from what it declares before anything is unpacked, and again on the bytes
+ * actually inflated while unpacking (a damaged or hostile archive can declare anything).
+ */
+export interface ArchiveLimits {
+  /** Largest file an entry (or a .gz/.br file) may unpack to. */
+  maxEntryBytes: number
+  /** Most entries (files and folders) an archive may hold. */
+  maxEntries: number
+  /** Unpacked size over packed size above which an entry is refused. */
+  maxRatio: number
+}
 
-function hashingCounter(hash: crypto.Hash, counter: { bytes: number }, onBytes?: (n: number) => void) {
+const MB = 1024 * 1024
+/**
+ * The defaults: a police.uk archive of every force over three years passes (about 6 GB unpacked in about 5,000 files,
+ * the largest some tens of MB; police.uk CSVs deflate about 5 to 1, the most repetitive 20 to 1).
+ */
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxEntryBytes: 1024 * MB, maxEntries: 100_000, maxRatio: 100 }
+
+export function archiveLimits(config: Pick<Config, 'zipMaxEntryMb' | 'zipMaxEntries' | 'zipMaxRatio'>): ArchiveLimits {
+  return { maxEntryBytes: Math.round(config.zipMaxEntryMb * MB), maxEntries: config.zipMaxEntries, maxRatio: config.zipMaxRatio }
+}
+
+/** Below this size an entry's ratio is not judged: a small repetitive file packs very well and can fill no disk. */
+export const RATIO_FLOOR_BYTES = MB
+
+/** 1,536 bytes as "1.5 KB", 52,428,800 as "50 MB": sizes in messages. */
+export function sizeLabel(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB']
+  let v = bytes
+  let u = 0
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
+  if (u === 0) return `${bytes.toLocaleString('en-GB')} ${bytes === 1 ? 'byte' : 'bytes'}`
+  return `${Number(v.toFixed(v < 10 ? 1 : 0)).toLocaleString('en-GB')} ${units[u]}`
+}
+
+const times = (ratio: number) => Math.round(ratio).toLocaleString('en-GB')
+
+/**
+ * Why an entry that packs to `packed` bytes must not be unpacked to `unpacked` bytes, or undefined if it may.
+ * `soFar`: `unpacked` is what has been inflated so far (there is more), not what the archive declares.
+ */
+function tooBig(what: string, packed: number, unpacked: number, limits: ArchiveLimits, soFar = false): string | undefined {
+  const fill = 'It may have been built to fill the disk, so nothing was imported from it.'
+  if (unpacked > RATIO_FLOOR_BYTES && unpacked > packed * limits.maxRatio) {
+    return soFar
+      ? `${what} is ${sizeLabel(packed)} packed but unpacks to more than ${times(limits.maxRatio)} times its size, the most Safer allows. ${fill}`
+      : `${what} is ${sizeLabel(packed)} packed but unpacks to ${sizeLabel(unpacked)}, ${times(unpacked / Math.max(packed, 1))} times its size (the most Safer allows is ${times(limits.maxRatio)} times). ${fill}`
+  }
+  if (unpacked > limits.maxEntryBytes) {
+    return soFar
+      ? `${what} unpacks to more than ${sizeLabel(limits.maxEntryBytes)}, the most Safer unpacks from one file. ${fill}`
+      : `${what} unpacks to ${sizeLabel(unpacked)}, more than the ${sizeLabel(limits.maxEntryBytes)} Safer unpacks from one file. Nothing was imported from it.`
+  }
+  return undefined
+}
+
+/**
+ * Refuse an import whose unpacked files would leave less than `marginBytes` free on the disk that holds `folder`.
+ * Counts what the sources declare (zip entries) or can be read from them (a .gz file's trailer); the import
+ * removes each batch's unpacked files as it goes, so this errs on the safe side.
+ */
+export async function ensureRoom(sources: Source[], folder: string, marginBytes: number) {
+  const needed = sources.reduce((n, s) => n + s.unpacked, 0)
+  const free = await freeBytes(folder)
+  if (free < needed + marginBytes) {
+    throw new SourceError(`There is not enough space on the disk for this import: it unpacks to about ${sizeLabel(needed)}, ${sizeLabel(marginBytes)} must stay free, and only ${sizeLabel(free)} is free. Free some space, or import fewer files at a time. Nothing was imported.`)
+  }
+}
+
+/** Free bytes for this process on the disk that holds `folder` (or the nearest folder above it that exists). */
+export async function freeBytes(folder: string): Promise<number> {
+  let dir = path.resolve(folder)
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  const s = await fs.promises.statfs(dir)
+  return s.bavail * s.bsize
+}
+
+
+/** Hash and count what passes; `guard` sees the running count and stops the stream with its message. */
+function hashingCounter(hash: crypto.Hash, counter: { bytes: number }, onBytes?: (n: number) => void, guard?: (bytes: number) => string | undefined) {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk)
       counter.bytes += chunk.length
+      const refused = guard?.(counter.bytes)
+      if (refused) return done(new SourceError(refused))
+      hash.update(chunk)
       onBytes?.(chunk.length)
       done(null, chunk)
     },
@@ -60,8 +145,11 @@ function decompressor(name: string) {
   return undefined
 }
 
-/** Unpack a stream into a temporary file, hashing what is written. */
-async function toTempFile(input: Readable, name: string, tmpDir: string, onBytes?: (n: number) => void): Promise<Materialised> {
+/**
+ * Unpack a stream into a temporary file, hashing what is written. `guard` is asked after every chunk whether the
+ * bytes actually unpacked so far are still acceptable; when not, the file is removed and its message thrown.
+ */
+async function toTempFile(input: Readable, name: string, tmpDir: string, onBytes?: (n: number) => void, guard?: (bytes: number) => string | undefined): Promise<Materialised> {
   fs.mkdirSync(tmpDir, { recursive: true })
   const target = tmpName(tmpDir, name)
   const hash = crypto.createHash('sha256')
@@ -69,24 +157,40 @@ async function toTempFile(input: Readable, name: string, tmpDir: string, onBytes
   const unpack = decompressor(name)
   const cleanup = () => fs.rmSync(target, { force: true })
   try {
-    const count = hashingCounter(hash, counter, onBytes)
+    const count = hashingCounter(hash, counter, onBytes, guard)
     if (unpack) await pipeline(input, unpack, count, fs.createWriteStream(target))
     else await pipeline(input, count, fs.createWriteStream(target))
   } catch (err) {
     cleanup()
+    if (err instanceof SourceError) throw err
     throw new SourceError(`${name} could not be read: ${(err as Error).message}`)
   }
   return { path: target, sha256: Promise.resolve(hash.digest('hex')), bytes: counter.bytes, cleanup }
 }
 
-function fileSource(file: string): Source {
+/** What a .gz file says it unpacks to (its trailer holds the size modulo 4 GB); a .br file does not say. */
+function declaredUnpacked(file: string, size: number): number {
+  if (!/\.gz$/i.test(file) || size < 18) return /\.br$/i.test(file) ? size : 0
+  const fd = fs.openSync(file, 'r')
+  try {
+    const b = Buffer.alloc(4)
+    fs.readSync(fd, b, 0, 4, size - 4)
+    return Math.max(b.readUInt32LE(0), size)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+function fileSource(file: string, limits: ArchiveLimits): Source {
   const name = path.basename(file)
+  const size = fs.statSync(file).size
   return {
     label: file,
     name,
-    size: fs.statSync(file).size,
+    size,
+    unpacked: decompressor(name) ? declaredUnpacked(file, size) : 0,
     async materialise(tmpDir, onBytes) {
-      if (decompressor(name)) return toTempFile(fs.createReadStream(file), name, tmpDir, onBytes)
+      if (decompressor(name)) return toTempFile(fs.createReadStream(file), name, tmpDir, onBytes, (bytes) => tooBig(file, size, bytes, limits, true))
       // A plain CSV is read where it is; it is only hashed, in the background.
       const hash = crypto.createHash('sha256')
       const counter = { bytes: 0 }
@@ -99,42 +203,76 @@ function fileSource(file: string): Source {
 }
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: false }, (err, zip) => (err ? reject(err) : resolve(zip!))))
+  // Entry sizes are checked here, on the bytes actually inflated (see zipSources), with messages of our own.
+  return new Promise((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: false }, (err, zip) => (err ? reject(err) : resolve(zip!))))
 }
 
-/** The data files in a zip (police.uk's archive: YYYY-MM/YYYY-MM-<force>-street.csv and so on). */
-async function zipSources(file: string, accept: RegExp, label = file): Promise<Source[]> {
+/** yauzl refuses entries whose names leave the folder (../, /absolute, C:, backslashes): its messages end with the name. */
+const UNSAFE_NAME = /^(invalid relative path|absolute path|invalid characters in fileName): (.*)$/s
+
+/**
+ * The data files in a zip (police.uk's archive: YYYY-MM/YYYY-MM-<force>-street.csv and so on). The archive is refused,
+ * before anything is unpacked, when it holds more entries than the limit, an entry whose name leaves its folder, or a
+ * wanted entry that declares more than the limits allow; while unpacking, an entry is stopped as soon as the bytes
+ * actually inflated pass what it declared or the limits.
+ */
+async function zipSources(file: string, accept: RegExp, limits: ArchiveLimits, label = file): Promise<Source[]> {
+  const archive = path.basename(label)
   let zip: yauzl.ZipFile
   try {
     zip = await openZip(file)
   } catch (err) {
     throw new SourceError(`${label} is not a zip file that can be read (${(err as Error).message})`)
   }
-  const entries: yauzl.Entry[] = await new Promise((resolve, reject) => {
-    const found: yauzl.Entry[] = []
-    zip.on('entry', (e: yauzl.Entry) => {
-      if (!e.fileName.endsWith('/') && accept.test(e.fileName) && !e.fileName.split('/').some((p) => p.startsWith('__MACOSX') || p.startsWith('.'))) found.push(e)
+  const tooMany = () => new SourceError(`${archive} holds more than ${limits.maxEntries.toLocaleString('en-GB')} files and folders, the most Safer reads from one archive. Split it into smaller archives. Nothing was imported.`)
+  let entries: yauzl.Entry[]
+  try {
+    if (zip.entryCount > limits.maxEntries) throw tooMany()
+    entries = await new Promise((resolve, reject) => {
+      const found: yauzl.Entry[] = []
+      let count = 0
+      zip.on('entry', (e: yauzl.Entry) => {
+        if (++count > limits.maxEntries) return reject(tooMany())
+        if (!e.fileName.endsWith('/') && accept.test(e.fileName) && !e.fileName.split('/').some((p) => p.startsWith('__MACOSX') || p.startsWith('.'))) {
+          const refused = tooBig(`${e.fileName} in ${archive}`, e.compressedSize, e.uncompressedSize, limits)
+          if (refused) return reject(new SourceError(refused))
+          found.push(e)
+        }
+        zip.readEntry()
+      })
+      zip.on('end', () => resolve(found))
+      zip.on('error', (err: Error) => {
+        const unsafe = UNSAFE_NAME.exec(err.message)
+        reject(unsafe
+          ? new SourceError(`${archive} cannot be imported: it holds "${unsafe[2]}", a file that would be unpacked outside its folder. Nothing was imported.`)
+          : new SourceError(`${archive} is not a zip file that can be read (${err.message})`))
+      })
       zip.readEntry()
     })
-    zip.on('end', () => resolve(found))
-    zip.on('error', reject)
-    zip.readEntry()
+  } finally {
+    zip.close()
+  }
+  return entries.map((entry) => {
+    const what = `${entry.fileName} in ${archive}`
+    const guard = (bytes: number) => bytes > entry.uncompressedSize
+      ? `${what} unpacks to more than the ${sizeLabel(entry.uncompressedSize)} the archive says it holds: the archive is damaged or was built to fill the disk. Nothing was imported from it.`
+      : tooBig(what, entry.compressedSize, bytes, limits, true)
+    return {
+      label: what,
+      name: path.basename(entry.fileName),
+      size: entry.compressedSize,
+      unpacked: entry.uncompressedSize,
+      async materialise(tmpDir, onBytes) {
+        const z = await openZip(file)
+        try {
+          const stream: Readable = await new Promise((resolve, reject) => z.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s!))))
+          return await toTempFile(stream, path.basename(entry.fileName), tmpDir, onBytes, guard)
+        } finally {
+          z.close()
+        }
+      },
+    }
   })
-  zip.close()
-  return entries.map((entry) => ({
-    label: `${entry.fileName} in ${path.basename(label)}`,
-    name: path.basename(entry.fileName),
-    size: entry.compressedSize,
-    async materialise(tmpDir, onBytes) {
-      const z = await openZip(file)
-      try {
-        const stream: Readable = await new Promise((resolve, reject) => z.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s!))))
-        return await toTempFile(stream, path.basename(entry.fileName), tmpDir, onBytes)
-      } finally {
-        z.close()
-      }
-    },
-  }))
 }
 
 function walk(dir: string, accept: RegExp, out: string[] = []) {
@@ -166,7 +304,7 @@ export const CSV_FILES: Accept = {
  * The sources behind the given paths, in a stable order. A path that does not exist, or a file that is neither a
  * CSV nor a zip, is refused with a message naming it (nothing is imported until every path is understood).
  */
-export async function expandPaths(paths: string[], accept: Accept = CSV_FILES): Promise<Source[]> {
+export async function expandPaths(paths: string[], accept: Accept = CSV_FILES, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<Source[]> {
   if (!paths.length) throw new SourceError('Give at least one file, folder or zip to import.')
   const files: string[] = []
   for (const p of paths) {
@@ -185,10 +323,33 @@ export async function expandPaths(paths: string[], accept: Accept = CSV_FILES): 
   }
   const sources: Source[] = []
   for (const f of [...new Set(files.map((f) => path.resolve(f)))]) {
-    if (/\.zip$/i.test(f)) sources.push(...(await zipSources(f, accept.files)))
-    else sources.push(fileSource(f))
+    if (/\.zip$/i.test(f)) sources.push(...(await zipSources(f, accept.files, limits)))
+    else sources.push(fileSource(f, limits))
   }
   return sources
+}
+
+/** Temporary files older than this, left by a process that stopped while it held them, are removed at start-up. */
+export const SWEEP_AGE_MS = 24 * 60 * 60 * 1000
+
+/**
+ * Remove what `dir` holds (files or folders) whose name matches and that is older than `maxAgeMs`: temporary
+ * uploads and unpacked import files left by a process that was killed. Returns the names removed.
+ */
+export function sweepOld(dir: string, match: RegExp = /./, maxAgeMs = SWEEP_AGE_MS, now = Date.now()): string[] {
+  if (!fs.existsSync(dir)) return []
+  const removed: string[] = []
+  for (const name of fs.readdirSync(dir)) {
+    if (!match.test(name)) continue
+    const p = path.join(dir, name)
+    try {
+      if (now - fs.statSync(p).mtimeMs > maxAgeMs) {
+        fs.rmSync(p, { recursive: true, force: true })
+        removed.push(name)
+      }
+    } catch { /* removed meanwhile */ }
+  }
+  return removed
 }
 
 /** Split one CSV line into fields (quoted fields, doubled quotes). Used for header rows only. */
