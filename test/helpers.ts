@@ -36,6 +36,7 @@ export async function createServerDatabase(serverUrl: string, prefix = 'safer_te
 
 /** A migrated database of its own for this test file. */
 export async function testDb(): Promise<Db> {
+  if (process.env.SAFER_TEST_NO_DATABASE) throw new Error('A unit test (*.unit.test.ts) may not open a database: move this test to a *.test.ts file')
   const serverUrl = process.env.SAFER_TEST_DATABASE_URL
   if (serverUrl) {
     const created = await createServerDatabase(serverUrl)
