@@ -83,12 +83,17 @@ export function testDataDir() {
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
 
-export async function testApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+/**
+ * The real app on a database of its own. `beforeReady` may add test-only hooks to the app before it starts
+ * (the authorisation matrix marks the requests that got past the access rules).
+ */
+export async function testApp(overrides: Partial<Config> = {}, opts: { beforeReady?: (app: FastifyInstance) => void } = {}): Promise<TestApp> {
   const db = await testDb()
   const data = testDataDir()
   const config = loadConfig({}, { logLevel: 'silent', secureCookies: true, signInAttemptsPerWindow: 1000, dataDir: data.dir, duckdbMemory: '512MB', ...overrides })
   const services = await buildServices(db, config)
   const app = await buildApp({ config, services })
+  opts.beforeReady?.(app)
   await app.ready()
   return {
     app, services, db, config,
