@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm test`: the whole suite.
- *   1. every src/**\/*.test.ts and test/*.test.ts on the embedded PGlite database;
- *   2. the same files again on a PostgreSQL server, when SAFER_TEST_DATABASE_URL is set
+ * `npm test`: the whole suite, each test once per database it concerns.
+ *   1. the unit tests (*.unit.test.ts: pure functions, no database, no app, no browser), once;
+ *   2. every other src/**\/*.test.ts and test/*.test.ts on the embedded PGlite database;
+ *   3. the same files again on a PostgreSQL server, when SAFER_TEST_DATABASE_URL is set
  *      (under CI=true it must be set: a missing database is a failure, never a skip);
- *   3. the browser tests in test/browser/ (Debian's Chromium at /usr/bin/chromium, or CHROMIUM_PATH).
+ *   4. the browser tests in test/browser/ (Debian's Chromium at /usr/bin/chromium, or CHROMIUM_PATH).
+ * `npm run test:quick` (--quick) runs step 1 only: the edit-test loop.
  * Ends with one line: "N passed, N failed".
  * Extra arguments are test files to run instead of all of them (e.g. npm test -- src/agreement/agreement.test.ts).
  */
@@ -25,10 +27,14 @@ function find(dir, out = []) {
   return out
 }
 
-const requested = process.argv.slice(2)
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const requested = args.filter((a) => a !== '--quick')
 const all = requested.length ? requested : [...find(path.join(root, 'src')), ...find(path.join(root, 'test'))].sort()
-const browser = all.filter((f) => f.startsWith('test/browser/'))
-const inProcess = all.filter((f) => !f.startsWith('test/browser/'))
+const isUnit = (f) => f.endsWith('.unit.test.ts')
+const unit = all.filter(isUnit)
+const browser = quick ? [] : all.filter((f) => f.startsWith('test/browser/'))
+const inProcess = quick ? [] : all.filter((f) => !f.startsWith('test/browser/') && !isUnit(f))
 
 function run(label, files, env) {
   return new Promise((resolve) => {
@@ -51,9 +57,13 @@ function run(label, files, env) {
 }
 
 const results = []
+// SAFER_TEST_NO_DATABASE makes test/helpers.ts refuse to open one: a unit test that needs a database is in the wrong tier.
+results.push(await run('Unit (no database)', unit, { SAFER_TEST_DATABASE_URL: '', SAFER_TEST_NO_DATABASE: '1' }))
 results.push(await run('PGlite (embedded)', inProcess, { SAFER_TEST_DATABASE_URL: '' }))
 
-if (process.env.SAFER_TEST_DATABASE_URL) {
+if (quick || !inProcess.length) {
+  // nothing to run on a server
+} else if (process.env.SAFER_TEST_DATABASE_URL) {
   results.push(await run(`PostgreSQL server (${new URL(process.env.SAFER_TEST_DATABASE_URL).host})`, inProcess, {}))
 } else if (ci) {
   console.error('\nCI=true but SAFER_TEST_DATABASE_URL is not set: the PostgreSQL run cannot be skipped.')

@@ -17,6 +17,7 @@ import { setUpUploads } from './platform/uploads.ts'
 import { setUpViews, setLocals, govukDist, srcDir } from './platform/views.ts'
 import { fieldErrors, ajvOptions } from './platform/validation.ts'
 import { ValidationError, ConflictError } from './platform/errors.ts'
+import { openApiDocument } from './platform/openapi.ts'
 import addFormats from 'ajv-formats'
 import { platformRoutes } from './platform/routes.ts'
 import { authRoutes } from './platform/auth/routes.ts'
@@ -57,6 +58,8 @@ export async function buildApp({ config, services }: { config: Config; services:
       security: [{ bearer: [] }],
     },
     hideUntagged: true,
+    // Only what OpenAPI 3.0 allows (the schemas' errorMessage is for the app's own messages).
+    transformObject: (spec) => openApiDocument('openapiObject' in spec ? spec.openapiObject : spec.swaggerObject),
   })
   setUpErrorPages(app)
   // Server time of every answer, for browsers' developer tools and the web benchmark.

@@ -36,6 +36,7 @@ export async function createServerDatabase(serverUrl: string, prefix = 'safer_te
 
 /** A migrated database of its own for this test file. */
 export async function testDb(): Promise<Db> {
+  if (process.env.SAFER_TEST_NO_DATABASE) throw new Error('A unit test (*.unit.test.ts) may not open a database: move this test to a *.test.ts file')
   const serverUrl = process.env.SAFER_TEST_DATABASE_URL
   if (serverUrl) {
     const created = await createServerDatabase(serverUrl)
@@ -82,12 +83,17 @@ export function testDataDir() {
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
 
-export async function testApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+/**
+ * The real app on a database of its own. `beforeReady` may add test-only hooks to the app before it starts
+ * (the authorisation matrix marks the requests that got past the access rules).
+ */
+export async function testApp(overrides: Partial<Config> = {}, opts: { beforeReady?: (app: FastifyInstance) => void } = {}): Promise<TestApp> {
   const db = await testDb()
   const data = testDataDir()
   const config = loadConfig({}, { logLevel: 'silent', secureCookies: true, signInAttemptsPerWindow: 1000, dataDir: data.dir, duckdbMemory: '512MB', ...overrides })
   const services = await buildServices(db, config)
   const app = await buildApp({ config, services })
+  opts.beforeReady?.(app)
   await app.ready()
   return {
     app, services, db, config,

@@ -2,7 +2,6 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { testApp, clientAs, makePartnership, errorSummary, text, unique, type TestApp } from '../../test/helpers.ts'
 import { systemActor } from '../platform/audit.ts'
-import { comparePriorities, titleSimilarity, wordDiff } from './compare.ts'
 
 let t: TestApp
 before(async () => { t = await testApp() })
@@ -164,19 +163,4 @@ test('the compare page picks sensible versions, refuses the same version twice, 
   assert.equal(api.json().counts.added, 1)
   assert.equal(api.json().rows[1].to.title, PRIORITIES_2020[1])
   assert.deepEqual(api.json().rows[1].changes, ['Added'])
-})
-
-test('title similarity and word differences', () => {
-  assert.equal(titleSimilarity('The continuing threat of radical extremism', 'The threat of radical extremism').score, 1)
-  assert.ok(titleSimilarity(PRIORITIES_2019[3], PRIORITIES_2020[4]).score >= 0.6)
-  assert.ok(titleSimilarity(PRIORITIES_2019[0], PRIORITIES_2020[1]).score < 0.6)
-  assert.deepEqual(wordDiff('The continuing threat of radical extremism', 'The threat of radical extremism'), [
-    { type: 'same', text: 'The ' }, { type: 'removed', text: 'continuing ' }, { type: 'same', text: 'threat of radical extremism' },
-  ])
-  assert.deepEqual(wordDiff('same text', 'same  text'), [{ type: 'same', text: 'same text' }])
-  assert.deepEqual(wordDiff('', 'new'), [{ type: 'added', text: 'new' }])
-  // Very different priorities are not paired, however few there are.
-  const mk = (id: number, lineage: number, number: number, title: string) => ({ id, lineage_id: lineage, number, title, description: null, ownership_level: null, ownership_statement: null, leads: [] })
-  const r = comparePriorities([mk(1, 1, 1, 'Burglary')], [mk(2, 2, 1, 'Anti-social behaviour')])
-  assert.deepEqual(r.rows.map((x) => x.changes[0]), ['Removed', 'Added'])
 })

@@ -3,8 +3,6 @@ import assert from 'node:assert/strict'
 import { testApp, clientAs, errorSummary, text, makePartnership, unique, type TestApp } from '../../test/helpers.ts'
 import { historyOf, systemActor } from '../platform/audit.ts'
 import type { Queryable } from '../platform/db/index.ts'
-import { DEFAULT_DIMENSIONS } from './schema.ts'
-import { contrastRatio, textColourFor } from './service.ts'
 
 let t: TestApp
 before(async () => { t = await testApp() })
@@ -53,17 +51,43 @@ async function round(partnershipId: number, versionId: number, opts: { title?: s
 
 // ---- Defaults ----
 
+/** The six dimensions of Hampshire's assurance framework (seed 000), every new partnership's default. */
+const HAMPSHIRE_DIMENSIONS = ['County co-ordination', 'Driving front-line delivery', 'Understanding of risk and vulnerability', 'Reporting and recording', 'Alignment of resources', 'Local links']
+
+/** WCAG 2.x relative luminance of a #rrggbb colour (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance), written here apart from the service's. */
+function relativeLuminance(hex: string) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b
+}
+function wcagContrast(a: string, b: string) {
+  const [hi, lo] = [relativeLuminance(a), relativeLuminance(b)].sort((x, y) => y - x)
+  return (hi + 0.05) / (lo + 0.05)
+}
+
+test('the contrast formula of these tests gives the WCAG reference values', () => {
+  assert.equal(wcagContrast('#000000', '#ffffff'), 21)
+  assert.equal(wcagContrast('#777777', '#777777'), 1)
+  // GOV.UK's link colour #1d70b8 on white: 5.17:1, as WebAIM's contrast checker gives it.
+  assert.ok(Math.abs(wcagContrast('#1d70b8', '#ffffff') - 5.17) < 0.01)
+})
+
 test('a new partnership gets the six Hampshire dimensions in order and the four-level scale, each colour readable', async () => {
   const p = await makePartnership(t.services)
   const dims = await t.services.assurance.dimensions(p.id)
-  assert.deepEqual(dims.map((d) => d.name), [...DEFAULT_DIMENSIONS])
-  assert.deepEqual(DEFAULT_DIMENSIONS, ['County co-ordination', 'Driving front-line delivery', 'Understanding of risk and vulnerability', 'Reporting and recording', 'Alignment of resources', 'Local links'])
+  assert.deepEqual(dims.map((d) => d.name), HAMPSHIRE_DIMENSIONS)
   assert.ok(dims.every((d) => d.active))
   const scale = await t.services.assurance.scale(p.id)
   assert.deepEqual(scale.map((l) => [l.value, l.label]), [[1, 'Not yet in place'], [2, 'Developing'], [3, 'Established'], [4, 'Strong']])
-  for (const l of scale) assert.ok(contrastRatio(l.colour, textColourFor(l.colour)) >= 4.5, `${l.label} text contrast`)
+  // The text colour each level is shown with (from the stylesheet the pages use) is readable on it: WCAG AA, 4.5:1.
+  const css = (await (await clientAs(t, 'anonymous')).get(`/partnerships/${p.slug}/assurance/scale.css`)).body
+  for (const l of scale) {
+    const m = new RegExp(`\\.asr-level-${l.value} \\{ background-color: (#[0-9a-f]{6}); color: (#[0-9a-f]{6}); \\}`).exec(css)
+    assert.ok(m, `level ${l.value} has its colours in the stylesheet`)
+    assert.equal(m[1], l.colour)
+    assert.ok(wcagContrast(m[1], m[2]) >= 4.5, `${l.label} text contrast ${wcagContrast(m[1], m[2]).toFixed(2)}`)
+  }
   // Light to dark, so the order survives greyscale printing.
-  const lum = scale.map((l) => contrastRatio(l.colour, '#000000'))
+  const lum = scale.map((l) => relativeLuminance(l.colour))
   assert.ok(lum.every((x, i) => i === 0 || x < lum[i - 1]))
   const audit = await t.db.query(`SELECT entity FROM audit_log WHERE partnership_id = $1 AND entity IN ('assurance_dimension', 'rating_level')`, [p.id])
   assert.equal(audit.length, 10)
@@ -145,7 +169,7 @@ test('a cell recorded through the API keeps the ids of development areas kept or
   const matrix = await c.get(`/api/v1/partnerships/${p.slug}/assurance/rounds/${r.id}`)
   assert.equal(matrix.status, 200)
   const m = matrix.json()
-  assert.deepEqual(m.columns.map((d: any) => d.name), [...DEFAULT_DIMENSIONS])
+  assert.deepEqual(m.columns.map((d: any) => d.name), HAMPSHIRE_DIMENSIONS)
   assert.equal(m.rows[1].cells[0].rating, 3)
   assert.equal(m.rows[1].cells[0].label, 'Established')
   assert.equal(m.round.ratedCells, 1)

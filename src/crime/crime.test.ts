@@ -30,7 +30,8 @@ const fixture = path.join(FIXTURES, '2019-01-west-mercia-street.csv')
 
 test('the real West Mercia and Hampshire files: each district, CSP, county and force area counts as an independent count of the same files', async () => {
   const files = [...bundled('west-mercia'), ...bundled('hampshire')]
-  const { results } = await importFiles(t, files)
+  // --replace: imported now, whatever other tests left in this app's store.
+  const { results } = await importFiles(t, files, { replace: true })
   assert.deepEqual(results.map((r) => r.status), files.map(() => 'imported'))
   const { kept, perFile } = independentStreet(files)
   // Each file's own figures.
@@ -59,7 +60,7 @@ test('the real West Mercia and Hampshire files: each district, CSP, county and f
 })
 
 test('ASB rows without a Crime ID are each kept; a repeated Crime ID is kept once (its first row) and counted as a duplicate', async () => {
-  const { results } = await importFiles(t, [fixture])
+  const { results } = await importFiles(t, [fixture], { replace: true })
   const [r] = results
   const rows = csvObjects(fixture)
   const ids = rows.map((x) => x['Crime ID']).filter(Boolean)
@@ -76,7 +77,7 @@ test('ASB rows without a Crime ID are each kept; a repeated Crime ID is kept onc
 test('"No Location" rows count in the force total and show as no location by LSOA; a row in an LSOA outside the force area counts for that LSOA\'s area', async () => {
   // The fixture holds West Mercia's January 2019; Hampshire's real January 2019 is loaded too.
   const hampshire = bundled('hampshire').find((f) => f.includes('2019-01'))!
-  await importFiles(t, [fixture, hampshire])
+  await importFiles(t, [fixture, hampshire], { replace: true })
   const { kept: both } = independentStreet([fixture, hampshire])
   const kept = both.filter((k) => k.reportedBy === 'West Mercia Police')
   const noLocation = kept.filter((k) => !k.lsoa).length
@@ -163,26 +164,37 @@ test('re-importing a force-month from a changed file replaces it whole', async (
 })
 
 test('missing force-months are gaps, never zeros; loaded months with none of a type are zeros', async () => {
-  const files = bundled('avon-and-somerset').filter((f) => /20(19-(08|10))/.test(f))
-  await importFiles(t, files)
-  const body = await api('area=E06000023&from=2019-08&to=2019-10&group=month')
-  assert.deepEqual(body.rows.map((r: any) => r.month), ['2019-08', '2019-10'])
-  assert.deepEqual(body.coverage.gaps, ['2019-09'])
-  assert.equal(body.coverage.complete, false)
-  assert.deepEqual(body.coverage.months.map((m: any) => m.status), ['loaded', 'missing', 'loaded'])
-  // A type absent in one loaded month is 0 there (Bicycle theft in one LSOA is rare).
-  const lsoa = await api('area=E01014399&from=2019-08&to=2019-10&group=month,crime_type')
-  const months = new Set(lsoa.rows.map((r: any) => r.month))
-  assert.deepEqual([...months], ['2019-08', '2019-10'])
-  const types = new Set(lsoa.rows.map((r: any) => r.crime_type))
-  for (const type of types) assert.equal(lsoa.rows.filter((r: any) => r.crime_type === type).length, 2, `${type} appears in both loaded months`)
-  const { kept } = independentStreet(files)
-  assert.deepEqual(asMap(lsoa.rows, 'month', 'crime_type'), countBy(kept.filter((k) => k.lsoa === 'E01014399'), (k) => key(k.month, k.type)))
-  // The area page shows the gap in words.
-  const page = await (await clientAs(t, 'anonymous')).get('/crime/areas/E06000023?from=2019-08&to=2019-10')
-  assert.equal(page.status, 200)
-  assert.match(text(page.body), /Sep 2019 Not loaded/)
-  assert.match(text(page.body), /1 month is not loaded for every force this area needs: Sep 2019/)
+  // A store of its own: other tests here load the month this one needs missing.
+  const own = await testAppWithGeography()
+  const api = async (query: string) => {
+    const res = await (await clientAs(own, 'anonymous')).get(`/api/v1/crime/counts?${query}`)
+    assert.equal(res.status, 200, res.body)
+    return res.json()
+  }
+  try {
+    const files = bundled('avon-and-somerset').filter((f) => /20(19-(08|10))/.test(f))
+    await importFiles(own, files)
+    const body = await api('area=E06000023&from=2019-08&to=2019-10&group=month')
+    assert.deepEqual(body.rows.map((r: any) => r.month), ['2019-08', '2019-10'])
+    assert.deepEqual(body.coverage.gaps, ['2019-09'])
+    assert.equal(body.coverage.complete, false)
+    assert.deepEqual(body.coverage.months.map((m: any) => m.status), ['loaded', 'missing', 'loaded'])
+    // A type absent in one loaded month is 0 there (Bicycle theft in one LSOA is rare).
+    const lsoa = await api('area=E01014399&from=2019-08&to=2019-10&group=month,crime_type')
+    const months = new Set(lsoa.rows.map((r: any) => r.month))
+    assert.deepEqual([...months], ['2019-08', '2019-10'])
+    const types = new Set(lsoa.rows.map((r: any) => r.crime_type))
+    for (const type of types) assert.equal(lsoa.rows.filter((r: any) => r.crime_type === type).length, 2, `${type} appears in both loaded months`)
+    const { kept } = independentStreet(files)
+    assert.deepEqual(asMap(lsoa.rows, 'month', 'crime_type'), countBy(kept.filter((k) => k.lsoa === 'E01014399'), (k) => key(k.month, k.type)))
+    // The area page shows the gap in words.
+    const page = await (await clientAs(own, 'anonymous')).get('/crime/areas/E06000023?from=2019-08&to=2019-10')
+    assert.equal(page.status, 200)
+    assert.match(text(page.body), /Sep 2019 Not loaded/)
+    assert.match(text(page.body), /1 month is not loaded for every force this area needs: Sep 2019/)
+  } finally {
+    await own.close()
+  }
 })
 
 sharedTest('the 26 real Avon and Somerset files in the shared data: monthly counts by crime type for each CSP match an independent count', async () => {

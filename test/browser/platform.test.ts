@@ -4,7 +4,7 @@ import { browserSuite, expectAccessible, signIn } from './browser.ts'
 import { PASSWORD } from '../helpers.ts'
 
 const s = browserSuite({
-  setUp: async (server) => { await s.server.services.auth.createUser({ email: 'admin@s.browser.test', name: 'Browser Admin', password: PASSWORD, siteAdmin: true }) },
+  setUp: async () => { await s.server.services.auth.createUser({ email: 'admin@s.browser.test', name: 'Browser Admin', password: PASSWORD, siteAdmin: true }) },
 })
 
 test('a site administrator signs in, adds an organisation, and sees the GOV.UK error summary on a bad form', async () => {
