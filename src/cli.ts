@@ -161,7 +161,7 @@ export async function main(argv = process.argv.slice(2)) {
             const actor = { id: null, name: 'safer user add (command line)' }
             await s.db.transaction(async (tx) => {
               const user = await s.auth.createUser({ email: values.email!, name: values.name!, password, organisationId, siteAdmin: values['site-admin'] ?? false }, actor, tx)
-              if (partnershipId) await s.auth.grantRole(user.id, partnershipId, (values.role ?? 'viewer') as Role, actor, tx)
+              if (partnershipId) await s.partnerships.grantRole(user.id, partnershipId, (values.role ?? 'viewer') as Role, actor, tx)
             })
             console.log(`Account created for ${values.email}${values.partnership ? ` (${values.role ?? 'viewer'} in ${values.partnership})` : ''}.`)
           } else if (sub === 'reset-password') {

@@ -13,7 +13,11 @@ const V = 'admin/views'
 export async function adminRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const crumbs = [{ text: 'Home', href: '/' }, { text: 'Administration', href: '/admin' }]
   const orgItems = async () => (await services.organisations.list()).map((o) => ({ value: o.id, text: o.name }))
-  const users = () => services.db.query(`SELECT u.id, u.name, u.email, u.site_admin, u.disabled, u.last_sign_in_at, o.name AS organisation_name FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id ORDER BY u.name`)
+  const users = async () => {
+    const rows = await services.auth.listUsers()
+    const orgs = await services.organisations.names(rows.flatMap((u) => (u.organisation_id === null ? [] : [u.organisation_id])))
+    return rows.map((u) => ({ ...u, organisation_name: (u.organisation_id !== null && orgs.get(u.organisation_id)) || null }))
+  }
 
   app.get('/admin', { config: { access: 'site-admin' }, schema: { querystring: Type.Object({ format: Type.Optional(Type.String()) }) } }, async (request, reply) => {
     const rows = await users()

@@ -403,10 +403,9 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
     },
 
     /** The Assurance box on the partnership's overview page. */
-    async overview(partnershipId: number, opts: { includeUnpublished: boolean }): Promise<{ heading: string; href: string; lines: string[] } | undefined> {
-      const p = await maybeOne<{ slug: string }>(db, 'SELECT slug FROM partnerships WHERE id = $1', [partnershipId])
-      if (!p) return undefined
-      const href = `/partnerships/${p.slug}/assurance`
+    async overview(partnership: { id: number; slug: string }, opts: { includeUnpublished: boolean }): Promise<{ heading: string; href: string; lines: string[] } | undefined> {
+      const partnershipId = partnership.id
+      const href = `/partnerships/${partnership.slug}/assurance`
       const rounds = await listRounds(partnershipId, opts)
       if (!rounds.length) return { heading: 'Assurance', href, lines: ['No assessment rounds yet'] }
       const latest = rounds[0]
@@ -424,7 +423,7 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
       return { heading: 'Assurance', href, lines }
     },
 
-    dimensions: (partnershipId: number) => dimensions(partnershipId),
+    dimensions: (partnershipId: number, q?: Queryable) => dimensions(partnershipId, q),
     scale: (partnershipId: number) => scale(partnershipId),
     scaleCss: async (partnershipId: number) => scaleCss(await scale(partnershipId)),
     listRounds,

@@ -116,9 +116,8 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   /** May this request see custom areas of that partnership? Published partnerships: anyone; otherwise members. */
   const canSeeCustom = (request: FastifyRequest) => async (partnershipId: number) => {
     if (request.user?.site_admin) return true
-    const [p] = await services.db.query<{ published: boolean }>(`SELECT published FROM partnerships WHERE id = $1`, [partnershipId])
-    if (p?.published) return true
-    return !!(request.user && (await services.auth.roleIn(request.user.id, partnershipId)))
+    if ((await services.partnerships.byId(partnershipId))?.published) return true
+    return !!(request.user && (await services.partnerships.roleIn(request.user.id, partnershipId)))
   }
 
   /** The area named in an API query: an unknown one is a field error, so the API says which parameter was wrong. */

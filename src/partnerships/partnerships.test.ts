@@ -41,7 +41,7 @@ test('an admin gives a person a role by email; an unknown email is refused with 
   const person = await makeUser(t.services, { name: 'Pat Contributor' })
   const ok = await admin.post(`/partnerships/${p.slug}/people`, { email: person.email, role: 'contributor' })
   assert.equal(ok.status, 303)
-  assert.equal(await t.services.auth.roleIn(person.id, p.id), 'contributor')
+  assert.equal(await t.services.partnerships.roleIn(person.id, p.id), 'contributor')
   const bad = await admin.post(`/partnerships/${p.slug}/people`, { email: 'nobody@example.test', role: 'viewer' })
   assert.equal(bad.status, 400)
   assert.match(errorSummary(bad.body), /There is no account for nobody@example.test/)
@@ -53,7 +53,7 @@ test('the last administrator of a partnership cannot be removed', async () => {
   const res = await admin.post(`/partnerships/${p.slug}/people/${(admin as any).user.id}/remove`)
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /at least one administrator/)
-  assert.equal(await t.services.auth.roleIn((admin as any).user.id, p.id), 'admin')
+  assert.equal(await t.services.partnerships.roleIn((admin as any).user.id, p.id), 'admin')
 })
 
 test('the audit log of a partnership exports as CSV with who, when, what, before and after', async () => {

@@ -40,22 +40,15 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
       template: `${V}/form.njk`,
       context: async () => ({ title: 'Add a partnership', isNew: true, areaItems: await areaItems(), action: '/partnerships/new' }),
       run: async () => {
-        const created = await services.db.transaction(async (tx) => {
-          const row = await ps.create(parseForm(PartnershipInput, request.body as any), request.actor, tx)
-          await services.assurance.setUpDefaults(row.id, request.actor, tx)
-          return row
-        })
+        const created = await ps.create(parseForm(PartnershipInput, request.body as any), request.actor)
         return { redirect: `/partnerships/${created.slug}`, flash: `${created.name} created` }
       },
     }))
 
   app.get('/partnerships/:partnership', { config: { access: { partnership: 'public' } } }, async (request, reply) => {
     const partnership = p(request)
-    const opts = { includeUnpublished: isMember(request) }
-    const [governance, agreement, assurance] = await Promise.all([
-      services.governance.overview(partnership.id, opts), services.agreement.overview(partnership.id, opts), services.assurance.overview(partnership.id, opts),
-    ])
-    return reply.view(`${V}/overview.njk`, { title: partnership.name, governance, agreement, assurance, breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] })
+    const { panels, manage } = await ps.overview(partnership, { includeUnpublished: isMember(request) })
+    return reply.view(`${V}/overview.njk`, { title: partnership.name, panels, manage, breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] })
   })
 
   app.get('/partnerships/:partnership/settings', { config: { access: { partnership: 'admin' } } }, async (request, reply) => {
