@@ -102,8 +102,8 @@ test('a partnership created on the web page gets what the capabilities registere
   assert.equal((await t.services.assurance.dimensions(p.id)).length, 6)
   assert.deepEqual((await t.services.assurance.scale(p.id)).map((l) => l.value).sort(), [1, 2, 3, 4])
   // Its creation is in its own audit log.
-  const audit = await (await clientAs(t, 'admin', p.id)).get(`/partnerships/${slug}/audit?format=json`)
-  assert.ok(audit.json().some((e: any) => e.entity === 'partnership' && e.action === 'create'))
+  const audit = await t.db.query(`SELECT action FROM audit_log WHERE entity = 'partnership' AND entity_id = $1 AND partnership_id = $1::int`, [String(p.id)])
+  assert.deepEqual(audit, [{ action: 'create' }])
 })
 
 /** A partnerships service of its own, so the hooks registered here do not reach the other tests' app. */
@@ -140,8 +140,7 @@ test('overview panels show in their order, those with nothing to show are left o
 test('the overview page shows the governance, agreement and assurance boxes in that order, and admins the assurance settings link', async () => {
   const p = await makePartnership(t.services)
   const page = text((await (await clientAs(t, 'admin', p.id)).get(`/partnerships/${p.slug}`)).body)
-  const at = (s: string) => page.indexOf(s)
-  assert.ok(at('Governance') >= 0 && at('Governance') < at('Community Safety Agreement') && at('Community Safety Agreement') < at('Assurance'), page)
+  assert.match(page, /Governance No bodies recorded yet Community Safety Agreement No versions yet: start the first one Assurance No assessment rounds yet Manage/)
   assert.match(page, /Assurance dimensions and rating scale/)
   const viewerPage = text((await (await clientAs(t, 'viewer', p.id)).get(`/partnerships/${p.slug}`)).body)
   assert.doesNotMatch(viewerPage, /Assurance dimensions and rating scale/)
