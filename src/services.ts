@@ -12,6 +12,7 @@ import { organisationService } from './organisations/service.ts'
 import { governanceService } from './governance/service.ts'
 import { agreementService } from './agreement/service.ts'
 import { assuranceService } from './assurance/service.ts'
+import { assurancePrintSection } from './assurance/print.ts'
 import { openAnalytics } from './platform/analytics.ts'
 import { importService } from './platform/imports.ts'
 import { geographyService } from './geography/service.ts'
@@ -29,6 +30,7 @@ export async function services(db: Db, config: Config) {
   partnerships.onCreate((tx, p, actor) => assurance.setUpDefaults(p.id, actor, tx))
   partnerships.addOverviewPanel({ order: 10, load: (p, opts) => governance.overview(p, opts) })
   partnerships.addOverviewPanel({ order: 20, load: (p, opts) => agreement.overview(p, opts) })
+  agreement.addPrintSection(assurancePrintSection(assurance))
   partnerships.addOverviewPanel({ order: 30, load: (p, opts) => assurance.overview(p, opts), manage: [{ text: 'Assurance dimensions and rating scale', path: 'assurance/settings' }] })
   // The analytics store (DuckDB) holds open crime data and the ONS geography; it lives in the data folder in both modes.
   const analytics = await openAnalytics({ dataDir: config.dataDir, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads })

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
@@ -36,6 +36,8 @@ const CompareQuery = Type.Object({
   to: Type.Optional(Type.Integer({ minimum: 1, title: 'Later version' })),
   format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])),
 })
+/** The print view's assessment round (assurance's section reads it; the latest round when not given). */
+const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1, title: 'Assessment round' })) })
 const ApiCompareQuery = Type.Object({ from: Type.Integer({ minimum: 1, title: 'Earlier version' }), to: Type.Integer({ minimum: 1, title: 'Later version' }) })
 
 const STATUS_TAGS: Record<string, string> = { draft: 'govuk-tag--grey', agreed: 'govuk-tag--green', superseded: 'govuk-tag--orange' }
@@ -433,6 +435,16 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
         await agreement.removePriority(ctx.priority.id, Number((request.body as any)?.version) || undefined, request.actor)
         return { redirect: versionPath(request, ctx.v.number), flash: `Priority ${ctx.priority.number} removed` }
       },
+    })
+  })
+
+  // ---- A version in print, with what the capabilities built on it add (assurance: the assessments of a round) ----
+  app.get<{ Params: Static<typeof NumberParams>; Querystring: Static<typeof PrintQuery> }>('/partnerships/:partnership/agreement/versions/:number/print', { config: { access: { partnership: 'public' } }, schema: { params: NumberParams, querystring: PrintQuery } }, async (request, reply) => {
+    const view = await agreement.printView(p(request), request.params.number, { ...vis(request), roundId: request.query.round })
+    const here = versionPath(request, view.version.number)
+    return reply.view(`${V}/print.njk`, {
+      title: `${view.version.title}: print version`, version: view.version, priorities: view.priorities, sections: view.sections,
+      breadcrumbs: crumbs(request, agreementCrumb(request), { text: `Version ${view.version.number}`, href: here }),
     })
   })
 

@@ -93,6 +93,21 @@ export interface Visibility {
   includeUnpublished: boolean
 }
 
+/**
+ * What a capability built on the agreement adds to the print view of one version (assurance: the assessments of a
+ * round). Registered with `agreement.addPrintSection` (src/services.ts); the agreement owns the page.
+ */
+export interface PrintSection {
+  load(partnership: { id: number; slug: string }, version: VersionRow, opts: Visibility & { roundId?: number }): Promise<PrintSectionView>
+}
+export interface PrintSectionView {
+  /** A template exporting the macros controls(data) (shown on screen only), intro(data) and priority(data, priority). */
+  template: string
+  /** Stylesheets the section needs on the page. */
+  stylesheets: string[]
+  data: unknown
+}
+
 /** Uploads the strategic assessment accepts: what partnerships share their evidence in. */
 export const ATTACHMENT_TYPES: Record<string, { contentType: string; label: string; check: (b: Buffer) => boolean }> = {
   '.pdf': { contentType: 'application/pdf', label: 'PDF', check: (b) => b.subarray(0, 1024).includes('%PDF-') },
@@ -319,7 +334,20 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     return row
   }
 
+  const printSections: PrintSection[] = []
+
   const service = {
+    /** Register a section of the print view (see PrintSection). */
+    addPrintSection(section: PrintSection) {
+      printSections.push(section)
+    },
+    /** The print view of one version: its priorities, and what each registered section adds. */
+    async printView(partnership: { id: number; slug: string }, number: number, opts: Visibility & { roundId?: number }) {
+      const version = await getVersion(partnership.id, number, opts)
+      const [priorities, sections] = await Promise.all([prioritiesOf(version.id), Promise.all(printSections.map((s) => s.load(partnership, version, opts)))])
+      return { version, priorities, sections }
+    },
+
     // ---- Strategic assessments ----
 
     listStrategicAssessments(partnershipId: number, opts: Visibility): Promise<StrategicAssessmentRow[]> {

@@ -354,6 +354,8 @@ test('the print view gives each priority its ownership judgement, then each dime
   }
   assert.match(res.body, /<section class="safer-print-break" aria-labelledby="priority-2">/)
   assert.match(res.body, /class="safer-print-section"/)
+  // The agreement's page carries assurance's rating colours.
+  assert.ok(res.body.includes(`<link rel="stylesheet" href="/partnerships/${p.slug}/assurance/scale.css">`))
   // A chosen round, and a version with no round yet.
   const later = await round(p.id, v.id, { title: 'Spring 2020', assessedOn: '2020-04-01' })
   assert.match(text((await c.get(`/partnerships/${p.slug}/agreement/versions/1/print`)).body), /Spring 2020/)

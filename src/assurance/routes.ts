@@ -1,7 +1,7 @@
 /**
  * The assurance and development framework: rounds, the matrix, each cell's findings and development
- * areas, the settings (dimensions and rating scale), the print view of an agreement version with its
- * assessments, and the JSON API.
+ * areas, the settings (dimensions and rating scale), and the JSON API. (The print view of an agreement version is
+ * the agreement's page; assurance adds the assessments of a round to it: src/assurance/print.ts.)
  * Read: anyone, for a published partnership's published rounds (members see all). Write: editors (rounds,
  * any cell), contributors (cells of the priorities their organisation leads), administrators (settings).
  */
@@ -17,10 +17,8 @@ import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError } from '../platform/errors.ts'
 import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, RoundInput, RoundJson, CellJson } from './schema.ts'
-import {
-  cellJson, contrastRatio, dimensionJson, levelJson, linesToPoints, marker, matrixJson, roundJson, textColourFor,
-  type Editor, type Matrix, type MatrixCell,
-} from './service.ts'
+import { cellJson, dimensionJson, levelJson, linesToPoints, matrixJson, roundJson, type Editor } from './service.ts'
+import { cellView, matrixView, scaleView } from './present.ts'
 
 const V = 'assurance/views'
 const here = path.join(srcDir, 'assurance')
@@ -32,36 +30,6 @@ const RoundParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title:
 const CellParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title: 'Round id' }), priority: Type.Integer({ minimum: 1, title: 'Priority id' }), dimension: Type.Integer({ minimum: 1, title: 'Dimension id' }) })
 const DimensionParams = Type.Object({ ...P, dimension: Type.Integer({ minimum: 1 }) })
 const LevelParams = Type.Object({ ...P, level: Type.Integer({ minimum: 1 }) })
-const VersionParams = Type.Object({ ...P, number: Type.Integer({ minimum: 1, title: 'Version number' }) })
-const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1 })) })
-
-const CHANGE = {
-  improved: { symbol: '▲', text: 'Improved' },
-  declined: { symbol: '▼', text: 'Declined' },
-  unchanged: { symbol: '–', text: 'Unchanged' },
-  new: { symbol: '+', text: 'New' },
-} as const
-
-/** What a page shows of one cell: the rating's marker and the change since the previous round, in words. */
-function cellView(c: MatrixCell, m: Pick<Matrix, 'scale' | 'previousRound'>) {
-  const of = m.scale.length
-  const change = c.change ? CHANGE[c.change] : undefined
-  let changeDetail = ''
-  if (c.change && m.previousRound) {
-    changeDetail = c.change === 'new'
-      ? `not rated in ${m.previousRound.title}`
-      : `since ${m.previousRound.title}${c.previousLevel && c.change !== 'unchanged' ? `, when it was ${c.previousLevel.label}` : ''}`
-  }
-  return { ...c, marker: c.level ? marker(c.level.value, of) : '', changeSymbol: change?.symbol, changeText: change?.text, changeDetail }
-}
-
-function matrixView(m: Matrix) {
-  return { ...m, rows: m.rows.map((r) => ({ ...r, cells: r.cells.map((c) => cellView(c, m)) })) }
-}
-
-function scaleView(scale: Matrix['scale']) {
-  return scale.map((l) => ({ ...l, marker: marker(l.value, scale.length), textColour: textColourFor(l.colour), contrast: contrastRatio(l.colour, textColourFor(l.colour)).toFixed(1) }))
-}
 
 function editorOf(request: FastifyRequest): Editor {
   return { role: request.role, organisationId: request.user?.organisation_id ?? null }
@@ -342,22 +310,6 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
         const removed = await as.removeLevel(p(request).id, (request.params as any).level, optionalInt(body(request).version) as number | undefined, request.actor)
         return { redirect: `${base(request)}/settings#scale`, flash: `${removed.label} removed from the scale` }
       },
-    })
-  })
-
-  // ---- The agreement version in print, with the assessments of one round ----
-  app.get('/partnerships/:partnership/agreement/versions/:number/print', { config: { access: { partnership: 'public' } }, schema: { params: VersionParams, querystring: PrintQuery } }, async (request, reply) => {
-    const view = await as.printView(p(request).id, (request.params as any).number, { ...member(request), roundId: (request.query as any).round })
-    const m = view.matrix ? matrixView(view.matrix) : undefined
-    return reply.view(`${V}/print.njk`, {
-      title: `${view.version.title}: print version`, version: view.version, round: view.round, rounds: view.rounds, priorities: view.priorities, columns: view.columns,
-      rows: m?.rows, scale: scaleView(view.scale), action: `/partnerships/${p(request).slug}/agreement/versions/${view.version.number}/print`,
-      breadcrumbs: [
-        { text: 'Partnerships', href: '/partnerships' },
-        { text: p(request).short_name ?? p(request).name, href: `/partnerships/${p(request).slug}` },
-        { text: 'Agreement', href: `/partnerships/${p(request).slug}/agreement` },
-        { text: `Version ${view.version.number}`, href: `/partnerships/${p(request).slug}/agreement/versions/${view.version.number}` },
-      ],
     })
   })
 

@@ -525,17 +525,13 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
       }
     },
 
-    /** Everything the print view of one agreement version needs, with the assessments of one of its rounds. */
-    async printView(partnershipId: number, versionNumber: number, opts: { includeUnpublished: boolean; roundId?: number }) {
-      const version = await ag.versionByNumber(partnershipId, versionNumber, opts.includeUnpublished)
-      if (!version || version.partnership_id !== partnershipId || (!opts.includeUnpublished && !version.published)) throw new NotFoundError()
-      const rounds = (await listRounds(partnershipId, opts)).filter((r) => r.agreement_version_id === version.id)
+    /** The assessments of one round of an agreement version (the latest, unless one is asked for), for its print view. */
+    async printAssessments(partnershipId: number, versionId: number, opts: { includeUnpublished: boolean; roundId?: number }) {
+      const rounds = (await listRounds(partnershipId, opts)).filter((r) => r.agreement_version_id === versionId)
       const round = opts.roundId !== undefined ? rounds.find((r) => r.id === opts.roundId) : rounds[0]
       if (opts.roundId !== undefined && !round) throw new NotFoundError()
       const m = round ? await matrix(round.id, opts) : undefined
-      const priorities = m ? m.rows.map((r) => r.priority) : await ag.priorities(version.id)
-      const columns = m ? m.columns : (await dimensions(partnershipId)).filter((d) => d.active)
-      return { version, rounds, round, matrix: m, priorities, columns, scale: await scale(partnershipId) }
+      return { rounds, round, matrix: m, scale: await scale(partnershipId) }
     },
 
     // ---- Settings: dimensions ----
