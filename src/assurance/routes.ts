@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { srcDir } from '../platform/paths.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
@@ -59,7 +59,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   const member = (request: FastifyRequest) => ({ includeUnpublished: isMember(request) })
 
   async function loadRound(request: FastifyRequest) {
-    return as.getRound(p(request).id, (request.params as any).round, member(request))
+    return as.getRound(p(request).id, (request.params as Static<typeof RoundParams>).round, member(request))
   }
 
   // ---- The partnership's scale as a stylesheet (the CSP allows no inline styles) ----
@@ -67,9 +67,9 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'no-cache').send(baseCss + '\n' + (await as.scaleCss(p(request).id))))
 
   // ---- Rounds list and the latest matrix ----
-  app.get('/partnerships/:partnership/assurance', { config: { access: { partnership: 'public' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/assurance', { config: { access: { partnership: 'public' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rounds = await as.listRounds(p(request).id, member(request))
-    if (sendExport(reply, (request.query as any).format, `assessment-rounds-${p(request).slug}`, rounds, [
+    if (sendExport(reply, request.query.format, `assessment-rounds-${p(request).slug}`, rounds, [
       { header: 'id', value: (r) => r.id }, { header: 'title', value: (r) => r.title }, { header: 'assessed_on', value: (r) => r.assessed_on },
       { header: 'agreement_version', value: (r) => r.agreementVersion.number }, { header: 'agreement_title', value: (r) => r.agreementVersion.title },
       { header: 'published', value: (r) => r.published }, { header: 'rated_cells', value: (r) => r.ratedCells }, { header: 'total_cells', value: (r) => r.totalCells },
@@ -127,11 +127,11 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   })
 
   // ---- One round: the matrix ----
-  app.get('/partnerships/:partnership/assurance/rounds/:round', { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/assurance/rounds/:round', { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: FormatQuery } }, async (request, reply) => {
     const r = await loadRound(request)
     const m = await as.matrix(r.id, member(request))
     const titleOf = new Map(m.rows.map((row) => [row.priority.id, row.priority.title]))
-    if (sendExport(reply, (request.query as any).format, `assessment-${p(request).slug}-${r.id}`, m.cells, [
+    if (sendExport(reply, request.query.format, `assessment-${p(request).slug}-${r.id}`, m.cells, [
       { header: 'priority_number', value: (c) => c.priorityNumber }, { header: 'priority', value: (c) => titleOf.get(c.priorityId) },
       { header: 'dimension', value: (c) => c.dimension }, { header: 'rating', value: (c) => c.rating }, { header: 'rating_label', value: (c) => c.level?.label },
       { header: 'colour', value: (c) => c.level?.colour }, { header: 'previous_rating', value: (c) => c.previousRating }, { header: 'change', value: (c) => c.change },
@@ -151,7 +151,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
 
   // ---- One cell: findings and development areas ----
   async function loadCell(request: FastifyRequest) {
-    const { priority, dimension } = request.params as any
+    const { priority, dimension } = request.params as Static<typeof CellParams>
     const round = await loadRound(request)
     const m = await as.matrix(round.id, member(request))
     const row = m.rows.find((x) => x.priority.id === priority)
@@ -240,14 +240,14 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       },
     }))
 
-  app.get('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
-    const d = (await as.dimensions(p(request).id)).find((x) => x.id === (request.params as any).dimension)
+  app.get<{ Params: Static<typeof DimensionParams> }>('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
+    const d = (await as.dimensions(p(request).id)).find((x) => x.id === request.params.dimension)
     if (!d) throw new NotFoundError()
     return reply.view(`${V}/dimension-form.njk`, { ...dimensionContext(request, `Change ${d.name}`, `${base(request)}/settings/dimensions/${d.id}/edit`), values: { name: d.name, description: d.description, active: d.active, version: d.version } })
   })
 
-  app.post('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
-    const id = (request.params as any).dimension
+  app.post<{ Params: Static<typeof DimensionParams> }>('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
+    const id = request.params.dimension
     return handleForm(request, reply, {
       template: `${V}/dimension-form.njk`,
       context: dimensionContext(request, 'Change dimension', `${base(request)}/settings/dimensions/${id}/edit`),
@@ -258,9 +258,9 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     })
   })
 
-  app.post('/partnerships/:partnership/assurance/settings/dimensions/:dimension/move', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
+  app.post<{ Params: Static<typeof DimensionParams> }>('/partnerships/:partnership/assurance/settings/dimensions/:dimension/move', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
     const direction = body(request).direction === 'up' ? 'up' : 'down'
-    const d = await as.moveDimension(p(request).id, (request.params as any).dimension, direction, request.actor)
+    const d = await as.moveDimension(p(request).id, request.params.dimension, direction, request.actor)
     reply.flash(`${d.name} moved ${direction}`)
     return reply.redirect(`${base(request)}/settings#dimensions`, 303)
   })
@@ -280,14 +280,14 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       },
     }))
 
-  app.get('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
-    const l = (await as.scale(p(request).id)).find((x) => x.id === (request.params as any).level)
+  app.get<{ Params: Static<typeof LevelParams> }>('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
+    const l = (await as.scale(p(request).id)).find((x) => x.id === request.params.level)
     if (!l) throw new NotFoundError()
     return reply.view(`${V}/level-form.njk`, { ...levelContext(request, `Change level ${l.value}: ${l.label}`, `${base(request)}/settings/levels/${l.id}/edit`), values: { label: l.label, colour: l.colour, description: l.description, version: l.version } })
   })
 
-  app.post('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
-    const id = (request.params as any).level
+  app.post<{ Params: Static<typeof LevelParams> }>('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
+    const id = request.params.level
     return handleForm(request, reply, {
       template: `${V}/level-form.njk`,
       context: levelContext(request, 'Change level', `${base(request)}/settings/levels/${id}/edit`),
@@ -298,7 +298,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     })
   })
 
-  app.post('/partnerships/:partnership/assurance/settings/levels/:level/delete', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
+  app.post<{ Params: Static<typeof LevelParams> }>('/partnerships/:partnership/assurance/settings/levels/:level/delete', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
     const settingsContext = async () => {
       const dims = await as.dimensions(p(request).id)
       return { title: 'Assurance dimensions and rating scale', dimensions: dims, scale: scaleView(await as.scale(p(request).id)), base: base(request), dimensionHistory: {}, levelHistory: {}, breadcrumbs: crumbs(request) }
@@ -307,7 +307,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/settings.njk`,
       context: settingsContext,
       run: async () => {
-        const removed = await as.removeLevel(p(request).id, (request.params as any).level, optionalInt(body(request).version) as number | undefined, request.actor)
+        const removed = await as.removeLevel(p(request).id, request.params.level, optionalInt(body(request).version) as number | undefined, request.actor)
         return { redirect: `${base(request)}/settings#scale`, flash: `${removed.label} removed from the scale` }
       },
     })
@@ -339,7 +339,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   app.put('/api/v1/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension', { config: { access: { partnership: 'contributor' } }, schema: { tags, summary: 'Record one cell: rating, findings and development areas (send the version you read, 0 for a new cell: a stale version is refused with 409). Contributors may record only the priorities their organisation leads.', params: CellParams, body: CellInput, response: { 200: CellJson } } },
     async (request) => {
       const r = await loadRound(request)
-      const { priority, dimension } = request.params as any
+      const { priority, dimension } = request.params as Static<typeof CellParams>
       await as.assertMayEditCell(editorOf(request), priority)
       await as.recordCell(r.id, priority, dimension, request.body, request.actor)
       const m = await as.matrix(r.id, { includeUnpublished: true })

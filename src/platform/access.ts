@@ -120,7 +120,7 @@ export async function setUpAccess(app: FastifyInstance, opts: PartnershipDirecto
       if (!user.site_admin) throw new ForbiddenError()
       return
     }
-    const slug = (request.params as any).partnership as string
+    const slug = (request.params as { partnership: string }).partnership
     const partnership = await opts.findPartnership(slug)
     if (!partnership) throw new NotFoundError()
     request.partnership = partnership

@@ -72,7 +72,7 @@ export async function setUpSession(app: FastifyInstance, opts: { auth: AuthServi
   // Checked after the body is parsed and before it is validated, so a forged request learns nothing.
   app.addHook('preValidation', async (request) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.viaApiToken) return
-    checkCsrf(request, (request.body as any)?._csrf ?? request.headers['x-csrf-token'])
+    checkCsrf(request, (request.body as { _csrf?: unknown } | undefined)?._csrf ?? request.headers['x-csrf-token'])
   })
 
   app.decorateReply('startSession', async function (this: any, userId: number) {
