@@ -47,7 +47,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(staticFiles, { root: path.join(govukDist, 'govuk'), prefix: '/assets/', decorateReply: false, maxAge: '1d', allowedPath: (p) => p === '/govuk-frontend.min.js' || p.startsWith('/images/') || p.startsWith('/fonts/') || p === '/manifest.json' })
   await app.register(rateLimit, { global: false })
   await setUpSession(app, { auth: services.auth, secret: services.secret, secureCookies: config.secureCookies })
-  await setUpAccess(app, { auth: services.auth, findPartnership: (slug) => services.partnerships.bySlug(slug) })
+  await setUpAccess(app, { findPartnership: (slug) => services.partnerships.bySlug(slug), rolesOf: (id) => services.partnerships.rolesOf(id), roleIn: (id, p) => services.partnerships.roleIn(id, p) })
   // Files: multipart bodies only for routes that take them, read by receiveFiles (CSRF first), under SAFER_DATA_DIR/files.
   await setUpUploads(app, config)
   await setUpViews(app, { serviceName: config.serviceName, demo: config.demo, production: true })

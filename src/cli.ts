@@ -15,7 +15,7 @@ import readline from 'node:readline/promises'
 import { loadConfig, type Config } from './config.ts'
 import { openDatabase } from './platform/db/index.ts'
 import { migrate } from './platform/db/migrate.ts'
-import { ValidationError } from './platform/errors.ts'
+import { fail, reportCommandError } from './platform/cli.ts'
 import { ROLES, type Role } from './platform/auth/service.ts'
 import { DEMO_LOGINS } from './demo/logins.ts'
 import type { Services } from './services.ts'
@@ -38,11 +38,6 @@ unless --replace is given. import geography takes the folder of ONS lookups, pop
 
 Settings come from the environment: DATABASE_URL (a PostgreSQL server; otherwise the embedded
 database in SAFER_DATA_DIR, default ./data), PORT (default 3000), HOST (default 127.0.0.1).`
-
-function fail(message: string): never {
-  console.error(message)
-  process.exit(2)
-}
 
 async function askPassword(prompt: string): Promise<string> {
   if (process.env.SAFER_PASSWORD) return process.env.SAFER_PASSWORD
@@ -139,41 +134,36 @@ export async function main(argv = process.argv.slice(2)) {
         options: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, organisation: { type: 'string' }, 'site-admin': { type: 'boolean' }, partnership: { type: 'string' }, role: { type: 'string' } },
       })
       if (!values.email) fail('Give the account\'s email address with --email')
-      try {
-        await withServices(config, async (s) => {
-          if (sub === 'add') {
-            if (!values.name) fail('Give the person\'s full name with --name')
-            if (values.role && !ROLES.includes(values.role as Role)) fail(`--role must be one of ${ROLES.join(', ')}`)
-            if (values.role && !values.partnership) fail('Give the partnership with --partnership when you give a --role')
-            const password = values.password ?? (await askPassword('Password (10 characters or more): '))
-            let organisationId: number | undefined
-            if (values.organisation) {
-              const org = await s.organisations.byName(values.organisation)
-              if (!org) fail(`There is no organisation called "${values.organisation}". Add it on the Organisations page first.`)
-              organisationId = org.id
-            }
-            let partnershipId: number | undefined
-            if (values.partnership) {
-              const p = await s.partnerships.bySlug(values.partnership)
-              if (!p) fail(`There is no partnership with the web address name "${values.partnership}"`)
-              partnershipId = p.id
-            }
-            const actor = { id: null, name: 'safer user add (command line)' }
-            await s.db.transaction(async (tx) => {
-              const user = await s.auth.createUser({ email: values.email!, name: values.name!, password, organisationId, siteAdmin: values['site-admin'] ?? false }, actor, tx)
-              if (partnershipId) await s.auth.grantRole(user.id, partnershipId, (values.role ?? 'viewer') as Role, actor, tx)
-            })
-            console.log(`Account created for ${values.email}${values.partnership ? ` (${values.role ?? 'viewer'} in ${values.partnership})` : ''}.`)
-          } else if (sub === 'reset-password') {
-            const password = values.password ?? (await askPassword('New password (10 characters or more): '))
-            await s.auth.resetPassword(values.email!, password, { id: null, name: 'safer user reset-password (command line)' })
-            console.log(`Password changed for ${values.email}; their sessions have been signed out.`)
-          } else fail(USAGE)
-        })
-      } catch (err) {
-        if (err instanceof ValidationError) fail(Object.values(err.fields).join('\n'))
-        throw err
-      }
+      await withServices(config, async (s) => {
+        if (sub === 'add') {
+          if (!values.name) fail('Give the person\'s full name with --name')
+          if (values.role && !ROLES.includes(values.role as Role)) fail(`--role must be one of ${ROLES.join(', ')}`)
+          if (values.role && !values.partnership) fail('Give the partnership with --partnership when you give a --role')
+          const password = values.password ?? (await askPassword('Password (10 characters or more): '))
+          let organisationId: number | undefined
+          if (values.organisation) {
+            const org = await s.organisations.byName(values.organisation)
+            if (!org) fail(`There is no organisation called "${values.organisation}". Add it on the Organisations page first.`)
+            organisationId = org.id
+          }
+          let partnershipId: number | undefined
+          if (values.partnership) {
+            const p = await s.partnerships.bySlug(values.partnership)
+            if (!p) fail(`There is no partnership with the web address name "${values.partnership}"`)
+            partnershipId = p.id
+          }
+          const actor = { id: null, name: 'safer user add (command line)' }
+          await s.db.transaction(async (tx) => {
+            const user = await s.auth.createUser({ email: values.email!, name: values.name!, password, organisationId, siteAdmin: values['site-admin'] ?? false }, actor, tx)
+            if (partnershipId) await s.partnerships.grantRole(user.id, partnershipId, (values.role ?? 'viewer') as Role, actor, tx)
+          })
+          console.log(`Account created for ${values.email}${values.partnership ? ` (${values.role ?? 'viewer'} in ${values.partnership})` : ''}.`)
+        } else if (sub === 'reset-password') {
+          const password = values.password ?? (await askPassword('New password (10 characters or more): '))
+          await s.auth.resetPassword(values.email!, password, { id: null, name: 'safer user reset-password (command line)' })
+          console.log(`Password changed for ${values.email}; their sessions have been signed out.`)
+        } else fail(USAGE)
+      })
       return
     }
     case 'import': {
@@ -194,7 +184,7 @@ export async function main(argv = process.argv.slice(2)) {
         }
         const { importPoliceUkCommand } = await import('./crime/cli.ts')
         return importPoliceUkCommand(s, paths, { replace: parsed.values.replace ?? false }, actor)
-      }).catch((err: Error) => fail(err.message))
+      })
       process.exitCode = code
       return
     }
@@ -203,7 +193,5 @@ export async function main(argv = process.argv.slice(2)) {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err)
-  process.exit(1)
-})
+// One place turns any error into its message and exit status (src/platform/cli.ts).
+main().catch((err) => process.exit(reportCommandError(err)))

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto'
 import type { Db } from './platform/db/index.ts'
-import { maybeOne } from './platform/db/index.ts'
+import { settingOrStore } from './platform/settings.ts'
 import type { Config } from './config.ts'
 import { authService } from './platform/auth/service.ts'
 import { partnershipService } from './partnerships/service.ts'
@@ -12,6 +12,7 @@ import { organisationService } from './organisations/service.ts'
 import { governanceService } from './governance/service.ts'
 import { agreementService } from './agreement/service.ts'
 import { assuranceService } from './assurance/service.ts'
+import { assurancePrintSection } from './assurance/print.ts'
 import { openAnalytics } from './platform/analytics.ts'
 import { importService } from './platform/imports.ts'
 import { jobService } from './platform/jobs.ts'
@@ -21,19 +22,25 @@ import { archiveLimits } from './platform/sources.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
-  const auth = authService(db, config)
+  const organisations = organisationService(db)
+  const auth = authService(db, config, { organisationName: (id, q) => organisations.name(id, q) })
   // Background and scheduled work; jobs this machine was running when its process died are marked interrupted.
   const jobs = jobService(db)
   await jobs.markInterrupted()
-  const organisations = organisationService(db)
-  const partnerships = partnershipService(db, { auth })
+  const partnerships = partnershipService(db, { auth, organisations })
   const governance = governanceService(db, { organisations })
-  const agreement = agreementService(db, { organisations })
+  const agreement = agreementService(db, { organisations, partnerships })
   const assurance = assuranceService(db, { agreement })
+  // What the capabilities built on partnerships add to them: partnerships itself names none of them.
+  partnerships.onCreate((tx, p, actor) => assurance.setUpDefaults(p.id, actor, tx))
+  partnerships.addOverviewPanel({ order: 10, load: (p, opts) => governance.overview(p, opts) })
+  partnerships.addOverviewPanel({ order: 20, load: (p, opts) => agreement.overview(p, opts) })
+  agreement.addPrintSection(assurancePrintSection(assurance))
+  partnerships.addOverviewPanel({ order: 30, load: (p, opts) => assurance.overview(p, opts), manage: [{ text: 'Assurance dimensions and rating scale', path: 'assurance/settings' }] })
   // The analytics store (DuckDB) holds open crime data and the ONS geography; it lives in the data folder in both modes.
   const analytics = await openAnalytics({ dataDir: config.dataDir, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads })
   const imports = importService(db)
-  const geography = geographyService(db, analytics, { imports })
+  const geography = geographyService(db, analytics, { imports, organisations })
   const crime = crimeService(db, analytics, { geography, imports, unpack: { archive: archiveLimits(config), marginBytes: config.diskMarginMb * 1024 * 1024 } })
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
@@ -43,9 +50,6 @@ export async function services(db: Db, config: Config) {
 export type Services = Awaited<ReturnType<typeof services>>
 
 /** A signing secret kept in the database, so every app server on one database shares it. */
-async function storedSecret(db: Db): Promise<string> {
-  const found = await maybeOne<{ value: string }>(db, `SELECT value FROM app_settings WHERE key = 'secret'`)
-  if (found) return found.value
-  await db.query(`INSERT INTO app_settings (key, value) VALUES ('secret', $1) ON CONFLICT (key) DO NOTHING`, [crypto.randomBytes(32).toString('base64url')])
-  return (await maybeOne<{ value: string }>(db, `SELECT value FROM app_settings WHERE key = 'secret'`))!.value
+function storedSecret(db: Db): Promise<string> {
+  return settingOrStore(db, 'secret', () => crypto.randomBytes(32).toString('base64url'))
 }

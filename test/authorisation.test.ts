@@ -51,7 +51,7 @@ before(async () => {
         : who === 'outsider' ? await makeUser(t.services)
         : await makeUser(t.services, { role: who, partnershipId: published.id })
       // Members have the same role in both partnerships.
-      if (who !== 'site-admin' && who !== 'outsider') await t.services.auth.grantRole(u.id, unpublished.id, who, systemActor)
+      if (who !== 'site-admin' && who !== 'outsider') await t.services.partnerships.grantRole(u.id, unpublished.id, who, systemActor)
       list.push(`safer_session=${await t.services.auth.startSession(u.id)}`)
     }
     cookies.set(who, list.join('; '))

@@ -112,21 +112,17 @@ export function unique(prefix = 'x') {
   return `${prefix}-${process.pid}-${counter}`
 }
 
-/** A partnership with its default assurance settings. */
+/** A partnership, made as the web page makes one (so with what every capability sets up for a new partnership). */
 export async function makePartnership(services: Services, opts: { slug?: string; name?: string; published?: boolean } = {}) {
   const slug = opts.slug ?? unique('p')
-  return services.db.transaction(async (tx) => {
-    const p = await services.partnerships.create({ slug, name: opts.name ?? `Partnership ${slug}`, published: opts.published ?? false }, systemActor, tx)
-    await services.assurance.setUpDefaults(p.id, systemActor, tx)
-    return p
-  })
+  return services.partnerships.create({ slug, name: opts.name ?? `Partnership ${slug}`, published: opts.published ?? false }, systemActor)
 }
 
 /** An account, optionally with a role in one partnership. */
 export async function makeUser(services: Services, opts: { role?: Role; partnershipId?: number; siteAdmin?: boolean; organisationId?: number; name?: string } = {}) {
   const email = `${unique(opts.role ?? (opts.siteAdmin ? 'siteadmin' : 'user'))}@example.test`
   const user = await services.auth.createUser({ email, name: opts.name ?? `Test ${opts.role ?? 'user'}`, password: PASSWORD, siteAdmin: opts.siteAdmin ?? false, organisationId: opts.organisationId })
-  if (opts.role && opts.partnershipId) await services.auth.grantRole(user.id, opts.partnershipId, opts.role, systemActor)
+  if (opts.role && opts.partnershipId) await services.partnerships.grantRole(user.id, opts.partnershipId, opts.role, systemActor)
   return { ...user, email }
 }
 

@@ -2,6 +2,8 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { testApp, clientAs, makePartnership, errorSummary, text, unique, type TestApp } from '../../test/helpers.ts'
 import { historyOf, systemActor } from '../platform/audit.ts'
+import { NotFoundError } from '../platform/errors.ts'
+import { agreementService } from './service.ts'
 
 let t: TestApp
 before(async () => { t = await testApp() })
@@ -413,12 +415,29 @@ test('the partnership overview shows the agreement, and latestVersion prefers th
   await versionWithPriorities(p.id, [council.id], { agreed: true, published: true })
   await t.services.agreement.createVersion(p.id, { title: 'A newer draft', copyFrom: 1 }, systemActor)
   assert.equal((await t.services.agreement.latestVersion(p.id, { includeUnpublished: true }))?.number, 1)
-  const o = await t.services.agreement.overview(p.id, { includeUnpublished: true })
+  const o = await t.services.agreement.overview(p, { includeUnpublished: true })
   assert.equal(o?.heading, 'Community Safety Agreement')
   assert.equal(o?.href, `${base}/agreement`)
   assert.deepEqual(o?.lines, ['County Agreement for Community Safety', 'Version 1, agreed, 2020–23', '2 priorities', '2 versions'])
   const res = await (await clientAs(t, 'anonymous')).get(base)
   assert.match(text(res.body), /Community Safety Agreement County Agreement for Community Safety Version 1, agreed, 2020–23 2 priorities/)
   const empty = await makePartnership(t.services, { published: true })
-  assert.deepEqual((await t.services.agreement.overview(empty.id, { includeUnpublished: false }))?.lines, ['Not published yet'])
+  assert.deepEqual((await t.services.agreement.overview(empty, { includeUnpublished: false }))?.lines, ['Not published yet'])
+})
+
+test('the print view belongs to the agreement: without any registered section it shows the priorities alone; a section is asked for the version', async () => {
+  const { p, council } = await setup()
+  const { v } = await versionWithPriorities(p.id, [council.id], { published: true })
+  // An agreement service of its own, so nothing registered by the app (assurance) is there.
+  const alone = agreementService(t.db, { organisations: t.services.organisations, partnerships: t.services.partnerships })
+  const plain = await alone.printView(p, 1, { includeUnpublished: false })
+  assert.equal(plain.version.id, v.id)
+  assert.deepEqual(plain.priorities.map((x) => x.title), ['The threat of serious organised crime', 'The continuing threat of radical extremism'])
+  assert.deepEqual(plain.sections, [])
+  const asked: string[] = []
+  alone.addPrintSection({ load: async (partnership, version, opts) => { asked.push(`${partnership.slug} v${version.number} round ${opts.roundId}`); return { template: 'x.njk', stylesheets: [], data: 1 } } })
+  const withSection = await alone.printView(p, 1, { includeUnpublished: false, roundId: 7 })
+  assert.deepEqual(asked, [`${p.slug} v1 round 7`])
+  assert.deepEqual(withSection.sections, [{ template: 'x.njk', stylesheets: [], data: 1 }])
+  await assert.rejects(alone.printView(p, 2, { includeUnpublished: true }), NotFoundError)
 })

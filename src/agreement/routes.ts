@@ -8,9 +8,9 @@
  */
 import fs from 'node:fs'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
-import { handleForm } from '../platform/forms.ts'
+import { handleForm, formBody, formVersion } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
@@ -37,6 +37,10 @@ const CompareQuery = Type.Object({
   to: Type.Optional(Type.Integer({ minimum: 1, title: 'Later version' })),
   format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])),
 })
+/** The version of a record being removed through the API (optimistic locking; optional). */
+const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ title: 'Version' })) })
+/** The print view's assessment round (assurance's section reads it; the latest round when not given). */
+const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1, title: 'Assessment round' })) })
 const ApiCompareQuery = Type.Object({ from: Type.Integer({ minimum: 1, title: 'Earlier version' }), to: Type.Integer({ minimum: 1, title: 'Later version' }) })
 
 const STATUS_TAGS: Record<string, string> = { draft: 'govuk-tag--grey', agreed: 'govuk-tag--green', superseded: 'govuk-tag--orange' }
@@ -117,7 +121,11 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   const base = (request: FastifyRequest) => `/partnerships/${p(request).slug}`
   const vis = (request: FastifyRequest) => ({ includeUnpublished: isMember(request) })
   const all = { includeUnpublished: true }
-  const params = (request: FastifyRequest) => request.params as any
+  /**
+   * A route's parameters, as its schema has checked them (IdParams, FileParams, NumberParams or PriorityParams: each
+   * route reads only those its own schema has).
+   */
+  const params = (request: FastifyRequest) => request.params as Static<typeof PriorityParams> & Static<typeof FileParams>
   const crumbs = (request: FastifyRequest, ...more: { text: string; href: string }[]) =>
     [{ text: 'Partnerships', href: '/partnerships' }, { text: p(request).short_name ?? p(request).name, href: base(request) }, ...more]
   const agreementCrumb = (request: FastifyRequest) => ({ text: 'Community Safety Agreement', href: `${base(request)}/agreement` })
@@ -131,9 +139,9 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
 
   const assessmentsPath = (request: FastifyRequest) => `${base(request)}/assessments/strategic`
 
-  app.get('/partnerships/:partnership/assessments/strategic', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/assessments/strategic', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
     const rows = await agreement.listStrategicAssessments(p(request).id, vis(request))
-    if (sendExport(reply, (request.query as any).format, `strategic-assessments-${p(request).slug}`, rows, [
+    if (sendExport(reply, request.query.format, `strategic-assessments-${p(request).slug}`, rows, [
       { header: 'id', value: (r) => r.id }, { header: 'title', value: (r) => r.title }, { header: 'period_start', value: (r) => r.period_start },
       { header: 'period_end', value: (r) => r.period_end }, { header: 'date_agreed', value: (r) => r.date_agreed }, { header: 'evidence_sources', value: (r) => r.evidence_sources },
       { header: 'other_evidence', value: (r) => r.other_evidence }, { header: 'published', value: (r) => r.published }, { header: 'attachments', value: (r) => r.attachment_count },
@@ -142,7 +150,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   })
 
   const assessmentFormContext = (request: FastifyRequest, title: string, action: string) => ({
-    title, action, evidenceItems: evidenceItems((request.body as any)?.evidenceSources), breadcrumbs: crumbs(request, assessmentsCrumb(request)),
+    title, action, evidenceItems: evidenceItems(formBody(request).evidenceSources), breadcrumbs: crumbs(request, assessmentsCrumb(request)),
   })
 
   app.get('/partnerships/:partnership/assessments/strategic/new', { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParam } }, async (request, reply) =>
@@ -153,7 +161,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/assessment-form.njk`,
       context: async () => assessmentFormContext(request, 'Add a strategic assessment', `${assessmentsPath(request)}/new`),
       run: async () => {
-        const a = await agreement.createStrategicAssessment(p(request).id, parseForm(StrategicAssessmentInput, request.body as any), request.actor)
+        const a = await agreement.createStrategicAssessment(p(request).id, parseForm(StrategicAssessmentInput, formBody(request)), request.actor)
         return { redirect: `${assessmentsPath(request)}/${a.id}`, flash: `${a.title} added` }
       },
     }))
@@ -183,7 +191,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/assessment-form.njk`,
       context: async () => assessmentFormContext(request, 'Change strategic assessment', `${assessmentsPath(request)}/${id}/edit`),
       run: async () => {
-        const a = await agreement.updateStrategicAssessment(p(request).id, id, parseForm(StrategicAssessmentInput, request.body as any), request.actor)
+        const a = await agreement.updateStrategicAssessment(p(request).id, id, parseForm(StrategicAssessmentInput, formBody(request)), request.actor)
         return { redirect: `${assessmentsPath(request)}/${a.id}`, flash: `${a.title} updated` }
       },
     })
@@ -220,7 +228,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/assessment.njk`,
       context: () => assessmentContext(request, id),
       run: async () => {
-        const f = await agreement.removeAttachment(p(request).id, id, attachmentId, Number((request.body as any)?.version) || undefined, request.actor)
+        const f = await agreement.removeAttachment(p(request).id, id, attachmentId, formVersion(request), request.actor)
         return { redirect: `${assessmentsPath(request)}/${id}#attachments`, flash: `${f.filename} removed` }
       },
     })
@@ -231,9 +239,9 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   const agreementPath = (request: FastifyRequest) => `${base(request)}/agreement`
   const versionPath = (request: FastifyRequest, n: number) => `${agreementPath(request)}/versions/${n}`
 
-  app.get('/partnerships/:partnership/agreement', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/agreement', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
     const versions = await agreement.listVersions(p(request).id, vis(request))
-    if (sendExport(reply, (request.query as any).format, `agreement-versions-${p(request).slug}`, versions, versionExportColumns)) return reply
+    if (sendExport(reply, request.query.format, `agreement-versions-${p(request).slug}`, versions, versionExportColumns)) return reply
     const current = await agreement.latestVersion(p(request).id, vis(request))
     const previous = current?.based_on_number && versions.some((v) => v.number === current.based_on_number) ? current.based_on_number : versions.filter((v) => current && v.number < current.number).pop()?.number
     return reply.view(`${V}/agreement.njk`, {
@@ -247,7 +255,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   async function versionFormContext(request: FastifyRequest, opts: { isNew: boolean; title: string; action: string; v?: VersionRow; assessmentId?: number | null }) {
     const assessments = await agreement.listStrategicAssessments(p(request).id, all)
     const versions = opts.isNew ? await agreement.listVersions(p(request).id, all) : []
-    const body = request.body as any
+    const body = request.body as Record<string, unknown> | undefined
     const selectedAssessment = body ? body.strategicAssessmentId : opts.v?.strategic_assessment_id ?? opts.assessmentId
     const copyFrom = body ? String(body.copyFrom ?? '') : String(versions[versions.length - 1]?.number ?? '0')
     return {
@@ -274,15 +282,15 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/version-form.njk`,
       context: () => versionFormContext(request, { isNew: true, title: 'Start a new version of the agreement', action: `${agreementPath(request)}/versions/new` }),
       run: async () => {
-        const v = await agreement.createVersion(p(request).id, parseForm(VersionInput, request.body as any), request.actor)
+        const v = await agreement.createVersion(p(request).id, parseForm(VersionInput, formBody(request)), request.actor)
         return { redirect: versionPath(request, v.number), flash: v.based_on_number ? `Version ${v.number} started as a copy of version ${v.based_on_number}: change its priorities below` : `Version ${v.number} started: add its priorities below` }
       },
     }))
 
-  app.get('/partnerships/:partnership/agreement/versions/:number', { config: { access: { partnership: 'public' } }, schema: { params: NumberParams, querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/agreement/versions/:number', { config: { access: { partnership: 'public' } }, schema: { params: NumberParams, querystring: FormatQuery } }, async (request, reply) => {
     const v = await agreement.getVersion(p(request).id, params(request).number, vis(request))
     const priorities = await agreement.priorities(v.id)
-    if (sendExport(reply, (request.query as any).format, `agreement-${p(request).slug}-version-${v.number}-priorities`, priorities, priorityExportColumns())) return reply
+    if (sendExport(reply, request.query.format, `agreement-${p(request).slug}-version-${v.number}-priorities`, priorities, priorityExportColumns())) return reply
     const versions = await agreement.listVersions(p(request).id, vis(request))
     const basedOn = v.based_on_number && versions.some((x) => x.number === v.based_on_number) ? v.based_on_number : undefined
     const compareWith = basedOn ?? versions.filter((x) => x.number < v.number).pop()?.number
@@ -308,7 +316,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/version-form.njk`,
       context: () => versionFormContext(request, { isNew: false, title: `Change version ${v.number}`, action: `${versionPath(request, v.number)}/edit`, v }),
       run: async () => {
-        const updated = await agreement.updateVersion(v.id, parseForm(VersionInput, request.body as any), request.actor)
+        const updated = await agreement.updateVersion(v.id, parseForm(VersionInput, formBody(request)), request.actor)
         return { redirect: versionPath(request, updated.number), flash: `Version ${updated.number} updated` }
       },
     })
@@ -331,8 +339,8 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/status.njk`,
       context: ctx,
       run: async () => {
-        const updated = await agreement.setStatus(ctx.v.id, parseForm(StatusInput, request.body as any), request.actor)
-        const action = (request.body as any)?.action
+        const updated = await agreement.setStatus(ctx.v.id, parseForm(StatusInput, formBody(request)), request.actor)
+        const action = formBody(request).action
         const flash = action === 'agree' ? `Version ${updated.number} is now the agreed version${ctx.current ? `; version ${ctx.current.number} is superseded` : ''}`
           : action === 'supersede' ? `Version ${updated.number} is superseded` : `Version ${updated.number} ${updated.published ? 'is published: anyone can read it' : 'is no longer published'}`
         return { redirect: versionPath(request, updated.number), flash }
@@ -369,10 +377,10 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
 
   app.post('/partnerships/:partnership/agreement/versions/:number/priorities/new', { config: { access: { partnership: 'editor' } }, schema: { params: NumberParams } }, async (request, reply) => {
     const v = await agreement.getVersion(p(request).id, params(request).number, all)
-    const body = request.body as any
+    const body = formBody(request)
     return handleForm(request, reply, {
       template: `${V}/priority-form.njk`,
-      context: () => priorityFormContext(request, v, { title: `Add a priority to version ${v.number}`, action: `${versionPath(request, v.number)}/priorities/new`, selectedLeads: body?.leadIds, ownership: body?.ownershipLevel }),
+      context: () => priorityFormContext(request, v, { title: `Add a priority to version ${v.number}`, action: `${versionPath(request, v.number)}/priorities/new`, selectedLeads: body.leadIds, ownership: body.ownershipLevel }),
       run: async () => {
         const pr = await agreement.addPriority(v.id, parseForm(PriorityInput, body), request.actor)
         return { redirect: `${versionPath(request, v.number)}#priority-${pr.number}`, flash: `Priority ${pr.number} added` }
@@ -391,10 +399,10 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
 
   app.post('/partnerships/:partnership/agreement/versions/:number/priorities/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: PriorityParams } }, async (request, reply) => {
     const { v, priority } = await priorityIn(request)
-    const body = request.body as any
+    const body = formBody(request)
     return handleForm(request, reply, {
       template: `${V}/priority-form.njk`,
-      context: () => priorityFormContext(request, v, { title: `Change priority ${priority.number}`, action: `${versionPath(request, v.number)}/priorities/${priority.id}/edit`, selectedLeads: body?.leadIds, ownership: body?.ownershipLevel }),
+      context: () => priorityFormContext(request, v, { title: `Change priority ${priority.number}`, action: `${versionPath(request, v.number)}/priorities/${priority.id}/edit`, selectedLeads: body.leadIds, ownership: body.ownershipLevel }),
       run: async () => {
         const pr = await agreement.updatePriority(priority.id, parseForm(PriorityInput, body), request.actor)
         return { redirect: `${versionPath(request, v.number)}#priority-${pr.number}`, flash: `Priority ${pr.number} updated` }
@@ -416,9 +424,19 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/priority-delete.njk`,
       context: ctx,
       run: async () => {
-        await agreement.removePriority(ctx.priority.id, Number((request.body as any)?.version) || undefined, request.actor)
+        await agreement.removePriority(ctx.priority.id, formVersion(request), request.actor)
         return { redirect: versionPath(request, ctx.v.number), flash: `Priority ${ctx.priority.number} removed` }
       },
+    })
+  })
+
+  // ---- A version in print, with what the capabilities built on it add (assurance: the assessments of a round) ----
+  app.get<{ Params: Static<typeof NumberParams>; Querystring: Static<typeof PrintQuery> }>('/partnerships/:partnership/agreement/versions/:number/print', { config: { access: { partnership: 'public' } }, schema: { params: NumberParams, querystring: PrintQuery } }, async (request, reply) => {
+    const view = await agreement.printView(p(request), request.params.number, { ...vis(request), roundId: request.query.round })
+    const here = versionPath(request, view.version.number)
+    return reply.view(`${V}/print.njk`, {
+      title: `${view.version.title}: print version`, version: view.version, priorities: view.priorities, sections: view.sections,
+      breadcrumbs: crumbs(request, agreementCrumb(request), { text: `Version ${view.version.number}`, href: here }),
     })
   })
 
@@ -501,10 +519,10 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       return priorityJson(await agreement.updatePriority(priority.id, request.body, request.actor))
     })
 
-  app.delete(`${api}/agreement/versions/:number/priorities/:id`, { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Remove a priority from a draft version', params: PriorityParams, querystring: Type.Object({ version: Type.Optional(Type.Integer({ title: 'Version' })) }) } },
+  app.delete<{ Querystring: Static<typeof VersionQuery> }>(`${api}/agreement/versions/:number/priorities/:id`, { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Remove a priority from a draft version', params: PriorityParams, querystring: VersionQuery } },
     async (request, reply) => {
       const { priority } = await priorityIn(request)
-      await agreement.removePriority(priority.id, (request.query as any).version, request.actor)
+      await agreement.removePriority(priority.id, request.query.version, request.actor)
       return reply.code(204).send()
     })
 

@@ -20,6 +20,7 @@ import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
 import { FILE_TYPES, cleanFilename, fileTypeOf, type FileKind } from '../platform/uploads.ts'
 import type { OrganisationService } from '../organisations/service.ts'
+import type { PartnershipService } from '../partnerships/service.ts'
 import {
   PriorityCreateInput, PriorityInput, StatusInput, StrategicAssessmentInput, VersionCreateInput, VersionInput, type VersionStatus,
 } from './schema.ts'
@@ -93,6 +94,21 @@ export interface Visibility {
   includeUnpublished: boolean
 }
 
+/**
+ * What a capability built on the agreement adds to the print view of one version (assurance: the assessments of a
+ * round). Registered with `agreement.addPrintSection` (src/services.ts); the agreement owns the page.
+ */
+export interface PrintSection {
+  load(partnership: { id: number; slug: string }, version: VersionRow, opts: Visibility & { roundId?: number }): Promise<PrintSectionView>
+}
+export interface PrintSectionView {
+  /** A template exporting the macros controls(data) (shown on screen only), intro(data) and priority(data, priority). */
+  template: string
+  /** Stylesheets the section needs on the page. */
+  stylesheets: string[]
+  data: unknown
+}
+
 /** Uploads the strategic assessment accepts: what partnerships share their evidence in (checked from their content). */
 export const ATTACHMENT_TYPES: FileKind[] = ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'csv']
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -162,15 +178,9 @@ const VERSION_SELECT = `SELECT v.*, b.number AS based_on_number,
   (SELECT count(*) FROM priorities p WHERE p.agreement_version_id = v.id)::int AS priority_count
   FROM agreement_versions v LEFT JOIN agreement_versions b ON b.id = v.based_on_id`
 
-export function agreementService(db: Db, deps: { organisations: OrganisationService }) {
+export function agreementService(db: Db, deps: { organisations: OrganisationService; partnerships: PartnershipService }) {
   /** Run fn in the caller's transaction, or in a new one. */
   const inTx = <T>(tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>) => inTransaction(db, tx, fn)
-
-  async function slugOf(partnershipId: number, q: Queryable = db) {
-    const row = await maybeOne<{ slug: string }>(q, 'SELECT slug FROM partnerships WHERE id = $1', [partnershipId])
-    if (!row) throw new NotFoundError()
-    return row.slug
-  }
 
   // ---- Strategic assessments ----
 
@@ -239,12 +249,15 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
   async function leadsOf(q: Queryable, ids: number[]): Promise<Map<number, Lead[]>> {
     const map = new Map<number, Lead[]>()
     if (!ids.length) return map
-    const rows = await q.query<{ priority_id: number; id: number; name: string }>(
-      `SELECT pl.priority_id, o.id, o.name FROM priority_leads pl JOIN organisations o ON o.id = pl.organisation_id
-       WHERE pl.priority_id = ANY($1::int[]) ORDER BY o.name`, [ids])
-    for (const r of rows) {
-      if (!map.has(r.priority_id)) map.set(r.priority_id, [])
-      map.get(r.priority_id)!.push({ id: r.id, name: r.name })
+    const rows = await q.query<{ priority_id: number; organisation_id: number }>('SELECT priority_id, organisation_id FROM priority_leads WHERE priority_id = ANY($1::int[])', [ids])
+    // Each priority's leads in order of name (the organisations' names come from their service, ordered by name).
+    const names = await deps.organisations.names(rows.map((r) => r.organisation_id), q)
+    for (const [id, name] of names) {
+      for (const r of rows) {
+        if (r.organisation_id !== id) continue
+        if (!map.has(r.priority_id)) map.set(r.priority_id, [])
+        map.get(r.priority_id)!.push({ id, name })
+      }
     }
     return map
   }
@@ -292,7 +305,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
   }, actor: Actor) {
     const [{ lineage }] = p.lineageId ? [{ lineage: p.lineageId }] : await tx.query<{ lineage: number }>(`SELECT nextval('priority_lineage_seq')::int AS lineage`)
     const leadIds = [...new Set(p.leadIds)]
-    const names = leadIds.length ? (await tx.query<{ name: string }>('SELECT name FROM organisations WHERE id = ANY($1::int[]) ORDER BY name', [leadIds])).map((o) => o.name) : []
+    const names = [...(await deps.organisations.names(leadIds, tx)).values()]
     let row: PriorityRow
     try {
       row = await createRecord<PriorityRow>(tx, 'priorities', {
@@ -307,7 +320,20 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     return row
   }
 
+  const printSections: PrintSection[] = []
+
   const service = {
+    /** Register a section of the print view (see PrintSection). */
+    addPrintSection(section: PrintSection) {
+      printSections.push(section)
+    },
+    /** The print view of one version: its priorities, and what each registered section adds. */
+    async printView(partnership: { id: number; slug: string }, number: number, opts: Visibility & { roundId?: number }) {
+      const version = await getVersion(partnership.id, number, opts)
+      const [priorities, sections] = await Promise.all([prioritiesOf(version.id), Promise.all(printSections.map((s) => s.load(partnership, version, opts)))])
+      return { version, priorities, sections }
+    },
+
     // ---- Strategic assessments ----
 
     listStrategicAssessments(partnershipId: number, opts: Visibility): Promise<StrategicAssessmentRow[]> {
@@ -411,8 +437,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       checkPeriod(data.periodStart, data.periodEnd)
       return inTx(tx, async (q) => {
         // One new version at a time per partnership, so two never take the same number.
-        const [p] = await q.query('SELECT id FROM partnerships WHERE id = $1 FOR UPDATE', [partnershipId])
-        if (!p) throw new NotFoundError()
+        await deps.partnerships.lock(partnershipId, q)
         await checkAssessment(q, partnershipId, data.strategicAssessmentId)
         let source: VersionRow | undefined
         if (data.copyFrom) {
@@ -551,8 +576,9 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     },
 
     /** The agreement's box on the partnership's overview page. */
-    async overview(partnershipId: number, opts: Visibility): Promise<{ heading: string; href: string; lines: string[] } | undefined> {
-      const slug = await slugOf(partnershipId)
+    async overview(partnership: { id: number; slug: string }, opts: Visibility): Promise<{ heading: string; href: string; lines: string[] } | undefined> {
+      const partnershipId = partnership.id
+      const slug = partnership.slug
       const versions = await listVersions(partnershipId, opts)
       const latest = await service.latestVersion(partnershipId, opts)
       const lines: string[] = []

@@ -378,6 +378,8 @@ test('the print view gives each priority its ownership judgement, then each dime
   }
   assert.match(res.body, /<section class="safer-print-break" aria-labelledby="priority-2">/)
   assert.match(res.body, /class="safer-print-section"/)
+  // The agreement's page carries assurance's rating colours.
+  assert.ok(res.body.includes(`<link rel="stylesheet" href="/partnerships/${p.slug}/assurance/scale.css">`))
   // A chosen round, and a version with no round yet.
   const later = await round(p.id, v.id, { title: 'Spring 2020', assessedOn: '2020-04-01' })
   assert.match(text((await c.get(`/partnerships/${p.slug}/agreement/versions/1/print`)).body), /Spring 2020/)
@@ -560,11 +562,11 @@ test('an administrator adds, renames, reorders and retires dimensions, and relab
 
 test('the partnership overview summarises the latest round', async () => {
   const { p, v, dims } = await setting()
-  assert.deepEqual((await t.services.assurance.overview(p.id, { includeUnpublished: false }))?.lines, ['No assessment rounds yet'])
+  assert.deepEqual((await t.services.assurance.overview(p, { includeUnpublished: false }))?.lines, ['No assessment rounds yet'])
   const r = await round(p.id, v.id, { title: 'Autumn 2019 assessment' })
   await t.services.assurance.recordCell(r.id, v.priorities[0].id, dims[0].id, { rating: 4, findings: [], developmentAreas: [] }, systemActor)
   await t.services.assurance.recordCell(r.id, v.priorities[1].id, dims[0].id, { rating: 2, findings: [], developmentAreas: [] }, systemActor)
-  const o = await t.services.assurance.overview(p.id, { includeUnpublished: false })
+  const o = await t.services.assurance.overview(p, { includeUnpublished: false })
   assert.equal(o?.href, `/partnerships/${p.slug}/assurance`)
   assert.deepEqual(o?.lines, ['1 assessment round', 'Latest: Autumn 2019 assessment, 15 October 2019', '2 of 12 ratings recorded', 'Strong: 1, Developing: 1'])
   const c = await clientAs(t, 'anonymous')

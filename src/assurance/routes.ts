@@ -1,7 +1,7 @@
 /**
  * The assurance and development framework: rounds, the matrix, each cell's findings and development
- * areas, the settings (dimensions and rating scale), the print view of an agreement version with its
- * assessments, and the JSON API.
+ * areas, the settings (dimensions and rating scale), and the JSON API. (The print view of an agreement version is
+ * the agreement's page; assurance adds the assessments of a round to it: src/assurance/print.ts.)
  * Read: anyone, for a published partnership's published rounds (members see all). Write: editors (rounds,
  * any cell), contributors (cells of the priorities their organisation leads), administrators (settings).
  */
@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { srcDir } from '../platform/paths.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
@@ -17,10 +17,8 @@ import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError } from '../platform/errors.ts'
 import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, RoundInput, RoundJson, CellJson } from './schema.ts'
-import {
-  cellJson, contrastRatio, dimensionJson, levelJson, linesToPoints, marker, matrixJson, roundJson, textColourFor,
-  type Editor, type Matrix, type MatrixCell,
-} from './service.ts'
+import { cellJson, dimensionJson, levelJson, linesToPoints, matrixJson, roundJson, type Editor } from './service.ts'
+import { cellView, matrixView, scaleView } from './present.ts'
 
 const V = 'assurance/views'
 const here = path.join(srcDir, 'assurance')
@@ -32,36 +30,6 @@ const RoundParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title:
 const CellParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title: 'Round id' }), priority: Type.Integer({ minimum: 1, title: 'Priority id' }), dimension: Type.Integer({ minimum: 1, title: 'Dimension id' }) })
 const DimensionParams = Type.Object({ ...P, dimension: Type.Integer({ minimum: 1 }) })
 const LevelParams = Type.Object({ ...P, level: Type.Integer({ minimum: 1 }) })
-const VersionParams = Type.Object({ ...P, number: Type.Integer({ minimum: 1, title: 'Version number' }) })
-const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1 })) })
-
-const CHANGE = {
-  improved: { symbol: '▲', text: 'Improved' },
-  declined: { symbol: '▼', text: 'Declined' },
-  unchanged: { symbol: '–', text: 'Unchanged' },
-  new: { symbol: '+', text: 'New' },
-} as const
-
-/** What a page shows of one cell: the rating's marker and the change since the previous round, in words. */
-function cellView(c: MatrixCell, m: Pick<Matrix, 'scale' | 'previousRound'>) {
-  const of = m.scale.length
-  const change = c.change ? CHANGE[c.change] : undefined
-  let changeDetail = ''
-  if (c.change && m.previousRound) {
-    changeDetail = c.change === 'new'
-      ? `not rated in ${m.previousRound.title}`
-      : `since ${m.previousRound.title}${c.previousLevel && c.change !== 'unchanged' ? `, when it was ${c.previousLevel.label}` : ''}`
-  }
-  return { ...c, marker: c.level ? marker(c.level.value, of) : '', changeSymbol: change?.symbol, changeText: change?.text, changeDetail }
-}
-
-function matrixView(m: Matrix) {
-  return { ...m, rows: m.rows.map((r) => ({ ...r, cells: r.cells.map((c) => cellView(c, m)) })) }
-}
-
-function scaleView(scale: Matrix['scale']) {
-  return scale.map((l) => ({ ...l, marker: marker(l.value, scale.length), textColour: textColourFor(l.colour), contrast: contrastRatio(l.colour, textColourFor(l.colour)).toFixed(1) }))
-}
 
 function editorOf(request: FastifyRequest): Editor {
   return { role: request.role, organisationId: request.user?.organisation_id ?? null }
@@ -91,7 +59,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   const member = (request: FastifyRequest) => ({ includeUnpublished: isMember(request) })
 
   async function loadRound(request: FastifyRequest) {
-    return as.getRound(p(request).id, (request.params as any).round, member(request))
+    return as.getRound(p(request).id, (request.params as Static<typeof RoundParams>).round, member(request))
   }
 
   // ---- The partnership's scale as a stylesheet (the CSP allows no inline styles) ----
@@ -99,9 +67,9 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'no-cache').send(baseCss + '\n' + (await as.scaleCss(p(request).id))))
 
   // ---- Rounds list and the latest matrix ----
-  app.get('/partnerships/:partnership/assurance', { config: { access: { partnership: 'public' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/assurance', { config: { access: { partnership: 'public' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rounds = await as.listRounds(p(request).id, member(request))
-    if (sendExport(reply, (request.query as any).format, `assessment-rounds-${p(request).slug}`, rounds, [
+    if (sendExport(reply, request.query.format, `assessment-rounds-${p(request).slug}`, rounds, [
       { header: 'id', value: (r) => r.id }, { header: 'title', value: (r) => r.title }, { header: 'assessed_on', value: (r) => r.assessed_on },
       { header: 'agreement_version', value: (r) => r.agreementVersion.number }, { header: 'agreement_title', value: (r) => r.agreementVersion.title },
       { header: 'published', value: (r) => r.published }, { header: 'rated_cells', value: (r) => r.ratedCells }, { header: 'total_cells', value: (r) => r.totalCells },
@@ -159,11 +127,11 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   })
 
   // ---- One round: the matrix ----
-  app.get('/partnerships/:partnership/assurance/rounds/:round', { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/assurance/rounds/:round', { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: FormatQuery } }, async (request, reply) => {
     const r = await loadRound(request)
     const m = await as.matrix(r.id, member(request))
     const titleOf = new Map(m.rows.map((row) => [row.priority.id, row.priority.title]))
-    if (sendExport(reply, (request.query as any).format, `assessment-${p(request).slug}-${r.id}`, m.cells, [
+    if (sendExport(reply, request.query.format, `assessment-${p(request).slug}-${r.id}`, m.cells, [
       { header: 'priority_number', value: (c) => c.priorityNumber }, { header: 'priority', value: (c) => titleOf.get(c.priorityId) },
       { header: 'dimension', value: (c) => c.dimension }, { header: 'rating', value: (c) => c.rating }, { header: 'rating_label', value: (c) => c.level?.label },
       { header: 'colour', value: (c) => c.level?.colour }, { header: 'previous_rating', value: (c) => c.previousRating }, { header: 'change', value: (c) => c.change },
@@ -183,7 +151,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
 
   // ---- One cell: findings and development areas ----
   async function loadCell(request: FastifyRequest) {
-    const { priority, dimension } = request.params as any
+    const { priority, dimension } = request.params as Static<typeof CellParams>
     const round = await loadRound(request)
     const m = await as.matrix(round.id, member(request))
     const row = m.rows.find((x) => x.priority.id === priority)
@@ -272,14 +240,14 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       },
     }))
 
-  app.get('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
-    const d = (await as.dimensions(p(request).id)).find((x) => x.id === (request.params as any).dimension)
+  app.get<{ Params: Static<typeof DimensionParams> }>('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
+    const d = (await as.dimensions(p(request).id)).find((x) => x.id === request.params.dimension)
     if (!d) throw new NotFoundError()
     return reply.view(`${V}/dimension-form.njk`, { ...dimensionContext(request, `Change ${d.name}`, `${base(request)}/settings/dimensions/${d.id}/edit`), values: { name: d.name, description: d.description, active: d.active, version: d.version } })
   })
 
-  app.post('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
-    const id = (request.params as any).dimension
+  app.post<{ Params: Static<typeof DimensionParams> }>('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
+    const id = request.params.dimension
     return handleForm(request, reply, {
       template: `${V}/dimension-form.njk`,
       context: dimensionContext(request, 'Change dimension', `${base(request)}/settings/dimensions/${id}/edit`),
@@ -290,9 +258,9 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     })
   })
 
-  app.post('/partnerships/:partnership/assurance/settings/dimensions/:dimension/move', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
+  app.post<{ Params: Static<typeof DimensionParams> }>('/partnerships/:partnership/assurance/settings/dimensions/:dimension/move', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
     const direction = body(request).direction === 'up' ? 'up' : 'down'
-    const d = await as.moveDimension(p(request).id, (request.params as any).dimension, direction, request.actor)
+    const d = await as.moveDimension(p(request).id, request.params.dimension, direction, request.actor)
     reply.flash(`${d.name} moved ${direction}`)
     return reply.redirect(`${base(request)}/settings#dimensions`, 303)
   })
@@ -312,14 +280,14 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       },
     }))
 
-  app.get('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
-    const l = (await as.scale(p(request).id)).find((x) => x.id === (request.params as any).level)
+  app.get<{ Params: Static<typeof LevelParams> }>('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
+    const l = (await as.scale(p(request).id)).find((x) => x.id === request.params.level)
     if (!l) throw new NotFoundError()
     return reply.view(`${V}/level-form.njk`, { ...levelContext(request, `Change level ${l.value}: ${l.label}`, `${base(request)}/settings/levels/${l.id}/edit`), values: { label: l.label, colour: l.colour, description: l.description, version: l.version } })
   })
 
-  app.post('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
-    const id = (request.params as any).level
+  app.post<{ Params: Static<typeof LevelParams> }>('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
+    const id = request.params.level
     return handleForm(request, reply, {
       template: `${V}/level-form.njk`,
       context: levelContext(request, 'Change level', `${base(request)}/settings/levels/${id}/edit`),
@@ -330,7 +298,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     })
   })
 
-  app.post('/partnerships/:partnership/assurance/settings/levels/:level/delete', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
+  app.post<{ Params: Static<typeof LevelParams> }>('/partnerships/:partnership/assurance/settings/levels/:level/delete', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
     const settingsContext = async () => {
       const dims = await as.dimensions(p(request).id)
       return { title: 'Assurance dimensions and rating scale', dimensions: dims, scale: scaleView(await as.scale(p(request).id)), base: base(request), dimensionHistory: {}, levelHistory: {}, breadcrumbs: crumbs(request) }
@@ -339,25 +307,9 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/settings.njk`,
       context: settingsContext,
       run: async () => {
-        const removed = await as.removeLevel(p(request).id, (request.params as any).level, optionalInt(body(request).version) as number | undefined, request.actor)
+        const removed = await as.removeLevel(p(request).id, request.params.level, optionalInt(body(request).version) as number | undefined, request.actor)
         return { redirect: `${base(request)}/settings#scale`, flash: `${removed.label} removed from the scale` }
       },
-    })
-  })
-
-  // ---- The agreement version in print, with the assessments of one round ----
-  app.get('/partnerships/:partnership/agreement/versions/:number/print', { config: { access: { partnership: 'public' } }, schema: { params: VersionParams, querystring: PrintQuery } }, async (request, reply) => {
-    const view = await as.printView(p(request).id, (request.params as any).number, { ...member(request), roundId: (request.query as any).round })
-    const m = view.matrix ? matrixView(view.matrix) : undefined
-    return reply.view(`${V}/print.njk`, {
-      title: `${view.version.title}: print version`, version: view.version, round: view.round, rounds: view.rounds, priorities: view.priorities, columns: view.columns,
-      rows: m?.rows, scale: scaleView(view.scale), action: `/partnerships/${p(request).slug}/agreement/versions/${view.version.number}/print`,
-      breadcrumbs: [
-        { text: 'Partnerships', href: '/partnerships' },
-        { text: p(request).short_name ?? p(request).name, href: `/partnerships/${p(request).slug}` },
-        { text: 'Agreement', href: `/partnerships/${p(request).slug}/agreement` },
-        { text: `Version ${view.version.number}`, href: `/partnerships/${p(request).slug}/agreement/versions/${view.version.number}` },
-      ],
     })
   })
 
@@ -387,7 +339,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   app.put('/api/v1/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension', { config: { access: { partnership: 'contributor' } }, schema: { tags, summary: 'Record one cell: rating, findings and development areas (send the version you read, 0 for a new cell: a stale version is refused with 409). Contributors may record only the priorities their organisation leads.', params: CellParams, body: CellInput, response: { 200: CellJson } } },
     async (request) => {
       const r = await loadRound(request)
-      const { priority, dimension } = request.params as any
+      const { priority, dimension } = request.params as Static<typeof CellParams>
       await as.assertMayEditCell(editorOf(request), priority)
       await as.recordCell(r.id, priority, dimension, request.body, request.actor)
       const m = await as.matrix(r.id, { includeUnpublished: true })

@@ -403,10 +403,9 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
     },
 
     /** The Assurance box on the partnership's overview page. */
-    async overview(partnershipId: number, opts: { includeUnpublished: boolean }): Promise<{ heading: string; href: string; lines: string[] } | undefined> {
-      const p = await maybeOne<{ slug: string }>(db, 'SELECT slug FROM partnerships WHERE id = $1', [partnershipId])
-      if (!p) return undefined
-      const href = `/partnerships/${p.slug}/assurance`
+    async overview(partnership: { id: number; slug: string }, opts: { includeUnpublished: boolean }): Promise<{ heading: string; href: string; lines: string[] } | undefined> {
+      const partnershipId = partnership.id
+      const href = `/partnerships/${partnership.slug}/assurance`
       const rounds = await listRounds(partnershipId, opts)
       if (!rounds.length) return { heading: 'Assurance', href, lines: ['No assessment rounds yet'] }
       const latest = rounds[0]
@@ -424,7 +423,7 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
       return { heading: 'Assurance', href, lines }
     },
 
-    dimensions: (partnershipId: number) => dimensions(partnershipId),
+    dimensions: (partnershipId: number, q?: Queryable) => dimensions(partnershipId, q),
     scale: (partnershipId: number) => scale(partnershipId),
     scaleCss: async (partnershipId: number) => scaleCss(await scale(partnershipId)),
     listRounds,
@@ -526,17 +525,13 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
       }
     },
 
-    /** Everything the print view of one agreement version needs, with the assessments of one of its rounds. */
-    async printView(partnershipId: number, versionNumber: number, opts: { includeUnpublished: boolean; roundId?: number }) {
-      const version = await ag.versionByNumber(partnershipId, versionNumber, opts.includeUnpublished)
-      if (!version || version.partnership_id !== partnershipId || (!opts.includeUnpublished && !version.published)) throw new NotFoundError()
-      const rounds = (await listRounds(partnershipId, opts)).filter((r) => r.agreement_version_id === version.id)
+    /** The assessments of one round of an agreement version (the latest, unless one is asked for), for its print view. */
+    async printAssessments(partnershipId: number, versionId: number, opts: { includeUnpublished: boolean; roundId?: number }) {
+      const rounds = (await listRounds(partnershipId, opts)).filter((r) => r.agreement_version_id === versionId)
       const round = opts.roundId !== undefined ? rounds.find((r) => r.id === opts.roundId) : rounds[0]
       if (opts.roundId !== undefined && !round) throw new NotFoundError()
       const m = round ? await matrix(round.id, opts) : undefined
-      const priorities = m ? m.rows.map((r) => r.priority) : await ag.priorities(version.id)
-      const columns = m ? m.columns : (await dimensions(partnershipId)).filter((d) => d.active)
-      return { version, rounds, round, matrix: m, priorities, columns, scale: await scale(partnershipId) }
+      return { rounds, round, matrix: m, scale: await scale(partnershipId) }
     },
 
     // ---- Settings: dimensions ----

@@ -7,18 +7,10 @@ import path from 'node:path'
 import cliProgress from 'cli-progress'
 import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
-import { SourceError } from '../platform/sources.ts'
-import { ValidationError } from '../platform/errors.ts'
+import { textTable } from '../platform/cli.ts'
 import type { FileResult } from './importer.ts'
 
 const n = (v: number | undefined) => (v === undefined ? '' : v.toLocaleString('en-GB'))
-
-/** Plain-text columns, padded, for a terminal or a log. */
-export function textTable(headers: string[], rows: string[][], right: number[] = []): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (cells: string[]) => cells.map((c, i) => (right.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
-}
 
 /** A file as the person typed it: relative to where the command runs, shortened from the left when long. */
 function shortName(label: string) {
@@ -28,11 +20,13 @@ function shortName(label: string) {
 }
 
 export function summary(results: FileResult[]): string {
-  const rows = results.map((r) => [
-    shortName(r.source), r.kind ?? '', r.force ?? '', r.month ?? '', n(r.rowsKept), n(r.duplicates), n(r.noLocation), n(r.rowsRejected),
-    r.status === 'imported' ? (r.replaced ? 'replaced' : 'imported') : r.status,
-  ])
-  const out = [textTable(['File', 'Kind', 'Force', 'Month', 'Kept', 'Duplicates', 'No location', 'Rejected', 'Result'], rows, [4, 5, 6, 7])]
+  const out = [textTable(results, [
+    { header: 'File', value: (r) => shortName(r.source) }, { header: 'Kind', value: (r) => r.kind ?? '' },
+    { header: 'Force', value: (r) => r.force ?? '' }, { header: 'Month', value: (r) => r.month ?? '' },
+    { header: 'Kept', value: (r) => n(r.rowsKept), align: 'right' }, { header: 'Duplicates', value: (r) => n(r.duplicates), align: 'right' },
+    { header: 'No location', value: (r) => n(r.noLocation), align: 'right' }, { header: 'Rejected', value: (r) => n(r.rowsRejected), align: 'right' },
+    { header: 'Result', value: (r) => (r.status === 'imported' ? (r.replaced ? 'replaced' : 'imported') : r.status) },
+  ])]
   const flagged = results.filter((r) => r.status === 'imported' && (r.unknownTypes || r.unknownOutcomes))
   for (const r of flagged) {
     if (r.unknownTypes) out.push(`Note: ${shortName(r.source)} has ${n(r.unknownTypes)} record(s) with crime types police.uk did not use in ${r.month} (${r.unknownTypeNames?.join(', ')}); they were kept and flagged.`)
@@ -78,15 +72,8 @@ export async function importPoliceUkCommand(s: Services, paths: string[], opts: 
     console.log(summary(results))
     return results.some((r) => r.status === 'refused') ? 1 : 0
   } catch (err) {
+    // Refused paths and a running import are reported by the command's error handler (src/platform/cli.ts): exit 2.
     bar?.stop()
-    if (err instanceof SourceError) {
-      console.error(err.message)
-      return 2
-    }
-    if (err instanceof ValidationError) {
-      console.error(Object.values(err.fields).join('\n'))
-      return 2
-    }
     throw err
   }
 }

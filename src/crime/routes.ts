@@ -5,11 +5,10 @@
  * by every partnership, like the directory of organisations and areas).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type, type TSchema } from '@sinclair/typebox'
+import type { Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import type { Config } from '../config.ts'
-import { choice } from '../platform/validation.ts'
-import { sendExport, toCsv, ExportFormat } from '../platform/export.ts'
+import { sendExport, toCsv } from '../platform/export.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { receiveFiles } from '../platform/uploads.ts'
 import { AREA_TYPE_LABELS } from '../geography/service.ts'
@@ -17,49 +16,10 @@ import { STREET_GROUPS, STOP_SEARCH_GROUPS, monthsBetween, type Target, type Str
 import { ALL_CRIME_TYPES } from './vocabulary.ts'
 import { FORCES, forceBySlug } from './forces.ts'
 import { KIND_LABELS, KINDS, type Kind } from './formats.ts'
+import { areaDescription, AreaParam, AreaQuery, CountsQuery, CountsResponse, CoverageQuery, IdParam, OUTCOME_GROUPS, OutcomesQuery, SearchQuery, StopSearchQuery, type CommonCountsQuery } from './schema.ts'
 import { areaPage, calendar, monthLabel, longMonthLabel, targetCode, targetName } from './pages.ts'
 
 const V = 'crime/views'
-const MONTH = '^\\d{4}-(0[1-9]|1[0-2])$'
-const Month = (title: string) => Type.String({ pattern: MONTH, title, errorMessage: `${title} must be a month written YYYY-MM, like 2019-08` })
-const AreaParam = Type.Object({ code: Type.String({ minLength: 1, maxLength: 60, title: 'Area' }) })
-const IdParam = Type.Object({ id: Type.Integer({ title: 'Import' }) })
-
-const areaDescription = 'A GSS code (district E06/E07/E08/E09/W06, community safety partnership E22/W22, county E10, police force area E23/W15), an LSOA code (E01/W01), a custom area (custom-12), or a police force by its police.uk name (avon-and-somerset) for everything it reported'
-/** The query of a counts route: which area, which months, grouped how, as JSON or CSV (and the route's own filters). */
-function countsQuery(area: string, groups: readonly string[], extra: Record<string, TSchema> = {}) {
-  return Type.Object({
-    area: Type.String({ minLength: 1, maxLength: 60, title: 'Area', description: area }),
-    from: Type.Optional(Month('From')),
-    to: Type.Optional(Month('To')),
-    group: Type.Optional(Type.String({ maxLength: 200, title: 'Group', description: `Comma-separated, any of: ${groups.join(', ')} (default month)` })),
-    ...extra,
-    format: ExportFormat,
-  })
-}
-const OUTCOME_GROUPS = ['month', 'outcome', 'lsoa'] as const
-const CountsQuery = countsQuery(areaDescription, STREET_GROUPS, {
-  type: Type.Optional(Type.String({ maxLength: 1000, title: 'Crime type', description: 'Only these crime types (comma-separated), e.g. Burglary,Robbery' })),
-})
-const StopSearchQuery = countsQuery('A police force area code (E23/W15) or a police force (city-of-london). Stop-and-search records have coordinates but no LSOA, so they are counted by force.', STOP_SEARCH_GROUPS)
-const OutcomesQuery = countsQuery(areaDescription, OUTCOME_GROUPS)
-const Row = Type.Object({ count: Type.Integer() }, { additionalProperties: true, description: 'One row per combination of the groups asked for, with its count' })
-const CoverageSchema = Type.Object({
-  kind: Type.String(),
-  forces: Type.Array(Type.Object({ force: Type.String(), name: Type.String(), loaded: Type.Integer(), missing: Type.Array(Type.String()) })),
-  months: Type.Array(Type.Object({ month: Type.String(), status: Type.String({ description: 'loaded, partial (some of the forces the area needs) or missing' }), missing: Type.Array(Type.String()) })),
-  gaps: Type.Array(Type.String({ description: 'Months not loaded for every force the area needs: gaps, never zeros' })),
-  complete: Type.Boolean(),
-  noLocation: Type.Integer({ description: 'Records these forces reported with no location in the period' }),
-})
-const CountsResponse = Type.Object({
-  area: Type.Object({ code: Type.String(), name: Type.String(), type: Type.String() }),
-  from: Type.Union([Type.String(), Type.Null()]), to: Type.Union([Type.String(), Type.Null()]),
-  group: Type.Array(Type.String()),
-  rows: Type.Array(Row),
-  coverage: Type.Union([CoverageSchema, Type.Null()]),
-})
-
 function parseGroups<T extends string>(text: string | undefined, allowed: readonly T[]): T[] {
   const groups = (text ?? 'month').split(',').map((g) => g.trim()).filter(Boolean)
   const wrong = groups.filter((g) => !allowed.includes(g as T))
@@ -112,9 +72,8 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   /** May this request see custom areas of that partnership? Published partnerships: anyone; otherwise members. */
   const canSeeCustom = (request: FastifyRequest) => async (partnershipId: number) => {
     if (request.user?.site_admin) return true
-    const [p] = await services.db.query<{ published: boolean }>(`SELECT published FROM partnerships WHERE id = $1`, [partnershipId])
-    if (p?.published) return true
-    return !!(request.user && (await services.auth.roleIn(request.user.id, partnershipId)))
+    if ((await services.partnerships.byId(partnershipId))?.published) return true
+    return !!(request.user && (await services.partnerships.roleIn(request.user.id, partnershipId)))
   }
 
   /** The area named in an API query: an unknown one is a field error, so the API says which parameter was wrong. */
@@ -155,8 +114,8 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
    * One counts answer: the area, the period (every month loaded when none is given), the coverage, the rows; as JSON,
    * or the rows as CSV.
    */
-  async function counts(request: FastifyRequest, reply: any, kind: Kind, name: string, group: string[], rows: (target: Target, period: { from: string; to: string }, coverage: Coverage) => Promise<Record<string, unknown>[]>, check?: (target: Target) => void) {
-    const q = request.query as any
+  async function counts(request: FastifyRequest<{ Querystring: CommonCountsQuery }>, reply: any, kind: Kind, name: string, group: string[], rows: (target: Target, period: { from: string; to: string }, coverage: Coverage) => Promise<Record<string, unknown>[]>, check?: (target: Target) => void) {
+    const q = request.query
     const target = await targetFor(request, q.area)
     check?.(target)
     const { from, to } = await period(target, kind, q.from, q.to)
@@ -165,21 +124,21 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     return send(reply, q.format, `${name}-${targetCode(target)}-${from}-${to}`, { area: areaJson(target), from, to, group, rows: await rows(target, { from, to }, coverage), coverage } as any)
   }
 
-  app.get('/api/v1/crime/counts', {
+  app.get<{ Querystring: Static<typeof CountsQuery> }>('/api/v1/crime/counts', {
     config: { access: 'public' },
     schema: { tags, summary: 'Street-level crime counts for an area, period and type (police.uk open data)', description: 'Counts of police.uk street-level crime and anti-social behaviour. Months not loaded for every force the area needs are listed in coverage.gaps and never counted as zero. format=csv gives the rows as CSV.', security: [], querystring: CountsQuery, response: { 200: CountsResponse } },
   }, async (request, reply) => {
-    const q = request.query as any
+    const q = request.query
     const group = parseGroups<StreetGroup>(q.group, STREET_GROUPS)
     const types = parseTypes(q.type)
     return counts(request, reply, 'street', 'crime', group, (target, p, coverage) => crime.queries.streetCounts(target, { ...p, group, types }, coverage))
   })
 
-  app.get('/api/v1/crime/stop-and-search/counts', {
+  app.get<{ Querystring: Static<typeof StopSearchQuery> }>('/api/v1/crime/stop-and-search/counts', {
     config: { access: 'public' },
     schema: { tags, summary: 'Stop-and-search counts for a police force area and period', description: 'Counts by month, object of search, outcome, self-defined ethnicity and more. Records carry coordinates but no LSOA, so they are counted by the force that made them.', security: [], querystring: StopSearchQuery, response: { 200: CountsResponse } },
   }, async (request, reply) => {
-    const group = parseGroups<StopSearchGroup>((request.query as any).group, STOP_SEARCH_GROUPS)
+    const group = parseGroups<StopSearchGroup>(request.query.group, STOP_SEARCH_GROUPS)
     return counts(request, reply, 'stop-and-search', 'stop-and-search', group, (target, p, coverage) => crime.queries.recordCounts('stop-and-search', target, { ...p, group }, coverage), (target) => {
       if (target.kind === 'area' && target.area.type !== 'police force area') {
         throw new ValidationError({ area: `Stop-and-search records have coordinates but no LSOA, so Safer counts them by police force. Give a police force area code (E23…/W15…) or a force such as city-of-london; ${target.area.name} is a ${AREA_TYPE_LABELS[target.area.type]?.toLowerCase() ?? target.area.type}.` })
@@ -187,11 +146,11 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     })
   })
 
-  app.get('/api/v1/crime/outcomes/counts', {
+  app.get<{ Querystring: Static<typeof OutcomesQuery> }>('/api/v1/crime/outcomes/counts', {
     config: { access: 'public' },
     schema: { tags, summary: 'Counts of outcomes (from police.uk outcomes files) for an area and period', security: [], querystring: OutcomesQuery, response: { 200: CountsResponse } },
   }, async (request, reply) => {
-    const group = parseGroups((request.query as any).group, OUTCOME_GROUPS)
+    const group = parseGroups(request.query.group, OUTCOME_GROUPS)
     return counts(request, reply, 'outcomes', 'outcomes', group, (target, p, coverage) => crime.queries.recordCounts('outcomes', target, { ...p, group }, coverage))
   })
 
@@ -202,21 +161,21 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     { header: 'source_file', value: (r: any) => r.source_file }, { header: 'sha256', value: (r: any) => r.sha256 }, { header: 'imported_at', value: (r: any) => r.imported_at }, { header: 'imported_by', value: (r: any) => r.imported_by },
   ]
 
-  app.get('/api/v1/crime/coverage', {
+  app.get<{ Querystring: Static<typeof CoverageQuery> }>('/api/v1/crime/coverage', {
     config: { access: 'public' },
-    schema: { tags, summary: 'Which force-months of police.uk data are loaded (missing force-months are gaps)', security: [], querystring: Type.Object({ kind: Type.Optional(choice(KINDS, 'Kind')), format: ExportFormat }) },
+    schema: { tags, summary: 'Which force-months of police.uk data are loaded (missing force-months are gaps)', security: [], querystring: CoverageQuery },
   }, async (request, reply) => {
-    const q = request.query as any
-    const rows = await crime.coverageTable(q.kind)
+    const q = request.query
+    const rows = await crime.coverageTable(q.kind as Kind | undefined)
     if (sendExport(reply, q.format === 'csv' ? 'csv' : undefined, 'crime-coverage', rows, coverageColumns)) return reply
     return rows.map((r) => Object.fromEntries(coverageColumns.map((c) => [c.header, c.value(r)])))
   })
 
-  app.get('/api/v1/crime/imports/:id', {
+  app.get<{ Params: Static<typeof IdParam> }>('/api/v1/crime/imports/:id', {
     config: { access: 'editor-anywhere' },
     schema: { tags, summary: 'An import: its progress while it runs, then what happened to each file', params: IdParam },
   }, async (request) => {
-    const r = await services.imports.get((request.params as any).id)
+    const r = await services.imports.get(request.params.id)
     return {
       id: r.id, dataset: r.dataset, status: r.status, startedAt: r.started_at, finishedAt: r.finished_at, startedBy: r.started_by_name,
       filesTotal: r.files_total, filesDone: r.files_done, bytesTotal: Number(r.bytes_total), bytesDone: Number(r.bytes_done), rowsKept: Number(r.rows_kept),
@@ -243,8 +202,8 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     })
   })
 
-  app.get('/crime/search', { config: { access: 'public' }, schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 100, title: 'Area' })) }) } }, async (request, reply) => {
-    const q = ((request.query as any).q ?? '').trim()
+  app.get<{ Querystring: Static<typeof SearchQuery> }>('/crime/search', { config: { access: 'public' }, schema: { querystring: SearchQuery } }, async (request, reply) => {
+    const q = (request.query.q ?? '').trim()
     let results: { code: string; name: string; type: string; href: string }[] = []
     let error: string | undefined
     if (!q) error = 'Enter the name or code of an area, like Worcester, South Worcester or E07000237'
@@ -260,14 +219,10 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     return reply.view(`${V}/search.njk`, { title: q ? `Areas matching “${q}”` : 'Find an area', q, results: results.slice(0, 100), more: Math.max(0, results.length - 100), errors: error ? { q: error } : undefined, breadcrumbs: crumbs })
   })
 
-  const AreaQuery = Type.Object({
-    from: Type.Optional(Month('From')), to: Type.Optional(Month('To')), type: Type.Optional(Type.String({ maxLength: 100, title: 'Crime type' })),
-    format: ExportFormat, table: Type.Optional(choice(['months', 'types', 'lsoas', 'detail'] as const, 'Table')),
-  })
 
-  app.get('/crime/areas/:code', { config: { access: 'public' }, schema: { params: AreaParam, querystring: AreaQuery } }, async (request, reply) => {
-    const code = (request.params as any).code
-    const q = request.query as any
+  app.get<{ Params: Static<typeof AreaParam>; Querystring: Static<typeof AreaQuery> }>('/crime/areas/:code', { config: { access: 'public' }, schema: { params: AreaParam, querystring: AreaQuery } }, async (request, reply) => {
+    const code = request.params.code
+    const q = request.query
     const target = await crime.target(code, canSeeCustom(request))
     const errors: Record<string, string> = {}
     let type: string | undefined
@@ -311,9 +266,9 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     })
   })
 
-  app.get('/crime/coverage', { config: { access: 'public' }, schema: { querystring: Type.Object({ kind: Type.Optional(choice(KINDS, 'Kind')), format: ExportFormat }) } }, async (request, reply) => {
-    const q = request.query as any
-    const rows = await crime.coverageTable(q.kind)
+  app.get<{ Querystring: Static<typeof CoverageQuery> }>('/crime/coverage', { config: { access: 'public' }, schema: { querystring: CoverageQuery } }, async (request, reply) => {
+    const q = request.query
+    const rows = await crime.coverageTable(q.kind as Kind | undefined)
     if (sendExport(reply, q.format, 'crime-coverage', rows, coverageColumns)) return reply
     return reply.view(`${V}/coverage.njk`, {
       title: 'Crime data loaded', rows: rows.map((r) => ({ ...r, forceName: forceBySlug(r.force)?.name ?? r.force, kindLabel: KIND_LABELS[r.kind] })),
@@ -349,8 +304,8 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     }
   })
 
-  app.get('/crime/imports/:id', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
-    const r = await services.imports.get((request.params as any).id)
+  app.get<{ Params: Static<typeof IdParam> }>('/crime/imports/:id', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
+    const r = await services.imports.get(request.params.id)
     if (r.dataset !== 'police-uk') throw new NotFoundError()
     const results = (r.results ?? []).map((x: any) => ({ ...x, kindLabel: x.kind ? KIND_LABELS[x.kind as Kind] : '' }))
     const pct = r.bytes_total ? Math.min(100, Math.round((Number(r.bytes_done) / Number(r.bytes_total)) * 100)) : 0

@@ -124,7 +124,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
       for (const d of deletes) await tx.query(`DELETE FROM crime_coverage WHERE kind = $1 AND force = $2 AND month = $3`, [d.kind, d.force, `${d.month}-01`])
       // An import recorded in the crime store may be unknown here (a store copied from another machine): no link then.
       const ids = [...new Set(upserts.map((p) => p.import_id).filter((id): id is number => id !== null))]
-      const known = new Set((await tx.query<{ id: number }>(`SELECT id FROM data_imports WHERE id = ANY($1::int[])`, [ids])).map((r) => r.id))
+      const known = await deps.imports.known(ids, tx)
       for (const p of upserts) {
         const importExists = p.import_id !== null && known.has(p.import_id)
         await tx.query(

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { srcDir } from '../platform/paths.ts'
 import type { Services } from '../services.ts'
 import type { Queryable } from '../platform/db/index.ts'
-import { maybeOne } from '../platform/db/index.ts'
+import { getSetting, setSetting } from '../platform/settings.ts'
 import type { Actor } from '../platform/audit.ts'
 import type { Role } from '../platform/auth/service.ts'
 import { DEMO_LOGINS } from './logins.ts'
@@ -47,19 +47,19 @@ function opt<T>(v: T | null | undefined): T | undefined {
 
 export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Promise<{ loaded: boolean; summary: string }> {
   const hash = contentHash()
-  const stored = await maybeOne<{ value: string }>(s.db, `SELECT value FROM app_settings WHERE key = 'demo_hash'`)
-  if (!opts.force && stored?.value === hash) return { loaded: false, summary: '' }
+  const stored = await getSetting(s.db, 'demo_hash')
+  if (!opts.force && stored === hash) return { loaded: false, summary: '' }
   const contents = demoContent()
   const counts = { partnerships: 0, bodies: 0, priorities: 0, cells: 0 }
 
   await s.db.transaction(async (tx) => {
     // Refresh: the demo partnerships are replaced whole (their bodies, agreements and rounds go with them).
-    await tx.query('DELETE FROM partnerships WHERE slug = ANY($1::text[])', [contents.map((c) => c.partnership.slug)])
+    await s.partnerships.removeBySlugs(contents.map((c) => c.partnership.slug), actor, tx)
 
     const orgIds = new Map<string, number>()
     for (const c of contents) {
       for (const a of c.areas) {
-        if (!(await maybeOne(tx, 'SELECT 1 FROM areas WHERE code = $1', [a.code]))) await s.organisations.createArea(a, actor, tx)
+        if (!(await s.organisations.hasArea(a.code, tx))) await s.organisations.createArea(a, actor, tx)
       }
       for (const o of c.organisations) {
         const found = await s.organisations.byName(o.name, tx)
@@ -77,7 +77,6 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     for (const c of contents) {
       const p = await s.partnerships.create({ slug: c.partnership.slug, name: c.partnership.name, shortName: opt(c.partnership.shortName), areaCode: opt(c.partnership.areaCode), published: true }, actor, tx)
       partnershipIds.set(p.slug, p.id)
-      await s.assurance.setUpDefaults(p.id, actor, tx)
       counts.partnerships++
       await loadGovernance(s, tx, p.id, c, org)
       counts.bodies += c.bodies.length
@@ -86,7 +85,7 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
       counts.cells += await loadAssessments(s, tx, p.id, c, versionIds)
     }
     await loadUsers(s, tx, partnershipIds, orgIds)
-    await tx.query(`INSERT INTO app_settings (key, value) VALUES ('demo_hash', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [hash])
+    await setSetting(tx, 'demo_hash', hash)
   })
   return { loaded: true, summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells` }
 }
@@ -141,7 +140,7 @@ async function loadAgreement(s: Services, tx: Queryable, partnershipId: number, 
 
 async function loadAssessments(s: Services, tx: Queryable, partnershipId: number, c: Content, versionIds: number[]) {
   let cells = 0
-  const dimensions = await tx.query<{ id: number; name: string }>('SELECT id, name FROM assurance_dimensions WHERE partnership_id = $1', [partnershipId])
+  const dimensions = await s.assurance.dimensions(partnershipId, tx)
   for (const r of c.assessmentRounds) {
     const versionId = versionIds[r.agreementVersion]
     const round = await s.assurance.createRound(partnershipId, { title: r.title, assessedOn: r.date, agreementVersionId: versionId, published: true }, actor, tx)
@@ -159,14 +158,14 @@ async function loadAssessments(s: Services, tx: Queryable, partnershipId: number
 
 async function loadUsers(s: Services, tx: Queryable, partnershipIds: Map<string, number>, orgIds: Map<string, number>) {
   for (const a of DEMO_LOGINS.accounts) {
-    let user = await maybeOne<{ id: number }>(tx, 'SELECT id FROM users WHERE lower(email) = lower($1)', [a.email])
+    let user = await s.auth.findUserByEmail(a.email, tx)
     if (!user) {
       user = await s.auth.createUser({ email: a.email, name: a.name, password: DEMO_LOGINS.password, siteAdmin: a.siteAdmin, organisationId: a.organisation ? orgIds.get(a.organisation) : undefined }, actor, tx)
     }
     if (a.role) {
-      await s.auth.grantRole(user.id, partnershipIds.get('hampshire')!, a.role as Role, actor, tx)
+      await s.partnerships.grantRole(user.id, partnershipIds.get('hampshire')!, a.role as Role, actor, tx)
       // The partnership manager also looks after the other demo partnerships.
-      if (a.role === 'admin') for (const slug of ['worcestershire', 'herefordshire']) await s.auth.grantRole(user.id, partnershipIds.get(slug)!, 'admin', actor, tx)
+      if (a.role === 'admin') for (const slug of ['worcestershire', 'herefordshire']) await s.partnerships.grantRole(user.id, partnershipIds.get(slug)!, 'admin', actor, tx)
     }
   }
 }

@@ -5,8 +5,7 @@
 import cliProgress from 'cli-progress'
 import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
-import { SourceError } from '../platform/sources.ts'
-import { textTable } from '../crime/cli.ts'
+import { textTable } from '../platform/cli.ts'
 
 export async function importGeographyCommand(s: Services, paths: string[], actor: Actor): Promise<number> {
   const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'Loading geography |{bar}| {value}/{total} files | {current}', hideCursor: true, clearOnComplete: true }) : undefined
@@ -18,7 +17,10 @@ export async function importGeographyCommand(s: Services, paths: string[], actor
       bar.update(done, { current: current.split('/').pop() })
     })
     bar?.stop()
-    console.log(textTable(['File', 'What', 'Rows', 'Result'], result.files.map((f) => [f.source.split('/').pop()!, f.title ?? '', f.rows?.toLocaleString('en-GB') ?? '', f.status]), [2]))
+    console.log(textTable(result.files, [
+      { header: 'File', value: (f) => f.source.split('/').pop()! }, { header: 'What', value: (f) => f.title ?? '' },
+      { header: 'Rows', value: (f) => f.rows?.toLocaleString('en-GB') ?? '', align: 'right' }, { header: 'Result', value: (f) => f.status },
+    ]))
     for (const f of result.files.filter((x) => x.status === 'refused' || x.status === 'skipped' || x.status === 'not used')) {
       console.log(`\n${f.message}`)
       for (const p of f.problems ?? []) console.log(`  ${p}`)
@@ -31,11 +33,8 @@ export async function importGeographyCommand(s: Services, paths: string[], actor
     console.log(`\nGeography loaded: ${result.lsoas.toLocaleString('en-GB')} LSOAs; ${result.areas.map((a) => `${a.count.toLocaleString('en-GB')} ${a.type}`).join(', ')}.`)
     return 0
   } catch (err) {
+    // Reported by the command's error handler (src/platform/cli.ts): a refused path exits 2.
     bar?.stop()
-    if (err instanceof SourceError) {
-      console.error(err.message)
-      return 2
-    }
     throw err
   }
 }

@@ -3,39 +3,25 @@
  * Custom areas: read as the partnership is (published: anyone; otherwise its members); change: its editors.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
-import { handleForm } from '../platform/forms.ts'
-import { sendExport, FormatQuery, ExportFormat } from '../platform/export.ts'
-import { parseForm, choice } from '../platform/validation.ts'
+import { handleForm, formBody, formVersion } from '../platform/forms.ts'
+import { sendExport, FormatQuery } from '../platform/export.ts'
+import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref } from '../platform/access.ts'
+import { ApiAreaParam, ApiAreasQuery, AREA_TYPES, AreasQuery, CustomAreaApiInput, CustomAreaJson, CustomParams, PartnershipParam } from './schema.ts'
 import { CustomAreaInput, AREA_TYPE_LABELS, customAreaCode, type CustomAreaRow } from './service.ts'
 
 const V = 'geography/views'
-const PartnershipParam = Type.Object({ partnership: Type.String() })
-const CustomParams = Type.Object({ partnership: Type.String(), id: Type.Integer({ title: 'Custom area' }) })
-const AREA_TYPES = ['district', 'community safety partnership', 'county', 'police force area'] as const
-
-const CustomAreaJson = Type.Object({
-  id: Type.Integer(), code: Type.String({ description: 'Use as area= in the crime counts API' }), name: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]), lsoaCodes: Type.Array(Type.String()), version: Type.Integer(),
-})
 const customJson = (r: CustomAreaRow) => ({ id: r.id, code: customAreaCode(r.id), name: r.name, description: r.description, lsoaCodes: r.lsoa_codes, version: r.version })
-const CustomAreaApiInput = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 120, title: 'Name' }),
-  description: Type.Optional(Type.String({ maxLength: 2000, title: 'Description' })),
-  lsoaCodes: Type.Array(Type.String({ maxLength: 9 }), { minItems: 1, maxItems: 5000, title: 'LSOA codes' }),
-  version: Type.Optional(Type.Integer()),
-}, { additionalProperties: false })
 const fromApi = (b: any) => ({ ...b, lsoaCodes: (b.lsoaCodes ?? []).join('\n') })
-
 export async function geographyRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { geography } = services
 
-  app.get('/geography', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/geography', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const loaded = await geography.loaded()
     const areas = await geography.listAreas()
-    if (sendExport(reply, (request.query as any).format, 'geography-datasets', loaded.datasets, [
+    if (sendExport(reply, request.query.format, 'geography-datasets', loaded.datasets, [
       { header: 'dataset', value: (r) => r.dataset }, { header: 'title', value: (r) => r.title }, { header: 'source_file', value: (r) => r.source_file },
       { header: 'rows', value: (r) => r.rows }, { header: 'imported_at', value: (r) => r.imported_at }, { header: 'imported_by', value: (r) => r.imported_by },
     ])) return reply
@@ -43,8 +29,8 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
     return reply.view(`${V}/geography.njk`, { title: 'Geography', loaded, byType, breadcrumbs: [{ text: 'Home', href: '/' }, { text: 'Crime data', href: '/crime' }] })
   })
 
-  app.get('/geography/areas', { config: { access: 'public' }, schema: { querystring: Type.Object({ type: Type.Optional(choice(AREA_TYPES, 'Type of area')), format: ExportFormat }) } }, async (request, reply) => {
-    const q = request.query as any
+  app.get<{ Querystring: Static<typeof AreasQuery> }>('/geography/areas', { config: { access: 'public' }, schema: { querystring: AreasQuery } }, async (request, reply) => {
+    const q = request.query
     const type = q.type ?? 'community safety partnership'
     const areas = await geography.listAreas(type)
     if (sendExport(reply, q.format, `areas-${type.replace(/ /g, '-')}`, areas, [
@@ -58,16 +44,16 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
   })
 
   const tags = ['Geography']
-  app.get('/api/v1/geography/areas', {
+  app.get<{ Querystring: Static<typeof ApiAreasQuery> }>('/api/v1/geography/areas', {
     config: { access: 'public' },
-    schema: { tags, summary: 'ONS areas crime can be counted by (districts, CSPs, counties, police force areas)', security: [], querystring: Type.Object({ type: Type.Optional(choice(AREA_TYPES, 'Type of area')) }) },
-  }, async (request) => (await geography.listAreas((request.query as any).type)).map((a) => ({ code: a.code, name: a.name, type: a.type, lsoas: a.lsoa_count, populationMid2019: a.population_2019, versions: a.versions })))
+    schema: { tags, summary: 'ONS areas crime can be counted by (districts, CSPs, counties, police force areas)', security: [], querystring: ApiAreasQuery },
+  }, async (request) => (await geography.listAreas(request.query.type)).map((a) => ({ code: a.code, name: a.name, type: a.type, lsoas: a.lsoa_count, populationMid2019: a.population_2019, versions: a.versions })))
 
-  app.get('/api/v1/geography/areas/:code', {
+  app.get<{ Params: Static<typeof ApiAreaParam> }>('/api/v1/geography/areas/:code', {
     config: { access: 'public' },
-    schema: { tags, summary: 'One area: its LSOAs, population and the police force areas it lies in', security: [], params: Type.Object({ code: Type.String({ maxLength: 60 }) }) },
+    schema: { tags, summary: 'One area: its LSOAs, population and the police force areas it lies in', security: [], params: ApiAreaParam },
   }, async (request) => {
-    const a = await geography.area((request.params as any).code, { canSeeCustom: async () => false })
+    const a = await geography.area(request.params.code, { canSeeCustom: async () => false })
     const lsoas = await geography.lsoasOf(a)
     return { code: a.code, name: a.name, type: a.type, populationMid2019: a.population, policeForceAreas: a.pfaCodes, lsoas: lsoas.map((l) => ({ code: l.code, name: l.name, populationMid2019: l.population_2019, imdDecile: l.imd_decile, ruralUrban: l.ruc_name })) }
   })
@@ -79,10 +65,10 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
   ]
   const crimeCrumb = (request: FastifyRequest) => ({ text: 'Crime data', href: `${base(request)}/crime` })
 
-  app.get('/partnerships/:partnership/crime', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/crime', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
     const p = request.partnership!
     const custom = await geography.listCustomAreas(p.id)
-    if (sendExport(reply, (request.query as any).format, `custom-areas-${p.slug}`, custom, [
+    if (sendExport(reply, request.query.format, `custom-areas-${p.slug}`, custom, [
       { header: 'code', value: (r) => customAreaCode(r.id) }, { header: 'name', value: (r) => r.name }, { header: 'description', value: (r) => r.description }, { header: 'lsoa_codes', value: (r) => r.lsoa_codes },
     ])) return reply
     let area: { code: string; name: string; type: string } | undefined
@@ -100,13 +86,13 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
       template: `${V}/custom-area-form.njk`,
       context: formContext(request, 'Add a custom area', `${base(request)}/custom-areas/new`),
       run: async () => {
-        const a = await geography.createCustomArea(request.partnership!.id, parseForm(CustomAreaInput, request.body as any), request.actor)
+        const a = await geography.createCustomArea(request.partnership!.id, parseForm(CustomAreaInput, formBody(request)), request.actor)
         return { redirect: `${base(request)}/crime`, flash: `${a.name} added (${a.lsoa_codes.length} LSOAs)` }
       },
     }))
 
-  app.get('/partnerships/:partnership/custom-areas/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: CustomParams } }, async (request, reply) => {
-    const a = await geography.getCustomArea(request.partnership!.id, (request.params as any).id)
+  app.get<{ Params: Static<typeof CustomParams> }>('/partnerships/:partnership/custom-areas/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: CustomParams } }, async (request, reply) => {
+    const a = await geography.getCustomArea(request.partnership!.id, request.params.id)
     return reply.view(`${V}/custom-area-form.njk`, {
       ...formContext(request, `Change ${a.name}`, `${base(request)}/custom-areas/${a.id}/edit`), existing: a,
       historyHref: historyHref(request, 'custom area', a.id, `${base(request)}/custom-areas/${a.id}/edit`),
@@ -115,8 +101,8 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
   })
 
   /** A change to a custom area from its form: on bad input, the same form again with the error summary. */
-  const changeCustomArea = (change: (request: FastifyRequest, id: number, name: string) => Promise<string>) => async (request: FastifyRequest, reply: any) => {
-    const id = (request.params as any).id
+  const changeCustomArea = (change: (request: FastifyRequest, id: number, name: string) => Promise<string>) => async (request: FastifyRequest<{ Params: Static<typeof CustomParams> }>, reply: any) => {
+    const id = request.params.id
     const a = await geography.getCustomArea(request.partnership!.id, id)
     return handleForm(request, reply, {
       template: `${V}/custom-area-form.njk`,
@@ -126,12 +112,12 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
   }
 
   app.post('/partnerships/:partnership/custom-areas/:id/edit', { config: { access: { partnership: 'editor' } }, schema: { params: CustomParams } }, changeCustomArea(async (request, id) => {
-    const updated = await geography.updateCustomArea(request.partnership!.id, id, parseForm(CustomAreaInput, request.body as any), request.actor)
+    const updated = await geography.updateCustomArea(request.partnership!.id, id, parseForm(CustomAreaInput, formBody(request)), request.actor)
     return `${updated.name} updated`
   }))
 
   app.post('/partnerships/:partnership/custom-areas/:id/delete', { config: { access: { partnership: 'editor' } }, schema: { params: CustomParams } }, changeCustomArea(async (request, id, name) => {
-    await geography.removeCustomArea(request.partnership!.id, id, Number((request.body as any)?.version) || undefined, request.actor)
+    await geography.removeCustomArea(request.partnership!.id, id, formVersion(request), request.actor)
     return `${name} removed`
   }))
 
@@ -140,8 +126,8 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
     async (request) => (await geography.listCustomAreas(request.partnership!.id)).map(customJson))
   app.post('/api/v1/partnerships/:partnership/custom-areas', { config: { access: { partnership: 'editor' } }, schema: { tags: ctags, summary: 'Add a custom area (a named list of LSOAs)', params: PartnershipParam, body: CustomAreaApiInput, response: { 201: CustomAreaJson } } },
     async (request, reply) => reply.code(201).send(customJson(await geography.createCustomArea(request.partnership!.id, fromApi(request.body), request.actor))))
-  app.put('/api/v1/partnerships/:partnership/custom-areas/:id', { config: { access: { partnership: 'editor' } }, schema: { tags: ctags, summary: 'Change a custom area (send the version you read)', params: CustomParams, body: CustomAreaApiInput, response: { 200: CustomAreaJson } } },
-    async (request) => customJson(await geography.updateCustomArea(request.partnership!.id, (request.params as any).id, fromApi(request.body), request.actor)))
-  app.delete('/api/v1/partnerships/:partnership/custom-areas/:id', { config: { access: { partnership: 'editor' } }, schema: { tags: ctags, summary: 'Remove a custom area', params: CustomParams } },
-    async (request, reply) => { await geography.removeCustomArea(request.partnership!.id, (request.params as any).id, undefined, request.actor); return reply.code(204).send() })
+  app.put<{ Params: Static<typeof CustomParams> }>('/api/v1/partnerships/:partnership/custom-areas/:id', { config: { access: { partnership: 'editor' } }, schema: { tags: ctags, summary: 'Change a custom area (send the version you read)', params: CustomParams, body: CustomAreaApiInput, response: { 200: CustomAreaJson } } },
+    async (request) => customJson(await geography.updateCustomArea(request.partnership!.id, request.params.id, fromApi(request.body), request.actor)))
+  app.delete<{ Params: Static<typeof CustomParams> }>('/api/v1/partnerships/:partnership/custom-areas/:id', { config: { access: { partnership: 'editor' } }, schema: { tags: ctags, summary: 'Remove a custom area', params: CustomParams } },
+    async (request, reply) => { await geography.removeCustomArea(request.partnership!.id, request.params.id, undefined, request.actor); return reply.code(204).send() })
 }

@@ -14,6 +14,7 @@ import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
 import type { ImportService, ImportSource } from '../platform/imports.ts'
+import type { OrganisationService } from '../organisations/service.ts'
 import { expandPaths, SourceError, type Source } from '../platform/sources.ts'
 import { importGeography, setUpGeographyStore, type GeographyImportResult } from './importer.ts'
 
@@ -67,7 +68,7 @@ export interface CustomAreaRow {
 
 export const customAreaCode = (id: number) => `custom-${id}`
 
-export function geographyService(db: Db, analytics: Analytics, deps: { imports: ImportService }) {
+export function geographyService(db: Db, analytics: Analytics, deps: { imports: ImportService; organisations: OrganisationService }) {
   // Tables are made once, when services() builds this service; every method may then assume them.
   let ready: Promise<void> | undefined
   const listeners: (() => Promise<void>)[] = []
@@ -173,17 +174,8 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
     async syncAreas(actor: Actor, q?: Queryable) {
       const areas = await analytics.all<{ code: string; name: string; type: string }>(`SELECT code, name, type FROM geo.areas ORDER BY code`)
       if (!areas.length) return 0
-      return inTransaction(db, q, async (tx) => {
-        const added = await tx.query<{ code: string }>(
-          `INSERT INTO areas (code, name, type, created_by, updated_by)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(code, name, type), LATERAL (SELECT $4::integer, $4::integer) w
-           ON CONFLICT (code) DO NOTHING RETURNING code`,
-          [areas.map((a) => a.code), areas.map((a) => a.name), areas.map((a) => a.type), actor.id])
-        if (added.length) {
-          await recordAudit(tx, actor, { action: 'create', entity: 'area', entityId: 'geography import', summary: `${added.length} areas added from the ONS geography`, after: { codes: added.map((a) => a.code) } })
-        }
-        return added.length
-      })
+      // The areas table belongs to the organisations capability: added through its service.
+      return (await deps.organisations.addAreas(areas, { id: 'geography import', name: 'the ONS geography' }, actor, q)).length
     },
 
     loaded(): Promise<{ lsoas: number; boundaries: number; datasets: { dataset: string; title: string; source_file: string; rows: number; imported_at: string; imported_by: string }[] }> {

@@ -431,7 +431,7 @@ test("the partnership's overview page summarises its governance, and says what t
   const empty = await (await clientAs(t, 'editor', p.id)).get(`/partnerships/${p.slug}/governance`)
   assert.match(text(empty.body), /No bodies have been recorded for this partnership yet/)
   assert.match(empty.body, new RegExp(`href="/partnerships/${p.slug}/bodies/new"`))
-  assert.deepEqual((await gov().overview(p.id, { includeUnpublished: false })).lines, ['No bodies recorded yet'])
+  assert.deepEqual((await gov().overview(p, { includeUnpublished: false })).lines, ['No bodies recorded yet'])
   await worcestershire(p.id)
   const page = await (await clientAs(t, 'anonymous')).get(`/partnerships/${p.slug}`)
   assert.match(page.body, new RegExp(`href="/partnerships/${p.slug}/governance">Governance</a>`))

@@ -4,9 +4,9 @@
  * its members always. Write: the partnership's editors and administrators.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
-import { handleForm } from '../platform/forms.ts'
+import { handleForm, formBody, formVersion } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref } from '../platform/access.ts'
@@ -68,10 +68,10 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
   }
 
   // ---- Pages ----
-  app.get('/partnerships/:partnership/governance', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams, querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/governance', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams, querystring: FormatQuery } }, async (request, reply) => {
     const partnership = p(request)
     const map = await gov.map(partnership.id, { title: partnership.name })
-    if (sendExport(reply, (request.query as any).format, `governance-${partnership.slug}`, map.bodies, [
+    if (sendExport(reply, request.query.format, `governance-${partnership.slug}`, map.bodies, [
       { header: 'slug', value: (b) => b.slug }, { header: 'name', value: (b) => b.name }, { header: 'type', value: (b) => b.type },
       { header: 'reports_to', value: (b) => b.reports_to_slug }, { header: 'reports_to_name', value: (b) => b.reports_to_name },
       { header: 'area_code', value: (b) => b.area_code }, { header: 'chair', value: (b) => chairText(b) },
@@ -102,7 +102,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
       template: `${V}/body-form.njk`,
       context: () => newContext(request),
       run: async () => {
-        const b = await gov.create(p(request).id, parseForm(BodyInput, request.body as any), request.actor)
+        const b = await gov.create(p(request).id, parseForm(BodyInput, formBody(request)), request.actor)
         return { redirect: `${base(request)}/bodies/${b.slug}`, flash: `${b.name} added` }
       },
     }))
@@ -126,7 +126,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
       template: `${V}/body-form.njk`,
       context: () => editContext(request, body),
       run: async () => {
-        const b = await gov.update(p(request).id, body.slug, parseForm(BodyInput, request.body as any), request.actor)
+        const b = await gov.update(p(request).id, body.slug, parseForm(BodyInput, formBody(request)), request.actor)
         return { redirect: `${base(request)}/bodies/${b.slug}`, flash: `${b.name} updated` }
       },
     })
@@ -138,7 +138,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
       template: `${V}/body.njk`,
       context: () => showContext(request, body),
       run: async () => {
-        await gov.remove(p(request).id, body.slug, Number((request.body as any)?.version) || undefined, request.actor)
+        await gov.remove(p(request).id, body.slug, formVersion(request), request.actor)
         return { redirect: `${base(request)}/governance`, flash: `${body.name} deleted` }
       },
     })
@@ -160,7 +160,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
       template: `${V}/member-form.njk`,
       context: async () => ({ ...common(request), ...(await memberChoices()), title: `Add a member to ${body.name}`, body, action: `${base(request)}/bodies/${body.slug}/members/new`, breadcrumbs: memberCrumbs(request, body) }),
       run: async () => {
-        const m = await gov.addMember(body.id, parseForm(MemberInput, request.body as any), request.actor)
+        const m = await gov.addMember(body.id, parseForm(MemberInput, formBody(request)), request.actor)
         return { redirect: `${base(request)}/bodies/${body.slug}#members`, flash: `${memberName(m)} added as ${ROLE_LABELS[m.role].toLowerCase()}` }
       },
     })
@@ -187,7 +187,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
       template: `${V}/member-form.njk`,
       context: () => memberEditContext(request, body, member),
       run: async () => {
-        const m = await gov.updateMember(body.id, member.id, parseForm(MemberInput, request.body as any), request.actor)
+        const m = await gov.updateMember(body.id, member.id, parseForm(MemberInput, formBody(request)), request.actor)
         return { redirect: `${base(request)}/bodies/${body.slug}#members`, flash: `${memberName(m)} updated` }
       },
     })
@@ -200,7 +200,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
       template: `${V}/body.njk`,
       context: () => showContext(request, body),
       run: async () => {
-        await gov.removeMember(body.id, member.id, Number((request.body as any)?.version) || undefined, request.actor)
+        await gov.removeMember(body.id, member.id, formVersion(request), request.actor)
         return { redirect: `${base(request)}/bodies/${body.slug}#members`, flash: `${memberName(member)} removed from ${body.name}` }
       },
     })
@@ -222,9 +222,9 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
   app.put('/api/v1/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Change a body (send the version you read: a stale version is refused with 409). Fields left out are cleared; a left-out slug is kept.', params: BodyParams, body: BodyInput, response: { 200: BodyWithMembersJson } } },
     async (request) => withMembers(await gov.update(p(request).id, params(request).body, request.body, request.actor)))
 
-  app.delete('/api/v1/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Delete a body and its members (refused while other bodies report to it)', params: BodyParams, querystring: VersionQuery } },
+  app.delete<{ Querystring: Static<typeof VersionQuery> }>('/api/v1/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Delete a body and its members (refused while other bodies report to it)', params: BodyParams, querystring: VersionQuery } },
     async (request, reply) => {
-      await gov.remove(p(request).id, params(request).body, (request.query as any).version, request.actor)
+      await gov.remove(p(request).id, params(request).body, request.query.version, request.actor)
       return reply.code(204).send()
     })
 
@@ -237,9 +237,9 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
   app.put('/api/v1/partnerships/:partnership/bodies/:body/members/:member', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Change a member (send the version you read: a stale version is refused with 409)', params: MemberParams, body: MemberInput, response: { 200: MemberJson } } },
     async (request) => memberJson(await gov.updateMember((await bodyOf(request)).id, params(request).member, request.body, request.actor)))
 
-  app.delete('/api/v1/partnerships/:partnership/bodies/:body/members/:member', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Remove a member from a body', params: MemberParams, querystring: VersionQuery } },
+  app.delete<{ Querystring: Static<typeof VersionQuery> }>('/api/v1/partnerships/:partnership/bodies/:body/members/:member', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Remove a member from a body', params: MemberParams, querystring: VersionQuery } },
     async (request, reply) => {
-      await gov.removeMember((await bodyOf(request)).id, params(request).member, (request.query as any).version, request.actor)
+      await gov.removeMember((await bodyOf(request)).id, params(request).member, request.query.version, request.actor)
       return reply.code(204).send()
     })
 }

@@ -99,19 +99,17 @@ export function memberJson(m: MemberView) {
   }
 }
 
+// Names of areas and organisations come from the organisations capability (withNames), not from its tables.
 const BODY_SELECT = `
-  SELECT b.*, a.name AS area_name, o.name AS chair_organisation_name, r.slug AS reports_to_slug, r.name AS reports_to_name,
-    (SELECT count(*) FROM body_members m WHERE m.body_id = b.id)::int AS member_count,
-    (SELECT string_agg(concat_ws(', ', m.person, mo.name), '; ' ORDER BY m.id) FROM body_members m
-       LEFT JOIN organisations mo ON mo.id = m.organisation_id WHERE m.body_id = b.id AND m.role = 'chair') AS chair_members
+  SELECT b.*, r.slug AS reports_to_slug, r.name AS reports_to_name,
+    (SELECT count(*) FROM body_members m WHERE m.body_id = b.id)::int AS member_count
   FROM bodies b
-  LEFT JOIN areas a ON a.code = b.area_code
-  LEFT JOIN organisations o ON o.id = b.chair_organisation_id
   LEFT JOIN bodies r ON r.id = b.reports_to_id`
 
-const MEMBER_SELECT = `
-  SELECT m.*, o.name AS organisation_name FROM body_members m LEFT JOIN organisations o ON o.id = m.organisation_id`
-const MEMBER_ORDER = `ORDER BY CASE m.role WHEN 'chair' THEN 0 WHEN 'vice-chair' THEN 1 WHEN 'member' THEN 2 WHEN 'adviser' THEN 3 ELSE 4 END, o.name NULLS LAST, m.person NULLS LAST, m.id`
+const MEMBER_SELECT = `SELECT m.* FROM body_members m`
+// Then, in withOrganisationNames, by organisation name (nulls last): the sort there is stable.
+const MEMBER_ORDER = `ORDER BY CASE m.role WHEN 'chair' THEN 0 WHEN 'vice-chair' THEN 1 WHEN 'member' THEN 2 WHEN 'adviser' THEN 3 ELSE 4 END, m.person NULLS LAST, m.id`
+const ROLE_ORDER: Record<string, number> = { chair: 0, 'vice-chair': 1, member: 2, adviser: 3 }
 
 const text = (s: string | null | undefined) => (typeof s === 'string' && s.trim() ? s.trim().replace(/\r\n/g, '\n') : null)
 
@@ -122,11 +120,45 @@ function plural(n: number, one: string, many = `${one}s`) {
 export function governanceService(db: Db, deps: { organisations: OrganisationService }) {
   const inTx = <T>(q: Queryable | undefined, run: (tx: Queryable) => Promise<T>) => inTransaction(db, q, run)
 
+  /** Bodies with the names of their area, chair's organisation and chair members (from the organisations service). */
+  async function withNames(q: Queryable, rows: BodyView[]): Promise<BodyView[]> {
+    if (!rows.length) return rows
+    const chairs = await q.query<{ body_id: number; person: string | null; organisation_id: number | null }>(
+      `SELECT body_id, person, organisation_id FROM body_members WHERE body_id = ANY($1::int[]) AND role = 'chair' ORDER BY id`, [rows.map((b) => b.id)])
+    const ids = [...rows.map((b) => b.chair_organisation_id), ...chairs.map((c) => c.organisation_id)].filter((id): id is number => id !== null)
+    const [orgs, areas] = await Promise.all([
+      deps.organisations.names(ids, q),
+      deps.organisations.areaNames(rows.flatMap((b) => (b.area_code ? [b.area_code] : [])), q),
+    ])
+    return rows.map((b) => {
+      const members = chairs.filter((c) => c.body_id === b.id).map((c) => [c.person, c.organisation_id !== null ? orgs.get(c.organisation_id) : null].filter(Boolean).join(', '))
+      return {
+        ...b, area_name: (b.area_code && areas.get(b.area_code)) || null,
+        chair_organisation_name: (b.chair_organisation_id !== null && orgs.get(b.chair_organisation_id)) || null,
+        chair_members: members.length ? members.join('; ') : null,
+      }
+    })
+  }
+  /** Members with their organisation's name; a list in order of role, then organisation name (none last). */
+  async function withOrganisationNames(q: Queryable, rows: MemberView[]): Promise<MemberView[]> {
+    const orgs = await deps.organisations.names(rows.flatMap((m) => (m.organisation_id !== null ? [m.organisation_id] : [])), q)
+    const rank = new Map([...orgs.keys()].map((id, i) => [id, i]))
+    const named = rows.map((m) => ({ ...m, organisation_name: (m.organisation_id !== null && orgs.get(m.organisation_id)) || null }))
+    return named.sort((a, b) => (ROLE_ORDER[a.role] ?? 4) - (ROLE_ORDER[b.role] ?? 4)
+      || (a.organisation_id === null ? Infinity : rank.get(a.organisation_id) ?? Infinity) - (b.organisation_id === null ? Infinity : rank.get(b.organisation_id) ?? Infinity) || 0)
+  }
+  async function oneMember(q: Queryable, sql: string, params: unknown[]): Promise<MemberView | undefined> {
+    const row = await maybeOne<MemberView>(q, sql, params)
+    return row && (await withOrganisationNames(q, [row]))[0]
+  }
+
   async function find(q: Queryable, partnershipId: number, slug: string): Promise<BodyView | undefined> {
-    return maybeOne<BodyView>(q, `${BODY_SELECT} WHERE b.partnership_id = $1 AND b.slug = $2`, [partnershipId, slug])
+    const row = await maybeOne<BodyView>(q, `${BODY_SELECT} WHERE b.partnership_id = $1 AND b.slug = $2`, [partnershipId, slug])
+    return row && (await withNames(q, [row]))[0]
   }
   async function byId(q: Queryable, id: number): Promise<BodyView | undefined> {
-    return maybeOne<BodyView>(q, `${BODY_SELECT} WHERE b.id = $1`, [id])
+    const row = await maybeOne<BodyView>(q, `${BODY_SELECT} WHERE b.id = $1`, [id])
+    return row && (await withNames(q, [row]))[0]
   }
 
   async function checkName(q: Queryable, partnershipId: number, name: string, exceptId?: number) {
@@ -155,7 +187,7 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
 
   async function checkOrganisation(q: Queryable, id: number | null | undefined, field: string, message: string) {
     if (id === null || id === undefined) return
-    if (!(await maybeOne(q, 'SELECT 1 FROM organisations WHERE id = $1', [id]))) throw new ValidationError({ [field]: message })
+    if ((await deps.organisations.name(id, q)) === undefined) throw new ValidationError({ [field]: message })
   }
 
   /** Check the body it is to report to is in the same partnership, and that the change makes no loop. */
@@ -210,12 +242,12 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
   }
 
   async function memberSummary(q: Queryable, values: { organisation_id: number | null; person: string | null; role: string }, bodyName: string) {
-    const org = values.organisation_id ? (await maybeOne<{ name: string }>(q, 'SELECT name FROM organisations WHERE id = $1', [values.organisation_id]))?.name : null
+    const org = values.organisation_id ? await deps.organisations.name(values.organisation_id, q) : null
     return `${[values.person, org].filter(Boolean).join(', ')} (${values.role}) on ${bodyName}`
   }
 
   async function listBodies(partnershipId: number, q: Queryable = db): Promise<(BodyView & { depth: number })[]> {
-    const rows = await q.query<BodyView>(`${BODY_SELECT} WHERE b.partnership_id = $1`, [partnershipId])
+    const rows = await withNames(q, await q.query<BodyView>(`${BODY_SELECT} WHERE b.partnership_id = $1`, [partnershipId]))
     return flatten(forest(rows))
   }
 
@@ -300,12 +332,12 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
     },
 
     /** A body's members: chair first, then vice-chair, members, advisers and observers. */
-    members(bodyId: number, q: Queryable = db): Promise<MemberView[]> {
-      return q.query<MemberView>(`${MEMBER_SELECT} WHERE m.body_id = $1 ${MEMBER_ORDER}`, [bodyId])
+    async members(bodyId: number, q: Queryable = db): Promise<MemberView[]> {
+      return withOrganisationNames(q, await q.query<MemberView>(`${MEMBER_SELECT} WHERE m.body_id = $1 ${MEMBER_ORDER}`, [bodyId]))
     },
 
     async getMember(bodyId: number, memberId: number, q: Queryable = db): Promise<MemberView> {
-      const m = await maybeOne<MemberView>(q, `${MEMBER_SELECT} WHERE m.body_id = $1 AND m.id = $2`, [bodyId, memberId])
+      const m = await oneMember(q, `${MEMBER_SELECT} WHERE m.body_id = $1 AND m.id = $2`, [bodyId, memberId])
       if (!m) throw new NotFoundError()
       return m
     },
@@ -316,7 +348,7 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
         const body = await bodyOf(tx, bodyId)
         const values = await memberValues(tx, data)
         const row = await createRecord<MemberRow>(tx, 'body_members', { body_id: body.id, ...values }, { actor, partnershipId: body.partnership_id, entity: 'body_member', summary: await memberSummary(tx, values, body.name) })
-        return (await maybeOne<MemberView>(tx, `${MEMBER_SELECT} WHERE m.id = $1`, [row.id]))!
+        return (await oneMember(tx, `${MEMBER_SELECT} WHERE m.id = $1`, [row.id]))!
       })
     },
 
@@ -327,7 +359,7 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
         if (!(await maybeOne(tx, 'SELECT 1 FROM body_members WHERE id = $1 AND body_id = $2', [memberId, bodyId]))) throw new NotFoundError()
         const values = await memberValues(tx, data)
         await updateRecord<MemberRow>(tx, 'body_members', memberId, data.version, values, { actor, partnershipId: body.partnership_id, entity: 'body_member', summary: await memberSummary(tx, values, body.name) })
-        return (await maybeOne<MemberView>(tx, `${MEMBER_SELECT} WHERE m.id = $1`, [memberId]))!
+        return (await oneMember(tx, `${MEMBER_SELECT} WHERE m.id = $1`, [memberId]))!
       })
     },
 
@@ -347,11 +379,9 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
     },
 
     /** The governance section of the partnership's overview page. */
-    async overview(partnershipId: number, opts: { includeUnpublished: boolean; slug?: string }): Promise<{ heading: string; href: string; lines: string[] }> {
-      const slug = opts.slug ?? (await maybeOne<{ slug: string }>(db, 'SELECT slug FROM partnerships WHERE id = $1', [partnershipId]))?.slug
-      if (!slug) throw new NotFoundError()
-      const bodies = await listBodies(partnershipId)
-      const href = `/partnerships/${slug}/governance`
+    async overview(partnership: { id: number; slug: string }, _opts: { includeUnpublished: boolean }): Promise<{ heading: string; href: string; lines: string[] }> {
+      const bodies = await listBodies(partnership.id)
+      const href = `/partnerships/${partnership.slug}/governance`
       if (!bodies.length) return { heading: 'Governance', href, lines: ['No bodies recorded yet'] }
       const lines = [plural(bodies.length, 'body', 'bodies')]
       const roots = bodies.filter((b) => b.depth === 0)

@@ -4,9 +4,9 @@
  * Delete: site administrators.
  */
 import type { FastifyInstance } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
-import { handleForm } from '../platform/forms.ts'
+import { handleForm, formBody, formVersion } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
 import { historyOf, changedFields } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
@@ -28,9 +28,9 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
   const crumbs = [{ text: 'Home', href: '/' }, { text: 'Organisations', href: '/organisations' }]
 
   // ---- Pages ----
-  app.get('/organisations', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/organisations', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rows = await orgs.list()
-    if (sendExport(reply, (request.query as any).format, 'organisations', rows, [
+    if (sendExport(reply, request.query.format, 'organisations', rows, [
       { header: 'id', value: (r) => r.id }, { header: 'name', value: (r) => r.name }, { header: 'type', value: (r) => r.type },
       { header: 'responsible_authority', value: (r) => r.responsible_authority },
     ])) return reply
@@ -45,55 +45,55 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
       template: `${V}/form.njk`,
       context: { title: 'Add an organisation', typeItems, action: '/organisations/new', breadcrumbs: crumbs },
       run: async () => {
-        const o = await orgs.create(parseForm(OrganisationInput, request.body as any), request.actor)
+        const o = await orgs.create(parseForm(OrganisationInput, formBody(request)), request.actor)
         return { redirect: `/organisations/${o.id}`, flash: `${o.name} added` }
       },
     }))
 
-  app.get('/organisations/:id', { config: { access: 'public' }, schema: { params: IdParam } }, async (request, reply) => {
-    const o = await orgs.get((request.params as any).id)
+  app.get<{ Params: Static<typeof IdParam> }>('/organisations/:id', { config: { access: 'public' }, schema: { params: IdParam } }, async (request, reply) => {
+    const o = await orgs.get(request.params.id)
     return reply.view(`${V}/show.njk`, { title: o.name, organisation: o, breadcrumbs: crumbs })
   })
 
-  app.get('/organisations/:id/edit', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
-    const o = await orgs.get((request.params as any).id)
+  app.get<{ Params: Static<typeof IdParam> }>('/organisations/:id/edit', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
+    const o = await orgs.get(request.params.id)
     return reply.view(`${V}/form.njk`, { title: `Change ${o.name}`, typeItems, values: formValues(o), action: `/organisations/${o.id}/edit`, breadcrumbs: crumbs })
   })
 
-  app.post('/organisations/:id/edit', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
-    const id = (request.params as any).id
+  app.post<{ Params: Static<typeof IdParam> }>('/organisations/:id/edit', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
+    const id = request.params.id
     return handleForm(request, reply, {
       template: `${V}/form.njk`,
       context: async () => ({ title: 'Change organisation', typeItems, action: `/organisations/${id}/edit`, breadcrumbs: crumbs }),
       run: async () => {
-        const o = await orgs.update(id, parseForm(OrganisationInput, request.body as any), request.actor)
+        const o = await orgs.update(id, parseForm(OrganisationInput, formBody(request)), request.actor)
         return { redirect: `/organisations/${o.id}`, flash: `${o.name} updated` }
       },
     })
   })
 
-  app.post('/organisations/:id/delete', { config: { access: 'site-admin' }, schema: { params: IdParam } }, async (request, reply) => {
-    const id = (request.params as any).id
+  app.post<{ Params: Static<typeof IdParam> }>('/organisations/:id/delete', { config: { access: 'site-admin' }, schema: { params: IdParam } }, async (request, reply) => {
+    const id = request.params.id
     const o = await orgs.get(id)
     return handleForm(request, reply, {
       template: `${V}/show.njk`,
       context: { title: o.name, organisation: o, breadcrumbs: crumbs },
       run: async () => {
-        await orgs.remove(id, Number((request.body as any)?.version) || undefined, request.actor)
+        await orgs.remove(id, formVersion(request), request.actor)
         return { redirect: '/organisations', flash: `${o.name} deleted` }
       },
     })
   })
 
-  app.get('/organisations/:id/history', { config: { access: 'signed-in' }, schema: { params: IdParam } }, async (request, reply) => {
-    const o = await orgs.get((request.params as any).id)
+  app.get<{ Params: Static<typeof IdParam> }>('/organisations/:id/history', { config: { access: 'signed-in' }, schema: { params: IdParam } }, async (request, reply) => {
+    const o = await orgs.get(request.params.id)
     const entries = await historyOf(services.db, 'organisation', o.id)
     return reply.view('platform/views/history.njk', { title: `History of ${o.name}`, entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), backHref: `/organisations/${o.id}`, breadcrumbs: [...crumbs, { text: o.name, href: `/organisations/${o.id}` }] })
   })
 
-  app.get('/areas', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/areas', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rows = await orgs.listAreas()
-    if (sendExport(reply, (request.query as any).format, 'areas', rows, [
+    if (sendExport(reply, request.query.format, 'areas', rows, [
       { header: 'code', value: (r) => r.code }, { header: 'name', value: (r) => r.name }, { header: 'type', value: (r) => r.type },
     ])) return reply
     return reply.view(`${V}/areas.njk`, { title: 'Areas', areas: rows, breadcrumbs: crumbs.slice(0, 1) })
@@ -108,31 +108,31 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
       template: `${V}/area-form.njk`,
       context: { title: 'Add an area', typeItems: areaTypeItems, action: '/areas/new', isNew: true, breadcrumbs: areaCrumbs },
       run: async () => {
-        const a = await orgs.createArea(parseForm(AreaInput, request.body as any), request.actor)
+        const a = await orgs.createArea(parseForm(AreaInput, formBody(request)), request.actor)
         return { redirect: `/areas`, flash: `${a.name} (${a.code}) added` }
       },
     }))
 
-  app.get('/areas/:code/edit', { config: { access: 'editor-anywhere' }, schema: { params: CodeParam } }, async (request, reply) => {
-    const a = await orgs.getArea((request.params as any).code)
+  app.get<{ Params: Static<typeof CodeParam> }>('/areas/:code/edit', { config: { access: 'editor-anywhere' }, schema: { params: CodeParam } }, async (request, reply) => {
+    const a = await orgs.getArea(request.params.code)
     return reply.view(`${V}/area-form.njk`, { title: `Change ${a.name}`, typeItems: areaTypeItems, values: a, action: `/areas/${a.code}/edit`, breadcrumbs: areaCrumbs })
   })
 
-  app.post('/areas/:code/edit', { config: { access: 'editor-anywhere' }, schema: { params: CodeParam } }, async (request, reply) => {
-    const code = (request.params as any).code
+  app.post<{ Params: Static<typeof CodeParam> }>('/areas/:code/edit', { config: { access: 'editor-anywhere' }, schema: { params: CodeParam } }, async (request, reply) => {
+    const code = request.params.code
     return handleForm(request, reply, {
       template: `${V}/area-form.njk`,
       context: { title: 'Change area', typeItems: areaTypeItems, action: `/areas/${code}/edit`, breadcrumbs: areaCrumbs },
       run: async () => {
-        const body = { ...(request.body as any), code }
+        const body = { ...formBody(request), code }
         const a = await orgs.updateArea(code, parseForm(AreaInput, body), request.actor)
         return { redirect: '/areas', flash: `${a.name} updated` }
       },
     })
   })
 
-  app.get('/areas/:code/history', { config: { access: 'signed-in' }, schema: { params: CodeParam } }, async (request, reply) => {
-    const a = await orgs.getArea((request.params as any).code)
+  app.get<{ Params: Static<typeof CodeParam> }>('/areas/:code/history', { config: { access: 'signed-in' }, schema: { params: CodeParam } }, async (request, reply) => {
+    const a = await orgs.getArea(request.params.code)
     const entries = await historyOf(services.db, 'area', a.code)
     return reply.view('platform/views/history.njk', { title: `History of ${a.name}`, entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), backHref: '/areas', breadcrumbs: areaCrumbs })
   })
@@ -141,14 +141,14 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
   const tags = ['Organisations and areas']
   app.get('/api/v1/organisations', { config: { access: 'public' }, schema: { tags, summary: 'List organisations', security: [], response: { 200: Type.Array(Organisation) } } },
     async () => (await orgs.list()).map(organisationJson))
-  app.get('/api/v1/organisations/:id', { config: { access: 'public' }, schema: { tags, summary: 'One organisation', security: [], params: IdParam, response: { 200: Organisation } } },
-    async (request) => organisationJson(await orgs.get((request.params as any).id)))
+  app.get<{ Params: Static<typeof IdParam> }>('/api/v1/organisations/:id', { config: { access: 'public' }, schema: { tags, summary: 'One organisation', security: [], params: IdParam, response: { 200: Organisation } } },
+    async (request) => organisationJson(await orgs.get(request.params.id)))
   app.post('/api/v1/organisations', { config: { access: 'editor-anywhere' }, schema: { tags, summary: 'Add an organisation', body: OrganisationInput, response: { 201: Organisation } } },
     async (request, reply) => reply.code(201).send(organisationJson(await orgs.create(request.body, request.actor))))
-  app.put('/api/v1/organisations/:id', { config: { access: 'editor-anywhere' }, schema: { tags, summary: 'Change an organisation (send the version you read: a stale version is refused with 409)', params: IdParam, body: OrganisationInput, response: { 200: Organisation } } },
-    async (request) => organisationJson(await orgs.update((request.params as any).id, request.body, request.actor)))
-  app.delete('/api/v1/organisations/:id', { config: { access: 'site-admin' }, schema: { tags, summary: 'Delete an organisation', params: IdParam } },
-    async (request, reply) => { await orgs.remove((request.params as any).id, undefined, request.actor); return reply.code(204).send() })
+  app.put<{ Params: Static<typeof IdParam> }>('/api/v1/organisations/:id', { config: { access: 'editor-anywhere' }, schema: { tags, summary: 'Change an organisation (send the version you read: a stale version is refused with 409)', params: IdParam, body: OrganisationInput, response: { 200: Organisation } } },
+    async (request) => organisationJson(await orgs.update(request.params.id, request.body, request.actor)))
+  app.delete<{ Params: Static<typeof IdParam> }>('/api/v1/organisations/:id', { config: { access: 'site-admin' }, schema: { tags, summary: 'Delete an organisation', params: IdParam } },
+    async (request, reply) => { await orgs.remove(request.params.id, undefined, request.actor); return reply.code(204).send() })
 
   app.get('/api/v1/areas', { config: { access: 'public' }, schema: { tags, summary: 'List areas (GSS codes)', security: [], response: { 200: Type.Array(Area) } } },
     async () => orgs.listAreas())

@@ -1,7 +1,7 @@
 /** The directory every partnership shares: organisations (council, police, ...) and areas (GSS codes). */
 import type { Db, Queryable } from '../platform/db/index.ts'
 import { maybeOne, inTransaction } from '../platform/db/index.ts'
-import type { Actor } from '../platform/audit.ts'
+import { recordAudit, type Actor } from '../platform/audit.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
@@ -44,6 +44,17 @@ export function organisationService(db: Db) {
     async byName(name: string, q: Queryable = db): Promise<OrganisationRow | undefined> {
       return maybeOne<OrganisationRow>(q, 'SELECT * FROM organisations WHERE lower(name) = lower($1)', [name])
     },
+    /** The organisation's name, or undefined when there is none with this id. */
+    async name(id: number, q: Queryable = db): Promise<string | undefined> {
+      return (await maybeOne<{ name: string }>(q, 'SELECT name FROM organisations WHERE id = $1', [id]))?.name
+    },
+    /** Names of these organisations, by id, in order of name (unknown ids are left out). */
+    async names(ids: number[], q: Queryable = db): Promise<Map<number, string>> {
+      const unique = [...new Set(ids)]
+      if (!unique.length) return new Map()
+      const rows = await q.query<{ id: number; name: string }>('SELECT id, name FROM organisations WHERE id = ANY($1::int[]) ORDER BY name', [unique])
+      return new Map(rows.map((r) => [r.id, r.name]))
+    },
     /** Check that every id names an organisation; throws a field error naming the field otherwise. */
     async requireAll(ids: number[], field: string, q: Queryable = db) {
       if (!ids.length) return
@@ -83,6 +94,35 @@ export function organisationService(db: Db) {
       const row = await maybeOne<AreaRow>(db, 'SELECT * FROM areas WHERE code = $1', [code])
       if (!row) throw new NotFoundError()
       return row
+    },
+    async hasArea(code: string, q: Queryable = db): Promise<boolean> {
+      return !!(await maybeOne(q, 'SELECT 1 FROM areas WHERE code = $1', [code]))
+    },
+    /** Names of these areas, by code (unknown codes are left out). */
+    async areaNames(codes: string[], q: Queryable = db): Promise<Map<string, string>> {
+      const unique = [...new Set(codes)]
+      if (!unique.length) return new Map()
+      const rows = await q.query<{ code: string; name: string }>('SELECT code, name FROM areas WHERE code = ANY($1::text[])', [unique])
+      return new Map(rows.map((r) => [r.code, r.name]))
+    },
+    /**
+     * Add areas in bulk (the ONS geography's districts, CSPs, police force areas and counties); codes already there
+     * keep their names. One audit entry for the lot (entity id `source.id`, "N areas added from <source.name>").
+     * Returns the codes added.
+     */
+    async addAreas(areas: { code: string; name: string; type: string }[], source: { id: string; name: string }, actor: Actor, q?: Queryable): Promise<string[]> {
+      if (!areas.length) return []
+      return inTransaction(db, q, async (tx) => {
+        const added = await tx.query<{ code: string }>(
+          `INSERT INTO areas (code, name, type, created_by, updated_by)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(code, name, type), LATERAL (SELECT $4::integer, $4::integer) w
+           ON CONFLICT (code) DO NOTHING RETURNING code`,
+          [areas.map((a) => a.code), areas.map((a) => a.name), areas.map((a) => a.type), actor.id])
+        if (added.length) {
+          await recordAudit(tx, actor, { action: 'create', entity: 'area', entityId: source.id, summary: `${added.length} areas added from ${source.name}`, after: { codes: added.map((a) => a.code) } })
+        }
+        return added.map((a) => a.code)
+      })
     },
     async requireArea(code: string | null | undefined, field: string, q: Queryable = db) {
       if (!code) return

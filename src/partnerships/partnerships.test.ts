@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { testApp, clientAs, makePartnership, makeUser, errorSummary, text, type TestApp } from '../../test/helpers.ts'
+import { partnershipService } from './service.ts'
 
 let t: TestApp
 before(async () => { t = await testApp() })
@@ -41,7 +42,7 @@ test('an admin gives a person a role by email; an unknown email is refused with 
   const person = await makeUser(t.services, { name: 'Pat Contributor' })
   const ok = await admin.post(`/partnerships/${p.slug}/people`, { email: person.email, role: 'contributor' })
   assert.equal(ok.status, 303)
-  assert.equal(await t.services.auth.roleIn(person.id, p.id), 'contributor')
+  assert.equal(await t.services.partnerships.roleIn(person.id, p.id), 'contributor')
   const bad = await admin.post(`/partnerships/${p.slug}/people`, { email: 'nobody@example.test', role: 'viewer' })
   assert.equal(bad.status, 400)
   assert.match(errorSummary(bad.body), /There is no account for nobody@example.test/)
@@ -53,7 +54,7 @@ test('the last administrator of a partnership cannot be removed', async () => {
   const res = await admin.post(`/partnerships/${p.slug}/people/${(admin as any).user.id}/remove`)
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /at least one administrator/)
-  assert.equal(await t.services.auth.roleIn((admin as any).user.id, p.id), 'admin')
+  assert.equal(await t.services.partnerships.roleIn((admin as any).user.id, p.id), 'admin')
 })
 
 test('the audit log of a partnership exports as CSV with who, when, what, before and after', async () => {
@@ -90,4 +91,69 @@ test('the partnership form refuses a web address name already in use', async () 
   const res = await admin.post('/partnerships/new', { slug: p.slug, name: 'Duplicate' })
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), new RegExp(`The web address name ${p.slug} is already used`))
+})
+
+test('a partnership created on the web page gets what the capabilities registered: assurance\'s six dimensions and four-level scale', async () => {
+  const site = await clientAs(t, 'site-admin')
+  const slug = `web-made-${process.pid}`
+  const res = await site.post('/partnerships/new', { slug, name: 'Made on the web' })
+  assert.equal(res.status, 303)
+  const p = (await t.services.partnerships.bySlug(slug))!
+  assert.equal((await t.services.assurance.dimensions(p.id)).length, 6)
+  assert.deepEqual((await t.services.assurance.scale(p.id)).map((l) => l.value).sort(), [1, 2, 3, 4])
+  // Its creation is in its own audit log.
+  const audit = await t.db.query(`SELECT action FROM audit_log WHERE entity = 'partnership' AND entity_id = $1 AND partnership_id = $1::int`, [String(p.id)])
+  assert.deepEqual(audit, [{ action: 'create' }])
+})
+
+/** A partnerships service of its own, so the hooks registered here do not reach the other tests' app. */
+function ownService() {
+  return partnershipService(t.db, { auth: t.services.auth, organisations: t.services.organisations })
+}
+
+test('onCreate hooks run in the creating transaction, with the new partnership and the actor; a failing hook creates nothing', async () => {
+  const ps = ownService()
+  const seen: string[] = []
+  ps.onCreate(async (tx, p, actor) => {
+    // The row is there inside the transaction.
+    seen.push(`${p.slug} by ${actor.name}: ${(await tx.query('SELECT name FROM partnerships WHERE id = $1', [p.id]))[0]?.name}`)
+    if (p.slug.endsWith('-refused')) throw new Error('hook refused')
+  })
+  const ok = await ps.create({ slug: `hooked-${process.pid}`, name: 'Hooked' }, { id: null, name: 'Tester' })
+  assert.deepEqual(seen, [`hooked-${process.pid} by Tester: Hooked`])
+  assert.ok(await ps.bySlug(ok.slug))
+  await assert.rejects(ps.create({ slug: `hooked-${process.pid}-refused`, name: 'Refused' }, { id: null, name: 'Tester' }), /hook refused/)
+  assert.equal(await ps.bySlug(`hooked-${process.pid}-refused`), undefined)
+})
+
+test('overview panels show in their order, those with nothing to show are left out, and their manage links are listed', async () => {
+  const ps = ownService()
+  const p = await makePartnership(t.services)
+  ps.addOverviewPanel({ order: 20, load: async (x) => ({ heading: 'Second', href: `/partnerships/${x.slug}/b`, lines: ['two'] }), manage: [{ text: 'B settings', path: 'b/settings' }] })
+  ps.addOverviewPanel({ order: 5, load: async () => undefined })
+  ps.addOverviewPanel({ order: 10, load: async (_x, opts) => ({ heading: 'First', href: '/a', lines: [opts.includeUnpublished ? 'member' : 'public'] }) })
+  const o = await ps.overview(p, { includeUnpublished: true })
+  assert.deepEqual(o.panels, [{ heading: 'First', href: '/a', lines: ['member'] }, { heading: 'Second', href: `/partnerships/${p.slug}/b`, lines: ['two'] }])
+  assert.deepEqual(o.manage, [{ text: 'B settings', path: 'b/settings' }])
+})
+
+test('the overview page shows the governance, agreement and assurance boxes in that order, and admins the assurance settings link', async () => {
+  const p = await makePartnership(t.services)
+  const page = text((await (await clientAs(t, 'admin', p.id)).get(`/partnerships/${p.slug}`)).body)
+  assert.match(page, /Governance No bodies recorded yet Community Safety Agreement No versions yet: start the first one Assurance No assessment rounds yet Manage/)
+  assert.match(page, /Assurance dimensions and rating scale/)
+  const viewerPage = text((await (await clientAs(t, 'viewer', p.id)).get(`/partnerships/${p.slug}`)).body)
+  assert.doesNotMatch(viewerPage, /Assurance dimensions and rating scale/)
+})
+
+test('removeBySlugs deletes those partnerships with what is in them, audited, and leaves others alone', async () => {
+  const gone = await makePartnership(t.services)
+  const kept = await makePartnership(t.services)
+  await t.services.governance.create(gone.id, { name: 'Board', type: 'board' }, { id: null, name: 'Tester' })
+  assert.equal(await t.services.partnerships.removeBySlugs([gone.slug, 'no-such-partnership'], { id: null, name: 'Tester' }), 1)
+  assert.equal(await t.services.partnerships.bySlug(gone.slug), undefined)
+  assert.ok(await t.services.partnerships.bySlug(kept.slug))
+  assert.deepEqual(await t.services.governance.list(gone.id), [])
+  const audit = await t.db.query(`SELECT action, summary FROM audit_log WHERE entity = 'partnership' AND entity_id = $1 AND action = 'delete'`, [String(gone.id)])
+  assert.deepEqual(audit, [{ action: 'delete', summary: gone.name }])
 })

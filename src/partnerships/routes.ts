@@ -4,14 +4,15 @@
  * creating a partnership: site administrators.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
-import { handleForm } from '../platform/forms.ts'
+import { handleForm, formBody } from '../platform/forms.ts'
 import { sendExport, streamExport } from '../platform/export.ts'
 import { auditColumns, auditLog, auditPages, changedFields, historyOf } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { ROLES, ROLE_LABELS, type Role } from '../platform/auth/service.ts'
-import { PartnershipInput, PartnershipJson, partnershipJson } from './service.ts'
+import { partnershipJson } from './service.ts'
+import { AddPersonInput, FormatOnlyQuery, HistoryParams, HistoryQuery, PartnershipInput, PartnershipJson, PartnershipParams, PersonParams } from './schema.ts'
 import { isMember } from '../platform/access.ts'
 
 const V = 'partnerships/views'
@@ -24,9 +25,9 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
   const crumbs = (request: FastifyRequest) => [{ text: 'Partnerships', href: '/partnerships' }, { text: p(request).short_name ?? p(request).name, href: base(request) }]
   const areaItems = async () => (await services.organisations.listAreas()).map((a) => ({ value: a.code, text: `${a.name} (${a.type}, ${a.code})` }))
 
-  app.get('/partnerships', { config: { access: 'public' }, schema: { querystring: Type.Object({ format: Type.Optional(Type.String()) }) } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>('/partnerships', { config: { access: 'public' }, schema: { querystring: FormatOnlyQuery } }, async (request, reply) => {
     const rows = await ps.visibleTo(request.user)
-    if (sendExport(reply, (request.query as any).format, 'partnerships', rows, [
+    if (sendExport(reply, request.query.format, 'partnerships', rows, [
       { header: 'slug', value: (r) => r.slug }, { header: 'name', value: (r) => r.name }, { header: 'area_code', value: (r) => r.area_code }, { header: 'published', value: (r) => r.published },
     ])) return reply
     return reply.view(`${V}/list.njk`, { title: 'Partnerships', partnerships: rows })
@@ -40,22 +41,15 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
       template: `${V}/form.njk`,
       context: async () => ({ title: 'Add a partnership', isNew: true, areaItems: await areaItems(), action: '/partnerships/new' }),
       run: async () => {
-        const created = await services.db.transaction(async (tx) => {
-          const row = await ps.create(parseForm(PartnershipInput, request.body as any), request.actor, tx)
-          await services.assurance.setUpDefaults(row.id, request.actor, tx)
-          return row
-        })
+        const created = await ps.create(parseForm(PartnershipInput, formBody(request)), request.actor)
         return { redirect: `/partnerships/${created.slug}`, flash: `${created.name} created` }
       },
     }))
 
   app.get('/partnerships/:partnership', { config: { access: { partnership: 'public' } } }, async (request, reply) => {
     const partnership = p(request)
-    const opts = { includeUnpublished: isMember(request) }
-    const [governance, agreement, assurance] = await Promise.all([
-      services.governance.overview(partnership.id, opts), services.agreement.overview(partnership.id, opts), services.assurance.overview(partnership.id, opts),
-    ])
-    return reply.view(`${V}/overview.njk`, { title: partnership.name, governance, agreement, assurance, breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] })
+    const { panels, manage } = await ps.overview(partnership, { includeUnpublished: isMember(request) })
+    return reply.view(`${V}/overview.njk`, { title: partnership.name, panels, manage, breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] })
   })
 
   app.get('/partnerships/:partnership/settings', { config: { access: { partnership: 'admin' } } }, async (request, reply) => {
@@ -68,7 +62,7 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
       template: `${V}/form.njk`,
       context: async () => ({ title: 'Partnership settings', areaItems: await areaItems(), action: `${base(request)}/settings`, breadcrumbs: crumbs(request) }),
       run: async () => {
-        const updated = await ps.update(p(request), parseForm(PartnershipInput, { ...(request.body as any), slug: p(request).slug }), request.actor)
+        const updated = await ps.update(p(request), parseForm(PartnershipInput, { ...formBody(request), slug: p(request).slug }), request.actor)
         return { redirect: `/partnerships/${updated.slug}`, flash: 'Settings saved' }
       },
     }))
@@ -83,34 +77,34 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
       template: `${V}/people.njk`,
       context: () => peopleContext(request),
       run: async () => {
-        const body = request.body as any
+        const body = formBody(request) as Static<typeof AddPersonInput>
         const user = await ps.addPerson(p(request), body.email, body.role as Role, request.actor)
         return { redirect: `${base(request)}/people`, flash: `${user.name} is now ${ROLE_LABELS[body.role as Role]?.toLowerCase()}` }
       },
     }))
 
-  app.post('/partnerships/:partnership/people/:userId/remove', { config: { access: { partnership: 'admin' } }, schema: { params: Type.Object({ partnership: Type.String(), userId: Type.Integer() }) } }, async (request, reply) =>
+  app.post<{ Params: Static<typeof PersonParams> }>('/partnerships/:partnership/people/:userId/remove', { config: { access: { partnership: 'admin' } }, schema: { params: PersonParams } }, async (request, reply) =>
     handleForm(request, reply, {
       template: `${V}/people.njk`,
       context: () => peopleContext(request),
       run: async () => {
-        await ps.removePerson(p(request), (request.params as any).userId, request.actor)
+        await ps.removePerson(p(request), request.params.userId, request.actor)
         return { redirect: `${base(request)}/people`, flash: 'Removed from the partnership' }
       },
     }))
 
-  app.get('/partnerships/:partnership/audit', { config: { access: { partnership: 'admin' } }, schema: { querystring: Type.Object({ format: Type.Optional(Type.String()) }) } }, async (request, reply) => {
-    const format = (request.query as any).format
+  app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>('/partnerships/:partnership/audit', { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatOnlyQuery } }, async (request, reply) => {
+    const format = request.query.format
     if (streamExport(reply, format, `audit-${p(request).slug}`, auditColumns, () => auditPages(services.db, { partnershipId: p(request).id }))) return reply
     const entries = await auditLog(services.db, { partnershipId: p(request).id, limit: 200 })
     return reply.view(`${V}/audit.njk`, { title: 'Audit log', entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), breadcrumbs: crumbs(request) })
   })
 
   // The History view of any record in this partnership (links from each record's page).
-  app.get('/partnerships/:partnership/history/:entity/:id', { config: { access: { partnership: 'viewer' } }, schema: { params: Type.Object({ partnership: Type.String(), entity: Type.String({ pattern: '^[a-z_]+$' }), id: Type.String({ maxLength: 40 }) }) } }, async (request, reply) => {
-    const { entity, id } = request.params as any
+  app.get<{ Params: Static<typeof HistoryParams>; Querystring: Static<typeof HistoryQuery> }>('/partnerships/:partnership/history/:entity/:id', { config: { access: { partnership: 'viewer' } }, schema: { params: HistoryParams } }, async (request, reply) => {
+    const { entity, id } = request.params
     const entries = await historyOf(services.db, entity, id, p(request).id)
-    const back = (request.query as any)?.back
+    const back = request.query?.back
     return reply.view('platform/views/history.njk', {
       title: `History: ${entity.replace(/_/g, ' ')}`, entries: entries.map((e) => ({ ...e, changes: changedFields(e) })),
       backHref: typeof back === 'string' && back.startsWith('/partnerships/') ? back : base(request), breadcrumbs: crumbs(request),
@@ -120,6 +114,6 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
   const tags = ['Partnerships']
   app.get('/api/v1/partnerships', { config: { access: 'public' }, schema: { tags, summary: 'Partnerships you may see (published ones, and your own)', response: { 200: Type.Array(PartnershipJson) } } },
     async (request) => (await ps.visibleTo(request.user)).map(partnershipJson))
-  app.get('/api/v1/partnerships/:partnership', { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'One partnership', params: Type.Object({ partnership: Type.String() }), response: { 200: PartnershipJson } } },
+  app.get('/api/v1/partnerships/:partnership', { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'One partnership', params: PartnershipParams, response: { 200: PartnershipJson } } },
     async (request) => partnershipJson(p(request)))
 }

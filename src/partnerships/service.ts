@@ -1,36 +1,77 @@
-/** Partnerships (the workspaces) and who holds which role in each. */
-import { Type } from '@sinclair/typebox'
+/**
+ * Partnerships (the workspaces) and who holds which role in each.
+ *
+ * Partnerships know nothing of the capabilities built on them. Those register, when the services are built
+ * (src/services.ts), what happens when a partnership is created (`onCreate`: e.g. assurance's default dimensions and
+ * rating scale) and the panels they add to its overview page (`addOverviewPanel`).
+ */
 import type { Db, Queryable } from '../platform/db/index.ts'
 import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
-import { recordAudit } from '../platform/audit.ts'
+import { assignAuditToPartnership, recordAudit } from '../platform/audit.ts'
 import type { Partnership } from '../platform/access.ts'
-import type { AuthService, Role, User } from '../platform/auth/service.ts'
-import { createRecord, updateRecord } from '../platform/records.ts'
+import { ROLES, type AuthService, type Role, type User } from '../platform/auth/service.ts'
+import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
+import type { OrganisationService } from '../organisations/service.ts'
+import { PartnershipInput, PartnershipJson } from './schema.ts'
 
-export const PartnershipInput = Type.Object({
-  slug: Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 60, title: 'Web address name', errorMessage: 'Web address name must use only lower-case letters, numbers and hyphens, like north-worcestershire' }),
-  name: Type.String({ minLength: 1, maxLength: 200, title: 'Name' }),
-  shortName: Type.Optional(Type.String({ maxLength: 30, title: 'Short name' })),
-  areaCode: Type.Optional(Type.String({ maxLength: 9, title: 'Area' })),
-  published: Type.Optional(Type.Boolean({ title: 'Published' })),
-  version: Type.Optional(Type.Integer()),
-}, { additionalProperties: false })
-
-export const PartnershipJson = Type.Object({
-  slug: Type.String(), name: Type.String(), shortName: Type.Union([Type.String(), Type.Null()]), areaCode: Type.Union([Type.String(), Type.Null()]), published: Type.Boolean(),
-})
+export { PartnershipInput, PartnershipJson }
 
 export function partnershipJson(p: Partnership) {
   return { slug: p.slug, name: p.name, shortName: p.short_name, areaCode: p.area_code, published: p.published }
 }
 
-export function partnershipService(db: Db, deps: { auth: AuthService }) {
-  return {
-    bySlug(slug: string): Promise<Partnership | undefined> {
-      return maybeOne<Partnership>(db, 'SELECT * FROM partnerships WHERE slug = $1', [slug])
+/** Run inside the transaction that creates a partnership, after its row is written. */
+export type OnCreate = (tx: Queryable, partnership: Partnership, actor: Actor) => Promise<void>
+
+/** One box on a partnership's overview page. */
+export interface OverviewPanel {
+  /** Lower comes first (governance 10, agreement 20, assurance 30). */
+  order: number
+  /** The box's heading, its link and its lines; undefined for no box. */
+  load(partnership: Partnership, opts: { includeUnpublished: boolean }): Promise<{ heading: string; href: string; lines: string[] } | undefined>
+  /** Links for the partnership's administrators under "Manage" (path below /partnerships/<slug>/). */
+  manage?: { text: string; path: string }[]
+}
+
+export function partnershipService(db: Db, deps: { auth: AuthService; organisations: OrganisationService }) {
+  const onCreate: OnCreate[] = []
+  const panels: OverviewPanel[] = []
+
+  async function checkArea(q: Queryable, code: string | undefined) {
+    if (code && !(await deps.organisations.hasArea(code, q))) throw new ValidationError({ areaCode: 'Select an area from the list' })
+  }
+
+  const service = {
+    /** Register what happens when a partnership is created (in the same transaction). */
+    onCreate(fn: OnCreate) {
+      onCreate.push(fn)
+    },
+    /** Register a box on the partnership overview page. */
+    addOverviewPanel(panel: OverviewPanel) {
+      panels.push(panel)
+      panels.sort((a, b) => a.order - b.order)
+    },
+    /** The overview page's boxes (those that have something to show), in order, and the administrators' links. */
+    async overview(p: Partnership, opts: { includeUnpublished: boolean }) {
+      const boxes = await Promise.all(panels.map((panel) => panel.load(p, opts)))
+      return { panels: boxes.filter((b) => b !== undefined), manage: panels.flatMap((panel) => panel.manage ?? []) }
+    },
+
+    bySlug(slug: string, q: Queryable = db): Promise<Partnership | undefined> {
+      return maybeOne<Partnership>(q, 'SELECT * FROM partnerships WHERE slug = $1', [slug])
+    },
+    byId(id: number, q: Queryable = db): Promise<Partnership | undefined> {
+      return maybeOne<Partnership>(q, 'SELECT * FROM partnerships WHERE id = $1', [id])
+    },
+    /**
+     * Lock the partnership's row until the transaction ends, so that changes to its records that must not run at
+     * once (numbering a new agreement version) take turns. NotFoundError if there is no such partnership.
+     */
+    async lock(id: number, tx: Queryable) {
+      if (!(await tx.query('SELECT id FROM partnerships WHERE id = $1 FOR UPDATE', [id])).length) throw new NotFoundError()
     },
     /** Partnerships this visitor may see: published ones, plus those the user is a member of (all, for site admins). */
     async visibleTo(user?: User): Promise<(Partnership & { role: Role | null })[]> {
@@ -39,14 +80,19 @@ export function partnershipService(db: Db, deps: { auth: AuthService }) {
         `SELECT p.*, r.role FROM partnerships p LEFT JOIN partnership_roles r ON r.partnership_id = p.id AND r.user_id = $1
          WHERE p.published OR r.role IS NOT NULL ORDER BY p.name`, [user?.id ?? null])
     },
+    /**
+     * Create a partnership, and everything the capabilities registered with onCreate, in one transaction.
+     * The one way to create a partnership: the web page, the demo loader and the tests all come here.
+     */
     async create(input: unknown, actor: Actor, q?: Queryable): Promise<Partnership> {
       const data = validate(PartnershipInput, input)
       const run = async (tx: Queryable) => {
         if (await maybeOne(tx, 'SELECT 1 FROM partnerships WHERE slug = $1', [data.slug])) throw new ValidationError({ slug: `The web address name ${data.slug} is already used by another partnership` })
-        if (data.areaCode && !(await maybeOne(tx, 'SELECT 1 FROM areas WHERE code = $1', [data.areaCode]))) throw new ValidationError({ areaCode: 'Select an area from the list' })
+        await checkArea(tx, data.areaCode)
         const row = await createRecord<Partnership>(tx, 'partnerships', { slug: data.slug, name: data.name, short_name: data.shortName ?? null, area_code: data.areaCode ?? null, published: data.published ?? false }, { actor, entity: 'partnership', summary: data.name })
         // The partnership's own creation belongs in its audit log too (its id was not known before the insert).
-        await tx.query(`UPDATE audit_log SET partnership_id = $1 WHERE entity = 'partnership' AND entity_id = $2 AND partnership_id IS NULL`, [row.id, String(row.id)])
+        await assignAuditToPartnership(tx, 'partnership', row.id, row.id)
+        for (const fn of onCreate) await fn(tx, row, actor)
         return row
       }
       return inTransaction(db, q, run)
@@ -54,21 +100,56 @@ export function partnershipService(db: Db, deps: { auth: AuthService }) {
     async update(p: Partnership, input: unknown, actor: Actor): Promise<Partnership> {
       const data = validate(PartnershipInput, { ...(input as object), slug: p.slug })
       return db.transaction(async (tx) => {
-        if (data.areaCode && !(await maybeOne(tx, 'SELECT 1 FROM areas WHERE code = $1', [data.areaCode]))) throw new ValidationError({ areaCode: 'Select an area from the list' })
+        await checkArea(tx, data.areaCode)
         return updateRecord<Partnership>(tx, 'partnerships', p.id, data.version, { name: data.name, short_name: data.shortName ?? null, area_code: data.areaCode ?? null, published: data.published ?? false }, { actor, entity: 'partnership', partnershipId: p.id, summary: data.name })
       })
     },
-    people(partnershipId: number) {
-      return db.query<{ user_id: number; name: string; email: string; organisation_name: string | null; role: Role }>(
-        `SELECT u.id AS user_id, u.name, u.email, o.name AS organisation_name, r.role FROM partnership_roles r
-         JOIN users u ON u.id = r.user_id LEFT JOIN organisations o ON o.id = u.organisation_id
-         WHERE r.partnership_id = $1 ORDER BY u.name`, [partnershipId])
+    /** Delete partnerships by web address name, with everything in them (audited). Returns how many there were. */
+    async removeBySlugs(slugs: string[], actor: Actor, q?: Queryable): Promise<number> {
+      return inTransaction(db, q, async (tx) => {
+        const found = await tx.query<Partnership>('SELECT * FROM partnerships WHERE slug = ANY($1::text[]) ORDER BY id', [slugs])
+        for (const p of found) await deleteRecord(tx, 'partnerships', p.id, undefined, { actor, entity: 'partnership', summary: p.name })
+        return found.length
+      })
     },
-    async addPerson(p: Partnership, email: string, role: Role, actor: Actor) {
+
+    // ---- People and roles ----
+
+    /** The user's role in each partnership. */
+    async rolesOf(userId: number): Promise<Map<number, Role>> {
+      const rows = await db.query<{ partnership_id: number; role: Role }>('SELECT partnership_id, role FROM partnership_roles WHERE user_id = $1', [userId])
+      return new Map(rows.map((r) => [r.partnership_id, r.role]))
+    },
+    async roleIn(userId: number, partnershipId: number): Promise<Role | undefined> {
+      const row = await maybeOne<{ role: Role }>(db, 'SELECT role FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [userId, partnershipId])
+      return row?.role
+    },
+    async grantRole(userId: number, partnershipId: number, role: Role, actor: Actor, tx?: Queryable) {
+      if (!ROLES.includes(role)) throw new ValidationError({ role: 'Select a role from the list' })
+      const run = async (q: Queryable) => {
+        const before = await maybeOne(q, 'SELECT * FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [userId, partnershipId])
+        const [after] = await q.query(
+          `INSERT INTO partnership_roles (partnership_id, user_id, role) VALUES ($1, $2, $3)
+           ON CONFLICT (partnership_id, user_id) DO UPDATE SET role = EXCLUDED.role RETURNING *`, [partnershipId, userId, role])
+        await recordAudit(q, actor, { action: before ? 'update' : 'create', entity: 'partnership_role', entityId: `${partnershipId}:${userId}`, partnershipId, before, after })
+      }
+      return inTransaction(db, tx, run)
+    },
+    /** Everyone with a role in the partnership, by name, with their organisation. */
+    async people(partnershipId: number): Promise<{ user_id: number; name: string; email: string; organisation_name: string | null; role: Role }[]> {
+      const roles = await db.query<{ user_id: number; role: Role }>('SELECT user_id, role FROM partnership_roles WHERE partnership_id = $1', [partnershipId])
+      const users = await deps.auth.usersByIds(roles.map((r) => r.user_id))
+      const orgs = await deps.organisations.names([...users.values()].flatMap((u) => (u.organisation_id === null ? [] : [u.organisation_id])))
+      return roles.flatMap((r) => {
+        const u = users.get(r.user_id)
+        return u ? [{ user_id: u.id, name: u.name, email: u.email, organisation_name: (u.organisation_id !== null && orgs.get(u.organisation_id)) || null, role: r.role }] : []
+      }).sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.user_id - b.user_id)
+    },
+    async addPerson(p: Partnership, email: string | undefined, role: Role, actor: Actor) {
       if (!email?.trim()) throw new ValidationError({ email: 'Enter the email address of the person to add' })
       const user = await deps.auth.findUserByEmail(email.trim())
       if (!user) throw new ValidationError({ email: `There is no account for ${email.trim()}. A site administrator can create one.` })
-      await deps.auth.grantRole(user.id, p.id, role, actor)
+      await service.grantRole(user.id, p.id, role, actor)
       return user
     },
     async removePerson(p: Partnership, userId: number, actor: Actor) {
@@ -82,5 +163,6 @@ export function partnershipService(db: Db, deps: { auth: AuthService }) {
       })
     },
   }
+  return service
 }
 export type PartnershipService = ReturnType<typeof partnershipService>

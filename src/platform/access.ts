@@ -18,7 +18,7 @@
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { ForbiddenError, NotFoundError, UnauthorisedError } from './errors.ts'
-import { ROLE_RANK, type Role, type AuthService } from './auth/service.ts'
+import { ROLE_RANK, type Role } from './auth/service.ts'
 
 export type Access = 'public' | 'signed-in' | 'editor-anywhere' | 'site-admin' | { partnership: 'public' | Role }
 
@@ -72,7 +72,15 @@ export function hasRole(request: FastifyRequest, min: Role) {
   return request.role !== undefined && ROLE_RANK[request.role] >= ROLE_RANK[min]
 }
 
-export async function setUpAccess(app: FastifyInstance, opts: { auth: AuthService; findPartnership: (slug: string) => Promise<Partnership | undefined> }) {
+/** What the access rules need from the partnerships capability (which owns partnerships and their roles). */
+export interface PartnershipDirectory {
+  findPartnership(slug: string): Promise<Partnership | undefined>
+  /** The user's role in each partnership they belong to. */
+  rolesOf(userId: number): Promise<Map<number, Role>>
+  roleIn(userId: number, partnershipId: number): Promise<Role | undefined>
+}
+
+export async function setUpAccess(app: FastifyInstance, opts: PartnershipDirectory) {
   app.decorateRequest('partnership', undefined)
   app.decorateRequest('role', undefined)
 
@@ -103,7 +111,7 @@ export async function setUpAccess(app: FastifyInstance, opts: { auth: AuthServic
     if (access === 'editor-anywhere') {
       if (!user) throw new UnauthorisedError()
       if (user.site_admin) return
-      const roles = [...(await opts.auth.rolesOf(user.id)).values()]
+      const roles = [...(await opts.rolesOf(user.id)).values()]
       if (!roles.some((r) => ROLE_RANK[r] >= ROLE_RANK.editor)) throw new ForbiddenError()
       return
     }
@@ -112,11 +120,11 @@ export async function setUpAccess(app: FastifyInstance, opts: { auth: AuthServic
       if (!user.site_admin) throw new ForbiddenError()
       return
     }
-    const slug = (request.params as any).partnership as string
+    const slug = (request.params as { partnership: string }).partnership
     const partnership = await opts.findPartnership(slug)
     if (!partnership) throw new NotFoundError()
     request.partnership = partnership
-    if (user) request.role = user.site_admin ? 'admin' : await opts.auth.roleIn(user.id, partnership.id)
+    if (user) request.role = user.site_admin ? 'admin' : await opts.roleIn(user.id, partnership.id)
     const needed = access.partnership
     if (needed === 'public') {
       if (!partnership.published && !request.role) throw new NotFoundError()

@@ -51,6 +51,14 @@ export async function recordAudit(
   )
 }
 
+/**
+ * File a record's existing audit entries under a partnership: for a record that is itself the partnership, whose id
+ * was not known when its creation was audited.
+ */
+export async function assignAuditToPartnership(tx: Queryable, entity: string, entityId: string | number, partnershipId: number) {
+  await tx.query(`UPDATE audit_log SET partnership_id = $1 WHERE entity = $2 AND entity_id = $3 AND partnership_id IS NULL`, [partnershipId, entity, String(entityId)])
+}
+
 /** The history of one record, newest first. */
 export async function historyOf(db: Queryable, entity: string, entityId: string | number, partnershipId?: number): Promise<AuditEntry[]> {
   if (partnershipId !== undefined) {

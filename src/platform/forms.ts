@@ -28,3 +28,16 @@ declare module 'fastify' {
     flash(message: string): void
   }
 }
+
+/**
+ * A submitted HTML form's fields, as parsed (strings; repeated fields as arrays). Page routes check them with
+ * `parseForm(schema, formBody(request))`, which gives the GOV.UK messages; the route's own schema would answer 400.
+ */
+export function formBody(request: FastifyRequest): Record<string, unknown> {
+  return (request.body ?? {}) as Record<string, unknown>
+}
+
+/** The `version` a form sent back (optimistic locking), or undefined when it sent none. */
+export function formVersion(request: FastifyRequest): number | undefined {
+  return Number(formBody(request).version) || undefined
+}

@@ -5,7 +5,7 @@
  * is marked interrupted the next time Safer starts on that machine.
  */
 import os from 'node:os'
-import type { Db } from './db/index.ts'
+import type { Db, Queryable } from './db/index.ts'
 import { maybeOne } from './db/index.ts'
 import { recordAudit, type Actor } from './audit.ts'
 import { NotFoundError } from './errors.ts'
@@ -52,6 +52,12 @@ export function importService(db: Db) {
          VALUES ($1, $2, 'running', $3, $4, $5, $6, $7) RETURNING *`,
         [dataset, source, actor.id, actor.name, os.hostname(), process.pid, filesTotal])
       return row
+    },
+
+    /** Which of these import ids are recorded here (a store copied from another machine may name unknown ones). */
+    async known(ids: number[], q: Queryable = db): Promise<Set<number>> {
+      if (!ids.length) return new Set()
+      return new Set((await q.query<{ id: number }>(`SELECT id FROM data_imports WHERE id = ANY($1::int[])`, [ids])).map((r) => r.id))
     },
 
     /** Write progress (throttled by the caller). */

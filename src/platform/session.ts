@@ -74,7 +74,7 @@ export async function setUpSession(app: FastifyInstance, opts: { auth: AuthServi
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.viaApiToken) return
     // An upload's body is read by receiveFiles (platform/uploads.ts), which checks the token before it writes a file.
     if (request.routeOptions.config?.uploads && request.headers['content-type']?.toLowerCase().startsWith('multipart/form-data')) return
-    checkCsrf(request, (request.body as any)?._csrf ?? request.headers['x-csrf-token'])
+    checkCsrf(request, (request.body as { _csrf?: unknown } | undefined)?._csrf ?? request.headers['x-csrf-token'])
   })
 
   app.decorateReply('startSession', async function (this: any, userId: number) {

@@ -2,8 +2,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../services.ts'
 import type { Config } from '../../config.ts'
-import { handleForm } from '../forms.ts'
+import { handleForm, formBody } from '../forms.ts'
 import { ValidationError } from '../errors.ts'
+import type { User } from './service.ts'
 import { DEMO_LOGINS } from '../../demo/logins.ts'
 
 const V = 'platform/auth/views'
@@ -16,8 +17,8 @@ function safeReturnTo(v: unknown) {
 export async function authRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const signInContext = (returnTo: string) => ({ title: 'Sign in', returnTo, demoLogins: config.demo ? DEMO_LOGINS : undefined })
 
-  app.get('/sign-in', { config: { access: 'public' } }, async (request, reply) =>
-    reply.view(`${V}/sign-in.njk`, { ...signInContext(safeReturnTo((request.query as any)?.returnTo)), values: {} }))
+  app.get<{ Querystring: { returnTo?: unknown } }>('/sign-in', { config: { access: 'public' } }, async (request, reply) =>
+    reply.view(`${V}/sign-in.njk`, { ...signInContext(safeReturnTo(request.query?.returnTo)), values: {} }))
 
   app.post('/sign-in', {
     config: {
@@ -52,29 +53,29 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
     return reply.redirect('/', 303)
   })
 
-  const accountContext = async (userId: number) => ({ title: 'Your account', tokens: await services.auth.listApiTokens(userId) })
+  const accountContext = async (user: User) => ({ title: 'Your account', tokens: await services.auth.listApiTokens(user.id), organisationName: await services.auth.organisationName(user) })
 
   app.get('/account', { config: { access: 'signed-in' } }, async (request, reply) =>
-    reply.view(`${V}/account.njk`, { ...(await accountContext(request.user!.id)), values: {} }))
+    reply.view(`${V}/account.njk`, { ...(await accountContext(request.user!)), values: {} }))
 
   app.post('/account/tokens', { config: { access: 'signed-in' } }, async (request, reply) => {
-    const name = String((request.body as any)?.name ?? '')
+    const name = String(formBody(request).name ?? '')
     try {
       const token = await services.auth.createApiToken(request.user!.id, name, request.actor)
       // Shown once, never stored in the clear.
-      return reply.view(`${V}/account.njk`, { ...(await accountContext(request.user!.id)), values: {}, newToken: token, newTokenName: name.trim() })
+      return reply.view(`${V}/account.njk`, { ...(await accountContext(request.user!)), values: {}, newToken: token, newTokenName: name.trim() })
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err
-      return reply.code(400).view(`${V}/account.njk`, { ...(await accountContext(request.user!.id)), values: { name }, errors: err.fields })
+      return reply.code(400).view(`${V}/account.njk`, { ...(await accountContext(request.user!)), values: { name }, errors: err.fields })
     }
   })
 
-  app.post('/account/tokens/:id/revoke', { config: { access: 'signed-in' } }, async (request, reply) =>
+  app.post<{ Params: { id: string } }>('/account/tokens/:id/revoke', { config: { access: 'signed-in' } }, async (request, reply) =>
     handleForm(request, reply, {
       template: `${V}/account.njk`,
-      context: () => accountContext(request.user!.id),
+      context: () => accountContext(request.user!),
       run: async () => {
-        await services.auth.revokeApiToken(request.user!.id, Number((request.params as any).id), request.actor)
+        await services.auth.revokeApiToken(request.user!.id, Number(request.params.id), request.actor)
         return { redirect: '/account', flash: 'Token revoked' }
       },
     }))

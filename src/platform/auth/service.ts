@@ -1,4 +1,8 @@
-/** Accounts, sessions, API tokens and partnership roles. */
+/**
+ * Accounts, sessions and API tokens. The roles a user holds in partnerships belong to the partnerships capability
+ * (its partnership_roles table); a user's organisation to the organisations capability, which this service asks
+ * through the `directory` it is given (the platform never reads another capability's tables).
+ */
 import { Type, type Static } from '@sinclair/typebox'
 import type { Db, Queryable } from '../db/index.ts'
 import { maybeOne, inTransaction } from '../db/index.ts'
@@ -21,7 +25,6 @@ export interface User {
   email: string
   name: string
   organisation_id: number | null
-  organisation_name?: string | null
   site_admin: boolean
   disabled: boolean
 }
@@ -35,9 +38,15 @@ export const NewUserSchema = Type.Object({
 })
 export type NewUser = Static<typeof NewUserSchema>
 
-const USER_COLUMNS = `u.id, u.email, u.name, u.organisation_id, o.name AS organisation_name, u.site_admin, u.disabled`
+const USER_COLUMNS = `u.id, u.email, u.name, u.organisation_id, u.site_admin, u.disabled`
 
-export function authService(db: Db, config: { sessionDays: number }) {
+/** What the accounts need to know about organisations (given by the organisations capability). */
+export interface Directory {
+  /** The organisation's name, or undefined when there is no such organisation. */
+  organisationName(id: number, q?: Queryable): Promise<string | undefined>
+}
+
+export function authService(db: Db, config: { sessionDays: number }, directory: Directory) {
   return {
     async createUser(input: NewUser, actor: Actor = systemActor, tx?: Queryable): Promise<User> {
       const data = validate(NewUserSchema, input)
@@ -45,7 +54,7 @@ export function authService(db: Db, config: { sessionDays: number }) {
         if (await maybeOne(q, 'SELECT 1 FROM users WHERE lower(email) = lower($1)', [data.email])) {
           throw new ValidationError({ email: `There is already an account for ${data.email}` })
         }
-        if (data.organisationId !== undefined && !(await maybeOne(q, 'SELECT 1 FROM organisations WHERE id = $1', [data.organisationId]))) {
+        if (data.organisationId !== undefined && (await directory.organisationName(data.organisationId, q)) === undefined) {
           throw new ValidationError({ organisationId: 'Select an organisation from the list' })
         }
         const row = await createRecord(q, 'users', {
@@ -72,7 +81,7 @@ export function authService(db: Db, config: { sessionDays: number }) {
     /** Check an email and password. Returns the user, or undefined (never says which part was wrong). */
     async authenticate(email: string, password: string): Promise<User | undefined> {
       const row = await maybeOne<User & { password_hash: string }>(db,
-        `SELECT ${USER_COLUMNS}, u.password_hash FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE lower(u.email) = lower($1)`, [email])
+        `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`, [email])
       if (!row || row.disabled) {
         // Spend the same time as a real check, so timing does not reveal which emails exist.
         await verifyPassword(password, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')
@@ -98,7 +107,7 @@ export function authService(db: Db, config: { sessionDays: number }) {
 
     async userForSession(token: string): Promise<User | undefined> {
       return maybeOne<User>(db,
-        `SELECT ${USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.organisation_id
+        `SELECT ${USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = $1 AND s.expires_at > now() AND NOT u.disabled`, [sha256(token)])
     },
 
@@ -127,37 +136,31 @@ export function authService(db: Db, config: { sessionDays: number }) {
 
     async userForApiToken(token: string): Promise<User | undefined> {
       const user = await maybeOne<User & { token_id: number }>(db,
-        `SELECT ${USER_COLUMNS}, t.id AS token_id FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN organisations o ON o.id = u.organisation_id
+        `SELECT ${USER_COLUMNS}, t.id AS token_id FROM api_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`, [sha256(token)])
       if (user) await db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [user.token_id])
       return user
     },
 
-    /** The user's role in each partnership. */
-    async rolesOf(userId: number): Promise<Map<number, Role>> {
-      const rows = await db.query<{ partnership_id: number; role: Role }>('SELECT partnership_id, role FROM partnership_roles WHERE user_id = $1', [userId])
-      return new Map(rows.map((r) => [r.partnership_id, r.role]))
+    async findUserByEmail(email: string, q: Queryable = db) {
+      return maybeOne<User>(q, `SELECT ${USER_COLUMNS} FROM users u WHERE lower(u.email) = lower($1)`, [email])
     },
 
-    async roleIn(userId: number, partnershipId: number): Promise<Role | undefined> {
-      const row = await maybeOne<{ role: Role }>(db, 'SELECT role FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [userId, partnershipId])
-      return row?.role
+    /** The user's organisation's name (for their account page). */
+    async organisationName(user: User): Promise<string | undefined> {
+      return user.organisation_id === null ? undefined : directory.organisationName(user.organisation_id)
     },
 
-    async grantRole(userId: number, partnershipId: number, role: Role, actor: Actor, tx?: Queryable) {
-      if (!ROLES.includes(role)) throw new ValidationError({ role: 'Select a role from the list' })
-      const run = async (q: Queryable) => {
-        const before = await maybeOne(q, 'SELECT * FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [userId, partnershipId])
-        const [after] = await q.query(
-          `INSERT INTO partnership_roles (partnership_id, user_id, role) VALUES ($1, $2, $3)
-           ON CONFLICT (partnership_id, user_id) DO UPDATE SET role = EXCLUDED.role RETURNING *`, [partnershipId, userId, role])
-        await recordAudit(q, actor, { action: before ? 'update' : 'create', entity: 'partnership_role', entityId: `${partnershipId}:${userId}`, partnershipId, before, after })
-      }
-      return inTransaction(db, tx, run)
+    /** Accounts with these ids, by id (for lists that show who holds a role). */
+    async usersByIds(ids: number[]): Promise<Map<number, User>> {
+      if (!ids.length) return new Map()
+      const rows = await db.query<User>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ANY($1::int[])`, [ids])
+      return new Map(rows.map((u) => [u.id, u]))
     },
 
-    async findUserByEmail(email: string) {
-      return maybeOne<User>(db, `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id WHERE lower(u.email) = lower($1)`, [email])
+    /** Every account, by name, with when each last signed in (site administration). */
+    listUsers() {
+      return db.query<User & { last_sign_in_at: Date | null }>(`SELECT ${USER_COLUMNS}, u.last_sign_in_at FROM users u ORDER BY u.name`)
     },
   }
 }
