@@ -13,7 +13,6 @@ import { governanceService } from './governance/service.ts'
 import { agreementService } from './agreement/service.ts'
 import { assuranceService } from './assurance/service.ts'
 import { openAnalytics } from './platform/analytics.ts'
-import { importService } from './platform/imports.ts'
 import { jobService } from './platform/jobs.ts'
 import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
@@ -31,13 +30,13 @@ export async function services(db: Db, config: Config) {
   const assurance = assuranceService(db, { agreement })
   // The analytics store (DuckDB) holds open crime data and the ONS geography; it lives in the data folder in both modes.
   const analytics = await openAnalytics({ dataDir: config.dataDir, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads })
-  const imports = importService(db)
-  const geography = geographyService(db, analytics, { imports })
-  const crime = crimeService(db, analytics, { geography, imports })
+  // Each defines its import job (police.uk, ONS geography) on jobs.
+  const geography = geographyService(db, analytics, { jobs })
+  const crime = crimeService(db, analytics, { geography, jobs })
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
-  return { db, analytics, secret, jobs, auth, partnerships, organisations, governance, agreement, assurance, imports, geography, crime }
+  return { db, analytics, secret, jobs, auth, partnerships, organisations, governance, agreement, assurance, geography, crime }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

@@ -134,8 +134,12 @@ test('a bad lookup file stops the whole import: file:line:reason, the good files
     files.remove()
   }
   assert.deepEqual(await snapshot(), before)
-  const [run] = await t.db.query(`SELECT status, message FROM data_imports WHERE dataset = 'geography' ORDER BY id DESC LIMIT 1`)
+  // Recorded as a failed job, with what happened to each file.
+  const [run] = await t.services.jobs.list({ kind: 'import:geography', limit: 1 })
   assert.equal(run.status, 'failed')
+  assert.equal(run.error, 'Geography not loaded: a file had problems, so nothing was changed')
+  assert.deepEqual((run.progress.results as { source: string; status: string }[]).map((f) => [path.basename(f.source), f.status]).sort(),
+    [['exact.csv', 'not used'], ['lad21_to_csp_to_pfa21_lookup_ew.csv', 'refused'], ['lsoa11_population_mid2019_ew.csv', 'skipped'], ['notes.csv', 'skipped']])
 })
 
 test('a GeoJSON file that is not boundaries, or has a feature without a code, is refused', async () => {
