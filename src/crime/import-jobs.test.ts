@@ -169,6 +169,9 @@ test('an interrupted command-line import runs again from Background jobs while i
   const rerun = await admin.post(`/admin/jobs/${id}/rerun`)
   assert.equal(rerun.status, 303)
   const againId = Number(/\/admin\/jobs\/(\d+)/.exec(rerun.headers.location)![1])
+  // Queued for the web server's worker: its page follows it as it does a running import.
+  assert.match(text((await editor.get(`/crime/imports/${againId}`)).body), /Importing police\.uk data .* This page updates itself/)
+  assert.equal((await editor.get(`/api/v1/crime/imports/${againId}`)).json().status, 'queued')
   await t.services.jobs.tick()
   const again = await t.services.jobs.get(againId)
   assert.equal(again.status, 'done', again.error ?? '')

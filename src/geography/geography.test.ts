@@ -173,3 +173,20 @@ test('the Geography page says what is loaded, and the areas list links each area
   const api = (await c.get('/api/v1/geography/areas/E22000332')).json()
   assert.equal(api.lsoas.length, (await members('E22000332')).size)
 })
+
+test('a geography import is a job: recorded with who started it, and refused while another runs on any server', async () => {
+  const [done] = await t.services.jobs.list({ kind: 'import:geography', status: 'done' })
+  assert.equal(done.started_by_name, systemActor.name)
+  assert.equal(done.source, 'command line')
+  assert.equal(done.progress.total, done.progress.done)
+  assert.match(done.result.message, /^Geography loaded: 34753 LSOAs/)
+  const [other] = await t.db.query<{ id: number }>(
+    `INSERT INTO jobs (kind, title, status, exclusive, params, source, started_by_name, host, pid, started_at, attempts)
+     VALUES ('import:geography', 'ONS geography import', 'running', true, '{}', 'command line', 'Olive Other', 'another-server', 1, now(), 1) RETURNING id`)
+  try {
+    await assert.rejects(t.services.geography.importPaths([path.join(OPENDATA, 'geography')], systemActor, 'command line'),
+      /ONS geography import is already running \(started by Olive Other at \d\d:\d\d\)/)
+  } finally {
+    await t.db.query(`UPDATE jobs SET status = 'interrupted' WHERE id = $1`, [other.id])
+  }
+})

@@ -323,7 +323,6 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
     kind: GEOGRAPHY_IMPORT,
     title: () => 'ONS geography import',
     exclusive: true,
-    busyMessage: (r) => `A geography import is already running (started by ${r.started_by_name} at ${new Date(r.started_at ?? r.created_at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })}). Wait for it to finish, then try again.`,
     cannotRerun: (job) => {
       const gone = (job.params?.paths ?? []).filter((p) => !fs.existsSync(p))
       if (!job.params?.paths?.length) return 'Safer did not record which files this import read (it ran before imports were background jobs), so it cannot be run again. Import the files again.'
