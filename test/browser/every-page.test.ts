@@ -32,7 +32,7 @@ async function concreteUrls() {
     : url.includes('/assessments/strategic/') ? assessment.id
     : url.includes('/priorities/') ? priority.id
     : url.includes('/history/') ? p.id
-    : url.startsWith('/crime/imports/') ? run.id
+    : url.startsWith('/crime/imports/') || url.startsWith('/admin/jobs/') ? run.id // an import is a job
     : url.includes('/custom-areas/') ? custom.id
     : undefined
   return s.server.app.accessRules
