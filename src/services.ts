@@ -14,7 +14,6 @@ import { agreementService } from './agreement/service.ts'
 import { assuranceService } from './assurance/service.ts'
 import { assurancePrintSection } from './assurance/print.ts'
 import { openAnalytics } from './platform/analytics.ts'
-import { importService } from './platform/imports.ts'
 import { jobService } from './platform/jobs.ts'
 import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
@@ -39,13 +38,13 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 30, load: (p, opts) => assurance.overview(p, opts), manage: [{ text: 'Assurance dimensions and rating scale', path: 'assurance/settings' }] })
   // The analytics store (DuckDB) holds open crime data and the ONS geography; it lives in the data folder in both modes.
   const analytics = await openAnalytics({ dataDir: config.dataDir, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads })
-  const imports = importService(db)
-  const geography = geographyService(db, analytics, { imports, organisations })
-  const crime = crimeService(db, analytics, { geography, imports, unpack: { archive: archiveLimits(config), marginBytes: config.diskMarginMb * 1024 * 1024 } })
+  // Each defines its import job (police.uk, ONS geography) on jobs.
+  const geography = geographyService(db, analytics, { jobs, organisations })
+  const crime = crimeService(db, analytics, { geography, jobs, unpack: { archive: archiveLimits(config), marginBytes: config.diskMarginMb * 1024 * 1024 } })
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
-  return { db, analytics, secret, jobs, auth, partnerships, organisations, governance, agreement, assurance, imports, geography, crime }
+  return { db, analytics, secret, jobs, auth, partnerships, organisations, governance, agreement, assurance, geography, crime }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

@@ -132,9 +132,12 @@ test('an import killed part-way (kill -9) leaves no half force-month: the data i
     // The killed run is recorded as interrupted, not left "running".
     const db = await openDatabase({ databaseUrl: databaseUrl || undefined, dataDir })
     try {
-      const runs = await db.query<{ status: string }>(`SELECT status FROM data_imports ORDER BY id`)
-      assert.ok(runs.some((r) => r.status === 'interrupted'), JSON.stringify(runs))
+      const runs = await db.query<{ status: string; error: string | null }>(`SELECT status, error FROM jobs WHERE kind = 'import:police-uk' ORDER BY id`)
+      const interrupted = runs.filter((r) => r.status === 'interrupted')
+      assert.equal(interrupted.length, 1, JSON.stringify(runs))
+      assert.match(interrupted[0].error!, /stopped before it finished \(its process ended\)/)
       assert.ok(!runs.some((r) => r.status === 'running'))
+      assert.equal(runs.at(-1)!.status, 'done', 'running it again completed it')
       const [cov] = await db.query<{ rows_kept: number }>(`SELECT rows_kept FROM crime_coverage WHERE force = 'west-mercia' AND month = '2019-01-01'`)
       assert.equal(cov.rows_kept, 5)
     } finally {

@@ -66,7 +66,8 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
 
   app.get('/admin/jobs/:id', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
     const job = await services.jobs.get((request.params as { id: string }).id)
-    return reply.view(`${V}/job.njk`, { title: `Job ${job.id}: ${job.title}`, job, breadcrumbs: jobCrumbs })
+    const rerunRefused = job.status === 'failed' || job.status === 'interrupted' ? services.jobs.whyNotRerun(job) : undefined
+    return reply.view(`${V}/job.njk`, { title: `Job ${job.id}: ${job.title}`, job, rerunRefused, breadcrumbs: jobCrumbs })
   })
 
   app.post('/admin/jobs/:id/rerun', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {

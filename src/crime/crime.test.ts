@@ -399,8 +399,12 @@ test('a path that does not exist, a folder with no CSV files, a file that is not
 
 test('every import is recorded, with who, when and what happened to each file, and audited', async () => {
   const { importId } = await importFiles(t, [fixture], { replace: true })
-  const run = await t.services.imports.get(importId)
+  const run = await t.services.crime.importRun(importId)
   assert.equal(run.status, 'finished')
+  const job = await t.services.jobs.get(importId)
+  assert.equal(job.kind, 'import:police-uk')
+  assert.equal(job.status, 'done')
+  assert.equal(job.source, 'command line')
   assert.equal(run.started_by_name, 'test importer')
   assert.equal(run.results.length, 1)
   assert.equal(run.results[0].status, 'imported')

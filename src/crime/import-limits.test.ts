@@ -104,10 +104,10 @@ test('an entry that unpacks to more than its archive declares is stopped while u
   const res = await upload([{ filename: 'police-uk.zip', data }])
   assert.equal(res.status, 303, res.body.slice(0, 500))
   const id = Number(/\/crime\/imports\/(\d+)/.exec(res.headers.location as string)![1])
-  let run = await t.services.imports.get(id)
+  let run = await t.services.crime.importRun(id)
   for (let i = 0; i < 400 && run.status === 'running'; i++) {
     await new Promise((r) => setTimeout(r, 50))
-    run = await t.services.imports.get(id)
+    run = await t.services.crime.importRun(id)
   }
   assert.equal(run.status, 'finished')
   const page = text((await editor.get(`/crime/imports/${id}`)).body)

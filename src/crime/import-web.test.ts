@@ -38,7 +38,7 @@ async function upload(c: Client, files: { filename: string; data: Buffer }[], op
 
 async function finished(id: number) {
   for (let i = 0; i < 200; i++) {
-    const r = await t.services.imports.get(id)
+    const r = await t.services.crime.importRun(id)
     if (r.status !== 'running') return r
     await new Promise((res) => setTimeout(res, 50))
   }

@@ -175,7 +175,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     config: { access: 'editor-anywhere' },
     schema: { tags, summary: 'An import: its progress while it runs, then what happened to each file', params: IdParam },
   }, async (request) => {
-    const r = await services.imports.get(request.params.id)
+    const r = await crime.importRun(request.params.id)
     return {
       id: r.id, dataset: r.dataset, status: r.status, startedAt: r.started_at, finishedAt: r.finished_at, startedBy: r.started_by_name,
       filesTotal: r.files_total, filesDone: r.files_done, bytesTotal: Number(r.bytes_total), bytesDone: Number(r.bytes_done), rowsKept: Number(r.rows_kept),
@@ -198,7 +198,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
       title: 'Crime data', breadcrumbs: crumbs.slice(0, 1), calendars, geo, kinds, canImport,
       partnerships: partnerships.map((p) => ({ name: p.name, href: `/crime/areas/${p.area_code}` })),
       forcesLoaded: calendars.map((c) => ({ name: c.name, href: `/crime/areas/${c.force}`, pfa: forceBySlug(c.force)?.pfaCode })),
-      imports: canImport ? await services.imports.list('police-uk', 5) : [],
+      imports: canImport ? await crime.imports(5) : [],
     })
   })
 
@@ -280,7 +280,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
 
   const importCrumbs = [...crumbs, { text: 'Import', href: '/crime/import' }]
   const importPage = async (reply: any, extra: Record<string, unknown> = {}) => reply.view(`${V}/import.njk`, {
-    title: 'Import police.uk data', imports: await services.imports.list('police-uk', 20), running: crime.isRunning(), uploadLimitMb: config.uploadLimitMb, uploadTotalLimitMb: config.uploadTotalLimitMb, breadcrumbs: crumbs, ...extra,
+    title: 'Import police.uk data', imports: await crime.imports(20), running: await crime.runningImport(), uploadLimitMb: config.uploadLimitMb, uploadTotalLimitMb: config.uploadTotalLimitMb, breadcrumbs: crumbs, ...extra,
   })
 
   app.get('/crime/import', { config: { access: 'editor-anywhere' } }, async (_request, reply) => importPage(reply))
@@ -305,12 +305,11 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   })
 
   app.get<{ Params: Static<typeof IdParam> }>('/crime/imports/:id', { config: { access: 'editor-anywhere' }, schema: { params: IdParam } }, async (request, reply) => {
-    const r = await services.imports.get(request.params.id)
-    if (r.dataset !== 'police-uk') throw new NotFoundError()
+    const r = await crime.importRun(request.params.id)
     const results = (r.results ?? []).map((x: any) => ({ ...x, kindLabel: x.kind ? KIND_LABELS[x.kind as Kind] : '' }))
     const pct = r.bytes_total ? Math.min(100, Math.round((Number(r.bytes_done) / Number(r.bytes_total)) * 100)) : 0
     return reply.view(`${V}/import-progress.njk`, {
-      title: r.status === 'running' ? 'Importing police.uk data' : `Import ${r.id}: ${r.status === 'finished' ? (r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
+      title: r.status === 'running' || r.status === 'queued' ? 'Importing police.uk data' : `Import ${r.id}: ${r.status === 'finished' ? (r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
       run: r, results, pct, breadcrumbs: importCrumbs,
       counts: { imported: results.filter((x: any) => x.status === 'imported').length, unchanged: results.filter((x: any) => x.status === 'unchanged').length, refused: results.filter((x: any) => x.status === 'refused').length, skipped: results.filter((x: any) => x.status === 'skipped').length },
     })

@@ -3,12 +3,13 @@
  * coverage table in step with it, and counting crime by area, period and type.
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import type { Db } from '../platform/db/index.ts'
 import type { Analytics } from '../platform/analytics.ts'
-import type { Actor } from '../platform/audit.ts'
-import type { ImportService, ImportSource } from '../platform/imports.ts'
-import { ValidationError } from '../platform/errors.ts'
+import { recordAudit, type Actor } from '../platform/audit.ts'
+import type { Job, JobContext, JobService, JobSource } from '../platform/jobs.ts'
+import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { CSV_FILES, DEFAULT_ARCHIVE_LIMITS, ensureRoom, expandPaths, SourceError, type ArchiveLimits, type Source } from '../platform/sources.ts'
 import type { GeographyService } from '../geography/service.ts'
 import { importPoliceUk, type FileResult, type ImportProgress } from './importer.ts'
@@ -16,6 +17,7 @@ import { listPartitions, setUpCrimeStore, areaCountsSql, forcePfaValues, type Pa
 import { crimeQueries, type Target } from './queries.ts'
 import { findForce, forceBySlug, FORCES } from './forces.ts'
 import type { Kind } from './formats.ts'
+import { POLICE_UK_IMPORT, importRecord, cannotRerunImport, type ImportParams, type ImportOutcome, type ImportRecord } from './import-record.ts'
 
 /** A row of the coverage table: a force-month loaded, as the crime store records it. */
 export type CoverageRow = Omit<Partition, 'imported_at'> & { imported_at: Date }
@@ -27,13 +29,22 @@ interface RunOptions {
   beforeCommit?: () => Promise<void>
 }
 
+/** What the process that starts an import passes to it, unstored (the job's `local`); the run leaves its error here. */
+interface ImportLocal extends Omit<RunOptions, 'replace'> {
+  /** Called once the files are listed (zips opened), before any is imported. */
+  onSources?: () => void
+  error?: unknown
+}
+
+const hhmm = (d: Date) => new Date(d).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
+
 /** What an import may unpack (SAFER_ZIP_*), and the space it must leave free on the disk (SAFER_DISK_MARGIN_MB). */
 export interface UnpackLimits {
   archive: ArchiveLimits
   marginBytes: number
 }
 
-export function crimeService(db: Db, analytics: Analytics, deps: { geography: GeographyService; imports: ImportService; unpack?: UnpackLimits }) {
+export function crimeService(db: Db, analytics: Analytics, deps: { geography: GeographyService; jobs: JobService; unpack?: UnpackLimits }) {
   const unpack = deps.unpack ?? { archive: DEFAULT_ARCHIVE_LIMITS, marginBytes: 1024 * 1024 * 1024 }
   /** The sources behind these paths, refused before anything is unpacked if they break the limits or would fill the disk. */
   async function sourcesFor(paths: string[]) {
@@ -42,8 +53,6 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     return sources
   }
   let ready: Promise<void> | undefined
-  /** One import at a time in this process: each takes the store's write connection for its transactions. */
-  let running: { id: number; by: string; at: Date } | undefined
   /**
    * What is loaded, as pages read it at every request; forgotten when an import ends. Only this process can change
    * the store (DuckDB locks its file to one process), so that is enough to keep it true.
@@ -62,8 +71,19 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
   async function setUp() {
     await setUpCrimeStore(analytics)
     await syncCoverage()
-    await deps.imports.markInterrupted()
+    await removeInterruptedUploads()
     await rebuildAreaCounts(false)
+  }
+
+  /**
+   * Uploads whose import was interrupted (its process killed, so it could not tidy up) are removed at start-up, once
+   * the jobs of this machine's dead processes are marked interrupted (services() does that first).
+   */
+  async function removeInterruptedUploads() {
+    for (const job of await deps.jobs.list({ kind: POLICE_UK_IMPORT, status: 'interrupted', limit: 20 })) {
+      const dir = (job.params as ImportParams).upload?.dir
+      if (dir && job.host === os.hostname() && fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true })
+    }
   }
 
   /**
@@ -120,11 +140,12 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     })
     const deletes = current.filter((c) => !want.has(key(c)))
     if (!upserts.length && !deletes.length) return
+    // An import recorded in the crime store may be unknown here (a store copied from another machine): no link then.
+    const ids = [...new Set(upserts.map((p) => p.import_id).filter((id): id is number => id !== null))]
+    const known = new Set((await Promise.all(ids.map((id) => deps.jobs.get(id).catch(() => undefined))))
+      .filter((j) => j?.kind === POLICE_UK_IMPORT).map((j) => Number(j!.id)))
     await db.transaction(async (tx) => {
       for (const d of deletes) await tx.query(`DELETE FROM crime_coverage WHERE kind = $1 AND force = $2 AND month = $3`, [d.kind, d.force, `${d.month}-01`])
-      // An import recorded in the crime store may be unknown here (a store copied from another machine): no link then.
-      const ids = [...new Set(upserts.map((p) => p.import_id).filter((id): id is number => id !== null))]
-      const known = await deps.imports.known(ids, tx)
       for (const p of upserts) {
         const importExists = p.import_id !== null && known.has(p.import_id)
         await tx.query(
@@ -139,99 +160,121 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
   }
 
   /**
-   * Take this process's one import slot now, before any await (so two imports started together cannot both pass),
-   * or refuse. Returns the slot and its release.
+   * The import job: list the files (opening zips), import them, keep coverage in step, and record the outcome with an
+   * audit entry. Its progress and result are the import's facts (see import-record.ts). Exclusive: a second import of
+   * police.uk data is refused while one runs, on any server, before any file is read (the jobs table's unique index).
    */
-  function claim(actor: Actor) {
-    if (running) throw new ValidationError({ files: `An import is already running (started by ${running.by} at ${running.at.toLocaleTimeString('en-GB')}). Wait for it to finish, then try again.` })
-    const slot = { id: 0, by: actor.name, at: new Date() }
-    running = slot
-    return { slot, release: () => { if (running === slot) running = undefined; forget() } }
-  }
-
-  /** Run an import of these sources (its slot claimed, its data_imports row made), keeping coverage in step. */
-  async function run(sources: Source[], actor: Actor, record: { id: number }, opts: RunOptions = {}) {
-    let last = 0
-    let pendingWrite: Promise<void> = Promise.resolve()
-    const onProgress = (p: ImportProgress) => {
-      opts.onProgress?.(p)
-      const now = Date.now()
-      if (now - last < 750) return
-      last = now
-      pendingWrite = pendingWrite.then(() => deps.imports.progress(record.id, { filesTotal: p.filesTotal, filesDone: p.filesDone, bytesTotal: p.bytesTotal, bytesDone: p.bytesDone, rowsKept: p.rowsKept, currentFile: p.current })).catch(() => {})
-    }
+  async function runImport(ctx: JobContext<ImportParams, ImportLocal>): Promise<ImportOutcome> {
+    const { job, params } = ctx
+    const local = ctx.local
+    const actor: Actor = { id: job.started_by, name: job.started_by_name }
+    const audit = (status: string, o: Omit<ImportOutcome, 'results'>) => recordAudit(db, actor, {
+      action: 'create', entity: 'data import', entityId: job.id, summary: o.message,
+      after: { dataset: 'police-uk', source: job.source, status, files_imported: o.filesImported, files_refused: o.filesRefused, rows_kept: o.rowsKept },
+    })
     try {
-      const results = await importPoliceUk(analytics, sources, { actor: actor.name, importId: record.id, replace: opts.replace, onProgress, onFile: opts.onFile, beforeCommit: opts.beforeCommit, areaMembershipSql: deps.geography.membershipSql() })
-      await pendingWrite
+      const upload = params.upload
+      const sources = upload ? (await sourcesFor(upload.files.map((f) => f.path))).map((s) => ({ ...s, label: relabel(s.label, upload.files) })) : await sourcesFor(params.paths)
+      local?.onSources?.()
+      ctx.progress({ done: 0, total: sources.length, unit: 'files', bytesDone: 0, bytesTotal: 0, rowsKept: 0 })
+      const onProgress = (p: ImportProgress) => {
+        local?.onProgress?.(p)
+        ctx.progress({ done: p.filesDone, total: p.filesTotal, unit: 'files', bytesDone: Math.round(p.bytesDone), bytesTotal: Math.round(p.bytesTotal), rowsKept: p.rowsKept, currentFile: p.current ?? null })
+      }
+      const results = await importPoliceUk(analytics, sources, { actor: actor.name, importId: Number(job.id), replace: params.replace, onProgress, onFile: local?.onFile, beforeCommit: local?.beforeCommit, areaMembershipSql: deps.geography.membershipSql() })
       const imported = results.filter((r) => r.status === 'imported')
       if (imported.some((r) => r.kind === 'street')) await compactCounts(imported.filter((r) => r.kind === 'street').reduce((n, r) => n + (r.rowsKept ?? 0), 0))
       await syncCoverage()
       const refused = results.filter((r) => r.status === 'refused')
       const rowsKept = imported.reduce((n, r) => n + (r.rowsKept ?? 0), 0)
-      await deps.imports.finish(record.id, actor, {
-        status: 'finished', results, rowsKept, filesImported: imported.length, filesRefused: refused.length,
+      const outcome: ImportOutcome = {
+        results, rowsKept, filesImported: imported.length, filesRefused: refused.length,
         message: `police.uk import: ${imported.length} file(s) imported (${rowsKept.toLocaleString('en-GB')} records), ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${refused.length} refused`,
-      })
-      return { importId: record.id, results }
+      }
+      await audit('finished', outcome)
+      return outcome
     } catch (err) {
-      await pendingWrite
+      if (local) local.error = err
       await syncCoverage().catch(() => {})
-      await deps.imports.finish(record.id, actor, { status: 'failed', results: [], rowsKept: 0, filesImported: 0, filesRefused: 0, message: `police.uk import failed: ${(err as Error).message}` })
-      throw err
+      const reason = err instanceof ValidationError ? Object.values(err.fields).join(' ') : (err as Error).message
+      const message = `police.uk import failed: ${params.upload ? reason.replace(params.upload.dir + path.sep, '') : reason}`
+      await audit('failed', { rowsKept: 0, filesImported: 0, filesRefused: 0, message }).catch(() => {})
+      throw new Error(message)
+    } finally {
+      forget()
+      if (params.upload) fs.rmSync(params.upload.dir, { recursive: true, force: true })
     }
   }
+
+  deps.jobs.define<ImportParams, ImportOutcome>({
+    kind: POLICE_UK_IMPORT,
+    title: () => 'police.uk import',
+    exclusive: true,
+    busyMessage: (r) => `An import is already running (started by ${r.started_by_name} at ${hhmm(r.started_at ?? r.created_at)}). Wait for it to finish, then try again.`,
+    cannotRerun: cannotRerunImport,
+    run: (ctx) => runImport(ctx as JobContext<ImportParams, ImportLocal>),
+  })
 
   return {
     queries,
     setUp: () => (ready ??= setUp()),
     syncCoverage,
 
-    /** Import files, folders and zips from the server's disk (the command line, the demo). */
-    async importPaths(paths: string[], actor: Actor, source: ImportSource, opts: RunOptions = {}) {
-      const { slot, release } = claim(actor)
-      try {
-        const sources = await sourcesFor(paths)
-        const record = await deps.imports.start('police-uk', source, actor, sources.length)
-        slot.id = record.id
-        return await run(sources, actor, record, opts)
-      } finally {
-        release()
-      }
+    /**
+     * Import files, folders and zips from the server's disk (the command line, the demo), as a job run in this
+     * process; resolves when it ends. A second import while one runs is refused (ValidationError on 'files'); files
+     * that cannot be read reject with their SourceError, as before any job existed.
+     */
+    async importPaths(paths: string[], actor: Actor, source: JobSource, opts: RunOptions = {}): Promise<{ importId: number; results: FileResult[] }> {
+      const local: ImportLocal = { onProgress: opts.onProgress, onFile: opts.onFile, beforeCommit: opts.beforeCommit }
+      const params: ImportParams = { paths: paths.map((p) => path.resolve(p)), replace: opts.replace ?? false }
+      const { job, finished } = await deps.jobs.runNow(POLICE_UK_IMPORT, params, { actor, source, local })
+      const ended = await finished
+      if (ended.status !== 'done') throw local.error ?? new Error(ended.error ?? 'The import did not finish')
+      return { importId: Number(job.id), results: (ended.result as ImportOutcome).results }
     },
 
     /**
-     * Import uploaded files in the background; returns the import's id at once, for its progress page.
-     * The uploaded files are removed when the import ends.
+     * Import uploaded files in the background; returns the import's id once its files are listed, for its progress
+     * page. Files that cannot be read (a broken zip) are refused with a ValidationError, for the Import page. The
+     * uploaded files are removed when the import ends.
      */
     async startUploadImport(dir: string, files: { path: string; filename: string }[], actor: Actor): Promise<number> {
-      let claimed: ReturnType<typeof claim>
+      const remove = () => fs.rmSync(dir, { recursive: true, force: true })
+      if (!files.length) { remove(); throw new ValidationError({ files: 'Choose one or more police.uk CSV files, or a zip of them' }) }
+      const bad = files.filter((f) => !/\.(csv|zip)$/i.test(f.filename))
+      if (bad.length) { remove(); throw new ValidationError({ files: `${bad.map((f) => f.filename).join(', ')} ${bad.length === 1 ? 'is not a CSV or zip file' : 'are not CSV or zip files'}. Choose police.uk CSV files (street, outcomes or stop-and-search) or a police.uk archive zip.` }) }
+      const local: ImportLocal = {}
+      const listed = new Promise<void>((resolve) => { local.onSources = resolve })
+      let started: Awaited<ReturnType<typeof deps.jobs.runNow<ImportParams>>>
       try {
-        claimed = claim(actor)
+        started = await deps.jobs.runNow(POLICE_UK_IMPORT, { paths: files.map((f) => f.path), upload: { dir, files } }, { actor, source: 'web', local })
       } catch (err) {
-        fs.rmSync(dir, { recursive: true, force: true })
+        remove()
         throw err
       }
-      const { slot, release } = claimed
-      const done = () => { release(); fs.rmSync(dir, { recursive: true, force: true }) }
-      try {
-        if (!files.length) throw new ValidationError({ files: 'Choose one or more police.uk CSV files, or a zip of them' })
-        const bad = files.filter((f) => !/\.(csv|zip)$/i.test(f.filename))
-        if (bad.length) throw new ValidationError({ files: `${bad.map((f) => f.filename).join(', ')} ${bad.length === 1 ? 'is not a CSV or zip file' : 'are not CSV or zip files'}. Choose police.uk CSV files (street, outcomes or stop-and-search) or a police.uk archive zip.` })
-        const sources = (await sourcesFor(files.map((f) => f.path))).map((s) => ({ ...s, label: relabel(s.label, files) }))
-        const record = await deps.imports.start('police-uk', 'web', actor, sources.length)
-        slot.id = record.id
-        run(sources, actor, record)
-          .catch(() => { /* recorded as failed in data_imports */ })
-          .finally(done)
-        return record.id
-      } catch (err) {
-        done()
-        if (err instanceof SourceError) throw new ValidationError({ files: err.message.replace(dir + path.sep, '') })
-        throw err
-      }
+      const ended = await Promise.race([listed.then(() => undefined), started.finished])
+      if (ended && local.error instanceof SourceError) throw new ValidationError({ files: local.error.message.replace(dir + path.sep, '') })
+      return Number(started.job.id)
     },
 
-    isRunning: () => running,
+    /** Recent police.uk imports, newest first (the Import page's history, the Crime data page). */
+    async imports(limit = 20): Promise<ImportRecord[]> {
+      return (await deps.jobs.list({ kind: POLICE_UK_IMPORT, limit })).map((j) => importRecord(j as Job<ImportParams, ImportOutcome>))
+    },
+
+    /** One police.uk import (its progress page and JSON); NotFoundError for any other job. */
+    async importRun(id: number | string): Promise<ImportRecord> {
+      const job = await deps.jobs.get(id)
+      if (job.kind !== POLICE_UK_IMPORT) throw new NotFoundError()
+      return importRecord(job)
+    },
+
+    /** The police.uk import running now, on any server, if any. */
+    async runningImport(): Promise<ImportRecord | undefined> {
+      const job = await deps.jobs.running(POLICE_UK_IMPORT)
+      return job && importRecord(job)
+    },
 
     /** Changes whenever crime data or the geography changes: for caches of what is drawn from them. */
     async dataVersion(): Promise<string> {

@@ -134,8 +134,12 @@ test('a bad lookup file stops the whole import: file:line:reason, the good files
     files.remove()
   }
   assert.deepEqual(await snapshot(), before)
-  const [run] = await t.db.query(`SELECT status, message FROM data_imports WHERE dataset = 'geography' ORDER BY id DESC LIMIT 1`)
+  // Recorded as a failed job, with what happened to each file.
+  const [run] = await t.services.jobs.list({ kind: 'import:geography', limit: 1 })
   assert.equal(run.status, 'failed')
+  assert.equal(run.error, 'Geography not loaded: a file had problems, so nothing was changed')
+  assert.deepEqual((run.progress.results as { source: string; status: string }[]).map((f) => [path.basename(f.source), f.status]).sort(),
+    [['exact.csv', 'not used'], ['lad21_to_csp_to_pfa21_lookup_ew.csv', 'refused'], ['lsoa11_population_mid2019_ew.csv', 'skipped'], ['notes.csv', 'skipped']])
 })
 
 test('a GeoJSON file that is not boundaries, or has a feature without a code, is refused', async () => {
@@ -168,4 +172,21 @@ test('the Geography page says what is loaded, and the areas list links each area
   assert.match(csv.body, /E10000014,Hampshire,county,832,/)
   const api = (await c.get('/api/v1/geography/areas/E22000332')).json()
   assert.equal(api.lsoas.length, (await members('E22000332')).size)
+})
+
+test('a geography import is a job: recorded with who started it, and refused while another runs on any server', async () => {
+  const [done] = await t.services.jobs.list({ kind: 'import:geography', status: 'done' })
+  assert.equal(done.started_by_name, systemActor.name)
+  assert.equal(done.source, 'command line')
+  assert.equal(done.progress.total, done.progress.done)
+  assert.match(done.result.message, /^Geography loaded: 34753 LSOAs/)
+  const [other] = await t.db.query<{ id: number }>(
+    `INSERT INTO jobs (kind, title, status, exclusive, params, source, started_by_name, host, pid, started_at, attempts)
+     VALUES ('import:geography', 'ONS geography import', 'running', true, '{}', 'command line', 'Olive Other', 'another-server', 1, now(), 1) RETURNING id`)
+  try {
+    await assert.rejects(t.services.geography.importPaths([path.join(OPENDATA, 'geography')], systemActor, 'command line'),
+      /ONS geography import is already running \(started by Olive Other at \d\d:\d\d\)/)
+  } finally {
+    await t.db.query(`UPDATE jobs SET status = 'interrupted' WHERE id = $1`, [other.id])
+  }
 })

@@ -13,7 +13,9 @@ import { recordAudit } from '../platform/audit.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
-import type { ImportService, ImportSource } from '../platform/imports.ts'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { JobContext, JobService, JobSource } from '../platform/jobs.ts'
 import type { OrganisationService } from '../organisations/service.ts'
 import { expandPaths, SourceError, type Source } from '../platform/sources.ts'
 import { importGeography, setUpGeographyStore, type GeographyImportResult } from './importer.ts'
@@ -68,7 +70,18 @@ export interface CustomAreaRow {
 
 export const customAreaCode = (id: number) => `custom-${id}`
 
-export function geographyService(db: Db, analytics: Analytics, deps: { imports: ImportService; organisations: OrganisationService }) {
+export const GEOGRAPHY_IMPORT = 'import:geography'
+
+/** A geography import job's parameters (stored, so that it can be run again): folders and files on this server's disk. */
+interface GeographyImportParams { paths: string[] }
+/** Unstored, from the process that started it: its progress bar; the run leaves its result or error here. */
+interface GeographyImportLocal {
+  onProgress?: (done: number, total: number, current: string) => void
+  result?: GeographyImportResult
+  error?: unknown
+}
+
+export function geographyService(db: Db, analytics: Analytics, deps: { jobs: JobService; organisations: OrganisationService }) {
   // Tables are made once, when services() builds this service; every method may then assume them.
   let ready: Promise<void> | undefined
   const listeners: (() => Promise<void>)[] = []
@@ -126,7 +139,50 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
     return { code, name: a.name, type: a.type, kind: 'area', lsoaCount: a.lsoa_count, population: a.population_2019, pfaCodes: a.pfa_codes ?? [], parents: [], versions: a.versions }
   }
 
-  return {
+  /** The geography import job: its progress and result hold the same facts as a police.uk import's (see crime/import-record.ts). */
+  async function runImport(ctx: JobContext<GeographyImportParams, GeographyImportLocal>, service: { syncAreas(actor: Actor): Promise<number> }) {
+    const { job } = ctx
+    const local = ctx.local
+    const actor: Actor = { id: job.started_by, name: job.started_by_name }
+    const audit = (status: string, o: { message: string; filesImported: number; filesRefused: number; rowsKept: number }) => recordAudit(db, actor, {
+      action: 'create', entity: 'data import', entityId: job.id, summary: o.message,
+      after: { dataset: 'geography', source: job.source, status, files_imported: o.filesImported, files_refused: o.filesRefused, rows_kept: o.rowsKept },
+    })
+    let result: GeographyImportResult
+    try {
+      const sources: Source[] = await expandPaths(ctx.params.paths, GEOGRAPHY_FILES)
+      ctx.progress({ done: 0, total: sources.length, unit: 'files' })
+      result = await importGeography(analytics, sources, {
+        actor: actor.name,
+        onProgress: (done, total, current) => { local?.onProgress?.(done, total, current); ctx.progress({ done, total, unit: 'files', currentFile: current }) },
+      })
+      memo.clear()
+      if (result.ok) {
+        await service.syncAreas(actor)
+        for (const fn of listeners) await fn()
+      }
+    } catch (err) {
+      if (local) local.error = err
+      const message = `Geography import failed: ${(err as Error).message}`
+      await audit('failed', { message, filesImported: 0, filesRefused: 0, rowsKept: 0 }).catch(() => {})
+      throw new Error(message)
+    }
+    if (local) local.result = result
+    const outcome = {
+      results: result.files, rowsKept: result.lsoas,
+      filesImported: result.files.filter((f) => f.status === 'imported').length, filesRefused: result.files.filter((f) => f.status === 'refused').length,
+      message: result.ok ? `Geography loaded: ${result.lsoas} LSOAs, ${result.areas.map((a) => `${a.count} ${a.type === 'community safety partnership' ? 'CSPs' : a.type + (a.type === 'county' ? '' : 's')}`).join(', ').replace(/countys?/, 'counties')}` : 'Geography not loaded: a file had problems, so nothing was changed',
+    }
+    await audit(result.ok ? 'finished' : 'failed', outcome)
+    if (!result.ok) {
+      // Nothing landed, so the job failed; what happened to each file stays with it (a failed job keeps its last progress).
+      ctx.progress({ results: outcome.results })
+      throw new Error(outcome.message)
+    }
+    return outcome
+  }
+
+  const service = {
     setUp,
 
     /** Run fn after each geography import that lands (other capabilities keep figures derived from areas). */
@@ -147,27 +203,17 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
     /** SQL giving (code, name) for every LSOA. */
     lsoaNamesSql: () => `SELECT code, name FROM geo.lsoa`,
 
-    /** Load ONS geography from folders or files; areas it names are added to the shared directory of areas. */
-    async importPaths(paths: string[], actor: Actor, source: ImportSource, onProgress?: (done: number, total: number, current: string) => void): Promise<GeographyImportResult & { importId: number }> {
-      const sources: Source[] = await expandPaths(paths, GEOGRAPHY_FILES)
-      const run = await deps.imports.start('geography', source, actor, sources.length)
-      try {
-        const result = await importGeography(analytics, sources, { actor: actor.name, onProgress })
-        memo.clear()
-        if (result.ok) {
-          await this.syncAreas(actor)
-          for (const fn of listeners) await fn()
-        }
-        await deps.imports.finish(run.id, actor, {
-          status: result.ok ? 'finished' : 'failed', results: result.files, rowsKept: result.lsoas,
-          filesImported: result.files.filter((f) => f.status === 'imported').length, filesRefused: result.files.filter((f) => f.status === 'refused').length,
-          message: result.ok ? `Geography loaded: ${result.lsoas} LSOAs, ${result.areas.map((a) => `${a.count} ${a.type === 'community safety partnership' ? 'CSPs' : a.type + (a.type === 'county' ? '' : 's')}`).join(', ').replace(/countys?/, 'counties')}` : 'Geography not loaded: a file had problems, so nothing was changed',
-        })
-        return { ...result, importId: run.id }
-      } catch (err) {
-        await deps.imports.finish(run.id, actor, { status: 'failed', results: [], rowsKept: 0, filesImported: 0, filesRefused: 0, message: `Geography import failed: ${(err as Error).message}` })
-        throw err
-      }
+    /**
+     * Load ONS geography from folders or files, as a job run in this process (one geography import at a time, on any
+     * server); areas it names are added to the shared directory of areas. Resolves when it ends, with what happened
+     * to each file (ok is false when a bad file stopped it: nothing landed, and the job is recorded as failed).
+     */
+    async importPaths(paths: string[], actor: Actor, source: JobSource, onProgress?: (done: number, total: number, current: string) => void): Promise<GeographyImportResult & { importId: number }> {
+      const local: GeographyImportLocal = { onProgress }
+      const { job, finished } = await deps.jobs.runNow(GEOGRAPHY_IMPORT, { paths: paths.map((p) => path.resolve(p)) }, { actor, source, local })
+      const ended = await finished
+      if (!local.result) throw local.error ?? new Error(ended.error ?? 'The geography import did not finish')
+      return { ...local.result, importId: Number(job.id) }
     },
 
     /** Add the districts, CSPs, police force areas and counties the geography names to the areas table (names already there are kept). */
@@ -264,6 +310,19 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
       return db.transaction((tx) => deleteRecord(tx, 'custom_areas', id, version, { actor, partnershipId, entity: 'custom area' }))
     },
   }
+
+  deps.jobs.define<GeographyImportParams, unknown>({
+    kind: GEOGRAPHY_IMPORT,
+    title: () => 'ONS geography import',
+    exclusive: true,
+    cannotRerun: (job) => {
+      const gone = (job.params?.paths ?? []).filter((p) => !fs.existsSync(p))
+      if (!job.params?.paths?.length) return 'Safer did not record which files this import read (it ran before imports were background jobs), so it cannot be run again. Import the files again.'
+      return gone.length ? `${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} no longer on the server, so it cannot be run again. Import the files again.` : undefined
+    },
+    run: (ctx) => runImport(ctx as JobContext<GeographyImportParams, GeographyImportLocal>, service),
+  })
+  return service
 }
 export type GeographyService = ReturnType<typeof geographyService>
 

@@ -122,6 +122,51 @@ describe('jobs', () => {
     await assert.rejects(restarted.rerun(again.id, actor), /Only a job that failed or was interrupted can be run again/)
   })
 
+  it('gives a job started with runNow what its starter passed as local, without storing it', async () => {
+    const jobs = jobService(db)
+    const kind = kindName('local')
+    const seen: string[] = []
+    jobs.define({ kind, title: () => 'Local', run: async (ctx) => { (ctx.local as ((s: string) => void) | undefined)?.('called back'); return { hadLocal: ctx.local !== undefined } } })
+    const { job, finished } = await jobs.runNow(kind, { n: 1 }, { actor, local: (s: string) => seen.push(s) })
+    assert.deepEqual((await finished).result, { hadLocal: true })
+    assert.deepEqual(seen, ['called back'])
+    assert.deepEqual((await jobs.get(job.id)).params, { n: 1 })
+    // Run from the queue (the worker, a rerun), it has none.
+    const queued = await jobs.enqueue(kind, { n: 2 }, { actor })
+    await jobs.tick()
+    assert.deepEqual((await jobs.get(queued.id)).result, { hadLocal: false })
+  })
+
+  it('keeps a failed job\'s last progress, even a report the throttle had not written', async () => {
+    const jobs = jobService(db, { progressIntervalMs: 60_000 })
+    const kind = kindName('half-way')
+    jobs.define({ kind, title: () => 'Half way', run: async (ctx) => {
+      ctx.progress({ done: 1, total: 4, unit: 'files' })
+      ctx.progress({ done: 2, total: 4, unit: 'files', results: ['a.csv refused'] })
+      throw new Error('the third file could not be read')
+    } })
+    const { finished } = await jobs.runNow(kind, {}, { actor })
+    const failed = await finished
+    assert.equal(failed.status, 'failed')
+    assert.equal(failed.error, 'the third file could not be read')
+    assert.deepEqual(failed.progress, { done: 2, total: 4, unit: 'files', results: ['a.csv refused'] })
+  })
+
+  it('lets a kind refuse to run a job again, with its reason (e.g. the files it read are gone)', async () => {
+    const jobs = jobService(db)
+    const kind = kindName('files')
+    jobs.define({ kind, title: () => 'Files', run: async () => { throw new Error('stopped') },
+      cannotRerun: (job: Job<{ file?: string }>) => (job.params.file ? undefined : 'Its files are gone, so it cannot be run again.') })
+    const gone = await (await jobs.runNow(kind, {}, { actor })).finished
+    const there = await (await jobs.runNow(kind, { file: 'a.csv' }, { actor })).finished
+    assert.equal(jobs.whyNotRerun(gone), 'Its files are gone, so it cannot be run again.')
+    await assert.rejects(jobs.rerun(gone.id, actor), (err: unknown) => err instanceof ValidationError && err.fields.job === 'Its files are gone, so it cannot be run again.')
+    assert.equal(jobs.whyNotRerun(there), undefined)
+    assert.equal((await jobs.rerun(there.id, actor)).rerun_of, there.id)
+    const unknown = { ...there, kind: 'test:no-such-kind' }
+    assert.match(jobs.whyNotRerun(unknown)!, /not known to this server/)
+  })
+
   it('leaves a running job of another live process alone', async () => {
     const jobs = jobService(db, { pid: process.ppid }) // the process that started this test runner is alive
     const kind = kindName('live')

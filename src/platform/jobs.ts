@@ -62,9 +62,14 @@ export interface JobProgress {
   [extra: string]: unknown
 }
 
-export interface JobContext<P> {
+export interface JobContext<P, L = unknown> {
   job: Job<P>
   params: P
+  /**
+   * What the process that started the job with runNow passed as `local`: things that are not stored (a command's
+   * progress bar, a test's hook). Undefined when the job runs from the queue (the worker, a rerun).
+   */
+  local: L | undefined
   /** Say how far the job has got. Written at most every `progressIntervalMs` (and always at the end). */
   progress(p: JobProgress): void
 }
@@ -82,6 +87,11 @@ export interface JobKind<P = any, R = any> {
   backoffMs?: (attempt: number) => number
   /** The message shown when a second exclusive job is refused. */
   busyMessage?: (running: Job) => string
+  /**
+   * Why this failed or interrupted job cannot be run again (e.g. the files it read are gone), or undefined when it
+   * can. The Background jobs page shows the reason instead of the Run again button, and rerun() refuses with it.
+   */
+  cannotRerun?: (job: Job<P, R>) => string | undefined
 }
 
 /** 'daily 07:00' (server's local time), 'every 5 minutes', or null for a one-off schedule (next_run_at only). */
@@ -97,7 +107,8 @@ export interface Schedule {
   last_job_id: number | null
 }
 
-const INTERRUPTED = 'The job stopped before it finished (its process ended). Run it again to complete it.'
+// Whether it can be run again is the job page's to say (the kind may know it cannot: its files are gone).
+const INTERRUPTED = 'The job stopped before it finished (its process ended).'
 
 export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalMs?: number; host?: string; pid?: number } = {}) {
   const kinds = new Map<string, JobKind>()
@@ -127,16 +138,16 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
   }
 
   /** Run a claimed job to its end, recording the outcome. Never throws (the outcome is in the row). */
-  async function execute(job: Job): Promise<Job> {
+  async function execute(job: Job, local?: unknown): Promise<Job> {
     runningHere.add(job.id)
     try {
-      return await attempt(job)
+      return await attempt(job, local)
     } finally {
       runningHere.delete(job.id)
     }
   }
 
-  async function attempt(job: Job): Promise<Job> {
+  async function attempt(job: Job, local?: unknown): Promise<Job> {
     const kind = kindOf(job.kind)
     let last = 0
     let pending: Promise<unknown> = Promise.resolve()
@@ -145,7 +156,7 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
       pending = pending.then(() => db.query(`UPDATE jobs SET progress = $2::jsonb, updated_at = now() WHERE id = $1 AND status = 'running'`, [job.id, JSON.stringify(p)])).catch(() => {})
     }
     const ctx: JobContext<any> = {
-      job, params: job.params,
+      job, params: job.params, local,
       progress(p) {
         latest = { ...latest, ...p }
         const now = Date.now()
@@ -167,11 +178,12 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
       const message = err instanceof ValidationError ? Object.values(err.fields).join(' ') : (err as Error)?.message ?? String(err)
       const retry = job.attempts < job.max_attempts
       const wait = (kind.backoffMs ?? defaultBackoff)(job.attempts)
+      // A failed job keeps the progress it had made (its last report, which the throttle may not have written).
       const [row] = await db.query<Job>(
         retry
           ? `UPDATE jobs SET status = 'queued', error = $2, run_after = $3, host = NULL, pid = NULL, updated_at = now() WHERE id = $1 RETURNING *`
-          : `UPDATE jobs SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
-        retry ? [job.id, message, new Date(clock().getTime() + wait)] : [job.id, message])
+          : `UPDATE jobs SET status = 'failed', error = $2, progress = coalesce($3::jsonb, progress), finished_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
+        retry ? [job.id, message, new Date(clock().getTime() + wait)] : [job.id, message, latest ? JSON.stringify(latest) : null])
       return row
     }
   }
@@ -236,9 +248,10 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
     /**
      * Start a job in this process now (work on files this machine holds: an upload, a folder on its disk), and return
      * at once with the job and a promise of its end. An exclusive kind already running anywhere is refused with a
-     * ValidationError on `field` (default 'files') saying who started it and when.
+     * ValidationError on `field` (default 'files') saying who started it and when. `local` reaches the job's run as
+     * ctx.local and is not stored (callbacks of the process that started it).
      */
-    async runNow<P>(kind: string, params: P, o: EnqueueOptions & { field?: string } = {}): Promise<{ job: Job<P>; finished: Promise<Job<P>> }> {
+    async runNow<P>(kind: string, params: P, o: EnqueueOptions & { field?: string; local?: unknown } = {}): Promise<{ job: Job<P>; finished: Promise<Job<P>> }> {
       const k = kindOf(kind)
       let job: Job<P>
       try {
@@ -248,7 +261,7 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
         const running = await maybeOne<Job>(db, `SELECT * FROM jobs WHERE kind = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, [kind])
         throw new ValidationError({ [o.field ?? 'files']: running && k.busyMessage ? k.busyMessage(running) : busyMessage(running) })
       }
-      return { job, finished: track(execute(job)) }
+      return { job, finished: track(execute(job, o.local)) }
     },
 
     async get(id: number | string): Promise<Job> {
@@ -271,10 +284,19 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
       return maybeOne<Job>(db, `SELECT * FROM jobs WHERE kind = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, [kind])
     },
 
+    /** Why a job cannot be run again, or undefined when it can (failed or interrupted, and its kind allows it). */
+    whyNotRerun(job: Job): string | undefined {
+      if (job.status !== 'interrupted' && job.status !== 'failed') return `Only a job that failed or was interrupted can be run again; this one is ${job.status}.`
+      const k = kinds.get(job.kind)
+      if (!k) return 'This kind of job is not known to this server, so it cannot be run again here.'
+      return k.cannotRerun?.(job)
+    },
+
     /** Queue an interrupted or failed job again, as a new job with the same kind and parameters. */
     async rerun(id: number | string, actor: Actor): Promise<Job> {
       const old = await service.get(id)
-      if (old.status !== 'interrupted' && old.status !== 'failed') throw new ValidationError({ job: `Only a job that failed or was interrupted can be run again; this one is ${old.status}.` })
+      const refused = service.whyNotRerun(old)
+      if (refused) throw new ValidationError({ job: refused })
       return service.enqueue(old.kind, old.params, { actor, source: 'web', rerunOf: old.id })
     },
 

@@ -25,14 +25,14 @@ async function concreteUrls() {
   const round = await q(`SELECT id FROM assessment_rounds WHERE agreement_version_id = $1`, [version.id])
   const dimension = await q(`SELECT id FROM assurance_dimensions WHERE partnership_id = $1 ORDER BY position LIMIT 1`, [p.id])
   const level = await q(`SELECT id FROM rating_levels WHERE partnership_id = $1 ORDER BY value LIMIT 1`, [p.id])
-  const run = await q(`SELECT id FROM data_imports WHERE dataset = 'police-uk' ORDER BY id DESC LIMIT 1`)
+  const run = await q(`SELECT id FROM jobs WHERE kind = 'import:police-uk' ORDER BY id DESC LIMIT 1`)
   const custom = await q(`SELECT id FROM custom_areas WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [p.id])
   const idFor = (url: string) =>
     url.startsWith('/organisations/') ? org.id
     : url.includes('/assessments/strategic/') ? assessment.id
     : url.includes('/priorities/') ? priority.id
     : url.includes('/history/') ? p.id
-    : url.startsWith('/crime/imports/') ? run.id
+    : url.startsWith('/crime/imports/') || url.startsWith('/admin/jobs/') ? run.id // an import is a job
     : url.includes('/custom-areas/') ? custom.id
     : undefined
   return s.server.app.accessRules

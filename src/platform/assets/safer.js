@@ -12,7 +12,7 @@ if (progress) {
     try {
       const res = await fetch(progress.dataset.importProgress, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
       const r = await res.json()
-      if (r.status !== 'running') { window.location.reload(); return }
+      if (r.status !== 'running' && r.status !== 'queued') { window.location.reload(); return }
       const pct = r.bytesTotal ? Math.min(100, Math.round((r.bytesDone / r.bytesTotal) * 100)) : 0
       bar.value = pct
       bar.textContent = `${pct}%`
