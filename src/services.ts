@@ -29,7 +29,7 @@ export async function services(db: Db, config: Config) {
   // The analytics store (DuckDB) holds open crime data and the ONS geography; it lives in the data folder in both modes.
   const analytics = await openAnalytics({ dataDir: config.dataDir, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads })
   const imports = importService(db)
-  const geography = geographyService(db, analytics, { imports })
+  const geography = geographyService(db, analytics, { imports, archive: archiveLimits(config) })
   const crime = crimeService(db, analytics, { geography, imports, unpack: { archive: archiveLimits(config), marginBytes: config.diskMarginMb * 1024 * 1024 } })
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()

@@ -14,7 +14,7 @@ import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
 import type { ImportService, ImportSource } from '../platform/imports.ts'
-import { expandPaths, SourceError, type Source } from '../platform/sources.ts'
+import { expandPaths, SourceError, type ArchiveLimits, type Source } from '../platform/sources.ts'
 import { importGeography, setUpGeographyStore, type GeographyImportResult } from './importer.ts'
 
 export const AREA_TYPE_LABELS: Record<string, string> = {
@@ -67,7 +67,7 @@ export interface CustomAreaRow {
 
 export const customAreaCode = (id: number) => `custom-${id}`
 
-export function geographyService(db: Db, analytics: Analytics, deps: { imports: ImportService }) {
+export function geographyService(db: Db, analytics: Analytics, deps: { imports: ImportService; archive?: ArchiveLimits }) {
   // Tables are made once, when services() builds this service; every method may then assume them.
   let ready: Promise<void> | undefined
   const listeners: (() => Promise<void>)[] = []
@@ -148,7 +148,7 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
 
     /** Load ONS geography from folders or files; areas it names are added to the shared directory of areas. */
     async importPaths(paths: string[], actor: Actor, source: ImportSource, onProgress?: (done: number, total: number, current: string) => void): Promise<GeographyImportResult & { importId: number }> {
-      const sources: Source[] = await expandPaths(paths, GEOGRAPHY_FILES)
+      const sources: Source[] = await expandPaths(paths, GEOGRAPHY_FILES, deps.archive)
       const run = await deps.imports.start('geography', source, actor, sources.length)
       try {
         const result = await importGeography(analytics, sources, { actor: actor.name, onProgress })
