@@ -39,7 +39,7 @@ export async function services(db: Db, config: Config) {
   // The analytics store (DuckDB) holds open crime data and the ONS geography; it lives in the data folder in both modes.
   const analytics = await openAnalytics({ dataDir: config.dataDir, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads })
   // Each defines its import job (police.uk, ONS geography) on jobs.
-  const geography = geographyService(db, analytics, { jobs, organisations })
+  const geography = geographyService(db, analytics, { jobs, organisations, archive: archiveLimits(config) })
   const crime = crimeService(db, analytics, { geography, jobs, unpack: { archive: archiveLimits(config), marginBytes: config.diskMarginMb * 1024 * 1024 } })
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()

@@ -17,7 +17,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { JobContext, JobService, JobSource } from '../platform/jobs.ts'
 import type { OrganisationService } from '../organisations/service.ts'
-import { expandPaths, SourceError, type Source } from '../platform/sources.ts'
+import { expandPaths, SourceError, type ArchiveLimits, type Source } from '../platform/sources.ts'
 import { importGeography, setUpGeographyStore, type GeographyImportResult } from './importer.ts'
 
 export const AREA_TYPE_LABELS: Record<string, string> = {
@@ -81,7 +81,7 @@ interface GeographyImportLocal {
   error?: unknown
 }
 
-export function geographyService(db: Db, analytics: Analytics, deps: { jobs: JobService; organisations: OrganisationService }) {
+export function geographyService(db: Db, analytics: Analytics, deps: { jobs: JobService; organisations: OrganisationService; archive?: ArchiveLimits }) {
   // Tables are made once, when services() builds this service; every method may then assume them.
   let ready: Promise<void> | undefined
   const listeners: (() => Promise<void>)[] = []
@@ -150,7 +150,7 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
     })
     let result: GeographyImportResult
     try {
-      const sources: Source[] = await expandPaths(ctx.params.paths, GEOGRAPHY_FILES)
+      const sources: Source[] = await expandPaths(ctx.params.paths, GEOGRAPHY_FILES, deps.archive)
       ctx.progress({ done: 0, total: sources.length, unit: 'files' })
       result = await importGeography(analytics, sources, {
         actor: actor.name,

@@ -145,6 +145,14 @@ test('a file over the per-file limit is refused, named when the form takes sever
   assert.deepEqual(res.json().errors, { files: 'large.csv is larger than 100 KB, the most one file may be.' })
   const one = await mini({ maxFileBytes: 100 * 1024, maxFiles: 1 })
   assert.deepEqual((await send(one, [csrf, file('large.csv', Buffer.alloc(200 * 1024, 'x'))])).json().errors, { files: 'The selected file must be smaller than 100 KB' })
+  // A body far over the one file's limit is refused before it is read.
+  const writes = mock.method(fs, 'createWriteStream')
+  try {
+    assert.deepEqual((await send(one, [csrf, file('huge.csv', Buffer.alloc(3 * MB, 'x'))])).json().errors, { files: 'The selected file must be smaller than 100 KB' })
+  } finally {
+    writes.mock.restore()
+  }
+  assert.equal(writes.mock.callCount(), 0)
   assert.deepEqual(uploadsLeft(m.dataDir), [])
   assert.deepEqual(uploadsLeft(one.dataDir), [])
 })

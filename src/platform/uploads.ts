@@ -209,7 +209,8 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
   // Before anything is read: a body larger than the limit, or than the disk can spare, is refused at once.
   const declared = Number(request.headers['content-length'])
   if (Number.isFinite(declared)) {
-    if (declared > maxTotalBytes + FORM_OVERHEAD) throw single ? tooLarge('') : tooLargeTogether()
+    // (A form that takes one file can take no more than that file.)
+    if (declared > (single ? Math.min(maxFileBytes, maxTotalBytes) : maxTotalBytes) + FORM_OVERHEAD) throw single ? tooLarge('') : tooLargeTogether()
     if ((await freeBytes(site.dir)) < declared + site.marginBytes) {
       throw refuse('The server does not have enough free disk space for this upload. Try again later, or tell the site administrator.')
     }
