@@ -16,6 +16,7 @@ import { sendExport, FormatQuery } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError } from '../platform/errors.ts'
+import { escapeHtml } from '../platform/html.ts'
 import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, RoundInput, RoundJson, CellJson } from './schema.ts'
 import {
   cellJson, contrastRatio, dimensionJson, levelJson, linesToPoints, marker, matrixJson, roundJson, textColourFor,
@@ -394,8 +395,4 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       const cell = m.cells.find((c) => c.priorityId === priority && c.dimensionId === dimension)!
       return cellJson(cell)
     })
-}
-
-function escapeHtml(s: string) {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }
