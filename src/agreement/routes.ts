@@ -20,9 +20,10 @@ import {
   StrategicAssessmentJson, VersionInput, VersionJson,
 } from './schema.ts'
 import {
-  MAX_ATTACHMENT_BYTES, STATUS_LABELS, assessmentJson, periodLabel, priorityJson, versionJson,
+  MAX_ATTACHMENT_BYTES, STATUS_LABELS, assessmentJson, priorityJson, versionJson,
   type PriorityRow, type StrategicAssessmentRow, type VersionRow,
 } from './service.ts'
+import { plural, yearSpanLabel } from '../platform/format.ts'
 
 const V = 'agreement/views'
 
@@ -154,7 +155,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       { header: 'period_end', value: (r) => r.period_end }, { header: 'date_agreed', value: (r) => r.date_agreed }, { header: 'evidence_sources', value: (r) => r.evidence_sources },
       { header: 'other_evidence', value: (r) => r.other_evidence }, { header: 'published', value: (r) => r.published }, { header: 'attachments', value: (r) => r.attachment_count },
     ])) return reply
-    return reply.view(`${V}/assessments.njk`, { title: 'Strategic assessments', assessments: rows.map((r) => ({ ...r, period: periodLabel(r.period_start, r.period_end) })), ...roles(request), breadcrumbs: crumbs(request) })
+    return reply.view(`${V}/assessments.njk`, { title: 'Strategic assessments', assessments: rows.map((r) => ({ ...r, period: yearSpanLabel(r.period_start, r.period_end) })), ...roles(request), breadcrumbs: crumbs(request) })
   })
 
   const assessmentFormContext = (request: FastifyRequest, title: string, action: string) => ({
@@ -179,7 +180,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     const href = `${assessmentsPath(request)}/${a.id}`
     const versions = (await agreement.listVersions(p(request).id, vis(request))).filter((v) => v.strategic_assessment_id === a.id)
     return {
-      title: a.title, assessment: a, period: periodLabel(a.period_start, a.period_end), attachments: await agreement.attachments(a.id), versions, href,
+      title: a.title, assessment: a, period: yearSpanLabel(a.period_start, a.period_end), attachments: await agreement.attachments(a.id), versions, href,
       historyHref: history(request, 'strategic_assessment', a.id, href), maxMb: MAX_ATTACHMENT_BYTES / 1024 / 1024, ...roles(request), ...common,
       breadcrumbs: crumbs(request, assessmentsCrumb(request)),
     }
@@ -251,8 +252,8 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     const current = await agreement.latestVersion(p(request).id, vis(request))
     const previous = current?.based_on_number && versions.some((v) => v.number === current.based_on_number) ? current.based_on_number : versions.filter((v) => current && v.number < current.number).pop()?.number
     return reply.view(`${V}/agreement.njk`, {
-      title: 'Community Safety Agreement', versions: versions.map((v) => ({ ...v, period: periodLabel(v.period_start, v.period_end) })),
-      current, currentPeriod: current && periodLabel(current.period_start, current.period_end), priorities: current ? await agreement.priorities(current.id) : [],
+      title: 'Community Safety Agreement', versions: versions.map((v) => ({ ...v, period: yearSpanLabel(v.period_start, v.period_end) })),
+      current, currentPeriod: current && yearSpanLabel(current.period_start, current.period_end), priorities: current ? await agreement.priorities(current.id) : [],
       compareHref: current && previous ? `${agreementPath(request)}/compare?from=${previous}&to=${current.number}` : undefined,
       ...roles(request), ...common, breadcrumbs: crumbs(request),
     })
@@ -268,7 +269,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       ...opts,
       assessmentItems: [{ value: '', text: 'None' }, ...assessments.map((a) => ({ value: String(a.id), text: a.title, selected: String(a.id) === String(selectedAssessment ?? '') }))],
       copyItems: [
-        ...[...versions].reverse().map((v) => ({ value: String(v.number), text: `Copy version ${v.number}: ${v.title}`, hint: { text: `${v.priority_count} ${v.priority_count === 1 ? 'priority' : 'priorities'}, ${STATUS_LABELS[v.status].toLowerCase()}` }, checked: copyFrom === String(v.number) })),
+        ...[...versions].reverse().map((v) => ({ value: String(v.number), text: `Copy version ${v.number}: ${v.title}`, hint: { text: `${plural(v.priority_count, 'priority')}, ${STATUS_LABELS[v.status].toLowerCase()}` }, checked: copyFrom === String(v.number) })),
         ...(versions.length ? [{ divider: 'or' }] : []),
         { value: '0', text: 'Start with no priorities', checked: copyFrom === '0' || copyFrom === '' },
       ],
@@ -303,7 +304,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     const assessment = v.strategic_assessment_id ? await agreement.getStrategicAssessment(p(request).id, v.strategic_assessment_id, vis(request)).catch(() => undefined) : undefined
     const href = versionPath(request, v.number)
     return reply.view(`${V}/version.njk`, {
-      title: `Version ${v.number}: ${v.title}`, v, priorities, basedOn, assessment, period: periodLabel(v.period_start, v.period_end), href,
+      title: `Version ${v.number}: ${v.title}`, v, priorities, basedOn, assessment, period: yearSpanLabel(v.period_start, v.period_end), href,
       printHref: `${href}/print`, historyHref: history(request, 'agreement_version', v.id, href),
       priorityHistory: Object.fromEntries(priorities.map((x) => [x.id, history(request, 'priority', x.id, href)])),
       compareWith, compareHref: compareWith ? `${agreementPath(request)}/compare?from=${compareWith}&to=${v.number}` : undefined,

@@ -21,7 +21,8 @@ import { STREET_GROUPS, STOP_SEARCH_GROUPS, monthsBetween, type Target, type Str
 import { ALL_CRIME_TYPES } from './vocabulary.ts'
 import { FORCES, forceBySlug } from './forces.ts'
 import { KIND_LABELS, KINDS, type Kind } from './formats.ts'
-import { areaPage, calendar, monthLabel, longMonthLabel, targetCode, targetName } from './pages.ts'
+import { areaPage, calendar, targetCode, targetName } from './pages.ts'
+import { shortMonthLabel } from '../platform/format.ts'
 
 const V = 'crime/views'
 const MONTH = '^\\d{4}-(0[1-9]|1[0-2])$'
@@ -276,7 +277,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     const errors: Record<string, string> = {}
     let type: string | undefined
     try { type = parseTypes(q.type)?.[0] } catch (err) { Object.assign(errors, (err as ValidationError).fields) }
-    if (q.from && q.to && q.from > q.to) errors.to = `To (${monthLabel(q.to)}) must be the same as or after From (${monthLabel(q.from)})`
+    if (q.from && q.to && q.from > q.to) errors.to = `To (${shortMonthLabel(q.to)}) must be the same as or after From (${shortMonthLabel(q.from)})`
     const query = Object.keys(errors).length ? {} : { from: q.from, to: q.to, type }
     const key = JSON.stringify([code, q.from, q.to, q.type, await crime.dataVersion(), target.kind === 'area' && target.area.kind === 'custom' ? [target.area.name, target.area.lsoaCodes] : null])
     let drawing = pages.get(key)
@@ -287,12 +288,11 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
         const apiArea = encodeURIComponent(targetCode(target))
         const body = await app.view(`${V}/area-body.njk`, {
           title: `Crime in ${targetName(target)}`, page, errors: Object.keys(errors).length ? errors : undefined, values: q,
-          monthItems: page.empty ? [] : page.allMonths.map((m) => ({ value: m, text: monthLabel(m) })),
+          monthItems: page.empty ? [] : page.allMonths.map((m) => ({ value: m, text: shortMonthLabel(m) })),
           exportHref: (table: string, format: string) => `/crime/areas/${encodeURIComponent(code)}?${qs({ table, format })}`,
           apiHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type' })}`,
           apiCsvHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type', format: 'csv' })}`,
           stopSearchHref: target.kind === 'force' || (target.kind === 'area' && target.area.type === 'police force area') ? `/api/v1/crime/stop-and-search/counts?area=${apiArea}&group=month,outcome` : undefined,
-          monthLabel, longMonthLabel,
         })
         return { page, body }
       })()
@@ -321,7 +321,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     if (sendExport(reply, q.format, 'crime-coverage', rows, coverageColumns)) return reply
     return reply.view(`${V}/coverage.njk`, {
       title: 'Crime data loaded', rows: rows.map((r) => ({ ...r, forceName: forceBySlug(r.force)?.name ?? r.force, kindLabel: KIND_LABELS[r.kind] })),
-      kind: q.kind, kinds: KINDS.map((k) => ({ value: k, text: KIND_LABELS[k] })), breadcrumbs: crumbs, monthLabel,
+      kind: q.kind, kinds: KINDS.map((k) => ({ value: k, text: KIND_LABELS[k] })), breadcrumbs: crumbs,
     })
   })
 

@@ -7,6 +7,7 @@ import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
 import { SourceError } from '../platform/sources.ts'
 import { textTable } from '../crime/cli.ts'
+import { plural } from '../platform/format.ts'
 
 export async function importGeographyCommand(s: Services, paths: string[], actor: Actor): Promise<number> {
   const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'Loading geography |{bar}| {value}/{total} files | {current}', hideCursor: true, clearOnComplete: true }) : undefined
@@ -28,7 +29,7 @@ export async function importGeographyCommand(s: Services, paths: string[], actor
       console.log('\nNothing was loaded: a geography import lands whole or not at all. Correct the files above and run it again.')
       return 1
     }
-    console.log(`\nGeography loaded: ${result.lsoas.toLocaleString('en-GB')} LSOAs; ${result.areas.map((a) => `${a.count.toLocaleString('en-GB')} ${a.type}`).join(', ')}.`)
+    console.log(`\nGeography loaded: ${plural(result.lsoas, 'LSOA')}; ${result.areas.map((a) => plural(a.count, a.type)).join(', ')}.`)
     return 0
   } catch (err) {
     bar?.stop()

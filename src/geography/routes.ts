@@ -10,6 +10,7 @@ import { sendExport, FormatQuery, ExportFormat } from '../platform/export.ts'
 import { parseForm, choice } from '../platform/validation.ts'
 import { hasRole, historyHref } from '../platform/access.ts'
 import { CustomAreaInput, AREA_TYPE_LABELS, customAreaCode, type CustomAreaRow } from './service.ts'
+import { plural, pluralNoun } from '../platform/format.ts'
 
 const V = 'geography/views'
 const PartnershipParam = Type.Object({ partnership: Type.String() })
@@ -52,7 +53,7 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
       { header: 'lsoas', value: (r) => r.lsoa_count }, { header: 'population_mid2019', value: (r) => r.population_2019 }, { header: 'versions', value: (r) => r.versions },
     ])) return reply
     return reply.view(`${V}/areas.njk`, {
-      title: `${AREA_TYPE_LABELS[type]}s`.replace('ys', 'ies'), type, areas, types: AREA_TYPES.map((t) => ({ value: t, text: AREA_TYPE_LABELS[t] })),
+      title: pluralNoun(AREA_TYPE_LABELS[type]), type, areas, types: AREA_TYPES.map((t) => ({ value: t, text: AREA_TYPE_LABELS[t] })),
       breadcrumbs: [{ text: 'Home', href: '/' }, { text: 'Crime data', href: '/crime' }, { text: 'Geography', href: '/geography' }],
     })
   })
@@ -101,7 +102,7 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
       context: formContext(request, 'Add a custom area', `${base(request)}/custom-areas/new`),
       run: async () => {
         const a = await geography.createCustomArea(request.partnership!.id, parseForm(CustomAreaInput, request.body as any), request.actor)
-        return { redirect: `${base(request)}/crime`, flash: `${a.name} added (${a.lsoa_codes.length} LSOAs)` }
+        return { redirect: `${base(request)}/crime`, flash: `${a.name} added (${plural(a.lsoa_codes.length, 'LSOA')})` }
       },
     }))
 

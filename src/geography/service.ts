@@ -16,6 +16,7 @@ import { validate } from '../platform/validation.ts'
 import type { ImportService, ImportSource } from '../platform/imports.ts'
 import { expandPaths, SourceError, type Source } from '../platform/sources.ts'
 import { importGeography, setUpGeographyStore, type GeographyImportResult } from './importer.ts'
+import { plural } from '../platform/format.ts'
 
 export const AREA_TYPE_LABELS: Record<string, string> = {
   lsoa: 'LSOA', district: 'District', 'community safety partnership': 'Community safety partnership', county: 'County',
@@ -160,7 +161,7 @@ export function geographyService(db: Db, analytics: Analytics, deps: { imports: 
         await deps.imports.finish(run.id, actor, {
           status: result.ok ? 'finished' : 'failed', results: result.files, rowsKept: result.lsoas,
           filesImported: result.files.filter((f) => f.status === 'imported').length, filesRefused: result.files.filter((f) => f.status === 'refused').length,
-          message: result.ok ? `Geography loaded: ${result.lsoas} LSOAs, ${result.areas.map((a) => `${a.count} ${a.type === 'community safety partnership' ? 'CSPs' : a.type + (a.type === 'county' ? '' : 's')}`).join(', ').replace(/countys?/, 'counties')}` : 'Geography not loaded: a file had problems, so nothing was changed',
+          message: result.ok ? `Geography loaded: ${plural(result.lsoas, 'LSOA')}, ${result.areas.map((a) => plural(a.count, a.type === 'community safety partnership' ? 'CSP' : a.type)).join(', ')}` : 'Geography not loaded: a file had problems, so nothing was changed',
         })
         return { ...result, importId: run.id }
       } catch (err) {

@@ -10,6 +10,7 @@
 import { hierarchy, tree as d3tree, type HierarchyPointNode } from 'd3-hierarchy'
 import { BODY_TYPES } from './schema.ts'
 import { accessibleSvg, escapeHtml } from '../platform/html.ts'
+import { plural } from '../platform/format.ts'
 
 export interface MapBody {
   id: number
@@ -194,7 +195,7 @@ export function mapSvg(bodies: MapBody[], opts: MapOptions = {}): string {
     )
   }
 
-  const count = bodies.length === 1 ? '1 body' : `${bodies.length} bodies`
+  const count = plural(bodies.length, 'body')
   const reporting = bodies.filter((b) => b.reports_to_id !== null).length
   const title = `Governance map${opts.title ? ` of ${opts.title}` : ''}`
   const desc = `A diagram of ${count}${reporting ? `, with a line from each body to the body it reports to, which is shown to its left` : ''}. The list after the diagram gives the same structure as text.`

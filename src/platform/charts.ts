@@ -6,6 +6,7 @@
  * vega and vega-lite are imported on first use, so they cost nothing at start-up.
  */
 import { accessibleSvg } from './html.ts'
+import { shortMonthLabel } from './format.ts'
 
 type Vega = typeof import('vega')
 type VegaLite = typeof import('vega-lite')
@@ -143,8 +144,8 @@ export function finishSvg(svg: string, opts: RenderOptions): string {
 
 // -- Specs -------------------------------------------------------------------------------------------------------
 
-/** 'Oct 2018' for '2018-10', as a Vega expression on datum.value. */
-const MONTH_LABEL = "utcFormat(toDate(datum.value + '-01T00:00:00Z'), '%b %Y')"
+/** The axis labels of these months ('Oct 2018' for '2018-10', from platform/format.ts), as a Vega expression on datum.value. */
+const monthLabelExpr = (months: string[]) => `${JSON.stringify(Object.fromEntries(months.map((m) => [m, shortMonthLabel(m)])))}[datum.value]`
 
 const config = {
   font: FONT,
@@ -206,7 +207,7 @@ function xAxis(months: string[], width: number) {
   return {
     field: 'month', type: 'ordinal' as const, title: null,
     scale: { type: 'band' as const, domain: months, paddingInner: 0.15, paddingOuter: 0.1 },
-    axis: { values: labelledMonths(months, width), labelExpr: MONTH_LABEL, labelAngle: 0, labelOverlap: false, labelPadding: 8, ticks: false, grid: false },
+    axis: { values: labelledMonths(months, width), labelExpr: monthLabelExpr(labelledMonths(months, width)), labelAngle: 0, labelOverlap: false, labelPadding: 8, ticks: false, grid: false },
   }
 }
 
