@@ -16,7 +16,6 @@ const NOT_PUBLISHED = '<strong class="govuk-tag govuk-tag--grey">Not published</
 export const assessmentsTable = defineTable<StrategicAssessmentRow>([
   { key: 'id', value: (r) => r.id },
   { key: 'title', header: 'Title', value: (r) => r.title, html: (r, page) => link(`${page.base}/assessments/strategic/${r.id}`, r.title) },
-  { key: 'period', header: 'Period', value: (r) => yearSpanLabel(r.period_start, r.period_end), empty: 'Not given' },
   { key: 'period_start', value: (r) => r.period_start },
   { key: 'period_end', value: (r) => r.period_end },
   { key: 'date_agreed', header: 'Date agreed', value: (r) => r.date_agreed, empty: 'Not given' },
@@ -24,13 +23,14 @@ export const assessmentsTable = defineTable<StrategicAssessmentRow>([
   { key: 'other_evidence', value: (r) => r.other_evidence },
   { key: 'published', header: 'Published', value: (r) => r.published, html: (r) => (r.published ? 'Yes' : NOT_PUBLISHED) },
   { key: 'attachments', header: 'Files', value: (r) => r.attachment_count, numeric: true },
+  // Last in the download, which had the dates before the page showed the period.
+  { key: 'period', header: 'Period', value: (r) => yearSpanLabel(r.period_start, r.period_end), empty: 'Not given' },
 ], { pageOrder: ['title', 'period', 'date_agreed', 'attachments', 'published'] })
 
 /** The versions of the agreement; `page.base` is the partnership's address. */
 export const versionsTable = defineTable<VersionRow>([
   { key: 'number', header: 'Version', value: (v) => v.number, numeric: true },
   { key: 'title', header: 'Title', value: (v) => v.title, html: (v, page) => link(`${page.base}/agreement/versions/${v.number}`, v.title) },
-  { key: 'period', header: 'Period', value: (v) => yearSpanLabel(v.period_start, v.period_end), empty: 'Not given' },
   { key: 'period_start', value: (v) => v.period_start },
   { key: 'period_end', value: (v) => v.period_end },
   {
@@ -42,7 +42,9 @@ export const versionsTable = defineTable<VersionRow>([
   { key: 'based_on_version', value: (v) => v.based_on_number },
   { key: 'priorities', header: 'Priorities', value: (v) => v.priority_count, numeric: true },
   { key: 'notes', value: (v) => v.notes },
-])
+  // Last in the download, which had the dates before the page showed the period.
+  { key: 'period', header: 'Period', value: (v) => yearSpanLabel(v.period_start, v.period_end), empty: 'Not given' },
+], { pageOrder: ['number', 'title', 'period'] })
 
 /** A version's priorities: a download only (the version page shows each priority as a card). */
 export const prioritiesTable = defineTable<PriorityRow>([

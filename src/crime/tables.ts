@@ -2,7 +2,7 @@
  * The crime data's tables, each declared once for the page and its CSV/JSON download (platform/tables.ts): the
  * coverage of force-months, and the area page's months, crime types and LSOAs.
  */
-import { defineTable, link } from '../platform/tables.ts'
+import { defineTable, link, type TableColumn } from '../platform/tables.ts'
 import { escapeHtml } from '../platform/html.ts'
 import { formatNumber, shortMonthLabel } from '../platform/format.ts'
 import { formatDateTime } from '../platform/errors.ts'
@@ -14,8 +14,12 @@ import { forceBySlug } from './forces.ts'
 type AreaPage = Extract<Awaited<ReturnType<typeof areaPage>>, { empty: false }>
 
 const basename = (s: string | null) => String(s ?? '').split(/[\\/]/).pop()
-/** A rate rounded for the download (3 places), or blank where there is no population. */
-const rateValue = (rate: number | null) => (rate === null ? null : Number(rate.toFixed(3)))
+/** Records: a count of a row's records. */
+const recordsColumn = <T extends { count: number | null }>(): TableColumn<T> => ({ key: 'records', header: 'Records', value: (r) => r.count, numeric: true })
+/** Records per 1,000 residents: to one place on the page, three in the download; blank where there is no population. */
+const rateColumn = <T extends { rate: number | null }>(): TableColumn<T> => ({
+  key: 'per_1000_people', header: 'Per 1,000', value: (r) => (r.rate === null ? null : Number(r.rate.toFixed(3))), text: (r) => formatNumber(r.rate, 1), numeric: true,
+})
 
 /** Every force-month loaded, with its source file: /crime/coverage and /api/v1/crime/coverage. */
 export const coverageTable = defineTable<CoverageRow>([
@@ -51,9 +55,9 @@ export const monthsTable = defineTable<AreaPage['months'][number]>([
 /** An area's records by crime type over the period. */
 export const typesTable = defineTable<AreaPage['byType'][number]>([
   { key: 'crime_type', header: 'Crime type', value: (t) => t.type },
-  { key: 'records', header: 'Records', value: (t) => t.count, numeric: true },
+  recordsColumn(),
   { key: 'share_percent', header: 'Share', value: (t) => Number(t.share.toFixed(2)), text: (t) => `${formatNumber(t.share, 1)}%`, numeric: true },
-  { key: 'per_1000_people', header: 'Per 1,000', value: (t) => rateValue(t.rate), text: (t) => formatNumber(t.rate, 1), numeric: true },
+  rateColumn(),
 ], { firstCellIsHeader: true })
 
 /** An area's LSOAs: the page shows the ten with the highest rates, the download has them all. */
@@ -63,9 +67,9 @@ export const lsoasTable = defineTable<AreaPage['lsoas'][number]>([
     key: 'name', header: 'LSOA', value: (l) => l.name,
     html: (l) => (l.code ? `${link(`/crime/areas/${l.code}`, l.name)} <span class="govuk-body-s">${escapeHtml(l.code)}</span>` : escapeHtml(l.name)),
   },
-  { key: 'records', header: 'Records', value: (l) => l.count, numeric: true },
+  recordsColumn(),
   { key: 'population_mid2019', header: 'Population', value: (l) => l.population, numeric: true },
-  { key: 'per_1000_people', header: 'Per 1,000', value: (l) => rateValue(l.rate), text: (l) => formatNumber(l.rate, 1), numeric: true },
+  rateColumn(),
 ], { firstCellIsHeader: true })
 
 /** Every month by crime type: a download only (the page draws it as the chart). */

@@ -48,17 +48,16 @@ function monthParts(m: string): [number, number] {
   return [Number(match[1]), Number(match[2])]
 }
 
-/** 'October 2018' for '2018-10' (or a date in that month, '2018-10-31'). */
-export function monthLabel(m: string): string {
+const monthIn = (names: string[]) => (m: string) => {
   const [y, mo] = monthParts(m)
-  return `${LONG_MONTHS[mo - 1]} ${y}`
+  return `${names[mo - 1]} ${y}`
 }
 
+/** 'October 2018' for '2018-10' (or a date in that month, '2018-10-31'). */
+export const monthLabel: (m: string) => string = monthIn(LONG_MONTHS)
+
 /** 'Oct 2018' for '2018-10': for axes, lists and tables where space is short. */
-export function shortMonthLabel(m: string): string {
-  const [y, mo] = monthParts(m)
-  return `${SHORT_MONTHS[mo - 1]} ${y}`
-}
+export const shortMonthLabel: (m: string) => string = monthIn(SHORT_MONTHS)
 
 /**
  * A run of months: 'October 2018 to February 2019'; one month alone: 'October 2018'. `short` gives
