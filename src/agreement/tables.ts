@@ -23,8 +23,8 @@ export const assessmentsTable = defineTable<StrategicAssessmentRow>([
   { key: 'other_evidence', value: (r) => r.other_evidence },
   { key: 'published', header: 'Published', value: (r) => r.published, html: (r) => (r.published ? 'Yes' : NOT_PUBLISHED) },
   { key: 'attachments', header: 'Files', value: (r) => r.attachment_count, numeric: true },
-  // Last in the download, which had the dates before the page showed the period.
-  { key: 'period', header: 'Period', value: (r) => yearSpanLabel(r.period_start, r.period_end), empty: 'Not given' },
+  // The page reads the period from its dates, which the download has.
+  { key: 'period', header: 'Period', pageOnly: true, value: () => null, text: (r) => yearSpanLabel(r.period_start, r.period_end), empty: 'Not given' },
 ], { pageOrder: ['title', 'period', 'date_agreed', 'attachments', 'published'] })
 
 /** The versions of the agreement; `page.base` is the partnership's address. */
@@ -42,8 +42,8 @@ export const versionsTable = defineTable<VersionRow>([
   { key: 'based_on_version', value: (v) => v.based_on_number },
   { key: 'priorities', header: 'Priorities', value: (v) => v.priority_count, numeric: true },
   { key: 'notes', value: (v) => v.notes },
-  // Last in the download, which had the dates before the page showed the period.
-  { key: 'period', header: 'Period', value: (v) => yearSpanLabel(v.period_start, v.period_end), empty: 'Not given' },
+  // The page reads the period from its dates, which the download has.
+  { key: 'period', header: 'Period', pageOnly: true, value: () => null, text: (v) => yearSpanLabel(v.period_start, v.period_end), empty: 'Not given' },
 ], { pageOrder: ['number', 'title', 'period'] })
 
 /** A version's priorities: a download only (the version page shows each priority as a card). */

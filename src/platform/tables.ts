@@ -33,7 +33,10 @@ export interface TableColumn<T> {
   empty?: string
   /** A number: right-aligned on the page (govuk-table__header--numeric, govuk-table__cell--numeric). */
   numeric?: boolean
-  /** On the page only, never downloaded: actions (Change, Remove) that mean nothing in a spreadsheet. */
+  /**
+   * On the page only, never downloaded: actions (Change, Remove) that mean nothing in a spreadsheet, or a reading of
+   * columns the download has (an agreement's period, '2020–23', from its start and end dates).
+   */
   pageOnly?: boolean
   /** The heading is read by screen readers but not shown (an actions column). */
   hiddenHeader?: boolean
