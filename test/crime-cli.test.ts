@@ -177,7 +177,7 @@ test('a file bigger than the command\'s memory (its JavaScript heap is capped at
 test('safer import geography loads the ONS lookups and boundaries; a bad file stops it whole, naming file and line', async () => {
   const ok = safer('import', 'geography', path.join(OPENDATA, 'geography'), path.join(OPENDATA, 'boundaries'))
   assert.equal(ok.status, 0, ok.out + ok.err)
-  assert.match(ok.out, /Geography loaded: 34,753 LSOAs; 314 community safety partnership, 21 county, 356 district, 43 police force area\./)
+  assert.match(ok.out, /Geography loaded: 34,753 LSOAs; 314 community safety partnerships, 21 counties, 356 districts, 43 police force areas\./)
   const bad = tempFiles({ 'lsoa11_population_mid2019_ew.csv': 'LSOA11CD,population_mid2019\nE01011950,1257\nE01011951,many\nX1,3\n' })
   try {
     const res = safer('import', 'geography', bad.dir)

@@ -21,9 +21,12 @@ import {
   StrategicAssessmentJson, VersionInput, VersionJson,
 } from './schema.ts'
 import {
-  ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, STATUS_LABELS, assessmentJson, periodLabel, priorityJson, versionJson,
+  ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, STATUS_LABELS, assessmentJson, priorityJson, versionJson,
   type PriorityRow, type StrategicAssessmentRow, type VersionRow,
 } from './service.ts'
+import { plural, yearSpanLabel } from '../platform/format.ts'
+import { tableView } from '../platform/tables.ts'
+import { CHANGE_TAGS, STATUS_TAGS, assessmentsTable, comparisonTable, prioritiesTable, versionsTable } from './tables.ts'
 
 const V = 'agreement/views'
 
@@ -43,8 +46,6 @@ const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ title: 
 const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1, title: 'Assessment round' })) })
 const ApiCompareQuery = Type.Object({ from: Type.Integer({ minimum: 1, title: 'Earlier version' }), to: Type.Integer({ minimum: 1, title: 'Later version' }) })
 
-const STATUS_TAGS: Record<string, string> = { draft: 'govuk-tag--grey', agreed: 'govuk-tag--green', superseded: 'govuk-tag--orange' }
-const CHANGE_TAGS: Record<string, string> = { Added: 'govuk-tag--green', Removed: 'govuk-tag--red', Reworded: 'govuk-tag--yellow', Renumbered: 'govuk-tag--blue', Unchanged: 'govuk-tag--grey' }
 const OWNERSHIP_TAGS: Record<string, string> = { 'strong joint': 'govuk-tag--green', strong: 'govuk-tag--turquoise', shared: 'govuk-tag--blue', developing: 'govuk-tag--yellow', 'not yet established': 'govuk-tag--grey' }
 
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1)
@@ -90,31 +91,6 @@ const ownershipItems = (selected: unknown) => [
   { value: '', text: 'Not yet judged', checked: !selected },
 ]
 
-function priorityExportColumns() {
-  return [
-    { header: 'number', value: (p: PriorityRow) => p.number },
-    { header: 'title', value: (p: PriorityRow) => p.title },
-    { header: 'description', value: (p: PriorityRow) => p.description },
-    { header: 'strategic_leads', value: (p: PriorityRow) => p.leads.map((l) => l.name) },
-    { header: 'ownership_level', value: (p: PriorityRow) => p.ownership_level },
-    { header: 'ownership_statement', value: (p: PriorityRow) => p.ownership_statement },
-    { header: 'lineage_id', value: (p: PriorityRow) => p.lineage_id },
-  ]
-}
-
-const versionExportColumns = [
-  { header: 'number', value: (v: VersionRow) => v.number },
-  { header: 'title', value: (v: VersionRow) => v.title },
-  { header: 'period_start', value: (v: VersionRow) => v.period_start },
-  { header: 'period_end', value: (v: VersionRow) => v.period_end },
-  { header: 'status', value: (v: VersionRow) => v.status },
-  { header: 'date_agreed', value: (v: VersionRow) => v.date_agreed },
-  { header: 'published', value: (v: VersionRow) => v.published },
-  { header: 'based_on_version', value: (v: VersionRow) => v.based_on_number },
-  { header: 'priorities', value: (v: VersionRow) => v.priority_count },
-  { header: 'notes', value: (v: VersionRow) => v.notes },
-]
-
 export async function agreementRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const agreement = services.agreement
   const p = (request: FastifyRequest) => request.partnership!
@@ -141,12 +117,10 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/assessments/strategic', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
     const rows = await agreement.listStrategicAssessments(p(request).id, vis(request))
-    if (sendExport(reply, request.query.format, `strategic-assessments-${p(request).slug}`, rows, [
-      { header: 'id', value: (r) => r.id }, { header: 'title', value: (r) => r.title }, { header: 'period_start', value: (r) => r.period_start },
-      { header: 'period_end', value: (r) => r.period_end }, { header: 'date_agreed', value: (r) => r.date_agreed }, { header: 'evidence_sources', value: (r) => r.evidence_sources },
-      { header: 'other_evidence', value: (r) => r.other_evidence }, { header: 'published', value: (r) => r.published }, { header: 'attachments', value: (r) => r.attachment_count },
-    ])) return reply
-    return reply.view(`${V}/assessments.njk`, { title: 'Strategic assessments', assessments: rows.map((r) => ({ ...r, period: periodLabel(r.period_start, r.period_end) })), ...roles(request), breadcrumbs: crumbs(request) })
+    if (sendExport(reply, request.query.format, `strategic-assessments-${p(request).slug}`, rows, assessmentsTable)) return reply
+    return reply.view(`${V}/assessments.njk`, {
+      title: 'Strategic assessments', assessments: rows, ...roles(request),
+      table: tableView(assessmentsTable, rows, { caption: plural(rows.length, 'strategic assessment'), captionClasses: 'govuk-table__caption--m', omit: isMember(request) ? [] : ['published'], page: { base: base(request) } }), breadcrumbs: crumbs(request) })
   })
 
   const assessmentFormContext = (request: FastifyRequest, title: string, action: string) => ({
@@ -171,7 +145,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     const href = `${assessmentsPath(request)}/${a.id}`
     const versions = (await agreement.listVersions(p(request).id, vis(request))).filter((v) => v.strategic_assessment_id === a.id)
     return {
-      title: a.title, assessment: a, period: periodLabel(a.period_start, a.period_end), attachments: await agreement.attachments(a.id), versions, href,
+      title: a.title, assessment: a, period: yearSpanLabel(a.period_start, a.period_end), attachments: await agreement.attachments(a.id), versions, href,
       historyHref: history(request, 'strategic_assessment', a.id, href), maxMb: MAX_ATTACHMENT_BYTES / 1024 / 1024, ...roles(request), ...common,
       breadcrumbs: crumbs(request, assessmentsCrumb(request)),
     }
@@ -241,12 +215,13 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/agreement', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
     const versions = await agreement.listVersions(p(request).id, vis(request))
-    if (sendExport(reply, request.query.format, `agreement-versions-${p(request).slug}`, versions, versionExportColumns)) return reply
+    if (sendExport(reply, request.query.format, `agreement-versions-${p(request).slug}`, versions, versionsTable)) return reply
     const current = await agreement.latestVersion(p(request).id, vis(request))
     const previous = current?.based_on_number && versions.some((v) => v.number === current.based_on_number) ? current.based_on_number : versions.filter((v) => current && v.number < current.number).pop()?.number
     return reply.view(`${V}/agreement.njk`, {
-      title: 'Community Safety Agreement', versions: versions.map((v) => ({ ...v, period: periodLabel(v.period_start, v.period_end) })),
-      current, currentPeriod: current && periodLabel(current.period_start, current.period_end), priorities: current ? await agreement.priorities(current.id) : [],
+      title: 'Community Safety Agreement', versions,
+      table: tableView(versionsTable, [...versions].reverse(), { caption: 'All versions', captionClasses: 'govuk-table__caption--m', page: { base: base(request) } }),
+      current, currentPeriod: current && yearSpanLabel(current.period_start, current.period_end), priorities: current ? await agreement.priorities(current.id) : [],
       compareHref: current && previous ? `${agreementPath(request)}/compare?from=${previous}&to=${current.number}` : undefined,
       ...roles(request), ...common, breadcrumbs: crumbs(request),
     })
@@ -262,7 +237,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       ...opts,
       assessmentItems: [{ value: '', text: 'None' }, ...assessments.map((a) => ({ value: String(a.id), text: a.title, selected: String(a.id) === String(selectedAssessment ?? '') }))],
       copyItems: [
-        ...[...versions].reverse().map((v) => ({ value: String(v.number), text: `Copy version ${v.number}: ${v.title}`, hint: { text: `${v.priority_count} ${v.priority_count === 1 ? 'priority' : 'priorities'}, ${STATUS_LABELS[v.status].toLowerCase()}` }, checked: copyFrom === String(v.number) })),
+        ...[...versions].reverse().map((v) => ({ value: String(v.number), text: `Copy version ${v.number}: ${v.title}`, hint: { text: `${plural(v.priority_count, 'priority')}, ${STATUS_LABELS[v.status].toLowerCase()}` }, checked: copyFrom === String(v.number) })),
         ...(versions.length ? [{ divider: 'or' }] : []),
         { value: '0', text: 'Start with no priorities', checked: copyFrom === '0' || copyFrom === '' },
       ],
@@ -290,14 +265,14 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/agreement/versions/:number', { config: { access: { partnership: 'public' } }, schema: { params: NumberParams, querystring: FormatQuery } }, async (request, reply) => {
     const v = await agreement.getVersion(p(request).id, params(request).number, vis(request))
     const priorities = await agreement.priorities(v.id)
-    if (sendExport(reply, request.query.format, `agreement-${p(request).slug}-version-${v.number}-priorities`, priorities, priorityExportColumns())) return reply
+    if (sendExport(reply, request.query.format, `agreement-${p(request).slug}-version-${v.number}-priorities`, priorities, prioritiesTable)) return reply
     const versions = await agreement.listVersions(p(request).id, vis(request))
     const basedOn = v.based_on_number && versions.some((x) => x.number === v.based_on_number) ? v.based_on_number : undefined
     const compareWith = basedOn ?? versions.filter((x) => x.number < v.number).pop()?.number
     const assessment = v.strategic_assessment_id ? await agreement.getStrategicAssessment(p(request).id, v.strategic_assessment_id, vis(request)).catch(() => undefined) : undefined
     const href = versionPath(request, v.number)
     return reply.view(`${V}/version.njk`, {
-      title: `Version ${v.number}: ${v.title}`, v, priorities, basedOn, assessment, period: periodLabel(v.period_start, v.period_end), href,
+      title: `Version ${v.number}: ${v.title}`, v, priorities, basedOn, assessment, period: yearSpanLabel(v.period_start, v.period_end), href,
       printHref: `${href}/print`, historyHref: history(request, 'agreement_version', v.id, href),
       priorityHistory: Object.fromEntries(priorities.map((x) => [x.id, history(request, 'priority', x.id, href)])),
       compareWith, compareHref: compareWith ? `${agreementPath(request)}/compare?from=${compareWith}&to=${v.number}` : undefined,
@@ -456,19 +431,12 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     const from = q.from ?? (toRow?.based_on_number && known.has(toRow.based_on_number) && toRow.based_on_number !== to ? toRow.based_on_number : [...versions].reverse().find((v) => v.number < to)?.number ?? versions.find((v) => v.number !== to)!.number)
     if (from === to) return reply.code(400).view(`${V}/compare.njk`, { ...ctx, errors: { to: 'Choose two different versions to compare' }, values: { from, to } })
     const result = await agreement.compare(p(request).id, from, to, vis(request))
-    if (sendExport(reply, q.format, `agreement-${p(request).slug}-compare-${from}-${to}`, result.rows, [
-      { header: 'change', value: (r) => r.changes },
-      { header: 'matched_by', value: (r) => r.matchedBy },
-      { header: `version_${from}_number`, value: (r) => r.from?.number },
-      { header: `version_${from}_title`, value: (r) => r.from?.title },
-      { header: `version_${to}_number`, value: (r) => r.to?.number },
-      { header: `version_${to}_title`, value: (r) => r.to?.title },
-      { header: 'leads_changed', value: (r) => r.leadsChanged },
-      { header: 'ownership_changed', value: (r) => r.ownershipChanged },
-    ])) return reply
+    const table = comparisonTable(from, to)
+    if (sendExport(reply, q.format, `agreement-${p(request).slug}-compare-${from}-${to}`, result.rows, table)) return reply
     return reply.view(`${V}/compare.njk`, {
       ...ctx, result, values: { from, to }, fromHref: versionPath(request, from), toHref: versionPath(request, to),
-      exportBase: `${agreementPath(request)}/compare?from=${from}&to=${to}`,
+      table: tableView(table, result.rows, { caption: `Priorities of version ${from} and version ${to}, side by side`, captionClasses: 'govuk-table__caption--s govuk-visually-hidden', classes: 'safer-compare' }),
+      exportHref: `${agreementPath(request)}/compare?from=${from}&to=${to}`,
     })
   })
 

@@ -25,6 +25,7 @@ import {
   PriorityCreateInput, PriorityInput, StatusInput, StrategicAssessmentInput, VersionCreateInput, VersionInput, type VersionStatus,
 } from './schema.ts'
 import { comparePriorities, type ComparablePriority } from './compare.ts'
+import { plural, yearSpanLabel } from '../platform/format.ts'
 
 export interface StrategicAssessmentRow {
   id: number
@@ -126,16 +127,6 @@ function toBuffer(v: unknown): Buffer {
 
 function checkPeriod(start: string | null | undefined, end: string | null | undefined) {
   if (start && end && end <= start) throw new ValidationError({ periodEnd: 'The end of the period must be after its start' })
-}
-
-/** "2020–23" for 1 April 2020 to 31 March 2023; "" when the period is not known. */
-export function periodLabel(start: string | null, end: string | null) {
-  const y1 = start?.slice(0, 4)
-  const y2 = end?.slice(0, 4)
-  if (y1 && y2) return y1 === y2 ? y1 : y1.slice(0, 2) === y2.slice(0, 2) ? `${y1}–${y2.slice(2)}` : `${y1}–${y2}`
-  if (y1) return `from ${y1}`
-  if (y2) return `to ${y2}`
-  return ''
 }
 
 export const STATUS_LABELS: Record<VersionStatus, string> = { draft: 'Draft', agreed: 'Agreed', superseded: 'Superseded' }
@@ -585,11 +576,11 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       if (!latest) {
         lines.push(opts.includeUnpublished ? 'No versions yet: start the first one' : 'Not published yet')
       } else {
-        const period = periodLabel(latest.period_start, latest.period_end)
+        const period = yearSpanLabel(latest.period_start, latest.period_end)
         lines.push(latest.title)
         lines.push(`Version ${latest.number}, ${STATUS_LABELS[latest.status].toLowerCase()}${period ? `, ${period}` : ''}`)
-        lines.push(`${latest.priority_count} ${latest.priority_count === 1 ? 'priority' : 'priorities'}`)
-        if (versions.length > 1) lines.push(`${versions.length} versions`)
+        lines.push(plural(latest.priority_count, 'priority'))
+        if (versions.length > 1) lines.push(plural(versions.length, 'version'))
       }
       return { heading: 'Community Safety Agreement', href: `/partnerships/${slug}/agreement`, lines }
     },

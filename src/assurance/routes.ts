@@ -16,8 +16,10 @@ import { sendExport, FormatQuery } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError } from '../platform/errors.ts'
+import { escapeHtml } from '../platform/html.ts'
+import { defineTable, link, tableView } from '../platform/tables.ts'
 import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, RoundInput, RoundJson, CellJson } from './schema.ts'
-import { cellJson, dimensionJson, levelJson, linesToPoints, matrixJson, roundJson, type Editor } from './service.ts'
+import { cellJson, dimensionJson, levelJson, linesToPoints, matrixJson, roundJson, type Editor, type MatrixCell, type Round } from './service.ts'
 import { cellView, matrixView, scaleView } from './present.ts'
 
 const V = 'assurance/views'
@@ -44,6 +46,32 @@ function optionalInt(v: unknown) {
   return typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v
 }
 
+/** The assessment rounds, on the assurance page and in its download. */
+const roundsTable = defineTable<Round>([
+  { key: 'id', value: (r) => r.id },
+  { key: 'title', header: 'Round', value: (r) => r.title, html: (r, page) => link(`${page.base}/rounds/${r.id}`, r.title) },
+  { key: 'assessed_on', header: 'Date', value: (r) => r.assessed_on },
+  { key: 'agreement_version', header: 'Agreement version', value: (r) => r.agreementVersion.number, text: (r) => `Version ${r.agreementVersion.number}: ${r.agreementVersion.title}` },
+  { key: 'agreement_title', value: (r) => r.agreementVersion.title },
+  {
+    key: 'published', header: 'Status', value: (r) => r.published,
+    html: (r) => (r.published ? '<strong class="govuk-tag govuk-tag--green">Published</strong>' : '<strong class="govuk-tag govuk-tag--grey">Not published</strong>'),
+  },
+  { key: 'rated_cells', header: 'Ratings recorded', value: (r) => r.ratedCells, text: (r) => `${r.ratedCells} of ${r.totalCells}`, numeric: true },
+  { key: 'total_cells', value: (r) => r.totalCells },
+], { pageOrder: ['title', 'assessed_on', 'agreement_version', 'rated_cells', 'published'] })
+
+/**
+ * A round's cells, one row each, for the download. The page shows the same cells as a matrix (priorities by
+ * dimensions: _macros.njk), a cross-tabulation that a list of columns does not describe.
+ */
+const cellsTable = (titleOf: Map<number, string>) => defineTable<MatrixCell>([
+  { key: 'priority_number', value: (c) => c.priorityNumber }, { key: 'priority', value: (c) => titleOf.get(c.priorityId) },
+  { key: 'dimension', value: (c) => c.dimension }, { key: 'rating', value: (c) => c.rating }, { key: 'rating_label', value: (c) => c.level?.label },
+  { key: 'colour', value: (c) => c.level?.colour }, { key: 'previous_rating', value: (c) => c.previousRating }, { key: 'change', value: (c) => c.change },
+  { key: 'findings', value: (c) => c.findings }, { key: 'development_areas', value: (c) => c.developmentAreas.map((a) => a.text) },
+])
+
 export async function assuranceRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const as = services.assurance
   const p = (request: FastifyRequest) => request.partnership!
@@ -69,15 +97,12 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   // ---- Rounds list and the latest matrix ----
   app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/assurance', { config: { access: { partnership: 'public' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rounds = await as.listRounds(p(request).id, member(request))
-    if (sendExport(reply, request.query.format, `assessment-rounds-${p(request).slug}`, rounds, [
-      { header: 'id', value: (r) => r.id }, { header: 'title', value: (r) => r.title }, { header: 'assessed_on', value: (r) => r.assessed_on },
-      { header: 'agreement_version', value: (r) => r.agreementVersion.number }, { header: 'agreement_title', value: (r) => r.agreementVersion.title },
-      { header: 'published', value: (r) => r.published }, { header: 'rated_cells', value: (r) => r.ratedCells }, { header: 'total_cells', value: (r) => r.totalCells },
-    ])) return reply
+    if (sendExport(reply, request.query.format, `assessment-rounds-${p(request).slug}`, rounds, roundsTable)) return reply
     const latest = rounds[0] ? matrixView(await as.matrix(rounds[0].id, member(request))) : undefined
     const versions = hasRole(request, 'editor') && !rounds.length ? await as.agreementVersions(p(request).id, { includeUnpublished: true }) : []
     return reply.view(`${V}/index.njk`, {
-      title: 'Assurance and development framework', rounds, latest, scale: scaleView(await as.scale(p(request).id)), base: base(request),
+      title: 'Assurance and development framework', rounds, latest,
+      roundsTable: tableView(roundsTable, rounds, { caption: 'Assessment rounds, newest first', captionClasses: 'govuk-table__caption--s govuk-visually-hidden', omit: isMember(request) ? [] : ['published'], page: { base: base(request) } }), scale: scaleView(await as.scale(p(request).id)), base: base(request),
       canEdit: hasRole(request, 'editor'), isAdmin: hasRole(request, 'admin'), member: isMember(request), hasVersions: versions.length > 0,
       breadcrumbs: crumbs(request).slice(0, 2),
     })
@@ -131,12 +156,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     const r = await loadRound(request)
     const m = await as.matrix(r.id, member(request))
     const titleOf = new Map(m.rows.map((row) => [row.priority.id, row.priority.title]))
-    if (sendExport(reply, request.query.format, `assessment-${p(request).slug}-${r.id}`, m.cells, [
-      { header: 'priority_number', value: (c) => c.priorityNumber }, { header: 'priority', value: (c) => titleOf.get(c.priorityId) },
-      { header: 'dimension', value: (c) => c.dimension }, { header: 'rating', value: (c) => c.rating }, { header: 'rating_label', value: (c) => c.level?.label },
-      { header: 'colour', value: (c) => c.level?.colour }, { header: 'previous_rating', value: (c) => c.previousRating }, { header: 'change', value: (c) => c.change },
-      { header: 'findings', value: (c) => c.findings }, { header: 'development_areas', value: (c) => c.developmentAreas.map((a) => a.text) },
-    ])) return reply
+    if (sendExport(reply, request.query.format, `assessment-${p(request).slug}-${r.id}`, m.cells, cellsTable(titleOf))) return reply
     const editable = await as.editablePriorities(editorOf(request), r)
     const here = roundHref(request, r.id)
     return reply.view(`${V}/round.njk`, {
@@ -346,8 +366,4 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       const cell = m.cells.find((c) => c.priorityId === priority && c.dimensionId === dimension)!
       return cellJson(cell)
     })
-}
-
-function escapeHtml(s: string) {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }

@@ -16,6 +16,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { validate } from '../platform/validation.ts'
 import { formatDate } from '../platform/views.ts'
 import { CellInput, DEFAULT_DIMENSIONS, DEFAULT_SCALE, DimensionInput, LevelInput, POINT_MAX, RoundInput } from './schema.ts'
+import { plural } from '../platform/format.ts'
 
 // ---------------------------------------------------------------------------------------------------
 // Rows
@@ -415,7 +416,7 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
       ])
       const label = new Map(levels.map((l) => [l.value, l.label]))
       const lines = [
-        `${rounds.length} assessment round${rounds.length === 1 ? '' : 's'}`,
+        plural(rounds.length, 'assessment round'),
         `Latest: ${latest.title}, ${formatDate(latest.assessed_on)}`,
         `${latest.ratedCells} of ${latest.totalCells} ratings recorded`,
       ]

@@ -10,11 +10,8 @@ import { monthsBetween, type CrimeQueries, type Target, type Coverage } from './
 import { forcesFor } from './queries.ts'
 import { crimeTypesFor } from './vocabulary.ts'
 import { forceBySlug } from './forces.ts'
+import { monthLabel, periodLabel, plural, shortMonthLabel } from '../platform/format.ts'
 
-const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
-export const monthLabel = (m: string) => `${MONTH_NAMES[Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`
-export const longMonthLabel = (m: string) => `${LONG_MONTHS[Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`
 const fmt = (n: number) => n.toLocaleString('en-GB')
 const rate = (count: number, population: number | null | undefined) => (population ? (count / population) * 1000 : null)
 
@@ -40,12 +37,12 @@ export function calendar(force: string, loaded: Map<string, number>, from?: stri
   for (let y = Number(first.slice(0, 4)); y <= Number(last.slice(0, 4)); y++) {
     years.push({
       year: y,
-      months: MONTH_NAMES.map((_, i) => {
+      months: Array.from({ length: 12 }, (_, i) => {
         const month = `${y}-${String(i + 1).padStart(2, '0')}`
-        if (!inRange.has(month)) return { month, label: longMonthLabel(month), status: 'outside' as const }
+        if (!inRange.has(month)) return { month, label: monthLabel(month), status: 'outside' as const }
         const rows = loaded.get(month)
         if (rows === undefined) missing++
-        return { month, label: longMonthLabel(month), status: rows === undefined ? 'missing' as const : 'loaded' as const, rows }
+        return { month, label: monthLabel(month), status: rows === undefined ? 'missing' as const : 'loaded' as const, rows }
       }),
     })
   }
@@ -82,7 +79,7 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
   const monthTotals = months.map((month) => {
     const status = coverage.months.find((m) => m.month === month)!.status
     const count = byMonthType.filter((r) => r.month === month).reduce((n, r) => n + Number(r.count), 0)
-    return { month, label: monthLabel(month), status, count: status === 'missing' ? null : count }
+    return { month, label: shortMonthLabel(month), status, count: status === 'missing' ? null : count }
   })
   const total = monthTotals.reduce((n, m) => n + (m.count ?? 0), 0)
   const typeTotals = new Map<string, number>()
@@ -94,10 +91,10 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
   const loadedCount = monthTotals.filter((m) => m.count !== null).length
   const busiest = monthTotals.filter((m) => m.count !== null).sort((a, b) => (b.count ?? 0) - (a.count ?? 0))[0]
   const quietest = monthTotals.filter((m) => m.count !== null).sort((a, b) => (a.count ?? 0) - (b.count ?? 0))[0]
-  const chartDescription = `${fmt(total)} records in ${loadedCount} month${loadedCount === 1 ? '' : 's'} from ${longMonthLabel(from)} to ${longMonthLabel(to)}` +
-    (busiest ? `; the most in ${longMonthLabel(busiest.month)} (${fmt(busiest.count!)}), the fewest in ${longMonthLabel(quietest.month)} (${fmt(quietest.count!)})` : '') +
+  const chartDescription = `${fmt(total)} records in ${plural(loadedCount, 'month')} from ${periodLabel(from, to)}` +
+    (busiest ? `; the most in ${monthLabel(busiest.month)} (${fmt(busiest.count!)}), the fewest in ${monthLabel(quietest.month)} (${fmt(quietest.count!)})` : '') +
     (byType[0] ? `. The largest category is ${byType[0].type} (${byType[0].share.toFixed(0)}%).` : '.') +
-    (gaps.size ? ` ${gaps.size} month${gaps.size === 1 ? ' is' : 's are'} not loaded.` : '') + ' The same figures are in the tables below.'
+    (gaps.size ? ` ${plural(gaps.size, 'month')} ${gaps.size === 1 ? 'is' : 'are'} not loaded.` : '') + ' The same figures are in the tables below.'
   const chartSvg = await renderVegaLite(monthlyStackedBarSpec({
     rows: byMonthType.filter((r) => !gaps.has(String(r.month))).map((r) => ({ month: String(r.month), category: String(r.crime_type), count: Number(r.count) })),
     months, gaps: [...gaps], categoryTitle: 'Crime type', valueTitle: 'Records', width: 640, height: 300,
@@ -133,8 +130,8 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
       for (const l of lsoas) if (l.code) values[l.code] = coverage.complete || loadedCount ? l.rate : null
       const m = renderChoropleth({
         features, values, idPrefix: 'crime-map', valueLabel: 'Records per 1,000 people',
-        title: `Records per 1,000 people by LSOA, ${targetName(target)}, ${monthLabel(from)} to ${monthLabel(to)}`,
-        description: `A map of the ${features.length} LSOAs of ${targetName(target)}, shaded by records per 1,000 residents (mid-2019 population) from ${longMonthLabel(from)} to ${longMonthLabel(to)}. Darker is higher. The LSOAs with the highest rates are listed in the table below.`,
+        title: `Records per 1,000 people by LSOA, ${targetName(target)}, ${periodLabel(from, to, { short: true })}`,
+        description: `A map of the ${features.length} LSOAs of ${targetName(target)}, shaded by records per 1,000 residents (mid-2019 population) from ${periodLabel(from, to)}. Darker is higher. The LSOAs with the highest rates are listed in the table below.`,
         format: (v) => v.toLocaleString('en-GB', { maximumFractionDigits: 0 }),
       })
       map = { svg: m.svg, legend: m.legend, noData: m.noDataCount }

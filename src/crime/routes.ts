@@ -17,7 +17,10 @@ import { ALL_CRIME_TYPES } from './vocabulary.ts'
 import { FORCES, forceBySlug } from './forces.ts'
 import { KIND_LABELS, KINDS, type Kind } from './formats.ts'
 import { areaDescription, AreaParam, AreaQuery, CountsQuery, CountsResponse, CoverageQuery, IdParam, OUTCOME_GROUPS, OutcomesQuery, SearchQuery, StopSearchQuery, type CommonCountsQuery } from './schema.ts'
-import { areaPage, calendar, monthLabel, longMonthLabel, targetCode, targetName } from './pages.ts'
+import { areaPage, calendar, targetCode, targetName } from './pages.ts'
+import { plural, shortMonthLabel } from '../platform/format.ts'
+import { defineTable, exportColumns, tableView } from '../platform/tables.ts'
+import { coverageTable, lsoasTable, monthsTable, monthTypeTable, typesTable } from './tables.ts'
 
 const V = 'crime/views'
 function parseGroups<T extends string>(text: string | undefined, allowed: readonly T[]): T[] {
@@ -102,7 +105,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     if (format === 'csv') {
       const cols = [...body.group.flatMap((g) => (g === 'lsoa' ? ['lsoa', 'lsoa_name'] : [g])), 'count']
       return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}.csv"`)
-        .send('\uFEFF' + toCsv(body.rows, cols.map((c) => ({ header: c, value: (r: any) => r[c] }))))
+        .send('\uFEFF' + toCsv(body.rows, defineTable(cols.map((c) => ({ key: c, value: (r: Record<string, unknown>) => r[c] })))))
     }
     return body
   }
@@ -154,21 +157,14 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     return counts(request, reply, 'outcomes', 'outcomes', group, (target, p, coverage) => crime.queries.recordCounts('outcomes', target, { ...p, group }, coverage))
   })
 
-  const coverageColumns = [
-    { header: 'kind', value: (r: any) => r.kind }, { header: 'force', value: (r: any) => r.force }, { header: 'month', value: (r: any) => r.month },
-    { header: 'rows_kept', value: (r: any) => r.rows_kept }, { header: 'rows_rejected', value: (r: any) => r.rows_rejected }, { header: 'duplicates', value: (r: any) => r.duplicates },
-    { header: 'no_location', value: (r: any) => r.no_location }, { header: 'unknown_types', value: (r: any) => r.unknown_types }, { header: 'unknown_outcomes', value: (r: any) => r.unknown_outcomes },
-    { header: 'source_file', value: (r: any) => r.source_file }, { header: 'sha256', value: (r: any) => r.sha256 }, { header: 'imported_at', value: (r: any) => r.imported_at }, { header: 'imported_by', value: (r: any) => r.imported_by },
-  ]
-
   app.get<{ Querystring: Static<typeof CoverageQuery> }>('/api/v1/crime/coverage', {
     config: { access: 'public' },
     schema: { tags, summary: 'Which force-months of police.uk data are loaded (missing force-months are gaps)', security: [], querystring: CoverageQuery },
   }, async (request, reply) => {
     const q = request.query
     const rows = await crime.coverageTable(q.kind as Kind | undefined)
-    if (sendExport(reply, q.format === 'csv' ? 'csv' : undefined, 'crime-coverage', rows, coverageColumns)) return reply
-    return rows.map((r) => Object.fromEntries(coverageColumns.map((c) => [c.header, c.value(r)])))
+    if (sendExport(reply, q.format === 'csv' ? 'csv' : undefined, 'crime-coverage', rows, coverageTable)) return reply
+    return rows.map((r) => Object.fromEntries(exportColumns(coverageTable).map((c) => [c.header, c.value(r)])))
   })
 
   app.get<{ Params: Static<typeof IdParam> }>('/api/v1/crime/imports/:id', {
@@ -227,7 +223,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     const errors: Record<string, string> = {}
     let type: string | undefined
     try { type = parseTypes(q.type)?.[0] } catch (err) { Object.assign(errors, (err as ValidationError).fields) }
-    if (q.from && q.to && q.from > q.to) errors.to = `To (${monthLabel(q.to)}) must be the same as or after From (${monthLabel(q.from)})`
+    if (q.from && q.to && q.from > q.to) errors.to = `To (${shortMonthLabel(q.to)}) must be the same as or after From (${shortMonthLabel(q.from)})`
     const query = Object.keys(errors).length ? {} : { from: q.from, to: q.to, type }
     const key = JSON.stringify([code, q.from, q.to, q.type, await crime.dataVersion(), target.kind === 'area' && target.area.kind === 'custom' ? [target.area.name, target.area.lsoaCodes] : null])
     let drawing = pages.get(key)
@@ -238,12 +234,16 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
         const apiArea = encodeURIComponent(targetCode(target))
         const body = await app.view(`${V}/area-body.njk`, {
           title: `Crime in ${targetName(target)}`, page, errors: Object.keys(errors).length ? errors : undefined, values: q,
-          monthItems: page.empty ? [] : page.allMonths.map((m) => ({ value: m, text: monthLabel(m) })),
+          monthItems: page.empty ? [] : page.allMonths.map((m) => ({ value: m, text: shortMonthLabel(m) })),
           exportHref: (table: string, format: string) => `/crime/areas/${encodeURIComponent(code)}?${qs({ table, format })}`,
+          tables: page.empty ? {} : {
+            months: tableView(monthsTable, page.months, { caption: 'Records each month', captionClasses: 'govuk-table__caption--s' }),
+            types: tableView(typesTable, page.byType, { caption: `By crime type, ${plural(page.months.length, 'month')}`, captionClasses: 'govuk-table__caption--s', omit: page.totalRate === null ? ['per_1000_people'] : [] }),
+            lsoas: tableView(lsoasTable, page.topLsoas, { caption: 'The 10 LSOAs with the most records per 1,000 people', captionClasses: 'govuk-table__caption--s' }),
+          },
           apiHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type' })}`,
           apiCsvHref: `/api/v1/crime/counts?area=${apiArea}&${qs({ group: 'month,crime_type', format: 'csv' })}`,
           stopSearchHref: target.kind === 'force' || (target.kind === 'area' && target.area.type === 'police force area') ? `/api/v1/crime/stop-and-search/counts?area=${apiArea}&group=month,outcome` : undefined,
-          monthLabel, longMonthLabel,
         })
         return { page, body }
       })()
@@ -254,10 +254,10 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     if (q.format && !page.empty) {
       const name = `crime-${targetCode(target)}-${page.from}-${page.to}`
       const table = q.table ?? 'months'
-      if (table === 'months') sendExport(reply, q.format, `${name}-months`, page.months, [{ header: 'month', value: (r) => r.month }, { header: 'status', value: (r) => r.status }, { header: 'records', value: (r) => r.count }])
-      else if (table === 'types') sendExport(reply, q.format, `${name}-types`, page.byType, [{ header: 'crime_type', value: (r) => r.type }, { header: 'records', value: (r) => r.count }, { header: 'share_percent', value: (r) => Number(r.share.toFixed(2)) }, { header: 'per_1000_people', value: (r) => (r.rate === null ? null : Number(r.rate.toFixed(3))) }])
-      else if (table === 'lsoas') sendExport(reply, q.format, `${name}-lsoas`, page.lsoas, [{ header: 'lsoa', value: (r) => r.code }, { header: 'name', value: (r) => r.name }, { header: 'records', value: (r) => r.count }, { header: 'population_mid2019', value: (r) => r.population }, { header: 'per_1000_people', value: (r) => (r.rate === null ? null : Number(r.rate.toFixed(3))) }])
-      else sendExport(reply, q.format, `${name}-by-month-and-type`, page.byMonthType, [{ header: 'month', value: (r) => r.month }, { header: 'crime_type', value: (r) => r.crime_type }, { header: 'records', value: (r) => r.count }])
+      if (table === 'months') sendExport(reply, q.format, `${name}-months`, page.months, monthsTable)
+      else if (table === 'types') sendExport(reply, q.format, `${name}-types`, page.byType, typesTable)
+      else if (table === 'lsoas') sendExport(reply, q.format, `${name}-lsoas`, page.lsoas, lsoasTable)
+      else sendExport(reply, q.format, `${name}-by-month-and-type`, page.byMonthType, monthTypeTable)
       return reply
     }
     return reply.view(`${V}/area.njk`, {
@@ -269,10 +269,11 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get<{ Querystring: Static<typeof CoverageQuery> }>('/crime/coverage', { config: { access: 'public' }, schema: { querystring: CoverageQuery } }, async (request, reply) => {
     const q = request.query
     const rows = await crime.coverageTable(q.kind as Kind | undefined)
-    if (sendExport(reply, q.format, 'crime-coverage', rows, coverageColumns)) return reply
+    if (sendExport(reply, q.format, 'crime-coverage', rows, coverageTable)) return reply
     return reply.view(`${V}/coverage.njk`, {
-      title: 'Crime data loaded', rows: rows.map((r) => ({ ...r, forceName: forceBySlug(r.force)?.name ?? r.force, kindLabel: KIND_LABELS[r.kind] })),
-      kind: q.kind, kinds: KINDS.map((k) => ({ value: k, text: KIND_LABELS[k] })), breadcrumbs: crumbs, monthLabel,
+      title: 'Crime data loaded', rows, table: tableView(coverageTable, rows, { caption: plural(rows.length, 'force-month'), captionClasses: 'govuk-table__caption--m' }),
+      exportHref: q.kind ? `/crime/coverage?kind=${encodeURIComponent(q.kind)}` : undefined,
+      kind: q.kind, kinds: KINDS.map((k) => ({ value: k, text: KIND_LABELS[k] })), breadcrumbs: crumbs,
     })
   })
 

@@ -8,6 +8,7 @@ import path from 'node:path'
 import { rootDir } from '../platform/paths.ts'
 import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
+import { plural } from '../platform/format.ts'
 
 export const OPENDATA_DIR = path.join(rootDir, 'opendata')
 const actor: Actor = { id: null, name: 'Safer demo loader' }
@@ -43,7 +44,7 @@ export async function loadDemoOpenData(s: Services, opts: { dir?: string; police
   if (geoFiles.some((m) => !loadedGeo.has(m.sha256))) {
     const result = await s.geography.importPaths([path.join(dir, 'geography'), path.join(dir, 'boundaries')], actor, 'demo')
     if (!result.ok) throw new Error(`The bundled geography could not be loaded: ${result.files.filter((f) => f.status === 'refused').map((f) => f.message).join('; ')}`)
-    said.push(`geography: ${result.lsoas.toLocaleString('en-GB')} LSOAs`)
+    said.push(`geography: ${plural(result.lsoas, 'LSOA')}`)
   } else {
     await s.geography.syncAreas(actor)
   }
@@ -63,7 +64,7 @@ export async function loadDemoOpenData(s: Services, opts: { dir?: string; police
     const refused = results.filter((r) => r.status === 'refused')
     if (refused.length) throw new Error(`Bundled police.uk files were refused: ${refused.map((r) => r.message).join('; ')}`)
     const kept = results.reduce((n, r) => n + (r.status === 'imported' ? r.rowsKept ?? 0 : 0), 0)
-    said.push(`police.uk: ${results.filter((r) => r.status === 'imported').length} force-months, ${kept.toLocaleString('en-GB')} records`)
+    said.push(`police.uk: ${plural(results.filter((r) => r.status === 'imported').length, 'force-month')}, ${plural(kept, 'record')}`)
   }
   return said.length ? `Open data loaded (${said.join('; ')}).` : ''
 }

@@ -6,6 +6,7 @@ import cliProgress from 'cli-progress'
 import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
 import { textTable } from '../platform/cli.ts'
+import { plural } from '../platform/format.ts'
 
 export async function importGeographyCommand(s: Services, paths: string[], actor: Actor): Promise<number> {
   const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'Loading geography |{bar}| {value}/{total} files | {current}', hideCursor: true, clearOnComplete: true }) : undefined
@@ -30,7 +31,7 @@ export async function importGeographyCommand(s: Services, paths: string[], actor
       console.log('\nNothing was loaded: a geography import lands whole or not at all. Correct the files above and run it again.')
       return 1
     }
-    console.log(`\nGeography loaded: ${result.lsoas.toLocaleString('en-GB')} LSOAs; ${result.areas.map((a) => `${a.count.toLocaleString('en-GB')} ${a.type}`).join(', ')}.`)
+    console.log(`\nGeography loaded: ${plural(result.lsoas, 'LSOA')}; ${result.areas.map((a) => plural(a.count, a.type)).join(', ')}.`)
     return 0
   } catch (err) {
     // Reported by the command's error handler (src/platform/cli.ts): a refused path exits 2.

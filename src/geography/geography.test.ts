@@ -179,7 +179,7 @@ test('a geography import is a job: recorded with who started it, and refused whi
   assert.equal(done.started_by_name, systemActor.name)
   assert.equal(done.source, 'command line')
   assert.equal(done.progress.total, done.progress.done)
-  assert.match(done.result.message, /^Geography loaded: 34753 LSOAs/)
+  assert.match(done.result.message, /^Geography loaded: 34,753 LSOAs/)
   const [other] = await t.db.query<{ id: number }>(
     `INSERT INTO jobs (kind, title, status, exclusive, params, source, started_by_name, host, pid, started_at, attempts)
      VALUES ('import:geography', 'ONS geography import', 'running', true, '{}', 'command line', 'Olive Other', 'another-server', 1, now(), 1) RETURNING id`)

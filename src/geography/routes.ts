@@ -11,34 +11,70 @@ import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref } from '../platform/access.ts'
 import { ApiAreaParam, ApiAreasQuery, AREA_TYPES, AreasQuery, CustomAreaApiInput, CustomAreaJson, CustomParams, PartnershipParam } from './schema.ts'
 import { CustomAreaInput, AREA_TYPE_LABELS, customAreaCode, type CustomAreaRow } from './service.ts'
+import { defineTable, link, tableView } from '../platform/tables.ts'
+import { escapeHtml } from '../platform/html.ts'
+import { formatDateTime } from '../platform/errors.ts'
+import { plural, pluralNoun } from '../platform/format.ts'
 
 const V = 'geography/views'
 const customJson = (r: CustomAreaRow) => ({ id: r.id, code: customAreaCode(r.id), name: r.name, description: r.description, lsoaCodes: r.lsoa_codes, version: r.version })
 const fromApi = (b: any) => ({ ...b, lsoaCodes: (b.lsoaCodes ?? []).join('\n') })
+
+type Dataset = Awaited<ReturnType<Services['geography']['loaded']>>['datasets'][number]
+type GeoArea = Awaited<ReturnType<Services['geography']['listAreas']>>[number]
+
+/** The files of the ONS geography loaded, on the Geography page and in its download. */
+const datasetsTable = defineTable<Dataset>([
+  { key: 'dataset', value: (r) => r.dataset },
+  { key: 'title', header: 'What', value: (r) => r.title },
+  { key: 'source_file', header: 'File', value: (r) => r.source_file, text: (r) => String(r.source_file ?? '').split(/[\\/]/).pop(), classes: 'safer-break' },
+  { key: 'rows', header: 'Rows', value: (r) => r.rows, numeric: true },
+  { key: 'imported_at', header: 'Loaded', value: (r) => r.imported_at, text: (r) => (r.imported_at ? formatDateTime(new Date(r.imported_at)) : '') },
+  { key: 'imported_by', value: (r) => r.imported_by },
+])
+
+/** The areas of one type, on the areas page and in its download. */
+const geoAreasTable = defineTable<GeoArea>([
+  { key: 'code', header: 'Code', value: (r) => r.code },
+  { key: 'name', header: 'Area', value: (r) => r.name, html: (r) => link(`/crime/areas/${r.code}`, r.name) },
+  { key: 'type', value: (r) => r.type },
+  { key: 'lsoas', header: 'LSOAs', value: (r) => r.lsoa_count, numeric: true },
+  { key: 'population_mid2019', header: 'Population (mid-2019)', value: (r) => r.population_2019, numeric: true },
+  { key: 'versions', value: (r) => r.versions },
+], { pageOrder: ['name'] })
+
+/** A partnership's custom areas, on its Crime data page and in the download. */
+const customAreasTable = defineTable<CustomAreaRow>([
+  { key: 'code', header: 'Code', value: (r) => customAreaCode(r.id) },
+  {
+    key: 'name', header: 'Area', value: (r) => r.name,
+    html: (r) => `${link(`/crime/areas/${customAreaCode(r.id)}`, r.name)}${r.description ? `<br><span class="govuk-body-s">${escapeHtml(r.description)}</span>` : ''}`,
+  },
+  { key: 'description', value: (r) => r.description },
+  { key: 'lsoas', header: 'LSOAs', value: (r) => r.lsoa_codes.length, numeric: true },
+  { key: 'lsoa_codes', value: (r) => r.lsoa_codes },
+  { key: 'actions', header: 'Actions', hiddenHeader: true, pageOnly: true, value: () => null, html: (r, page) => link(`${page.base}/custom-areas/${r.id}/edit`, 'Change', r.name) },
+], { pageOrder: ['name'] })
+
 export async function geographyRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { geography } = services
 
   app.get<{ Querystring: Static<typeof FormatQuery> }>('/geography', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const loaded = await geography.loaded()
     const areas = await geography.listAreas()
-    if (sendExport(reply, request.query.format, 'geography-datasets', loaded.datasets, [
-      { header: 'dataset', value: (r) => r.dataset }, { header: 'title', value: (r) => r.title }, { header: 'source_file', value: (r) => r.source_file },
-      { header: 'rows', value: (r) => r.rows }, { header: 'imported_at', value: (r) => r.imported_at }, { header: 'imported_by', value: (r) => r.imported_by },
-    ])) return reply
+    if (sendExport(reply, request.query.format, 'geography-datasets', loaded.datasets, datasetsTable)) return reply
     const byType = AREA_TYPES.map((t) => ({ type: t, label: AREA_TYPE_LABELS[t], count: areas.filter((a) => a.type === t).length }))
-    return reply.view(`${V}/geography.njk`, { title: 'Geography', loaded, byType, breadcrumbs: [{ text: 'Home', href: '/' }, { text: 'Crime data', href: '/crime' }] })
+    return reply.view(`${V}/geography.njk`, { title: 'Geography', loaded, byType, table: tableView(datasetsTable, loaded.datasets, { caption: 'Files loaded', captionClasses: 'govuk-table__caption--m' }), breadcrumbs: [{ text: 'Home', href: '/' }, { text: 'Crime data', href: '/crime' }] })
   })
 
   app.get<{ Querystring: Static<typeof AreasQuery> }>('/geography/areas', { config: { access: 'public' }, schema: { querystring: AreasQuery } }, async (request, reply) => {
     const q = request.query
     const type = q.type ?? 'community safety partnership'
     const areas = await geography.listAreas(type)
-    if (sendExport(reply, q.format, `areas-${type.replace(/ /g, '-')}`, areas, [
-      { header: 'code', value: (r) => r.code }, { header: 'name', value: (r) => r.name }, { header: 'type', value: (r) => r.type },
-      { header: 'lsoas', value: (r) => r.lsoa_count }, { header: 'population_mid2019', value: (r) => r.population_2019 }, { header: 'versions', value: (r) => r.versions },
-    ])) return reply
+    if (sendExport(reply, q.format, `areas-${type.replace(/ /g, '-')}`, areas, geoAreasTable)) return reply
     return reply.view(`${V}/areas.njk`, {
-      title: `${AREA_TYPE_LABELS[type]}s`.replace('ys', 'ies'), type, areas, types: AREA_TYPES.map((t) => ({ value: t, text: AREA_TYPE_LABELS[t] })),
+      title: pluralNoun(AREA_TYPE_LABELS[type]), type, areas, table: tableView(geoAreasTable, areas, { caption: plural(areas.length, 'area'), captionClasses: 'govuk-table__caption--m' }),
+      exportHref: `/geography/areas?type=${encodeURIComponent(type)}`, types: AREA_TYPES.map((t) => ({ value: t, text: AREA_TYPE_LABELS[t] })),
       breadcrumbs: [{ text: 'Home', href: '/' }, { text: 'Crime data', href: '/crime' }, { text: 'Geography', href: '/geography' }],
     })
   })
@@ -68,12 +104,12 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
   app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/crime', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParam, querystring: FormatQuery } }, async (request, reply) => {
     const p = request.partnership!
     const custom = await geography.listCustomAreas(p.id)
-    if (sendExport(reply, request.query.format, `custom-areas-${p.slug}`, custom, [
-      { header: 'code', value: (r) => customAreaCode(r.id) }, { header: 'name', value: (r) => r.name }, { header: 'description', value: (r) => r.description }, { header: 'lsoa_codes', value: (r) => r.lsoa_codes },
-    ])) return reply
+    if (sendExport(reply, request.query.format, `custom-areas-${p.slug}`, custom, customAreasTable)) return reply
     let area: { code: string; name: string; type: string } | undefined
     if (p.area_code) area = await geography.area(p.area_code).then((a) => ({ code: a.code, name: a.name, type: AREA_TYPE_LABELS[a.type] ?? a.type }), () => undefined)
-    return reply.view(`${V}/partnership-crime.njk`, { title: 'Crime data', area, custom, canEdit: hasRole(request, 'editor'), customAreaCode, breadcrumbs: crumbs(request) })
+    return reply.view(`${V}/partnership-crime.njk`, {
+      title: 'Crime data', area, custom, canEdit: hasRole(request, 'editor'),
+      table: tableView(customAreasTable, custom, { caption: plural(custom.length, 'custom area'), captionClasses: 'govuk-visually-hidden', omit: hasRole(request, 'editor') ? [] : ['actions'], page: { base: base(request) } }), breadcrumbs: crumbs(request) })
   })
 
   const formContext = (request: FastifyRequest, title: string, action: string) => ({ title, action, breadcrumbs: crumbs(request, crimeCrumb(request)) })
@@ -87,7 +123,7 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
       context: formContext(request, 'Add a custom area', `${base(request)}/custom-areas/new`),
       run: async () => {
         const a = await geography.createCustomArea(request.partnership!.id, parseForm(CustomAreaInput, formBody(request)), request.actor)
-        return { redirect: `${base(request)}/crime`, flash: `${a.name} added (${a.lsoa_codes.length} LSOAs)` }
+        return { redirect: `${base(request)}/crime`, flash: `${a.name} added (${plural(a.lsoa_codes.length, 'LSOA')})` }
       },
     }))
 

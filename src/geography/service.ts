@@ -19,6 +19,7 @@ import type { JobContext, JobService, JobSource } from '../platform/jobs.ts'
 import type { OrganisationService } from '../organisations/service.ts'
 import { expandPaths, SourceError, type ArchiveLimits, type Source } from '../platform/sources.ts'
 import { importGeography, setUpGeographyStore, type GeographyImportResult } from './importer.ts'
+import { plural } from '../platform/format.ts'
 
 export const AREA_TYPE_LABELS: Record<string, string> = {
   lsoa: 'LSOA', district: 'District', 'community safety partnership': 'Community safety partnership', county: 'County',
@@ -171,7 +172,7 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
     const outcome = {
       results: result.files, rowsKept: result.lsoas,
       filesImported: result.files.filter((f) => f.status === 'imported').length, filesRefused: result.files.filter((f) => f.status === 'refused').length,
-      message: result.ok ? `Geography loaded: ${result.lsoas} LSOAs, ${result.areas.map((a) => `${a.count} ${a.type === 'community safety partnership' ? 'CSPs' : a.type + (a.type === 'county' ? '' : 's')}`).join(', ').replace(/countys?/, 'counties')}` : 'Geography not loaded: a file had problems, so nothing was changed',
+      message: result.ok ? `Geography loaded: ${plural(result.lsoas, 'LSOA')}, ${result.areas.map((a) => plural(a.count, a.type === 'community safety partnership' ? 'CSP' : a.type)).join(', ')}` : 'Geography not loaded: a file had problems, so nothing was changed',
     }
     await audit(result.ok ? 'finished' : 'failed', outcome)
     if (!result.ok) {

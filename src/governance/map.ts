@@ -9,6 +9,8 @@
  */
 import { hierarchy, tree as d3tree, type HierarchyPointNode } from 'd3-hierarchy'
 import { BODY_TYPES } from './schema.ts'
+import { accessibleSvg, escapeHtml } from '../platform/html.ts'
+import { plural } from '../platform/format.ts'
 
 export interface MapBody {
   id: number
@@ -69,11 +71,6 @@ export function flatten<B extends MapBody>(nodes: TreeNode<B>[]): (B & { depth: 
   }
   nodes.forEach(walk)
   return out
-}
-
-/** Escape text for SVG/XML content and attribute values. */
-export function escapeXml(s: unknown): string {
-  return String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
 }
 
 // Helvetica advance widths (1/1000 em) for the printable ASCII characters 32..126.
@@ -179,37 +176,34 @@ export function mapSvg(bodies: MapBody[], opts: MapOptions = {}): string {
       const toX = left(p) + BOX.width
       const toY = top(p) + boxHeight / 2
       const elbow = toX + BOX.gapX / 2
-      lines.push(`<path class="safer-map__line" data-from="${escapeXml(b.slug)}" data-to="${escapeXml(p.data.body!.slug)}" d="M${x} ${fromY}H${elbow}V${toY}H${toX}" fill="none" stroke="#505a5f" stroke-width="2"/>`)
+      lines.push(`<path class="safer-map__line" data-from="${escapeHtml(b.slug)}" data-to="${escapeHtml(p.data.body!.slug)}" d="M${x} ${fromY}H${elbow}V${toY}H${toX}" fill="none" stroke="#505a5f" stroke-width="2"/>`)
     }
     const isRoot = n.depth === 1
     const colour = TYPE_COLOURS[b.type] ?? '#505a5f'
     const textX = x + BOX.padX + 6
     const name = nameLines.get(b.id)!
-    const tspans = name.map((line, i) => `<tspan x="${textX}" y="${y + BOX.padY + BOX.nameSize + i * BOX.nameLine}">${escapeXml(line)}</tspan>`).join('')
+    const tspans = name.map((line, i) => `<tspan x="${textX}" y="${y + BOX.padY + BOX.nameSize + i * BOX.nameLine}">${escapeHtml(line)}</tspan>`).join('')
     const typeY = y + BOX.padY + BOX.nameSize + name.length * BOX.nameLine + 4
     boxes.push(
-      `<g class="safer-map__body" data-slug="${escapeXml(b.slug)}">` +
-      `<title>${escapeXml(b.name)} (${escapeXml(TYPE_LABELS[b.type] ?? b.type)})</title>` +
+      `<g class="safer-map__body" data-slug="${escapeHtml(b.slug)}">` +
+      `<title>${escapeHtml(b.name)} (${escapeHtml(TYPE_LABELS[b.type] ?? b.type)})</title>` +
       `<rect x="${x}" y="${y}" width="${BOX.width}" height="${boxHeight}" rx="3" fill="#ffffff" stroke="#0b0c0c" stroke-width="${isRoot ? 3 : 1.5}"/>` +
       `<rect x="${x + (isRoot ? 1.5 : 0.75)}" y="${y + (isRoot ? 1.5 : 0.75)}" width="6" height="${boxHeight - (isRoot ? 3 : 1.5)}" fill="${colour}"/>` +
       `<text class="safer-map__name" font-size="${BOX.nameSize}" font-weight="bold" fill="#0b0c0c">${tspans}</text>` +
-      `<text class="safer-map__type" x="${textX}" y="${typeY}" font-size="${BOX.typeSize}" fill="#505a5f">${escapeXml(TYPE_LABELS[b.type] ?? b.type)}</text>` +
+      `<text class="safer-map__type" x="${textX}" y="${typeY}" font-size="${BOX.typeSize}" fill="#505a5f">${escapeHtml(TYPE_LABELS[b.type] ?? b.type)}</text>` +
       `</g>`,
     )
   }
 
-  const count = bodies.length === 1 ? '1 body' : `${bodies.length} bodies`
+  const count = plural(bodies.length, 'body')
   const reporting = bodies.filter((b) => b.reports_to_id !== null).length
   const title = `Governance map${opts.title ? ` of ${opts.title}` : ''}`
   const desc = `A diagram of ${count}${reporting ? `, with a line from each body to the body it reports to, which is shown to its left` : ''}. The list after the diagram gives the same structure as text.`
-  return (
-    `<svg${opts.standalone ? ' xmlns="http://www.w3.org/2000/svg"' : ''} class="safer-map" role="img" aria-labelledby="${escapeXml(id)}-title ${escapeXml(id)}-desc" ` +
-    `width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">` +
-    `<title id="${escapeXml(id)}-title">${escapeXml(title)}</title>` +
-    `<desc id="${escapeXml(id)}-desc">${escapeXml(desc)}</desc>` +
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>` +
-    `<g class="safer-map__lines">${lines.join('')}</g>` +
-    `<g class="safer-map__bodies">${boxes.join('')}</g>` +
-    `</svg>`
-  )
+  return accessibleSvg({
+    id, title, desc, width, height, className: 'safer-map', xmlns: !!opts.standalone,
+    attributes: { 'font-family': 'Helvetica, Arial, sans-serif' },
+    body: `<rect width="${width}" height="${height}" fill="#ffffff"/>` +
+      `<g class="safer-map__lines">${lines.join('')}</g>` +
+      `<g class="safer-map__bodies">${boxes.join('')}</g>`,
+  })
 }

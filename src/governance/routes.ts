@@ -13,6 +13,9 @@ import { hasRole, historyHref } from '../platform/access.ts'
 import { BODY_TYPES, BodyInput, BodyJson, BodyWithMembersJson, MEMBER_ROLES, MemberInput, MemberJson } from './schema.ts'
 import { bodyJson, chairText, memberJson, memberName, type BodyView, type MemberView } from './service.ts'
 import { TYPE_LABELS } from './map.ts'
+import { defineTable, link, tableView } from '../platform/tables.ts'
+import { escapeHtml } from '../platform/html.ts'
+import { plural } from '../platform/format.ts'
 
 const V = 'governance/views'
 const ROLE_LABELS: Record<string, string> = { chair: 'Chair', 'vice-chair': 'Vice-chair', member: 'Member', observer: 'Observer', adviser: 'Adviser' }
@@ -33,6 +36,38 @@ function bodyFormValues(b: BodyView) {
 function memberFormValues(m: MemberView) {
   return { organisationId: m.organisation_id, person: m.person, role: m.role, version: m.version }
 }
+type MapBodyRow = Awaited<ReturnType<Services['governance']['map']>>['bodies'][number]
+
+/** The partnership's bodies, on the governance page and in its download. */
+const bodiesTable = defineTable<MapBodyRow>([
+  { key: 'slug', value: (b) => b.slug },
+  { key: 'name', header: 'Name', value: (b) => b.name, html: (b, page) => link(`${page.base}/bodies/${b.slug}`, b.name) },
+  { key: 'type', header: 'Type', value: (b) => b.type, text: (b) => TYPE_LABELS[b.type] ?? b.type },
+  { key: 'reports_to', value: (b) => b.reports_to_slug },
+  { key: 'reports_to_name', header: 'Reports to', value: (b) => b.reports_to_name, html: (b, page) => (b.reports_to_slug ? link(`${page.base}/bodies/${b.reports_to_slug}`, b.reports_to_name) : ''), empty: '–' },
+  { key: 'area_code', value: (b) => b.area_code },
+  { key: 'chair', header: 'Chair', value: (b) => chairText(b), empty: 'Not recorded' },
+  { key: 'meeting_frequency', value: (b) => b.meeting_frequency },
+  { key: 'members', header: 'Members', value: (b) => b.member_count, numeric: true },
+  { key: 'statutory_basis', value: (b) => b.statutory_basis },
+  { key: 'terms_of_reference', value: (b) => b.terms_of_reference },
+  { key: 'updated_at', value: (b) => new Date(b.updated_at).toISOString() },
+])
+
+/** A body's members, on its page and in its download. */
+const membersTable = defineTable<MemberView>([
+  { key: 'organisation', header: 'Organisation', value: (m) => m.organisation_name, empty: '–' },
+  { key: 'person', header: 'Person or post', value: (m) => m.person, empty: '–' },
+  { key: 'role', header: 'Role', value: (m) => m.role, text: (m) => ROLE_LABELS[m.role] ?? m.role },
+  {
+    key: 'actions', header: 'Actions', hiddenHeader: true, pageOnly: true, classes: 'safer-no-print', value: () => null,
+    html: (m, page) => `${link(`${page.bodyHref}/members/${m.id}/edit`, 'Change', m.person || m.organisation_name || '')}` +
+      `<form method="post" action="${escapeHtml(page.bodyHref)}/members/${m.id}/remove" class="safer-inline-form govuk-!-margin-left-3">` +
+      `<input type="hidden" name="_csrf" value="${escapeHtml(page.csrfToken)}"><input type="hidden" name="version" value="${m.version}">` +
+      `<button type="submit" class="safer-link-button govuk-body">Remove<span class="govuk-visually-hidden"> ${escapeHtml(m.person || m.organisation_name)}</span></button></form>`,
+  },
+])
+
 const paragraphs = (s: string | null) => (s ? s.split(/\n+/).map((p) => p.trim()).filter(Boolean) : [])
 
 export async function governanceRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -58,9 +93,14 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
 
   const showContext = async (request: FastifyRequest, body: BodyView) => {
     const here = `${base(request)}/bodies/${body.slug}`
+    const members = await gov.members(body.id)
+    const membersView = tableView(membersTable, members, {
+      caption: plural(members.length, 'member'), captionClasses: 'govuk-visually-hidden',
+      omit: hasRole(request, 'editor') ? [] : ['actions'], page: { bodyHref: here, csrfToken: request.csrfToken },
+    })
     return {
       ...common(request), title: body.name, body, typeLabel: TYPE_LABELS[body.type], chair: chairText(body),
-      members: await gov.members(body.id), reporting: await gov.reportingTo(body.id),
+      members, membersTable: membersView, reporting: await gov.reportingTo(body.id),
       statutoryBasis: paragraphs(body.statutory_basis), termsOfReference: paragraphs(body.terms_of_reference),
       here, historyHref: historyHref(request, 'body', body.id, here),
       breadcrumbs: crumbs(request),
@@ -71,16 +111,10 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
   app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/governance', { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams, querystring: FormatQuery } }, async (request, reply) => {
     const partnership = p(request)
     const map = await gov.map(partnership.id, { title: partnership.name })
-    if (sendExport(reply, request.query.format, `governance-${partnership.slug}`, map.bodies, [
-      { header: 'slug', value: (b) => b.slug }, { header: 'name', value: (b) => b.name }, { header: 'type', value: (b) => b.type },
-      { header: 'reports_to', value: (b) => b.reports_to_slug }, { header: 'reports_to_name', value: (b) => b.reports_to_name },
-      { header: 'area_code', value: (b) => b.area_code }, { header: 'chair', value: (b) => chairText(b) },
-      { header: 'meeting_frequency', value: (b) => b.meeting_frequency }, { header: 'members', value: (b) => b.member_count },
-      { header: 'statutory_basis', value: (b) => b.statutory_basis }, { header: 'terms_of_reference', value: (b) => b.terms_of_reference },
-      { header: 'updated_at', value: (b) => new Date(b.updated_at).toISOString() },
-    ])) return reply
+    if (sendExport(reply, request.query.format, `governance-${partnership.slug}`, map.bodies, bodiesTable)) return reply
     return reply.view(`${V}/governance.njk`, {
-      ...common(request), title: 'Governance', bodies: map.bodies.map((b) => ({ ...b, chair: chairText(b) })), tree: map.tree, svg: map.svg,
+      ...common(request), title: 'Governance', bodies: map.bodies,
+      table: tableView(bodiesTable, map.bodies, { caption: plural(map.bodies.length, 'body'), captionClasses: 'govuk-table__caption--m', page: { base: base(request) } }), tree: map.tree, svg: map.svg,
       lineCount: map.bodies.filter((b) => b.reports_to_id !== null).length, breadcrumbs: crumbs(request).slice(0, 2),
     })
   })
@@ -107,8 +141,11 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
       },
     }))
 
-  app.get('/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'public' } }, schema: { params: BodyParams } }, async (request, reply) =>
-    reply.view(`${V}/body.njk`, await showContext(request, await bodyOf(request))))
+  app.get('/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'public' } }, schema: { params: BodyParams, querystring: FormatQuery } }, async (request, reply) => {
+    const body = await bodyOf(request)
+    if (sendExport(reply, (request.query as any).format, `members-${p(request).slug}-${body.slug}`, await gov.members(body.id), membersTable)) return reply
+    return reply.view(`${V}/body.njk`, await showContext(request, body))
+  })
 
   const editContext = async (request: FastifyRequest, body: BodyView) => ({
     ...common(request), ...(await choices(request, body.id)), title: `Change ${body.name}`, body, action: `${base(request)}/bodies/${body.slug}/edit`,

@@ -12,6 +12,7 @@ import { validate } from '../platform/validation.ts'
 import type { OrganisationService } from '../organisations/service.ts'
 import { BodyInput, MemberInput, LIMITS, type BodyType, type MemberRole } from './schema.ts'
 import { flatten, forest, mapSvg, type MapOptions, type TreeNode } from './map.ts'
+import { plural } from '../platform/format.ts'
 
 export { mapSvg, forest, flatten } from './map.ts'
 
@@ -112,10 +113,6 @@ const MEMBER_ORDER = `ORDER BY CASE m.role WHEN 'chair' THEN 0 WHEN 'vice-chair'
 const ROLE_ORDER: Record<string, number> = { chair: 0, 'vice-chair': 1, member: 2, adviser: 3 }
 
 const text = (s: string | null | undefined) => (typeof s === 'string' && s.trim() ? s.trim().replace(/\r\n/g, '\n') : null)
-
-function plural(n: number, one: string, many = `${one}s`) {
-  return `${n} ${n === 1 ? one : many}`
-}
 
 export function governanceService(db: Db, deps: { organisations: OrganisationService }) {
   const inTx = <T>(q: Queryable | undefined, run: (tx: Queryable) => Promise<T>) => inTransaction(db, q, run)
@@ -383,7 +380,7 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
       const bodies = await listBodies(partnership.id)
       const href = `/partnerships/${partnership.slug}/governance`
       if (!bodies.length) return { heading: 'Governance', href, lines: ['No bodies recorded yet'] }
-      const lines = [plural(bodies.length, 'body', 'bodies')]
+      const lines = [plural(bodies.length, 'body')]
       const roots = bodies.filter((b) => b.depth === 0)
       if (roots.length === 1) {
         const chair = chairText(roots[0])

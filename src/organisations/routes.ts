@@ -11,13 +11,36 @@ import { sendExport, FormatQuery } from '../platform/export.ts'
 import { historyOf, changedFields } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { AREA_TYPES, Area, AreaInput, ORGANISATION_TYPES, Organisation, OrganisationInput } from './schema.ts'
-import { organisationJson, type OrganisationRow } from './service.ts'
+import { organisationJson, type AreaRow, type OrganisationRow } from './service.ts'
+import { defineTable, link, tableView } from '../platform/tables.ts'
+import { plural } from '../platform/format.ts'
 
 const V = 'organisations/views'
 const typeItems = ORGANISATION_TYPES.map((t) => ({ value: t, text: t[0].toUpperCase() + t.slice(1) }))
 const areaTypeItems = AREA_TYPES.map((t) => ({ value: t, text: t[0].toUpperCase() + t.slice(1) }))
 const IdParam = Type.Object({ id: Type.Integer({ title: 'Organisation id' }) })
 const CodeParam = Type.Object({ code: Type.String({ title: 'GSS code' }) })
+
+const capitalise = (s: string) => s[0].toUpperCase() + s.slice(1)
+
+/** The organisations, on their page and in its download. */
+const organisationsTable = defineTable<OrganisationRow>([
+  { key: 'id', value: (o) => o.id },
+  { key: 'name', header: 'Name', value: (o) => o.name, html: (o) => link(`/organisations/${o.id}`, o.name) },
+  { key: 'type', header: 'Type', value: (o) => o.type, text: (o) => capitalise(o.type) },
+  { key: 'responsible_authority', header: 'Responsible authority', value: (o) => o.responsible_authority },
+])
+
+/** The areas, on their page and in its download. */
+const areasTable = defineTable<AreaRow>([
+  { key: 'code', header: 'GSS code', value: (a) => a.code },
+  { key: 'name', header: 'Name', value: (a) => a.name },
+  { key: 'type', header: 'Type', value: (a) => a.type, text: (a) => capitalise(a.type) },
+  {
+    key: 'actions', header: 'Actions', hiddenHeader: true, pageOnly: true, value: () => null,
+    html: (a) => `${link(`/areas/${a.code}/edit`, 'Change', a.name)} ${link(`/areas/${a.code}/history`, 'History', `of ${a.name}`)}`,
+  },
+], { pageOrder: ['name'] })
 
 function formValues(o: OrganisationRow) {
   return { name: o.name, type: o.type, responsibleAuthority: o.responsible_authority, version: o.version }
@@ -30,11 +53,8 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
   // ---- Pages ----
   app.get<{ Querystring: Static<typeof FormatQuery> }>('/organisations', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rows = await orgs.list()
-    if (sendExport(reply, request.query.format, 'organisations', rows, [
-      { header: 'id', value: (r) => r.id }, { header: 'name', value: (r) => r.name }, { header: 'type', value: (r) => r.type },
-      { header: 'responsible_authority', value: (r) => r.responsible_authority },
-    ])) return reply
-    return reply.view(`${V}/list.njk`, { title: 'Organisations', organisations: rows, breadcrumbs: crumbs.slice(0, 1) })
+    if (sendExport(reply, request.query.format, 'organisations', rows, organisationsTable)) return reply
+    return reply.view(`${V}/list.njk`, { title: 'Organisations', organisations: rows, table: tableView(organisationsTable, rows, { caption: plural(rows.length, 'organisation'), captionClasses: 'govuk-table__caption--m' }), breadcrumbs: crumbs.slice(0, 1) })
   })
 
   app.get('/organisations/new', { config: { access: 'editor-anywhere' } }, async (_request, reply) =>
@@ -93,10 +113,8 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
 
   app.get<{ Querystring: Static<typeof FormatQuery> }>('/areas', { config: { access: 'public' }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const rows = await orgs.listAreas()
-    if (sendExport(reply, request.query.format, 'areas', rows, [
-      { header: 'code', value: (r) => r.code }, { header: 'name', value: (r) => r.name }, { header: 'type', value: (r) => r.type },
-    ])) return reply
-    return reply.view(`${V}/areas.njk`, { title: 'Areas', areas: rows, breadcrumbs: crumbs.slice(0, 1) })
+    if (sendExport(reply, request.query.format, 'areas', rows, areasTable)) return reply
+    return reply.view(`${V}/areas.njk`, { title: 'Areas', areas: rows, table: tableView(areasTable, rows, { caption: plural(rows.length, 'area'), captionClasses: 'govuk-table__caption--m', omit: request.user ? [] : ['actions'] }), breadcrumbs: crumbs.slice(0, 1) })
   })
 
   const areaCrumbs = [{ text: 'Home', href: '/' }, { text: 'Areas', href: '/areas' }]

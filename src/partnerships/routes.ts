@@ -7,16 +7,39 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm, formBody } from '../platform/forms.ts'
-import { sendExport, streamExport } from '../platform/export.ts'
-import { auditColumns, auditLog, auditPages, changedFields, historyOf } from '../platform/audit.ts'
+import { sendExport, streamExport, FormatQuery } from '../platform/export.ts'
+import { defineTable, tableView } from '../platform/tables.ts'
+import { plural } from '../platform/format.ts'
+import { auditTable, auditLog, auditPages, changedFields, historyOf } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { ROLES, ROLE_LABELS, type Role } from '../platform/auth/service.ts'
 import { partnershipJson } from './service.ts'
 import { AddPersonInput, FormatOnlyQuery, HistoryParams, HistoryQuery, PartnershipInput, PartnershipJson, PartnershipParams, PersonParams } from './schema.ts'
-import { isMember } from '../platform/access.ts'
+import { isMember, type Partnership } from '../platform/access.ts'
+import { escapeHtml } from '../platform/html.ts'
 
 const V = 'partnerships/views'
 const roleItems = ROLES.map((r) => ({ value: r, text: ROLE_LABELS[r] }))
+
+/** The partnerships a person may see: the page lists them by name; the download has these columns. */
+type Person = Awaited<ReturnType<Services['partnerships']['people']>>[number]
+
+/** The partnership's people and their roles, on the People and roles page and in its download. */
+const peopleTable = defineTable<Person>([
+  { key: 'name', header: 'Name', value: (x) => x.name, html: (x) => `${escapeHtml(x.name)}<br><span class="govuk-body-s">${escapeHtml(x.email)}</span>` },
+  { key: 'email', value: (x) => x.email },
+  { key: 'organisation', header: 'Organisation', value: (x) => x.organisation_name, empty: '–' },
+  { key: 'role', header: 'Role', value: (x) => x.role, text: (x) => ROLE_LABELS[x.role] },
+  {
+    key: 'remove', header: 'Actions', hiddenHeader: true, pageOnly: true, value: () => null,
+    html: (x, page) => `<form method="post" action="/partnerships/${escapeHtml(page.slug)}/people/${x.user_id}/remove"><input type="hidden" name="_csrf" value="${escapeHtml(page.csrfToken)}">` +
+      `<button class="safer-link-button" type="submit">Remove<span class="govuk-visually-hidden"> ${escapeHtml(x.name)}</span></button></form>`,
+  },
+])
+
+const partnershipsTable = defineTable<Partnership>([
+  { key: 'slug', value: (r) => r.slug }, { key: 'name', value: (r) => r.name }, { key: 'area_code', value: (r) => r.area_code }, { key: 'published', value: (r) => r.published },
+])
 
 export async function partnershipRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const ps = services.partnerships
@@ -27,9 +50,7 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
 
   app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>('/partnerships', { config: { access: 'public' }, schema: { querystring: FormatOnlyQuery } }, async (request, reply) => {
     const rows = await ps.visibleTo(request.user)
-    if (sendExport(reply, request.query.format, 'partnerships', rows, [
-      { header: 'slug', value: (r) => r.slug }, { header: 'name', value: (r) => r.name }, { header: 'area_code', value: (r) => r.area_code }, { header: 'published', value: (r) => r.published },
-    ])) return reply
+    if (sendExport(reply, request.query.format, 'partnerships', rows, partnershipsTable)) return reply
     return reply.view(`${V}/list.njk`, { title: 'Partnerships', partnerships: rows })
   })
 
@@ -67,10 +88,17 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
       },
     }))
 
-  const peopleContext = async (request: FastifyRequest) => ({ title: 'People and roles', people: await ps.people(p(request).id), roleItems, roleLabels: ROLE_LABELS, breadcrumbs: crumbs(request) })
+  const peopleContext = async (request: FastifyRequest, people?: Person[]) => {
+    people ??= await ps.people(p(request).id)
+    const table = tableView(peopleTable, people, { caption: plural(people.length, 'person', 'people'), captionClasses: 'govuk-table__caption--m', page: { slug: p(request).slug, csrfToken: request.csrfToken } })
+    return { title: 'People and roles', people, table, roleItems, breadcrumbs: crumbs(request) }
+  }
 
-  app.get('/partnerships/:partnership/people', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
-    reply.view(`${V}/people.njk`, { ...(await peopleContext(request)), values: {} }))
+  app.get('/partnerships/:partnership/people', { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
+    const people = await ps.people(p(request).id)
+    if (sendExport(reply, (request.query as any).format, `people-${p(request).slug}`, people, peopleTable)) return reply
+    return reply.view(`${V}/people.njk`, { ...(await peopleContext(request, people)), values: {} })
+  })
 
   app.post('/partnerships/:partnership/people', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
     handleForm(request, reply, {
@@ -95,9 +123,9 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
 
   app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>('/partnerships/:partnership/audit', { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatOnlyQuery } }, async (request, reply) => {
     const format = request.query.format
-    if (streamExport(reply, format, `audit-${p(request).slug}`, auditColumns, () => auditPages(services.db, { partnershipId: p(request).id }))) return reply
+    if (streamExport(reply, format, `audit-${p(request).slug}`, auditTable, () => auditPages(services.db, { partnershipId: p(request).id }))) return reply
     const entries = await auditLog(services.db, { partnershipId: p(request).id, limit: 200 })
-    return reply.view(`${V}/audit.njk`, { title: 'Audit log', entries: entries.map((e) => ({ ...e, changes: changedFields(e) })), breadcrumbs: crumbs(request) })
+    return reply.view(`${V}/audit.njk`, { title: 'Audit log', entries, table: tableView(auditTable, entries, { caption: 'Changes', captionClasses: 'govuk-table__caption--m govuk-visually-hidden' }), breadcrumbs: crumbs(request) })
   })
 
   // The History view of any record in this partnership (links from each record's page).

@@ -4,6 +4,9 @@
  * and the data can never disagree.
  */
 import type { Queryable } from './db/index.ts'
+import { formatDateTime } from './errors.ts'
+import { escapeHtml } from './html.ts'
+import { defineTable } from './tables.ts'
 
 export interface Actor {
   id: number | null
@@ -73,18 +76,26 @@ export async function historyOf(db: Queryable, entity: string, entityId: string 
   )
 }
 
-/** The audit log as CSV columns (for sendExport). */
-export const auditColumns = [
-  { header: 'at', value: (e: AuditEntry) => new Date(e.at).toISOString() },
-  { header: 'user', value: (e: AuditEntry) => e.user_name },
-  { header: 'action', value: (e: AuditEntry) => e.action },
-  { header: 'record_type', value: (e: AuditEntry) => e.entity },
-  { header: 'record_id', value: (e: AuditEntry) => e.entity_id },
-  { header: 'summary', value: (e: AuditEntry) => e.summary },
-  { header: 'changes', value: (e: AuditEntry) => changedFields(e).map((c) => `${c.field}: ${JSON.stringify(c.before ?? null)} -> ${JSON.stringify(c.after ?? null)}`).join('; ') },
-  { header: 'before', value: (e: AuditEntry) => (e.before ? JSON.stringify(e.before) : '') },
-  { header: 'after', value: (e: AuditEntry) => (e.after ? JSON.stringify(e.after) : '') },
-]
+/** The audit log as a table: the page shows the newest entries, the download has them all (platform/tables.ts). */
+export const auditTable = defineTable<AuditEntry>([
+  { key: 'at', header: 'When', value: (e) => new Date(e.at).toISOString(), text: (e) => formatDateTime(new Date(e.at)) },
+  { key: 'user', header: 'Who', value: (e) => e.user_name },
+  { key: 'action', value: (e) => e.action },
+  { key: 'record_type', value: (e) => e.entity },
+  { key: 'record_id', value: (e) => e.entity_id },
+  {
+    key: 'summary', header: 'What', value: (e) => e.summary,
+    text: (e) => `${e.action[0].toUpperCase()}${e.action.slice(1)} ${e.entity.replace(/_/g, ' ')}${e.summary ? `: ${e.summary}` : ''}`,
+  },
+  {
+    key: 'changes', header: 'Changes',
+    value: (e) => changedFields(e).map((c) => `${c.field}: ${JSON.stringify(c.before ?? null)} -> ${JSON.stringify(c.after ?? null)}`).join('; '),
+    // The page names the first four fields changed; the download has every field with its values.
+    html: (e) => changedFields(e).slice(0, 4).map((c) => `<div>${escapeHtml(c.field.replace(/_/g, ' '))}</div>`).join(''),
+  },
+  { key: 'before', value: (e) => (e.before ? JSON.stringify(e.before) : '') },
+  { key: 'after', value: (e) => (e.after ? JSON.stringify(e.after) : '') },
+])
 
 /** Fields that changed between before and after, for the History view. */
 export function changedFields(entry: Pick<AuditEntry, 'before' | 'after'>) {

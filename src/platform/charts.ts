@@ -5,6 +5,8 @@
  *
  * vega and vega-lite are imported on first use, so they cost nothing at start-up.
  */
+import { accessibleSvg } from './html.ts'
+import { shortMonthLabel } from './format.ts'
 
 type Vega = typeof import('vega')
 type VegaLite = typeof import('vega-lite')
@@ -84,8 +86,6 @@ function collectErrors(errors: string[]): import('vega').LoggerInterface {
   return logger
 }
 
-const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-
 /**
  * Turns Vega's SVG into the one a page embeds. Vega 6 writes presentation attributes, but it can write a style
  * attribute (mix-blend-mode for `blend`, image-rendering for unsmoothed images); those become attributes. Its ids
@@ -135,20 +135,17 @@ export function finishSvg(svg: string, opts: RenderOptions): string {
       `<rect width="6" height="6" fill="#f3f2f1"/><line x1="0" y1="0" x2="0" y2="6" stroke="${GRID_COLOUR}" stroke-width="2"/></pattern></defs>`
     : ''
 
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${viewBox}" width="100%" preserveAspectRatio="xMinYMin meet"` +
-    ` class="safer-chart" role="img" aria-labelledby="${prefix}-title ${prefix}-desc" focusable="false">` +
-    `<title id="${prefix}-title">${escapeText(opts.title)}</title><desc id="${prefix}-desc">${escapeText(opts.description)}</desc>` +
-    hatch +
-    body +
-    '</svg>'
-  )
+  return accessibleSvg({
+    id: prefix, title: opts.title, desc: opts.description, viewBox, displayWidth: '100%', className: 'safer-chart',
+    attributes: { preserveAspectRatio: 'xMinYMin meet' },
+    body: hatch + body,
+  })
 }
 
 // -- Specs -------------------------------------------------------------------------------------------------------
 
-/** 'Oct 2018' for '2018-10', as a Vega expression on datum.value. */
-const MONTH_LABEL = "utcFormat(toDate(datum.value + '-01T00:00:00Z'), '%b %Y')"
+/** The axis labels of these months ('Oct 2018' for '2018-10', from platform/format.ts), as a Vega expression on datum.value. */
+const monthLabelExpr = (months: string[]) => `${JSON.stringify(Object.fromEntries(months.map((m) => [m, shortMonthLabel(m)])))}[datum.value]`
 
 const config = {
   font: FONT,
@@ -210,7 +207,7 @@ function xAxis(months: string[], width: number) {
   return {
     field: 'month', type: 'ordinal' as const, title: null,
     scale: { type: 'band' as const, domain: months, paddingInner: 0.15, paddingOuter: 0.1 },
-    axis: { values: labelledMonths(months, width), labelExpr: MONTH_LABEL, labelAngle: 0, labelOverlap: false, labelPadding: 8, ticks: false, grid: false },
+    axis: { values: labelledMonths(months, width), labelExpr: monthLabelExpr(labelledMonths(months, width)), labelAngle: 0, labelOverlap: false, labelPadding: 8, ticks: false, grid: false },
   }
 }
 

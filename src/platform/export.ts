@@ -1,15 +1,19 @@
-/** CSV and JSON export of any table a page shows: `?format=csv` or `?format=json` on its list route. */
+/**
+ * CSV and JSON export of any table a page shows: `?format=csv` or `?format=json` on its list route. The columns come
+ * from the table's one definition (platform/tables.ts), the same that draws the table on the page.
+ */
 import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { choice } from './validation.ts'
+import { exportColumns, type Table } from './tables.ts'
 
 /** The `format` query parameter of a page or API route whose table downloads as CSV or JSON. */
 export const ExportFormat = Type.Optional(choice(['csv', 'json'] as const, 'Format'))
 /** The query of such a route that takes nothing else. */
 export const FormatQuery = Type.Object({ format: ExportFormat })
 
-export interface Column<T> {
+interface Column<T> {
   header: string
   value: (row: T) => unknown
 }
@@ -22,7 +26,12 @@ function cell(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export function toCsv<T>(rows: T[], columns: Column<T>[]): string {
+/** The rows as CSV text (a header line, then a line a row), with the table's download columns. */
+export function toCsv<T>(rows: T[], table: Table<T>): string {
+  return csvLines(rows, exportColumns(table))
+}
+
+function csvLines<T>(rows: T[], columns: Column<T>[]): string {
   const lines = [columns.map((c) => cell(c.header)).join(',')]
   for (const r of rows) lines.push(columns.map((c) => cell(c.value(r))).join(','))
   return lines.join('\r\n') + '\r\n'
@@ -32,12 +41,13 @@ export function toCsv<T>(rows: T[], columns: Column<T>[]): string {
  * The same for a table too long to hold in memory (the audit log): rows arrive page by page and are
  * streamed to the download as they come.
  */
-export function streamExport<T>(reply: FastifyReply, format: unknown, filename: string, columns: Column<T>[], pages: () => AsyncIterable<T[]>): boolean {
+export function streamExport<T>(reply: FastifyReply, format: unknown, filename: string, table: Table<T>, pages: () => AsyncIterable<T[]>): boolean {
   if (format !== 'csv' && format !== 'json') return false
+  const columns = exportColumns(table)
   async function* body() {
     if (format === 'csv') {
-      yield '\uFEFF' + toCsv([], columns)
-      for await (const rows of pages()) if (rows.length) yield toCsv(rows, columns).split('\r\n').slice(1).join('\r\n')
+      yield '\uFEFF' + csvLines([], columns)
+      for await (const rows of pages()) if (rows.length) yield csvLines(rows, columns).split('\r\n').slice(1).join('\r\n')
       return
     }
     yield '['
@@ -58,9 +68,10 @@ export function streamExport<T>(reply: FastifyReply, format: unknown, filename: 
 }
 
 /** If the request asked for CSV or JSON, send the table that way and return true. */
-export function sendExport<T>(reply: FastifyReply, format: unknown, filename: string, rows: T[], columns: Column<T>[]): boolean {
+export function sendExport<T>(reply: FastifyReply, format: unknown, filename: string, rows: T[], table: Table<T>): boolean {
+  const columns = exportColumns(table)
   if (format === 'csv') {
-    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}.csv"`).send('\uFEFF' + toCsv(rows, columns))
+    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}.csv"`).send('\uFEFF' + csvLines(rows, columns))
     return true
   }
   if (format === 'json') {

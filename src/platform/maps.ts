@@ -11,6 +11,7 @@
  */
 import { geoIdentity } from 'd3-geo'
 import type { Feature, Geometry, Position } from 'geojson'
+import { accessibleSvg, escapeHtml } from './html.ts'
 
 export interface ChoroplethOptions {
   /** Polygon or MultiPolygon features with properties.code and properties.name. Others are not drawn. */
@@ -103,8 +104,6 @@ function classOf(v: number, breaks: number[]): number {
   return last
 }
 
-const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-const escapeAttr = (s: string) => escapeText(s).replace(/"/g, '&quot;')
 
 /** A rough width of text in Helvetica/Arial, for laying out the legend without a font engine. */
 function textWidth(s: string, size: number): number {
@@ -251,18 +250,18 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
     const v = valueOf(a.code)
     const fill = v === null ? `url(#${noDataId})` : legend[classOf(v, breaks)].colour
     const label = `${a.name} (${a.code}): ${v === null ? 'no data' : format(v)}`
-    paths.push(`<path d="${d}" fill="${fill}" data-code="${escapeAttr(a.code)}"><title>${escapeText(label)}</title></path>`)
+    paths.push(`<path d="${d}" fill="${fill}" data-code="${escapeHtml(a.code)}"><title>${escapeHtml(label)}</title></path>`)
   }
 
   const legendTop = height - legendHeight
   const legendSvg = entries.length
     ? `<g class="safer-choropleth__legend" font-family="${FONT}" font-size="${fontSize}" fill="${TEXT}">` +
-      `<text x="${pad}" y="${legendTop + 14}" font-weight="bold">${escapeText(opts.valueLabel)}</text>` +
+      `<text x="${pad}" y="${legendTop + 14}" font-weight="bold">${escapeHtml(opts.valueLabel)}</text>` +
       placed
         .map((e) => {
           const y = legendTop + 18 + e.row * rowHeight + 4
           return `<rect x="${round1(e.x)}" y="${y}" width="18" height="14" fill="${e.fill}" stroke="${LINE_GREY}" stroke-width="0.5"/>` +
-            `<text x="${round1(e.x + 24)}" y="${y + 12}">${escapeText(e.label)}</text>`
+            `<text x="${round1(e.x + 24)}" y="${y + 12}">${escapeHtml(e.label)}</text>`
         })
         .join('') +
       '</g>'
@@ -273,14 +272,13 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
       `<rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="${LINE_GREY}" stroke-width="1.5"/></pattern></defs>`
     : ''
 
-  const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMidYMid meet"` +
-    ` class="safer-choropleth" role="img" aria-labelledby="${prefix}-title ${prefix}-desc" focusable="false">` +
-    `<title id="${prefix}-title">${escapeText(opts.title)}</title><desc id="${prefix}-desc">${escapeText(opts.description)}</desc>` +
-    defs +
-    `<g class="safer-choropleth__areas" stroke="${BORDER}" stroke-width="0.5" stroke-linejoin="round" fill-rule="evenodd">${paths.join('')}</g>` +
-    legendSvg +
-    '</svg>'
+  const svg = accessibleSvg({
+    id: prefix, title: opts.title, desc: opts.description, width, height, displayWidth: '100%', className: 'safer-choropleth',
+    attributes: { preserveAspectRatio: 'xMidYMid meet' },
+    body: defs +
+      `<g class="safer-choropleth__areas" stroke="${BORDER}" stroke-width="0.5" stroke-linejoin="round" fill-rule="evenodd">${paths.join('')}</g>` +
+      legendSvg,
+  })
 
   return { svg, breaks, legend, noDataCount }
 }

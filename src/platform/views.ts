@@ -10,18 +10,13 @@ import view from '@fastify/view'
 import nunjucks from 'nunjucks'
 import { errorList } from './validation.ts'
 import { formatDateTime } from './errors.ts'
+import { financialYear, formatDate, formatNumber, monthLabel, noun, periodLabel, plural, quarterLabel, shortMonthLabel } from './format.ts'
 
 const require = createRequire(import.meta.url)
 export { srcDir }
 export const govukDist = path.resolve(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist')
 
-export function formatDate(value: unknown): string {
-  if (!value) return ''
-  const s = value instanceof Date ? value.toISOString().slice(0, 10) : String(value)
-  const d = new Date(`${s.slice(0, 10)}T12:00:00Z`)
-  if (Number.isNaN(d.getTime())) return s
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(d)
-}
+export { formatDate }
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -45,10 +40,18 @@ function configure(env: nunjucks.Environment) {
     return blank !== undefined ? [{ value: '', text: blank }, ...list] : list
   })
   /** 12,345 (and 12.3 with one decimal place): numbers as people read them; blank for none. */
-  env.addFilter('number', (v: unknown, dp = 0) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? '' : Number(v).toLocaleString('en-GB', { minimumFractionDigits: dp, maximumFractionDigits: dp })))
+  env.addFilter('number', formatNumber)
   env.addFilter('basename', (v: unknown) => String(v ?? '').split(/[\\/]/).pop())
+  // Counts, months and periods (platform/format.ts): {{ n | plural('county') }}, {{ '2018-10' | monthLabel }}.
+  env.addFilter('plural', plural)
+  env.addFilter('noun', noun)
+  env.addFilter('monthLabel', monthLabel)
+  env.addFilter('shortMonthLabel', shortMonthLabel)
+  env.addFilter('periodLabel', periodLabel)
+  env.addFilter('financialYear', financialYear)
+  env.addFilter('quarterLabel', quarterLabel)
   /** 'YYYY-MM' months as "Oct 2018, Nov 2018". */
-  env.addFilter('monthLabels', (v: unknown) => (Array.isArray(v) ? v : []).map((m: string) => `${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`).join(', '))
+  env.addFilter('monthLabels', (v: unknown) => (Array.isArray(v) ? v : []).map(shortMonthLabel).join(', '))
   env.addGlobal('now', () => new Date())
 }
 
