@@ -141,9 +141,9 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
       },
     }))
 
-  app.get('/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'public' } }, schema: { params: BodyParams, querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/bodies/:body', { config: { access: { partnership: 'public' } }, schema: { params: BodyParams, querystring: FormatQuery } }, async (request, reply) => {
     const body = await bodyOf(request)
-    if (sendExport(reply, (request.query as any).format, `members-${p(request).slug}-${body.slug}`, await gov.members(body.id), membersTable)) return reply
+    if (sendExport(reply, request.query.format, `members-${p(request).slug}-${body.slug}`, await gov.members(body.id), membersTable)) return reply
     return reply.view(`${V}/body.njk`, await showContext(request, body))
   })
 

@@ -94,9 +94,9 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
     return { title: 'People and roles', people, table, roleItems, breadcrumbs: crumbs(request) }
   }
 
-  app.get('/partnerships/:partnership/people', { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
+  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/people', { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
     const people = await ps.people(p(request).id)
-    if (sendExport(reply, (request.query as any).format, `people-${p(request).slug}`, people, peopleTable)) return reply
+    if (sendExport(reply, request.query.format, `people-${p(request).slug}`, people, peopleTable)) return reply
     return reply.view(`${V}/people.njk`, { ...(await peopleContext(request, people)), values: {} })
   })
 
