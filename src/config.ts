@@ -27,6 +27,10 @@ export interface Config {
   duckdbThreads: number
   /** Largest upload the crime data Import page accepts, in megabytes. */
   uploadLimitMb: number
+  /** Chromium, which makes PDFs of print views (Debian's package `chromium`). Without it, print views still work. */
+  chromiumPath: string
+  /** Seconds the PDF browser is kept running after the last PDF, so the next one is quick. */
+  pdfIdleSeconds: number
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -47,6 +51,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     duckdbMemory: env.SAFER_DUCKDB_MEMORY || '1GB',
     duckdbThreads: Number(env.SAFER_DUCKDB_THREADS || 2),
     uploadLimitMb: Number(env.SAFER_UPLOAD_LIMIT_MB || 2048),
+    chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
+    pdfIdleSeconds: Number(env.SAFER_PDF_IDLE_SECONDS || 120),
     ...overrides,
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
@@ -55,5 +61,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB)$/i.test(config.duckdbMemory)) throw new Error(`SAFER_DUCKDB_MEMORY must be a size like 1GB or 512MB (found "${config.duckdbMemory}")`)
   if (!Number.isInteger(config.duckdbThreads) || config.duckdbThreads < 1) throw new Error(`SAFER_DUCKDB_THREADS must be a whole number of 1 or more (found "${env.SAFER_DUCKDB_THREADS}")`)
   if (!Number.isFinite(config.uploadLimitMb) || config.uploadLimitMb <= 0) throw new Error(`SAFER_UPLOAD_LIMIT_MB must be a number of megabytes (found "${env.SAFER_UPLOAD_LIMIT_MB}")`)
+  if (!Number.isFinite(config.pdfIdleSeconds) || config.pdfIdleSeconds < 0) throw new Error(`SAFER_PDF_IDLE_SECONDS must be a number of seconds (found "${env.SAFER_PDF_IDLE_SECONDS}")`)
   return config
 }
