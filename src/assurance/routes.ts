@@ -13,7 +13,9 @@ import { Type } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
-import { parseForm } from '../platform/validation.ts'
+import { choice, parseForm } from '../platform/validation.ts'
+import { sendPdf, fileNamePart, type PdfDocument } from '../platform/pdf.ts'
+import { formatDate } from '../platform/views.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError } from '../platform/errors.ts'
 import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, RoundInput, RoundJson, CellJson } from './schema.ts'
@@ -33,7 +35,7 @@ const CellParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title: 
 const DimensionParams = Type.Object({ ...P, dimension: Type.Integer({ minimum: 1 }) })
 const LevelParams = Type.Object({ ...P, level: Type.Integer({ minimum: 1 }) })
 const VersionParams = Type.Object({ ...P, number: Type.Integer({ minimum: 1, title: 'Version number' }) })
-const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1 })) })
+const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1 })), format: Type.Optional(choice(['pdf'] as const, 'Format')) })
 
 const CHANGE = {
   improved: { symbol: '▲', text: 'Improved' },
@@ -61,6 +63,20 @@ function matrixView(m: Matrix) {
 
 function scaleView(scale: Matrix['scale']) {
   return scale.map((l) => ({ ...l, marker: marker(l.value, scale.length), textColour: textColourFor(l.colour), contrast: contrastRatio(l.colour, textColourFor(l.colour)).toFixed(1) }))
+}
+
+/** The print view of an agreement version and round as a PDF for a committee: the partnership and the round on every page. */
+function printPdf(partnership: { slug: string; name: string }, view: { version: { number: number; title: string }; round?: { id: number; title: string; assessed_on: string } }): PdfDocument {
+  const { version, round } = view
+  return {
+    path: `/partnerships/${partnership.slug}/agreement/versions/${version.number}/print${round ? `?round=${round.id}` : ''}`,
+    title: version.title,
+    author: partnership.name,
+    subject: `Community Safety Agreement, version ${version.number}${round ? `, with the assessment round ${round.title}` : ''}`,
+    filename: `${partnership.slug}-agreement-v${version.number}${round ? `-round-${fileNamePart(round.title)}` : ''}.pdf`,
+    header: { left: partnership.name, right: round ? `${round.title}, ${formatDate(round.assessed_on)}` : 'No assessment round yet' },
+    footer: `${version.title}, version ${version.number}`,
+  }
 }
 
 function editorOf(request: FastifyRequest): Editor {
@@ -348,6 +364,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   // ---- The agreement version in print, with the assessments of one round ----
   app.get('/partnerships/:partnership/agreement/versions/:number/print', { config: { access: { partnership: 'public' } }, schema: { params: VersionParams, querystring: PrintQuery } }, async (request, reply) => {
     const view = await as.printView(p(request).id, (request.params as any).number, { ...member(request), roundId: (request.query as any).round })
+    if ((request.query as any).format === 'pdf') return sendPdf(request, reply, services.pdf, printPdf(p(request), view))
     const m = view.matrix ? matrixView(view.matrix) : undefined
     return reply.view(`${V}/print.njk`, {
       title: `${view.version.title}: print version`, version: view.version, round: view.round, rounds: view.rounds, priorities: view.priorities, columns: view.columns,

@@ -121,6 +121,7 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
     if (!available()) throw new PdfUnavailableError()
     const { chromium } = await import('playwright-core')
     let b: Browser
+    const before = new Set(childProcesses(process.pid).map((c) => c.pid))
     try {
       b = await chromium.launch({ executablePath: opts.chromiumPath, args: CHROMIUM_ARGS, timeout: 30_000 })
     } catch (err) {
@@ -133,8 +134,10 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
       spare = []
     })
     current = b
+    pid = childProcesses(process.pid).find((c) => !before.has(c.pid) && c.cmdline.includes('--remote-debugging-pipe'))?.pid
     return b
   }
+  let pid: number | undefined
 
   function getBrowser(): Promise<Browser> {
     browser ??= launch().catch((err) => { browser = undefined; throw err })
@@ -247,9 +250,9 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
       }
     },
 
-    /** The browser's process id while it runs (the benchmark reads its memory). */
+    /** The browser's process id while it runs, on Linux (the benchmark reads its memory; the tests see it end). */
     browserPid(): number | undefined {
-      return (current as any)?._initializer?.pid ?? undefined
+      return current ? pid : undefined
     },
 
     /** Close the browser (when idle, and when the app closes). */
@@ -510,6 +513,28 @@ function targetPage(src: PDFDocument, item: PDFDict, pageRefs: Map<string, PDFRe
   const arr = d instanceof PDFRef ? src.context.lookupMaybe(d, PDFArray) : d instanceof PDFArray ? d : undefined
   const page = arr?.get(0)
   return page instanceof PDFRef ? pageRefs.get(page.toString()) : undefined
+}
+
+/** The processes started by `parent`, read from /proc (Linux only; elsewhere none). */
+export function childProcesses(parent: number): { pid: number; cmdline: string }[] {
+  let entries: string[]
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))
+  } catch {
+    return []
+  }
+  const out: { pid: number; cmdline: string }[] = []
+  for (const e of entries) {
+    try {
+      // The fields after the command name (which may hold spaces) start with the state, then the parent's pid.
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== parent) continue
+      out.push({ pid: Number(e), cmdline: fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ') })
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out
 }
 
 function firstLine(err: unknown) {
