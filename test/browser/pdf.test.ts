@@ -13,7 +13,7 @@ import Fastify from 'fastify'
 import { PDFDocument, PDFDict, PDFName, PDFArray, PDFString, PDFHexString, PDFRef } from 'pdf-lib'
 import { testApp, clientAs, makePartnership, text, type TestApp } from '../helpers.ts'
 import { systemActor } from '../../src/platform/audit.ts'
-import { pdfService } from '../../src/platform/pdf.ts'
+import { joinPdfs, pdfService } from '../../src/platform/pdf.ts'
 import { chromiumPath } from './browser.ts'
 
 let t: TestApp
@@ -117,6 +117,13 @@ test('a committee downloads the agreement with its assessment round as a PDF, wi
   for (const e of priorityEntries) assert.ok(texts[e.page - 1].includes(e.title.slice(0, 30)), `${e.title} is on page ${e.page}`)
   assert.ok(entries.some((e) => e.title.startsWith('County co-ordination') && e.depth === 2), 'h3 headings are under their priority')
   assert.ok(!entries.some((e) => e.title === 'Development areas'), 'h4 headings are left out of the outline')
+
+  // Joined into a pack, each copy keeps its outline, moved to its own pages.
+  const pack = await PDFDocument.load(await joinPdfs([bytes, { pdf: bytes, title: 'Second copy' }], { title: 'Committee pack' }))
+  assert.equal(pack.getPageCount(), 2 * pages)
+  const packEntries = outline(pack)
+  assert.deepEqual(packEntries.filter((e) => e.depth === 0).map((e) => [e.title, e.page]), [['County Agreement for Community Safety 2020-23', 1], ['Second copy', pages + 1]])
+  assert.deepEqual(packEntries.filter((e) => e.title.startsWith('Priority ')).map((e) => e.page), [...priorityEntries, ...priorityEntries].map((e, i) => e.page + (i < priorityEntries.length ? 0 : pages)))
 
   // Made as a job, on record for site administrators.
   const [job] = await t.services.jobs.list({ kind: 'pdf:render', limit: 1 })
