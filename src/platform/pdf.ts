@@ -71,7 +71,9 @@ export interface PdfSource {
 export interface RenderedPdf {
   pdf: Uint8Array
   pages: number
+  /** Milliseconds in all, and in each step: waiting for a page (and the browser), loading the view, printing, metadata. */
   ms: number
+  steps: { page: number; load: number; print: number; metadata: number }
 }
 
 /** A page lent to one render at a time; `source` says whose request its requests are answered as. */
@@ -197,6 +199,7 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
     if (!doc.path.startsWith('/') || doc.path.startsWith('//')) throw new Error(`A print view is a path in this app (found "${doc.path}")`)
     const started = performance.now()
     const tab = await borrow()
+    const borrowed = performance.now()
     let healthy = false
     try {
       tab.source = source
@@ -205,14 +208,18 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
       if (status === 404) throw new NotFoundError()
       if (status !== 200) throw new Error(`The print view ${doc.path} answered ${status}, so no PDF was made`)
       const headings = await tab.page.evaluate(HEADINGS)
+      const loaded = performance.now()
       const raw = await tab.page.pdf({
         format: 'A4', printBackground: true, outline: true, tagged: true,
         margin: { top: '22mm', bottom: '20mm', left: '16mm', right: '16mm' },
         displayHeaderFooter: true, headerTemplate: headerTemplate(doc), footerTemplate: footerTemplate(doc),
       })
       healthy = true
+      const printed = performance.now()
       const { pdf, pages } = await describe(raw, doc, headings)
-      return { pdf, pages, ms: Math.round(performance.now() - started) }
+      const end = performance.now()
+      const steps = { page: borrowed - started, load: loaded - borrowed, print: printed - loaded, metadata: end - printed }
+      return { pdf, pages, ms: Math.round(end - started), steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Math.round(v)])) as RenderedPdf['steps'] }
     } finally {
       giveBack(tab, healthy)
     }
