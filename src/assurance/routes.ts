@@ -72,7 +72,7 @@ function printPdf(partnership: { slug: string; name: string }, view: { version: 
     path: `/partnerships/${partnership.slug}/agreement/versions/${version.number}/print${round ? `?round=${round.id}` : ''}`,
     title: version.title,
     author: partnership.name,
-    subject: `Community Safety Agreement, version ${version.number}${round ? `, with the assessment round ${round.title}` : ''}`,
+    subject: `Community Safety Agreement, version ${version.number}${round ? `, with the assurance assessment "${round.title}"` : ''}`,
     filename: `${partnership.slug}-agreement-v${version.number}${round ? `-round-${fileNamePart(round.title)}` : ''}.pdf`,
     header: { left: partnership.name, right: round ? `${round.title}, ${formatDate(round.assessed_on)}` : 'No assessment round yet' },
     footer: `${version.title}, version ${version.number}`,
