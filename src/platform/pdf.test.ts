@@ -82,3 +82,14 @@ test('without Chromium a PDF is refused with the plain message, and no browser i
   assert.equal(PDF_UNAVAILABLE, 'PDFs need Chromium, which is not installed on this server: ask your administrator to install the Debian package chromium, or set CHROMIUM_PATH. The print view still works: use your browser\'s Print.')
   assert.equal(pdf.browserPid(), undefined)
 })
+
+test('a CHROMIUM_PATH that is not a working Chromium is refused with a message naming it', async () => {
+  const pdf = pdfService({ chromiumPath: '/bin/false' })
+  assert.equal(pdf.available(), true, 'the file is there and can be run')
+  await assert.rejects(pdf.render({ app: { inject: () => { throw new Error('not asked') } } as any, headers: {} }, { path: '/print', title: 'T', filename: 't.pdf' }), (err: unknown) => {
+    assert.ok(err instanceof PdfUnavailableError)
+    assert.match(err.message, /^PDFs cannot be made just now: Chromium at \/bin\/false did not start \(.+\)\. The print view still works: use your browser's Print\.$/)
+    return true
+  })
+  await pdf.close()
+})

@@ -108,7 +108,7 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
   let active = 0
   const waiting: (() => void)[] = []
   /** Sources of the renders asked for in this process, by ticket (credentials stay in memory, never in the jobs table). */
-  const sources = new Map<string, { source: PdfSource; out?: RenderedPdf }>()
+  const sources = new Map<string, { source: PdfSource; out?: RenderedPdf; error?: unknown }>()
 
   function available() {
     try {
@@ -121,7 +121,9 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
 
   async function launch(): Promise<Browser> {
     if (!available()) throw new PdfUnavailableError()
-    const { chromium } = await import('playwright-core')
+    const { chromium } = await import('playwright-core').catch(() => {
+      throw new PdfUnavailableError('PDFs need the playwright-core package, which is not installed with this copy of Safer: ask your administrator to install it (npm install playwright-core). The print view still works: use your browser\'s Print.')
+    })
     let b: Browser
     const before = new Set(childProcesses(process.pid).map((c) => c.pid))
     try {
@@ -246,12 +248,11 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
         const params: RenderParams = { ...doc, ticket }
         const { finished } = await opts.jobs.runNow('pdf:render', params, { actor: o.actor, source: 'web' })
         const job = await finished
-        const out = sources.get(ticket)?.out
-        if (job.status !== 'done' || !out) {
-          if (job.error === new NotFoundError().message) throw new NotFoundError()
-          throw new Error(job.error ?? 'The PDF could not be made')
-        }
-        return { ...out, job }
+        const entry = sources.get(ticket)
+        // The job's own error (a 404 from the view, Chromium failing to start) is the caller's answer too.
+        if (entry?.error) throw entry.error
+        if (job.status !== 'done' || !entry?.out) throw new Error(job.error ?? 'The PDF could not be made')
+        return { ...entry.out, job }
       } finally {
         sources.delete(ticket)
       }
@@ -281,7 +282,12 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
       // The person's credentials live only in the process that was asked; a re-run from /admin/jobs has none.
       if (!entry) throw new Error('This PDF was made for one person\'s download, which has ended: ask for it again from its page.')
       const { ticket: _ticket, ...doc } = ctx.params
-      entry.out = await render(entry.source, doc)
+      try {
+        entry.out = await render(entry.source, doc)
+      } catch (err) {
+        entry.error = err
+        throw err
+      }
       return { pages: entry.out.pages, bytes: entry.out.pdf.length, ms: entry.out.ms, filename: doc.filename }
     },
   })

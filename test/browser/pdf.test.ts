@@ -207,3 +207,11 @@ test('a print view\'s page reaches nothing but the app: other addresses are refu
     server.close()
   }
 })
+
+test('a PDF job run again from Background jobs (without the person\'s request) fails with a message, and makes nothing', async () => {
+  const queued = await t.services.jobs.enqueue('pdf:render', { path: '/partnerships/x/agreement/versions/1/print', title: 'County Agreement', filename: 'x.pdf', ticket: 'gone' }, { actor: systemActor })
+  await t.services.jobs.tick()
+  const job = await t.services.jobs.get(queued.id)
+  assert.equal(job.status, 'failed')
+  assert.equal(job.error, 'This PDF was made for one person\'s download, which has ended: ask for it again from its page.')
+})
