@@ -157,10 +157,14 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
       const url = new URL(req.url())
       const source = tab.source
       if (!source || url.origin !== ORIGIN || req.method() !== 'GET' || url.pathname === '/static/favicon.svg') return route.abort('blockedbyclient')
-      const res = await source.app.inject({ method: 'GET', url: url.pathname + url.search, headers: { ...source.headers, accept: req.headers().accept ?? '*/*' } })
-      const headers: Record<string, string> = {}
-      for (const h of ['content-type', 'content-security-policy']) if (res.headers[h]) headers[h] = String(res.headers[h])
-      return route.fulfill({ status: res.statusCode, headers, body: res.rawPayload })
+      try {
+        const res = await source.app.inject({ method: 'GET', url: url.pathname + url.search, headers: { ...source.headers, accept: req.headers().accept ?? '*/*' } })
+        const headers: Record<string, string> = {}
+        for (const h of ['content-type', 'content-security-policy']) if (res.headers[h]) headers[h] = String(res.headers[h])
+        await route.fulfill({ status: res.statusCode, headers, body: res.rawPayload })
+      } catch {
+        await route.abort('failed').catch(() => {}) // the page was closed, or the app could not answer
+      }
     })
     tab.page = await context.newPage()
     await tab.page.emulateMedia({ media: 'print' })
@@ -171,7 +175,7 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
   async function borrow(): Promise<Tab> {
     if (idleTimer) clearTimeout(idleTimer)
     idleTimer = undefined
-    if (active >= limit) await new Promise<void>((r) => waiting.push(r))
+    while (active >= limit) await new Promise<void>((r) => waiting.push(r))
     active++
     try {
       const b = await getBrowser()
