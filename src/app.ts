@@ -67,6 +67,9 @@ export async function buildApp({ config, services }: { config: Config; services:
     reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`)
   })
 
+  // The PDF browser (if one is running) closes with the app.
+  app.addHook('onClose', async () => { await services.pdf.close() })
+
   // Routes: the platform's own, then one plugin per capability.
   await app.register(platformRoutes, { services, config })
   await app.register(authRoutes, { services, config })

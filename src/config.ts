@@ -39,6 +39,10 @@ export interface Config {
   zipMaxRatio: number
   /** Space to keep free on the disk: an import or upload that would leave less is refused before it starts, in megabytes. */
   diskMarginMb: number
+  /** Chromium, which makes PDFs of print views (Debian's package `chromium`). Without it, print views still work. */
+  chromiumPath: string
+  /** Seconds the PDF browser is kept running after the last PDF, so the next one is quick. */
+  pdfIdleSeconds: number
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -65,6 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     zipMaxEntries: Number(env.SAFER_ZIP_MAX_ENTRIES || 100_000),
     zipMaxRatio: Number(env.SAFER_ZIP_MAX_RATIO || 100),
     diskMarginMb: Number(env.SAFER_DISK_MARGIN_MB || 1024),
+    chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
+    pdfIdleSeconds: Number(env.SAFER_PDF_IDLE_SECONDS || 120),
     ...overrides,
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
@@ -84,5 +90,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`${name} must be a whole number of 1 or more (found "${env[name]}")`)
   }
   if (!Number.isFinite(config.diskMarginMb) || config.diskMarginMb < 0) throw new Error(`SAFER_DISK_MARGIN_MB must be a number of megabytes, 0 or more (found "${env.SAFER_DISK_MARGIN_MB}")`)
+  if (!Number.isFinite(config.pdfIdleSeconds) || config.pdfIdleSeconds < 0) throw new Error(`SAFER_PDF_IDLE_SECONDS must be a number of seconds (found "${env.SAFER_PDF_IDLE_SECONDS}")`)
   return config
 }

@@ -15,6 +15,7 @@ import { assuranceService } from './assurance/service.ts'
 import { assurancePrintSection } from './assurance/print.ts'
 import { openAnalytics } from './platform/analytics.ts'
 import { jobService } from './platform/jobs.ts'
+import { pdfService } from './platform/pdf.ts'
 import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
 import { archiveLimits } from './platform/sources.ts'
@@ -26,6 +27,8 @@ export async function services(db: Db, config: Config) {
   // Background and scheduled work; jobs this machine was running when its process died are marked interrupted.
   const jobs = jobService(db)
   await jobs.markInterrupted()
+  // Print views to PDF in headless Chromium, as jobs; the browser is closed when idle.
+  const pdf = pdfService({ chromiumPath: config.chromiumPath, idleMs: config.pdfIdleSeconds * 1000, jobs })
   const partnerships = partnershipService(db, { auth, organisations })
   const governance = governanceService(db, { organisations })
   const agreement = agreementService(db, { organisations, partnerships })
@@ -44,7 +47,7 @@ export async function services(db: Db, config: Config) {
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
-  return { db, analytics, secret, jobs, auth, partnerships, organisations, governance, agreement, assurance, geography, crime }
+  return { db, analytics, secret, jobs, pdf, auth, partnerships, organisations, governance, agreement, assurance, geography, crime }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

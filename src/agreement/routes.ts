@@ -12,7 +12,8 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm, formBody, formVersion } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
-import { parseForm } from '../platform/validation.ts'
+import { choice, parseForm } from '../platform/validation.ts'
+import { sendPdf, type PdfDocument } from '../platform/pdf.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { receiveFiles } from '../platform/uploads.ts'
@@ -22,7 +23,7 @@ import {
 } from './schema.ts'
 import {
   ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES, STATUS_LABELS, assessmentJson, priorityJson, versionJson,
-  type PriorityRow, type StrategicAssessmentRow, type VersionRow,
+  type PriorityRow, type PrintSectionView, type StrategicAssessmentRow, type VersionRow,
 } from './service.ts'
 import { plural, yearSpanLabel } from '../platform/format.ts'
 import { tableView } from '../platform/tables.ts'
@@ -43,7 +44,7 @@ const CompareQuery = Type.Object({
 /** The version of a record being removed through the API (optimistic locking; optional). */
 const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ title: 'Version' })) })
 /** The print view's assessment round (assurance's section reads it; the latest round when not given). */
-const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1, title: 'Assessment round' })) })
+const PrintQuery = Type.Object({ round: Type.Optional(Type.Integer({ minimum: 1, title: 'Assessment round' })), format: Type.Optional(choice(['pdf'] as const, 'Format')) })
 const ApiCompareQuery = Type.Object({ from: Type.Integer({ minimum: 1, title: 'Earlier version' }), to: Type.Integer({ minimum: 1, title: 'Later version' }) })
 
 const OWNERSHIP_TAGS: Record<string, string> = { 'strong joint': 'govuk-tag--green', strong: 'govuk-tag--turquoise', shared: 'govuk-tag--blue', developing: 'govuk-tag--yellow', 'not yet established': 'govuk-tag--grey' }
@@ -409,8 +410,9 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   app.get<{ Params: Static<typeof NumberParams>; Querystring: Static<typeof PrintQuery> }>('/partnerships/:partnership/agreement/versions/:number/print', { config: { access: { partnership: 'public' } }, schema: { params: NumberParams, querystring: PrintQuery } }, async (request, reply) => {
     const view = await agreement.printView(p(request), request.params.number, { ...vis(request), roundId: request.query.round })
     const here = versionPath(request, view.version.number)
+    if (request.query.format === 'pdf') return sendPdf(request, reply, services.pdf, printPdf(p(request), view, request.query.round))
     return reply.view(`${V}/print.njk`, {
-      title: `${view.version.title}: print version`, version: view.version, priorities: view.priorities, sections: view.sections,
+      title: `${view.version.title}: print version`, version: view.version, priorities: view.priorities, sections: view.sections, round: request.query.round,
       breadcrumbs: crumbs(request, agreementCrumb(request), { text: `Version ${view.version.number}`, href: here }),
     })
   })
@@ -524,3 +526,20 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     })
 }
 
+/**
+ * The PDF of a version's print view, for a committee: the partnership's name and what the sections add (the
+ * assessment round) in the running header of every page, and a file name that says which version and round it is.
+ */
+function printPdf(partnership: { slug: string; name: string }, view: { version: { number: number; title: string }; sections: PrintSectionView[] }, round?: number): PdfDocument {
+  const { version } = view
+  const added = view.sections.flatMap((s) => (s.pdf ? [s.pdf] : []))
+  return {
+    path: `/partnerships/${partnership.slug}/agreement/versions/${version.number}/print${round ? `?round=${round}` : ''}`,
+    title: version.title,
+    author: partnership.name,
+    subject: `Community Safety Agreement, version ${version.number}${added.length ? `: ${added.map((a) => a.header).join('; ')}` : ''}`,
+    filename: `${[partnership.slug, `agreement-v${version.number}`, ...added.map((a) => a.fileName)].join('-')}.pdf`,
+    header: { left: partnership.name, right: added.map((a) => a.header).join('; ') || `Version ${version.number}` },
+    footer: `${version.title}, version ${version.number}`,
+  }
+}

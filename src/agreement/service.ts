@@ -108,6 +108,11 @@ export interface PrintSectionView {
   /** Stylesheets the section needs on the page. */
   stylesheets: string[]
   data: unknown
+  /**
+   * What the section adds to the PDF of the print view: the running header's right-hand text on every page (assurance:
+   * the round and its date) and a part of the file name (e.g. 'round-autumn-2020').
+   */
+  pdf?: { header: string; fileName: string }
 }
 
 /** Uploads the strategic assessment accepts: what partnerships share their evidence in (checked from their content). */

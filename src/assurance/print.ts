@@ -5,6 +5,8 @@
 import type { PrintSection } from '../agreement/service.ts'
 import type { AssuranceService } from './service.ts'
 import { matrixView, scaleView } from './present.ts'
+import { formatDate } from '../platform/format.ts'
+import { fileNamePart } from '../platform/pdf.ts'
 
 export function assurancePrintSection(assurance: AssuranceService): PrintSection {
   return {
@@ -17,6 +19,9 @@ export function assurancePrintSection(assurance: AssuranceService): PrintSection
         template: 'assurance/views/print-section.njk',
         stylesheets: [`/partnerships/${partnership.slug}/assurance/scale.css`],
         data: { rounds: a.rounds, round: a.round, scale: scaleView(a.scale), cells },
+        pdf: a.round
+          ? { header: `${a.round.title}, ${formatDate(a.round.assessed_on)}`, fileName: `round-${fileNamePart(a.round.title)}` }
+          : { header: 'No assessment round yet', fileName: 'no-round' },
       }
     },
   }
