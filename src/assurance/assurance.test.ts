@@ -79,7 +79,7 @@ test('a new partnership gets the six Hampshire dimensions in order and the four-
   const scale = await t.services.assurance.scale(p.id)
   assert.deepEqual(scale.map((l) => [l.value, l.label]), [[1, 'Not yet in place'], [2, 'Developing'], [3, 'Established'], [4, 'Strong']])
   // The text colour each level is shown with (from the stylesheet the pages use) is readable on it: WCAG AA, 4.5:1.
-  const css = (await (await clientAs(t, 'anonymous')).get(`/partnerships/${p.slug}/assurance/scale.css`)).body
+  const css = (await (await clientAs(t, 'viewer', p.id)).get(`/partnerships/${p.slug}/assurance/scale.css`)).body
   for (const l of scale) {
     const m = new RegExp(`\\.asr-level-${l.value} \\{ background-color: (#[0-9a-f]{6}); color: (#[0-9a-f]{6}); \\}`).exec(css)
     assert.ok(m, `level ${l.value} has its colours in the stylesheet`)
