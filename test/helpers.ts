@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { openPglite, openPostgres, type Db } from '../src/platform/db/index.ts'
 import { findMigrations, migrate } from '../src/platform/db/migrate.ts'
 import { loadConfig, type Config } from '../src/config.ts'
@@ -60,7 +60,7 @@ async function pgliteTemplate(): Promise<Blob> {
   if (!fs.existsSync(file)) {
     const db = await openPglite()
     await migrate(db, migrations)
-    const dump = await (db as any).pglite.dumpDataDir('gzip')
+    const dump = await (db as unknown as { pglite: { dumpDataDir(compression: 'gzip'): Promise<Blob> } }).pglite.dumpDataDir('gzip')
     const tmp = `${file}.${process.pid}.tmp`
     fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()))
     fs.renameSync(tmp, file)
@@ -129,7 +129,10 @@ export async function makeUser(services: Services, opts: { role?: Role; partners
 export interface Response {
   status: number
   body: string
+  // Tests read headers and JSON bodies loosely (res.headers.location, res.json().errors.name): `any` on purpose here.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   headers: Record<string, any>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json<T = any>(): T
 }
 
@@ -142,7 +145,7 @@ export class Client {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
   }
 
-  private keep(res: any) {
+  private keep(res: LightMyRequestResponse) {
     for (const c of res.cookies ?? []) {
       if (c.value === '' || (c.maxAge !== undefined && c.maxAge <= 0) || (c.expires && new Date(c.expires) < new Date())) this.cookies.delete(c.name)
       else this.cookies.set(c.name, c.value)
@@ -174,7 +177,7 @@ export class Client {
     } else if (method !== 'GET' && !opts.noCsrf) {
       headers['x-csrf-token'] = this.csrf()
     }
-    const res = await this.t.app.inject({ method: method as any, url, headers, payload })
+    const res = await this.t.app.inject({ method: method as InjectOptions['method'], url, headers, payload })
     this.keep(res)
     return { status: res.statusCode, body: res.body, headers: res.headers, json: () => JSON.parse(res.body) }
   }

@@ -40,10 +40,11 @@ export async function startTestServer() {
 export async function expectAccessible(page: Page, label = page.url()) {
   await page.evaluate(axeSource)
   const result = await page.evaluate(async () => {
-    const r = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
-    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')) }))
+    const axe = (window as unknown as { axe: typeof import('axe-core') }).axe
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
   })
-  const serious = result.filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+  const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   assert.deepEqual(serious, [], `axe found serious or critical problems on ${label}:\n${JSON.stringify(serious, null, 2)}`)
 }
 

@@ -32,9 +32,9 @@ test('an analyst finds Worcester, narrows it to burglary over three months, and 
   const types = await page.locator('caption:has-text("By crime type") + thead + tbody th').allTextContents()
   assert.deepEqual(types, ['Burglary'])
   // The counts on the page are the API's.
-  const api = await page.evaluate(async () => (await fetch('/api/v1/crime/counts?area=E07000237&from=2018-11&to=2019-01&type=Burglary&group=month')).json())
+  const api: { rows: { count: number }[] } = await page.evaluate(async () => (await fetch('/api/v1/crime/counts?area=E07000237&from=2018-11&to=2019-01&type=Burglary&group=month')).json())
   const shown = months.map((m) => Number(m.replace(/^\D+\d{4}\s*/, '').replace(/,/g, '')))
-  assert.deepEqual(shown, api.rows.map((r: any) => r.count))
+  assert.deepEqual(shown, api.rows.map((r) => r.count))
   await page.close()
 })
 
