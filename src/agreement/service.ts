@@ -10,7 +10,6 @@
  * versioned (optimistic locking) and audited. Functions that write take an optional `tx`, so a caller
  * (the demo loader, another service) can make several changes in one transaction.
  */
-import path from 'node:path'
 import type { Db, Queryable } from '../platform/db/index.ts'
 import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'

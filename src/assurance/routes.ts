@@ -13,9 +13,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
-import { choice, parseForm } from '../platform/validation.ts'
-import { sendPdf, fileNamePart, type PdfDocument } from '../platform/pdf.ts'
-import { formatDate } from '../platform/views.ts'
+import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError } from '../platform/errors.ts'
 import { escapeHtml } from '../platform/html.ts'
@@ -34,20 +32,6 @@ const RoundParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title:
 const CellParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title: 'Round id' }), priority: Type.Integer({ minimum: 1, title: 'Priority id' }), dimension: Type.Integer({ minimum: 1, title: 'Dimension id' }) })
 const DimensionParams = Type.Object({ ...P, dimension: Type.Integer({ minimum: 1 }) })
 const LevelParams = Type.Object({ ...P, level: Type.Integer({ minimum: 1 }) })
-
-/** The print view of an agreement version and round as a PDF for a committee: the partnership and the round on every page. */
-function printPdf(partnership: { slug: string; name: string }, view: { version: { number: number; title: string }; round?: { id: number; title: string; assessed_on: string } }): PdfDocument {
-  const { version, round } = view
-  return {
-    path: `/partnerships/${partnership.slug}/agreement/versions/${version.number}/print${round ? `?round=${round.id}` : ''}`,
-    title: version.title,
-    author: partnership.name,
-    subject: `Community Safety Agreement, version ${version.number}${round ? `, with the assurance assessment "${round.title}"` : ''}`,
-    filename: `${partnership.slug}-agreement-v${version.number}${round ? `-round-${fileNamePart(round.title)}` : ''}.pdf`,
-    header: { left: partnership.name, right: round ? `${round.title}, ${formatDate(round.assessed_on)}` : 'No assessment round yet' },
-    footer: `${version.title}, version ${version.number}`,
-  }
-}
 
 function editorOf(request: FastifyRequest): Editor {
   return { role: request.role, organisationId: request.user?.organisation_id ?? null }

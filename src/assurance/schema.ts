@@ -26,7 +26,6 @@ export const DEFAULT_SCALE = [
   { value: 4, label: 'Strong', colour: '#2171b5', description: 'Arrangements are in place, working well and tested.' },
 ] as const
 
-const Id = (title: string) => Type.Integer({ minimum: 1, title })
 const Version = Type.Optional(Type.Integer({ title: 'Version' }))
 
 export const RoundInput = Type.Object({

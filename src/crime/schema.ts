@@ -12,7 +12,7 @@ export const IdParam = Type.Object({ id: Type.Integer({ title: 'Import' }) })
 
 export const areaDescription = 'A GSS code (district E06/E07/E08/E09/W06, community safety partnership E22/W22, county E10, police force area E23/W15), an LSOA code (E01/W01), a custom area (custom-12), or a police force by its police.uk name (avon-and-somerset) for everything it reported'
 /** The query of a counts route: which area, which months, grouped how, as JSON or CSV (and the route's own filters). */
-export function countsQuery<E extends TProperties = {}>(area: string, groups: readonly string[], extra: E = {} as E) {
+export function countsQuery<E extends TProperties = Record<never, never>>(area: string, groups: readonly string[], extra: E = {} as E) {
   return Type.Object({
     area: Type.String({ minLength: 1, maxLength: 60, title: 'Area', description: area }),
     from: Type.Optional(Month('From')),

@@ -166,7 +166,7 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
       if (local) local.error = err
       const message = `Geography import failed: ${(err as Error).message}`
       await audit('failed', { message, filesImported: 0, filesRefused: 0, rowsKept: 0 }).catch(() => {})
-      throw new Error(message)
+      throw new Error(message, { cause: err })
     }
     if (local) local.result = result
     const outcome = {

@@ -14,7 +14,7 @@ import { auditTable, auditLog, auditPages, changedFields, historyOf } from '../p
 import { parseForm } from '../platform/validation.ts'
 import { ROLES, ROLE_LABELS, type Role } from '../platform/auth/service.ts'
 import { partnershipJson } from './service.ts'
-import { AddPersonInput, FormatOnlyQuery, HistoryParams, HistoryQuery, PartnershipInput, PartnershipJson, PartnershipParams, PersonParams } from './schema.ts'
+import { type AddPersonInput, FormatOnlyQuery, HistoryParams, type HistoryQuery, PartnershipInput, PartnershipJson, PartnershipParams, PersonParams } from './schema.ts'
 import { isMember, type Partnership } from '../platform/access.ts'
 import { escapeHtml } from '../platform/html.ts'
 

@@ -1,7 +1,7 @@
 /** Joining PDFs (document packs) and the PDF helpers that need no browser. */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { PDFDocument, PDFDict, PDFName, PDFArray, PDFString, PDFHexString, PDFRef, PDFNumber } from 'pdf-lib'
+import { PDFDocument, PDFDict, PDFName, PDFArray, type PDFString, PDFHexString, PDFRef, PDFNumber } from 'pdf-lib'
 import { joinPdfs, fileNamePart, pdfService, PdfUnavailableError, PDF_UNAVAILABLE } from './pdf.ts'
 
 /** A PDF of `pages` pages, each `size` points square (so the join's order can be read from the sizes). */

@@ -194,7 +194,7 @@ function fileSource(file: string, limits: ArchiveLimits): Source {
       // A plain CSV is read where it is; it is only hashed, in the background.
       const hash = crypto.createHash('sha256')
       const counter = { bytes: 0 }
-      const sha256 = pipeline(fs.createReadStream(file), hashingCounter(hash, counter, onBytes), async function* (chunks) { for await (const _ of chunks) { /* hashed */ } })
+      const sha256 = pipeline(fs.createReadStream(file), hashingCounter(hash, counter, onBytes), async (chunks: AsyncIterable<Buffer>) => { for await (const _ of chunks) { /* hashed */ } })
         .then(() => hash.digest('hex'))
       sha256.catch(() => {}) // awaited by the importer; never an unhandled rejection
       return { path: file, sha256, bytes: fs.statSync(file).size, cleanup: () => {} }

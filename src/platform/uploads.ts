@@ -81,6 +81,7 @@ export function acceptedList(accept: FileKind[]): string {
 
 /** A file name as a person sees it: its last part only, without control characters, at most 200 characters. */
 export function cleanFilename(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
   return path.basename(String(name).replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(-200)
 }
 
