@@ -15,6 +15,7 @@ import { assuranceService } from './assurance/service.ts'
 import { openAnalytics } from './platform/analytics.ts'
 import { importService } from './platform/imports.ts'
 import { jobService } from './platform/jobs.ts'
+import { outboxService } from './platform/email/outbox.ts'
 import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
 
@@ -24,6 +25,11 @@ export async function services(db: Db, config: Config) {
   // Background and scheduled work; jobs this machine was running when its process died are marked interrupted.
   const jobs = jobService(db)
   await jobs.markInterrupted()
+  // Email: written to the outbox in the transaction of the change that causes it, sent by the 'email:send' job
+  // (held in the outbox, readable by site administrators, when no SMTP_URL is set).
+  const outbox = outboxService(db, { jobs, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, serviceName: config.serviceName })
+  jobs.define(outbox.job)
+  await outbox.resume()
   const organisations = organisationService(db)
   const partnerships = partnershipService(db, { auth })
   const governance = governanceService(db, { organisations })
@@ -37,7 +43,7 @@ export async function services(db: Db, config: Config) {
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
-  return { db, analytics, secret, jobs, auth, partnerships, organisations, governance, agreement, assurance, imports, geography, crime }
+  return { db, analytics, secret, jobs, outbox, auth, partnerships, organisations, governance, agreement, assurance, imports, geography, crime }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

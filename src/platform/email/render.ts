@@ -1,0 +1,56 @@
+/**
+ * Email bodies from Nunjucks templates. A template named '<capability>/<name>' is three files in that capability's
+ * folder: src/<capability>/email/<name>.subject.njk, <name>.txt.njk and <name>.html.njk (so 'platform/test-message' is
+ * src/platform/email/test-message.*). Each body is wrapped in the shared layout (layout.txt.njk, layout.html.njk here),
+ * whose footer says why the person got the message (`reason`, required) and the service's name.
+ *
+ * The HTML is escaped by default ({{ name }} of "<b>" prints &lt;b&gt;); the plain text is not (it is not HTML). A
+ * variable a template prints but the data lacks is an error, so a message never goes out saying "undefined".
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import nunjucks from 'nunjucks'
+import { srcDir } from '../paths.ts'
+import { formatDate } from '../views.ts'
+
+export interface RenderedEmail {
+  subject: string
+  text: string
+  html: string
+}
+
+export const TEMPLATE_NAME = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/
+
+function environment(autoescape: boolean) {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(srcDir), { autoescape, throwOnUndefined: true, trimBlocks: true, lstripBlocks: true })
+  env.addFilter('date', formatDate)
+  env.addFilter('number', (v: unknown, dp = 0) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? '' : Number(v).toLocaleString('en-GB', { minimumFractionDigits: dp, maximumFractionDigits: dp })))
+  return env
+}
+const html = environment(true)
+const text = environment(false)
+
+/** The files of a template, relative to src/. */
+export function templateFiles(name: string) {
+  if (!TEMPLATE_NAME.test(name)) throw new Error(`"${name}" is not an email template name: use "<capability>/<name>", e.g. "platform/test-message"`)
+  const [capability, file] = name.split('/')
+  const base = `${capability}/email/${file}`
+  return { subject: `${base}.subject.njk`, text: `${base}.txt.njk`, html: `${base}.html.njk` }
+}
+
+/** Render a template with its data, inside the layout. Throws (with the template's name) when a file is missing. */
+export function renderEmail(name: string, data: Record<string, unknown>, footer: { reason: string; serviceName: string }): RenderedEmail {
+  const files = templateFiles(name)
+  for (const f of Object.values(files)) {
+    if (!fs.existsSync(path.join(srcDir, f))) throw new Error(`The email template "${name}" has no file src/${f}`)
+  }
+  const context = { ...data, serviceName: footer.serviceName }
+  const subject = text.render(files.subject, context).replace(/\s+/g, ' ').trim()
+  if (!subject) throw new Error(`The email template "${name}" gave an empty subject`)
+  const layout = { subject, reason: footer.reason, serviceName: footer.serviceName }
+  return {
+    subject,
+    text: text.render('platform/email/layout.txt.njk', { ...layout, body: text.render(files.text, context).trim() }).replace(/\n{3,}/g, '\n\n').trim() + '\n',
+    html: html.render('platform/email/layout.html.njk', { ...layout, body: new nunjucks.runtime.SafeString(html.render(files.html, context).trim()) }),
+  }
+}
