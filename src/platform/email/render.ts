@@ -45,12 +45,29 @@ export function renderEmail(name: string, data: Record<string, unknown>, footer:
     if (!fs.existsSync(path.join(srcDir, f))) throw new Error(`The email template "${name}" has no file src/${f}`)
   }
   const context = { ...data, serviceName: footer.serviceName }
-  const subject = text.render(files.subject, context).replace(/\s+/g, ' ').trim()
+  const render = (env: nunjucks.Environment, file: string, ctx: object) => {
+    try {
+      return env.render(file, ctx)
+    } catch (err) {
+      throw new Error(`The email template "${name}" could not be made: ${explain(err as Error, file)}`)
+    }
+  }
+  const subject = render(text, files.subject, context).replace(/\s+/g, ' ').trim()
   if (!subject) throw new Error(`The email template "${name}" gave an empty subject`)
   const layout = { subject, reason: footer.reason, serviceName: footer.serviceName }
   return {
     subject,
-    text: text.render('platform/email/layout.txt.njk', { ...layout, body: text.render(files.text, context).trim() }).replace(/\n{3,}/g, '\n\n').trim() + '\n',
-    html: html.render('platform/email/layout.html.njk', { ...layout, body: new nunjucks.runtime.SafeString(html.render(files.html, context).trim()) }),
+    text: render(text, 'platform/email/layout.txt.njk', { ...layout, body: render(text, files.text, context).trim() }).replace(/\n{3,}/g, '\n\n').trim() + '\n',
+    html: render(html, 'platform/email/layout.html.njk', { ...layout, body: new nunjucks.runtime.SafeString(render(html, files.html, context).trim()) }),
   }
+}
+
+/** Nunjucks says "attempted to output null or undefined value" at a line and column: name what was printed. */
+function explain(err: Error, file: string) {
+  const at = /\[Line (\d+), Column (\d+)\]/.exec(err.message)
+  const what = /attempted to output null or undefined value/.test(err.message) ? 'it prints a value its data does not have' : err.message.split('\n').pop()?.trim()
+  if (!at) return `${what} (src/${file})`
+  const line = fs.readFileSync(path.join(srcDir, file), 'utf8').split('\n')[Number(at[1]) - 1] ?? ''
+  const printed = /\{\{-?\s*(.+?)\s*-?\}\}/.exec(line.slice(Math.max(0, Number(at[2]) - 3)))?.[1]
+  return `${what}${printed ? ` ({{ ${printed} }})` : ''} at src/${file} line ${at[1]}`
 }
