@@ -9,6 +9,7 @@ import { JOB_STATUSES, type Job, type JobStatus } from '../platform/jobs.ts'
 import { auditColumns, auditLog, auditPages, changedFields } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { NewUserSchema } from '../platform/auth/service.ts'
+import { OUTBOX_STATUSES, type OutboxMessage, type OutboxStatus } from '../platform/email/outbox.ts'
 
 const V = 'admin/views'
 
@@ -66,5 +67,60 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
   app.post('/admin/jobs/:id/rerun', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
     const again = await services.jobs.rerun((request.params as { id: string }).id, request.actor)
     return reply.redirect(`/admin/jobs/${again.id}`, 303)
+  })
+
+  // ---- Outbox: every email, its status and the mail server's answer; without SMTP_URL, messages are held here ----
+  const outboxCrumbs = [...crumbs, { text: 'Outbox', href: '/admin/outbox' }]
+  const outboxColumns: Column<OutboxMessage>[] = [
+    { header: 'id', value: (m) => m.id }, { header: 'to', value: (m) => m.to_address }, { header: 'to_name', value: (m) => m.to_name },
+    { header: 'subject', value: (m) => m.subject }, { header: 'reason', value: (m) => m.reason }, { header: 'status', value: (m) => m.status },
+    { header: 'created_at', value: (m) => m.created_at }, { header: 'attempts', value: (m) => m.attempts }, { header: 'last_answer', value: (m) => m.last_answer },
+    { header: 'next_attempt_at', value: (m) => (m.status === 'queued' ? m.next_attempt_at : null) }, { header: 'sent_at', value: (m) => m.sent_at },
+    { header: 'template', value: (m) => m.template }, { header: 'caused_by', value: (m) => m.created_by_name },
+  ]
+  const TestEmailSchema = Type.Object({ email: Type.String({ format: 'email', maxLength: 254, title: 'Email address' }) })
+  const outboxContext = async (status?: OutboxStatus) => ({
+    title: 'Outbox', messages: await services.outbox.list({ status, limit: 200 }), status, statuses: OUTBOX_STATUSES, counts: await services.outbox.counts(),
+    mailServer: services.outbox.mailServer, from: services.outbox.from, breadcrumbs: crumbs,
+  })
+  app.get('/admin/outbox', { config: { access: 'site-admin' }, schema: { querystring: Type.Object({ format: ExportFormat, status: Type.Optional(choice(OUTBOX_STATUSES, 'Status')) }) } }, async (request, reply) => {
+    const { format, status } = request.query as { format?: string; status?: OutboxStatus }
+    const context = await outboxContext(status)
+    if (sendExport(reply, format, 'outbox', context.messages, outboxColumns)) return reply
+    return reply.view(`${V}/outbox.njk`, { ...context, values: { email: request.user?.email } })
+  })
+
+  app.post('/admin/outbox/test', { config: { access: 'site-admin' } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/outbox.njk`,
+      context: () => outboxContext(),
+      run: async () => {
+        const { email } = parseForm(TestEmailSchema, request.body as Record<string, unknown>)
+        const m = await services.outbox.sendTest(email, request.actor)
+        return { redirect: `/admin/outbox/${m.id}`, flash: m.status === 'held' ? `Test message to ${email} held in the outbox: no mail server is configured` : `Test message to ${email} queued to send` }
+      },
+    }))
+
+  app.get('/admin/outbox/:id', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    const message = await services.outbox.get((request.params as { id: string }).id)
+    return reply.view(`${V}/outbox-message.njk`, { title: `Email ${message.id}: ${message.subject}`, message, canSendAgain: services.outbox.canSendAgain(message), mailServer: services.outbox.mailServer, breadcrumbs: outboxCrumbs })
+  })
+
+  // The message's HTML on its own, for the frame on the message page. Its own policy makes it a sandbox: no script
+  // runs, nothing loads from elsewhere, and it may be framed only by Safer's own pages.
+  app.get('/admin/outbox/:id/html', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    const message = await services.outbox.get((request.params as { id: string }).id)
+    return reply
+      .header('content-security-policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+      .header('x-frame-options', 'SAMEORIGIN')
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(message.html_body)
+  })
+
+  app.post('/admin/outbox/:id/send-again', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    const message = await services.outbox.sendAgain((request.params as { id: string }).id, request.actor)
+    reply.flash(`Email to ${message.to_address} queued to send again`)
+    return reply.redirect(`/admin/outbox/${message.id}`, 303)
   })
 }
