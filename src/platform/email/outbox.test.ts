@@ -172,6 +172,24 @@ describe('outbox', () => {
     } finally { await t.close() }
   })
 
+  it('sends the rest of a batch when the server refuses one message in it', async () => {
+    const t = await setUp({ smtp: { refuse: (n) => (n === 2 ? { code: 550, message: '5.1.1 No such user here' } : undefined) } })
+    try {
+      const batch = await t.db.transaction(async (tx) => {
+        const out = []
+        for (const who of ['ann', 'bob', 'cat']) {
+          out.push(await t.outbox.queue(tx, { to: `${who}@example.org`, template: 'platform/test-message', data: { name: who, requestedAt: 'today' }, reason: 'You are getting this because of a test.', actor }))
+        }
+        return out
+      })
+      const ran = await t.jobs.tick()
+      assert.equal(ran.length, 1, 'one run for the three messages of one change')
+      assert.deepEqual(ran[0].result, { sent: 2, retrying: 0, failed: 1 })
+      assert.deepEqual(t.server.received.map((r) => r.to[0]), ['ann@example.org', 'cat@example.org'])
+      assert.deepEqual(await Promise.all(batch.map(async (m) => (await t.row(m.id)).status)), ['sent', 'failed', 'sent'])
+    } finally { await t.close() }
+  })
+
   it('keeps trying when the mail server cannot be reached, saying so', async () => {
     const clock = manualClock('2026-12-02T10:00:00Z')
     const t = await setUp({ clock: clock.now })

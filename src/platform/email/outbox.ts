@@ -136,7 +136,9 @@ export function outboxService(db: Db, opts: OutboxOptions) {
   }
 
   function transport(): Transporter {
-    return nodemailer.createTransport({ url: opts.smtpUrl, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 } as any)
+    // One connection for a whole run (a batch of reminders is not a connection and TLS handshake per message); a
+    // stalled server is given up on well within the claim's lease, so no other sender takes the message meanwhile.
+    return nodemailer.createTransport({ url: opts.smtpUrl, pool: true, maxConnections: 1, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 } as any)
   }
 
   type Outcome = 'sent' | 'retrying' | 'failed'
