@@ -25,11 +25,16 @@ export interface TestSmtpServer {
  * `refuse(n)` is asked about the n-th message offered (1, 2, ...): return e.g. { code: 451, message: '4.3.0 Try later' }
  * to refuse it, or nothing to accept it. `delayMs` holds each answer back (to make two senders overlap).
  */
-export async function testSmtpServer(opts: { refuse?: (n: number) => { code: number; message: string } | undefined; delayMs?: number } = {}): Promise<TestSmtpServer> {
+export async function testSmtpServer(opts: { refuse?: (n: number) => { code: number; message: string } | undefined; delayMs?: number; login?: { user: string; pass: string } } = {}): Promise<TestSmtpServer> {
   const received: Received[] = []
   const state = { offered: 0 }
   const server = new SMTPServer({
-    secure: false, authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+    secure: false, authOptional: !opts.login, allowInsecureAuth: !!opts.login, disabledCommands: ['STARTTLS'], logger: false,
+    // With `login`, only that user name and password may send.
+    onAuth(auth, _session, callback) {
+      if (opts.login && auth.username === opts.login.user && auth.password === opts.login.pass) return callback(null, { user: auth.username })
+      callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }))
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = []
       stream.on('data', (c: Buffer) => chunks.push(c))

@@ -190,6 +190,34 @@ describe('outbox', () => {
     } finally { await t.close() }
   })
 
+  it('signs in to the mail server with the user name and password in SMTP_URL (written %XX), and fails on a wrong one', async () => {
+    const server = await testSmtpServer({ login: { user: 'safer@council.example', pass: 'p@ss:word/1' } })
+    const db = await testDb()
+    try {
+      const port = new URL(server.url).port
+      const make = (url: string) => {
+        const jobs = jobService(db)
+        const outbox = outboxService(db, { jobs, smtpUrl: url, mailFrom: FROM, serviceName: 'Safer' })
+        jobs.define(outbox.job)
+        return { jobs, outbox }
+      }
+      const right = make(`smtp://safer%40council.example:p%40ss%3Aword%2F1@127.0.0.1:${port}`)
+      assert.equal(right.outbox.mailServer, `smtp://127.0.0.1:${port}`, 'shown without the user name and password')
+      const m = await db.transaction((tx) => right.outbox.queue(tx, { to: 'sam@example.org', template: 'platform/test-message', data: { name: 'Sam', requestedAt: 'today' }, reason: 'You are getting this because of a test.', actor }))
+      await right.jobs.tick()
+      assert.equal((await right.outbox.get(m.id)).status, 'sent')
+      assert.equal(server.received.length, 1)
+
+      const wrong = make(`smtp://safer%40council.example:guess@127.0.0.1:${port}`)
+      const n = await db.transaction((tx) => wrong.outbox.queue(tx, { to: 'sam@example.org', template: 'platform/test-message', data: { name: 'Sam', requestedAt: 'today' }, reason: 'You are getting this because of a test.', actor }))
+      await wrong.jobs.tick()
+      const row = await wrong.outbox.get(n.id)
+      assert.equal(row.status, 'failed', 'a refused sign-in (535) is permanent')
+      assert.match(row.last_answer!, /^535 5\.7\.8 Authentication credentials invalid/)
+      assert.equal(server.received.length, 1)
+    } finally { await server.close(); await db.close() }
+  })
+
   it('keeps trying when the mail server cannot be reached, saying so', async () => {
     const clock = manualClock('2026-12-02T10:00:00Z')
     const t = await setUp({ clock: clock.now })
