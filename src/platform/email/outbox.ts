@@ -19,7 +19,7 @@
  * again from Administration > Outbox. Without SMTP_URL every message is held there, readable, and nothing is sent.
  */
 import crypto from 'node:crypto'
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { Db, Queryable } from '../db/index.ts'
 import { maybeOne } from '../db/index.ts'
 import type { Actor } from '../audit.ts'
@@ -135,7 +135,9 @@ export function outboxService(db: Db, opts: OutboxOptions) {
       [now, new Date(now.getTime() + leaseMs)])
   }
 
-  function transport(): Transporter {
+  async function transport(): Promise<Transporter> {
+    // Loaded when there is something to send: it takes about 0.2 s, which a server without email need not spend at start.
+    const { default: nodemailer } = await import('nodemailer')
     // One connection for a whole run (a batch of reminders is not a connection and TLS handshake per message); a
     // stalled server is given up on well within the claim's lease, so no other sender takes the message meanwhile.
     return nodemailer.createTransport({ url: opts.smtpUrl, pool: true, maxConnections: 1, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 } as any)
@@ -171,7 +173,7 @@ export function outboxService(db: Db, opts: OutboxOptions) {
   async function sendDue(ctx?: JobContext<unknown>) {
     const counts = { sent: 0, retrying: 0, failed: 0 }
     if (!configured) return { ...counts, message: 'No mail server is configured (SMTP_URL): nothing was sent.' }
-    const mailer = transport()
+    const mailer = await transport()
     try {
       for (let m = await claim(); m; m = await claim()) {
         counts[await deliver(mailer, m)]++
