@@ -221,7 +221,7 @@ export function outboxService(db: Db, opts: OutboxOptions) {
         `INSERT INTO outbox (status, to_address, to_name, from_address, subject, text_body, html_body, reason, template, data, message_id,
            partnership_id, next_attempt_at, last_answer, created_by, created_by_name)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16) RETURNING *`,
-        [configured ? 'queued' : 'held', address, to.name?.trim() || null, from, body.subject, body.text, body.html, reason, email.template,
+        [configured ? 'queued' : 'held', address, to.name?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() || null, from, body.subject, body.text, body.html, reason, email.template,
           JSON.stringify(email.data ?? {}), `<${crypto.randomUUID()}@${fromDomain}>`, email.partnershipId ?? null,
           configured ? now : null, null, email.actor.id, email.actor.name])
       await ensureJob(now, tx, email.actor)
