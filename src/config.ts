@@ -43,6 +43,14 @@ export interface Config {
   chromiumPath: string
   /** Seconds the PDF browser is kept running after the last PDF, so the next one is quick. */
   pdfIdleSeconds: number
+  /**
+   * The mail server that sends Safer's email (SMTP_URL): smtp://user:password@mail.example.org:587 (STARTTLS when the
+   * server offers it) or smtps://user:password@mail.example.org:465 (TLS from the start). When absent, messages are
+   * held in the outbox, where a site administrator can read them (Administration > Outbox).
+   */
+  smtpUrl?: string
+  /** Who Safer's email comes from (MAIL_FROM), e.g. "Safer <safer@council.gov.uk>". Needed with SMTP_URL. */
+  mailFrom?: string
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -71,6 +79,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     diskMarginMb: Number(env.SAFER_DISK_MARGIN_MB || 1024),
     chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
     pdfIdleSeconds: Number(env.SAFER_PDF_IDLE_SECONDS || 120),
+    smtpUrl: env.SMTP_URL || undefined,
+    mailFrom: env.MAIL_FROM || undefined,
     ...overrides,
   }
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
@@ -91,5 +101,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (!Number.isFinite(config.diskMarginMb) || config.diskMarginMb < 0) throw new Error(`SAFER_DISK_MARGIN_MB must be a number of megabytes, 0 or more (found "${env.SAFER_DISK_MARGIN_MB}")`)
   if (!Number.isFinite(config.pdfIdleSeconds) || config.pdfIdleSeconds < 0) throw new Error(`SAFER_PDF_IDLE_SECONDS must be a number of seconds (found "${env.SAFER_PDF_IDLE_SECONDS}")`)
+  checkMailSettings(config)
   return config
+}
+
+/** SMTP_URL and MAIL_FROM, checked at start-up so that a typing mistake is found now, not at the first email. */
+function checkMailSettings(config: Config) {
+  if (config.smtpUrl) {
+    let url: URL | undefined
+    try { url = new URL(config.smtpUrl) } catch { /* reported below */ }
+    if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+      // The user name and password are never repeated in a message (it may end up in a log).
+      const shown = config.smtpUrl.replace(/\/\/[^@/]*@/, '//***@').replace(/^[^/@]*@/, '***@')
+      throw new Error(`SMTP_URL must be a mail server address like smtp://user:password@mail.example.org:587 or smtps://user:password@mail.example.org:465 (found "${shown}")`)
+    }
+    if (!config.mailFrom) throw new Error('MAIL_FROM must be set when SMTP_URL is: the address Safer\'s email comes from, e.g. MAIL_FROM="Safer <safer@council.gov.uk>"')
+  }
+  if (config.mailFrom && !mailboxAddress(config.mailFrom)) {
+    throw new Error(`MAIL_FROM must be an email address, with a name if you like, e.g. safer@council.gov.uk or "Safer <safer@council.gov.uk>" (found "${config.mailFrom}")`)
+  }
+}
+
+/** The address in "Name <address>" or a bare address, or undefined when it is not one. */
+export function mailboxAddress(value: string): string | undefined {
+  const m = /^\s*(?:"?([^"<>]*)"?\s*<([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>|([^\s<>@"]+@[^\s<>@]+\.[^\s<>@]+))\s*$/.exec(value)
+  return m ? (m[2] ?? m[3]) : undefined
 }

@@ -16,6 +16,7 @@ import { assurancePrintSection } from './assurance/print.ts'
 import { openAnalytics } from './platform/analytics.ts'
 import { jobService } from './platform/jobs.ts'
 import { pdfService } from './platform/pdf.ts'
+import { outboxService } from './platform/email/outbox.ts'
 import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
 import { archiveLimits } from './platform/sources.ts'
@@ -29,6 +30,11 @@ export async function services(db: Db, config: Config) {
   await jobs.markInterrupted()
   // Print views to PDF in headless Chromium, as jobs; the browser is closed when idle.
   const pdf = pdfService({ chromiumPath: config.chromiumPath, idleMs: config.pdfIdleSeconds * 1000, jobs })
+  // Email: written to the outbox in the transaction of the change that causes it, sent by the 'email:send' job
+  // (held in the outbox, readable by site administrators, when no SMTP_URL is set).
+  const outbox = outboxService(db, { jobs, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, serviceName: config.serviceName })
+  jobs.define(outbox.job)
+  await outbox.resume()
   const partnerships = partnershipService(db, { auth, organisations })
   const governance = governanceService(db, { organisations })
   const agreement = agreementService(db, { organisations, partnerships })
@@ -47,7 +53,7 @@ export async function services(db: Db, config: Config) {
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
-  return { db, analytics, secret, jobs, pdf, auth, partnerships, organisations, governance, agreement, assurance, geography, crime }
+  return { db, analytics, secret, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

@@ -12,6 +12,7 @@ import { auditTable, auditLog, auditPages } from '../platform/audit.ts'
 import { formatDateTime } from '../platform/errors.ts'
 import { parseForm } from '../platform/validation.ts'
 import { NewUserSchema } from '../platform/auth/service.ts'
+import { OUTBOX_STATUSES, type OutboxMessage, type OutboxStatus } from '../platform/email/outbox.ts'
 
 const V = 'admin/views'
 /** ?format=csv|json and nothing else. */
@@ -27,7 +28,10 @@ const accountsTable = defineTable<AccountRow>([
   { key: 'site_admin', value: (u) => u.site_admin },
   { key: 'last_sign_in_at', header: 'Last signed in', value: (u) => u.last_sign_in_at, text: (u) => (u.last_sign_in_at ? formatDateTime(new Date(u.last_sign_in_at)) : ''), empty: 'Never' },
 ])
-const STATUS_TAG: Record<JobStatus, string> = { queued: 'govuk-tag--grey', running: 'govuk-tag--blue', done: 'govuk-tag--green', failed: 'govuk-tag--red', interrupted: 'govuk-tag--orange' }
+const tag = (text: string, colour: string) => `<strong class="govuk-tag govuk-tag--${colour}">${escapeHtml(text)}</strong>`
+const JOB_TAGS: Record<JobStatus, string> = { queued: 'grey', running: 'blue', done: 'green', failed: 'red', interrupted: 'orange' }
+const OUTBOX_LABELS: Record<OutboxStatus, string> = { held: 'Held', queued: 'Waiting to send', sending: 'Sending', sent: 'Sent', failed: 'Failed' }
+const OUTBOX_TAGS: Record<OutboxStatus, string> = { held: 'yellow', queued: 'grey', sending: 'blue', sent: 'green', failed: 'red' }
 const when = (d: Date | null) => (d ? formatDateTime(new Date(d)) : '')
 
 /** Background jobs, on their page and in its download. */
@@ -35,7 +39,7 @@ const jobsTable = defineTable<Job>([
   { key: 'id', value: (j) => j.id },
   { key: 'kind', value: (j) => j.kind },
   { key: 'title', header: 'Job', value: (j) => j.title, html: (j) => `${link(`/admin/jobs/${j.id}`, j.title)}<br><span class="govuk-body-s">${escapeHtml(j.kind)} #${j.id}</span>` },
-  { key: 'status', header: 'Status', value: (j) => j.status, html: (j) => `<strong class="govuk-tag ${STATUS_TAG[j.status]}">${escapeHtml(j.status[0].toUpperCase() + j.status.slice(1))}</strong>` },
+  { key: 'status', header: 'Status', value: (j) => j.status, html: (j) => tag(j.status[0].toUpperCase() + j.status.slice(1), JOB_TAGS[j.status]) },
   { key: 'started_by', header: 'Started by', value: (j) => j.started_by_name, text: (j) => `${j.started_by_name} (${j.source})` },
   { key: 'source', value: (j) => j.source },
   { key: 'created_at', header: 'Queued', value: (j) => j.created_at, text: (j) => when(j.created_at) },
@@ -43,6 +47,23 @@ const jobsTable = defineTable<Job>([
   { key: 'finished_at', header: 'Finished', value: (j) => j.finished_at, text: (j) => when(j.finished_at), empty: '–' },
   { key: 'attempts', value: (j) => j.attempts },
   { key: 'error', value: (j) => j.error },
+])
+
+/** Every email, on the Outbox page and in its download. */
+const outboxTable = defineTable<OutboxMessage>([
+  { key: 'id', value: (m) => m.id },
+  { key: 'to', header: 'To', value: (m) => m.to_address, classes: 'safer-break' },
+  { key: 'to_name', value: (m) => m.to_name },
+  { key: 'subject', header: 'Subject', value: (m) => m.subject, html: (m) => link(`/admin/outbox/${m.id}`, m.subject) },
+  { key: 'reason', header: 'Reason', value: (m) => m.reason, classes: 'govuk-body-s' },
+  { key: 'status', header: 'Status', value: (m) => m.status, html: (m) => tag(OUTBOX_LABELS[m.status], OUTBOX_TAGS[m.status]) },
+  { key: 'created_at', header: 'Created', value: (m) => m.created_at, text: (m) => when(m.created_at) },
+  { key: 'attempts', header: 'Attempts', value: (m) => m.attempts, numeric: true },
+  { key: 'last_answer', header: 'Last answer', value: (m) => m.last_answer, text: (m) => m.last_answer ?? (m.status === 'held' ? 'No mail server is configured' : ''), empty: '–', classes: 'govuk-body-s' },
+  { key: 'next_attempt_at', value: (m) => (m.status === 'queued' ? m.next_attempt_at : null) },
+  { key: 'sent_at', value: (m) => m.sent_at },
+  { key: 'template', value: (m) => m.template },
+  { key: 'caused_by', value: (m) => m.created_by_name },
 ])
 
 const accountsView = (rows: AccountRow[]) => tableView(accountsTable, rows, { caption: 'Accounts', captionClasses: 'govuk-table__caption--m' })
@@ -98,5 +119,58 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
   app.post('/admin/jobs/:id/rerun', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
     const again = await services.jobs.rerun((request.params as { id: string }).id, request.actor)
     return reply.redirect(`/admin/jobs/${again.id}`, 303)
+  })
+
+  // ---- Outbox: every email, its status and the mail server's answer; without SMTP_URL, messages are held here ----
+  const outboxCrumbs = [...crumbs, { text: 'Outbox', href: '/admin/outbox' }]
+  const outboxMessages = async (status?: OutboxStatus) => {
+    const messages = await services.outbox.list({ status, limit: 200 })
+    const caption = `Messages${status ? ` (${OUTBOX_LABELS[status].toLowerCase()})` : ''}, newest first`
+    return { title: 'Outbox', messages, table: tableView(outboxTable, messages, { caption, captionClasses: 'govuk-table__caption--m' }) }
+  }
+  const TestEmailSchema = Type.Object({ email: Type.String({ format: 'email', maxLength: 254, title: 'Email address' }) })
+  const outboxContext = async (status?: OutboxStatus) => ({
+    ...(await outboxMessages(status)), status, statuses: OUTBOX_STATUSES, counts: await services.outbox.counts(),
+    mailServer: services.outbox.mailServer, from: services.outbox.from, breadcrumbs: crumbs,
+  })
+  app.get('/admin/outbox', { config: { access: 'site-admin' }, schema: { querystring: Type.Object({ format: ExportFormat, status: Type.Optional(choice(OUTBOX_STATUSES, 'Status')) }) } }, async (request, reply) => {
+    const { format, status } = request.query as { format?: string; status?: OutboxStatus }
+    const context = await outboxContext(status)
+    if (sendExport(reply, format, 'outbox', context.messages, outboxTable)) return reply
+    return reply.view(`${V}/outbox.njk`, { ...context, values: { email: request.user?.email } })
+  })
+
+  app.post('/admin/outbox/test', { config: { access: 'site-admin' } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/outbox.njk`,
+      context: () => outboxContext(),
+      run: async () => {
+        const { email } = parseForm(TestEmailSchema, request.body as Record<string, unknown>)
+        const m = await services.outbox.sendTest(email, request.actor)
+        return { redirect: `/admin/outbox/${m.id}`, flash: m.status === 'held' ? `Test message to ${email} held in the outbox: no mail server is configured` : `Test message to ${email} queued to send` }
+      },
+    }))
+
+  app.get('/admin/outbox/:id', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    const message = await services.outbox.get((request.params as { id: string }).id)
+    return reply.view(`${V}/outbox-message.njk`, { title: `Email ${message.id}: ${message.subject}`, message, canSendAgain: services.outbox.canSendAgain(message), mailServer: services.outbox.mailServer, breadcrumbs: outboxCrumbs })
+  })
+
+  // The message's HTML on its own, for the frame on the message page. Its own policy makes it a sandbox: no script
+  // runs, nothing loads from elsewhere, and it may be framed only by Safer's own pages.
+  app.get('/admin/outbox/:id/html', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    const message = await services.outbox.get((request.params as { id: string }).id)
+    return reply
+      .header('content-security-policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+      .header('x-frame-options', 'SAMEORIGIN')
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(message.html_body)
+  })
+
+  app.post('/admin/outbox/:id/send-again', { config: { access: 'site-admin' }, schema: { params: Type.Object({ id: Type.String() }) } }, async (request, reply) => {
+    const message = await services.outbox.sendAgain((request.params as { id: string }).id, request.actor)
+    reply.flash(`Email to ${message.to_address} queued to send again`)
+    return reply.redirect(`/admin/outbox/${message.id}`, 303)
   })
 }

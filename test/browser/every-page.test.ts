@@ -27,6 +27,8 @@ async function concreteUrls() {
   const level = await q(`SELECT id FROM rating_levels WHERE partnership_id = $1 ORDER BY value LIMIT 1`, [p.id])
   const run = await q(`SELECT id FROM jobs WHERE kind = 'import:police-uk' ORDER BY id DESC LIMIT 1`)
   const custom = await q(`SELECT id FROM custom_areas WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [p.id])
+  // A message in the outbox (held: the demo has no mail server), for its pages.
+  const email = await s.server.services.outbox.sendTest('every-page@example.org', { id: null, name: 'Every page test' })
   const idFor = (url: string) =>
     url.startsWith('/organisations/') ? org.id
     : url.includes('/assessments/strategic/') ? assessment.id
@@ -34,6 +36,7 @@ async function concreteUrls() {
     : url.includes('/history/') ? p.id
     : url.startsWith('/crime/imports/') || url.startsWith('/admin/jobs/') ? run.id // an import is a job
     : url.includes('/custom-areas/') ? custom.id
+    : url.startsWith('/admin/outbox/') ? email.id
     : undefined
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
