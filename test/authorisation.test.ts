@@ -3,7 +3,7 @@
  * refused as its declared rule says; and every declared rule as specified in test/route-rules.ts (so a route cannot
  * quietly change who may use it).
  *
- * The rule the matrix applies (docs/hygiene-notes.md):
+ * The rule the matrix applies (docs/development.md):
  *   - Refused means the access rule stopped the request before its body was read: the request never reached the
  *     app's validation (the test app marks every request that does, see PASSED below), and the answer is the one
  *     platform/access.ts gives: 404 to anyone who is not a member of an unpublished partnership (it does not exist
