@@ -5,7 +5,21 @@ import tseslint from 'typescript-eslint'
 import { defineConfig } from 'eslint/config'
 
 // The Node globals the plain-JavaScript files use (TypeScript files are checked by tsc instead: no-undef is off there).
-const node = Object.fromEntries(['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'fetch', 'structuredClone'].map((g) => [g, 'readonly']))
+const node = Object.fromEntries(
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'fetch',
+    'structuredClone',
+  ].map((g) => [g, 'readonly']),
+)
 
 export default defineConfig(
   { ignores: ['node_modules/', 'dist/', 'public/', 'coverage/', 'data/', 'opendata/'] },
@@ -18,7 +32,14 @@ export default defineConfig(
       // (`(_request, reply) =>`), a destructured field left out on purpose, a caught error that is not needed.
       '@typescript-eslint/no-unused-vars': [
         'error',
-        { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+        {
+          args: 'after-used',
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'none',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
       ],
       // `any` is a warning, not an error: it is still needed at a few boundaries (Fastify's untyped route config,
       // PGlite internals, parsed JSON in tests), and each one should be visible in the lint output and shrink over
@@ -26,7 +47,10 @@ export default defineConfig(
       '@typescript-eslint/no-explicit-any': 'warn',
       // Type-only imports are written `import type` (they vanish at run time; tsx and esbuild need to know).
       // `typeof import('vega')` stays allowed: it types a module loaded lazily, on first use.
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
       // `x!` is allowed: it is how this code says "the test made this exist" (e.g. userIds.get(who)!).
       '@typescript-eslint/no-non-null-assertion': 'off',
       eqeqeq: ['error', 'always', { null: 'ignore' }],

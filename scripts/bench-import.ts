@@ -37,7 +37,9 @@ async function rawRead(files: string[], explicit: boolean) {
   const list = `[${files.map((f) => `'${f}'`).join(', ')}]`
   const cols = `{${['crime_id', 'month', 'reported_by', 'falls_within', 'longitude', 'latitude', 'location', 'lsoa_code', 'lsoa_name', 'crime_type', 'outcome', 'context'].map((n) => `'${n}': 'VARCHAR'`).join(', ')}}`
   const t = performance.now()
-  await c.run(`CREATE TABLE raw AS SELECT * FROM read_csv(${list}${explicit ? `, columns = ${cols}, header = true, auto_detect = false` : ''})`)
+  await c.run(
+    `CREATE TABLE raw AS SELECT * FROM read_csv(${list}${explicit ? `, columns = ${cols}, header = true, auto_detect = false` : ''})`,
+  )
   const ms = performance.now() - t
   const rows = Number((await c.runAndReadAll('SELECT count(*) FROM raw')).getRows()[0][0])
   c.closeSync()
@@ -51,7 +53,11 @@ async function saferImport(files: string[]) {
   const db = await openPglite(path.join(dataDir, 'pglite'))
   await migrate(db)
   const s = await buildServices(db, loadConfig({ SAFER_DATA_DIR: dataDir, SAFER_LOG_LEVEL: 'silent' }))
-  await s.geography.importPaths([path.join(root, 'opendata/geography'), path.join(root, 'opendata/boundaries')], systemActor, 'command line')
+  await s.geography.importPaths(
+    [path.join(root, 'opendata/geography'), path.join(root, 'opendata/boundaries')],
+    systemActor,
+    'command line',
+  )
   const t = performance.now()
   const { results } = await s.crime.importPaths(files, { id: null, name: 'bench' }, 'command line')
   const ms = performance.now() - t
@@ -68,14 +74,18 @@ function runMeasured(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: numb
     const started = performance.now()
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
-    child.stdout.on('data', (d) => { out += d })
+    child.stdout.on('data', (d) => {
+      out += d
+    })
     child.stderr.resume()
     let peak = 0
     const sample = () => {
       try {
         const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))
         if (m) peak = Math.max(peak, Number(m[1]) / 1024)
-      } catch { /* exited */ }
+      } catch {
+        /* exited */
+      }
     }
     const timer = setInterval(sample, 100)
     child.on('exit', (code) => {
@@ -90,14 +100,20 @@ try {
   const avonDir = path.join(work, 'avon')
   fs.mkdirSync(avonDir)
   const bundled = path.join(root, 'opendata/police_uk/avon-and-somerset')
-  const files = fs.readdirSync(bundled).filter((f) => f.endsWith('.csv.br')).sort().map((f) => {
-    const target = path.join(avonDir, f.replace(/\.br$/, ''))
-    fs.writeFileSync(target, zlib.brotliDecompressSync(fs.readFileSync(path.join(bundled, f))))
-    return target
-  })
+  const files = fs
+    .readdirSync(bundled)
+    .filter((f) => f.endsWith('.csv.br'))
+    .sort()
+    .map((f) => {
+      const target = path.join(avonDir, f.replace(/\.br$/, ''))
+      fs.writeFileSync(target, zlib.brotliDecompressSync(fs.readFileSync(path.join(bundled, f))))
+      return target
+    })
   const mb = files.reduce((n, f) => n + fs.statSync(f).size, 0) / 1024 / 1024
   console.log(`Avon and Somerset: ${files.length} files, ${mb.toFixed(0)} MB of CSV`)
-  const raw: number[] = [], rawExplicit: number[] = [], ours: number[] = []
+  const raw: number[] = [],
+    rawExplicit: number[] = [],
+    ours: number[] = []
   let rows = 0
   for (let i = 0; i < 3; i++) {
     const r = await rawRead(files, false)
@@ -113,7 +129,9 @@ try {
   console.log(`  DuckDB read_csv into a table (types detected):      ${fmt(r)} ms  ${fmt(rows / (r / 1000))} rows/s`)
   console.log(`  DuckDB read_csv into a table (columns given, text): ${fmt(re)} ms  ${fmt(rows / (re / 1000))} rows/s`)
   console.log(`  Safer import (checked, de-duplicated, saved):       ${fmt(o)} ms  ${fmt(rows / (o / 1000))} rows/s`)
-  console.log(`  ratio to DuckDB's read_csv: ${(o / r).toFixed(2)} x (goal ≤ 1.5 x); to the read with columns given: ${(o / re).toFixed(2)} x`)
+  console.log(
+    `  ratio to DuckDB's read_csv: ${(o / r).toFixed(2)} x (goal ≤ 1.5 x); to the read with columns given: ${(o / re).toFixed(2)} x`,
+  )
 
   // ---- 2. A synthetic national year ----
   if (process.env.BENCH_SKIP_NATIONAL !== '1') {
@@ -136,7 +154,9 @@ try {
     if (geo.code !== 0) throw new Error('the geography did not load')
     const run = await runMeasured([...safer, 'import', 'police-uk', national], env)
     if (run.code !== 0) throw new Error(`the national import failed:\n${run.out.slice(-2000)}`)
-    console.log(`  safer import police-uk (the command, start to exit): ${(run.ms / 1000).toFixed(1)} s  ${fmt(total / (run.ms / 1000))} rows/s (goal ≤ 60 s)`)
+    console.log(
+      `  safer import police-uk (the command, start to exit): ${(run.ms / 1000).toFixed(1)} s  ${fmt(total / (run.ms / 1000))} rows/s (goal ≤ 60 s)`,
+    )
     console.log(`  its peak resident memory: ${fmt(run.peakMb)} MB (goal ≤ 1,500 MB)`)
     console.log(`  ratio to DuckDB's read_csv: ${(run.ms / rawNational.ms).toFixed(2)} x`)
     console.log(`  ${run.out.trim().split('\n').pop()}`)

@@ -42,7 +42,9 @@ function treeMemoryMb(pid: number): number {
     const p = stack.pop()!
     try {
       kb += Number(fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+)/m)?.[1] ?? 0)
-    } catch { /* ended */ }
+    } catch {
+      /* ended */
+    }
     stack.push(...all.filter((c) => c.ppid === p).map((c) => c.pid))
   }
   return kb / 1024
@@ -54,7 +56,9 @@ function allProcesses(): { pid: number; ppid: number }[] {
     try {
       const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8')
       out.push({ pid: Number(e), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) })
-    } catch { /* ended */ }
+    } catch {
+      /* ended */
+    }
   }
   return out
 }
@@ -69,10 +73,13 @@ async function main() {
   await app.ready()
   try {
     await loadDemo(services)
-    if (!services.pdf.available()) throw new Error(`No Chromium at ${config.chromiumPath}: install the Debian package chromium, or set CHROMIUM_PATH`)
+    if (!services.pdf.available())
+      throw new Error(`No Chromium at ${config.chromiumPath}: install the Debian package chromium, or set CHROMIUM_PATH`)
     const p = (await services.partnerships.bySlug('hampshire'))!
     const version = (await services.agreement.latestVersion(p.id, { includeUnpublished: false }))!
-    const round = (await services.assurance.listRounds(p.id, { includeUnpublished: false })).find((r) => r.agreement_version_id === version.id)
+    const round = (await services.assurance.listRounds(p.id, { includeUnpublished: false })).find(
+      (r) => r.agreement_version_id === version.id,
+    )
     const url = `/partnerships/hampshire/agreement/versions/${version.number}/print${round ? `?round=${round.id}` : ''}`
     const pdfUrl = `${url}${round ? '&' : '?'}format=pdf`
 
@@ -98,18 +105,34 @@ async function main() {
     if (process.env.BENCH_PDF_VERBOSE) console.log(warm.map((ms) => fmt(ms)).join(' '))
     // The same render without the route and the job record: Chromium's page load and print, and pdf-lib's metadata.
     const direct: Awaited<ReturnType<typeof services.pdf.render>>[] = []
-    for (let i = 0; i < Math.min(RUNS, 10); i++) direct.push(await services.pdf.render({ app, headers: {} }, { path: url, title: version.title, filename: 'x.pdf' }))
-    const step = (k: keyof (typeof direct)[number]['steps']) => fmt(pct(direct.map((d) => d.steps[k]), 50))
+    for (let i = 0; i < Math.min(RUNS, 10); i++)
+      direct.push(await services.pdf.render({ app, headers: {} }, { path: url, title: version.title, filename: 'x.pdf' }))
+    const step = (k: keyof (typeof direct)[number]['steps']) =>
+      fmt(
+        pct(
+          direct.map((d) => d.steps[k]),
+          50,
+        ),
+      )
     clearInterval(sampler)
     const [job] = await services.jobs.list({ kind: 'pdf:render', limit: 1 })
 
     console.log(`PDF of ${version.title} (${round?.title ?? 'no round'}), ${cpuLine()}`)
     console.log(`  cold (starts Chromium):      ${fmt(cold.ms)} ms`)
     console.log(`  warm, per PDF (${RUNS} runs):    p50 ${fmt(pct(warm, 50))} ms, p95 ${fmt(pct(warm, 95))} ms`)
-    console.log(`  rendering alone (no job):    p50 ${fmt(pct(direct.map((d) => d.ms), 50))} ms: load the view ${step('load')}, print ${step('print')}, metadata and outline ${step('metadata')}`)
+    console.log(
+      `  rendering alone (no job):    p50 ${fmt(
+        pct(
+          direct.map((d) => d.ms),
+          50,
+        ),
+      )} ms: load the view ${step('load')}, print ${step('print')}, metadata and outline ${step('metadata')}`,
+    )
     console.log(`  the HTML print view alone:   p50 ${fmt(pct(html, 50))} ms`)
     console.log(`  the PDF:                     ${job.result.pages} pages, ${fmt(cold.bytes / 1024)} KB`)
-    console.log(`  browser peak memory:         ${peak ? `${fmt(peak)} MB (Pss of the browser process and its children)` : 'not measured (needs /proc)'}`)
+    console.log(
+      `  browser peak memory:         ${peak ? `${fmt(peak)} MB (Pss of the browser process and its children)` : 'not measured (needs /proc)'}`,
+    )
   } finally {
     await app.close()
     await services.analytics.close()

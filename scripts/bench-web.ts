@@ -23,7 +23,8 @@ function startDemo(dataDir: string, port: number): { child: ChildProcess; ready:
   const { env, args } = npmScript('demo')
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, ...env, SAFER_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env, SAFER_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   })
   child.stdout!.resume()
   const ready = (async () => {
@@ -32,7 +33,9 @@ function startDemo(dataDir: string, port: number): { child: ChildProcess; ready:
       try {
         const res = await fetch(`http://127.0.0.1:${port}/`)
         if (res.ok) return performance.now() - started
-      } catch { /* not listening yet */ }
+      } catch {
+        /* not listening yet */
+      }
       await new Promise((r) => setTimeout(r, 25))
     }
   })()
@@ -58,7 +61,9 @@ async function signIn(base: string, email: string): Promise<string> {
   const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0])
   const csrf = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1]
   const res = await fetch(`${base}/sign-in`, {
-    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; ') },
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; ') },
     body: new URLSearchParams({ _csrf: csrf, email, password: DEMO_LOGINS.password }),
   })
   return [...cookies, ...res.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ')
@@ -80,8 +85,20 @@ async function main() {
     const home = await (await fetch(`${base}/partnerships`)).text()
     const slugs = [...new Set([...home.matchAll(/href="\/partnerships\/([a-z0-9-]+)"/g)].map((m) => m[1]))]
     // And the crime data pages of the seeds' areas (a county, a CSP, a district, a force area, a custom area).
-    const pages = new Set<string>(['/', '/partnerships', '/organisations', '/areas', '/crime', '/crime/coverage', '/geography',
-      '/crime/areas/E10000014', '/crime/areas/E22000332', '/crime/areas/E07000237', '/crime/areas/E23000016', '/crime/areas/custom-1'])
+    const pages = new Set<string>([
+      '/',
+      '/partnerships',
+      '/organisations',
+      '/areas',
+      '/crime',
+      '/crime/coverage',
+      '/geography',
+      '/crime/areas/E10000014',
+      '/crime/areas/E22000332',
+      '/crime/areas/E07000237',
+      '/crime/areas/E23000016',
+      '/crime/areas/custom-1',
+    ])
     for (const slug of slugs) {
       const html = await (await fetch(`${base}/partnerships/${slug}`)).text()
       pages.add(`/partnerships/${slug}`)
@@ -90,22 +107,29 @@ async function main() {
     const urls = [...pages]
     const cookie = await signIn(base, DEMO_LOGINS.accounts[1].email)
 
-    const server: number[] = [], roundTrip: number[] = []
-    let next = 0, errors = 0, peakRss = rssMb(pid)
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, rssMb(pid)) }, 100)
+    const server: number[] = [],
+      roundTrip: number[] = []
+    let next = 0,
+      errors = 0,
+      peakRss = rssMb(pid)
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, rssMb(pid))
+    }, 100)
     const started = performance.now()
-    await Promise.all(Array.from({ length: USERS }, async (_, user) => {
-      while (next < REQUESTS) {
-        const url = urls[next++ % urls.length]
-        const t0 = performance.now()
-        const res = await fetch(base + url, { headers: user % 2 ? { cookie } : {} })
-        await res.arrayBuffer()
-        roundTrip.push(performance.now() - t0)
-        const dur = Number(res.headers.get('server-timing')?.match(/dur=([\d.]+)/)?.[1])
-        if (!Number.isNaN(dur)) server.push(dur)
-        if (res.status >= 500) errors++
-      }
-    }))
+    await Promise.all(
+      Array.from({ length: USERS }, async (_, user) => {
+        while (next < REQUESTS) {
+          const url = urls[next++ % urls.length]
+          const t0 = performance.now()
+          const res = await fetch(base + url, { headers: user % 2 ? { cookie } : {} })
+          await res.arrayBuffer()
+          roundTrip.push(performance.now() - t0)
+          const dur = Number(res.headers.get('server-timing')?.match(/dur=([\d.]+)/)?.[1])
+          if (!Number.isNaN(dur)) server.push(dur)
+          if (res.status >= 500) errors++
+        }
+      }),
+    )
     const elapsed = (performance.now() - started) / 1000
     clearInterval(sampler)
     peakRss = Math.max(peakRss, rssMb(pid))
@@ -117,7 +141,9 @@ async function main() {
     console.log(`\nSafer web benchmark (${os.cpus().length} cores, Node ${process.version}, embedded PGlite)`)
     console.log(`  first demo start (new data folder, create database and demo): ${(firstMs / 1000).toFixed(1)} s   goal ≤ 20 s`)
     console.log(`  demo start on the existing data folder, to first answer:       ${(secondMs / 1000).toFixed(1)} s   goal ≤ 3 s`)
-    console.log(`  load: ${USERS} concurrent users, ${roundTrip.length} requests over ${urls.length} pages in ${elapsed.toFixed(1)} s (${(roundTrip.length / elapsed).toFixed(0)} req/s), ${errors} server errors`)
+    console.log(
+      `  load: ${USERS} concurrent users, ${roundTrip.length} requests over ${urls.length} pages in ${elapsed.toFixed(1)} s (${(roundTrip.length / elapsed).toFixed(0)} req/s), ${errors} server errors`,
+    )
     console.log(`                      p50     p95     p99   (ms)`)
     console.log(`  server time     ${f(pct(server, 50))} ${f(pct(server, 95))} ${f(pct(server, 99))}     goal p95 ≤ 50 ms`)
     console.log(`  round trip      ${f(pct(roundTrip, 50))} ${f(pct(roundTrip, 95))} ${f(pct(roundTrip, 99))}`)

@@ -20,14 +20,28 @@ const out = path.join(root, 'opendata')
 // stop-and-search (City of London, the only force with it here), and the national lookups in full.
 const FILES = [
   ...['avon-and-somerset', 'hampshire', 'west-mercia', 'city-of-london'].flatMap((force) =>
-    fs.readdirSync(path.join(source, 'police_uk', force)).filter((f) => f.endsWith('.csv')).map((f) => `police_uk/${force}/${f}`)),
+    fs
+      .readdirSync(path.join(source, 'police_uk', force))
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => `police_uk/${force}/${f}`),
+  ),
   ...[
-    'imd2019_lsoa11_england.csv', 'lad17_to_csp17_to_pfa17_lookup_ew.csv', 'lad21_to_csp_to_pfa21_lookup_ew.csv',
-    'lsoa11_population_mid2019_ew.csv', 'lsoa21_population_mid2022_ew.csv', 'lsoa11_to_lsoa21_bestfit_lad22_ew.csv',
-    'lsoa11_rural_urban_classification_ew.csv', 'ltla23_to_utla23_lookup_ew.csv', 'lsoa11_area_popdensity_mid2017_ew.csv',
-    'lsoa11_population_weighted_centroids_ew.csv', 'lad18_standard_area_measurements_uk.csv',
+    'imd2019_lsoa11_england.csv',
+    'lad17_to_csp17_to_pfa17_lookup_ew.csv',
+    'lad21_to_csp_to_pfa21_lookup_ew.csv',
+    'lsoa11_population_mid2019_ew.csv',
+    'lsoa21_population_mid2022_ew.csv',
+    'lsoa11_to_lsoa21_bestfit_lad22_ew.csv',
+    'lsoa11_rural_urban_classification_ew.csv',
+    'ltla23_to_utla23_lookup_ew.csv',
+    'lsoa11_area_popdensity_mid2017_ew.csv',
+    'lsoa11_population_weighted_centroids_ew.csv',
+    'lad18_standard_area_measurements_uk.csv',
   ].map((f) => `geography/${f}`),
-  ...fs.readdirSync(path.join(source, 'boundaries')).filter((f) => f.endsWith('.geojson')).map((f) => `boundaries/${f}`),
+  ...fs
+    .readdirSync(path.join(source, 'boundaries'))
+    .filter((f) => f.endsWith('.geojson'))
+    .map((f) => `boundaries/${f}`),
 ].sort()
 
 const manifest = ['file,original_bytes,original_sha256,compressed_bytes']

@@ -22,8 +22,14 @@ function newestSource(dir = src) {
 export async function buildBundle() {
   const esbuild = await import('esbuild')
   const result = await esbuild.build({
-    entryPoints: [path.join(src, 'cli.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    packages: 'external', write: false, logLevel: 'error',
+    entryPoints: [path.join(src, 'cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    write: false,
+    logLevel: 'error',
   })
   fs.mkdirSync(path.dirname(out), { recursive: true })
   // Written aside and renamed, so a second process starting at the same moment never reads half a file.

@@ -206,8 +206,14 @@ class Alias {
       scaled[l] = scaled[l] + scaled[s] - 1
       ;(scaled[l] < 1 ? small : large).push(l)
     }
-    for (const i of large) { this.prob[i] = 1; this.alias[i] = i }
-    for (const i of small) { this.prob[i] = 1; this.alias[i] = i }
+    for (const i of large) {
+      this.prob[i] = 1
+      this.alias[i] = i
+    }
+    for (const i of small) {
+      this.prob[i] = 1
+      this.alias[i] = i
+    }
   }
   /** u: uniform in [0,1). */
   sample(u: number): number {
@@ -252,12 +258,23 @@ export function parseCsv(text: string): string[][] {
         const q = text.indexOf('"', i)
         if (q < 0) throw new Error('unterminated quoted field')
         field += text.slice(i, q)
-        if (text[q + 1] === '"') { field += '"'; i = q + 2 } else { i = q + 1; break }
+        if (text[q + 1] === '"') {
+          field += '"'
+          i = q + 2
+        } else {
+          i = q + 1
+          break
+        }
       }
     } else if (ch === ',') {
-      row.push(field); field = ''; i++
+      row.push(field)
+      field = ''
+      i++
     } else if (ch === '\n' || ch === '\r') {
-      row.push(field); field = ''; rows.push(row); row = []
+      row.push(field)
+      field = ''
+      rows.push(row)
+      row = []
       i += ch === '\r' && text[i + 1] === '\n' ? 2 : 1
     } else {
       let j = i
@@ -267,7 +284,10 @@ export function parseCsv(text: string): string[][] {
       i = j
     }
   }
-  if (field !== '' || row.length) { row.push(field); rows.push(row) }
+  if (field !== '' || row.length) {
+    row.push(field)
+    rows.push(row)
+  }
   return rows
 }
 
@@ -378,7 +398,8 @@ function loadGeography(dir: string): Geography {
     pop.push(p!)
     forceOf.push(f)
   }
-  if (problems.length > 50) throw new Error(`${problems.length} LSOAs lack a force, centroid or population (e.g. ${problems.slice(0, 5).join(', ')})`)
+  if (problems.length > 50)
+    throw new Error(`${problems.length} LSOAs lack a force, centroid or population (e.g. ${problems.slice(0, 5).join(', ')})`)
 
   // Neighbouring LSOAs: another force's LSOA is across a force's border when one is among the
   // other's NEIGHBOURS nearest LSOAs (by centroid). This scales from cities to moorland.
@@ -402,20 +423,25 @@ function loadGeography(dir: string): Geography {
     const gy = Math.floor(py[i] / GRID_CELL)
     let found = 0
     for (let r = 0; r <= 200; r++) {
-      for (let dx = -r; dx <= r; dx++) for (let dy = -r; dy <= r; dy++) {
-        if (Math.max(Math.abs(dx), Math.abs(dy)) !== r) continue
-        const cell = grid.get(cellKey(gx + dx, gy + dy))
-        if (!cell) continue
-        for (const j of cell) {
-          if (j === i) continue
-          const d = (px[j] - px[i]) ** 2 + (py[j] - py[i]) ** 2
-          if (found === NEIGHBOURS && d >= bestD[found - 1]) continue
-          let k = found < NEIGHBOURS ? found++ : found - 1
-          while (k > 0 && bestD[k - 1] > d) { bestD[k] = bestD[k - 1]; bestJ[k] = bestJ[k - 1]; k-- }
-          bestD[k] = d
-          bestJ[k] = j
+      for (let dx = -r; dx <= r; dx++)
+        for (let dy = -r; dy <= r; dy++) {
+          if (Math.max(Math.abs(dx), Math.abs(dy)) !== r) continue
+          const cell = grid.get(cellKey(gx + dx, gy + dy))
+          if (!cell) continue
+          for (const j of cell) {
+            if (j === i) continue
+            const d = (px[j] - px[i]) ** 2 + (py[j] - py[i]) ** 2
+            if (found === NEIGHBOURS && d >= bestD[found - 1]) continue
+            let k = found < NEIGHBOURS ? found++ : found - 1
+            while (k > 0 && bestD[k - 1] > d) {
+              bestD[k] = bestD[k - 1]
+              bestJ[k] = bestJ[k - 1]
+              k--
+            }
+            bestD[k] = d
+            bestJ[k] = j
+          }
         }
-      }
       // Anything in ring r+1 is at least r cells away.
       if (found === NEIGHBOURS && bestD[found - 1] <= (r * GRID_CELL) ** 2) break
     }
@@ -434,12 +460,17 @@ function loadGeography(dir: string): Geography {
     const foreign = [...foreignSets[fi]].sort((a, b) => a - b)
     if (!foreign.length) throw new Error(`no neighbouring LSOAs for ${force.slug}`)
     const all = [...own, ...foreign]
-    const order = all.map((_, k) => k).sort((a, b) => {
-      const x = name[all[a]], y = name[all[b]]
-      return x < y ? -1 : x > y ? 1 : all[a] - all[b]
-    })
+    const order = all
+      .map((_, k) => k)
+      .sort((a, b) => {
+        const x = name[all[a]],
+          y = name[all[b]]
+        return x < y ? -1 : x > y ? 1 : all[a] - all[b]
+      })
     const posOf = new Int32Array(all.length)
-    order.forEach((k, pos) => { posOf[k] = pos })
+    order.forEach((k, pos) => {
+      posOf[k] = pos
+    })
     const candidates = Int32Array.from(order.map((k) => all[k]))
     const isForeign = new Uint8Array(all.length)
     for (let k = own.length; k < all.length; k++) isForeign[posOf[k]] = 1
@@ -463,31 +494,166 @@ function loadGeography(dir: string): Geography {
 // its centroid, the same in every month, as on police.uk.
 
 const STREET_STEMS = [
-  'Forest', 'Church', 'Station', 'Mill', 'High', 'Park', 'Victoria', 'Queen', 'King', 'Oak', 'Elm', 'Ash',
-  'Manor', 'Chapel', 'School', 'North', 'South', 'West', 'East', 'New', 'Green', 'Springfield', 'Windsor',
-  'York', 'Albert', 'Grange', 'Meadow', 'Orchard', 'Beech', 'Highfield', 'Stanley', 'Alexandra', 'Cedar',
-  'Kingsway', 'Brook', 'Bridge', 'Market', 'Castle', 'Hill', 'Willow', 'Rectory', 'Vicarage', 'Farm',
-  'Westfield', 'Richmond', 'Grove', 'Derwent', 'Hawthorn', 'Birch', 'Cherry', 'Holly', 'Hazel', 'Lime',
-  'Maple', 'Poplar', 'Rowan', 'Sycamore', 'Chestnut', 'Woodland', 'Valley', 'Riverside', 'Canal', 'Wharf',
-  'Abbey', 'Priory', 'Cromwell', 'Nelson', 'Wellington', 'Churchill', 'Gladstone', 'Milton', 'Shakespeare',
-  'Tennyson', 'Byron', 'Avon', 'Severn', 'Trent', 'Thames', 'Mersey', 'Tyne', 'Clyde', 'Dee', 'Usk',
-  'Llewellyn', 'Pen-y-Bryn', 'Heol', 'Maes', 'Bryn', 'Cae', 'Glan', 'Tan-y-Bryn', "St John's", "St Mary's",
-  "St Peter's", "St David's", "Queen's", "King's", "Bishop's", 'Lady', 'Coronation', 'Jubilee', 'Moor',
-  'Heath', 'Common', 'Marsh', 'Ferry', 'Quarry', 'Colliery', 'Foundry', 'Forge', 'Tannery', 'Brewery',
+  'Forest',
+  'Church',
+  'Station',
+  'Mill',
+  'High',
+  'Park',
+  'Victoria',
+  'Queen',
+  'King',
+  'Oak',
+  'Elm',
+  'Ash',
+  'Manor',
+  'Chapel',
+  'School',
+  'North',
+  'South',
+  'West',
+  'East',
+  'New',
+  'Green',
+  'Springfield',
+  'Windsor',
+  'York',
+  'Albert',
+  'Grange',
+  'Meadow',
+  'Orchard',
+  'Beech',
+  'Highfield',
+  'Stanley',
+  'Alexandra',
+  'Cedar',
+  'Kingsway',
+  'Brook',
+  'Bridge',
+  'Market',
+  'Castle',
+  'Hill',
+  'Willow',
+  'Rectory',
+  'Vicarage',
+  'Farm',
+  'Westfield',
+  'Richmond',
+  'Grove',
+  'Derwent',
+  'Hawthorn',
+  'Birch',
+  'Cherry',
+  'Holly',
+  'Hazel',
+  'Lime',
+  'Maple',
+  'Poplar',
+  'Rowan',
+  'Sycamore',
+  'Chestnut',
+  'Woodland',
+  'Valley',
+  'Riverside',
+  'Canal',
+  'Wharf',
+  'Abbey',
+  'Priory',
+  'Cromwell',
+  'Nelson',
+  'Wellington',
+  'Churchill',
+  'Gladstone',
+  'Milton',
+  'Shakespeare',
+  'Tennyson',
+  'Byron',
+  'Avon',
+  'Severn',
+  'Trent',
+  'Thames',
+  'Mersey',
+  'Tyne',
+  'Clyde',
+  'Dee',
+  'Usk',
+  'Llewellyn',
+  'Pen-y-Bryn',
+  'Heol',
+  'Maes',
+  'Bryn',
+  'Cae',
+  'Glan',
+  'Tan-y-Bryn',
+  "St John's",
+  "St Mary's",
+  "St Peter's",
+  "St David's",
+  "Queen's",
+  "King's",
+  "Bishop's",
+  'Lady',
+  'Coronation',
+  'Jubilee',
+  'Moor',
+  'Heath',
+  'Common',
+  'Marsh',
+  'Ferry',
+  'Quarry',
+  'Colliery',
+  'Foundry',
+  'Forge',
+  'Tannery',
+  'Brewery',
 ]
 const STREET_SUFFIXES = [
-  'Street', 'Road', 'Lane', 'Close', 'Avenue', 'Drive', 'Way', 'Crescent', 'Grove', 'Place', 'Gardens',
-  'Court', 'Terrace', 'Hill', 'Row', 'Walk', 'Mews', 'Rise', 'View', 'Square', 'Park', 'Vale',
+  'Street',
+  'Road',
+  'Lane',
+  'Close',
+  'Avenue',
+  'Drive',
+  'Way',
+  'Crescent',
+  'Grove',
+  'Place',
+  'Gardens',
+  'Court',
+  'Terrace',
+  'Hill',
+  'Row',
+  'Walk',
+  'Mews',
+  'Rise',
+  'View',
+  'Square',
+  'Park',
+  'Vale',
 ]
 const PLACES = [
-  'Parking Area', 'Supermarket', 'Petrol Station', 'Nightclub', 'Shopping Area', 'Sports/Recreation Area',
-  'Further/Higher Educational Building', 'Pedestrian Subway', 'Hospital', 'Police Station',
-  'Conference/Exhibition Centre', 'Theatre/Concert Hall', 'Bus/Coach Station', 'Theme/Adventure Park',
+  'Parking Area',
+  'Supermarket',
+  'Petrol Station',
+  'Nightclub',
+  'Shopping Area',
+  'Sports/Recreation Area',
+  'Further/Higher Educational Building',
+  'Pedestrian Subway',
+  'Hospital',
+  'Police Station',
+  'Conference/Exhibition Centre',
+  'Theatre/Concert Hall',
+  'Bus/Coach Station',
+  'Theme/Adventure Park',
 ]
 /** Rare names that need quoting, so importers meet a few quoted fields. */
 const QUOTED_NAMES = ['Parade, The', 'Broadway, The', 'Green, The', 'Crescent, The', 'Old Mill "The Wheel" Yard']
 
-interface Point { text: string; quoted: boolean }
+interface Point {
+  text: string
+  quoted: boolean
+}
 
 function makePoints(geo: Geography, lsoa: number, seed: number): Point[] {
   const rng = rngFor(seed, 0x51a9, lsoa)
@@ -571,7 +737,10 @@ const RING = 32
 class Progress {
   private last = 0
   private readonly start = performance.now()
-  constructor(private readonly total: number, private readonly enabled: boolean) {}
+  constructor(
+    private readonly total: number,
+    private readonly enabled: boolean,
+  ) {}
   update(done: number, final = false) {
     if (!this.enabled) return
     const now = performance.now()
@@ -587,9 +756,17 @@ class Progress {
 }
 
 async function writeForceMonth(
-  geo: Geography, dist: Distributions, points: (Point[] | undefined)[], seed: number,
-  plan: ForcePlan, forceIndex: number, month: { label: string; ordinal: number }, rows: number,
-  out: string, progress: Progress, counter: { done: number },
+  geo: Geography,
+  dist: Distributions,
+  points: (Point[] | undefined)[],
+  seed: number,
+  plan: ForcePlan,
+  forceIndex: number,
+  month: { label: string; ordinal: number },
+  rows: number,
+  out: string,
+  progress: Progress,
+  counter: { done: number },
 ): Promise<FileTruth> {
   const rng = rngFor(seed, month.ordinal, forceIndex)
   const { candidates, isForeign } = plan
@@ -617,7 +794,12 @@ async function writeForceMonth(
   // Latin-1 conversion is a copy; UTF-8 is needed only if a name is not ASCII.
   const encoding: BufferEncoding = geo.ascii ? 'latin1' : 'utf8'
   let chunk = HEADER + eol
-  let written = 0, asbRows = 0, noLocationRows = 0, duplicates = 0, crossBorder = 0, quotedRows = 0
+  let written = 0,
+    asbRows = 0,
+    noLocationRows = 0,
+    duplicates = 0,
+    crossBorder = 0,
+    quotedRows = 0
 
   // Recent non-ASB rows of this file, the source of duplicated Crime IDs.
   const ringId: string[] = new Array(RING)
@@ -625,7 +807,8 @@ async function writeForceMonth(
   const ringType = new Int32Array(RING)
   const ringOutcome = new Int32Array(RING)
   const ringForeign = new Uint8Array(RING)
-  let ringSize = 0, ringNext = 0
+  let ringSize = 0,
+    ringNext = 0
 
   const flush = async () => {
     const ok = ws.write(Buffer.from(chunk, encoding))
@@ -655,7 +838,10 @@ async function writeForceMonth(
       if (p === NO_LOCATION) noLocationRows++
     } else {
       let id = ''
-      for (let w = 0; w < 8; w++) { const x = rng(); id += HEX4[x >>> 16] + HEX4[x & 0xffff] }
+      for (let w = 0; w < 8; w++) {
+        const x = rng()
+        id += HEX4[x >>> 16] + HEX4[x & 0xffff]
+      }
       const type = typeIndex[typeAlias.sample(rng() * U32)]
       const outcome = outcomeAlias.sample(rng() * U32)
       line = id + mid + pt.text + tail[type][outcome] + eol
@@ -734,7 +920,10 @@ export async function generateNational(opts: GenerateOptions): Promise<Summary> 
   const out = path.resolve(opts.out)
   mkdirSync(out, { recursive: true })
 
-  const perMonth = apportion(totalRows, months.map((m) => m.weight))
+  const perMonth = apportion(
+    totalRows,
+    months.map((m) => m.weight),
+  )
   const populations = geo.plans.map((p) => p.population)
   const progress = new Progress(totalRows, opts.progress ?? false)
   const counter = { done: 0 }
@@ -747,7 +936,16 @@ export async function generateNational(opts: GenerateOptions): Promise<Summary> 
   }
   progress.update(counter.done, true)
 
-  const totals: Totals = { files: files.length, rows: 0, emptyCrimeId: 0, noLocation: 0, duplicateCrimeIds: 0, crossBorder: 0, quotedRows: 0, bytes: 0 }
+  const totals: Totals = {
+    files: files.length,
+    rows: 0,
+    emptyCrimeId: 0,
+    noLocation: 0,
+    duplicateCrimeIds: 0,
+    crossBorder: 0,
+    quotedRows: 0,
+    bytes: 0,
+  }
   for (const f of files) {
     totals.rows += f.rows
     totals.emptyCrimeId += f.emptyCrimeId
@@ -772,9 +970,11 @@ export async function generateNational(opts: GenerateOptions): Promise<Summary> 
 
 export function formatSummary(s: Summary): string {
   const n = (x: number) => x.toLocaleString('en-GB')
-  return `Wrote ${n(s.rows)} rows in ${n(s.files)} files (${(s.bytes / 1e6).toFixed(1)} MB) to ${s.out} in ${s.seconds.toFixed(1)} s `
-    + `(${n(Math.round(s.rowsPerSecond))} rows/s): ${n(s.emptyCrimeId)} empty Crime IDs, ${n(s.noLocation)} No Location, `
-    + `${n(s.duplicateCrimeIds)} duplicate Crime IDs, ${n(s.crossBorder)} cross-border, ${n(s.quotedRows)} with quoted fields`
+  return (
+    `Wrote ${n(s.rows)} rows in ${n(s.files)} files (${(s.bytes / 1e6).toFixed(1)} MB) to ${s.out} in ${s.seconds.toFixed(1)} s ` +
+    `(${n(Math.round(s.rowsPerSecond))} rows/s): ${n(s.emptyCrimeId)} empty Crime IDs, ${n(s.noLocation)} No Location, ` +
+    `${n(s.duplicateCrimeIds)} duplicate Crime IDs, ${n(s.crossBorder)} cross-border, ${n(s.quotedRows)} with quoted fields`
+  )
 }
 
 const USAGE = `usage: node --import tsx scripts/generate-national.ts --out DIR [--rows 6000000] [--from 2019-01] [--months 12] [--seed 1] [--geography DIR] [--quiet]`
@@ -800,11 +1000,20 @@ async function main() {
     console.error(`${(e as Error).message}\n${USAGE}`)
     process.exit(2)
   }
-  if (values.help) { console.log(USAGE); return }
-  if (!values.out) { console.error(`--out is required\n${USAGE}`); process.exit(2) }
+  if (values.help) {
+    console.log(USAGE)
+    return
+  }
+  if (!values.out) {
+    console.error(`--out is required\n${USAGE}`)
+    process.exit(2)
+  }
   const int = (name: string, s: string) => {
     const v = Number(s.replace(/_/g, ''))
-    if (!Number.isInteger(v)) { console.error(`--${name} must be an integer, not ${JSON.stringify(s)}`); process.exit(2) }
+    if (!Number.isInteger(v)) {
+      console.error(`--${name} must be an integer, not ${JSON.stringify(s)}`)
+      process.exit(2)
+    }
     return v
   }
   const summary = await generateNational({

@@ -21,8 +21,9 @@ const ci = process.env.CI === 'true'
 function find(dir, out = []) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name)
-    if (e.isDirectory()) { if (e.name !== 'node_modules') find(p, out) }
-    else if (e.name.endsWith('.test.ts')) out.push(path.relative(root, p))
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules') find(p, out)
+    } else if (e.name.endsWith('.test.ts')) out.push(path.relative(root, p))
   }
   return out
 }
@@ -41,10 +42,15 @@ function run(label, files, env) {
     if (!files.length) return resolve({ pass: 0, fail: 0 })
     console.log(`\n=== ${label}: ${files.length} test file(s) ===`)
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
-      cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
     })
     let out = ''
-    child.stdout.on('data', (d) => { out += d; process.stdout.write(d) })
+    child.stdout.on('data', (d) => {
+      out += d
+      process.stdout.write(d)
+    })
     child.on('close', (code) => {
       const pass = Number(out.match(/^ℹ pass (\d+)/m)?.[1] ?? 0)
       let fail = Number(out.match(/^ℹ fail (\d+)/m)?.[1] ?? 0)

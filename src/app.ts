@@ -34,7 +34,10 @@ export async function buildApp({ config, services }: { config: Config; services:
   const app: FastifyInstance = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     trustProxy: config.trustProxy,
-    ajv: { customOptions: { ...ajvOptions, coerceTypes: 'array', removeAdditional: true, useDefaults: true } as any, plugins: [addFormats as any] },
+    ajv: {
+      customOptions: { ...ajvOptions, coerceTypes: 'array', removeAdditional: true, useDefaults: true } as any,
+      plugins: [addFormats as any],
+    },
     bodyLimit: 5 * 1024 * 1024,
   })
 
@@ -44,16 +47,31 @@ export async function buildApp({ config, services }: { config: Config; services:
   // Static files (stylesheet, govuk-frontend's script and images) are public; they are registered before the
   // access rules, which every later route must state.
   await app.register(staticFiles, { root: path.resolve(srcDir, '../public'), prefix: '/static/', decorateReply: false, maxAge: '1h' })
-  await app.register(staticFiles, { root: path.join(govukDist, 'govuk'), prefix: '/assets/', decorateReply: false, maxAge: '1d', allowedPath: (p) => p === '/govuk-frontend.min.js' || p.startsWith('/images/') || p.startsWith('/fonts/') || p === '/manifest.json' })
+  await app.register(staticFiles, {
+    root: path.join(govukDist, 'govuk'),
+    prefix: '/assets/',
+    decorateReply: false,
+    maxAge: '1d',
+    allowedPath: (p) => p === '/govuk-frontend.min.js' || p.startsWith('/images/') || p.startsWith('/fonts/') || p === '/manifest.json',
+  })
   await app.register(rateLimit, { global: false })
   await setUpSession(app, { auth: services.auth, secret: services.secret, secureCookies: config.secureCookies })
-  await setUpAccess(app, { findPartnership: (slug) => services.partnerships.bySlug(slug), rolesOf: (id) => services.partnerships.rolesOf(id), roleIn: (id, p) => services.partnerships.roleIn(id, p) })
+  await setUpAccess(app, {
+    findPartnership: (slug) => services.partnerships.bySlug(slug),
+    rolesOf: (id) => services.partnerships.rolesOf(id),
+    roleIn: (id, p) => services.partnerships.roleIn(id, p),
+  })
   // Files: multipart bodies only for routes that take them, read by receiveFiles (CSRF first), under SAFER_DATA_DIR/files.
   await setUpUploads(app, config)
   await setUpViews(app, { serviceName: config.serviceName, demo: config.demo, production: true })
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Safer API', version: '1', description: 'Community safety partnerships: governance, agreements and assurance, and police.uk crime data counted by any area. Authenticate with `Authorization: Bearer <token>` (create a token on your account page). Public data needs no token.' },
+      info: {
+        title: 'Safer API',
+        version: '1',
+        description:
+          'Community safety partnerships: governance, agreements and assurance, and police.uk crime data counted by any area. Authenticate with `Authorization: Bearer <token>` (create a token on your account page). Public data needs no token.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -68,7 +86,9 @@ export async function buildApp({ config, services }: { config: Config; services:
   })
 
   // The PDF browser (if one is running) closes with the app.
-  app.addHook('onClose', async () => { await services.pdf.close() })
+  app.addHook('onClose', async () => {
+    await services.pdf.close()
+  })
 
   // Routes: the platform's own, then one plugin per capability.
   await app.register(platformRoutes, { services, config })
@@ -89,13 +109,19 @@ function wantsJson(url: string, accept?: string) {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'There is a problem with what was sent', 401: 'Sign in to continue', 403: 'You do not have permission to see or do this',
-  404: 'Page not found', 409: 'Someone else changed this', 429: 'Too many attempts', 500: 'Sorry, there is a problem with the service',
+  400: 'There is a problem with what was sent',
+  401: 'Sign in to continue',
+  403: 'You do not have permission to see or do this',
+  404: 'Page not found',
+  409: 'Someone else changed this',
+  429: 'Too many attempts',
+  500: 'Sorry, there is a problem with the service',
 }
 
 function setUpErrorPages(app: FastifyInstance) {
   app.setNotFoundHandler((request, reply) => {
-    if (wantsJson(request.url, request.headers.accept)) return reply.code(404).send({ error: 'Not Found', message: 'There is nothing at this address' })
+    if (wantsJson(request.url, request.headers.accept))
+      return reply.code(404).send({ error: 'Not Found', message: 'There is nothing at this address' })
     setLocals(request, reply)
     return reply.code(404).view('platform/views/error.njk', { title: TITLES[404], status: 404 })
   })
@@ -120,7 +146,10 @@ function setUpErrorPages(app: FastifyInstance) {
     if (status === 401 && request.method === 'GET') {
       return reply.redirect(`/sign-in?returnTo=${encodeURIComponent(request.url)}`, 303)
     }
-    if (status === 401) return reply.code(401).view('platform/views/error.njk', { title: TITLES[401], status, message: 'Your session has ended. Sign in and try again.' })
+    if (status === 401)
+      return reply
+        .code(401)
+        .view('platform/views/error.njk', { title: TITLES[401], status, message: 'Your session has ended. Sign in and try again.' })
     return reply.code(status).view('platform/views/error.njk', { title: TITLES[status] ?? 'Error', status, message, errors: fields })
   })
 }

@@ -55,7 +55,10 @@ function closeOnSignal(close: () => Promise<void>) {
     process.on(signal, () => {
       if (closing) process.exit(1)
       closing = true
-      close().then(() => process.exit(0), () => process.exit(1))
+      close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
     })
   }
 }
@@ -91,14 +94,20 @@ export async function main(argv = process.argv.slice(2)) {
       const { startServer } = await loadServer()
       const { address, close } = await startServer(config, { db: await opening })
       closeOnSignal(close)
-      console.log(`Safer is running at ${address.replace('127.0.0.1', 'localhost')}  (database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, ${config.dataDir}`})`)
+      console.log(
+        `Safer is running at ${address.replace('127.0.0.1', 'localhost')}  (database: ${config.databaseUrl ? 'PostgreSQL server' : `embedded, ${config.dataDir}`})`,
+      )
       return
     }
     case 'demo': {
       if (config.databaseUrl) console.log('Note: DATABASE_URL is set, so the demo is loaded into that PostgreSQL database.')
       const started = Date.now()
       const opening = openDatabase(config)
-      const [{ startServer }, { loadDemo }, { loadDemoOpenData }] = await Promise.all([loadServer(), import('./demo/load.ts'), import('./demo/opendata.ts')])
+      const [{ startServer }, { loadDemo }, { loadDemoOpenData }] = await Promise.all([
+        loadServer(),
+        import('./demo/load.ts'),
+        import('./demo/opendata.ts'),
+      ])
       const { address, close } = await startServer(config, {
         db: await opening,
         beforeListen: async (services) => {
@@ -130,13 +139,22 @@ export async function main(argv = process.argv.slice(2)) {
     }
     case 'user': {
       const { values } = parseArgs({
-        args: argv.slice(2), strict: true,
-        options: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, organisation: { type: 'string' }, 'site-admin': { type: 'boolean' }, partnership: { type: 'string' }, role: { type: 'string' } },
+        args: argv.slice(2),
+        strict: true,
+        options: {
+          email: { type: 'string' },
+          name: { type: 'string' },
+          password: { type: 'string' },
+          organisation: { type: 'string' },
+          'site-admin': { type: 'boolean' },
+          partnership: { type: 'string' },
+          role: { type: 'string' },
+        },
       })
-      if (!values.email) fail('Give the account\'s email address with --email')
+      if (!values.email) fail("Give the account's email address with --email")
       await withServices(config, async (s) => {
         if (sub === 'add') {
-          if (!values.name) fail('Give the person\'s full name with --name')
+          if (!values.name) fail("Give the person's full name with --name")
           if (values.role && !ROLES.includes(values.role as Role)) fail(`--role must be one of ${ROLES.join(', ')}`)
           if (values.role && !values.partnership) fail('Give the partnership with --partnership when you give a --role')
           const password = values.password ?? (await askPassword('Password (10 characters or more): '))
@@ -154,10 +172,16 @@ export async function main(argv = process.argv.slice(2)) {
           }
           const actor = { id: null, name: 'safer user add (command line)' }
           await s.db.transaction(async (tx) => {
-            const user = await s.auth.createUser({ email: values.email!, name: values.name!, password, organisationId, siteAdmin: values['site-admin'] ?? false }, actor, tx)
+            const user = await s.auth.createUser(
+              { email: values.email!, name: values.name!, password, organisationId, siteAdmin: values['site-admin'] ?? false },
+              actor,
+              tx,
+            )
             if (partnershipId) await s.partnerships.grantRole(user.id, partnershipId, (values.role ?? 'viewer') as Role, actor, tx)
           })
-          console.log(`Account created for ${values.email}${values.partnership ? ` (${values.role ?? 'viewer'} in ${values.partnership})` : ''}.`)
+          console.log(
+            `Account created for ${values.email}${values.partnership ? ` (${values.role ?? 'viewer'} in ${values.partnership})` : ''}.`,
+          )
         } else if (sub === 'reset-password') {
           const password = values.password ?? (await askPassword('New password (10 characters or more): '))
           await s.auth.resetPassword(values.email!, password, { id: null, name: 'safer user reset-password (command line)' })
@@ -175,7 +199,12 @@ export async function main(argv = process.argv.slice(2)) {
       }
       const paths = parsed.positionals
       if (sub !== 'police-uk' && sub !== 'geography') fail(USAGE)
-      if (!paths.length) fail(sub === 'police-uk' ? 'Give the police.uk files, folders or zips to import, e.g. safer import police-uk ~/Downloads/2019-08.zip' : 'Give the folder of ONS geography files, e.g. safer import geography opendata/geography opendata/boundaries')
+      if (!paths.length)
+        fail(
+          sub === 'police-uk'
+            ? 'Give the police.uk files, folders or zips to import, e.g. safer import police-uk ~/Downloads/2019-08.zip'
+            : 'Give the folder of ONS geography files, e.g. safer import geography opendata/geography opendata/boundaries',
+        )
       const actor = { id: null, name: `safer import (command line, ${os.userInfo().username}@${os.hostname()})` }
       const code = await withServices(config, async (s) => {
         if (sub === 'geography') {

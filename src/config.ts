@@ -86,21 +86,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`PORT must be a whole number between 0 and 65535 (found "${env.PORT}")`)
   }
-  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB)$/i.test(config.duckdbMemory)) throw new Error(`SAFER_DUCKDB_MEMORY must be a size like 1GB or 512MB (found "${config.duckdbMemory}")`)
-  if (!Number.isInteger(config.duckdbThreads) || config.duckdbThreads < 1) throw new Error(`SAFER_DUCKDB_THREADS must be a whole number of 1 or more (found "${env.SAFER_DUCKDB_THREADS}")`)
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB)$/i.test(config.duckdbMemory))
+    throw new Error(`SAFER_DUCKDB_MEMORY must be a size like 1GB or 512MB (found "${config.duckdbMemory}")`)
+  if (!Number.isInteger(config.duckdbThreads) || config.duckdbThreads < 1)
+    throw new Error(`SAFER_DUCKDB_THREADS must be a whole number of 1 or more (found "${env.SAFER_DUCKDB_THREADS}")`)
   const positive: [keyof Config, string, string][] = [
-    ['uploadLimitMb', 'SAFER_UPLOAD_LIMIT_MB', 'a number of megabytes'], ['uploadTotalLimitMb', 'SAFER_UPLOAD_TOTAL_LIMIT_MB', 'a number of megabytes'],
-    ['zipMaxEntryMb', 'SAFER_ZIP_MAX_ENTRY_MB', 'a number of megabytes'], ['zipMaxRatio', 'SAFER_ZIP_MAX_RATIO', 'a number, like 100 for 100 to 1'],
+    ['uploadLimitMb', 'SAFER_UPLOAD_LIMIT_MB', 'a number of megabytes'],
+    ['uploadTotalLimitMb', 'SAFER_UPLOAD_TOTAL_LIMIT_MB', 'a number of megabytes'],
+    ['zipMaxEntryMb', 'SAFER_ZIP_MAX_ENTRY_MB', 'a number of megabytes'],
+    ['zipMaxRatio', 'SAFER_ZIP_MAX_RATIO', 'a number, like 100 for 100 to 1'],
   ]
   for (const [key, name, what] of positive) {
     const v = config[key] as number
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be ${what} (found "${env[name]}")`)
   }
-  for (const [key, name] of [['uploadMaxFiles', 'SAFER_UPLOAD_MAX_FILES'], ['zipMaxEntries', 'SAFER_ZIP_MAX_ENTRIES']] as const) {
-    if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`${name} must be a whole number of 1 or more (found "${env[name]}")`)
+  for (const [key, name] of [
+    ['uploadMaxFiles', 'SAFER_UPLOAD_MAX_FILES'],
+    ['zipMaxEntries', 'SAFER_ZIP_MAX_ENTRIES'],
+  ] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1)
+      throw new Error(`${name} must be a whole number of 1 or more (found "${env[name]}")`)
   }
-  if (!Number.isFinite(config.diskMarginMb) || config.diskMarginMb < 0) throw new Error(`SAFER_DISK_MARGIN_MB must be a number of megabytes, 0 or more (found "${env.SAFER_DISK_MARGIN_MB}")`)
-  if (!Number.isFinite(config.pdfIdleSeconds) || config.pdfIdleSeconds < 0) throw new Error(`SAFER_PDF_IDLE_SECONDS must be a number of seconds (found "${env.SAFER_PDF_IDLE_SECONDS}")`)
+  if (!Number.isFinite(config.diskMarginMb) || config.diskMarginMb < 0)
+    throw new Error(`SAFER_DISK_MARGIN_MB must be a number of megabytes, 0 or more (found "${env.SAFER_DISK_MARGIN_MB}")`)
+  if (!Number.isFinite(config.pdfIdleSeconds) || config.pdfIdleSeconds < 0)
+    throw new Error(`SAFER_PDF_IDLE_SECONDS must be a number of seconds (found "${env.SAFER_PDF_IDLE_SECONDS}")`)
   checkMailSettings(config)
   return config
 }
@@ -109,16 +119,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 function checkMailSettings(config: Config) {
   if (config.smtpUrl) {
     let url: URL | undefined
-    try { url = new URL(config.smtpUrl) } catch { /* reported below */ }
+    try {
+      url = new URL(config.smtpUrl)
+    } catch {
+      /* reported below */
+    }
     if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
       // The user name and password are never repeated in a message (it may end up in a log).
       const shown = config.smtpUrl.replace(/\/\/[^@/]*@/, '//***@').replace(/^[^/@]*@/, '***@')
-      throw new Error(`SMTP_URL must be a mail server address like smtp://user:password@mail.example.org:587 or smtps://user:password@mail.example.org:465 (found "${shown}")`)
+      throw new Error(
+        `SMTP_URL must be a mail server address like smtp://user:password@mail.example.org:587 or smtps://user:password@mail.example.org:465 (found "${shown}")`,
+      )
     }
-    if (!config.mailFrom) throw new Error('MAIL_FROM must be set when SMTP_URL is: the address Safer\'s email comes from, e.g. MAIL_FROM="Safer <safer@council.gov.uk>"')
+    if (!config.mailFrom)
+      throw new Error(
+        'MAIL_FROM must be set when SMTP_URL is: the address Safer\'s email comes from, e.g. MAIL_FROM="Safer <safer@council.gov.uk>"',
+      )
   }
   if (config.mailFrom && !mailboxAddress(config.mailFrom)) {
-    throw new Error(`MAIL_FROM must be an email address, with a name if you like, e.g. safer@council.gov.uk or "Safer <safer@council.gov.uk>" (found "${config.mailFrom}")`)
+    throw new Error(
+      `MAIL_FROM must be an email address, with a name if you like, e.g. safer@council.gov.uk or "Safer <safer@council.gov.uk>" (found "${config.mailFrom}")`,
+    )
   }
 }
 

@@ -6,7 +6,10 @@ import { services as buildServices } from './services.ts'
 import { buildApp } from './app.ts'
 import { ensureAssets } from './platform/assets.ts'
 
-export async function startServer(config: Config, opts: { db?: Db; beforeListen?: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<void> } = {}) {
+export async function startServer(
+  config: Config,
+  opts: { db?: Db; beforeListen?: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<void> } = {},
+) {
   ensureAssets()
   const db = opts.db ?? (await openDatabase(config))
   await migrate(db)

@@ -44,12 +44,20 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 10, load: (p, opts) => governance.overview(p, opts) })
   partnerships.addOverviewPanel({ order: 20, load: (p, opts) => agreement.overview(p, opts) })
   agreement.addPrintSection(assurancePrintSection(assurance))
-  partnerships.addOverviewPanel({ order: 30, load: (p, opts) => assurance.overview(p, opts), manage: [{ text: 'Assurance dimensions and rating scale', path: 'assurance/settings' }] })
+  partnerships.addOverviewPanel({
+    order: 30,
+    load: (p, opts) => assurance.overview(p, opts),
+    manage: [{ text: 'Assurance dimensions and rating scale', path: 'assurance/settings' }],
+  })
   // The analytics store (DuckDB) holds open crime data and the ONS geography; it lives in the data folder in both modes.
   const analytics = await openAnalytics({ dataDir: config.dataDir, memoryLimit: config.duckdbMemory, threads: config.duckdbThreads })
   // Each defines its import job (police.uk, ONS geography) on jobs.
   const geography = geographyService(db, analytics, { jobs, organisations, archive: archiveLimits(config) })
-  const crime = crimeService(db, analytics, { geography, jobs, unpack: { archive: archiveLimits(config), marginBytes: config.diskMarginMb * 1024 * 1024 } })
+  const crime = crimeService(db, analytics, {
+    geography,
+    jobs,
+    unpack: { archive: archiveLimits(config), marginBytes: config.diskMarginMb * 1024 * 1024 },
+  })
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()

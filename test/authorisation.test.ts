@@ -35,21 +35,31 @@ const cookies = new Map<Who, string>()
 const csrfCookie = 'c'.repeat(32)
 
 before(async () => {
-  t = await testApp({}, {
-    beforeReady: (app) => app.addHook('preValidation', async (_request, reply) => { reply.header(PASSED, 'yes') }),
-  })
+  t = await testApp(
+    {},
+    {
+      beforeReady: (app) =>
+        app.addHook('preValidation', async (_request, reply) => {
+          reply.header(PASSED, 'yes')
+        }),
+    },
+  )
   const published = await makePartnership(t.services, { published: true })
   const unpublished = await makePartnership(t.services, { published: false })
   slugs.published = published.slug
   slugs.unpublished = unpublished.slug
   // Something on each partnership's governance map, so that the map's own address answers.
-  for (const p of [published, unpublished]) await t.services.governance.create(p.id, { name: 'Safer Communities Board', type: 'board' }, systemActor)
+  for (const p of [published, unpublished])
+    await t.services.governance.create(p.id, { name: 'Safer Communities Board', type: 'board' }, systemActor)
   for (const who of WHO) {
     const list = [`safer_csrf=${csrfCookie}`]
     if (who !== 'anonymous') {
-      const u = who === 'site-admin' ? await makeUser(t.services, { siteAdmin: true })
-        : who === 'outsider' ? await makeUser(t.services)
-        : await makeUser(t.services, { role: who, partnershipId: published.id })
+      const u =
+        who === 'site-admin'
+          ? await makeUser(t.services, { siteAdmin: true })
+          : who === 'outsider'
+            ? await makeUser(t.services)
+            : await makeUser(t.services, { role: who, partnershipId: published.id })
       // Members have the same role in both partnerships.
       if (who !== 'site-admin' && who !== 'outsider') await t.services.partnerships.grantRole(u.id, unpublished.id, who, systemActor)
       list.push(`safer_session=${await t.services.auth.startSession(u.id)}`)
@@ -57,7 +67,9 @@ before(async () => {
     cookies.set(who, list.join('; '))
   }
 })
-after(async () => { await t.close() })
+after(async () => {
+  await t.close()
+})
 
 type Expected = 'allowed' | 'sign-in' | 'forbidden' | 'not-found'
 
@@ -136,7 +148,8 @@ async function check(rule: { method: string; url: string; access: Access }, who:
   const where = `${rule.method} ${rule.url} as ${who}${rule.url.includes(':partnership') ? (published ? ' (published)' : ' (unpublished)') : ''}`
   if (status >= 500) return `${where}: server error ${status} ${res.body.slice(0, 200)}`
   if (want === 'allowed') {
-    if (!passed || status === 401 || status === 403 || toSignIn) return `${where}: expected allowed, got ${status}${passed ? '' : ' from the access rule'}`
+    if (!passed || status === 401 || status === 403 || toSignIn)
+      return `${where}: expected allowed, got ${status}${passed ? '' : ' from the access rule'}`
     if (status === 400 && !hasValidationErrors(res.body)) return `${where}: 400 without validation errors`
     const onlyPartnership = !rule.url.replace(':partnership', '').includes(':')
     if (rule.method === 'GET' && onlyPartnership && status >= 400 && status !== 400) return `${where}: expected the page, got ${status}`

@@ -38,7 +38,10 @@ export function tableOwners(): Map<string, string> {
     const owner = capabilityOf(m.file)
     for (const table of tablesCreatedBy(m.sql)) {
       const already = owners.get(table)
-      assert.ok(!already || already === owner, `Table ${table} is created by two capabilities: ${already} and ${owner} (${path.relative(root, m.file)})`)
+      assert.ok(
+        !already || already === owner,
+        `Table ${table} is created by two capabilities: ${already} and ${owner} (${path.relative(root, m.file)})`,
+      )
       owners.set(table, owner)
     }
   }
@@ -61,7 +64,13 @@ function withoutComments(text: string) {
     .replace(/(^|[^:'"`\\])\/\/[^\n]*/g, (c, before) => before + ' '.repeat(c.length - before.length))
 }
 
-export interface Crossing { file: string; line: number; table: string; owner: string; capability: string }
+export interface Crossing {
+  file: string
+  line: number
+  table: string
+  owner: string
+  capability: string
+}
 
 /** Every place a file's SQL names a table another capability owns. */
 export function crossings(files: string[], owners: Map<string, string>, srcRoot = src): Crossing[] {
@@ -76,7 +85,13 @@ export function crossings(files: string[], owners: Map<string, string>, srcRoot 
         const table = m[1].toLowerCase()
         const owner = owners.get(table)
         if (!owner || owner === capability) continue
-        found.push({ file: path.relative(path.dirname(srcRoot), file), line: text.slice(0, m.index).split('\n').length, table, owner, capability })
+        found.push({
+          file: path.relative(path.dirname(srcRoot), file),
+          line: text.slice(0, m.index).split('\n').length,
+          table,
+          owner,
+          capability,
+        })
       }
     }
   }
@@ -96,22 +111,28 @@ test('every table is owned by exactly one capability, and the moved tables by th
   assert.equal(owners.get('assessment_cells'), 'assurance')
 })
 
-test('the scan finds SQL naming another capability\'s table, with file, line and owner (and ignores comments)', () => {
+test("the scan finds SQL naming another capability's table, with file, line and owner (and ignores comments)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-boundaries-'))
   try {
     // A pretend capability, "example", in a src/ folder of its own.
     fs.mkdirSync(path.join(dir, 'src', 'example'), { recursive: true })
     const file = path.join(dir, 'src', 'example', 'service.ts')
-    fs.writeFileSync(file, [
-      '// SELECT * FROM partnerships in a comment is prose',
-      'const a = `SELECT p.name',
-      '  FROM partnerships p JOIN priorities x ON true`',
-      "await createRecord(tx, 'areas', {})",
-      "const b = 'DELETE FROM nonexistent_table'",
-    ].join('\n'))
-    const found = crossings([file], tableOwners(), path.join(dir, 'src')).map((c) => `${c.file}:${c.line} ${c.capability} names ${c.table} (${c.owner})`)
+    fs.writeFileSync(
+      file,
+      [
+        '// SELECT * FROM partnerships in a comment is prose',
+        'const a = `SELECT p.name',
+        '  FROM partnerships p JOIN priorities x ON true`',
+        "await createRecord(tx, 'areas', {})",
+        "const b = 'DELETE FROM nonexistent_table'",
+      ].join('\n'),
+    )
+    const found = crossings([file], tableOwners(), path.join(dir, 'src')).map(
+      (c) => `${c.file}:${c.line} ${c.capability} names ${c.table} (${c.owner})`,
+    )
     assert.deepEqual(found, [
-      'src/example/service.ts:3 example names partnerships (partnerships)', 'src/example/service.ts:3 example names priorities (agreement)',
+      'src/example/service.ts:3 example names partnerships (partnerships)',
+      'src/example/service.ts:3 example names priorities (agreement)',
       'src/example/service.ts:4 example names areas (organisations)',
     ])
   } finally {
@@ -119,13 +140,18 @@ test('the scan finds SQL naming another capability\'s table, with file, line and
   }
 })
 
-test('no capability\'s SQL names a table another capability owns', () => {
+test("no capability's SQL names a table another capability owns", () => {
   const owners = tableOwners()
   const all = crossings(sourceFiles(src), owners)
   const allowed = (c: Crossing) => EXCEPTIONS.some((e) => e.file === c.file && e.table === c.table)
   const unused = EXCEPTIONS.filter((e) => !all.some((c) => c.file === e.file && c.table === e.table))
   assert.deepEqual(unused, [], 'These exceptions no longer match anything: remove them')
   const bad = all.filter((c) => !allowed(c))
-  assert.equal(bad.length, 0, `SQL naming another capability's table (use that capability's service instead):\n${
-    bad.map((c) => `  ${c.file}:${c.line} (${c.capability}) names ${c.table}, owned by ${c.owner}`).join('\n')}`)
+  assert.equal(
+    bad.length,
+    0,
+    `SQL naming another capability's table (use that capability's service instead):\n${bad
+      .map((c) => `  ${c.file}:${c.line} (${c.capability}) names ${c.table}, owned by ${c.owner}`)
+      .join('\n')}`,
+  )
 })

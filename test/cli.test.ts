@@ -18,17 +18,24 @@ async function fresh() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-cli-'))
   let databaseUrl = ''
   let drop = async () => {}
-  if (process.env.SAFER_TEST_DATABASE_URL) ({ url: databaseUrl, drop } = await createServerDatabase(process.env.SAFER_TEST_DATABASE_URL, 'safer_cli'))
+  if (process.env.SAFER_TEST_DATABASE_URL)
+    ({ url: databaseUrl, drop } = await createServerDatabase(process.env.SAFER_TEST_DATABASE_URL, 'safer_cli'))
   return {
     safer(...args: string[]) {
       const res = spawnSync(process.execPath, [path.join(root, 'bin/safer.js'), ...args], {
-        env: { ...process.env, SAFER_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, SAFER_PASSWORD: '' }, encoding: 'utf8', timeout: 120_000,
+        env: { ...process.env, SAFER_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, SAFER_PASSWORD: '' },
+        encoding: 'utf8',
+        timeout: 120_000,
       })
       return { status: res.status, out: res.stdout + res.stderr }
     },
     async withDb<T>(fn: (db: Db) => Promise<T>) {
       const db = await openDatabase({ databaseUrl: databaseUrl || undefined, dataDir })
-      try { return await fn(db) } finally { await db.close() }
+      try {
+        return await fn(db)
+      } finally {
+        await db.close()
+      }
     },
     async close() {
       fs.rmSync(dataDir, { recursive: true, force: true })
@@ -42,15 +49,23 @@ type Cli = Awaited<ReturnType<typeof fresh>>
 function cliTest(name: string, fn: (cli: Cli) => void | Promise<void>) {
   test(name, async () => {
     const cli = await fresh()
-    try { await fn(cli) } finally { await cli.close() }
+    try {
+      await fn(cli)
+    } finally {
+      await cli.close()
+    }
   })
 }
 
 // The account tests share one database (each command migrates it first); each makes its own accounts, with
 // addresses no other test uses, and looks only at those, so they do not depend on each other or on their order.
 let shared: Cli
-before(async () => { shared = await fresh() })
-after(async () => { await shared.close() })
+before(async () => {
+  shared = await fresh()
+})
+after(async () => {
+  await shared.close()
+})
 let n = 0
 const email = (name: string) => `${name}.${process.pid}.${++n}@Council.test`
 
@@ -69,7 +84,12 @@ test('safer user add creates an account; a second account with the same email is
   const ok = safer('user', 'add', '--email', address, '--name', 'Olive Officer', '--password', 'a long password', '--site-admin')
   assert.equal(ok.status, 0, ok.out)
   assert.match(ok.out, new RegExp(`Account created for ${address.replace(/\./g, '\\.')}`))
-  const rows = await withDb((db) => db.query<{ email: string; site_admin: boolean; password_hash: string }>(`SELECT email, site_admin, password_hash FROM users WHERE lower(email) = lower($1)`, [address]))
+  const rows = await withDb((db) =>
+    db.query<{ email: string; site_admin: boolean; password_hash: string }>(
+      `SELECT email, site_admin, password_hash FROM users WHERE lower(email) = lower($1)`,
+      [address],
+    ),
+  )
   assert.equal(rows.length, 1)
   assert.equal(rows[0].email, address.toLowerCase())
   assert.equal(rows[0].site_admin, true)
@@ -87,8 +107,14 @@ test('safer user add refuses a short password, a bad email, an unknown role and 
   const cases: [string[], RegExp][] = [
     [['--email', 'a@b.test', '--name', 'A', '--password', 'short'], /Password must be 10 characters or more/],
     [['--email', 'not-an-email', '--name', 'A', '--password', 'a long password'], /Enter email address in the correct format/],
-    [['--email', 'a@b.test', '--name', 'A', '--password', 'a long password', '--partnership', 'x', '--role', 'king'], /--role must be one of admin, editor, contributor, viewer/],
-    [['--email', 'a@b.test', '--name', 'A', '--password', 'a long password', '--organisation', 'Nowhere Council'], /There is no organisation called "Nowhere Council"/],
+    [
+      ['--email', 'a@b.test', '--name', 'A', '--password', 'a long password', '--partnership', 'x', '--role', 'king'],
+      /--role must be one of admin, editor, contributor, viewer/,
+    ],
+    [
+      ['--email', 'a@b.test', '--name', 'A', '--password', 'a long password', '--organisation', 'Nowhere Council'],
+      /There is no organisation called "Nowhere Council"/,
+    ],
   ]
   for (const [args, message] of cases) {
     const res = safer('user', 'add', ...args)
@@ -103,13 +129,24 @@ test('safer user reset-password changes the password and signs out existing sess
   const address = email('reset').toLowerCase()
   const added = safer('user', 'add', '--email', address, '--name', 'Olive Officer', '--password', 'a long password')
   assert.equal(added.status, 0, added.out)
-  const hash = () => withDb(async (db) => (await db.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE email = $1`, [address]))[0].password_hash)
+  const hash = () =>
+    withDb(
+      async (db) =>
+        (await db.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE email = $1`, [address]))[0].password_hash,
+    )
   const before = await hash()
-  await withDb((db) => db.query(`INSERT INTO sessions (id_hash, user_id, expires_at) SELECT $2, id, now() + interval '1 day' FROM users WHERE email = $1`, [address, `x-${address}`]))
+  await withDb((db) =>
+    db.query(`INSERT INTO sessions (id_hash, user_id, expires_at) SELECT $2, id, now() + interval '1 day' FROM users WHERE email = $1`, [
+      address,
+      `x-${address}`,
+    ]),
+  )
   const res = safer('user', 'reset-password', '--email', address, '--password', 'a brand new password')
   assert.equal(res.status, 0, res.out)
   assert.notEqual(await hash(), before)
-  const sessions = await withDb((db) => db.query(`SELECT * FROM sessions WHERE user_id = (SELECT id FROM users WHERE email = $1)`, [address]))
+  const sessions = await withDb((db) =>
+    db.query(`SELECT * FROM sessions WHERE user_id = (SELECT id FROM users WHERE email = $1)`, [address]),
+  )
   assert.equal(sessions.length, 0)
   const unknown = safer('user', 'reset-password', '--email', 'nobody@council.test', '--password', 'a brand new password')
   assert.equal(unknown.status, 2)

@@ -20,7 +20,8 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-crime-cli-'))
 let databaseUrl = ''
 let drop = async () => {}
 before(async () => {
-  if (process.env.SAFER_TEST_DATABASE_URL) ({ url: databaseUrl, drop } = await createServerDatabase(process.env.SAFER_TEST_DATABASE_URL, 'safer_crime_cli'))
+  if (process.env.SAFER_TEST_DATABASE_URL)
+    ({ url: databaseUrl, drop } = await createServerDatabase(process.env.SAFER_TEST_DATABASE_URL, 'safer_crime_cli'))
 })
 after(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true })
@@ -29,7 +30,11 @@ after(async () => {
 
 const env = (extra: Record<string, string> = {}) => ({ ...process.env, SAFER_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, ...extra })
 function run(environment: NodeJS.ProcessEnv, args: string[]) {
-  const res = spawnSync(process.execPath, [path.join(root, 'bin/safer.js'), ...args], { env: environment, encoding: 'utf8', timeout: 300_000 })
+  const res = spawnSync(process.execPath, [path.join(root, 'bin/safer.js'), ...args], {
+    env: environment,
+    encoding: 'utf8',
+    timeout: 300_000,
+  })
   return { status: res.status, out: res.stdout, err: res.stderr }
 }
 function safer(...args: string[]) {
@@ -45,10 +50,14 @@ async function ownStore() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-crime-cli-own-'))
   let url = ''
   let dropIt = async () => {}
-  if (process.env.SAFER_TEST_DATABASE_URL) ({ url, drop: dropIt } = await createServerDatabase(process.env.SAFER_TEST_DATABASE_URL, 'safer_crime_cli'))
+  if (process.env.SAFER_TEST_DATABASE_URL)
+    ({ url, drop: dropIt } = await createServerDatabase(process.env.SAFER_TEST_DATABASE_URL, 'safer_crime_cli'))
   return {
     safer: (...args: string[]) => run({ ...process.env, SAFER_DATA_DIR: dir, DATABASE_URL: url }, args),
-    remove: async () => { fs.rmSync(dir, { recursive: true, force: true }); await dropIt() },
+    remove: async () => {
+      fs.rmSync(dir, { recursive: true, force: true })
+      await dropIt()
+    },
   }
 }
 
@@ -56,7 +65,9 @@ async function ownStore() {
 async function store() {
   const a = await openAnalytics({ dataDir })
   try {
-    const parts = await a.all<{ force: string; month: string; sha256: string; rows_kept: number }>(`SELECT force, strftime(month, '%Y-%m') AS month, sha256, rows_kept FROM crime.partitions ORDER BY ALL`)
+    const parts = await a.all<{ force: string; month: string; sha256: string; rows_kept: number }>(
+      `SELECT force, strftime(month, '%Y-%m') AS month, sha256, rows_kept FROM crime.partitions ORDER BY ALL`,
+    )
     const rows = await a.all<{ n: number }>(`SELECT count(*) AS n FROM crime.street`)
     return { parts, rows: rows[0].n }
   } finally {
@@ -67,7 +78,12 @@ async function store() {
 const fixture = path.join(FIXTURES, '2019-01-west-mercia-street.csv')
 
 test('safer import police-uk prints a summary table, and exits 1 when a file was refused', async () => {
-  const bad = tempFiles({ '2019-02-west-mercia-street.csv': fs.readFileSync(fixture, 'utf8').replace(/2019-01/g, '2019-02').replace('a02,2019-02', 'a02,2019-2') })
+  const bad = tempFiles({
+    '2019-02-west-mercia-street.csv': fs
+      .readFileSync(fixture, 'utf8')
+      .replace(/2019-01/g, '2019-02')
+      .replace('a02,2019-02', 'a02,2019-2'),
+  })
   // A store of its own: the first import must find the force-month empty, whichever tests ran before.
   const own = await ownStore()
   const { safer } = own
@@ -80,7 +96,10 @@ test('safer import police-uk prints a summary table, and exits 1 when a file was
     assert.match(ok.out, /1 file\(s\): 1 imported \(13 records kept\), 0 unchanged, 0 skipped, 0 refused\./)
     const refused = safer('import', 'police-uk', bad.path('2019-02-west-mercia-street.csv'), fixture)
     assert.equal(refused.status, 1)
-    assert.match(refused.out, /Refused: .*2019-02-west-mercia-street\.csv was not imported: one line has a problem\. Nothing from it was saved\./)
+    assert.match(
+      refused.out,
+      /Refused: .*2019-02-west-mercia-street\.csv was not imported: one line has a problem\. Nothing from it was saved\./,
+    )
     assert.match(refused.out, /2019-02-west-mercia-street\.csv:3: Month "2019-2" is not a month written YYYY-MM/)
     assert.match(refused.out, /2 file\(s\): 0 imported \(0 records kept\), 1 unchanged, 0 skipped, 1 refused\./)
   } finally {
@@ -107,16 +126,25 @@ test('safer import with no paths, a path that does not exist, or an unknown opti
 test('an import killed part-way (kill -9) leaves no half force-month: the data is as before, and running it again completes it', async () => {
   safer('import', 'police-uk', fixture)
   const before = await store()
-  const changed = tempFiles({ '2019-01-west-mercia-street.csv': fs.readFileSync(fixture, 'utf8').split('\r\n').slice(0, 6).join('\r\n') + '\r\n' })
+  const changed = tempFiles({
+    '2019-01-west-mercia-street.csv': fs.readFileSync(fixture, 'utf8').split('\r\n').slice(0, 6).join('\r\n') + '\r\n',
+  })
   try {
     // Stop inside the import's transaction, after its rows are written and before it commits, then kill it there.
-    const child = spawn(process.execPath, [path.join(root, 'bin/safer.js'), 'import', 'police-uk', changed.path('2019-01-west-mercia-street.csv')], { env: env({ SAFER_TEST_PAUSE_BEFORE_COMMIT: '1' }) })
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'bin/safer.js'), 'import', 'police-uk', changed.path('2019-01-west-mercia-street.csv')],
+      { env: env({ SAFER_TEST_PAUSE_BEFORE_COMMIT: '1' }) },
+    )
     let err = ''
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the import never reached its commit: ${err}`)), 120_000)
       child.stderr.on('data', (d) => {
         err += d
-        if (err.includes('SAFER_TEST_PAUSED_BEFORE_COMMIT')) { clearTimeout(timer); resolve() }
+        if (err.includes('SAFER_TEST_PAUSED_BEFORE_COMMIT')) {
+          clearTimeout(timer)
+          resolve()
+        }
       })
     })
     child.kill('SIGKILL')
@@ -132,13 +160,17 @@ test('an import killed part-way (kill -9) leaves no half force-month: the data i
     // The killed run is recorded as interrupted, not left "running".
     const db = await openDatabase({ databaseUrl: databaseUrl || undefined, dataDir })
     try {
-      const runs = await db.query<{ status: string; error: string | null }>(`SELECT status, error FROM jobs WHERE kind = 'import:police-uk' ORDER BY id`)
+      const runs = await db.query<{ status: string; error: string | null }>(
+        `SELECT status, error FROM jobs WHERE kind = 'import:police-uk' ORDER BY id`,
+      )
       const interrupted = runs.filter((r) => r.status === 'interrupted')
       assert.equal(interrupted.length, 1, JSON.stringify(runs))
       assert.match(interrupted[0].error!, /stopped before it finished \(its process ended\)/)
       assert.ok(!runs.some((r) => r.status === 'running'))
       assert.equal(runs.at(-1)!.status, 'done', 'running it again completed it')
-      const [cov] = await db.query<{ rows_kept: number }>(`SELECT rows_kept FROM crime_coverage WHERE force = 'west-mercia' AND month = '2019-01-01'`)
+      const [cov] = await db.query<{ rows_kept: number }>(
+        `SELECT rows_kept FROM crime_coverage WHERE force = 'west-mercia' AND month = '2019-01-01'`,
+      )
       assert.equal(cov.rows_kept, 5)
     } finally {
       await db.close()
@@ -148,15 +180,32 @@ test('an import killed part-way (kill -9) leaves no half force-month: the data i
   }
 })
 
-test('a file bigger than the command\'s memory (its JavaScript heap is capped at 128 MB) imports: files are streamed, never read whole', async () => {
+test("a file bigger than the command's memory (its JavaScript heap is capped at 128 MB) imports: files are streamed, never read whole", async () => {
   const rows = csvObjects(fixture).filter((r) => r['Crime ID'])
-  const header = fs.readFileSync(fixture, 'utf8').split('\r\n')[0].replace(/^\uFEFF/, '')
+  const header = fs
+    .readFileSync(fixture, 'utf8')
+    .split('\r\n')[0]
+    .replace(/^\uFEFF/, '')
   const big = tempFiles({})
   const file = big.path('2019-03-west-mercia-street.csv')
   const out = fs.createWriteStream(file)
   out.write(header + '\n')
   let n = 0
-  const lineOf = (r: Record<string, string>, i: number) => [`big${i}`, '2019-03', r['Reported by'], r['Falls within'], r.Longitude, r.Latitude, r.Location.includes(',') ? `"${r.Location.replace(/"/g, '""')}"` : r.Location, r['LSOA code'], r['LSOA name'], r['Crime type'], r['Last outcome category'], r.Context.includes(',') ? `"${r.Context}"` : r.Context].join(',')
+  const lineOf = (r: Record<string, string>, i: number) =>
+    [
+      `big${i}`,
+      '2019-03',
+      r['Reported by'],
+      r['Falls within'],
+      r.Longitude,
+      r.Latitude,
+      r.Location.includes(',') ? `"${r.Location.replace(/"/g, '""')}"` : r.Location,
+      r['LSOA code'],
+      r['LSOA name'],
+      r['Crime type'],
+      r['Last outcome category'],
+      r.Context.includes(',') ? `"${r.Context}"` : r.Context,
+    ].join(',')
   while (out.bytesWritten + out.writableLength < 180 * 1024 * 1024) {
     let chunk = ''
     for (let k = 0; k < 2000; k++, n++) chunk += lineOf(rows[n % rows.length], n) + '\n'
@@ -177,7 +226,10 @@ test('a file bigger than the command\'s memory (its JavaScript heap is capped at
 test('safer import geography loads the ONS lookups and boundaries; a bad file stops it whole, naming file and line', async () => {
   const ok = safer('import', 'geography', path.join(OPENDATA, 'geography'), path.join(OPENDATA, 'boundaries'))
   assert.equal(ok.status, 0, ok.out + ok.err)
-  assert.match(ok.out, /Geography loaded: 34,753 LSOAs; 314 community safety partnerships, 21 counties, 356 districts, 43 police force areas\./)
+  assert.match(
+    ok.out,
+    /Geography loaded: 34,753 LSOAs; 314 community safety partnerships, 21 counties, 356 districts, 43 police force areas\./,
+  )
   const bad = tempFiles({ 'lsoa11_population_mid2019_ew.csv': 'LSOA11CD,population_mid2019\nE01011950,1257\nE01011951,many\nX1,3\n' })
   try {
     const res = safer('import', 'geography', bad.dir)
@@ -201,13 +253,23 @@ test('a zip bomb is refused by the command line with exit 2 and a message, leavi
     writeZip(work.path('bomb.zip'), [{ name: '2019-01/2019-01-west-mercia-street.csv', data: zeros }])
     const res = safer('import', 'police-uk', work.path('bomb.zip'))
     assert.equal(res.status, 2, res.out + res.err)
-    assert.equal(res.err.trim(), `2019-01/2019-01-west-mercia-street.csv in bomb.zip is ${Math.round(packed / 1024)} KB packed but unpacks to 50 MB, ${Math.round(zeros.length / packed).toLocaleString('en-GB')} times its size (the most Safer allows is 100 times). It may have been built to fill the disk, so nothing was imported from it.`)
+    assert.equal(
+      res.err.trim(),
+      `2019-01/2019-01-west-mercia-street.csv in bomb.zip is ${Math.round(packed / 1024)} KB packed but unpacks to 50 MB, ${Math.round(zeros.length / packed).toLocaleString('en-GB')} times its size (the most Safer allows is 100 times). It may have been built to fill the disk, so nothing was imported from it.`,
+    )
     // The limits are settings: an entry over SAFER_ZIP_MAX_ENTRY_MB is refused too.
-    const rows = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `${i},2019-01,West Mercia Police,On or near Parking Area,E0101${(i * 7919) % 10000}\n`).join(''))
+    const rows = Buffer.from(
+      Array.from({ length: 40_000 }, (_, i) => `${i},2019-01,West Mercia Police,On or near Parking Area,E0101${(i * 7919) % 10000}\n`).join(
+        '',
+      ),
+    )
     writeZip(work.path('big.zip'), [{ name: '2019-01-west-mercia-street.csv', data: rows }])
     const big = saferWith({ SAFER_ZIP_MAX_ENTRY_MB: '1' }, 'import', 'police-uk', work.path('big.zip'))
     assert.equal(big.status, 2, big.out + big.err)
-    assert.equal(big.err.trim(), `2019-01-west-mercia-street.csv in big.zip unpacks to ${(rows.length / 1024 / 1024).toFixed(1)} MB, more than the 1 MB Safer unpacks from one file. Nothing was imported from it.`)
+    assert.equal(
+      big.err.trim(),
+      `2019-01-west-mercia-street.csv in big.zip unpacks to ${(rows.length / 1024 / 1024).toFixed(1)} MB, more than the 1 MB Safer unpacks from one file. Nothing was imported from it.`,
+    )
     assert.deepEqual(await store(), before)
     assert.deepEqual(listing(dataDir), files)
   } finally {
@@ -223,11 +285,17 @@ test('the command line refuses an archive with an entry named ../../evil.csv, an
     writeZip(work.path('police-uk.zip'), [{ name: '../../evil.csv', data: fs.readFileSync(fixture) }])
     const evil = safer('import', 'police-uk', work.path('police-uk.zip'))
     assert.equal(evil.status, 2, evil.out + evil.err)
-    assert.equal(evil.err.trim(), 'police-uk.zip cannot be imported: it holds "../../evil.csv", a file that would be unpacked outside its folder. Nothing was imported.')
+    assert.equal(
+      evil.err.trim(),
+      'police-uk.zip cannot be imported: it holds "../../evil.csv", a file that would be unpacked outside its folder. Nothing was imported.',
+    )
     writeZip(work.path('ok.zip'), [{ name: '2019-01/2019-01-west-mercia-street.csv', data: fs.readFileSync(fixture) }])
     const full = saferWith({ SAFER_DISK_MARGIN_MB: String(1024 * 1024 * 1024) }, 'import', 'police-uk', work.path('ok.zip'))
     assert.equal(full.status, 2, full.out + full.err)
-    assert.match(full.err, /^There is not enough space on the disk for this import: it unpacks to about 2\.3 KB, 1,024 TB must stay free, and only [\d.,]+ [KMGT]B is free\. Free some space, or import fewer files at a time\. Nothing was imported\.$/m)
+    assert.match(
+      full.err,
+      /^There is not enough space on the disk for this import: it unpacks to about 2\.3 KB, 1,024 TB must stay free, and only [\d.,]+ [KMGT]B is free\. Free some space, or import fewer files at a time\. Nothing was imported\.$/m,
+    )
     assert.deepEqual(await store(), before)
   } finally {
     work.remove()

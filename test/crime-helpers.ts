@@ -30,7 +30,10 @@ const ci = process.env.CI === 'true'
  */
 export function sharedTest(name: string, fn: () => Promise<void>) {
   const have = fs.existsSync(path.join(SHARED, 'police_uk'))
-  if (!have && ci) return test(name, () => { throw new Error(`The shared open data is not at ${SHARED} (set SAFER_SHARED_DATA).`) })
+  if (!have && ci)
+    return test(name, () => {
+      throw new Error(`The shared open data is not at ${SHARED} (set SAFER_SHARED_DATA).`)
+    })
   return test(name, { skip: have ? false : `the shared open data is not at ${SHARED}` }, fn)
 }
 
@@ -53,16 +56,27 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++ } else if (c === '"') quoted = false
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
       else field += c
     } else if (c === '"') quoted = true
-    else if (c === ',') { row.push(field); field = '' }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field)
+      field = ''
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(field); rows.push(row); row = []; field = ''
+      row.push(field)
+      rows.push(row)
+      row = []
+      field = ''
     } else field += c
   }
-  if (field !== '' || row.length) { row.push(field); rows.push(row) }
+  if (field !== '' || row.length) {
+    row.push(field)
+    rows.push(row)
+  }
   return rows
 }
 
@@ -71,7 +85,15 @@ export function csvObjects(file: string): Record<string, string>[] {
   return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])))
 }
 
-export interface Record_ { crimeId: string; month: string; reportedBy: string; lsoa: string; type: string; outcome: string; location: string }
+export interface Record_ {
+  crimeId: string
+  month: string
+  reportedBy: string
+  lsoa: string
+  type: string
+  outcome: string
+  location: string
+}
 
 /** police.uk street files counted the way the issue says, independently: first row of a repeated Crime ID kept. */
 export function independentStreet(files: string[]) {
@@ -83,13 +105,25 @@ export function independentStreet(files: string[]) {
     for (const r of csvObjects(file)) {
       s.rows++
       const id = r['Crime ID']
-      if (id && seen.has(id)) { s.duplicates++; continue }
+      if (id && seen.has(id)) {
+        s.duplicates++
+        continue
+      }
       if (id) seen.add(id)
       if (!r['Crime type']) continue
       s.kept++
       if (!id) s.asb++
       if (!r['LSOA code']) s.noLocation++
-      kept.push({ file, crimeId: id, month: r.Month, reportedBy: r['Reported by'], lsoa: r['LSOA code'], type: r['Crime type'], outcome: r['Last outcome category'], location: r.Location })
+      kept.push({
+        file,
+        crimeId: id,
+        month: r.Month,
+        reportedBy: r['Reported by'],
+        lsoa: r['LSOA code'],
+        type: r['Crime type'],
+        outcome: r['Last outcome category'],
+        location: r.Location,
+      })
     }
     perFile.set(file, s)
   }
@@ -108,7 +142,12 @@ export function countBy<T>(items: T[], key: (x: T) => string | null): Map<string
 
 /** LSOA 2011 -> district (2019), read from the bundled IMD file. */
 export function lsoaToLad19(): Map<string, string> {
-  return new Map(csvObjects(path.join(OPENDATA, 'geography/imd2019_lsoa11_england.csv.br')).map((r) => [r['LSOA code (2011)'], r['Local Authority District code (2019)']]))
+  return new Map(
+    csvObjects(path.join(OPENDATA, 'geography/imd2019_lsoa11_england.csv.br')).map((r) => [
+      r['LSOA code (2011)'],
+      r['Local Authority District code (2019)'],
+    ]),
+  )
 }
 
 /** District -> CSP and PFA (2021), read from the bundled lookup. */
@@ -119,7 +158,11 @@ export function ladLookup2021() {
 /** The files of one bundled force, in month order. */
 export function bundled(force: string, kind = 'street') {
   const dir = path.join(OPENDATA, 'police_uk', force)
-  return fs.readdirSync(dir).filter((f) => f.endsWith(`-${kind}.csv.br`)).sort().map((f) => path.join(dir, f))
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(`-${kind}.csv.br`))
+    .sort()
+    .map((f) => path.join(dir, f))
 }
 
 /**
@@ -135,21 +178,39 @@ export function writeZip(target: string, entries: { name: string; data: Buffer; 
     const body = zlib.deflateRawSync(e.data)
     const crc = zlib.crc32(e.data)
     const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(0, 6); local.writeUInt16LE(8, 8)
-    local.writeUInt32LE(0, 10); local.writeUInt32LE(crc, 14); local.writeUInt32LE(body.length, 18); local.writeUInt32LE(e.declaredSize ?? e.data.length, 22)
-    local.writeUInt16LE(name.length, 26); local.writeUInt16LE(0, 28)
+    local.writeUInt32LE(0x04034b50, 0)
+    local.writeUInt16LE(20, 4)
+    local.writeUInt16LE(0, 6)
+    local.writeUInt16LE(8, 8)
+    local.writeUInt32LE(0, 10)
+    local.writeUInt32LE(crc, 14)
+    local.writeUInt32LE(body.length, 18)
+    local.writeUInt32LE(e.declaredSize ?? e.data.length, 22)
+    local.writeUInt16LE(name.length, 26)
+    local.writeUInt16LE(0, 28)
     const dir = Buffer.alloc(46)
-    dir.writeUInt32LE(0x02014b50, 0); dir.writeUInt16LE(20, 4); dir.writeUInt16LE(20, 6); dir.writeUInt16LE(0, 8); dir.writeUInt16LE(8, 10)
-    dir.writeUInt32LE(0, 12); dir.writeUInt32LE(crc, 16); dir.writeUInt32LE(body.length, 20); dir.writeUInt32LE(e.declaredSize ?? e.data.length, 24)
-    dir.writeUInt16LE(name.length, 28); dir.writeUInt32LE(offset, 42)
+    dir.writeUInt32LE(0x02014b50, 0)
+    dir.writeUInt16LE(20, 4)
+    dir.writeUInt16LE(20, 6)
+    dir.writeUInt16LE(0, 8)
+    dir.writeUInt16LE(8, 10)
+    dir.writeUInt32LE(0, 12)
+    dir.writeUInt32LE(crc, 16)
+    dir.writeUInt32LE(body.length, 20)
+    dir.writeUInt32LE(e.declaredSize ?? e.data.length, 24)
+    dir.writeUInt16LE(name.length, 28)
+    dir.writeUInt32LE(offset, 42)
     parts.push(local, name, body)
     central.push(dir, name)
     offset += local.length + name.length + body.length
   }
   const size = central.reduce((n, b) => n + b.length, 0)
   const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10)
-  end.writeUInt32LE(size, 12); end.writeUInt32LE(offset, 16)
+  end.writeUInt32LE(0x06054b50, 0)
+  end.writeUInt16LE(entries.length, 8)
+  end.writeUInt16LE(entries.length, 10)
+  end.writeUInt32LE(size, 12)
+  end.writeUInt32LE(offset, 16)
   fs.writeFileSync(target, Buffer.concat([...parts, ...central, end]))
 }
 
@@ -160,12 +221,17 @@ export function writeZip(target: string, entries: { name: string; data: Buffer; 
 async function geographyTemplate(): Promise<string> {
   const h = crypto.createHash('sha256')
   h.update(fs.readFileSync(path.join(OPENDATA, 'MANIFEST.csv')))
-  for (const f of ['src/geography/importer.ts', 'src/geography/datasets.ts', 'src/crime/store.ts']) h.update(fs.readFileSync(path.join(root, f)))
+  for (const f of ['src/geography/importer.ts', 'src/geography/datasets.ts', 'src/crime/store.ts'])
+    h.update(fs.readFileSync(path.join(root, f)))
   const file = path.join(os.tmpdir(), `safer-geo-template-${h.digest('hex').slice(0, 16)}.duckdb`)
   if (!fs.existsSync(file)) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-geo-build-'))
     const a = await openAnalytics({ dataDir: dir })
-    const result = await importGeography(a, await expandPaths([path.join(OPENDATA, 'geography'), path.join(OPENDATA, 'boundaries')], GEOGRAPHY_FILES), { actor: 'test' })
+    const result = await importGeography(
+      a,
+      await expandPaths([path.join(OPENDATA, 'geography'), path.join(OPENDATA, 'boundaries')], GEOGRAPHY_FILES),
+      { actor: 'test' },
+    )
     if (!result.ok) throw new Error('The bundled geography did not load')
     await a.close()
     const tmp = `${file}.${process.pid}.tmp`
@@ -185,7 +251,12 @@ export async function testAppWithGeography(overrides: Partial<Config> = {}): Pro
   const t = await testApp({ dataDir, ...overrides })
   await t.services.geography.syncAreas(systemActor)
   const close = t.close
-  return Object.assign(t, { close: async () => { await close(); fs.rmSync(dataDir, { recursive: true, force: true }) } })
+  return Object.assign(t, {
+    close: async () => {
+      await close()
+      fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+  })
 }
 
 /** Import files as the command line would, as a named person. */
@@ -196,11 +267,23 @@ export async function importFiles(t: TestApp, paths: string[], opts: { replace?:
 /** What is stored for a force-month, for before/after comparisons. */
 export async function snapshot(t: TestApp) {
   const parts = await t.services.crime.partitions()
-  const street = await t.services.analytics.all(`SELECT force, strftime(month, '%Y-%m') AS month, count(*) AS n, count(DISTINCT crime_id) AS ids FROM crime.street GROUP BY ALL ORDER BY ALL`)
-  const counts = await t.services.analytics.all(`SELECT force, strftime(month, '%Y-%m') AS month, sum(n) AS n FROM crime.street_counts GROUP BY ALL ORDER BY ALL`)
-  const areaCounts = await t.services.analytics.all(`SELECT force, strftime(month, '%Y-%m') AS month, sum(n) AS n FROM crime.area_counts GROUP BY ALL ORDER BY ALL`)
+  const street = await t.services.analytics.all(
+    `SELECT force, strftime(month, '%Y-%m') AS month, count(*) AS n, count(DISTINCT crime_id) AS ids FROM crime.street GROUP BY ALL ORDER BY ALL`,
+  )
+  const counts = await t.services.analytics.all(
+    `SELECT force, strftime(month, '%Y-%m') AS month, sum(n) AS n FROM crime.street_counts GROUP BY ALL ORDER BY ALL`,
+  )
+  const areaCounts = await t.services.analytics.all(
+    `SELECT force, strftime(month, '%Y-%m') AS month, sum(n) AS n FROM crime.area_counts GROUP BY ALL ORDER BY ALL`,
+  )
   const coverage = await t.services.crime.coverageTable()
-  return { parts: parts.map((p) => ({ ...p, imported_at: String(p.imported_at) })), street, counts, areaCounts, coverage: coverage.map((c) => ({ ...c, imported_at: new Date(c.imported_at).toISOString() })) }
+  return {
+    parts: parts.map((p) => ({ ...p, imported_at: String(p.imported_at) })),
+    street,
+    counts,
+    areaCounts,
+    coverage: coverage.map((c) => ({ ...c, imported_at: new Date(c.imported_at).toISOString() })),
+  }
 }
 
 /** A temporary folder of files written by the test. */

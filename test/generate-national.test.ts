@@ -13,7 +13,8 @@ import { DEFAULT_GEOGRAPHY, generateNational, type FileTruth } from '../scripts/
 import { FORCES } from '../src/crime/forces.ts'
 
 const GEOGRAPHY = process.env.GEOGRAPHY_DIR ?? DEFAULT_GEOGRAPHY
-const HEADER = 'Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context'
+const HEADER =
+  'Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context'
 const ROWS = 20_000
 
 /** One CSV line into fields (quoted fields may hold commas and doubled quotes, not line breaks). */
@@ -28,7 +29,13 @@ function fields(line: string): string[] {
         const q = line.indexOf('"', i)
         assert.ok(q >= 0, `unterminated quote in ${line}`)
         v += line.slice(i, q)
-        if (line[q + 1] === '"') { v += '"'; i = q + 2 } else { i = q + 1; break }
+        if (line[q + 1] === '"') {
+          v += '"'
+          i = q + 2
+        } else {
+          i = q + 1
+          break
+        }
       }
       out.push(v)
       assert.ok(i === line.length || line[i] === ',', `junk after a quoted field in ${line}`)
@@ -42,24 +49,33 @@ function fields(line: string): string[] {
     }
     if (i >= line.length) return out
     i++ // the comma
-    if (i === line.length) { out.push(''); return out }
+    if (i === line.length) {
+      out.push('')
+      return out
+    }
   }
 }
 
 function geographyCsv(name: string): string[][] {
   const br = path.join(GEOGRAPHY, name + '.br')
   const text = existsSync(br) ? brotliDecompressSync(readFileSync(br)).toString('utf8') : readFileSync(path.join(GEOGRAPHY, name), 'utf8')
-  return text.replace(/^\uFEFF/, '').split(/\r?\n/).filter(Boolean).map(fields)
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter(Boolean)
+    .map(fields)
 }
 
 /** LSOA 2011 code → PFA code, through LAD22 (= LAD21) codes. */
 function lsoaPfa(): Map<string, string> {
   const lad = geographyCsv('lad21_to_csp_to_pfa21_lookup_ew.csv')
   const ladPfa = new Map<string, string>()
-  const lc = lad[0].indexOf('lad-code'), pc = lad[0].indexOf('PFA21CD')
+  const lc = lad[0].indexOf('lad-code'),
+    pc = lad[0].indexOf('PFA21CD')
   for (const r of lad.slice(1)) ladPfa.set(r[lc], r[pc])
   const lsoa = geographyCsv('lsoa11_to_lsoa21_bestfit_lad22_ew.csv')
-  const cc = lsoa[0].indexOf('LSOA11CD'), dc = lsoa[0].indexOf('LAD22CD')
+  const cc = lsoa[0].indexOf('LSOA11CD'),
+    dc = lsoa[0].indexOf('LAD22CD')
   const out = new Map<string, string>()
   for (const r of lsoa.slice(1)) out.set(r[cc], ladPfa.get(r[dc]) ?? '')
   return out
@@ -81,7 +97,10 @@ test('generate-national writes a police.uk-shaped archive that matches expected.
     await generateNational({ ...opts, out: b })
     assert.equal(summary.rows, ROWS)
 
-    const expected = JSON.parse(readFileSync(path.join(a, 'expected.json'), 'utf8')) as { totals: Record<string, number>; files: FileTruth[] }
+    const expected = JSON.parse(readFileSync(path.join(a, 'expected.json'), 'utf8')) as {
+      totals: Record<string, number>
+      files: FileTruth[]
+    }
     const territorial = FORCES.filter((f) => f.pfaCode)
     assert.equal(territorial.length, 43)
     const bySlug = new Map(territorial.map((f) => [f.slug, f]))
@@ -123,7 +142,10 @@ test('generate-national writes a police.uk-shaped archive that matches expected.
       assert.equal(lines[0], HEADER, `${f.file} header`)
       const force = bySlug.get(f.force)!
 
-      let asb = 0, noLoc = 0, dups = 0, cross = 0
+      let asb = 0,
+        noLoc = 0,
+        dups = 0,
+        cross = 0
       const ids = new Set<string>()
       for (const line of lines.slice(1)) {
         const r = fields(line)

@@ -26,7 +26,11 @@ export async function createServerDatabase(serverUrl: string, prefix = 'safer_te
   const run = async (sql: string) => {
     const c = new pg.Client({ connectionString: serverUrl })
     await c.connect()
-    try { await c.query(sql) } finally { await c.end() }
+    try {
+      await c.query(sql)
+    } finally {
+      await c.end()
+    }
   }
   await run(`CREATE DATABASE ${name}`)
   const u = new URL(serverUrl)
@@ -36,7 +40,8 @@ export async function createServerDatabase(serverUrl: string, prefix = 'safer_te
 
 /** A migrated database of its own for this test file. */
 export async function testDb(): Promise<Db> {
-  if (process.env.SAFER_TEST_NO_DATABASE) throw new Error('A unit test (*.unit.test.ts) may not open a database: move this test to a *.test.ts file')
+  if (process.env.SAFER_TEST_NO_DATABASE)
+    throw new Error('A unit test (*.unit.test.ts) may not open a database: move this test to a *.test.ts file')
   const serverUrl = process.env.SAFER_TEST_DATABASE_URL
   if (serverUrl) {
     const created = await createServerDatabase(serverUrl)
@@ -55,7 +60,11 @@ export async function testDb(): Promise<Db> {
 /** A migrated PGlite data directory, built once per set of migrations and cloned by each test file (≈1 s instead of ≈4 s). */
 async function pgliteTemplate(): Promise<Blob> {
   const migrations = findMigrations()
-  const hash = crypto.createHash('sha256').update(migrations.map((m) => m.id + m.sql).join('\n')).digest('hex').slice(0, 16)
+  const hash = crypto
+    .createHash('sha256')
+    .update(migrations.map((m) => m.id + m.sql).join('\n'))
+    .digest('hex')
+    .slice(0, 16)
   const file = path.join(os.tmpdir(), `safer-pglite-template-${hash}.tar.gz`)
   if (!fs.existsSync(file)) {
     const db = await openPglite()
@@ -87,16 +96,25 @@ export function testDataDir() {
  * The real app on a database of its own. `beforeReady` may add test-only hooks to the app before it starts
  * (the authorisation matrix marks the requests that got past the access rules).
  */
-export async function testApp(overrides: Partial<Config> = {}, opts: { beforeReady?: (app: FastifyInstance) => void } = {}): Promise<TestApp> {
+export async function testApp(
+  overrides: Partial<Config> = {},
+  opts: { beforeReady?: (app: FastifyInstance) => void } = {},
+): Promise<TestApp> {
   const db = await testDb()
   const data = testDataDir()
-  const config = loadConfig({}, { logLevel: 'silent', secureCookies: true, signInAttemptsPerWindow: 1000, dataDir: data.dir, duckdbMemory: '512MB', ...overrides })
+  const config = loadConfig(
+    {},
+    { logLevel: 'silent', secureCookies: true, signInAttemptsPerWindow: 1000, dataDir: data.dir, duckdbMemory: '512MB', ...overrides },
+  )
   const services = await buildServices(db, config)
   const app = await buildApp({ config, services })
   opts.beforeReady?.(app)
   await app.ready()
   return {
-    app, services, db, config,
+    app,
+    services,
+    db,
+    config,
     close: async () => {
       await app.close()
       await services.analytics.close()
@@ -119,9 +137,18 @@ export async function makePartnership(services: Services, opts: { slug?: string;
 }
 
 /** An account, optionally with a role in one partnership. */
-export async function makeUser(services: Services, opts: { role?: Role; partnershipId?: number; siteAdmin?: boolean; organisationId?: number; name?: string } = {}) {
+export async function makeUser(
+  services: Services,
+  opts: { role?: Role; partnershipId?: number; siteAdmin?: boolean; organisationId?: number; name?: string } = {},
+) {
   const email = `${unique(opts.role ?? (opts.siteAdmin ? 'siteadmin' : 'user'))}@example.test`
-  const user = await services.auth.createUser({ email, name: opts.name ?? `Test ${opts.role ?? 'user'}`, password: PASSWORD, siteAdmin: opts.siteAdmin ?? false, organisationId: opts.organisationId })
+  const user = await services.auth.createUser({
+    email,
+    name: opts.name ?? `Test ${opts.role ?? 'user'}`,
+    password: PASSWORD,
+    siteAdmin: opts.siteAdmin ?? false,
+    organisationId: opts.organisationId,
+  })
   if (opts.role && opts.partnershipId) await services.partnerships.grantRole(user.id, opts.partnershipId, opts.role, systemActor)
   return { ...user, email }
 }
@@ -147,7 +174,8 @@ export class Client {
 
   private keep(res: LightMyRequestResponse) {
     for (const c of res.cookies ?? []) {
-      if (c.value === '' || (c.maxAge !== undefined && c.maxAge <= 0) || (c.expires && new Date(c.expires) < new Date())) this.cookies.delete(c.name)
+      if (c.value === '' || (c.maxAge !== undefined && c.maxAge <= 0) || (c.expires && new Date(c.expires) < new Date()))
+        this.cookies.delete(c.name)
       else this.cookies.set(c.name, c.value)
     }
   }
@@ -157,7 +185,11 @@ export class Client {
     return c ? csrfTokenFor(this.t.services.secret, c) : ''
   }
 
-  async request(method: string, url: string, opts: { form?: Record<string, unknown>; json?: unknown; headers?: Record<string, string>; noCsrf?: boolean } = {}): Promise<Response> {
+  async request(
+    method: string,
+    url: string,
+    opts: { form?: Record<string, unknown>; json?: unknown; headers?: Record<string, string>; noCsrf?: boolean } = {},
+  ): Promise<Response> {
     if (method !== 'GET' && !this.cookies.has(CSRF_COOKIE)) await this.get('/sign-in')
     const headers: Record<string, string> = { cookie: this.cookieHeader(), ...(opts.headers ?? {}) }
     let payload: string | undefined
@@ -197,12 +229,20 @@ export class Client {
 }
 
 /** A signed-in client for a new user with this role in the partnership. */
-export async function clientAs(t: TestApp, role: Role | 'site-admin' | 'anonymous' | 'outsider', partnershipId?: number, extra: { organisationId?: number } = {}) {
+export async function clientAs(
+  t: TestApp,
+  role: Role | 'site-admin' | 'anonymous' | 'outsider',
+  partnershipId?: number,
+  extra: { organisationId?: number } = {},
+) {
   const c = new Client(t)
   if (role === 'anonymous') return c
-  const user = role === 'site-admin' ? await makeUser(t.services, { siteAdmin: true })
-    : role === 'outsider' ? await makeUser(t.services)
-    : await makeUser(t.services, { role, partnershipId, ...extra })
+  const user =
+    role === 'site-admin'
+      ? await makeUser(t.services, { siteAdmin: true })
+      : role === 'outsider'
+        ? await makeUser(t.services)
+        : await makeUser(t.services, { role, partnershipId, ...extra })
   await c.signIn(user.email)
   return Object.assign(c, { user })
 }
@@ -210,10 +250,23 @@ export async function clientAs(t: TestApp, role: Role | 'site-admin' | 'anonymou
 /** The text of the GOV.UK error summary on a page, or '' if there is none. */
 export function errorSummary(html: string) {
   const m = html.match(/<div class="govuk-error-summary"[\s\S]*?<\/div>\s*<\/div>/)
-  return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() : ''
+  return m
+    ? m[0]
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+    : ''
 }
 
 /** Visible text of an HTML page, tags removed and entities decoded. */
 export function text(html: string) {
-  return html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/\s+/g, ' ')
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/\s+/g, ' ')
 }

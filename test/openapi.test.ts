@@ -18,7 +18,9 @@ before(async () => {
   assert.equal(res.statusCode, 200)
   doc = JSON.parse(res.body)
 })
-after(async () => { await t.close() })
+after(async () => {
+  await t.close()
+})
 
 test('the API description is a valid OpenAPI 3.0 document', async () => {
   assert.match(doc.openapi, /^3\.0\.\d$/)
@@ -31,9 +33,14 @@ test('it describes every API route once, and nothing else', () => {
   // From the written specification of routes, not from the app: "GET /api/v1/areas/:code" -> "get /api/v1/areas/{code}".
   const expected = Object.keys(ROUTE_RULES)
     .filter((r) => r.includes(' /api/v1/') && r !== 'GET /api/v1/openapi.json')
-    .map((r) => { const [method, url] = r.split(' '); return `${method.toLowerCase()} ${url.replace(/:([a-zA-Z]+)/g, '{$1}')}` })
+    .map((r) => {
+      const [method, url] = r.split(' ')
+      return `${method.toLowerCase()} ${url.replace(/:([a-zA-Z]+)/g, '{$1}')}`
+    })
     .sort()
-  const described = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`)).sort()
+  const described = Object.entries(doc.paths)
+    .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
+    .sort()
   assert.ok(expected.length >= 49, `the specification lists ${expected.length} API routes`)
   assert.deepEqual(described, expected)
 })
@@ -42,7 +49,7 @@ test('no schema in the document carries the app-only errorMessage keyword', () =
   assert.ok(!JSON.stringify(doc).includes('"errorMessage"'))
 })
 
-test('the API still answers with the schema\'s own plain-English message after the document is built', async () => {
+test("the API still answers with the schema's own plain-English message after the document is built", async () => {
   const editor = await makeUser(t.services, { siteAdmin: true })
   const c = new Client(t)
   await c.signIn(editor.email)

@@ -15,14 +15,19 @@ const self = fileURLToPath(import.meta.url)
 function testFiles(dir: string, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name)
-    if (e.isDirectory()) { if (e.name !== 'node_modules') testFiles(p, out) } else if (/\.test\.ts$/.test(e.name) && p !== self) out.push(p)
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules') testFiles(p, out)
+    } else if (/\.test\.ts$/.test(e.name) && p !== self) out.push(p)
   }
   return out
 }
 
 /** The code of a file without its comments (a comment may name the folder). */
 function code(file: string) {
-  return fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+  return fs
+    .readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
 }
 
 test('no test file names the shared data folder itself', () => {
@@ -44,7 +49,9 @@ test('the rule catches a file that reads the folder directly', () => {
   try {
     fs.writeFileSync(path.join(tmp, 'bad.test.ts'), "const dir = path.resolve(import.meta.dirname, '../../shared/data/boundaries')\n")
     fs.writeFileSync(path.join(tmp, 'commented.test.ts'), '// reads nothing from ../shared/data\n')
-    const found = testFiles(tmp).filter((f) => /shared\/data/.test(code(f))).map((f) => path.basename(f))
+    const found = testFiles(tmp)
+      .filter((f) => /shared\/data/.test(code(f)))
+      .map((f) => path.basename(f))
     assert.deepEqual(found, ['bad.test.ts'])
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true })

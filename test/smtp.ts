@@ -25,14 +25,25 @@ export interface TestSmtpServer {
  * `refuse(n)` is asked about the n-th message offered (1, 2, ...): return e.g. { code: 451, message: '4.3.0 Try later' }
  * to refuse it, or nothing to accept it. `delayMs` holds each answer back (to make two senders overlap).
  */
-export async function testSmtpServer(opts: { refuse?: (n: number) => { code: number; message: string } | undefined; delayMs?: number; login?: { user: string; pass: string } } = {}): Promise<TestSmtpServer> {
+export async function testSmtpServer(
+  opts: {
+    refuse?: (n: number) => { code: number; message: string } | undefined
+    delayMs?: number
+    login?: { user: string; pass: string }
+  } = {},
+): Promise<TestSmtpServer> {
   const received: Received[] = []
   const state = { offered: 0 }
   const server = new SMTPServer({
-    secure: false, authOptional: !opts.login, allowInsecureAuth: !!opts.login, disabledCommands: ['STARTTLS'], logger: false,
+    secure: false,
+    authOptional: !opts.login,
+    allowInsecureAuth: !!opts.login,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
     // With `login`, only that user name and password may send.
     onAuth(auth, _session, callback) {
-      if (opts.login && auth.username === opts.login.user && auth.password === opts.login.pass) return callback(null, { user: auth.username })
+      if (opts.login && auth.username === opts.login.user && auth.password === opts.login.pass)
+        return callback(null, { user: auth.username })
       callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }))
     },
     onData(stream, session, callback) {
@@ -57,7 +68,9 @@ export async function testSmtpServer(opts: { refuse?: (n: number) => { code: num
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
-    get offered() { return state.offered },
+    get offered() {
+      return state.offered
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
@@ -87,9 +100,12 @@ export function parseMessage(raw: string): ParsedMessage {
     }
     const encoding = (h['content-transfer-encoding'] ?? '7bit').toLowerCase()
     out.parts.push({ contentType: type.split(';')[0].trim().toLowerCase(), encoding })
-    const bytes = encoding === 'base64' ? Buffer.from(b.replace(/\s+/g, ''), 'base64')
-      : encoding === 'quoted-printable' ? decodeQuotedPrintable(b)
-      : Buffer.from(b, 'latin1')
+    const bytes =
+      encoding === 'base64'
+        ? Buffer.from(b.replace(/\s+/g, ''), 'base64')
+        : encoding === 'quoted-printable'
+          ? decodeQuotedPrintable(b)
+          : Buffer.from(b, 'latin1')
     // Text travels with CRLF line ends (RFC 5322); read it with \n, as it was written.
     const decoded = bytes.toString('utf8').replace(/\r\n/g, '\n')
     if (/^text\/plain/i.test(type)) out.text = decoded
@@ -128,5 +144,8 @@ function decodeWords(s: string): string {
   return s
     .replace(/(\?=)\s+(=\?)/g, '$1$2')
     .replace(/=\?([^?]+)\?([QB])\?([^?]*)\?=/gi, (_m, _charset, enc: string, text: string) =>
-      enc.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQuotedPrintable(text.replace(/_/g, ' ')).toString('utf8'))
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : decodeQuotedPrintable(text.replace(/_/g, ' ')).toString('utf8'),
+    )
 }

@@ -17,30 +17,49 @@ before(async () => {
   t = await testAppWithGeography()
   await importFiles(t, bundled('west-mercia'))
 })
-after(async () => { await t.close() })
+after(async () => {
+  await t.close()
+})
 
 // ---- Reading a page's table and a CSV (this test's own parsers) ----
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ' }
-const textOf = (html: string) => html.replace(/<[^>]*>/g, ' ').replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_m, e: string) => ENTITIES[e]).replace(/\s+/g, ' ').trim()
+const textOf = (html: string) =>
+  html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_m, e: string) => ENTITIES[e])
+    .replace(/\s+/g, ' ')
+    .trim()
 
-interface PageTable { keys: (string | null)[]; headings: string[]; rows: string[][] }
+interface PageTable {
+  keys: (string | null)[]
+  headings: string[]
+  rows: string[][]
+}
 
 /** The table with this caption: each heading's download key (null when it has none) and each row's cell texts. */
 function pageTable(html: string, caption: RegExp): PageTable {
-  const table = [...html.matchAll(/<table\b[\s\S]*?<\/table>/g)].map((m) => m[0]).find((t) => caption.test(textOf(/<caption[\s\S]*?<\/caption>/.exec(t)?.[0] ?? '')))
+  const table = [...html.matchAll(/<table\b[\s\S]*?<\/table>/g)]
+    .map((m) => m[0])
+    .find((t) => caption.test(textOf(/<caption[\s\S]*?<\/caption>/.exec(t)?.[0] ?? '')))
   assert.ok(table, `a table captioned ${caption}`)
   const head = /<thead[\s\S]*?<\/thead>/.exec(table)![0]
   const ths = [...head.matchAll(/<th\b([^>]*)>([\s\S]*?)<\/th>/g)]
   const body = /<tbody[\s\S]*?<\/tbody>/.exec(table)![0]
-  const rows = [...body.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/g)].map((r) => [...r[1].matchAll(/<t[hd]\b[^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) => textOf(c[1])))
+  const rows = [...body.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/g)].map((r) =>
+    [...r[1].matchAll(/<t[hd]\b[^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) => textOf(c[1])),
+  )
   return { keys: ths.map((m) => /data-export-key="([^"]*)"/.exec(m[1])?.[1] ?? null), headings: ths.map((m) => textOf(m[2])), rows }
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const LONG = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
 const EMPTY = ['', '–', 'Never', 'Not recorded', 'Not given', 'Not loaded']
-const words = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()
+const words = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
 
 /** Does the page's cell show this downloaded value? */
 function shows(cell: string, value: string): boolean {
@@ -58,7 +77,12 @@ function shows(cell: string, value: string): boolean {
   m = /^(\d{4})-(\d{2})-(\d{2})(T.*)?$/.exec(value)
   if (m) {
     const d = m[4] ? new Date(value) : new Date(`${value}T12:00:00Z`)
-    const london = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: m[4] ? 'Europe/London' : 'UTC' }).format(d)
+    const london = new Intl.DateTimeFormat('en-GB', {
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      timeZone: m[4] ? 'Europe/London' : 'UTC',
+    }).format(d)
     return cell.includes(london)
   }
   // A file's path reads as its name.
@@ -105,19 +129,57 @@ async function pageAndCsv(role: Parameters<typeof clientAs>[1], url: string, par
 // ---- The checker itself ----
 
 test('the check fails when a page shows a column the download does not have, or a different value', () => {
-  const html = (th: string, td: string) => `<table><caption>Things</caption><thead><tr>${th}</tr></thead><tbody><tr>${td}</tr></tbody></table>`
+  const html = (th: string, td: string) =>
+    `<table><caption>Things</caption><thead><tr>${th}</tr></thead><tbody><tr>${td}</tr></tbody></table>`
   const csv = 'name,count\r\nHereford,1234\r\n'
-  assert.doesNotThrow(() => agree(pageTable(html('<th data-export-key="name">Name</th><th data-export-key="count">Count</th>', '<td>Hereford</td><td>1,234</td>'), /Things/), csv))
-  assert.throws(() => agree(pageTable(html('<th data-export-key="name">Name</th><th>Rate</th>', '<td>Hereford</td><td>3.2</td>'), /Things/), csv), /"Rate" is in the download/)
-  assert.throws(() => agree(pageTable(html('<th data-export-key="name">Name</th><th data-export-key="count">Count</th>', '<td>Hereford</td><td>1,235</td>'), /Things/), csv), /the page shows "1,235", the download has "1234"/)
-  assert.throws(() => agree(pageTable(html('<th data-export-key="name">Name</th><th data-export-key="total">Total</th>', '<td>Hereford</td><td>1</td>'), /Things/), csv), /the download has the column total/)
+  assert.doesNotThrow(() =>
+    agree(
+      pageTable(
+        html('<th data-export-key="name">Name</th><th data-export-key="count">Count</th>', '<td>Hereford</td><td>1,234</td>'),
+        /Things/,
+      ),
+      csv,
+    ),
+  )
+  assert.throws(
+    () => agree(pageTable(html('<th data-export-key="name">Name</th><th>Rate</th>', '<td>Hereford</td><td>3.2</td>'), /Things/), csv),
+    /"Rate" is in the download/,
+  )
+  assert.throws(
+    () =>
+      agree(
+        pageTable(
+          html('<th data-export-key="name">Name</th><th data-export-key="count">Count</th>', '<td>Hereford</td><td>1,235</td>'),
+          /Things/,
+        ),
+        csv,
+      ),
+    /the page shows "1,235", the download has "1234"/,
+  )
+  assert.throws(
+    () =>
+      agree(
+        pageTable(
+          html('<th data-export-key="name">Name</th><th data-export-key="total">Total</th>', '<td>Hereford</td><td>1</td>'),
+          /Things/,
+        ),
+        csv,
+      ),
+    /the download has the column total/,
+  )
 })
 
 // ---- Real pages ----
 
 test('the organisations page and its download agree', async () => {
-  await t.services.organisations.create({ name: `Tom & Jerry's "Council" ${unique()}`, type: 'district council', responsibleAuthority: true }, systemActor)
-  await t.services.organisations.create({ name: `Hereford Voluntary Forum ${unique()}`, type: 'voluntary sector', responsibleAuthority: false }, systemActor)
+  await t.services.organisations.create(
+    { name: `Tom & Jerry's "Council" ${unique()}`, type: 'district council', responsibleAuthority: true },
+    systemActor,
+  )
+  await t.services.organisations.create(
+    { name: `Hereford Voluntary Forum ${unique()}`, type: 'voluntary sector', responsibleAuthority: false },
+    systemActor,
+  )
   const { html, csv } = await pageAndCsv('anonymous', '/organisations')
   agree(pageTable(html, /organisations$/), csv)
 })
@@ -132,8 +194,16 @@ test('the areas page and its download agree, for visitors and for editors with t
 
 test("a partnership's governance bodies and a body's members agree with their downloads", async () => {
   const p = await makePartnership(t.services, { published: true })
-  const board = await t.services.governance.create(p.id, { name: 'Safer Herefordshire Board', type: 'board', chairPerson: 'Cllr A. Smith', meetingFrequency: 'Quarterly' }, systemActor)
-  await t.services.governance.create(p.id, { name: 'Prevent & Channel Panel', type: 'community safety partnership', reportsToId: board.id }, systemActor)
+  const board = await t.services.governance.create(
+    p.id,
+    { name: 'Safer Herefordshire Board', type: 'board', chairPerson: 'Cllr A. Smith', meetingFrequency: 'Quarterly' },
+    systemActor,
+  )
+  await t.services.governance.create(
+    p.id,
+    { name: 'Prevent & Channel Panel', type: 'community safety partnership', reportsToId: board.id },
+    systemActor,
+  )
   await t.services.governance.addMember(board.id, { person: 'Chief Inspector', role: 'member' }, systemActor)
   await t.services.governance.addMember(board.id, { person: 'Cllr A. Smith', role: 'chair' }, systemActor)
   const bodies = await pageAndCsv('anonymous', `/partnerships/${p.slug}/governance`)

@@ -14,14 +14,28 @@ export function multipart(parts: Part[]) {
   const chunks: Buffer[] = []
   for (const p of parts) {
     if ('value' in p) chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}\r\n`))
-    else chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type ?? 'application/octet-stream'}\r\n\r\n`), p.data, Buffer.from('\r\n'))
+    else
+      chunks.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type ?? 'application/octet-stream'}\r\n\r\n`,
+        ),
+        p.data,
+        Buffer.from('\r\n'),
+      )
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`))
   return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` }
 }
 
 /** Post a multipart form with the client's cookies; the CSRF token is the first field unless `csrf` says otherwise. */
-export async function postFiles(t: TestApp, c: Client, url: string, field: string, files: { filename: string; data: Buffer }[], opts: { csrf?: string | null; fields?: Record<string, string> } = {}) {
+export async function postFiles(
+  t: TestApp,
+  c: Client,
+  url: string,
+  field: string,
+  files: { filename: string; data: Buffer }[],
+  opts: { csrf?: string | null; fields?: Record<string, string> } = {},
+) {
   if (!c.cookies.has(CSRF_COOKIE)) await c.get('/sign-in')
   const csrf = opts.csrf === undefined ? c.csrf() : opts.csrf
   const parts: Part[] = [
@@ -31,7 +45,9 @@ export async function postFiles(t: TestApp, c: Client, url: string, field: strin
   ]
   const { payload, contentType } = multipart(parts)
   const res = await t.app.inject({
-    method: 'POST', url, payload,
+    method: 'POST',
+    url,
+    payload,
     headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': contentType },
   })
   return { status: res.statusCode, body: res.body, headers: res.headers }
@@ -40,7 +56,11 @@ export async function postFiles(t: TestApp, c: Client, url: string, field: strin
 /** Every file and folder under `dir`, relative to it, sorted (DuckDB's write-ahead log, which comes and goes, left out). */
 export function listing(dir: string): string[] {
   if (!fs.existsSync(dir)) return []
-  return fs.readdirSync(dir, { recursive: true }).map(String).filter((p) => !p.endsWith('.wal')).sort()
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((p) => !p.endsWith('.wal'))
+    .sort()
 }
 
 /** The temporary uploads under a data folder. */

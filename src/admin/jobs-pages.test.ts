@@ -3,18 +3,30 @@ import assert from 'node:assert/strict'
 import { testApp, clientAs, text, type TestApp } from '../../test/helpers.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 describe('background jobs pages', () => {
   it('show a site administrator a failed job with its error, and run it again', async () => {
     let calls = 0
-    t.services.jobs.define({ kind: 'test:report', title: (p: { name: string }) => `Render ${p.name}`, run: async () => {
-      calls++
-      if (calls === 1) throw new Error('Chromium is not installed at /usr/bin/chromium')
-      return { pages: 3 }
-    } })
-    const queued = await t.services.jobs.enqueue('test:report', { name: 'the 2020 agreement' }, { actor: { id: null, name: 'Pat Partnership' } })
+    t.services.jobs.define({
+      kind: 'test:report',
+      title: (p: { name: string }) => `Render ${p.name}`,
+      run: async () => {
+        calls++
+        if (calls === 1) throw new Error('Chromium is not installed at /usr/bin/chromium')
+        return { pages: 3 }
+      },
+    })
+    const queued = await t.services.jobs.enqueue(
+      'test:report',
+      { name: 'the 2020 agreement' },
+      { actor: { id: null, name: 'Pat Partnership' } },
+    )
     await t.services.jobs.tick()
 
     const admin = await clientAs(t, 'site-admin')

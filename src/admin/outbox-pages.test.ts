@@ -3,18 +3,27 @@ import assert from 'node:assert/strict'
 import { testApp, clientAs, makeUser, text, errorSummary, type TestApp } from '../../test/helpers.ts'
 import { testSmtpServer, parseMessage, type TestSmtpServer } from '../../test/smtp.ts'
 
-const reason = 'You are getting this because you are the lead for 2 actions in Hampshire Community Safety Strategy Group\'s action plan.'
+const reason = "You are getting this because you are the lead for 2 actions in Hampshire Community Safety Strategy Group's action plan."
 
 describe('outbox pages without a mail server', () => {
   let t: TestApp
-  before(async () => { t = await testApp() })
-  after(async () => { await t.close() })
+  before(async () => {
+    t = await testApp()
+  })
+  after(async () => {
+    await t.close()
+  })
 
   it('hold a message and show it to a site administrator as the person would get it, with its HTML in a sandbox', async () => {
-    const m = await t.db.transaction((tx) => t.services.outbox.queue(tx, {
-      to: { email: 'lead@example.org', name: 'Lee Lead' }, template: 'platform/test-message', reason, actor: { id: null, name: 'Quarterly reminders' },
-      data: { name: 'Lee <script>alert(1)</script>', requestedAt: '2 December 2026' },
-    }))
+    const m = await t.db.transaction((tx) =>
+      t.services.outbox.queue(tx, {
+        to: { email: 'lead@example.org', name: 'Lee Lead' },
+        template: 'platform/test-message',
+        reason,
+        actor: { id: null, name: 'Quarterly reminders' },
+        data: { name: 'Lee <script>alert(1)</script>', requestedAt: '2 December 2026' },
+      }),
+    )
     assert.equal(m.status, 'held')
     const admin = await clientAs(t, 'site-admin')
 
@@ -76,7 +85,10 @@ describe('outbox pages without a mail server', () => {
     const shown = await admin.get(ok.headers.location)
     assert.match(text(shown.body), new RegExp(`Test message to ${user.email} held in the outbox: no mail server is configured`))
     assert.match(text(shown.body), new RegExp(`To Ada Admin <${user.email}> Subject Test message from Safer`))
-    assert.match(text(shown.body), new RegExp(`You are getting this because Ada Admin asked Safer to send a test message to ${user.email} from its Outbox page\\.`))
+    assert.match(
+      text(shown.body),
+      new RegExp(`You are getting this because Ada Admin asked Safer to send a test message to ${user.email} from its Outbox page\\.`),
+    )
     const [audit] = await t.db.query(`SELECT user_name, summary FROM audit_log WHERE entity = 'email' ORDER BY id DESC LIMIT 1`)
     assert.deepEqual(audit, { user_name: 'Ada Admin', summary: `Test email to ${user.email}` })
   })
@@ -96,32 +108,60 @@ describe('outbox pages with a mail server', () => {
   let smtp: TestSmtpServer
   let refuse = true
   before(async () => {
-    smtp = await testSmtpServer({ refuse: () => (refuse ? { code: 550, message: '5.1.1 <gone@example.org>: Recipient address rejected: User unknown' } : undefined) })
+    smtp = await testSmtpServer({
+      refuse: () => (refuse ? { code: 550, message: '5.1.1 <gone@example.org>: Recipient address rejected: User unknown' } : undefined),
+    })
     t = await testApp({ smtpUrl: smtp.url, mailFrom: 'Safer Hampshire <safer@hampshire.example.org>' })
   })
-  after(async () => { await t.close(); await smtp.close() })
+  after(async () => {
+    await t.close()
+    await smtp.close()
+  })
 
-  it('show a refused message as failed with the server\'s answer, and send it again on request', async () => {
-    const m = await t.db.transaction((tx) => t.services.outbox.queue(tx, { to: 'gone@example.org', template: 'platform/test-message', reason, actor: { id: null, name: 'Test' }, data: { name: 'Gone', requestedAt: 'today' } }))
+  it("show a refused message as failed with the server's answer, and send it again on request", async () => {
+    const m = await t.db.transaction((tx) =>
+      t.services.outbox.queue(tx, {
+        to: 'gone@example.org',
+        template: 'platform/test-message',
+        reason,
+        actor: { id: null, name: 'Test' },
+        data: { name: 'Gone', requestedAt: 'today' },
+      }),
+    )
     await t.services.jobs.tick()
     const admin = await clientAs(t, 'site-admin')
     const list = await admin.get('/admin/outbox?status=failed')
-    assert.match(text(list.body), /Email is sent through the mail server smtp:\/\/127\.0\.0\.1:\d+, from Safer Hampshire <safer@hampshire\.example\.org>\./)
+    assert.match(
+      text(list.body),
+      /Email is sent through the mail server smtp:\/\/127\.0\.0\.1:\d+, from Safer Hampshire <safer@hampshire\.example\.org>\./,
+    )
     assert.ok(text(list.body).includes('gone@example.org Test message from Safer'))
     assert.ok(text(list.body).includes('Failed (1) '), 'the count of failed messages')
-    assert.match(text(list.body), /gone@example\.org Test message from Safer You are getting this .* Failed \d+ \w+ \d{4} at \d\d:\d\d 1 550 5\.1\.1 <gone@example\.org>: Recipient address rejected: User unknown/)
+    assert.match(
+      text(list.body),
+      /gone@example\.org Test message from Safer You are getting this .* Failed \d+ \w+ \d{4} at \d\d:\d\d 1 550 5\.1\.1 <gone@example\.org>: Recipient address rejected: User unknown/,
+    )
 
     const page = await admin.get(`/admin/outbox/${m.id}`)
-    assert.match(text(page.body), /Status Failed Attempts 1 Last answer from the mail server 550 5\.1\.1 <gone@example\.org>: Recipient address rejected: User unknown/)
+    assert.match(
+      text(page.body),
+      /Status Failed Attempts 1 Last answer from the mail server 550 5\.1\.1 <gone@example\.org>: Recipient address rejected: User unknown/,
+    )
     assert.match(text(page.body), /Send again/)
 
     refuse = false
     const again = await admin.post(`/admin/outbox/${m.id}/send-again`)
     assert.equal(again.status, 303)
     assert.equal(again.headers.location, `/admin/outbox/${m.id}`)
-    assert.match(text((await admin.get(again.headers.location)).body), /Email to gone@example\.org queued to send again Email \d+: Test message from Safer Status Waiting to send Attempts 0/)
+    assert.match(
+      text((await admin.get(again.headers.location)).body),
+      /Email to gone@example\.org queued to send again Email \d+: Test message from Safer Status Waiting to send Attempts 0/,
+    )
     await t.services.jobs.tick()
-    assert.match(text((await admin.get(`/admin/outbox/${m.id}`)).body), /Status Sent Attempts 1 Last answer from the mail server 250 Message accepted/)
+    assert.match(
+      text((await admin.get(`/admin/outbox/${m.id}`)).body),
+      /Status Sent Attempts 1 Last answer from the mail server 250 Message accepted/,
+    )
     assert.equal(smtp.received.length, 1)
     assert.equal(parseMessage(smtp.received[0].raw).headers.subject, 'Test message from Safer')
 

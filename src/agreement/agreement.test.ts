@@ -6,8 +6,12 @@ import { NotFoundError } from '../platform/errors.ts'
 import { agreementService } from './service.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 const org = (name: string) => t.services.organisations.create({ name: unique(name), type: 'other' }, systemActor)
 
@@ -21,9 +25,28 @@ async function setup(opts: { published?: boolean } = {}) {
 
 /** Version 1 with two priorities, made through the service. */
 async function versionWithPriorities(pid: number, leads: number[], opts: { agreed?: boolean; published?: boolean } = {}) {
-  const v = await t.services.agreement.createVersion(pid, { title: 'County Agreement for Community Safety', periodStart: '2020-04-01', periodEnd: '2023-03-31' }, systemActor)
-  const p1 = await t.services.agreement.addPriority(v.id, { number: 1, title: 'The threat of serious organised crime', description: 'County lines.', leadIds: leads, ownershipLevel: 'strong joint', ownershipStatement: 'strong joint strategic ownership between the County Council and Hampshire Constabulary' }, systemActor)
-  const p2 = await t.services.agreement.addPriority(v.id, { number: 2, title: 'The continuing threat of radical extremism', leadIds: leads.slice(0, 1), ownershipLevel: 'shared' }, systemActor)
+  const v = await t.services.agreement.createVersion(
+    pid,
+    { title: 'County Agreement for Community Safety', periodStart: '2020-04-01', periodEnd: '2023-03-31' },
+    systemActor,
+  )
+  const p1 = await t.services.agreement.addPriority(
+    v.id,
+    {
+      number: 1,
+      title: 'The threat of serious organised crime',
+      description: 'County lines.',
+      leadIds: leads,
+      ownershipLevel: 'strong joint',
+      ownershipStatement: 'strong joint strategic ownership between the County Council and Hampshire Constabulary',
+    },
+    systemActor,
+  )
+  const p2 = await t.services.agreement.addPriority(
+    v.id,
+    { number: 2, title: 'The continuing threat of radical extremism', leadIds: leads.slice(0, 1), ownershipLevel: 'shared' },
+    systemActor,
+  )
   if (opts.agreed) await t.services.agreement.setStatus(v.id, { action: 'agree' }, systemActor)
   if (opts.published) await t.services.agreement.setStatus(v.id, { action: 'publish' }, systemActor)
   return { v: await t.services.agreement.getVersionById(v.id), p1, p2 }
@@ -40,13 +63,21 @@ test('an editor starts the first version and adds a priority with leads and an o
   const empty = await c.get(`${base}/agreement`)
   assert.match(text(empty.body), /There is no Community Safety Agreement here yet\. Start the first version/)
 
-  const created = await c.post(`${base}/agreement/versions/new`, { copyFrom: '0', title: 'Hampshire County Agreement for Community Safety 2020-23', ...dateBoxes('periodStart', '2020-04-01'), ...dateBoxes('periodEnd', '2023-03-31') })
+  const created = await c.post(`${base}/agreement/versions/new`, {
+    copyFrom: '0',
+    title: 'Hampshire County Agreement for Community Safety 2020-23',
+    ...dateBoxes('periodStart', '2020-04-01'),
+    ...dateBoxes('periodEnd', '2023-03-31'),
+  })
   assert.equal(created.status, 303)
   assert.equal(created.headers.location, `${base}/agreement/versions/1`)
 
   const added = await c.post(`${base}/agreement/versions/1/priorities/new`, {
-    number: '1', title: 'The threat of serious organised crime, especially county lines', description: 'Exploitation of children.',
-    leadIds: [String(council.id), String(police.id)], ownershipLevel: 'strong joint',
+    number: '1',
+    title: 'The threat of serious organised crime, especially county lines',
+    description: 'Exploitation of children.',
+    leadIds: [String(council.id), String(police.id)],
+    ownershipLevel: 'strong joint',
     ownershipStatement: 'strong joint strategic ownership between the County Council and Hampshire Constabulary',
   })
   assert.equal(added.status, 303)
@@ -77,7 +108,12 @@ test('a new version starts as a copy of the last: priorities, leads and ownershi
   assert.match(form.body, /name="copyFrom" type="radio" value="1" checked/)
   assert.match(form.body, /value="County Agreement for Community Safety"/)
 
-  const res = await c.post(`${base}/agreement/versions/new`, { copyFrom: '1', title: 'County Agreement 2021', ...dateBoxes('periodStart', '2021-04-01'), ...dateBoxes('periodEnd', '2024-03-31') })
+  const res = await c.post(`${base}/agreement/versions/new`, {
+    copyFrom: '1',
+    title: 'County Agreement 2021',
+    ...dateBoxes('periodStart', '2021-04-01'),
+    ...dateBoxes('periodEnd', '2024-03-31'),
+  })
   assert.equal(res.status, 303)
   assert.equal(res.headers.location, `${base}/agreement/versions/2`)
 
@@ -118,9 +154,16 @@ test('marking a version agreed supersedes the previously agreed one, in one step
   const admin = await clientAs(t, 'admin', p.id)
 
   const page = await admin.get(`${base}/agreement/versions/2/status`)
-  assert.match(text(page.body), /Version 1 \(County Agreement for Community Safety\) is the agreed version now\. It will be marked superseded\./)
+  assert.match(
+    text(page.body),
+    /Version 1 \(County Agreement for Community Safety\) is the agreed version now\. It will be marked superseded\./,
+  )
 
-  const res = await admin.post(`${base}/agreement/versions/2/status`, { action: 'agree', version: v2.version, ...dateBoxes('dateAgreed', '2020-02-14') })
+  const res = await admin.post(`${base}/agreement/versions/2/status`, {
+    action: 'agree',
+    version: v2.version,
+    ...dateBoxes('dateAgreed', '2020-02-14'),
+  })
   assert.equal(res.status, 303)
   const after1 = await t.services.agreement.getVersionById(v.id)
   const after2 = await t.services.agreement.getVersionById(v2.id)
@@ -136,7 +179,10 @@ test('marking a version agreed supersedes the previously agreed one, in one step
 
   // Only one agreed version at a time.
   const agreed = (await t.services.agreement.listVersions(p.id, { includeUnpublished: true })).filter((x) => x.status === 'agreed')
-  assert.deepEqual(agreed.map((x) => x.number), [2])
+  assert.deepEqual(
+    agreed.map((x) => x.number),
+    [2],
+  )
 })
 
 test('a version with no priorities cannot be marked agreed; an editor cannot change the status at all', async () => {
@@ -168,7 +214,11 @@ test('agreed versions are read-only apart from status and publication, and say s
   assert.equal(add.status, 400)
   assert.match(errorSummary(add.body), /Version 1 has been agreed, so its priorities can no longer be changed/)
 
-  const change = await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, { number: '1', title: 'Reworded', version: p1.version })
+  const change = await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, {
+    number: '1',
+    title: 'Reworded',
+    version: p1.version,
+  })
   assert.equal(change.status, 400)
   const remove = await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/delete`, { version: p1.version })
   assert.equal(remove.status, 400)
@@ -179,7 +229,10 @@ test('agreed versions are read-only apart from status and publication, and say s
 
   const stored = await t.services.agreement.getVersionById(v.id)
   assert.equal(stored.title, 'County Agreement for Community Safety')
-  assert.equal((await t.services.agreement.priorities(v.id)).map((x) => x.title).join('|'), 'The threat of serious organised crime|The continuing threat of radical extremism')
+  assert.equal(
+    (await t.services.agreement.priorities(v.id)).map((x) => x.title).join('|'),
+    'The threat of serious organised crime|The continuing threat of radical extremism',
+  )
 
   // ... but an administrator can still publish it and mark it superseded.
   const admin = await clientAs(t, 'admin', p.id)
@@ -194,7 +247,12 @@ test('a second priority with the same number is refused with the field named, th
   const { p, council, police, base } = await setup()
   const { v, p1 } = await versionWithPriorities(p.id, [council.id, police.id])
   const c = await clientAs(t, 'editor', p.id)
-  const res = await c.post(`${base}/agreement/versions/1/priorities/new`, { number: '2', title: 'The increase in serious violence', leadIds: [String(police.id)], ownershipLevel: 'developing' })
+  const res = await c.post(`${base}/agreement/versions/1/priorities/new`, {
+    number: '2',
+    title: 'The increase in serious violence',
+    leadIds: [String(police.id)],
+    ownershipLevel: 'developing',
+  })
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /Priority 2 already exists in this version: choose another number/)
   assert.match(res.body, /href="#number"/)
@@ -203,12 +261,18 @@ test('a second priority with the same number is refused with the field named, th
   assert.match(res.body, /name="ownershipLevel" type="radio" value="developing" checked/)
   assert.equal((await t.services.agreement.priorities(v.id)).length, 2)
 
-  const renumber = await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, { number: '2', title: p1.title, version: p1.version })
+  const renumber = await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, {
+    number: '2',
+    title: p1.title,
+    version: p1.version,
+  })
   assert.equal(renumber.status, 400)
   assert.match(errorSummary(renumber.body), /Priority 2 already exists in this version/)
   assert.equal((await t.services.agreement.getPriority(p1.id)).number, 1)
 
-  const api = await c.request('POST', `/api/v1/partnerships/${p.slug}/agreement/versions/1/priorities`, { json: { number: 1, title: 'Duplicate' } })
+  const api = await c.request('POST', `/api/v1/partnerships/${p.slug}/agreement/versions/1/priorities`, {
+    json: { number: 1, title: 'Duplicate' },
+  })
   assert.equal(api.status, 400)
   assert.deepEqual(api.json().errors, { number: 'Priority 1 already exists in this version: choose another number' })
 })
@@ -216,12 +280,22 @@ test('a second priority with the same number is refused with the field named, th
 test('an end of the period before its start is refused, keeping the dates typed', async () => {
   const { p, base } = await setup()
   const c = await clientAs(t, 'editor', p.id)
-  const res = await c.post(`${base}/agreement/versions/new`, { copyFrom: '0', title: 'Backwards', ...dateBoxes('periodStart', '2023-04-01'), ...dateBoxes('periodEnd', '2020-03-31') })
+  const res = await c.post(`${base}/agreement/versions/new`, {
+    copyFrom: '0',
+    title: 'Backwards',
+    ...dateBoxes('periodStart', '2023-04-01'),
+    ...dateBoxes('periodEnd', '2020-03-31'),
+  })
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /The end of the period must be after its start/)
-  assert.match(res.body, /name="periodStart-year" type="text" value="2023"|id="periodStart-year" name="periodStart-year" type="text" value="2023"/)
+  assert.match(
+    res.body,
+    /name="periodStart-year" type="text" value="2023"|id="periodStart-year" name="periodStart-year" type="text" value="2023"/,
+  )
   assert.equal((await t.services.agreement.listVersions(p.id, { includeUnpublished: true })).length, 0)
-  const api = await c.request('POST', `/api/v1/partnerships/${p.slug}/agreement/versions`, { json: { title: 'Backwards', periodStart: '2023-04-01', periodEnd: '2020-03-31' } })
+  const api = await c.request('POST', `/api/v1/partnerships/${p.slug}/agreement/versions`, {
+    json: { title: 'Backwards', periodStart: '2023-04-01', periodEnd: '2020-03-31' },
+  })
   assert.equal(api.status, 400)
   assert.equal(api.json().errors.periodEnd, 'The end of the period must be after its start')
 })
@@ -230,7 +304,12 @@ test('text over the limit is refused with the field and its limit named', async 
   const { p, base } = await setup()
   await versionWithPriorities(p.id, [])
   const c = await clientAs(t, 'editor', p.id)
-  const res = await c.post(`${base}/agreement/versions/1/priorities/new`, { number: '3', title: 'x'.repeat(301), description: 'd'.repeat(5001), ownershipStatement: 's'.repeat(2001) })
+  const res = await c.post(`${base}/agreement/versions/1/priorities/new`, {
+    number: '3',
+    title: 'x'.repeat(301),
+    description: 'd'.repeat(5001),
+    ownershipStatement: 's'.repeat(2001),
+  })
   assert.equal(res.status, 400)
   const summary = errorSummary(res.body)
   assert.match(summary, /Title must be 300 characters or fewer/)
@@ -244,11 +323,17 @@ test('an organisation that does not exist cannot be a strategic lead', async () 
   const { p, council, base } = await setup()
   const { v } = await versionWithPriorities(p.id, [council.id])
   const c = await clientAs(t, 'editor', p.id)
-  const res = await c.post(`${base}/agreement/versions/1/priorities/new`, { number: '3', title: 'Led by nobody', leadIds: [String(council.id), '987654'] })
+  const res = await c.post(`${base}/agreement/versions/1/priorities/new`, {
+    number: '3',
+    title: 'Led by nobody',
+    leadIds: [String(council.id), '987654'],
+  })
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /Select the strategic lead organisations from the list: one of those chosen does not exist/)
   assert.equal((await t.services.agreement.priorities(v.id)).length, 2)
-  const api = await c.request('POST', `/api/v1/partnerships/${p.slug}/agreement/versions/1/priorities`, { json: { number: 3, title: 'Led by nobody', leadIds: [987654] } })
+  const api = await c.request('POST', `/api/v1/partnerships/${p.slug}/agreement/versions/1/priorities`, {
+    json: { number: 3, title: 'Led by nobody', leadIds: [987654] },
+  })
   assert.equal(api.status, 400)
   assert.match(api.json().errors.leadIds, /strategic lead organisations/)
 })
@@ -258,9 +343,17 @@ test('the second of two people saving the same priority is refused with 409, nam
   const { p1 } = await versionWithPriorities(p.id, [council.id, police.id])
   const a = await clientAs(t, 'editor', p.id)
   const b = await clientAs(t, 'editor', p.id)
-  const first = await a.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, { number: '1', title: 'First edit', version: p1.version })
+  const first = await a.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, {
+    number: '1',
+    title: 'First edit',
+    version: p1.version,
+  })
   assert.equal(first.status, 303)
-  const second = await b.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, { number: '1', title: 'Second edit', version: p1.version })
+  const second = await b.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, {
+    number: '1',
+    title: 'Second edit',
+    version: p1.version,
+  })
   assert.equal(second.status, 409)
   assert.match(text(second.body), new RegExp(`This was changed by ${(a as any).user.name} at`))
   assert.match(second.body, /Second edit/)
@@ -269,7 +362,9 @@ test('the second of two people saving the same priority is refused with 409, nam
   const v = await t.services.agreement.getVersion(p.id, 1, { includeUnpublished: true })
   assert.equal((await a.post(`${base}/agreement/versions/1/edit`, { title: 'Renamed once', version: v.version })).status, 303)
   assert.equal((await b.post(`${base}/agreement/versions/1/edit`, { title: 'Renamed twice', version: v.version })).status, 409)
-  const api = await b.request('PUT', `/api/v1/partnerships/${p.slug}/agreement/versions/1`, { json: { title: 'Renamed by API', version: v.version } })
+  const api = await b.request('PUT', `/api/v1/partnerships/${p.slug}/agreement/versions/1`, {
+    json: { title: 'Renamed by API', version: v.version },
+  })
   assert.equal(api.status, 409)
   assert.equal((await t.services.agreement.getVersionById(v.id)).title, 'Renamed once')
 })
@@ -278,7 +373,13 @@ test('changes to priorities are in the audit trail with before and after, leads 
   const { p, council, police, base } = await setup()
   const { p1 } = await versionWithPriorities(p.id, [council.id, police.id])
   const c = await clientAs(t, 'editor', p.id)
-  const res = await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, { number: '1', title: 'Serious and organised crime', leadIds: [String(police.id)], ownershipLevel: 'strong', version: p1.version })
+  const res = await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, {
+    number: '1',
+    title: 'Serious and organised crime',
+    leadIds: [String(police.id)],
+    ownershipLevel: 'strong',
+    version: p1.version,
+  })
   assert.equal(res.status, 303)
   const history = await historyOf(t.db, 'priority', p1.id)
   const titleChange = history.find((h) => h.after?.title === 'Serious and organised crime')!
@@ -307,7 +408,10 @@ test('an editor removes a priority from a draft version after confirming', async
   assert.match(text(confirm.body), /Remove priority 2\?/)
   const res = await c.post(`${base}/agreement/versions/1/priorities/${p2.id}/delete`, { version: p2.version })
   assert.equal(res.status, 303)
-  assert.deepEqual((await t.services.agreement.priorities(v.id)).map((x) => x.number), [1])
+  assert.deepEqual(
+    (await t.services.agreement.priorities(v.id)).map((x) => x.number),
+    [1],
+  )
   const h = await historyOf(t.db, 'priority', p2.id)
   assert.equal(h[0].action, 'delete')
 })
@@ -328,7 +432,10 @@ test('an unpublished version is 404 to anonymous visitors and signed-in non-memb
     assert.equal((await c.get(`${base}/agreement/compare?from=1&to=2`)).status, 404)
     const list = text((await c.get(`${base}/agreement`)).body)
     assert.doesNotMatch(list, /Unpublished draft/)
-    assert.deepEqual((await c.get(`/api/v1/partnerships/${p.slug}/agreement/versions`)).json().map((x: any) => x.number), [1])
+    assert.deepEqual(
+      (await c.get(`/api/v1/partnerships/${p.slug}/agreement/versions`)).json().map((x: any) => x.number),
+      [1],
+    )
   }
   assert.equal((await viewer.get(`${base}/agreement/versions/2`)).status, 200)
   assert.match(text((await viewer.get(`${base}/agreement`)).body), /Unpublished draft/)
@@ -343,9 +450,16 @@ test('a contributor may read the agreement but not add, change or remove priorit
   assert.equal((await c.get(`${base}/agreement/versions/1`)).status, 200)
   assert.equal((await c.get(`${base}/agreement/versions/1/priorities/new`)).status, 403)
   assert.equal((await c.post(`${base}/agreement/versions/1/priorities/new`, { number: '3', title: 'No' })).status, 403)
-  assert.equal((await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, { number: '1', title: 'No', version: p1.version })).status, 403)
+  assert.equal(
+    (await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/edit`, { number: '1', title: 'No', version: p1.version })).status,
+    403,
+  )
   assert.equal((await c.post(`${base}/agreement/versions/1/priorities/${p1.id}/delete`, { version: p1.version })).status, 403)
-  assert.equal((await c.request('POST', `/api/v1/partnerships/${p.slug}/agreement/versions/1/priorities`, { json: { number: 3, title: 'No' } })).status, 403)
+  assert.equal(
+    (await c.request('POST', `/api/v1/partnerships/${p.slug}/agreement/versions/1/priorities`, { json: { number: 3, title: 'No' } }))
+      .status,
+    403,
+  )
   assert.equal((await c.request('DELETE', `/api/v1/partnerships/${p.slug}/agreement/versions/1/priorities/${p1.id}`)).status, 403)
   assert.equal((await t.services.agreement.getPriority(p1.id)).title, 'The threat of serious organised crime')
 })
@@ -366,12 +480,18 @@ test('the priorities of a version and the list of versions export as CSV and JSO
   const c = await clientAs(t, 'anonymous')
   const csv = await c.get(`${base}/agreement/versions/1?format=csv`)
   assert.match(csv.headers['content-type'], /text\/csv/)
-  assert.match(csv.body, /^\uFEFFnumber,title,description,strategic_leads,ownership_level,ownership_statement,lineage_id\r\n1,The threat of serious organised crime,County lines\.,/)
+  assert.match(
+    csv.body,
+    /^\uFEFFnumber,title,description,strategic_leads,ownership_level,ownership_statement,lineage_id\r\n1,The threat of serious organised crime,County lines\.,/,
+  )
   const json = (await c.get(`${base}/agreement/versions/1?format=json`)).json()
   assert.equal(json.length, 2)
   assert.equal(json[1].title, 'The continuing threat of radical extremism')
   const versions = await c.get(`${base}/agreement?format=csv`)
-  assert.match(versions.body, /^\uFEFFnumber,title,period_start,period_end,status,date_agreed,published,based_on_version,priorities,notes\r\n1,County Agreement for Community Safety,2020-04-01,2023-03-31,draft,,true,,2,/)
+  assert.match(
+    versions.body,
+    /^\uFEFFnumber,title,period_start,period_end,status,date_agreed,published,based_on_version,priorities,notes\r\n1,County Agreement for Community Safety,2020-04-01,2023-03-31,draft,,true,,2,/,
+  )
   assert.equal((await c.get(`${base}/agreement?format=json`)).json()[0].priorities, 2)
 })
 
@@ -379,13 +499,19 @@ test('the JSON API creates a version as a copy, adds, changes and removes priori
   const { p, council, police } = await setup()
   const c = await clientAs(t, 'editor', p.id)
   const api = `/api/v1/partnerships/${p.slug}/agreement`
-  const v1 = await c.request('POST', `${api}/versions`, { json: { title: 'Agreement 2019', periodStart: '2019-04-01', periodEnd: '2022-03-31' } })
+  const v1 = await c.request('POST', `${api}/versions`, {
+    json: { title: 'Agreement 2019', periodStart: '2019-04-01', periodEnd: '2022-03-31' },
+  })
   assert.equal(v1.status, 201)
   assert.equal(v1.json().number, 1)
-  const pr = await c.request('POST', `${api}/versions/1/priorities`, { json: { number: 1, title: 'Serious organised crime', leadIds: [council.id, police.id], ownershipLevel: 'strong joint' } })
+  const pr = await c.request('POST', `${api}/versions/1/priorities`, {
+    json: { number: 1, title: 'Serious organised crime', leadIds: [council.id, police.id], ownershipLevel: 'strong joint' },
+  })
   assert.equal(pr.status, 201)
   assert.equal(pr.json().leads.length, 2)
-  const changed = await c.request('PUT', `${api}/versions/1/priorities/${pr.json().id}`, { json: { number: 1, title: 'Serious and organised crime', leadIds: [police.id], version: pr.json().version } })
+  const changed = await c.request('PUT', `${api}/versions/1/priorities/${pr.json().id}`, {
+    json: { number: 1, title: 'Serious and organised crime', leadIds: [police.id], version: pr.json().version },
+  })
   assert.equal(changed.status, 200)
   assert.deepEqual(changed.json().leads, [{ id: police.id, name: police.name }])
   const bad = await c.request('POST', `${api}/versions/1/priorities`, { json: { number: 0, title: '' } })
@@ -397,7 +523,10 @@ test('the JSON API creates a version as a copy, adds, changes and removes priori
   assert.equal(v2.json().basedOnNumber, 1)
   assert.equal(v2.json().priorities[0].lineageId, changed.json().lineageId)
   const list = await c.get(`${api}/versions`)
-  assert.deepEqual(list.json().map((x: any) => x.number), [1, 2])
+  assert.deepEqual(
+    list.json().map((x: any) => x.number),
+    [1, 2],
+  )
   const del = await c.request('DELETE', `${api}/versions/2/priorities/${v2.json().priorities[0].id}`)
   assert.equal(del.status, 204)
   assert.equal((await c.get(`${api}/versions/2/priorities`)).json().length, 0)
@@ -432,10 +561,18 @@ test('the print view belongs to the agreement: without any registered section it
   const alone = agreementService(t.db, { organisations: t.services.organisations, partnerships: t.services.partnerships })
   const plain = await alone.printView(p, 1, { includeUnpublished: false })
   assert.equal(plain.version.id, v.id)
-  assert.deepEqual(plain.priorities.map((x) => x.title), ['The threat of serious organised crime', 'The continuing threat of radical extremism'])
+  assert.deepEqual(
+    plain.priorities.map((x) => x.title),
+    ['The threat of serious organised crime', 'The continuing threat of radical extremism'],
+  )
   assert.deepEqual(plain.sections, [])
   const asked: string[] = []
-  alone.addPrintSection({ load: async (partnership, version, opts) => { asked.push(`${partnership.slug} v${version.number} round ${opts.roundId}`); return { template: 'x.njk', stylesheets: [], data: 1 } } })
+  alone.addPrintSection({
+    load: async (partnership, version, opts) => {
+      asked.push(`${partnership.slug} v${version.number} round ${opts.roundId}`)
+      return { template: 'x.njk', stylesheets: [], data: 1 }
+    },
+  })
   const withSection = await alone.printView(p, 1, { includeUnpublished: false, roundId: 7 })
   assert.deepEqual(asked, [`${p.slug} v1 round 7`])
   assert.deepEqual(withSection.sections, [{ template: 'x.njk', stylesheets: [], data: 1 }])

@@ -4,8 +4,12 @@ import { testApp, clientAs, makePartnership, errorSummary, text, unique, type Te
 import { systemActor } from '../platform/audit.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 // The draft County Agreement of October 2019 (seed 000): six priorities.
 const PRIORITIES_2019 = [
@@ -32,9 +36,22 @@ async function hampshire() {
   const council = await t.services.organisations.create({ name: unique('Hampshire County Council'), type: 'county council' }, systemActor)
   const police = await t.services.organisations.create({ name: unique('Hampshire Constabulary'), type: 'police force' }, systemActor)
   const a = t.services.agreement
-  const v1 = await a.createVersion(p.id, { title: 'County Agreement for Community Safety (draft, October 2019)', periodStart: '2020-04-01', periodEnd: '2023-03-31', published: true }, systemActor)
+  const v1 = await a.createVersion(
+    p.id,
+    {
+      title: 'County Agreement for Community Safety (draft, October 2019)',
+      periodStart: '2020-04-01',
+      periodEnd: '2023-03-31',
+      published: true,
+    },
+    systemActor,
+  )
   for (const [i, title] of PRIORITIES_2019.entries()) {
-    await a.addPriority(v1.id, { number: i + 1, title, leadIds: [council.id, police.id], ownershipLevel: i === 3 ? 'developing' : 'strong joint' }, systemActor)
+    await a.addPriority(
+      v1.id,
+      { number: i + 1, title, leadIds: [council.id, police.id], ownershipLevel: i === 3 ? 'developing' : 'strong joint' },
+      systemActor,
+    )
   }
   await a.setStatus(v1.id, { action: 'agree' }, systemActor)
   return { p, council, police, v1, base: `/partnerships/${p.slug}` }
@@ -43,12 +60,26 @@ async function hampshire() {
 /** Version 2 made the way a partnership manager would: a copy of version 1, renumbered, reworded, and serious violence added as priority 2. */
 async function copiedAndEdited(pid: number, police: number) {
   const a = t.services.agreement
-  const v2 = await a.createVersion(pid, { title: 'County Agreement for Community Safety 2020-23', copyFrom: 1, published: true }, systemActor)
+  const v2 = await a.createVersion(
+    pid,
+    { title: 'County Agreement for Community Safety 2020-23', copyFrom: 1, published: true },
+    systemActor,
+  )
   const copied = await a.priorities(v2.id)
   // Renumber from the bottom up, so no two share a number on the way.
   for (const pr of [...copied].reverse()) {
     if (pr.number === 1) continue
-    await a.updatePriority(pr.id, { number: pr.number + 1, title: PRIORITIES_2020[pr.number], leadIds: pr.leads.map((l) => l.id), ownershipLevel: pr.ownership_level as any, version: pr.version }, systemActor)
+    await a.updatePriority(
+      pr.id,
+      {
+        number: pr.number + 1,
+        title: PRIORITIES_2020[pr.number],
+        leadIds: pr.leads.map((l) => l.id),
+        ownershipLevel: pr.ownership_level as any,
+        version: pr.version,
+      },
+      systemActor,
+    )
   }
   await a.addPriority(v2.id, { number: 2, title: PRIORITIES_2020[1], leadIds: [police], ownershipLevel: 'strong joint' }, systemActor)
   return v2
@@ -89,19 +120,28 @@ test('the October 2019 draft (6 priorities) against its 2020 copy (7): serious v
   }
   assert.deepEqual(r.counts, { added: 1, removed: 0, reworded: 5, renumbered: 5, unchanged: 1 })
   // Rows follow the later version's order.
-  assert.deepEqual(r.rows.map((x) => x.to?.number), [1, 2, 3, 4, 5, 6, 7])
+  assert.deepEqual(
+    r.rows.map((x) => x.to?.number),
+    [1, 2, 3, 4, 5, 6, 7],
+  )
 
   // The page: a GOV.UK table with tags in words and the changed words marked for everyone.
   const page = await (await clientAs(t, 'anonymous')).get(`${base}/agreement/compare?from=1&to=2`)
   assert.equal(page.status, 200)
   assert.match(page.body, /<table class="govuk-table/)
   const words = text(page.body)
-  assert.match(words, /Added Not in version 1 Priority 2: \[added: The increase in serious violence including knife crime affecting young people \]/)
+  assert.match(
+    words,
+    /Added Not in version 1 Priority 2: \[added: The increase in serious violence including knife crime affecting young people \]/,
+  )
   assert.match(words, /Reworded Renumbered Priority 3 is now priority 4/)
   assert.match(words, /Priority 3: The \[removed: continuing \] threat of radical extremism Priority 4: The threat of radical extremism/)
   assert.match(words, /1 added/)
   assert.match(words, /5 renumbered/)
-  assert.match(page.body, /<del class="safer-diff--removed"><span class="govuk-visually-hidden">\[removed: <\/span>continuing <span class="govuk-visually-hidden">\]<\/span><\/del>/)
+  assert.match(
+    page.body,
+    /<del class="safer-diff--removed"><span class="govuk-visually-hidden">\[removed: <\/span>continuing <span class="govuk-visually-hidden">\]<\/span><\/del>/,
+  )
   assert.match(page.body, /<strong class="govuk-tag govuk-tag--green[^"]*">Added<\/strong>/)
 })
 
@@ -109,7 +149,8 @@ test('two versions entered separately (not copied) are matched by similar titles
   const { p, council, police } = await hampshire()
   const a = t.services.agreement
   const v2 = await a.createVersion(p.id, { title: 'Entered from the 2020 papers', published: true }, systemActor)
-  for (const [i, title] of PRIORITIES_2020.entries()) await a.addPriority(v2.id, { number: i + 1, title, leadIds: [council.id, police.id] }, systemActor)
+  for (const [i, title] of PRIORITIES_2020.entries())
+    await a.addPriority(v2.id, { number: i + 1, title, leadIds: [council.id, police.id] }, systemActor)
   const r = await a.compare(p.id, 1, 2, { includeUnpublished: false })
   const rows = byTitle(r.rows)
   assert.deepEqual(rows[PRIORITIES_2020[1]].changes, ['Added'])
@@ -135,7 +176,10 @@ test('a removed priority is shown where it used to be; leads that changed are fl
   await a.removePriority(ps[2].id, undefined, systemActor)
   await a.updatePriority(ps[0].id, { number: 1, title: ps[0].title, leadIds: [police.id], ownershipLevel: 'strong joint' }, systemActor)
   const r = await a.compare(p.id, 1, 2, { includeUnpublished: true })
-  assert.deepEqual(r.rows.map((x) => x.changes.join('+')), ['Unchanged', 'Unchanged', 'Removed', 'Unchanged', 'Unchanged', 'Unchanged'])
+  assert.deepEqual(
+    r.rows.map((x) => x.changes.join('+')),
+    ['Unchanged', 'Unchanged', 'Removed', 'Unchanged', 'Unchanged', 'Unchanged'],
+  )
   assert.equal(r.rows[2].from!.title, 'The continuing threat of radical extremism')
   assert.equal(r.rows[0].leadsChanged, true)
   assert.equal(r.rows[1].leadsChanged, false)
@@ -154,7 +198,10 @@ test('the compare page picks sensible versions, refuses the same version twice, 
   assert.match(errorSummary(same.body), /Choose two different versions to compare/)
   assert.equal((await c.get(`${base}/agreement/compare?from=1&to=9`)).status, 404)
   const csv = await c.get(`${base}/agreement/compare?from=1&to=2&format=csv`)
-  assert.match(csv.body, /^\uFEFFchange,matched_by,version_1_number,version_1_title,version_2_number,version_2_title,leads_changed,ownership_changed\r\n/)
+  assert.match(
+    csv.body,
+    /^\uFEFFchange,matched_by,version_1_number,version_1_title,version_2_number,version_2_title,leads_changed,ownership_changed\r\n/,
+  )
   assert.match(csv.body, /\r\nAdded,,,,2,The increase in serious violence including knife crime affecting young people,false,false\r\n/)
   const json = (await c.get(`${base}/agreement/compare?from=1&to=2&format=json`)).json()
   assert.equal(json.length, 7)

@@ -47,12 +47,19 @@ export interface ComparisonRow<P extends ComparablePriority = ComparablePriority
 export const TITLE_SIMILARITY_THRESHOLD = 0.6
 
 const STOPWORDS = new Set(
-  'a an and the of in on for to with by at from our all its it into as is are be been being their this that these those or nor but not so than then there which who whom whose will would can could should may might must including especially'.split(' '),
+  'a an and the of in on for to with by at from our all its it into as is are be been being their this that these those or nor but not so than then there which who whom whose will would can could should may might must including especially'.split(
+    ' ',
+  ),
 )
 
 /** The significant words of a title, each cut to its first five letters. */
 export function titleWords(title: string): Set<string> {
-  const words = title.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/['’]s\b/g, '').split(/[^a-z0-9]+/)
+  const words = title
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/['’]s\b/g, '')
+    .split(/[^a-z0-9]+/)
   return new Set(words.filter((w) => w && !STOPWORDS.has(w)).map((w) => w.slice(0, 5)))
 }
 
@@ -96,7 +103,9 @@ export function matchPriorities<P extends ComparablePriority>(from: P[], to: P[]
       if (similarEnough(s, f.title, t.title)) candidates.push({ f, t, ...s })
     }
   }
-  candidates.sort((x, y) => y.score - x.score || y.shared - x.shared || Math.abs(x.f.number - x.t.number) - Math.abs(y.f.number - y.t.number))
+  candidates.sort(
+    (x, y) => y.score - x.score || y.shared - x.shared || Math.abs(x.f.number - x.t.number) - Math.abs(y.f.number - y.t.number),
+  )
   for (const c of candidates) {
     if (usedFrom.has(c.f.id) || usedTo.has(c.t.id)) continue
     pairs.push({ from: c.f, to: c.t, matchedBy: 'title', similarity: Math.round(c.score * 100) / 100 })
@@ -135,10 +144,16 @@ export function wordDiff(a: string | null | undefined, b: string | null | undefi
   const y = tokens(norm(b))
   if (!x.length && !y.length) return []
   if (x.length * y.length > MAX_CELLS) {
-    return norm(a) === norm(b) ? [{ type: 'same', text: norm(a) }] : merge([{ type: 'removed', text: norm(a) }, { type: 'added', text: norm(b) }])
+    return norm(a) === norm(b)
+      ? [{ type: 'same', text: norm(a) }]
+      : merge([
+          { type: 'removed', text: norm(a) },
+          { type: 'added', text: norm(b) },
+        ])
   }
   // Longest common subsequence over the words, compared as written.
-  const n = x.length, m = y.length
+  const n = x.length,
+    m = y.length
   const table = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1))
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
@@ -146,17 +161,30 @@ export function wordDiff(a: string | null | undefined, b: string | null | undefi
     }
   }
   const out: Segment[] = []
-  let i = 0, j = 0
+  let i = 0,
+    j = 0
   while (i < n && j < m) {
-    if (x[i] === y[j]) { out.push({ type: 'same', text: x[i] }); i++; j++ }
-    else if (table[i + 1][j] >= table[i][j + 1]) { out.push({ type: 'removed', text: x[i] }); i++ }
-    else { out.push({ type: 'added', text: y[j] }); j++ }
+    if (x[i] === y[j]) {
+      out.push({ type: 'same', text: x[i] })
+      i++
+      j++
+    } else if (table[i + 1][j] >= table[i][j + 1]) {
+      out.push({ type: 'removed', text: x[i] })
+      i++
+    } else {
+      out.push({ type: 'added', text: y[j] })
+      j++
+    }
   }
   while (i < n) out.push({ type: 'removed', text: x[i++] })
   while (j < m) out.push({ type: 'added', text: y[j++] })
   // Texts rewritten from scratch share only small words ("the", "of"): marking those would be noise,
   // so show the whole text as replaced when under half the words of the longer one are kept.
-  if (table[0][0] < WHOLE_TEXT_BELOW * Math.max(n, m)) return merge([{ type: 'removed', text: norm(a) }, { type: 'added', text: norm(b) }])
+  if (table[0][0] < WHOLE_TEXT_BELOW * Math.max(n, m))
+    return merge([
+      { type: 'removed', text: norm(a) },
+      { type: 'added', text: norm(b) },
+    ])
   const segs = merge(reorder(merge(out)))
   const last = segs[segs.length - 1]
   last.text = last.text.trimEnd()
@@ -172,18 +200,27 @@ function reorder(segs: Segment[]): Segment[] {
     run = []
   }
   for (const s of segs) {
-    if (s.type === 'same') { flush(); out.push(s) } else run.push(s)
+    if (s.type === 'same') {
+      flush()
+      out.push(s)
+    } else run.push(s)
   }
   flush()
   return out
 }
 
 function leadKey(p: ComparablePriority) {
-  return p.leads.map((l) => l.id).sort((a, b) => a - b).join(',')
+  return p.leads
+    .map((l) => l.id)
+    .sort((a, b) => a - b)
+    .join(',')
 }
 
 /** The rows of a comparison, in the order of the later version, with removed priorities where they used to be. */
-export function comparePriorities<P extends ComparablePriority>(from: P[], to: P[]): { rows: ComparisonRow<P>[]; counts: Record<'added' | 'removed' | 'reworded' | 'renumbered' | 'unchanged', number> } {
+export function comparePriorities<P extends ComparablePriority>(
+  from: P[],
+  to: P[],
+): { rows: ComparisonRow<P>[]; counts: Record<'added' | 'removed' | 'reworded' | 'renumbered' | 'unchanged', number> } {
   const { pairs, removed, added } = matchPriorities(from, to)
   const rows: (ComparisonRow<P> & { sortKey: number })[] = []
   for (const p of pairs) {
@@ -194,18 +231,46 @@ export function comparePriorities<P extends ComparablePriority>(from: P[], to: P
     if (renumbered) changes.push('Renumbered')
     if (!changes.length) changes.push('Unchanged')
     rows.push({
-      changes, matchedBy: p.matchedBy, similarity: p.similarity, from: p.from, to: p.to,
-      titleDiff: wordDiff(p.from.title, p.to.title), descriptionDiff: wordDiff(p.from.description, p.to.description),
+      changes,
+      matchedBy: p.matchedBy,
+      similarity: p.similarity,
+      from: p.from,
+      to: p.to,
+      titleDiff: wordDiff(p.from.title, p.to.title),
+      descriptionDiff: wordDiff(p.from.description, p.to.description),
       leadsChanged: leadKey(p.from) !== leadKey(p.to),
-      ownershipChanged: norm(p.from.ownership_level) !== norm(p.to.ownership_level) || norm(p.from.ownership_statement) !== norm(p.to.ownership_statement),
+      ownershipChanged:
+        norm(p.from.ownership_level) !== norm(p.to.ownership_level) || norm(p.from.ownership_statement) !== norm(p.to.ownership_statement),
       sortKey: p.to.number,
     })
   }
   for (const t of added) {
-    rows.push({ changes: ['Added'], matchedBy: null, similarity: null, from: null, to: t, titleDiff: wordDiff('', t.title), descriptionDiff: wordDiff('', t.description), leadsChanged: false, ownershipChanged: false, sortKey: t.number })
+    rows.push({
+      changes: ['Added'],
+      matchedBy: null,
+      similarity: null,
+      from: null,
+      to: t,
+      titleDiff: wordDiff('', t.title),
+      descriptionDiff: wordDiff('', t.description),
+      leadsChanged: false,
+      ownershipChanged: false,
+      sortKey: t.number,
+    })
   }
   for (const f of removed) {
-    rows.push({ changes: ['Removed'], matchedBy: null, similarity: null, from: f, to: null, titleDiff: wordDiff(f.title, ''), descriptionDiff: wordDiff(f.description, ''), leadsChanged: false, ownershipChanged: false, sortKey: f.number - 0.5 })
+    rows.push({
+      changes: ['Removed'],
+      matchedBy: null,
+      similarity: null,
+      from: f,
+      to: null,
+      titleDiff: wordDiff(f.title, ''),
+      descriptionDiff: wordDiff(f.description, ''),
+      leadsChanged: false,
+      ownershipChanged: false,
+      sortKey: f.number - 0.5,
+    })
   }
   rows.sort((a, b) => a.sortKey - b.sortKey || (a.from?.number ?? 0) - (b.from?.number ?? 0))
   const counts = { added: 0, removed: 0, reworded: 0, renumbered: 0, unchanged: 0 }

@@ -7,8 +7,14 @@ import { Type, type Static } from '@sinclair/typebox'
 import { choice, Nullable } from '../platform/validation.ts'
 
 export const EVIDENCE_SOURCES = [
-  'district assessments', 'police and crime plan', 'joint strategic needs assessment', 'force strategic assessment',
-  'fire risk assessment', 'problem profiles', 'counter-terrorism local profile', 'other',
+  'district assessments',
+  'police and crime plan',
+  'joint strategic needs assessment',
+  'force strategic assessment',
+  'fire risk assessment',
+  'problem profiles',
+  'counter-terrorism local profile',
+  'other',
 ] as const
 
 export const EVIDENCE_LABELS: Record<(typeof EVIDENCE_SOURCES)[number], string> = {
@@ -36,21 +42,29 @@ const date = (title: string) => Type.String({ format: 'date', title })
 
 // ---- Strategic assessment ----
 
-export const StrategicAssessmentInput = Type.Object({
-  title: Type.String({ minLength: 1, maxLength: LIMITS.title, title: 'Title' }),
-  periodStart: Type.Optional(date('Start of the period')),
-  periodEnd: Type.Optional(date('End of the period')),
-  dateAgreed: Type.Optional(date('Date agreed')),
-  evidenceSources: Type.Optional(Type.Array(choice(EVIDENCE_SOURCES, 'Evidence sources'), { title: 'Evidence sources' })),
-  otherEvidence: Type.Optional(Type.String({ maxLength: LIMITS.otherEvidence, title: 'Other evidence source' })),
-  summary: Type.Optional(Type.String({ maxLength: LIMITS.summary, title: 'Summary' })),
-  published: Type.Optional(Type.Boolean({ title: 'Published' })),
-  version: Type.Optional(Type.Integer({ title: 'Version' })),
-}, { additionalProperties: false })
+export const StrategicAssessmentInput = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: LIMITS.title, title: 'Title' }),
+    periodStart: Type.Optional(date('Start of the period')),
+    periodEnd: Type.Optional(date('End of the period')),
+    dateAgreed: Type.Optional(date('Date agreed')),
+    evidenceSources: Type.Optional(Type.Array(choice(EVIDENCE_SOURCES, 'Evidence sources'), { title: 'Evidence sources' })),
+    otherEvidence: Type.Optional(Type.String({ maxLength: LIMITS.otherEvidence, title: 'Other evidence source' })),
+    summary: Type.Optional(Type.String({ maxLength: LIMITS.summary, title: 'Summary' })),
+    published: Type.Optional(Type.Boolean({ title: 'Published' })),
+    version: Type.Optional(Type.Integer({ title: 'Version' })),
+  },
+  { additionalProperties: false },
+)
 export type StrategicAssessmentInput = Static<typeof StrategicAssessmentInput>
 
 export const AttachmentJson = Type.Object({
-  id: Type.Integer(), filename: Type.String(), contentType: Type.String(), sizeBytes: Type.Integer(), href: Type.String(), uploadedAt: Type.String({ format: 'date-time' }),
+  id: Type.Integer(),
+  filename: Type.String(),
+  contentType: Type.String(),
+  sizeBytes: Type.Integer(),
+  href: Type.String(),
+  uploadedAt: Type.String({ format: 'date-time' }),
 })
 
 export const StrategicAssessmentJson = Type.Object({
@@ -81,28 +95,46 @@ const versionFields = {
 }
 
 /** A new version or a change to a draft one (pages and API). */
-export const VersionInput = Type.Object({
-  ...versionFields,
-  copyFrom: Type.Optional(Nullable(Type.Integer({ minimum: 0, title: 'Start from', description: 'Number of the version whose priorities, leads and ownership judgements the new version starts with; leave out (or 0) to start with no priorities' }))),
-}, { additionalProperties: false })
+export const VersionInput = Type.Object(
+  {
+    ...versionFields,
+    copyFrom: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 0,
+          title: 'Start from',
+          description:
+            'Number of the version whose priorities, leads and ownership judgements the new version starts with; leave out (or 0) to start with no priorities',
+        }),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
 export type VersionInput = Static<typeof VersionInput>
 
 /**
  * What createVersion accepts from code (the demo loader): a version as it stands, status and
  * publication included. Pages and the API use VersionInput: status changes need an administrator.
  */
-export const VersionCreateInput = Type.Object({
-  ...VersionInput.properties,
-  status: Type.Optional(choice(VERSION_STATUSES, 'Status')),
-  published: Type.Optional(Type.Boolean({ title: 'Published' })),
-}, { additionalProperties: false })
+export const VersionCreateInput = Type.Object(
+  {
+    ...VersionInput.properties,
+    status: Type.Optional(choice(VERSION_STATUSES, 'Status')),
+    published: Type.Optional(Type.Boolean({ title: 'Published' })),
+  },
+  { additionalProperties: false },
+)
 export type VersionCreateInput = Static<typeof VersionCreateInput>
 
-export const StatusInput = Type.Object({
-  action: choice(STATUS_ACTIONS, 'What to do'),
-  dateAgreed: Type.Optional(date('Date agreed')),
-  version: Type.Optional(Type.Integer({ title: 'Version' })),
-}, { additionalProperties: false })
+export const StatusInput = Type.Object(
+  {
+    action: choice(STATUS_ACTIONS, 'What to do'),
+    dateAgreed: Type.Optional(date('Date agreed')),
+    version: Type.Optional(Type.Integer({ title: 'Version' })),
+  },
+  { additionalProperties: false },
+)
 export type StatusInput = Static<typeof StatusInput>
 
 // ---- Priorities ----
@@ -121,10 +153,13 @@ export const PriorityInput = Type.Object(priorityFields, { additionalProperties:
 export type PriorityInput = Static<typeof PriorityInput>
 
 /** addPriority from code may also tie the priority to an earlier one (same lineage), e.g. 2019's priority 2 and 2020's priority 3. */
-export const PriorityCreateInput = Type.Object({
-  ...priorityFields,
-  lineageId: Type.Optional(Type.Integer({ minimum: 1, title: 'Lineage' })),
-}, { additionalProperties: false })
+export const PriorityCreateInput = Type.Object(
+  {
+    ...priorityFields,
+    lineageId: Type.Optional(Type.Integer({ minimum: 1, title: 'Lineage' })),
+  },
+  { additionalProperties: false },
+)
 export type PriorityCreateInput = Static<typeof PriorityCreateInput>
 
 export const LeadJson = Type.Object({ id: Type.Integer(), name: Type.String() })
@@ -164,16 +199,24 @@ const Segment = Type.Object({ type: Type.String({ description: "'same', 'added' 
 export const CompareJson = Type.Object({
   from: VersionJson,
   to: VersionJson,
-  counts: Type.Object({ added: Type.Integer(), removed: Type.Integer(), reworded: Type.Integer(), renumbered: Type.Integer(), unchanged: Type.Integer() }),
-  rows: Type.Array(Type.Object({
-    changes: Type.Array(Type.String({ description: 'Added, Removed, Reworded, Renumbered or Unchanged' })),
-    matchedBy: Nullable(Type.String({ description: "'lineage' (copied from one version to the other) or 'title' (similar titles)" })),
-    similarity: Nullable(Type.Number()),
-    from: Nullable(PriorityJson),
-    to: Nullable(PriorityJson),
-    titleDiff: Type.Array(Segment),
-    descriptionDiff: Type.Array(Segment),
-    leadsChanged: Type.Boolean(),
-    ownershipChanged: Type.Boolean(),
-  })),
+  counts: Type.Object({
+    added: Type.Integer(),
+    removed: Type.Integer(),
+    reworded: Type.Integer(),
+    renumbered: Type.Integer(),
+    unchanged: Type.Integer(),
+  }),
+  rows: Type.Array(
+    Type.Object({
+      changes: Type.Array(Type.String({ description: 'Added, Removed, Reworded, Renumbered or Unchanged' })),
+      matchedBy: Nullable(Type.String({ description: "'lineage' (copied from one version to the other) or 'title' (similar titles)" })),
+      similarity: Nullable(Type.Number()),
+      from: Nullable(PriorityJson),
+      to: Nullable(PriorityJson),
+      titleDiff: Type.Array(Segment),
+      descriptionDiff: Type.Array(Segment),
+      leadsChanged: Type.Boolean(),
+      ownershipChanged: Type.Boolean(),
+    }),
+  ),
 })

@@ -21,7 +21,13 @@ import { FILE_TYPES, cleanFilename, fileTypeOf, type FileKind } from '../platfor
 import type { OrganisationService } from '../organisations/service.ts'
 import type { PartnershipService } from '../partnerships/service.ts'
 import {
-  PriorityCreateInput, PriorityInput, StatusInput, StrategicAssessmentInput, VersionCreateInput, VersionInput, type VersionStatus,
+  PriorityCreateInput,
+  PriorityInput,
+  StatusInput,
+  StrategicAssessmentInput,
+  VersionCreateInput,
+  VersionInput,
+  type VersionStatus,
 } from './schema.ts'
 import { comparePriorities, type ComparablePriority } from './compare.ts'
 import { plural, yearSpanLabel } from '../platform/format.ts'
@@ -141,31 +147,63 @@ const iso = (d: Date | string) => new Date(d).toISOString()
 
 export function priorityJson(p: PriorityRow) {
   return {
-    id: p.id, lineageId: p.lineage_id, number: p.number, title: p.title, description: p.description,
-    ownershipLevel: p.ownership_level, ownershipStatement: p.ownership_statement, leads: p.leads, version: p.version,
+    id: p.id,
+    lineageId: p.lineage_id,
+    number: p.number,
+    title: p.title,
+    description: p.description,
+    ownershipLevel: p.ownership_level,
+    ownershipStatement: p.ownership_statement,
+    leads: p.leads,
+    version: p.version,
   }
 }
 
 export function versionJson(v: VersionRow, priorities?: PriorityRow[]) {
   return {
-    id: v.id, number: v.number, title: v.title, periodStart: v.period_start, periodEnd: v.period_end, status: v.status,
-    dateAgreed: v.date_agreed, published: v.published, basedOnNumber: v.based_on_number, strategicAssessmentId: v.strategic_assessment_id,
-    notes: v.notes, priorityCount: v.priority_count, ...(priorities ? { priorities: priorities.map(priorityJson) } : {}),
-    version: v.version, updatedAt: iso(v.updated_at),
+    id: v.id,
+    number: v.number,
+    title: v.title,
+    periodStart: v.period_start,
+    periodEnd: v.period_end,
+    status: v.status,
+    dateAgreed: v.date_agreed,
+    published: v.published,
+    basedOnNumber: v.based_on_number,
+    strategicAssessmentId: v.strategic_assessment_id,
+    notes: v.notes,
+    priorityCount: v.priority_count,
+    ...(priorities ? { priorities: priorities.map(priorityJson) } : {}),
+    version: v.version,
+    updatedAt: iso(v.updated_at),
   }
 }
 
 export function assessmentJson(a: StrategicAssessmentRow, attachments?: AttachmentRow[], slug?: string) {
   return {
-    id: a.id, title: a.title, periodStart: a.period_start, periodEnd: a.period_end, dateAgreed: a.date_agreed,
-    evidenceSources: a.evidence_sources ?? [], otherEvidence: a.other_evidence, summary: a.summary, published: a.published,
-    ...(attachments ? {
-      attachments: attachments.map((f) => ({
-        id: f.id, filename: f.filename, contentType: f.content_type, sizeBytes: f.size_bytes, uploadedAt: iso(f.created_at),
-        href: `/partnerships/${slug}/assessments/strategic/${a.id}/attachments/${f.id}`,
-      })),
-    } : {}),
-    version: a.version, updatedAt: iso(a.updated_at),
+    id: a.id,
+    title: a.title,
+    periodStart: a.period_start,
+    periodEnd: a.period_end,
+    dateAgreed: a.date_agreed,
+    evidenceSources: a.evidence_sources ?? [],
+    otherEvidence: a.other_evidence,
+    summary: a.summary,
+    published: a.published,
+    ...(attachments
+      ? {
+          attachments: attachments.map((f) => ({
+            id: f.id,
+            filename: f.filename,
+            contentType: f.content_type,
+            sizeBytes: f.size_bytes,
+            uploadedAt: iso(f.created_at),
+            href: `/partnerships/${slug}/assessments/strategic/${a.id}/attachments/${f.id}`,
+          })),
+        }
+      : {}),
+    version: a.version,
+    updatedAt: iso(a.updated_at),
   }
 }
 
@@ -179,8 +217,16 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
 
   // ---- Strategic assessments ----
 
-  async function getStrategicAssessment(partnershipId: number, id: number, opts: Visibility, q: Queryable = db): Promise<StrategicAssessmentRow> {
-    const row = await maybeOne<StrategicAssessmentRow>(q, 'SELECT * FROM strategic_assessments WHERE id = $1 AND partnership_id = $2', [id, partnershipId])
+  async function getStrategicAssessment(
+    partnershipId: number,
+    id: number,
+    opts: Visibility,
+    q: Queryable = db,
+  ): Promise<StrategicAssessmentRow> {
+    const row = await maybeOne<StrategicAssessmentRow>(q, 'SELECT * FROM strategic_assessments WHERE id = $1 AND partnership_id = $2', [
+      id,
+      partnershipId,
+    ])
     if (!row || (!row.published && !opts.includeUnpublished)) throw new NotFoundError()
     return row
   }
@@ -191,8 +237,13 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     const other = data.otherEvidence?.trim() || null
     if (sources.includes('other') && !other) throw new ValidationError({ otherEvidence: 'Enter the other evidence source' })
     return {
-      title: data.title, period_start: data.periodStart ?? null, period_end: data.periodEnd ?? null, date_agreed: data.dateAgreed ?? null,
-      evidence_sources: textArray(sources), other_evidence: sources.includes('other') ? other : null, summary: data.summary ?? null,
+      title: data.title,
+      period_start: data.periodStart ?? null,
+      period_end: data.periodEnd ?? null,
+      date_agreed: data.dateAgreed ?? null,
+      evidence_sources: textArray(sources),
+      other_evidence: sources.includes('other') ? other : null,
+      summary: data.summary ?? null,
       published: data.published ?? false,
     }
   }
@@ -212,7 +263,10 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
   }
 
   function listVersions(partnershipId: number, opts: Visibility, q: Queryable = db): Promise<VersionRow[]> {
-    return q.query<VersionRow>(`${VERSION_SELECT} WHERE v.partnership_id = $1 AND (v.published OR $2) ORDER BY v.number`, [partnershipId, opts.includeUnpublished])
+    return q.query<VersionRow>(`${VERSION_SELECT} WHERE v.partnership_id = $1 AND (v.published OR $2) ORDER BY v.number`, [
+      partnershipId,
+      opts.includeUnpublished,
+    ])
   }
 
   /** The version row locked for a change, refused if it is no longer a draft. */
@@ -220,7 +274,9 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     const [v] = await tx.query<VersionRow>('SELECT * FROM agreement_versions WHERE id = $1 FOR UPDATE', [versionId])
     if (!v) throw new NotFoundError()
     if (v.status !== 'draft') {
-      throw new ValidationError({ form: `Version ${v.number} has been ${v.status}, so ${what} can no longer be changed. Start a new version to make changes.` })
+      throw new ValidationError({
+        form: `Version ${v.number} has been ${v.status}, so ${what} can no longer be changed. Start a new version to make changes.`,
+      })
     }
     return v
   }
@@ -233,9 +289,19 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
   }
 
   async function supersedeOthers(tx: Queryable, partnershipId: number, exceptId: number, number: number, actor: Actor) {
-    const others = await tx.query<VersionRow>(`SELECT * FROM agreement_versions WHERE partnership_id = $1 AND status = 'agreed' AND id <> $2 ORDER BY number FOR UPDATE`, [partnershipId, exceptId])
+    const others = await tx.query<VersionRow>(
+      `SELECT * FROM agreement_versions WHERE partnership_id = $1 AND status = 'agreed' AND id <> $2 ORDER BY number FOR UPDATE`,
+      [partnershipId, exceptId],
+    )
     for (const o of others) {
-      await updateRecord(tx, 'agreement_versions', o.id, undefined, { status: 'superseded' }, { actor, partnershipId, entity: 'agreement_version', summary: `Version ${o.number} superseded by version ${number}` })
+      await updateRecord(
+        tx,
+        'agreement_versions',
+        o.id,
+        undefined,
+        { status: 'superseded' },
+        { actor, partnershipId, entity: 'agreement_version', summary: `Version ${o.number} superseded by version ${number}` },
+      )
     }
   }
 
@@ -244,9 +310,15 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
   async function leadsOf(q: Queryable, ids: number[]): Promise<Map<number, Lead[]>> {
     const map = new Map<number, Lead[]>()
     if (!ids.length) return map
-    const rows = await q.query<{ priority_id: number; organisation_id: number }>('SELECT priority_id, organisation_id FROM priority_leads WHERE priority_id = ANY($1::int[])', [ids])
+    const rows = await q.query<{ priority_id: number; organisation_id: number }>(
+      'SELECT priority_id, organisation_id FROM priority_leads WHERE priority_id = ANY($1::int[])',
+      [ids],
+    )
     // Each priority's leads in order of name (the organisations' names come from their service, ordered by name).
-    const names = await deps.organisations.names(rows.map((r) => r.organisation_id), q)
+    const names = await deps.organisations.names(
+      rows.map((r) => r.organisation_id),
+      q,
+    )
     for (const [id, name] of names) {
       for (const r of rows) {
         if (r.organisation_id !== id) continue
@@ -259,7 +331,10 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
 
   async function prioritiesOf(versionId: number, q: Queryable = db): Promise<PriorityRow[]> {
     const rows = await q.query<PriorityRow>('SELECT * FROM priorities WHERE agreement_version_id = $1 ORDER BY number', [versionId])
-    const leads = await leadsOf(q, rows.map((r) => r.id))
+    const leads = await leadsOf(
+      q,
+      rows.map((r) => r.id),
+    )
     return rows.map((r) => ({ ...r, leads: leads.get(r.id) ?? [] }))
   }
 
@@ -273,13 +348,20 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     try {
       await deps.organisations.requireAll(ids, 'leadIds', tx)
     } catch (err) {
-      if (err instanceof ValidationError) throw new ValidationError({ leadIds: 'Select the strategic lead organisations from the list: one of those chosen does not exist' })
+      if (err instanceof ValidationError)
+        throw new ValidationError({ leadIds: 'Select the strategic lead organisations from the list: one of those chosen does not exist' })
       throw err
     }
   }
 
   async function checkNumberFree(tx: Queryable, versionId: number, number: number, exceptId?: number) {
-    if (await maybeOne(tx, 'SELECT 1 FROM priorities WHERE agreement_version_id = $1 AND number = $2 AND id IS DISTINCT FROM $3', [versionId, number, exceptId ?? null])) {
+    if (
+      await maybeOne(tx, 'SELECT 1 FROM priorities WHERE agreement_version_id = $1 AND number = $2 AND id IS DISTINCT FROM $3', [
+        versionId,
+        number,
+        exceptId ?? null,
+      ])
+    ) {
       throw new ValidationError({ number: `Priority ${number} already exists in this version: choose another number` })
     }
   }
@@ -287,7 +369,8 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
   async function setLeads(tx: Queryable, priorityId: number, ids: number[]) {
     await tx.query('DELETE FROM priority_leads WHERE priority_id = $1', [priorityId])
     const unique = [...new Set(ids)]
-    if (unique.length) await tx.query('INSERT INTO priority_leads (priority_id, organisation_id) SELECT $1, unnest($2::int[])', [priorityId, unique])
+    if (unique.length)
+      await tx.query('INSERT INTO priority_leads (priority_id, organisation_id) SELECT $1, unnest($2::int[])', [priorityId, unique])
   }
 
   function leadNames(leads: Lead[]) {
@@ -295,20 +378,49 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
   }
 
   /** Insert one priority (and its leads) into a version; the caller has checked the version may change. */
-  async function insertPriority(tx: Queryable, version: { id: number; number: number; partnership_id: number }, p: {
-    number: number; title: string; description?: string | null; leadIds: number[]; ownershipLevel?: string | null; ownershipStatement?: string | null; lineageId?: number | null
-  }, actor: Actor) {
-    const [{ lineage }] = p.lineageId ? [{ lineage: p.lineageId }] : await tx.query<{ lineage: number }>(`SELECT nextval('priority_lineage_seq')::int AS lineage`)
+  async function insertPriority(
+    tx: Queryable,
+    version: { id: number; number: number; partnership_id: number },
+    p: {
+      number: number
+      title: string
+      description?: string | null
+      leadIds: number[]
+      ownershipLevel?: string | null
+      ownershipStatement?: string | null
+      lineageId?: number | null
+    },
+    actor: Actor,
+  ) {
+    const [{ lineage }] = p.lineageId
+      ? [{ lineage: p.lineageId }]
+      : await tx.query<{ lineage: number }>(`SELECT nextval('priority_lineage_seq')::int AS lineage`)
     const leadIds = [...new Set(p.leadIds)]
     const names = [...(await deps.organisations.names(leadIds, tx)).values()]
     let row: PriorityRow
     try {
-      row = await createRecord<PriorityRow>(tx, 'priorities', {
-        agreement_version_id: version.id, lineage_id: lineage, number: p.number, title: p.title, description: p.description ?? null,
-        ownership_level: p.ownershipLevel ?? null, ownership_statement: p.ownershipStatement ?? null,
-      }, { actor, partnershipId: version.partnership_id, entity: 'priority', summary: `Priority ${p.number} of version ${version.number}: ${p.title}${names.length ? `. Strategic leads: ${names.join('; ')}` : ''}` })
+      row = await createRecord<PriorityRow>(
+        tx,
+        'priorities',
+        {
+          agreement_version_id: version.id,
+          lineage_id: lineage,
+          number: p.number,
+          title: p.title,
+          description: p.description ?? null,
+          ownership_level: p.ownershipLevel ?? null,
+          ownership_statement: p.ownershipStatement ?? null,
+        },
+        {
+          actor,
+          partnershipId: version.partnership_id,
+          entity: 'priority',
+          summary: `Priority ${p.number} of version ${version.number}: ${p.title}${names.length ? `. Strategic leads: ${names.join('; ')}` : ''}`,
+        },
+      )
     } catch (err: any) {
-      if (err?.code === '23505') throw new ValidationError({ number: `Priority ${p.number} already exists in this version: choose another number` })
+      if (err?.code === '23505')
+        throw new ValidationError({ number: `Priority ${p.number} already exists in this version: choose another number` })
       throw err
     }
     await setLeads(tx, row.id, leadIds)
@@ -325,7 +437,10 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     /** The print view of one version: its priorities, and what each registered section adds. */
     async printView(partnership: { id: number; slug: string }, number: number, opts: Visibility & { roundId?: number }) {
       const version = await getVersion(partnership.id, number, opts)
-      const [priorities, sections] = await Promise.all([prioritiesOf(version.id), Promise.all(printSections.map((s) => s.load(partnership, version, opts)))])
+      const [priorities, sections] = await Promise.all([
+        prioritiesOf(version.id),
+        Promise.all(printSections.map((s) => s.load(partnership, version, opts))),
+      ])
       return { version, priorities, sections }
     },
 
@@ -335,7 +450,9 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       return db.query<StrategicAssessmentRow>(
         `SELECT a.*, (SELECT count(*) FROM strategic_assessment_attachments f WHERE f.strategic_assessment_id = a.id)::int AS attachment_count
          FROM strategic_assessments a WHERE a.partnership_id = $1 AND (a.published OR $2)
-         ORDER BY a.period_start DESC NULLS LAST, a.id DESC`, [partnershipId, opts.includeUnpublished])
+         ORDER BY a.period_start DESC NULLS LAST, a.id DESC`,
+        [partnershipId, opts.includeUnpublished],
+      )
     },
 
     getStrategicAssessment,
@@ -343,15 +460,33 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     async createStrategicAssessment(partnershipId: number, input: unknown, actor: Actor, tx?: Queryable): Promise<StrategicAssessmentRow> {
       const data = validate(StrategicAssessmentInput, input)
       const values = assessmentValues(data)
-      return inTx(tx, (q) => createRecord<StrategicAssessmentRow>(q, 'strategic_assessments', { partnership_id: partnershipId, ...values }, { actor, partnershipId, entity: 'strategic_assessment', summary: data.title }))
+      return inTx(tx, (q) =>
+        createRecord<StrategicAssessmentRow>(
+          q,
+          'strategic_assessments',
+          { partnership_id: partnershipId, ...values },
+          { actor, partnershipId, entity: 'strategic_assessment', summary: data.title },
+        ),
+      )
     },
 
-    async updateStrategicAssessment(partnershipId: number, id: number, input: unknown, actor: Actor, tx?: Queryable): Promise<StrategicAssessmentRow> {
+    async updateStrategicAssessment(
+      partnershipId: number,
+      id: number,
+      input: unknown,
+      actor: Actor,
+      tx?: Queryable,
+    ): Promise<StrategicAssessmentRow> {
       const data = validate(StrategicAssessmentInput, input)
       const values = assessmentValues(data)
       return inTx(tx, async (q) => {
         await getStrategicAssessment(partnershipId, id, { includeUnpublished: true }, q)
-        return updateRecord<StrategicAssessmentRow>(q, 'strategic_assessments', id, data.version, values, { actor, partnershipId, entity: 'strategic_assessment', summary: data.title })
+        return updateRecord<StrategicAssessmentRow>(q, 'strategic_assessments', id, data.version, values, {
+          actor,
+          partnershipId,
+          entity: 'strategic_assessment',
+          summary: data.title,
+        })
       })
     },
 
@@ -359,7 +494,9 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     attachments(assessmentId: number, q: Queryable = db): Promise<AttachmentRow[]> {
       return q.query<AttachmentRow>(
         `SELECT id, strategic_assessment_id, filename, content_type, size_bytes, version, created_at, created_by
-         FROM strategic_assessment_attachments WHERE strategic_assessment_id = $1 ORDER BY created_at, id`, [assessmentId])
+         FROM strategic_assessment_attachments WHERE strategic_assessment_id = $1 ORDER BY created_at, id`,
+        [assessmentId],
+      )
     },
 
     /**
@@ -367,11 +504,18 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
      * file was longer than the limit. The type is taken from the file name and checked against the
      * content, never from what the browser says.
      */
-    async addAttachment(partnershipId: number, assessmentId: number, file: { filename?: string; data?: Buffer | Uint8Array; truncated?: boolean } | undefined, actor: Actor, tx?: Queryable): Promise<AttachmentRow> {
+    async addAttachment(
+      partnershipId: number,
+      assessmentId: number,
+      file: { filename?: string; data?: Buffer | Uint8Array; truncated?: boolean } | undefined,
+      actor: Actor,
+      tx?: Queryable,
+    ): Promise<AttachmentRow> {
       const filename = cleanFilename(file?.filename ?? '')
       if (!file || !filename) throw new ValidationError({ file: 'Select a file to upload' })
       const data = toBuffer(file.data)
-      if (file.truncated || data.length > MAX_ATTACHMENT_BYTES) throw new ValidationError({ file: 'The selected file must be smaller than 10 MB' })
+      if (file.truncated || data.length > MAX_ATTACHMENT_BYTES)
+        throw new ValidationError({ file: 'The selected file must be smaller than 10 MB' })
       if (!data.length) throw new ValidationError({ file: 'The selected file is empty' })
       const checked = fileTypeOf(filename, data, ATTACHMENT_TYPES, 'The selected file')
       if ('message' in checked) throw new ValidationError({ file: checked.message })
@@ -379,9 +523,17 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       return inTx(tx, async (q) => {
         const a = await getStrategicAssessment(partnershipId, assessmentId, { includeUnpublished: true }, q)
         // The content is written after the audited insert, so the audit trail holds the file's details, not its bytes.
-        const row = await createRecord<AttachmentRow>(q, 'strategic_assessment_attachments', {
-          strategic_assessment_id: a.id, filename, content_type: type.contentType, size_bytes: data.length,
-        }, { actor, partnershipId, entity: 'attachment', summary: `${filename} attached to ${a.title}` })
+        const row = await createRecord<AttachmentRow>(
+          q,
+          'strategic_assessment_attachments',
+          {
+            strategic_assessment_id: a.id,
+            filename,
+            content_type: type.contentType,
+            size_bytes: data.length,
+          },
+          { actor, partnershipId, entity: 'attachment', summary: `${filename} attached to ${a.title}` },
+        )
         await q.query('UPDATE strategic_assessment_attachments SET content = $1 WHERE id = $2', [data, row.id])
         const { content: _c, ...meta } = row as AttachmentRow & { content?: unknown }
         return meta
@@ -389,21 +541,45 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     },
 
     /** One attached file with its content; follows the assessment's visibility. */
-    async getAttachment(partnershipId: number, assessmentId: number, attachmentId: number, opts: Visibility): Promise<AttachmentRow & { content: Buffer }> {
+    async getAttachment(
+      partnershipId: number,
+      assessmentId: number,
+      attachmentId: number,
+      opts: Visibility,
+    ): Promise<AttachmentRow & { content: Buffer }> {
       await getStrategicAssessment(partnershipId, assessmentId, opts)
-      const row = await maybeOne<AttachmentRow & { content: unknown }>(db, 'SELECT * FROM strategic_assessment_attachments WHERE id = $1 AND strategic_assessment_id = $2', [attachmentId, assessmentId])
+      const row = await maybeOne<AttachmentRow & { content: unknown }>(
+        db,
+        'SELECT * FROM strategic_assessment_attachments WHERE id = $1 AND strategic_assessment_id = $2',
+        [attachmentId, assessmentId],
+      )
       if (!row) throw new NotFoundError()
       return { ...row, content: toBuffer(row.content) }
     },
 
-    async removeAttachment(partnershipId: number, assessmentId: number, attachmentId: number, expectedVersion: number | undefined, actor: Actor, tx?: Queryable) {
+    async removeAttachment(
+      partnershipId: number,
+      assessmentId: number,
+      attachmentId: number,
+      expectedVersion: number | undefined,
+      actor: Actor,
+      tx?: Queryable,
+    ) {
       return inTx(tx, async (q) => {
         const a = await getStrategicAssessment(partnershipId, assessmentId, { includeUnpublished: true }, q)
-        const [f] = await q.query<AttachmentRow>('SELECT id, filename FROM strategic_assessment_attachments WHERE id = $1 AND strategic_assessment_id = $2', [attachmentId, a.id])
+        const [f] = await q.query<AttachmentRow>(
+          'SELECT id, filename FROM strategic_assessment_attachments WHERE id = $1 AND strategic_assessment_id = $2',
+          [attachmentId, a.id],
+        )
         if (!f) throw new NotFoundError()
         // Keep the file's bytes out of the audit trail's "before".
         await q.query(`UPDATE strategic_assessment_attachments SET content = ''::bytea WHERE id = $1`, [f.id])
-        await deleteRecord(q, 'strategic_assessment_attachments', f.id, expectedVersion, { actor, partnershipId, entity: 'attachment', summary: `${f.filename} removed from ${a.title}` })
+        await deleteRecord(q, 'strategic_assessment_attachments', f.id, expectedVersion, {
+          actor,
+          partnershipId,
+          entity: 'attachment',
+          summary: `${f.filename} removed from ${a.title}`,
+        })
         return f
       })
     },
@@ -436,23 +612,58 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
         await checkAssessment(q, partnershipId, data.strategicAssessmentId)
         let source: VersionRow | undefined
         if (data.copyFrom) {
-          source = await maybeOne<VersionRow>(q, 'SELECT * FROM agreement_versions WHERE partnership_id = $1 AND number = $2', [partnershipId, data.copyFrom])
-          if (!source) throw new ValidationError({ copyFrom: `There is no version ${data.copyFrom} to start from: choose one from the list` })
+          source = await maybeOne<VersionRow>(q, 'SELECT * FROM agreement_versions WHERE partnership_id = $1 AND number = $2', [
+            partnershipId,
+            data.copyFrom,
+          ])
+          if (!source)
+            throw new ValidationError({ copyFrom: `There is no version ${data.copyFrom} to start from: choose one from the list` })
         }
-        const [{ next }] = await q.query<{ next: number }>('SELECT (coalesce(max(number), 0) + 1)::int AS next FROM agreement_versions WHERE partnership_id = $1', [partnershipId])
+        const [{ next }] = await q.query<{ next: number }>(
+          'SELECT (coalesce(max(number), 0) + 1)::int AS next FROM agreement_versions WHERE partnership_id = $1',
+          [partnershipId],
+        )
         const status = data.status ?? 'draft'
-        const row = await createRecord<VersionRow>(q, 'agreement_versions', {
-          partnership_id: partnershipId, number: next, title: data.title, period_start: data.periodStart ?? null, period_end: data.periodEnd ?? null,
-          status, date_agreed: data.dateAgreed ?? null, published: data.published ?? false, based_on_id: source?.id ?? null,
-          strategic_assessment_id: data.strategicAssessmentId ?? null, notes: data.notes ?? null,
-        }, { actor, partnershipId, entity: 'agreement_version', summary: `Version ${next}: ${data.title}${source ? ` (copied from version ${source.number})` : ''}` })
+        const row = await createRecord<VersionRow>(
+          q,
+          'agreement_versions',
+          {
+            partnership_id: partnershipId,
+            number: next,
+            title: data.title,
+            period_start: data.periodStart ?? null,
+            period_end: data.periodEnd ?? null,
+            status,
+            date_agreed: data.dateAgreed ?? null,
+            published: data.published ?? false,
+            based_on_id: source?.id ?? null,
+            strategic_assessment_id: data.strategicAssessmentId ?? null,
+            notes: data.notes ?? null,
+          },
+          {
+            actor,
+            partnershipId,
+            entity: 'agreement_version',
+            summary: `Version ${next}: ${data.title}${source ? ` (copied from version ${source.number})` : ''}`,
+          },
+        )
         if (status === 'agreed') await supersedeOthers(q, partnershipId, row.id, next, actor)
         if (source) {
           for (const sp of await prioritiesOf(source.id, q)) {
-            await insertPriority(q, row, {
-              number: sp.number, title: sp.title, description: sp.description, leadIds: sp.leads.map((l) => l.id),
-              ownershipLevel: sp.ownership_level, ownershipStatement: sp.ownership_statement, lineageId: sp.lineage_id,
-            }, actor)
+            await insertPriority(
+              q,
+              row,
+              {
+                number: sp.number,
+                title: sp.title,
+                description: sp.description,
+                leadIds: sp.leads.map((l) => l.id),
+                ownershipLevel: sp.ownership_level,
+                ownershipStatement: sp.ownership_statement,
+                lineageId: sp.lineage_id,
+              },
+              actor,
+            )
           }
         }
         return getVersionById(row.id, q)
@@ -466,10 +677,21 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       return inTx(tx, async (q) => {
         const v = await editableVersion(q, versionId)
         await checkAssessment(q, v.partnership_id, data.strategicAssessmentId)
-        await updateRecord(q, 'agreement_versions', v.id, data.version, {
-          title: data.title, period_start: data.periodStart ?? null, period_end: data.periodEnd ?? null, date_agreed: data.dateAgreed ?? null,
-          strategic_assessment_id: data.strategicAssessmentId ?? null, notes: data.notes ?? null,
-        }, { actor, partnershipId: v.partnership_id, entity: 'agreement_version', summary: `Version ${v.number}: ${data.title}` })
+        await updateRecord(
+          q,
+          'agreement_versions',
+          v.id,
+          data.version,
+          {
+            title: data.title,
+            period_start: data.periodStart ?? null,
+            period_end: data.periodEnd ?? null,
+            date_agreed: data.dateAgreed ?? null,
+            strategic_assessment_id: data.strategicAssessmentId ?? null,
+            notes: data.notes ?? null,
+          },
+          { actor, partnershipId: v.partnership_id, entity: 'agreement_version', summary: `Version ${v.number}: ${data.title}` },
+        )
         return getVersionById(v.id, q)
       })
     },
@@ -485,17 +707,40 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
         if (!v) throw new NotFoundError()
         const ctx = { actor, partnershipId: v.partnership_id, entity: 'agreement_version' }
         if (data.action === 'agree') {
-          if (v.status !== 'draft') throw new ValidationError({ action: `Version ${v.number} has already been ${v.status}: only a draft version can be agreed` })
+          if (v.status !== 'draft')
+            throw new ValidationError({ action: `Version ${v.number} has already been ${v.status}: only a draft version can be agreed` })
           const [{ n }] = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM priorities WHERE agreement_version_id = $1', [v.id])
           if (!n) throw new ValidationError({ action: `Add at least one priority to version ${v.number} before marking it agreed` })
-          await updateRecord(q, 'agreement_versions', v.id, data.version, { status: 'agreed', date_agreed: data.dateAgreed ?? v.date_agreed }, { ...ctx, summary: `Version ${v.number} agreed` })
+          await updateRecord(
+            q,
+            'agreement_versions',
+            v.id,
+            data.version,
+            { status: 'agreed', date_agreed: data.dateAgreed ?? v.date_agreed },
+            { ...ctx, summary: `Version ${v.number} agreed` },
+          )
           await supersedeOthers(q, v.partnership_id, v.id, v.number, actor)
         } else if (data.action === 'supersede') {
-          if (v.status !== 'agreed') throw new ValidationError({ action: `Version ${v.number} is ${v.status}: only the agreed version can be marked superseded` })
-          await updateRecord(q, 'agreement_versions', v.id, data.version, { status: 'superseded' }, { ...ctx, summary: `Version ${v.number} superseded` })
+          if (v.status !== 'agreed')
+            throw new ValidationError({ action: `Version ${v.number} is ${v.status}: only the agreed version can be marked superseded` })
+          await updateRecord(
+            q,
+            'agreement_versions',
+            v.id,
+            data.version,
+            { status: 'superseded' },
+            { ...ctx, summary: `Version ${v.number} superseded` },
+          )
         } else {
           const published = data.action === 'publish'
-          await updateRecord(q, 'agreement_versions', v.id, data.version, { published }, { ...ctx, summary: `Version ${v.number} ${published ? 'published' : 'unpublished'}` })
+          await updateRecord(
+            q,
+            'agreement_versions',
+            v.id,
+            data.version,
+            { published },
+            { ...ctx, summary: `Version ${v.number} ${published ? 'published' : 'unpublished'}` },
+          )
         }
         return getVersionById(v.id, q)
       })
@@ -513,7 +758,10 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
         const v = await editableVersion(q, versionId, 'its priorities')
         await checkNumberFree(q, v.id, data.number)
         await checkLeads(q, data.leadIds ?? [])
-        if (data.lineageId && (await maybeOne(q, 'SELECT 1 FROM priorities WHERE agreement_version_id = $1 AND lineage_id = $2', [v.id, data.lineageId]))) {
+        if (
+          data.lineageId &&
+          (await maybeOne(q, 'SELECT 1 FROM priorities WHERE agreement_version_id = $1 AND lineage_id = $2', [v.id, data.lineageId]))
+        ) {
           throw new ValidationError({ lineageId: 'Another priority in this version already continues that priority' })
         }
         const row = await insertPriority(q, v, { ...data, leadIds: data.leadIds ?? [] }, actor)
@@ -530,19 +778,47 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
         const leadIds = [...new Set(data.leadIds ?? [])]
         await checkLeads(q, leadIds)
         try {
-          await updateRecord(q, 'priorities', before.id, data.version, {
-            number: data.number, title: data.title, description: data.description ?? null,
-            ownership_level: data.ownershipLevel ?? null, ownership_statement: data.ownershipStatement ?? null,
-          }, { actor, partnershipId: v.partnership_id, entity: 'priority', summary: `Priority ${data.number} of version ${v.number}: ${data.title}` })
+          await updateRecord(
+            q,
+            'priorities',
+            before.id,
+            data.version,
+            {
+              number: data.number,
+              title: data.title,
+              description: data.description ?? null,
+              ownership_level: data.ownershipLevel ?? null,
+              ownership_statement: data.ownershipStatement ?? null,
+            },
+            {
+              actor,
+              partnershipId: v.partnership_id,
+              entity: 'priority',
+              summary: `Priority ${data.number} of version ${v.number}: ${data.title}`,
+            },
+          )
         } catch (err: any) {
-          if (err?.code === '23505') throw new ValidationError({ number: `Priority ${data.number} already exists in this version: choose another number` })
+          if (err?.code === '23505')
+            throw new ValidationError({ number: `Priority ${data.number} already exists in this version: choose another number` })
           throw err
         }
-        const same = before.leads.map((l) => l.id).sort().join(',') === [...leadIds].sort().join(',')
+        const same =
+          before.leads
+            .map((l) => l.id)
+            .sort()
+            .join(',') === [...leadIds].sort().join(',')
         if (!same) {
           await setLeads(q, before.id, leadIds)
           const after = await getPriority(before.id, q)
-          await recordAudit(q, actor, { action: 'update', entity: 'priority', entityId: before.id, partnershipId: v.partnership_id, summary: `Strategic leads of priority ${data.number}`, before: { leads: leadNames(before.leads) || null }, after: { leads: leadNames(after.leads) || null } })
+          await recordAudit(q, actor, {
+            action: 'update',
+            entity: 'priority',
+            entityId: before.id,
+            partnershipId: v.partnership_id,
+            summary: `Strategic leads of priority ${data.number}`,
+            before: { leads: leadNames(before.leads) || null },
+            after: { leads: leadNames(after.leads) || null },
+          })
         }
         return getPriority(before.id, q)
       })
@@ -553,9 +829,17 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
         const p = await getPriority(priorityId, q)
         const v = await editableVersion(q, p.agreement_version_id, 'its priorities')
         try {
-          await deleteRecord(q, 'priorities', p.id, expectedVersion, { actor, partnershipId: v.partnership_id, entity: 'priority', summary: `Priority ${p.number} of version ${v.number} removed: ${p.title}${p.leads.length ? ` (leads: ${leadNames(p.leads)})` : ''}` })
+          await deleteRecord(q, 'priorities', p.id, expectedVersion, {
+            actor,
+            partnershipId: v.partnership_id,
+            entity: 'priority',
+            summary: `Priority ${p.number} of version ${v.number} removed: ${p.title}${p.leads.length ? ` (leads: ${leadNames(p.leads)})` : ''}`,
+          })
         } catch (err: any) {
-          if (err?.code === '23503') throw new ValidationError({ form: `Priority ${p.number} has assessments or actions recorded against it, so it cannot be removed. Remove those first.` })
+          if (err?.code === '23503')
+            throw new ValidationError({
+              form: `Priority ${p.number} has assessments or actions recorded against it, so it cannot be removed. Remove those first.`,
+            })
           throw err
         }
         return p
@@ -571,7 +855,10 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     },
 
     /** The agreement's box on the partnership's overview page. */
-    async overview(partnership: { id: number; slug: string }, opts: Visibility): Promise<{ heading: string; href: string; lines: string[] } | undefined> {
+    async overview(
+      partnership: { id: number; slug: string },
+      opts: Visibility,
+    ): Promise<{ heading: string; href: string; lines: string[] } | undefined> {
       const partnershipId = partnership.id
       const slug = partnership.slug
       const versions = await listVersions(partnershipId, opts)

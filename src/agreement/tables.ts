@@ -13,38 +13,71 @@ export const STATUS_TAGS: Record<string, string> = { draft: 'govuk-tag--grey', a
 const NOT_PUBLISHED = '<strong class="govuk-tag govuk-tag--grey">Not published</strong>'
 
 /** The strategic assessments; `page.base` is the partnership's address. */
-export const assessmentsTable = defineTable<StrategicAssessmentRow>([
-  { key: 'id', value: (r) => r.id },
-  { key: 'title', header: 'Title', value: (r) => r.title, html: (r, page) => link(`${page.base}/assessments/strategic/${r.id}`, r.title) },
-  { key: 'period_start', value: (r) => r.period_start },
-  { key: 'period_end', value: (r) => r.period_end },
-  { key: 'date_agreed', header: 'Date agreed', value: (r) => r.date_agreed, empty: 'Not given' },
-  { key: 'evidence_sources', value: (r) => r.evidence_sources },
-  { key: 'other_evidence', value: (r) => r.other_evidence },
-  { key: 'published', header: 'Published', value: (r) => r.published, html: (r) => (r.published ? 'Yes' : NOT_PUBLISHED) },
-  { key: 'attachments', header: 'Files', value: (r) => r.attachment_count, numeric: true },
-  // The page reads the period from its dates, which the download has.
-  { key: 'period', header: 'Period', pageOnly: true, value: () => null, text: (r) => yearSpanLabel(r.period_start, r.period_end), empty: 'Not given' },
-], { pageOrder: ['title', 'period', 'date_agreed', 'attachments', 'published'] })
+export const assessmentsTable = defineTable<StrategicAssessmentRow>(
+  [
+    { key: 'id', value: (r) => r.id },
+    {
+      key: 'title',
+      header: 'Title',
+      value: (r) => r.title,
+      html: (r, page) => link(`${page.base}/assessments/strategic/${r.id}`, r.title),
+    },
+    { key: 'period_start', value: (r) => r.period_start },
+    { key: 'period_end', value: (r) => r.period_end },
+    { key: 'date_agreed', header: 'Date agreed', value: (r) => r.date_agreed, empty: 'Not given' },
+    { key: 'evidence_sources', value: (r) => r.evidence_sources },
+    { key: 'other_evidence', value: (r) => r.other_evidence },
+    { key: 'published', header: 'Published', value: (r) => r.published, html: (r) => (r.published ? 'Yes' : NOT_PUBLISHED) },
+    { key: 'attachments', header: 'Files', value: (r) => r.attachment_count, numeric: true },
+    // The page reads the period from its dates, which the download has.
+    {
+      key: 'period',
+      header: 'Period',
+      pageOnly: true,
+      value: () => null,
+      text: (r) => yearSpanLabel(r.period_start, r.period_end),
+      empty: 'Not given',
+    },
+  ],
+  { pageOrder: ['title', 'period', 'date_agreed', 'attachments', 'published'] },
+)
 
 /** The versions of the agreement; `page.base` is the partnership's address. */
-export const versionsTable = defineTable<VersionRow>([
-  { key: 'number', header: 'Version', value: (v) => v.number, numeric: true },
-  { key: 'title', header: 'Title', value: (v) => v.title, html: (v, page) => link(`${page.base}/agreement/versions/${v.number}`, v.title) },
-  { key: 'period_start', value: (v) => v.period_start },
-  { key: 'period_end', value: (v) => v.period_end },
-  {
-    key: 'status', header: 'Status', value: (v) => v.status,
-    html: (v) => `<strong class="govuk-tag ${STATUS_TAGS[v.status]}">${escapeHtml(STATUS_LABELS[v.status])}</strong>${v.published ? '' : ` ${NOT_PUBLISHED}`}`,
-  },
-  { key: 'date_agreed', header: 'Date agreed', value: (v) => v.date_agreed, empty: 'Not given' },
-  { key: 'published', value: (v) => v.published },
-  { key: 'based_on_version', value: (v) => v.based_on_number },
-  { key: 'priorities', header: 'Priorities', value: (v) => v.priority_count, numeric: true },
-  { key: 'notes', value: (v) => v.notes },
-  // The page reads the period from its dates, which the download has.
-  { key: 'period', header: 'Period', pageOnly: true, value: () => null, text: (v) => yearSpanLabel(v.period_start, v.period_end), empty: 'Not given' },
-], { pageOrder: ['number', 'title', 'period'] })
+export const versionsTable = defineTable<VersionRow>(
+  [
+    { key: 'number', header: 'Version', value: (v) => v.number, numeric: true },
+    {
+      key: 'title',
+      header: 'Title',
+      value: (v) => v.title,
+      html: (v, page) => link(`${page.base}/agreement/versions/${v.number}`, v.title),
+    },
+    { key: 'period_start', value: (v) => v.period_start },
+    { key: 'period_end', value: (v) => v.period_end },
+    {
+      key: 'status',
+      header: 'Status',
+      value: (v) => v.status,
+      html: (v) =>
+        `<strong class="govuk-tag ${STATUS_TAGS[v.status]}">${escapeHtml(STATUS_LABELS[v.status])}</strong>${v.published ? '' : ` ${NOT_PUBLISHED}`}`,
+    },
+    { key: 'date_agreed', header: 'Date agreed', value: (v) => v.date_agreed, empty: 'Not given' },
+    { key: 'published', value: (v) => v.published },
+    { key: 'based_on_version', value: (v) => v.based_on_number },
+    { key: 'priorities', header: 'Priorities', value: (v) => v.priority_count, numeric: true },
+    { key: 'notes', value: (v) => v.notes },
+    // The page reads the period from its dates, which the download has.
+    {
+      key: 'period',
+      header: 'Period',
+      pageOnly: true,
+      value: () => null,
+      text: (v) => yearSpanLabel(v.period_start, v.period_end),
+      empty: 'Not given',
+    },
+  ],
+  { pageOrder: ['number', 'title', 'period'] },
+)
 
 /** A version's priorities: a download only (the version page shows each priority as a card). */
 export const prioritiesTable = defineTable<PriorityRow>([
@@ -57,16 +90,26 @@ export const prioritiesTable = defineTable<PriorityRow>([
   { key: 'lineage_id', value: (p) => p.lineage_id },
 ])
 
-export const CHANGE_TAGS: Record<string, string> = { Added: 'govuk-tag--green', Removed: 'govuk-tag--red', Reworded: 'govuk-tag--yellow', Renumbered: 'govuk-tag--blue', Unchanged: 'govuk-tag--grey' }
+export const CHANGE_TAGS: Record<string, string> = {
+  Added: 'govuk-tag--green',
+  Removed: 'govuk-tag--red',
+  Reworded: 'govuk-tag--yellow',
+  Renumbered: 'govuk-tag--blue',
+  Unchanged: 'govuk-tag--grey',
+}
 
 /** One side of a word diff: text taken out is struck through on the earlier side, text put in underlined on the later. */
 function diffSide(segments: Segment[], side: 'from' | 'to'): string {
-  return segments.map((s) => {
-    if (s.type === 'same') return escapeHtml(s.text)
-    if (s.type === 'removed' && side === 'from') return `<del class="safer-diff--removed"><span class="govuk-visually-hidden">[removed: </span>${escapeHtml(s.text)}<span class="govuk-visually-hidden">]</span></del>`
-    if (s.type === 'added' && side === 'to') return `<ins class="safer-diff--added"><span class="govuk-visually-hidden">[added: </span>${escapeHtml(s.text)}<span class="govuk-visually-hidden">]</span></ins>`
-    return ''
-  }).join('')
+  return segments
+    .map((s) => {
+      if (s.type === 'same') return escapeHtml(s.text)
+      if (s.type === 'removed' && side === 'from')
+        return `<del class="safer-diff--removed"><span class="govuk-visually-hidden">[removed: </span>${escapeHtml(s.text)}<span class="govuk-visually-hidden">]</span></del>`
+      if (s.type === 'added' && side === 'to')
+        return `<ins class="safer-diff--added"><span class="govuk-visually-hidden">[added: </span>${escapeHtml(s.text)}<span class="govuk-visually-hidden">]</span></ins>`
+      return ''
+    })
+    .join('')
 }
 
 /** A priority as one side of the comparison shows it: its number and title, its description, and what changed. */
@@ -75,14 +118,20 @@ function comparisonSide(r: ComparisonRow<PriorityRow>, side: 'from' | 'to', othe
   if (!x) return `<span class="govuk-body-s">Not in version ${otherNumber}</span>`
   const leads = x.leads.map((l) => l.name).join(', ') || 'none'
   const ownership = `${escapeHtml(x.ownership_level || 'not judged')}${x.ownership_statement ? `. ${escapeHtml(x.ownership_statement)}` : ''}`
-  const changed = r.leadsChanged || r.ownershipChanged
-    ? `<p class="govuk-body-s govuk-!-margin-bottom-0">` +
-      (r.leadsChanged ? `${side === 'to' ? '<strong>Strategic leads changed:</strong>' : 'Strategic leads:'} ${escapeHtml(leads)}<br>` : '') +
-      (r.ownershipChanged ? `${side === 'to' ? '<strong>Ownership changed:</strong>' : 'Ownership:'} ${ownership}` : '') +
-      '</p>'
-    : ''
-  return `<p class="govuk-body govuk-!-font-weight-bold govuk-!-margin-bottom-1">Priority ${x.number}: ${diffSide(r.titleDiff, side)}</p>` +
-    (x.description ? `<p class="govuk-body-s">${diffSide(r.descriptionDiff, side)}</p>` : '') + changed
+  const changed =
+    r.leadsChanged || r.ownershipChanged
+      ? `<p class="govuk-body-s govuk-!-margin-bottom-0">` +
+        (r.leadsChanged
+          ? `${side === 'to' ? '<strong>Strategic leads changed:</strong>' : 'Strategic leads:'} ${escapeHtml(leads)}<br>`
+          : '') +
+        (r.ownershipChanged ? `${side === 'to' ? '<strong>Ownership changed:</strong>' : 'Ownership:'} ${ownership}` : '') +
+        '</p>'
+      : ''
+  return (
+    `<p class="govuk-body govuk-!-font-weight-bold govuk-!-margin-bottom-1">Priority ${x.number}: ${diffSide(r.titleDiff, side)}</p>` +
+    (x.description ? `<p class="govuk-body-s">${diffSide(r.descriptionDiff, side)}</p>` : '') +
+    changed
+  )
 }
 
 /**
@@ -90,19 +139,35 @@ function comparisonSide(r: ComparisonRow<PriorityRow>, side: 'from' | 'to', othe
  * the download has the numbers and titles of each side.
  */
 export function comparisonTable(from: number, to: number) {
-  return defineTable<ComparisonRow<PriorityRow>>([
-    {
-      key: 'change', header: 'Change', value: (r) => r.changes, classes: 'govuk-!-width-one-quarter',
-      html: (r) => r.changes.map((ch) => `<strong class="govuk-tag ${CHANGE_TAGS[ch]} govuk-!-margin-bottom-1">${escapeHtml(ch)}</strong> `).join('') +
-        (r.from && r.to && r.from.number !== r.to.number ? `<span class="govuk-body-s govuk-!-display-block">Priority ${r.from.number} is now priority ${r.to.number}</span>` : '') +
-        (r.matchedBy === 'title' ? '<span class="govuk-body-s govuk-!-display-block">Matched by similar title</span>' : ''),
-    },
-    { key: 'matched_by', value: (r) => r.matchedBy },
-    { key: `version_${from}_number`, value: (r) => r.from?.number },
-    { key: `version_${from}_title`, header: `Version ${from}`, value: (r) => r.from?.title, html: (r) => comparisonSide(r, 'from', from) },
-    { key: `version_${to}_number`, value: (r) => r.to?.number },
-    { key: `version_${to}_title`, header: `Version ${to}`, value: (r) => r.to?.title, html: (r) => comparisonSide(r, 'to', to) },
-    { key: 'leads_changed', value: (r) => r.leadsChanged },
-    { key: 'ownership_changed', value: (r) => r.ownershipChanged },
-  ], { firstCellIsHeader: true })
+  return defineTable<ComparisonRow<PriorityRow>>(
+    [
+      {
+        key: 'change',
+        header: 'Change',
+        value: (r) => r.changes,
+        classes: 'govuk-!-width-one-quarter',
+        html: (r) =>
+          r.changes
+            .map((ch) => `<strong class="govuk-tag ${CHANGE_TAGS[ch]} govuk-!-margin-bottom-1">${escapeHtml(ch)}</strong> `)
+            .join('') +
+          (r.from && r.to && r.from.number !== r.to.number
+            ? `<span class="govuk-body-s govuk-!-display-block">Priority ${r.from.number} is now priority ${r.to.number}</span>`
+            : '') +
+          (r.matchedBy === 'title' ? '<span class="govuk-body-s govuk-!-display-block">Matched by similar title</span>' : ''),
+      },
+      { key: 'matched_by', value: (r) => r.matchedBy },
+      { key: `version_${from}_number`, value: (r) => r.from?.number },
+      {
+        key: `version_${from}_title`,
+        header: `Version ${from}`,
+        value: (r) => r.from?.title,
+        html: (r) => comparisonSide(r, 'from', from),
+      },
+      { key: `version_${to}_number`, value: (r) => r.to?.number },
+      { key: `version_${to}_title`, header: `Version ${to}`, value: (r) => r.to?.title, html: (r) => comparisonSide(r, 'to', to) },
+      { key: 'leads_changed', value: (r) => r.leadsChanged },
+      { key: 'ownership_changed', value: (r) => r.ownershipChanged },
+    ],
+    { firstCellIsHeader: true },
+  )
 }

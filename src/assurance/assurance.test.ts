@@ -5,23 +5,40 @@ import { historyOf, systemActor } from '../platform/audit.ts'
 import type { Queryable } from '../platform/db/index.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 // ---- Agreement data, written with plain SQL so these tests do not depend on the agreement capability ----
 
-interface PriorityIn { number: number; title: string; lineage?: number; ownership?: string; leads?: number[] }
+interface PriorityIn {
+  number: number
+  title: string
+  lineage?: number
+  ownership?: string
+  leads?: number[]
+}
 
-async function makeVersion(db: Queryable, partnershipId: number, opts: { number?: number; title?: string; published?: boolean; priorities: PriorityIn[] }) {
+async function makeVersion(
+  db: Queryable,
+  partnershipId: number,
+  opts: { number?: number; title?: string; published?: boolean; priorities: PriorityIn[] },
+) {
   const [v] = await db.query<{ id: number; number: number; title: string }>(
     `INSERT INTO agreement_versions (partnership_id, number, title, period_start, period_end, published) VALUES ($1, $2, $3, '2020-04-01', '2023-03-31', $4) RETURNING *`,
-    [partnershipId, opts.number ?? 1, opts.title ?? 'County Agreement for Community Safety 2020-23', opts.published ?? true])
+    [partnershipId, opts.number ?? 1, opts.title ?? 'County Agreement for Community Safety 2020-23', opts.published ?? true],
+  )
   const priorities: { id: number; lineage_id: number; number: number; title: string }[] = []
   for (const p of opts.priorities) {
     const [row] = await db.query<{ id: number; lineage_id: number; number: number; title: string }>(
       `INSERT INTO priorities (agreement_version_id, lineage_id, number, title, ownership_statement) VALUES ($1, COALESCE($2, nextval('priority_lineage_seq')), $3, $4, $5) RETURNING *`,
-      [v.id, p.lineage ?? null, p.number, p.title, p.ownership ?? null])
-    for (const org of p.leads ?? []) await db.query('INSERT INTO priority_leads (priority_id, organisation_id) VALUES ($1, $2)', [row.id, org])
+      [v.id, p.lineage ?? null, p.number, p.title, p.ownership ?? null],
+    )
+    for (const org of p.leads ?? [])
+      await db.query('INSERT INTO priority_leads (priority_id, organisation_id) VALUES ($1, $2)', [row.id, org])
     priorities.push(row)
   }
   return { ...v, priorities }
@@ -37,8 +54,18 @@ async function setting(opts: { published?: boolean; versionPublished?: boolean; 
   const v = await makeVersion(t.db, p.id, {
     published: opts.versionPublished ?? true,
     priorities: [
-      { number: 1, title: 'Serious organised crime and county lines', ownership: 'There is strong strategic joint ownership of this priority.', leads: opts.leads?.[0] },
-      { number: 2, title: 'Mental ill-health, substance misuse and domestic abuse', ownership: 'This priority is owned by the Director of Public Health.', leads: opts.leads?.[1] },
+      {
+        number: 1,
+        title: 'Serious organised crime and county lines',
+        ownership: 'There is strong strategic joint ownership of this priority.',
+        leads: opts.leads?.[0],
+      },
+      {
+        number: 2,
+        title: 'Mental ill-health, substance misuse and domestic abuse',
+        ownership: 'This priority is owned by the Director of Public Health.',
+        leads: opts.leads?.[1],
+      },
     ],
   })
   const dims = await t.services.assurance.dimensions(p.id)
@@ -46,17 +73,35 @@ async function setting(opts: { published?: boolean; versionPublished?: boolean; 
 }
 
 async function round(partnershipId: number, versionId: number, opts: { title?: string; assessedOn?: string; published?: boolean } = {}) {
-  return t.services.assurance.createRound(partnershipId, { title: opts.title ?? 'Autumn 2019 assessment', assessedOn: opts.assessedOn ?? '2019-10-15', agreementVersionId: versionId, published: opts.published ?? true }, systemActor)
+  return t.services.assurance.createRound(
+    partnershipId,
+    {
+      title: opts.title ?? 'Autumn 2019 assessment',
+      assessedOn: opts.assessedOn ?? '2019-10-15',
+      agreementVersionId: versionId,
+      published: opts.published ?? true,
+    },
+    systemActor,
+  )
 }
 
 // ---- Defaults ----
 
 /** The six dimensions of Hampshire's assurance framework (seed 000), every new partnership's default. */
-const HAMPSHIRE_DIMENSIONS = ['County co-ordination', 'Driving front-line delivery', 'Understanding of risk and vulnerability', 'Reporting and recording', 'Alignment of resources', 'Local links']
+const HAMPSHIRE_DIMENSIONS = [
+  'County co-ordination',
+  'Driving front-line delivery',
+  'Understanding of risk and vulnerability',
+  'Reporting and recording',
+  'Alignment of resources',
+  'Local links',
+]
 
 /** WCAG 2.x relative luminance of a #rrggbb colour (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance), written here apart from the service's. */
 function relativeLuminance(hex: string) {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+  const [r, g, b] = [1, 3, 5]
+    .map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
   return 0.2126 * r + 0.7152 * g + 0.0722 * b
 }
 function wcagContrast(a: string, b: string) {
@@ -74,10 +119,21 @@ test('the contrast formula of these tests gives the WCAG reference values', () =
 test('a new partnership gets the six Hampshire dimensions in order and the four-level scale, each colour readable', async () => {
   const p = await makePartnership(t.services)
   const dims = await t.services.assurance.dimensions(p.id)
-  assert.deepEqual(dims.map((d) => d.name), HAMPSHIRE_DIMENSIONS)
+  assert.deepEqual(
+    dims.map((d) => d.name),
+    HAMPSHIRE_DIMENSIONS,
+  )
   assert.ok(dims.every((d) => d.active))
   const scale = await t.services.assurance.scale(p.id)
-  assert.deepEqual(scale.map((l) => [l.value, l.label]), [[1, 'Not yet in place'], [2, 'Developing'], [3, 'Established'], [4, 'Strong']])
+  assert.deepEqual(
+    scale.map((l) => [l.value, l.label]),
+    [
+      [1, 'Not yet in place'],
+      [2, 'Developing'],
+      [3, 'Established'],
+      [4, 'Strong'],
+    ],
+  )
   // The text colour each level is shown with (from the stylesheet the pages use) is readable on it: WCAG AA, 4.5:1.
   const css = (await (await clientAs(t, 'viewer', p.id)).get(`/partnerships/${p.slug}/assurance/scale.css`)).body
   for (const l of scale) {
@@ -89,7 +145,10 @@ test('a new partnership gets the six Hampshire dimensions in order and the four-
   // Light to dark, so the order survives greyscale printing.
   const lum = scale.map((l) => relativeLuminance(l.colour))
   assert.ok(lum.every((x, i) => i === 0 || x < lum[i - 1]))
-  const audit = await t.db.query(`SELECT entity FROM audit_log WHERE partnership_id = $1 AND entity IN ('assurance_dimension', 'rating_level')`, [p.id])
+  const audit = await t.db.query(
+    `SELECT entity FROM audit_log WHERE partnership_id = $1 AND entity IN ('assurance_dimension', 'rating_level')`,
+    [p.id],
+  )
   assert.equal(audit.length, 10)
 })
 
@@ -112,7 +171,14 @@ test('an editor adds a round through the form, then records a cell with its rati
   const form = await c.get(`${base}/rounds/new`)
   assert.equal(form.status, 200)
   assert.match(form.body, new RegExp(`<option value="${v.id}" selected>Version 1: County Agreement`))
-  const res = await c.post(`${base}/rounds/new`, { title: 'Autumn 2019 assessment', 'assessedOn-day': '15', 'assessedOn-month': '10', 'assessedOn-year': '2019', agreementVersionId: v.id, published: 'true' })
+  const res = await c.post(`${base}/rounds/new`, {
+    title: 'Autumn 2019 assessment',
+    'assessedOn-day': '15',
+    'assessedOn-month': '10',
+    'assessedOn-year': '2019',
+    agreementVersionId: v.id,
+    published: 'true',
+  })
   assert.equal(res.status, 303)
   const roundUrl = res.headers.location as string
   assert.match(roundUrl, new RegExp(`^${base}/rounds/\\d+$`))
@@ -123,18 +189,30 @@ test('an editor adds a round through the form, then records a cell with its rati
   assert.match(text(edit.body), /Not yet in place/)
   assert.match(edit.body, /name="version" value="0"/)
   const saved = await c.post(`${cellUrl}/edit`, {
-    rating: '3', version: '0',
-    findings: 'A strong intelligence-led system is in place.\r\n\r\n- Plans developed by the LSCBs have identified specific vulnerabilities.',
-    developmentAreas: 'The Partnership will work to further enhance the sharing of strategic threat and vulnerability profiles.\nPartners will look to develop means to reach recreational drug users.',
+    rating: '3',
+    version: '0',
+    findings:
+      'A strong intelligence-led system is in place.\r\n\r\n- Plans developed by the LSCBs have identified specific vulnerabilities.',
+    developmentAreas:
+      'The Partnership will work to further enhance the sharing of strategic threat and vulnerability profiles.\nPartners will look to develop means to reach recreational drug users.',
   })
   assert.equal(saved.status, 303)
   assert.equal(saved.headers.location, cellUrl)
 
-  const [cell] = await t.db.query('SELECT * FROM assessment_cells WHERE priority_id = $1 AND dimension_id = $2', [v.priorities[0].id, dims[2].id])
+  const [cell] = await t.db.query('SELECT * FROM assessment_cells WHERE priority_id = $1 AND dimension_id = $2', [
+    v.priorities[0].id,
+    dims[2].id,
+  ])
   assert.equal(cell.rating, 3)
-  assert.deepEqual(cell.findings, ['A strong intelligence-led system is in place.', 'Plans developed by the LSCBs have identified specific vulnerabilities.'])
+  assert.deepEqual(cell.findings, [
+    'A strong intelligence-led system is in place.',
+    'Plans developed by the LSCBs have identified specific vulnerabilities.',
+  ])
   const areas = await t.db.query('SELECT position, text FROM development_areas WHERE assessment_cell_id = $1 ORDER BY position', [cell.id])
-  assert.deepEqual(areas.map((a) => a.position), [1, 2])
+  assert.deepEqual(
+    areas.map((a) => a.position),
+    [1, 2],
+  )
   assert.match(areas[0].text, /^The Partnership will work/)
 
   const page = await c.get(cellUrl)
@@ -152,7 +230,14 @@ test('a cell recorded through the API keeps the ids of development areas kept or
   const r = await round(p.id, v.id)
   const c = await clientAs(t, 'editor', p.id)
   const url = `/api/v1/partnerships/${p.slug}/assurance/rounds/${r.id}/cells/${v.priorities[1].id}/${dims[0].id}`
-  const first = await c.request('PUT', url, { json: { rating: 2, findings: ['These issues are overseen by the Domestic Abuse Partnership Board.'], developmentAreas: ['Further work is needed on mental health links.', 'Improved links will be developed.'], version: 0 } })
+  const first = await c.request('PUT', url, {
+    json: {
+      rating: 2,
+      findings: ['These issues are overseen by the Domestic Abuse Partnership Board.'],
+      developmentAreas: ['Further work is needed on mental health links.', 'Improved links will be developed.'],
+      version: 0,
+    },
+  })
   assert.equal(first.status, 200, first.body)
   const cell = first.json()
   assert.equal(cell.rating, 2)
@@ -160,7 +245,18 @@ test('a cell recorded through the API keeps the ids of development areas kept or
   assert.equal(cell.colour, '#bdd7e7')
   assert.equal(cell.version, 1)
   const [a1, a2] = cell.developmentAreas
-  const second = await c.request('PUT', url, { json: { rating: 3, findings: [], developmentAreas: ['Improved links will be developed.', 'Further work is needed on mental health links and the new strategy.', 'A third.'], version: 1 } })
+  const second = await c.request('PUT', url, {
+    json: {
+      rating: 3,
+      findings: [],
+      developmentAreas: [
+        'Improved links will be developed.',
+        'Further work is needed on mental health links and the new strategy.',
+        'A third.',
+      ],
+      version: 1,
+    },
+  })
   assert.equal(second.status, 200, second.body)
   const areas = second.json().developmentAreas
   assert.equal(areas[0].id, a2.id, 'moved, same wording: same record')
@@ -169,7 +265,10 @@ test('a cell recorded through the API keeps the ids of development areas kept or
   const matrix = await c.get(`/api/v1/partnerships/${p.slug}/assurance/rounds/${r.id}`)
   assert.equal(matrix.status, 200)
   const m = matrix.json()
-  assert.deepEqual(m.columns.map((d: any) => d.name), HAMPSHIRE_DIMENSIONS)
+  assert.deepEqual(
+    m.columns.map((d: any) => d.name),
+    HAMPSHIRE_DIMENSIONS,
+  )
   assert.equal(m.rows[1].cells[0].rating, 3)
   assert.equal(m.rows[1].cells[0].label, 'Established')
   assert.equal(m.round.ratedCells, 1)
@@ -184,7 +283,9 @@ test('a cell recorded through the API keeps the ids of development areas kept or
 test('rounds can be added through the API', async () => {
   const { p, v } = await setting()
   const c = await clientAs(t, 'editor', p.id)
-  const res = await c.request('POST', `/api/v1/partnerships/${p.slug}/assurance/rounds`, { json: { title: 'Spring 2020', assessedOn: '2020-04-01', agreementVersionId: v.id } })
+  const res = await c.request('POST', `/api/v1/partnerships/${p.slug}/assurance/rounds`, {
+    json: { title: 'Spring 2020', assessedOn: '2020-04-01', agreementVersionId: v.id },
+  })
   assert.equal(res.status, 201, res.body)
   assert.equal(res.json().agreementVersion.number, 1)
   assert.equal(res.json().published, false)
@@ -193,9 +294,27 @@ test('rounds can be added through the API', async () => {
 test('the matrix shows each rated cell with its label and colour, unrated cells blank, a key, and exports as CSV and JSON', async () => {
   const { p, v, dims, base } = await setting()
   const r = await round(p.id, v.id)
-  await t.services.assurance.recordCell(r.id, v.priorities[0].id, dims[0].id, { rating: 4, findings: ['A partnership has been established.'], developmentAreas: [] }, systemActor)
-  await t.services.assurance.recordCell(r.id, v.priorities[1].id, dims[5].id, { rating: 1, findings: [], developmentAreas: ['Align local priorities.'] }, systemActor)
-  await t.services.assurance.recordCell(r.id, v.priorities[1].id, dims[3].id, { rating: null, findings: ['Recorded but not yet rated.'], developmentAreas: [] }, systemActor)
+  await t.services.assurance.recordCell(
+    r.id,
+    v.priorities[0].id,
+    dims[0].id,
+    { rating: 4, findings: ['A partnership has been established.'], developmentAreas: [] },
+    systemActor,
+  )
+  await t.services.assurance.recordCell(
+    r.id,
+    v.priorities[1].id,
+    dims[5].id,
+    { rating: 1, findings: [], developmentAreas: ['Align local priorities.'] },
+    systemActor,
+  )
+  await t.services.assurance.recordCell(
+    r.id,
+    v.priorities[1].id,
+    dims[3].id,
+    { rating: null, findings: ['Recorded but not yet rated.'], developmentAreas: [] },
+    systemActor,
+  )
   const c = await clientAs(t, 'anonymous')
   const res = await c.get(`${base}/rounds/${r.id}`)
   assert.equal(res.status, 200)
@@ -204,7 +323,10 @@ test('the matrix shows each rated cell with its label and colour, unrated cells 
   assert.match(table, /<caption[^>]*>Ratings by priority and dimension<\/caption>/)
   assert.equal((table.match(/<th scope="col"/g) ?? []).length, 7)
   assert.equal((table.match(/<th scope="row"/g) ?? []).length, 2)
-  const cells = [...table.matchAll(/<td class="govuk-table__cell safer-matrix__cell ([^"]+)">([\s\S]*?)<\/td>/g)].map((m) => ({ cls: m[1], text: text(m[2]).trim() }))
+  const cells = [...table.matchAll(/<td class="govuk-table__cell safer-matrix__cell ([^"]+)">([\s\S]*?)<\/td>/g)].map((m) => ({
+    cls: m[1],
+    text: text(m[2]).trim(),
+  }))
   assert.equal(cells.length, 12)
   assert.equal(cells[0].cls, 'asr-level-4')
   assert.match(cells[0].text, /^●●●● Strong : priority 1, County co-ordination/)
@@ -219,8 +341,14 @@ test('the matrix shows each rated cell with its label and colour, unrated cells 
 
   const csv = await c.get(`${base}/rounds/${r.id}?format=csv`)
   assert.match(csv.headers['content-type'], /text\/csv/)
-  assert.match(csv.body, /^\uFEFFpriority_number,priority,dimension,rating,rating_label,colour,previous_rating,change,findings,development_areas\r\n/)
-  assert.match(csv.body, /1,Serious organised crime and county lines,County co-ordination,4,Strong,#2171b5,,,A partnership has been established.,\r\n/)
+  assert.match(
+    csv.body,
+    /^\uFEFFpriority_number,priority,dimension,rating,rating_label,colour,previous_rating,change,findings,development_areas\r\n/,
+  )
+  assert.match(
+    csv.body,
+    /1,Serious organised crime and county lines,County co-ordination,4,Strong,#2171b5,,,A partnership has been established.,\r\n/,
+  )
   const json = await c.get(`${base}/rounds/${r.id}?format=json`)
   const rows = json.json()
   assert.equal(rows.length, 12)
@@ -230,13 +358,24 @@ test('the matrix shows each rated cell with its label and colour, unrated cells 
 test('the change since the previous round is worked out across agreement versions by priority lineage', async () => {
   const p = await makePartnership(t.services, { published: true })
   const dims = await t.services.assurance.dimensions(p.id)
-  const v1 = await makeVersion(t.db, p.id, { number: 1, title: 'Draft 2019', priorities: [{ number: 1, title: 'Organised crime' }, { number: 2, title: 'Radical extremism' }] })
+  const v1 = await makeVersion(t.db, p.id, {
+    number: 1,
+    title: 'Draft 2019',
+    priorities: [
+      { number: 1, title: 'Organised crime' },
+      { number: 2, title: 'Radical extremism' },
+    ],
+  })
   const [orgCrime, extremism] = v1.priorities
-  const v2 = await makeVersion(t.db, p.id, { number: 2, title: 'Agreement 2020', priorities: [
-    { number: 1, title: 'Extremism (renumbered)', lineage: extremism.lineage_id },
-    { number: 2, title: 'Serious violence (new)' },
-    { number: 3, title: 'Organised crime, reworded', lineage: orgCrime.lineage_id },
-  ] })
+  const v2 = await makeVersion(t.db, p.id, {
+    number: 2,
+    title: 'Agreement 2020',
+    priorities: [
+      { number: 1, title: 'Extremism (renumbered)', lineage: extremism.lineage_id },
+      { number: 2, title: 'Serious violence (new)' },
+      { number: 3, title: 'Organised crime, reworded', lineage: orgCrime.lineage_id },
+    ],
+  })
   const [ext2, violence, crime2] = v2.priorities
   const as = t.services.assurance
   const r1 = await round(p.id, v1.id, { title: 'Autumn 2019', assessedOn: '2019-10-15' })
@@ -260,7 +399,10 @@ test('the change since the previous round is worked out across agreement version
   assert.equal(at(violence.id, dims[0].id).change, 'new')
   assert.equal(at(ext2.id, dims[2].id).change, 'new')
   assert.equal(at(ext2.id, dims[3].id).change, null)
-  assert.equal((await as.matrix(r1.id)).cells.every((c) => c.change === null), true)
+  assert.equal(
+    (await as.matrix(r1.id)).cells.every((c) => c.change === null),
+    true,
+  )
 
   const c = await clientAs(t, 'anonymous')
   const page = text((await c.get(`/partnerships/${p.slug}/assurance/rounds/${r2.id}`)).body)
@@ -291,16 +433,28 @@ test('a contributor may record cells of the priorities their organisation leads,
 
   assert.match(text((await c.get(own)).body), /Change the assessment/)
   assert.doesNotMatch(text((await c.get(other)).body), /Change the assessment/)
-  assert.match(text((await c.get(`${base}/rounds/${r.id}`)).body), /You can record the assessment of the priorities your organisation leads: 1\./)
+  assert.match(
+    text((await c.get(`${base}/rounds/${r.id}`)).body),
+    /You can record the assessment of the priorities your organisation leads: 1\./,
+  )
 
   assert.equal((await c.get(`${own}/edit`)).status, 200)
-  assert.equal((await c.post(`${own}/edit`, { rating: '2', findings: 'Exploitation groups are in place.', developmentAreas: '', version: '0' })).status, 303)
+  assert.equal(
+    (await c.post(`${own}/edit`, { rating: '2', findings: 'Exploitation groups are in place.', developmentAreas: '', version: '0' }))
+      .status,
+    303,
+  )
   assert.equal((await c.get(`${other}/edit`)).status, 403)
   assert.equal((await c.post(`${other}/edit`, { rating: '2', findings: 'Not mine', developmentAreas: '', version: '0' })).status, 403)
-  const api = await c.request('PUT', `/api/v1/partnerships/${p.slug}/assurance/rounds/${r.id}/cells/${v.priorities[1].id}/${dims[0].id}`, { json: { rating: 2, findings: [], developmentAreas: [] } })
+  const api = await c.request('PUT', `/api/v1/partnerships/${p.slug}/assurance/rounds/${r.id}/cells/${v.priorities[1].id}/${dims[0].id}`, {
+    json: { rating: 2, findings: [], developmentAreas: [] },
+  })
   assert.equal(api.status, 403)
   const stored = await t.db.query('SELECT priority_id FROM assessment_cells WHERE assessment_round_id = $1', [r.id])
-  assert.deepEqual(stored.map((s) => s.priority_id), [v.priorities[0].id])
+  assert.deepEqual(
+    stored.map((s) => s.priority_id),
+    [v.priorities[0].id],
+  )
   // Contributors do not manage rounds.
   assert.equal((await c.get(`${base}/rounds/new`)).status, 403)
 })
@@ -332,7 +486,10 @@ test('anonymous visitors see published rounds only: unpublished ones, and those 
   const list = text((await c.get(base)).body)
   assert.match(list, /Published round/)
   assert.doesNotMatch(list, /Draft round/)
-  assert.deepEqual((await c.get(`/api/v1/partnerships/${p.slug}/assurance/rounds`)).json().map((x: any) => x.title), ['Published round'])
+  assert.deepEqual(
+    (await c.get(`/api/v1/partnerships/${p.slug}/assurance/rounds`)).json().map((x: any) => x.title),
+    ['Published round'],
+  )
   // A member sees both.
   const viewer = await clientAs(t, 'viewer', p.id)
   assert.equal((await viewer.get(`${base}/rounds/${hidden.id}`)).status, 200)
@@ -353,22 +510,65 @@ test('the print view gives each priority its ownership judgement, then each dime
   const { p, v, dims } = await setting()
   const as = t.services.assurance
   const r = await round(p.id, v.id)
-  await as.recordCell(r.id, v.priorities[0].id, dims[0].id, { rating: 4, findings: ['A Safeguarding Children Partnership has been established.'], developmentAreas: [] }, systemActor)
-  await as.recordCell(r.id, v.priorities[0].id, dims[2].id, { rating: 3, findings: ['A strong intelligence-led system is in place.'], developmentAreas: ['The Partnership will work to further enhance sharing.', 'Partners will look to develop means to reach drug users.'] }, systemActor)
-  await as.recordCell(r.id, v.priorities[1].id, dims[5].id, { rating: 3, findings: ['There are effective linkages to local agencies.'], developmentAreas: ['Further work is needed to align local priorities.'] }, systemActor)
+  await as.recordCell(
+    r.id,
+    v.priorities[0].id,
+    dims[0].id,
+    { rating: 4, findings: ['A Safeguarding Children Partnership has been established.'], developmentAreas: [] },
+    systemActor,
+  )
+  await as.recordCell(
+    r.id,
+    v.priorities[0].id,
+    dims[2].id,
+    {
+      rating: 3,
+      findings: ['A strong intelligence-led system is in place.'],
+      developmentAreas: [
+        'The Partnership will work to further enhance sharing.',
+        'Partners will look to develop means to reach drug users.',
+      ],
+    },
+    systemActor,
+  )
+  await as.recordCell(
+    r.id,
+    v.priorities[1].id,
+    dims[5].id,
+    {
+      rating: 3,
+      findings: ['There are effective linkages to local agencies.'],
+      developmentAreas: ['Further work is needed to align local priorities.'],
+    },
+    systemActor,
+  )
   const c = await clientAs(t, 'anonymous')
   const res = await c.get(`/partnerships/${p.slug}/agreement/versions/1/print`)
   assert.equal(res.status, 200)
   const body = text(res.body)
   const order = [
-    'County Agreement for Community Safety 2020-23', 'For 1 April 2020 to 31 March 2023',
-    'Priority 1: Serious organised crime and county lines', 'There is strong strategic joint ownership of this priority.',
-    'County co-ordination', 'A Safeguarding Children Partnership has been established.',
-    'Driving front-line delivery', 'Nothing recorded under this heading.',
-    'Understanding of risk and vulnerability', 'A strong intelligence-led system is in place.', 'Development areas', 'The Partnership will work to further enhance sharing.', 'Partners will look to develop means',
-    'Reporting and recording', 'Alignment of resources', 'Local links',
-    'Priority 2: Mental ill-health, substance misuse and domestic abuse', 'This priority is owned by the Director of Public Health.',
-    'County co-ordination', 'Local links', 'There are effective linkages to local agencies.', 'Further work is needed to align local priorities.',
+    'County Agreement for Community Safety 2020-23',
+    'For 1 April 2020 to 31 March 2023',
+    'Priority 1: Serious organised crime and county lines',
+    'There is strong strategic joint ownership of this priority.',
+    'County co-ordination',
+    'A Safeguarding Children Partnership has been established.',
+    'Driving front-line delivery',
+    'Nothing recorded under this heading.',
+    'Understanding of risk and vulnerability',
+    'A strong intelligence-led system is in place.',
+    'Development areas',
+    'The Partnership will work to further enhance sharing.',
+    'Partners will look to develop means',
+    'Reporting and recording',
+    'Alignment of resources',
+    'Local links',
+    'Priority 2: Mental ill-health, substance misuse and domestic abuse',
+    'This priority is owned by the Director of Public Health.',
+    'County co-ordination',
+    'Local links',
+    'There are effective linkages to local agencies.',
+    'Further work is needed to align local priorities.',
   ]
   let at = 0
   for (const s of order) {
@@ -397,12 +597,16 @@ test('bad input is refused with a message naming the field', async () => {
   const r = await round(p.id, v.id)
   const c = await clientAs(t, 'editor', p.id)
   const cellUrl = `${base}/rounds/${r.id}/cells/${v.priorities[0].id}/${dims[0].id}/edit`
-  const api = (priority: number, dimension: number) => `/api/v1/partnerships/${p.slug}/assurance/rounds/${r.id}/cells/${priority}/${dimension}`
+  const api = (priority: number, dimension: number) =>
+    `/api/v1/partnerships/${p.slug}/assurance/rounds/${r.id}/cells/${priority}/${dimension}`
 
   // A rating not on the scale.
   let res = await c.post(cellUrl, { rating: '5', findings: 'Kept', version: '0' })
   assert.equal(res.status, 400)
-  assert.match(errorSummary(res.body), /Rating must be one of the levels on the scale \(1 Not yet in place, 2 Developing, 3 Established, 4 Strong\); 5 is not on it/)
+  assert.match(
+    errorSummary(res.body),
+    /Rating must be one of the levels on the scale \(1 Not yet in place, 2 Developing, 3 Established, 4 Strong\); 5 is not on it/,
+  )
   assert.match(res.body, />Kept<\/textarea>/)
   res = await c.request('PUT', api(v.priorities[0].id, dims[0].id), { json: { rating: 7, findings: [], developmentAreas: [] } })
   assert.equal(res.status, 400)
@@ -428,19 +632,35 @@ test('bad input is refused with a message naming the field', async () => {
   assert.equal((await t.db.query('SELECT 1 FROM assessment_cells WHERE assessment_round_id = $1', [r.id])).length, 0)
 
   // A round whose agreement version belongs to another partnership, and an empty title.
-  res = await c.post(`${base}/rounds/new`, { title: '  ', 'assessedOn-day': '31', 'assessedOn-month': '2', 'assessedOn-year': '2020', agreementVersionId: elsewhere.v.id })
+  res = await c.post(`${base}/rounds/new`, {
+    title: '  ',
+    'assessedOn-day': '31',
+    'assessedOn-month': '2',
+    'assessedOn-year': '2020',
+    agreementVersionId: elsewhere.v.id,
+  })
   assert.equal(res.status, 400)
   const summary = errorSummary(res.body)
   assert.match(summary, /Enter title/)
   assert.match(summary, /Date of assessment must be a real date/)
   assert.match(res.body, /name="assessedOn-day" type="text" value="31"/)
-  res = await c.post(`${base}/rounds/new`, { title: 'Autumn', 'assessedOn-day': '1', 'assessedOn-month': '10', 'assessedOn-year': '2019', agreementVersionId: elsewhere.v.id })
+  res = await c.post(`${base}/rounds/new`, {
+    title: 'Autumn',
+    'assessedOn-day': '1',
+    'assessedOn-month': '10',
+    'assessedOn-year': '2019',
+    agreementVersionId: elsewhere.v.id,
+  })
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /Select an agreement version of this partnership/)
-  res = await c.request('POST', `/api/v1/partnerships/${p.slug}/assurance/rounds`, { json: { title: '', assessedOn: '2019-10-01', agreementVersionId: elsewhere.v.id } })
+  res = await c.request('POST', `/api/v1/partnerships/${p.slug}/assurance/rounds`, {
+    json: { title: '', assessedOn: '2019-10-01', agreementVersionId: elsewhere.v.id },
+  })
   assert.equal(res.status, 400)
   assert.equal(res.json().errors.title, 'Enter title')
-  res = await c.request('POST', `/api/v1/partnerships/${p.slug}/assurance/rounds`, { json: { title: 'x', assessedOn: '2019-10-01', agreementVersionId: elsewhere.v.id } })
+  res = await c.request('POST', `/api/v1/partnerships/${p.slug}/assurance/rounds`, {
+    json: { title: 'x', assessedOn: '2019-10-01', agreementVersionId: elsewhere.v.id },
+  })
   assert.equal(res.status, 400)
   assert.match(res.json().errors.agreementVersionId, /another partnership/)
 })
@@ -472,7 +692,13 @@ test('the second of two people saving the same cell is refused with who changed 
 test('every change is in the audit trail, and each record links to its History', async () => {
   const { p, v, dims, base } = await setting()
   const c = await clientAs(t, 'editor', p.id)
-  const created = await c.post(`${base}/rounds/new`, { title: 'Audited round', 'assessedOn-day': '1', 'assessedOn-month': '10', 'assessedOn-year': '2019', agreementVersionId: v.id })
+  const created = await c.post(`${base}/rounds/new`, {
+    title: 'Audited round',
+    'assessedOn-day': '1',
+    'assessedOn-month': '10',
+    'assessedOn-year': '2019',
+    agreementVersionId: v.id,
+  })
   const roundUrl = created.headers.location as string
   const roundId = Number(roundUrl.split('/').at(-1))
   const cellUrl = `${roundUrl}/cells/${v.priorities[0].id}/${dims[0].id}`
@@ -484,11 +710,20 @@ test('every change is in the audit trail, and each record links to its History',
   assert.equal(roundHistory[0].user_name, (c as any).user.name)
   const [cell] = await t.db.query('SELECT id FROM assessment_cells WHERE assessment_round_id = $1', [roundId])
   const cellHistory = await historyOf(t.db, 'assessment_cell', cell.id, p.id)
-  assert.deepEqual(cellHistory.map((e) => e.action), ['update', 'create'])
+  assert.deepEqual(
+    cellHistory.map((e) => e.action),
+    ['update', 'create'],
+  )
   assert.equal(cellHistory[0].before?.rating, 2)
   assert.equal(cellHistory[0].after?.rating, 3)
-  const areaEntries = await t.db.query(`SELECT action, before, after FROM audit_log WHERE entity = 'development_area' AND partnership_id = $1 ORDER BY id`, [p.id])
-  assert.deepEqual(areaEntries.map((e) => e.action), ['create', 'create', 'delete', 'update'])
+  const areaEntries = await t.db.query(
+    `SELECT action, before, after FROM audit_log WHERE entity = 'development_area' AND partnership_id = $1 ORDER BY id`,
+    [p.id],
+  )
+  assert.deepEqual(
+    areaEntries.map((e) => e.action),
+    ['create', 'create', 'delete', 'update'],
+  )
   assert.equal(areaEntries[2].before.text, 'Area one')
 
   const page = await c.get(cellUrl)
@@ -522,26 +757,61 @@ test('an administrator adds, renames, reorders and retires dimensions, and relab
   const [added] = (await t.services.assurance.dimensions(p.id)).filter((d) => d.name === 'Community engagement')
   assert.equal(added.position, 7)
 
-  res = await c.post(`${base}/settings/dimensions/${dims[1].id}/edit`, { name: 'Driving frontline delivery', active: 'true', version: String(dims[1].version) })
+  res = await c.post(`${base}/settings/dimensions/${dims[1].id}/edit`, {
+    name: 'Driving frontline delivery',
+    active: 'true',
+    version: String(dims[1].version),
+  })
   assert.equal(res.status, 303)
   res = await c.post(`${base}/settings/dimensions/${dims[1].id}/move`, { direction: 'up' })
   assert.equal(res.status, 303)
   res = await c.post(`${base}/settings/dimensions/${dims[4].id}/edit`, { name: 'Alignment of resources', version: String(dims[4].version) })
   assert.equal(res.status, 303)
   const after = await t.services.assurance.dimensions(p.id)
-  assert.deepEqual(after.filter((d) => d.active).map((d) => d.name), ['Driving frontline delivery', 'County co-ordination', 'Understanding of risk and vulnerability', 'Reporting and recording', 'Local links', 'Community engagement'])
+  assert.deepEqual(
+    after.filter((d) => d.active).map((d) => d.name),
+    [
+      'Driving frontline delivery',
+      'County co-ordination',
+      'Understanding of risk and vulnerability',
+      'Reporting and recording',
+      'Local links',
+      'Community engagement',
+    ],
+  )
   // A retired dimension is not offered in a new round's matrix.
   const r = await round(p.id, v.id)
   const m = await t.services.assurance.matrix(r.id)
-  assert.deepEqual(m.columns.map((d) => d.name), ['Driving frontline delivery', 'County co-ordination', 'Understanding of risk and vulnerability', 'Reporting and recording', 'Local links', 'Community engagement'])
-  res = await c.request('PUT', `/api/v1/partnerships/${p.slug}/assurance/rounds/${r.id}/cells/${v.priorities[0].id}/${dims[4].id}`, { json: { rating: 2, findings: [], developmentAreas: [] } })
+  assert.deepEqual(
+    m.columns.map((d) => d.name),
+    [
+      'Driving frontline delivery',
+      'County co-ordination',
+      'Understanding of risk and vulnerability',
+      'Reporting and recording',
+      'Local links',
+      'Community engagement',
+    ],
+  )
+  res = await c.request('PUT', `/api/v1/partnerships/${p.slug}/assurance/rounds/${r.id}/cells/${v.priorities[0].id}/${dims[4].id}`, {
+    json: { rating: 2, findings: [], developmentAreas: [] },
+  })
   assert.equal(res.status, 400)
   assert.match(res.json().errors.dimension, /no longer in use/)
 
   const scale = await t.services.assurance.scale(p.id)
-  res = await c.post(`${base}/settings/levels/${scale[2].id}/edit`, { label: 'Embedded', colour: '#3182BD', description: '', version: String(scale[2].version) })
+  res = await c.post(`${base}/settings/levels/${scale[2].id}/edit`, {
+    label: 'Embedded',
+    colour: '#3182BD',
+    description: '',
+    version: String(scale[2].version),
+  })
   assert.equal(res.status, 303)
-  res = await c.post(`${base}/settings/levels/${scale[2].id}/edit`, { label: 'Embedded', colour: 'blue', version: String(scale[2].version + 1) })
+  res = await c.post(`${base}/settings/levels/${scale[2].id}/edit`, {
+    label: 'Embedded',
+    colour: 'blue',
+    version: String(scale[2].version + 1),
+  })
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /Enter the colour as a hex code of 6 characters/)
   const level = (await t.services.assurance.scale(p.id))[2]
@@ -564,11 +834,28 @@ test('the partnership overview summarises the latest round', async () => {
   const { p, v, dims } = await setting()
   assert.deepEqual((await t.services.assurance.overview(p, { includeUnpublished: false }))?.lines, ['No assessment rounds yet'])
   const r = await round(p.id, v.id, { title: 'Autumn 2019 assessment' })
-  await t.services.assurance.recordCell(r.id, v.priorities[0].id, dims[0].id, { rating: 4, findings: [], developmentAreas: [] }, systemActor)
-  await t.services.assurance.recordCell(r.id, v.priorities[1].id, dims[0].id, { rating: 2, findings: [], developmentAreas: [] }, systemActor)
+  await t.services.assurance.recordCell(
+    r.id,
+    v.priorities[0].id,
+    dims[0].id,
+    { rating: 4, findings: [], developmentAreas: [] },
+    systemActor,
+  )
+  await t.services.assurance.recordCell(
+    r.id,
+    v.priorities[1].id,
+    dims[0].id,
+    { rating: 2, findings: [], developmentAreas: [] },
+    systemActor,
+  )
   const o = await t.services.assurance.overview(p, { includeUnpublished: false })
   assert.equal(o?.href, `/partnerships/${p.slug}/assurance`)
-  assert.deepEqual(o?.lines, ['1 assessment round', 'Latest: Autumn 2019 assessment, 15 October 2019', '2 of 12 ratings recorded', 'Strong: 1, Developing: 1'])
+  assert.deepEqual(o?.lines, [
+    '1 assessment round',
+    'Latest: Autumn 2019 assessment, 15 October 2019',
+    '2 of 12 ratings recorded',
+    'Strong: 1, Developing: 1',
+  ])
   const c = await clientAs(t, 'anonymous')
   assert.match(text((await c.get(`/partnerships/${p.slug}`)).body), /Assurance 1 assessment round/)
 })
@@ -577,8 +864,15 @@ test('the API is described in the OpenAPI document under Assurance', async () =>
   const c = await clientAs(t, 'anonymous')
   const doc = (await c.get('/api/v1/openapi.json')).json()
   const paths = Object.keys(doc.paths).filter((k) => k.includes('/assurance/'))
-  for (const path of ['/api/v1/partnerships/{partnership}/assurance/dimensions', '/api/v1/partnerships/{partnership}/assurance/rounds', '/api/v1/partnerships/{partnership}/assurance/rounds/{round}', '/api/v1/partnerships/{partnership}/assurance/rounds/{round}/cells/{priority}/{dimension}']) {
+  for (const path of [
+    '/api/v1/partnerships/{partnership}/assurance/dimensions',
+    '/api/v1/partnerships/{partnership}/assurance/rounds',
+    '/api/v1/partnerships/{partnership}/assurance/rounds/{round}',
+    '/api/v1/partnerships/{partnership}/assurance/rounds/{round}/cells/{priority}/{dimension}',
+  ]) {
     assert.ok(paths.includes(path), path)
   }
-  assert.deepEqual(doc.paths['/api/v1/partnerships/{partnership}/assurance/rounds/{round}/cells/{priority}/{dimension}'].put.tags, ['Assurance'])
+  assert.deepEqual(doc.paths['/api/v1/partnerships/{partnership}/assurance/rounds/{round}/cells/{priority}/{dimension}'].put.tags, [
+    'Assurance',
+  ])
 })

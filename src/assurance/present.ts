@@ -14,9 +14,10 @@ export function cellView(c: MatrixCell, m: Pick<Matrix, 'scale' | 'previousRound
   const change = c.change ? CHANGE[c.change] : undefined
   let changeDetail = ''
   if (c.change && m.previousRound) {
-    changeDetail = c.change === 'new'
-      ? `not rated in ${m.previousRound.title}`
-      : `since ${m.previousRound.title}${c.previousLevel && c.change !== 'unchanged' ? `, when it was ${c.previousLevel.label}` : ''}`
+    changeDetail =
+      c.change === 'new'
+        ? `not rated in ${m.previousRound.title}`
+        : `since ${m.previousRound.title}${c.previousLevel && c.change !== 'unchanged' ? `, when it was ${c.previousLevel.label}` : ''}`
   }
   return { ...c, marker: c.level ? marker(c.level.value, of) : '', changeSymbol: change?.symbol, changeText: change?.text, changeDetail }
 }
@@ -26,5 +27,10 @@ export function matrixView(m: Matrix) {
 }
 
 export function scaleView(scale: Matrix['scale']) {
-  return scale.map((l) => ({ ...l, marker: marker(l.value, scale.length), textColour: textColourFor(l.colour), contrast: contrastRatio(l.colour, textColourFor(l.colour)).toFixed(1) }))
+  return scale.map((l) => ({
+    ...l,
+    marker: marker(l.value, scale.length),
+    textColour: textColourFor(l.colour),
+    contrast: contrastRatio(l.colour, textColourFor(l.colour)).toFixed(1),
+  }))
 }

@@ -19,7 +19,17 @@ import { NotFoundError } from '../platform/errors.ts'
 import { escapeHtml } from '../platform/html.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, RoundInput, RoundJson, CellJson } from './schema.ts'
-import { cellJson, dimensionJson, levelJson, linesToPoints, matrixJson, roundJson, type Editor, type MatrixCell, type Round } from './service.ts'
+import {
+  cellJson,
+  dimensionJson,
+  levelJson,
+  linesToPoints,
+  matrixJson,
+  roundJson,
+  type Editor,
+  type MatrixCell,
+  type Round,
+} from './service.ts'
 import { cellView, matrixView, scaleView } from './present.ts'
 
 const V = 'assurance/views'
@@ -29,7 +39,12 @@ const baseCss = fs.readFileSync(path.join(here, 'assurance.css'), 'utf8')
 
 const P = { partnership: Type.String() }
 const RoundParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title: 'Round id' }) })
-const CellParams = Type.Object({ ...P, round: Type.Integer({ minimum: 1, title: 'Round id' }), priority: Type.Integer({ minimum: 1, title: 'Priority id' }), dimension: Type.Integer({ minimum: 1, title: 'Dimension id' }) })
+const CellParams = Type.Object({
+  ...P,
+  round: Type.Integer({ minimum: 1, title: 'Round id' }),
+  priority: Type.Integer({ minimum: 1, title: 'Priority id' }),
+  dimension: Type.Integer({ minimum: 1, title: 'Dimension id' }),
+})
 const DimensionParams = Type.Object({ ...P, dimension: Type.Integer({ minimum: 1 }) })
 const LevelParams = Type.Object({ ...P, level: Type.Integer({ minimum: 1 }) })
 
@@ -47,30 +62,56 @@ function optionalInt(v: unknown) {
 }
 
 /** The assessment rounds, on the assurance page and in its download. */
-const roundsTable = defineTable<Round>([
-  { key: 'id', value: (r) => r.id },
-  { key: 'title', header: 'Round', value: (r) => r.title, html: (r, page) => link(`${page.base}/rounds/${r.id}`, r.title) },
-  { key: 'assessed_on', header: 'Date', value: (r) => r.assessed_on },
-  { key: 'agreement_version', header: 'Agreement version', value: (r) => r.agreementVersion.number, text: (r) => `Version ${r.agreementVersion.number}: ${r.agreementVersion.title}` },
-  { key: 'agreement_title', value: (r) => r.agreementVersion.title },
-  {
-    key: 'published', header: 'Status', value: (r) => r.published,
-    html: (r) => (r.published ? '<strong class="govuk-tag govuk-tag--green">Published</strong>' : '<strong class="govuk-tag govuk-tag--grey">Not published</strong>'),
-  },
-  { key: 'rated_cells', header: 'Ratings recorded', value: (r) => r.ratedCells, text: (r) => `${r.ratedCells} of ${r.totalCells}`, numeric: true },
-  { key: 'total_cells', value: (r) => r.totalCells },
-], { pageOrder: ['title', 'assessed_on', 'agreement_version', 'rated_cells', 'published'] })
+const roundsTable = defineTable<Round>(
+  [
+    { key: 'id', value: (r) => r.id },
+    { key: 'title', header: 'Round', value: (r) => r.title, html: (r, page) => link(`${page.base}/rounds/${r.id}`, r.title) },
+    { key: 'assessed_on', header: 'Date', value: (r) => r.assessed_on },
+    {
+      key: 'agreement_version',
+      header: 'Agreement version',
+      value: (r) => r.agreementVersion.number,
+      text: (r) => `Version ${r.agreementVersion.number}: ${r.agreementVersion.title}`,
+    },
+    { key: 'agreement_title', value: (r) => r.agreementVersion.title },
+    {
+      key: 'published',
+      header: 'Status',
+      value: (r) => r.published,
+      html: (r) =>
+        r.published
+          ? '<strong class="govuk-tag govuk-tag--green">Published</strong>'
+          : '<strong class="govuk-tag govuk-tag--grey">Not published</strong>',
+    },
+    {
+      key: 'rated_cells',
+      header: 'Ratings recorded',
+      value: (r) => r.ratedCells,
+      text: (r) => `${r.ratedCells} of ${r.totalCells}`,
+      numeric: true,
+    },
+    { key: 'total_cells', value: (r) => r.totalCells },
+  ],
+  { pageOrder: ['title', 'assessed_on', 'agreement_version', 'rated_cells', 'published'] },
+)
 
 /**
  * A round's cells, one row each, for the download. The page shows the same cells as a matrix (priorities by
  * dimensions: _macros.njk), a cross-tabulation that a list of columns does not describe.
  */
-const cellsTable = (titleOf: Map<number, string>) => defineTable<MatrixCell>([
-  { key: 'priority_number', value: (c) => c.priorityNumber }, { key: 'priority', value: (c) => titleOf.get(c.priorityId) },
-  { key: 'dimension', value: (c) => c.dimension }, { key: 'rating', value: (c) => c.rating }, { key: 'rating_label', value: (c) => c.level?.label },
-  { key: 'colour', value: (c) => c.level?.colour }, { key: 'previous_rating', value: (c) => c.previousRating }, { key: 'change', value: (c) => c.change },
-  { key: 'findings', value: (c) => c.findings }, { key: 'development_areas', value: (c) => c.developmentAreas.map((a) => a.text) },
-])
+const cellsTable = (titleOf: Map<number, string>) =>
+  defineTable<MatrixCell>([
+    { key: 'priority_number', value: (c) => c.priorityNumber },
+    { key: 'priority', value: (c) => titleOf.get(c.priorityId) },
+    { key: 'dimension', value: (c) => c.dimension },
+    { key: 'rating', value: (c) => c.rating },
+    { key: 'rating_label', value: (c) => c.level?.label },
+    { key: 'colour', value: (c) => c.level?.colour },
+    { key: 'previous_rating', value: (c) => c.previousRating },
+    { key: 'change', value: (c) => c.change },
+    { key: 'findings', value: (c) => c.findings },
+    { key: 'development_areas', value: (c) => c.developmentAreas.map((a) => a.text) },
+  ])
 
 export async function assuranceRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const as = services.assurance
@@ -92,27 +133,51 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
 
   // ---- The partnership's scale as a stylesheet (the CSP allows no inline styles) ----
   app.get('/partnerships/:partnership/assurance/scale.css', { config: { access: { partnership: 'public' } } }, async (request, reply) =>
-    reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'no-cache').send(baseCss + '\n' + (await as.scaleCss(p(request).id))))
+    reply
+      .header('content-type', 'text/css; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(baseCss + '\n' + (await as.scaleCss(p(request).id))),
+  )
 
   // ---- Rounds list and the latest matrix ----
-  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/assurance', { config: { access: { partnership: 'public' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
-    const rounds = await as.listRounds(p(request).id, member(request))
-    if (sendExport(reply, request.query.format, `assessment-rounds-${p(request).slug}`, rounds, roundsTable)) return reply
-    const latest = rounds[0] ? matrixView(await as.matrix(rounds[0].id, member(request))) : undefined
-    const versions = hasRole(request, 'editor') && !rounds.length ? await as.agreementVersions(p(request).id, { includeUnpublished: true }) : []
-    return reply.view(`${V}/index.njk`, {
-      title: 'Assurance and development framework', rounds, latest,
-      roundsTable: tableView(roundsTable, rounds, { caption: 'Assessment rounds, newest first', captionClasses: 'govuk-table__caption--s govuk-visually-hidden', omit: isMember(request) ? [] : ['published'], page: { base: base(request) } }), scale: scaleView(await as.scale(p(request).id)), base: base(request),
-      canEdit: hasRole(request, 'editor'), isAdmin: hasRole(request, 'admin'), member: isMember(request), hasVersions: versions.length > 0,
-      breadcrumbs: crumbs(request).slice(0, 2),
-    })
-  })
+  app.get<{ Querystring: Static<typeof FormatQuery> }>(
+    '/partnerships/:partnership/assurance',
+    { config: { access: { partnership: 'public' } }, schema: { querystring: FormatQuery } },
+    async (request, reply) => {
+      const rounds = await as.listRounds(p(request).id, member(request))
+      if (sendExport(reply, request.query.format, `assessment-rounds-${p(request).slug}`, rounds, roundsTable)) return reply
+      const latest = rounds[0] ? matrixView(await as.matrix(rounds[0].id, member(request))) : undefined
+      const versions =
+        hasRole(request, 'editor') && !rounds.length ? await as.agreementVersions(p(request).id, { includeUnpublished: true }) : []
+      return reply.view(`${V}/index.njk`, {
+        title: 'Assurance and development framework',
+        rounds,
+        latest,
+        roundsTable: tableView(roundsTable, rounds, {
+          caption: 'Assessment rounds, newest first',
+          captionClasses: 'govuk-table__caption--s govuk-visually-hidden',
+          omit: isMember(request) ? [] : ['published'],
+          page: { base: base(request) },
+        }),
+        scale: scaleView(await as.scale(p(request).id)),
+        base: base(request),
+        canEdit: hasRole(request, 'editor'),
+        isAdmin: hasRole(request, 'admin'),
+        member: isMember(request),
+        hasVersions: versions.length > 0,
+        breadcrumbs: crumbs(request).slice(0, 2),
+      })
+    },
+  )
 
   // ---- Add and change a round ----
   const roundFormContext = async (request: FastifyRequest, title: string, action: string, more: { text: string; href: string }[] = []) => {
     const versions = await as.agreementVersions(p(request).id, { includeUnpublished: true })
     return {
-      title, action, base: base(request), breadcrumbs: crumbs(request, more),
+      title,
+      action,
+      base: base(request),
+      breadcrumbs: crumbs(request, more),
       versionItems: versions.map((v) => ({ value: v.id, text: `Version ${v.number}: ${v.title}${v.published ? '' : ' (not published)'}` })),
     }
   }
@@ -129,45 +194,82 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       context: () => roundFormContext(request, 'Add an assessment round', `${base(request)}/rounds/new`),
       run: async () => {
         const r = await as.createRound(p(request).id, parseForm(RoundInput, body(request)), request.actor)
-        return { redirect: roundHref(request, r.id), flash: `${r.title} added. Choose a cell of the matrix to record its rating, findings and development areas.` }
+        return {
+          redirect: roundHref(request, r.id),
+          flash: `${r.title} added. Choose a cell of the matrix to record its rating, findings and development areas.`,
+        }
       },
-    }))
+    }),
+  )
 
-  app.get('/partnerships/:partnership/assurance/rounds/:round/edit', { config: { access: { partnership: 'editor' } }, schema: { params: RoundParams } }, async (request, reply) => {
-    const r = await loadRound(request)
-    const context = await roundFormContext(request, `Change ${r.title}`, `${roundHref(request, r.id)}/edit`, [{ text: r.title, href: roundHref(request, r.id) }])
-    return reply.view(`${V}/round-form.njk`, { ...context, values: { title: r.title, assessedOn: r.assessed_on, agreementVersionId: r.agreement_version_id, published: r.published, version: r.version } })
-  })
+  app.get(
+    '/partnerships/:partnership/assurance/rounds/:round/edit',
+    { config: { access: { partnership: 'editor' } }, schema: { params: RoundParams } },
+    async (request, reply) => {
+      const r = await loadRound(request)
+      const context = await roundFormContext(request, `Change ${r.title}`, `${roundHref(request, r.id)}/edit`, [
+        { text: r.title, href: roundHref(request, r.id) },
+      ])
+      return reply.view(`${V}/round-form.njk`, {
+        ...context,
+        values: {
+          title: r.title,
+          assessedOn: r.assessed_on,
+          agreementVersionId: r.agreement_version_id,
+          published: r.published,
+          version: r.version,
+        },
+      })
+    },
+  )
 
-  app.post('/partnerships/:partnership/assurance/rounds/:round/edit', { config: { access: { partnership: 'editor' } }, schema: { params: RoundParams } }, async (request, reply) => {
-    const r = await loadRound(request)
-    return handleForm(request, reply, {
-      template: `${V}/round-form.njk`,
-      context: () => roundFormContext(request, `Change ${r.title}`, `${roundHref(request, r.id)}/edit`, [{ text: r.title, href: roundHref(request, r.id) }]),
-      run: async () => {
-        const updated = await as.updateRound(p(request).id, r.id, parseForm(RoundInput, body(request)), request.actor)
-        return { redirect: roundHref(request, r.id), flash: `${updated.title} saved` }
-      },
-    })
-  })
+  app.post(
+    '/partnerships/:partnership/assurance/rounds/:round/edit',
+    { config: { access: { partnership: 'editor' } }, schema: { params: RoundParams } },
+    async (request, reply) => {
+      const r = await loadRound(request)
+      return handleForm(request, reply, {
+        template: `${V}/round-form.njk`,
+        context: () =>
+          roundFormContext(request, `Change ${r.title}`, `${roundHref(request, r.id)}/edit`, [
+            { text: r.title, href: roundHref(request, r.id) },
+          ]),
+        run: async () => {
+          const updated = await as.updateRound(p(request).id, r.id, parseForm(RoundInput, body(request)), request.actor)
+          return { redirect: roundHref(request, r.id), flash: `${updated.title} saved` }
+        },
+      })
+    },
+  )
 
   // ---- One round: the matrix ----
-  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/assurance/rounds/:round', { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: FormatQuery } }, async (request, reply) => {
-    const r = await loadRound(request)
-    const m = await as.matrix(r.id, member(request))
-    const titleOf = new Map(m.rows.map((row) => [row.priority.id, row.priority.title]))
-    if (sendExport(reply, request.query.format, `assessment-${p(request).slug}-${r.id}`, m.cells, cellsTable(titleOf))) return reply
-    const editable = await as.editablePriorities(editorOf(request), r)
-    const here = roundHref(request, r.id)
-    return reply.view(`${V}/round.njk`, {
-      title: r.title, round: r, matrix: matrixView(m), scale: scaleView(m.scale), base: base(request), roundBase: here,
-      canEditRound: hasRole(request, 'editor'), member: isMember(request), role: request.role,
-      editableNumbers: m.rows.filter((row) => editable.has(row.priority.id)).map((row) => row.priority.number),
-      historyHref: isMember(request) ? history(request, 'assessment_round', r.id, here) : undefined,
-      printHref: `/partnerships/${p(request).slug}/agreement/versions/${r.agreementVersion.number}/print?round=${r.id}`,
-      breadcrumbs: crumbs(request),
-    })
-  })
+  app.get<{ Querystring: Static<typeof FormatQuery> }>(
+    '/partnerships/:partnership/assurance/rounds/:round',
+    { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: FormatQuery } },
+    async (request, reply) => {
+      const r = await loadRound(request)
+      const m = await as.matrix(r.id, member(request))
+      const titleOf = new Map(m.rows.map((row) => [row.priority.id, row.priority.title]))
+      if (sendExport(reply, request.query.format, `assessment-${p(request).slug}-${r.id}`, m.cells, cellsTable(titleOf))) return reply
+      const editable = await as.editablePriorities(editorOf(request), r)
+      const here = roundHref(request, r.id)
+      return reply.view(`${V}/round.njk`, {
+        title: r.title,
+        round: r,
+        matrix: matrixView(m),
+        scale: scaleView(m.scale),
+        base: base(request),
+        roundBase: here,
+        canEditRound: hasRole(request, 'editor'),
+        member: isMember(request),
+        role: request.role,
+        editableNumbers: m.rows.filter((row) => editable.has(row.priority.id)).map((row) => row.priority.number),
+        historyHref: isMember(request) ? history(request, 'assessment_round', r.id, here) : undefined,
+        printHref: `/partnerships/${p(request).slug}/agreement/versions/${r.agreementVersion.number}/print?round=${r.id}`,
+        breadcrumbs: crumbs(request),
+      })
+    },
+  )
 
   // ---- One cell: findings and development areas ----
   async function loadCell(request: FastifyRequest) {
@@ -180,55 +282,108 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     return { round, m, priority: row.priority, cell: cellView(cell, m) }
   }
 
-  app.get('/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension', { config: { access: { partnership: 'public' } }, schema: { params: CellParams } }, async (request, reply) => {
-    const { round, m, priority, cell } = await loadCell(request)
-    const here = `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`
-    const canEdit = isMember(request) && (await as.mayEditCell(editorOf(request), priority.id))
-    return reply.view(`${V}/cell.njk`, {
-      title: `Priority ${priority.number}: ${cell.dimension}`, round, priority, cell, scaleCount: m.scale.length, previousRound: m.previousRound,
-      level: cell.level ? scaleView(m.scale).find((l) => l.value === cell.rating) : undefined,
-      editHref: canEdit ? `${here}/edit` : undefined, roundHref: roundHref(request, round.id), base: base(request),
-      historyHref: isMember(request) && cell.id ? history(request, 'assessment_cell', cell.id, here) : undefined,
-      areaHistory: isMember(request) ? Object.fromEntries(cell.developmentAreas.map((a) => [a.id, history(request, 'development_area', a.id, here)])) : {},
-      breadcrumbs: crumbs(request, [{ text: round.title, href: roundHref(request, round.id) }]),
-    })
-  })
+  app.get(
+    '/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension',
+    { config: { access: { partnership: 'public' } }, schema: { params: CellParams } },
+    async (request, reply) => {
+      const { round, m, priority, cell } = await loadCell(request)
+      const here = `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`
+      const canEdit = isMember(request) && (await as.mayEditCell(editorOf(request), priority.id))
+      return reply.view(`${V}/cell.njk`, {
+        title: `Priority ${priority.number}: ${cell.dimension}`,
+        round,
+        priority,
+        cell,
+        scaleCount: m.scale.length,
+        previousRound: m.previousRound,
+        level: cell.level ? scaleView(m.scale).find((l) => l.value === cell.rating) : undefined,
+        editHref: canEdit ? `${here}/edit` : undefined,
+        roundHref: roundHref(request, round.id),
+        base: base(request),
+        historyHref: isMember(request) && cell.id ? history(request, 'assessment_cell', cell.id, here) : undefined,
+        areaHistory: isMember(request)
+          ? Object.fromEntries(cell.developmentAreas.map((a) => [a.id, history(request, 'development_area', a.id, here)]))
+          : {},
+        breadcrumbs: crumbs(request, [{ text: round.title, href: roundHref(request, round.id) }]),
+      })
+    },
+  )
 
   const cellFormContext = async (request: FastifyRequest) => {
     const { round, m, priority, cell } = await loadCell(request)
     const here = `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`
     const scale = scaleView(m.scale)
     return {
-      title: `Change the assessment of priority ${priority.number}: ${cell.dimension}`, round, priority, cell, action: `${here}/edit`, cancelHref: here,
-      ratingItems: scale.map((l) => ({ value: String(l.value), html: `<span class="safer-rating asr-level-${l.value}"><span class="asr-marker" aria-hidden="true">${l.marker}</span> ${escapeHtml(l.label)}</span>`, hint: l.description ? { text: l.description } : undefined })),
-      breadcrumbs: crumbs(request, [{ text: round.title, href: roundHref(request, round.id) }, { text: `Priority ${priority.number}: ${cell.dimension}`, href: here }]),
+      title: `Change the assessment of priority ${priority.number}: ${cell.dimension}`,
+      round,
+      priority,
+      cell,
+      action: `${here}/edit`,
+      cancelHref: here,
+      ratingItems: scale.map((l) => ({
+        value: String(l.value),
+        html: `<span class="safer-rating asr-level-${l.value}"><span class="asr-marker" aria-hidden="true">${l.marker}</span> ${escapeHtml(l.label)}</span>`,
+        hint: l.description ? { text: l.description } : undefined,
+      })),
+      breadcrumbs: crumbs(request, [
+        { text: round.title, href: roundHref(request, round.id) },
+        { text: `Priority ${priority.number}: ${cell.dimension}`, href: here },
+      ]),
     }
   }
 
-  app.get('/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension/edit', { config: { access: { partnership: 'contributor' } }, schema: { params: CellParams } }, async (request, reply) => {
-    const context = await cellFormContext(request)
-    await as.assertMayEditCell(editorOf(request), context.priority.id)
-    const c = context.cell
-    return reply.view(`${V}/cell-form.njk`, { ...context, values: { rating: c.rating ?? '', findings: c.findings.join('\n'), developmentAreas: c.developmentAreas.map((a) => a.text).join('\n'), version: c.version } })
-  })
+  app.get(
+    '/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension/edit',
+    { config: { access: { partnership: 'contributor' } }, schema: { params: CellParams } },
+    async (request, reply) => {
+      const context = await cellFormContext(request)
+      await as.assertMayEditCell(editorOf(request), context.priority.id)
+      const c = context.cell
+      return reply.view(`${V}/cell-form.njk`, {
+        ...context,
+        values: {
+          rating: c.rating ?? '',
+          findings: c.findings.join('\n'),
+          developmentAreas: c.developmentAreas.map((a) => a.text).join('\n'),
+          version: c.version,
+        },
+      })
+    },
+  )
 
-  app.post('/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension/edit', { config: { access: { partnership: 'contributor' } }, schema: { params: CellParams } }, async (request, reply) => {
-    const context = await cellFormContext(request)
-    await as.assertMayEditCell(editorOf(request), context.priority.id)
-    const { round, priority, cell } = context
-    return handleForm(request, reply, {
-      template: `${V}/cell-form.njk`,
-      context: () => cellFormContext(request),
-      run: async () => {
-        const b = body(request)
-        const rating = optionalInt(b.rating)
-        await as.recordCell(round.id, priority.id, cell.dimensionId, {
-          rating: rating ?? null, findings: linesToPoints(b.findings), developmentAreas: linesToPoints(b.developmentAreas), version: optionalInt(b.version),
-        }, request.actor)
-        return { redirect: `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`, flash: `Assessment of priority ${priority.number}, ${cell.dimension} saved` }
-      },
-    })
-  })
+  app.post(
+    '/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension/edit',
+    { config: { access: { partnership: 'contributor' } }, schema: { params: CellParams } },
+    async (request, reply) => {
+      const context = await cellFormContext(request)
+      await as.assertMayEditCell(editorOf(request), context.priority.id)
+      const { round, priority, cell } = context
+      return handleForm(request, reply, {
+        template: `${V}/cell-form.njk`,
+        context: () => cellFormContext(request),
+        run: async () => {
+          const b = body(request)
+          const rating = optionalInt(b.rating)
+          await as.recordCell(
+            round.id,
+            priority.id,
+            cell.dimensionId,
+            {
+              rating: rating ?? null,
+              findings: linesToPoints(b.findings),
+              developmentAreas: linesToPoints(b.developmentAreas),
+              version: optionalInt(b.version),
+            },
+            request.actor,
+          )
+          return {
+            redirect: `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`,
+            flash: `Assessment of priority ${priority.number}, ${cell.dimension} saved`,
+          }
+        },
+      })
+    },
+  )
 
   // ---- Settings: dimensions and the rating scale ----
   const settingsCrumbs = (request: FastifyRequest) => crumbs(request, [{ text: 'Settings', href: `${base(request)}/settings` }])
@@ -238,125 +393,277 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     const dims = await as.dimensions(p(request).id)
     const scale = scaleView(await as.scale(p(request).id))
     return reply.view(`${V}/settings.njk`, {
-      title: 'Assurance dimensions and rating scale', dimensions: dims, scale, base: base(request),
+      title: 'Assurance dimensions and rating scale',
+      dimensions: dims,
+      scale,
+      base: base(request),
       dimensionHistory: Object.fromEntries(dims.map((d) => [d.id, history(request, 'assurance_dimension', d.id, here)])),
       levelHistory: Object.fromEntries(scale.map((l) => [l.id, history(request, 'rating_level', l.id, here)])),
       breadcrumbs: crumbs(request),
     })
   })
 
-  const dimensionContext = (request: FastifyRequest, title: string, action: string) => ({ title, action, breadcrumbs: settingsCrumbs(request), cancelHref: `${base(request)}/settings` })
-
-  app.get('/partnerships/:partnership/assurance/settings/dimensions/new', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
-    reply.view(`${V}/dimension-form.njk`, { ...dimensionContext(request, 'Add a dimension', `${base(request)}/settings/dimensions/new`), values: { active: true }, isNew: true }))
-
-  app.post('/partnerships/:partnership/assurance/settings/dimensions/new', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
-    handleForm(request, reply, {
-      template: `${V}/dimension-form.njk`,
-      context: { ...dimensionContext(request, 'Add a dimension', `${base(request)}/settings/dimensions/new`), isNew: true },
-      run: async () => {
-        const d = await as.createDimension(p(request).id, { ...parseForm(DimensionInput, body(request)), active: true }, request.actor)
-        return { redirect: `${base(request)}/settings`, flash: `${d.name} added` }
-      },
-    }))
-
-  app.get<{ Params: Static<typeof DimensionParams> }>('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
-    const d = (await as.dimensions(p(request).id)).find((x) => x.id === request.params.dimension)
-    if (!d) throw new NotFoundError()
-    return reply.view(`${V}/dimension-form.njk`, { ...dimensionContext(request, `Change ${d.name}`, `${base(request)}/settings/dimensions/${d.id}/edit`), values: { name: d.name, description: d.description, active: d.active, version: d.version } })
+  const dimensionContext = (request: FastifyRequest, title: string, action: string) => ({
+    title,
+    action,
+    breadcrumbs: settingsCrumbs(request),
+    cancelHref: `${base(request)}/settings`,
   })
 
-  app.post<{ Params: Static<typeof DimensionParams> }>('/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
-    const id = request.params.dimension
-    return handleForm(request, reply, {
-      template: `${V}/dimension-form.njk`,
-      context: dimensionContext(request, 'Change dimension', `${base(request)}/settings/dimensions/${id}/edit`),
-      run: async () => {
-        const d = await as.updateDimension(p(request).id, id, parseForm(DimensionInput, body(request)), request.actor)
-        return { redirect: `${base(request)}/settings`, flash: `${d.name} saved` }
-      },
-    })
+  app.get(
+    '/partnerships/:partnership/assurance/settings/dimensions/new',
+    { config: { access: { partnership: 'admin' } } },
+    async (request, reply) =>
+      reply.view(`${V}/dimension-form.njk`, {
+        ...dimensionContext(request, 'Add a dimension', `${base(request)}/settings/dimensions/new`),
+        values: { active: true },
+        isNew: true,
+      }),
+  )
+
+  app.post(
+    '/partnerships/:partnership/assurance/settings/dimensions/new',
+    { config: { access: { partnership: 'admin' } } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/dimension-form.njk`,
+        context: { ...dimensionContext(request, 'Add a dimension', `${base(request)}/settings/dimensions/new`), isNew: true },
+        run: async () => {
+          const d = await as.createDimension(p(request).id, { ...parseForm(DimensionInput, body(request)), active: true }, request.actor)
+          return { redirect: `${base(request)}/settings`, flash: `${d.name} added` }
+        },
+      }),
+  )
+
+  app.get<{ Params: Static<typeof DimensionParams> }>(
+    '/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit',
+    { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } },
+    async (request, reply) => {
+      const d = (await as.dimensions(p(request).id)).find((x) => x.id === request.params.dimension)
+      if (!d) throw new NotFoundError()
+      return reply.view(`${V}/dimension-form.njk`, {
+        ...dimensionContext(request, `Change ${d.name}`, `${base(request)}/settings/dimensions/${d.id}/edit`),
+        values: { name: d.name, description: d.description, active: d.active, version: d.version },
+      })
+    },
+  )
+
+  app.post<{ Params: Static<typeof DimensionParams> }>(
+    '/partnerships/:partnership/assurance/settings/dimensions/:dimension/edit',
+    { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } },
+    async (request, reply) => {
+      const id = request.params.dimension
+      return handleForm(request, reply, {
+        template: `${V}/dimension-form.njk`,
+        context: dimensionContext(request, 'Change dimension', `${base(request)}/settings/dimensions/${id}/edit`),
+        run: async () => {
+          const d = await as.updateDimension(p(request).id, id, parseForm(DimensionInput, body(request)), request.actor)
+          return { redirect: `${base(request)}/settings`, flash: `${d.name} saved` }
+        },
+      })
+    },
+  )
+
+  app.post<{ Params: Static<typeof DimensionParams> }>(
+    '/partnerships/:partnership/assurance/settings/dimensions/:dimension/move',
+    { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } },
+    async (request, reply) => {
+      const direction = body(request).direction === 'up' ? 'up' : 'down'
+      const d = await as.moveDimension(p(request).id, request.params.dimension, direction, request.actor)
+      reply.flash(`${d.name} moved ${direction}`)
+      return reply.redirect(`${base(request)}/settings#dimensions`, 303)
+    },
+  )
+
+  const levelContext = (request: FastifyRequest, title: string, action: string) => ({
+    title,
+    action,
+    breadcrumbs: settingsCrumbs(request),
+    cancelHref: `${base(request)}/settings`,
   })
 
-  app.post<{ Params: Static<typeof DimensionParams> }>('/partnerships/:partnership/assurance/settings/dimensions/:dimension/move', { config: { access: { partnership: 'admin' } }, schema: { params: DimensionParams } }, async (request, reply) => {
-    const direction = body(request).direction === 'up' ? 'up' : 'down'
-    const d = await as.moveDimension(p(request).id, request.params.dimension, direction, request.actor)
-    reply.flash(`${d.name} moved ${direction}`)
-    return reply.redirect(`${base(request)}/settings#dimensions`, 303)
-  })
+  app.get(
+    '/partnerships/:partnership/assurance/settings/levels/new',
+    { config: { access: { partnership: 'admin' } } },
+    async (request, reply) =>
+      reply.view(`${V}/level-form.njk`, {
+        ...levelContext(request, 'Add a level to the top of the scale', `${base(request)}/settings/levels/new`),
+        values: {},
+      }),
+  )
 
-  const levelContext = (request: FastifyRequest, title: string, action: string) => ({ title, action, breadcrumbs: settingsCrumbs(request), cancelHref: `${base(request)}/settings` })
+  app.post(
+    '/partnerships/:partnership/assurance/settings/levels/new',
+    { config: { access: { partnership: 'admin' } } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/level-form.njk`,
+        context: levelContext(request, 'Add a level to the top of the scale', `${base(request)}/settings/levels/new`),
+        run: async () => {
+          const l = await as.createLevel(p(request).id, parseForm(LevelInput, body(request)), request.actor)
+          return { redirect: `${base(request)}/settings#scale`, flash: `${l.label} added as level ${l.value}` }
+        },
+      }),
+  )
 
-  app.get('/partnerships/:partnership/assurance/settings/levels/new', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
-    reply.view(`${V}/level-form.njk`, { ...levelContext(request, 'Add a level to the top of the scale', `${base(request)}/settings/levels/new`), values: {} }))
+  app.get<{ Params: Static<typeof LevelParams> }>(
+    '/partnerships/:partnership/assurance/settings/levels/:level/edit',
+    { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } },
+    async (request, reply) => {
+      const l = (await as.scale(p(request).id)).find((x) => x.id === request.params.level)
+      if (!l) throw new NotFoundError()
+      return reply.view(`${V}/level-form.njk`, {
+        ...levelContext(request, `Change level ${l.value}: ${l.label}`, `${base(request)}/settings/levels/${l.id}/edit`),
+        values: { label: l.label, colour: l.colour, description: l.description, version: l.version },
+      })
+    },
+  )
 
-  app.post('/partnerships/:partnership/assurance/settings/levels/new', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
-    handleForm(request, reply, {
-      template: `${V}/level-form.njk`,
-      context: levelContext(request, 'Add a level to the top of the scale', `${base(request)}/settings/levels/new`),
-      run: async () => {
-        const l = await as.createLevel(p(request).id, parseForm(LevelInput, body(request)), request.actor)
-        return { redirect: `${base(request)}/settings#scale`, flash: `${l.label} added as level ${l.value}` }
-      },
-    }))
+  app.post<{ Params: Static<typeof LevelParams> }>(
+    '/partnerships/:partnership/assurance/settings/levels/:level/edit',
+    { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } },
+    async (request, reply) => {
+      const id = request.params.level
+      return handleForm(request, reply, {
+        template: `${V}/level-form.njk`,
+        context: levelContext(request, 'Change level', `${base(request)}/settings/levels/${id}/edit`),
+        run: async () => {
+          const l = await as.updateLevel(p(request).id, id, parseForm(LevelInput, body(request)), request.actor)
+          return { redirect: `${base(request)}/settings#scale`, flash: `${l.label} saved` }
+        },
+      })
+    },
+  )
 
-  app.get<{ Params: Static<typeof LevelParams> }>('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
-    const l = (await as.scale(p(request).id)).find((x) => x.id === request.params.level)
-    if (!l) throw new NotFoundError()
-    return reply.view(`${V}/level-form.njk`, { ...levelContext(request, `Change level ${l.value}: ${l.label}`, `${base(request)}/settings/levels/${l.id}/edit`), values: { label: l.label, colour: l.colour, description: l.description, version: l.version } })
-  })
-
-  app.post<{ Params: Static<typeof LevelParams> }>('/partnerships/:partnership/assurance/settings/levels/:level/edit', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
-    const id = request.params.level
-    return handleForm(request, reply, {
-      template: `${V}/level-form.njk`,
-      context: levelContext(request, 'Change level', `${base(request)}/settings/levels/${id}/edit`),
-      run: async () => {
-        const l = await as.updateLevel(p(request).id, id, parseForm(LevelInput, body(request)), request.actor)
-        return { redirect: `${base(request)}/settings#scale`, flash: `${l.label} saved` }
-      },
-    })
-  })
-
-  app.post<{ Params: Static<typeof LevelParams> }>('/partnerships/:partnership/assurance/settings/levels/:level/delete', { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } }, async (request, reply) => {
-    const settingsContext = async () => {
-      const dims = await as.dimensions(p(request).id)
-      return { title: 'Assurance dimensions and rating scale', dimensions: dims, scale: scaleView(await as.scale(p(request).id)), base: base(request), dimensionHistory: {}, levelHistory: {}, breadcrumbs: crumbs(request) }
-    }
-    return handleForm(request, reply, {
-      template: `${V}/settings.njk`,
-      context: settingsContext,
-      run: async () => {
-        const removed = await as.removeLevel(p(request).id, request.params.level, optionalInt(body(request).version) as number | undefined, request.actor)
-        return { redirect: `${base(request)}/settings#scale`, flash: `${removed.label} removed from the scale` }
-      },
-    })
-  })
+  app.post<{ Params: Static<typeof LevelParams> }>(
+    '/partnerships/:partnership/assurance/settings/levels/:level/delete',
+    { config: { access: { partnership: 'admin' } }, schema: { params: LevelParams } },
+    async (request, reply) => {
+      const settingsContext = async () => {
+        const dims = await as.dimensions(p(request).id)
+        return {
+          title: 'Assurance dimensions and rating scale',
+          dimensions: dims,
+          scale: scaleView(await as.scale(p(request).id)),
+          base: base(request),
+          dimensionHistory: {},
+          levelHistory: {},
+          breadcrumbs: crumbs(request),
+        }
+      }
+      return handleForm(request, reply, {
+        template: `${V}/settings.njk`,
+        context: settingsContext,
+        run: async () => {
+          const removed = await as.removeLevel(
+            p(request).id,
+            request.params.level,
+            optionalInt(body(request).version) as number | undefined,
+            request.actor,
+          )
+          return { redirect: `${base(request)}/settings#scale`, flash: `${removed.label} removed from the scale` }
+        },
+      })
+    },
+  )
 
   // ---- JSON API ----
   const tags = ['Assurance']
-  app.get('/api/v1/partnerships/:partnership/assurance/dimensions', { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'The dimensions (headings) each priority is assessed under, in order', security: [], params: Type.Object(P), response: { 200: Type.Array(DimensionJson) } } },
-    async (request) => (await as.dimensions(p(request).id)).map(dimensionJson))
+  app.get(
+    '/api/v1/partnerships/:partnership/assurance/dimensions',
+    {
+      config: { access: { partnership: 'public' } },
+      schema: {
+        tags,
+        summary: 'The dimensions (headings) each priority is assessed under, in order',
+        security: [],
+        params: Type.Object(P),
+        response: { 200: Type.Array(DimensionJson) },
+      },
+    },
+    async (request) => (await as.dimensions(p(request).id)).map(dimensionJson),
+  )
 
-  app.get('/api/v1/partnerships/:partnership/assurance/scale', { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'The rating scale: each level\'s value, label and colour', security: [], params: Type.Object(P), response: { 200: Type.Array(LevelJson) } } },
-    async (request) => (await as.scale(p(request).id)).map(levelJson))
+  app.get(
+    '/api/v1/partnerships/:partnership/assurance/scale',
+    {
+      config: { access: { partnership: 'public' } },
+      schema: {
+        tags,
+        summary: "The rating scale: each level's value, label and colour",
+        security: [],
+        params: Type.Object(P),
+        response: { 200: Type.Array(LevelJson) },
+      },
+    },
+    async (request) => (await as.scale(p(request).id)).map(levelJson),
+  )
 
-  app.get('/api/v1/partnerships/:partnership/assurance/rounds', { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'Assessment rounds, newest first (published ones unless you are a member)', security: [], params: Type.Object(P), response: { 200: Type.Array(RoundJson) } } },
-    async (request) => (await as.listRounds(p(request).id, member(request))).map(roundJson))
+  app.get(
+    '/api/v1/partnerships/:partnership/assurance/rounds',
+    {
+      config: { access: { partnership: 'public' } },
+      schema: {
+        tags,
+        summary: 'Assessment rounds, newest first (published ones unless you are a member)',
+        security: [],
+        params: Type.Object(P),
+        response: { 200: Type.Array(RoundJson) },
+      },
+    },
+    async (request) => (await as.listRounds(p(request).id, member(request))).map(roundJson),
+  )
 
-  app.post('/api/v1/partnerships/:partnership/assurance/rounds', { config: { access: { partnership: 'editor' } }, schema: { tags, summary: 'Add an assessment round of one agreement version', params: Type.Object(P), body: RoundInput, response: { 201: RoundJson } } },
+  app.post(
+    '/api/v1/partnerships/:partnership/assurance/rounds',
+    {
+      config: { access: { partnership: 'editor' } },
+      schema: {
+        tags,
+        summary: 'Add an assessment round of one agreement version',
+        params: Type.Object(P),
+        body: RoundInput,
+        response: { 201: RoundJson },
+      },
+    },
     async (request, reply) => {
       const r = await as.createRound(p(request).id, request.body, request.actor)
       return reply.code(201).send(roundJson(await as.getRound(p(request).id, r.id, { includeUnpublished: true })))
-    })
+    },
+  )
 
-  app.get('/api/v1/partnerships/:partnership/assurance/rounds/:round', { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'One round as a matrix: priorities by dimensions, each cell with its rating, findings, development areas and change since the previous round', security: [], params: RoundParams, response: { 200: MatrixJson } } },
+  app.get(
+    '/api/v1/partnerships/:partnership/assurance/rounds/:round',
+    {
+      config: { access: { partnership: 'public' } },
+      schema: {
+        tags,
+        summary:
+          'One round as a matrix: priorities by dimensions, each cell with its rating, findings, development areas and change since the previous round',
+        security: [],
+        params: RoundParams,
+        response: { 200: MatrixJson },
+      },
+    },
     async (request) => {
       const r = await loadRound(request)
       return matrixJson(await as.matrix(r.id, member(request)))
-    })
+    },
+  )
 
-  app.put('/api/v1/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension', { config: { access: { partnership: 'contributor' } }, schema: { tags, summary: 'Record one cell: rating, findings and development areas (send the version you read, 0 for a new cell: a stale version is refused with 409). Contributors may record only the priorities their organisation leads.', params: CellParams, body: CellInput, response: { 200: CellJson } } },
+  app.put(
+    '/api/v1/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension',
+    {
+      config: { access: { partnership: 'contributor' } },
+      schema: {
+        tags,
+        summary:
+          'Record one cell: rating, findings and development areas (send the version you read, 0 for a new cell: a stale version is refused with 409). Contributors may record only the priorities their organisation leads.',
+        params: CellParams,
+        body: CellInput,
+        response: { 200: CellJson },
+      },
+    },
     async (request) => {
       const r = await loadRound(request)
       const { priority, dimension } = request.params as Static<typeof CellParams>
@@ -365,5 +672,6 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       const m = await as.matrix(r.id, { includeUnpublished: true })
       const cell = m.cells.find((c) => c.priorityId === priority && c.dimensionId === dimension)!
       return cellJson(cell)
-    })
+    },
+  )
 }

@@ -28,62 +28,113 @@ export const DEFAULT_SCALE = [
 
 const Version = Type.Optional(Type.Integer({ title: 'Version' }))
 
-export const RoundInput = Type.Object({
-  title: Type.String({ minLength: 1, maxLength: 200, title: 'Title' }),
-  assessedOn: Type.String({ format: 'date', title: 'Date of assessment' }),
-  agreementVersionId: Type.Integer({ minimum: 1, title: 'Agreement version', errorMessage: 'Select the agreement version this round assesses' }),
-  published: Type.Optional(Type.Boolean({ title: 'Published' })),
-  version: Version,
-}, { additionalProperties: false })
+export const RoundInput = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 200, title: 'Title' }),
+    assessedOn: Type.String({ format: 'date', title: 'Date of assessment' }),
+    agreementVersionId: Type.Integer({
+      minimum: 1,
+      title: 'Agreement version',
+      errorMessage: 'Select the agreement version this round assesses',
+    }),
+    published: Type.Optional(Type.Boolean({ title: 'Published' })),
+    version: Version,
+  },
+  { additionalProperties: false },
+)
 export type RoundInput = Static<typeof RoundInput>
 
 const Point = (title: string) => Type.String({ minLength: 1, maxLength: POINT_MAX, title })
 
-export const CellInput = Type.Object({
-  rating: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { title: 'Rating', errorMessage: 'Select a rating from the scale, or "Not rated yet"' })),
-  findings: Type.Array(Point('Finding'), { title: 'Findings', maxItems: 100 }),
-  developmentAreas: Type.Array(Point('Development area'), { title: 'Development areas', maxItems: 100 }),
-  version: Type.Optional(Type.Integer({ minimum: 0, title: 'Version', description: 'The version you read (0 for a cell not yet recorded). A stale version is refused with 409.' })),
-}, { additionalProperties: false })
+export const CellInput = Type.Object(
+  {
+    rating: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+        title: 'Rating',
+        errorMessage: 'Select a rating from the scale, or "Not rated yet"',
+      }),
+    ),
+    findings: Type.Array(Point('Finding'), { title: 'Findings', maxItems: 100 }),
+    developmentAreas: Type.Array(Point('Development area'), { title: 'Development areas', maxItems: 100 }),
+    version: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        title: 'Version',
+        description: 'The version you read (0 for a cell not yet recorded). A stale version is refused with 409.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
 export type CellInput = Static<typeof CellInput>
 
-export const DimensionInput = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, title: 'Name' }),
-  description: Type.Optional(Type.String({ maxLength: 1000, title: 'Description' })),
-  active: Type.Optional(Type.Boolean({ title: 'In use' })),
-  version: Version,
-}, { additionalProperties: false })
+export const DimensionInput = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, title: 'Name' }),
+    description: Type.Optional(Type.String({ maxLength: 1000, title: 'Description' })),
+    active: Type.Optional(Type.Boolean({ title: 'In use' })),
+    version: Version,
+  },
+  { additionalProperties: false },
+)
 export type DimensionInput = Static<typeof DimensionInput>
 
-export const LevelInput = Type.Object({
-  label: Type.String({ minLength: 1, maxLength: 60, title: 'Label' }),
-  colour: Type.String({ pattern: '^#?[0-9a-fA-F]{6}$', title: 'Colour', errorMessage: 'Enter the colour as a hex code of 6 characters, like #6baed6' }),
-  description: Type.Optional(Type.String({ maxLength: 500, title: 'Description' })),
-  version: Version,
-}, { additionalProperties: false })
+export const LevelInput = Type.Object(
+  {
+    label: Type.String({ minLength: 1, maxLength: 60, title: 'Label' }),
+    colour: Type.String({
+      pattern: '^#?[0-9a-fA-F]{6}$',
+      title: 'Colour',
+      errorMessage: 'Enter the colour as a hex code of 6 characters, like #6baed6',
+    }),
+    description: Type.Optional(Type.String({ maxLength: 500, title: 'Description' })),
+    version: Version,
+  },
+  { additionalProperties: false },
+)
 export type LevelInput = Static<typeof LevelInput>
 
 // ---- JSON answers ----
 
 export const DimensionJson = Type.Object({
-  id: Type.Integer(), name: Type.String(), description: Type.Union([Type.String(), Type.Null()]), position: Type.Integer(), active: Type.Boolean(), version: Type.Integer(),
+  id: Type.Integer(),
+  name: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  position: Type.Integer(),
+  active: Type.Boolean(),
+  version: Type.Integer(),
 })
 
 export const LevelJson = Type.Object({
-  id: Type.Integer(), value: Type.Integer(), label: Type.String(), colour: Type.String(), textColour: Type.String(), description: Type.Union([Type.String(), Type.Null()]), version: Type.Integer(),
+  id: Type.Integer(),
+  value: Type.Integer(),
+  label: Type.String(),
+  colour: Type.String(),
+  textColour: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  version: Type.Integer(),
 })
 
 export const RoundJson = Type.Object({
-  id: Type.Integer(), title: Type.String(), assessedOn: Type.String(), published: Type.Boolean(), version: Type.Integer(),
+  id: Type.Integer(),
+  title: Type.String(),
+  assessedOn: Type.String(),
+  published: Type.Boolean(),
+  version: Type.Integer(),
   agreementVersion: Type.Object({ id: Type.Integer(), number: Type.Integer(), title: Type.String() }),
-  ratedCells: Type.Integer(), totalCells: Type.Integer(),
+  ratedCells: Type.Integer(),
+  totalCells: Type.Integer(),
 })
-
 
 export const CellJson = Type.Object({
   id: Nullable(Type.Integer()),
-  priorityId: Type.Integer(), priorityNumber: Type.Integer(), dimensionId: Type.Integer(), dimension: Type.String(),
-  rating: Nullable(Type.Integer()), label: Nullable(Type.String()), colour: Nullable(Type.String()),
+  priorityId: Type.Integer(),
+  priorityNumber: Type.Integer(),
+  dimensionId: Type.Integer(),
+  dimension: Type.String(),
+  rating: Nullable(Type.Integer()),
+  label: Nullable(Type.String()),
+  colour: Nullable(Type.String()),
   previousRating: Nullable(Type.Integer()),
   change: Type.Union([Type.Literal('improved'), Type.Literal('declined'), Type.Literal('unchanged'), Type.Literal('new'), Type.Null()]),
   findings: Type.Array(Type.String()),
@@ -96,8 +147,16 @@ export const MatrixJson = Type.Object({
   previousRound: Type.Union([Type.Object({ id: Type.Integer(), title: Type.String(), assessedOn: Type.String() }), Type.Null()]),
   scale: Type.Array(LevelJson),
   columns: Type.Array(DimensionJson),
-  rows: Type.Array(Type.Object({
-    priority: Type.Object({ id: Type.Integer(), lineageId: Type.Integer(), number: Type.Integer(), title: Type.String(), leads: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })) }),
-    cells: Type.Array(CellJson),
-  })),
+  rows: Type.Array(
+    Type.Object({
+      priority: Type.Object({
+        id: Type.Integer(),
+        lineageId: Type.Integer(),
+        number: Type.Integer(),
+        title: Type.String(),
+        leads: Type.Array(Type.Object({ id: Type.Integer(), name: Type.String() })),
+      }),
+      cells: Type.Array(CellJson),
+    }),
+  ),
 })

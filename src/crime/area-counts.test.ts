@@ -12,8 +12,12 @@ import { systemActor } from '../platform/audit.ts'
 import { services as buildServices } from '../services.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 test('crime imported before the geography is counted by area once the geography is loaded, and again after a lost rebuild', async () => {
   const files = [bundled('west-mercia')[0], path.join(FIXTURES, '2019-01-west-mercia-street.csv')]
@@ -26,8 +30,12 @@ test('crime imported before the geography is counted by area once the geography 
   await t.services.geography.importPaths([path.join(OPENDATA, 'geography'), path.join(OPENDATA, 'boundaries')], systemActor, 'command line')
   const lad = lsoaToLad19()
   const { kept } = independentStreet(files)
-  const expected = countBy(kept.filter((k) => lad.get(k.lsoa) === 'E07000237'), (k) => k.month)
-  const got = async () => new Map((await c.get('/api/v1/crime/counts?area=E07000237&group=month')).json().rows.map((r: any) => [r.month, r.count]))
+  const expected = countBy(
+    kept.filter((k) => lad.get(k.lsoa) === 'E07000237'),
+    (k) => k.month,
+  )
+  const got = async () =>
+    new Map((await c.get('/api/v1/crime/counts?area=E07000237&group=month')).json().rows.map((r: any) => [r.month, r.count]))
   assert.deepEqual(await got(), expected)
 
   // As if the process had died after the geography landed but before the area counts were rebuilt.

@@ -20,17 +20,29 @@ function shortName(label: string) {
 }
 
 export function summary(results: FileResult[]): string {
-  const out = [textTable(results, [
-    { header: 'File', value: (r) => shortName(r.source) }, { header: 'Kind', value: (r) => r.kind ?? '' },
-    { header: 'Force', value: (r) => r.force ?? '' }, { header: 'Month', value: (r) => r.month ?? '' },
-    { header: 'Kept', value: (r) => n(r.rowsKept), align: 'right' }, { header: 'Duplicates', value: (r) => n(r.duplicates), align: 'right' },
-    { header: 'No location', value: (r) => n(r.noLocation), align: 'right' }, { header: 'Rejected', value: (r) => n(r.rowsRejected), align: 'right' },
-    { header: 'Result', value: (r) => (r.status === 'imported' ? (r.replaced ? 'replaced' : 'imported') : r.status) },
-  ])]
+  const out = [
+    textTable(results, [
+      { header: 'File', value: (r) => shortName(r.source) },
+      { header: 'Kind', value: (r) => r.kind ?? '' },
+      { header: 'Force', value: (r) => r.force ?? '' },
+      { header: 'Month', value: (r) => r.month ?? '' },
+      { header: 'Kept', value: (r) => n(r.rowsKept), align: 'right' },
+      { header: 'Duplicates', value: (r) => n(r.duplicates), align: 'right' },
+      { header: 'No location', value: (r) => n(r.noLocation), align: 'right' },
+      { header: 'Rejected', value: (r) => n(r.rowsRejected), align: 'right' },
+      { header: 'Result', value: (r) => (r.status === 'imported' ? (r.replaced ? 'replaced' : 'imported') : r.status) },
+    ]),
+  ]
   const flagged = results.filter((r) => r.status === 'imported' && (r.unknownTypes || r.unknownOutcomes))
   for (const r of flagged) {
-    if (r.unknownTypes) out.push(`Note: ${shortName(r.source)} has ${n(r.unknownTypes)} record(s) with crime types police.uk did not use in ${r.month} (${r.unknownTypeNames?.join(', ')}); they were kept and flagged.`)
-    if (r.unknownOutcomes) out.push(`Note: ${shortName(r.source)} has ${n(r.unknownOutcomes)} record(s) with outcomes Safer does not know (${r.unknownOutcomeNames?.join(', ')}); they were kept as given and flagged.`)
+    if (r.unknownTypes)
+      out.push(
+        `Note: ${shortName(r.source)} has ${n(r.unknownTypes)} record(s) with crime types police.uk did not use in ${r.month} (${r.unknownTypeNames?.join(', ')}); they were kept and flagged.`,
+      )
+    if (r.unknownOutcomes)
+      out.push(
+        `Note: ${shortName(r.source)} has ${n(r.unknownOutcomes)} record(s) with outcomes Safer does not know (${r.unknownOutcomeNames?.join(', ')}); they were kept as given and flagged.`,
+      )
   }
   for (const r of results.filter((x) => x.status === 'refused' || x.status === 'skipped')) {
     out.push('', `${r.status === 'refused' ? 'Refused' : 'Skipped'}: ${r.message}`)
@@ -39,21 +51,34 @@ export function summary(results: FileResult[]): string {
   }
   const imported = results.filter((r) => r.status === 'imported')
   const count = (s: FileResult['status']) => results.filter((r) => r.status === s).length
-  out.push('', `${results.length} file(s): ${imported.length} imported (${n(imported.reduce((t, r) => t + (r.rowsKept ?? 0), 0))} records kept), ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('refused')} refused.`)
+  out.push(
+    '',
+    `${results.length} file(s): ${imported.length} imported (${n(imported.reduce((t, r) => t + (r.rowsKept ?? 0), 0))} records kept), ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('refused')} refused.`,
+  )
   return out.join('\n')
 }
 
 export async function importPoliceUkCommand(s: Services, paths: string[], opts: { replace: boolean }, actor: Actor): Promise<number> {
   const tty = process.stderr.isTTY
-  const bar = tty ? new cliProgress.SingleBar({
-    format: 'Importing |{bar}| {percentage}% | {files} files | {rows} records | {current}',
-    barCompleteChar: '█', barIncompleteChar: '░', hideCursor: true, clearOnComplete: true, etaBuffer: 50,
-  }) : undefined
+  const bar = tty
+    ? new cliProgress.SingleBar({
+        format: 'Importing |{bar}| {percentage}% | {files} files | {rows} records | {current}',
+        barCompleteChar: '█',
+        barIncompleteChar: '░',
+        hideCursor: true,
+        clearOnComplete: true,
+        etaBuffer: 50,
+      })
+    : undefined
   let started = false
   // Test hook: stop just before the transaction commits, so a test can kill the process there.
-  const pause = process.env.SAFER_TEST_PAUSE_BEFORE_COMMIT === '1'
-    ? async () => { process.stderr.write('SAFER_TEST_PAUSED_BEFORE_COMMIT\n'); await new Promise(() => {}) }
-    : undefined
+  const pause =
+    process.env.SAFER_TEST_PAUSE_BEFORE_COMMIT === '1'
+      ? async () => {
+          process.stderr.write('SAFER_TEST_PAUSED_BEFORE_COMMIT\n')
+          await new Promise(() => {})
+        }
+      : undefined
   try {
     const { results } = await s.crime.importPaths(paths, actor, 'command line', {
       replace: opts.replace,
@@ -61,11 +86,17 @@ export async function importPoliceUkCommand(s: Services, paths: string[], opts: 
       onProgress: (p) => {
         if (!bar) return
         const payload = { files: `${p.filesDone}/${p.filesTotal}`, rows: n(p.rowsKept), current: shortName(p.current ?? '').slice(-40) }
-        if (!started) { bar.start(Math.max(p.bytesTotal, 1), 0, payload); started = true }
+        if (!started) {
+          bar.start(Math.max(p.bytesTotal, 1), 0, payload)
+          started = true
+        }
         bar.update(Math.min(p.bytesDone, p.bytesTotal), payload)
       },
       onFile: (r) => {
-        if (!tty) process.stderr.write(`${r.status.padEnd(9)} ${r.source}${r.rowsKept !== undefined && r.status === 'imported' ? ` (${n(r.rowsKept)} records)` : ''}\n`)
+        if (!tty)
+          process.stderr.write(
+            `${r.status.padEnd(9)} ${r.source}${r.rowsKept !== undefined && r.status === 'imported' ? ` (${n(r.rowsKept)} records)` : ''}\n`,
+          )
       },
     })
     bar?.stop()

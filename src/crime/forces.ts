@@ -61,8 +61,13 @@ export const FORCES: readonly Force[] = [
 
 /** A force's name as matched: case, "&"/"and", punctuation and a trailing Police/Constabulary/Service do not matter. */
 function key(name: string) {
-  return name.toLowerCase().replace(/&/g, ' and ').replace(/[^a-z0-9]+/g, ' ')
-    .replace(/\b(police service|police|constabulary|service)\b/g, ' ').replace(/\s+/g, ' ').trim()
+  return name
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .replace(/\b(police service|police|constabulary|service)\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
 }
 
 const byKey = new Map<string, Force>()
@@ -71,7 +76,10 @@ for (const f of FORCES) {
   byKey.set(key(f.slug.replace(/-/g, ' ')), f)
   if (f.pfaName) byKey.set(key(f.pfaName), f)
 }
-byKey.set('metropolitan', FORCES.find((f) => f.slug === 'metropolitan')!)
+byKey.set(
+  'metropolitan',
+  FORCES.find((f) => f.slug === 'metropolitan')!,
+)
 
 /** The force a police.uk "Reported by" value, a file-name slug or a PFA name refers to. */
 export function findForce(nameOrSlug: string): Force | undefined {

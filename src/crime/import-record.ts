@@ -38,7 +38,8 @@ export interface ImportOutcome {
   message: string
 }
 
-export const INTERRUPTED_IMPORT = 'The import stopped before it finished (its process ended). Force-months it had not saved are as they were before.'
+export const INTERRUPTED_IMPORT =
+  'The import stopped before it finished (its process ended). Force-months it had not saved are as they were before.'
 
 /** An import as the pages show it (the same fields the import record had before imports were jobs). */
 export interface ImportRecord {
@@ -70,15 +71,23 @@ export function importRecord(job: Job<ImportParams, ImportOutcome>): ImportRecor
   const ended = status !== 'running' && status !== 'queued'
   const filesTotal = p.total ?? 0
   return {
-    id: Number(job.id), dataset: job.kind.replace(/^import:/, ''), source: job.source, status,
-    started_at: job.started_at ?? job.created_at, finished_at: job.finished_at, started_by_name: job.started_by_name,
-    files_total: filesTotal, files_done: status === 'finished' ? filesTotal : p.done ?? 0,
-    bytes_total: p.bytesTotal ?? 0, bytes_done: status === 'finished' ? p.bytesTotal ?? 0 : p.bytesDone ?? 0,
-    rows_kept: r?.rowsKept ?? (ended ? 0 : p.rowsKept ?? 0),
-    files_imported: r?.filesImported ?? 0, files_refused: r?.filesRefused ?? 0,
-    current_file: ended ? null : p.currentFile ?? null,
+    id: Number(job.id),
+    dataset: job.kind.replace(/^import:/, ''),
+    source: job.source,
+    status,
+    started_at: job.started_at ?? job.created_at,
+    finished_at: job.finished_at,
+    started_by_name: job.started_by_name,
+    files_total: filesTotal,
+    files_done: status === 'finished' ? filesTotal : (p.done ?? 0),
+    bytes_total: p.bytesTotal ?? 0,
+    bytes_done: status === 'finished' ? (p.bytesTotal ?? 0) : (p.bytesDone ?? 0),
+    rows_kept: r?.rowsKept ?? (ended ? 0 : (p.rowsKept ?? 0)),
+    files_imported: r?.filesImported ?? 0,
+    files_refused: r?.filesRefused ?? 0,
+    current_file: ended ? null : (p.currentFile ?? null),
     results: r?.results ?? [],
-    message: status === 'interrupted' ? INTERRUPTED_IMPORT : r?.message ?? job.error,
+    message: status === 'interrupted' ? INTERRUPTED_IMPORT : (r?.message ?? job.error),
     cannotRerun: status === 'failed' || status === 'interrupted' ? cannotRerunImport(job) : undefined,
   }
 }
@@ -90,9 +99,12 @@ export function importRecord(job: Job<ImportParams, ImportOutcome>): ImportRecor
  */
 export function cannotRerunImport(job: Job<Partial<ImportParams>>): string | undefined {
   const params = job.params ?? {}
-  if (params.upload) return 'Its uploaded files were removed when it stopped, so it cannot be run again. Upload the files again on the Import page.'
-  if (!params.paths?.length) return 'Safer did not record which files this import read (it ran before imports were background jobs), so it cannot be run again. Import the files again.'
+  if (params.upload)
+    return 'Its uploaded files were removed when it stopped, so it cannot be run again. Upload the files again on the Import page.'
+  if (!params.paths?.length)
+    return 'Safer did not record which files this import read (it ran before imports were background jobs), so it cannot be run again. Import the files again.'
   const gone = params.paths.filter((p) => !fs.existsSync(p))
-  if (gone.length) return `${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} no longer on the server, so it cannot be run again. Import the files again.`
+  if (gone.length)
+    return `${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} no longer on the server, so it cannot be run again. Import the files again.`
   return undefined
 }

@@ -19,7 +19,9 @@ before(async () => {
   const p = await makePartnership(t.services, { published: true })
   editor = await clientAs(t, 'editor', p.id)
 })
-after(async () => { await t.close() })
+after(async () => {
+  await t.close()
+})
 
 async function upload(c: Client, files: { filename: string; data: Buffer }[], opts: { csrf?: string | null } = {}) {
   if (!c.cookies.has(CSRF_COOKIE)) await c.get('/sign-in')
@@ -27,11 +29,23 @@ async function upload(c: Client, files: { filename: string; data: Buffer }[], op
   const parts: Buffer[] = []
   const csrf = opts.csrf === undefined ? c.csrf() : opts.csrf
   if (csrf !== null) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`))
-  for (const f of files) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${f.filename}"\r\nContent-Type: text/csv\r\n\r\n`), f.data, Buffer.from('\r\n'))
+  for (const f of files)
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${f.filename}"\r\nContent-Type: text/csv\r\n\r\n`,
+      ),
+      f.data,
+      Buffer.from('\r\n'),
+    )
   parts.push(Buffer.from(`--${boundary}--\r\n`))
   const res = await t.app.inject({
-    method: 'POST', url: '/crime/import', payload: Buffer.concat(parts),
-    headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': `multipart/form-data; boundary=${boundary}` },
+    method: 'POST',
+    url: '/crime/import',
+    payload: Buffer.concat(parts),
+    headers: {
+      cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    },
   })
   return { status: res.statusCode, body: res.body, headers: res.headers }
 }
@@ -51,13 +65,22 @@ const uploadsLeft = () => {
 }
 
 const street = { filename: '2019-01-west-mercia-street.csv', data: fs.readFileSync(path.join(FIXTURES, '2019-01-west-mercia-street.csv')) }
-const searches = { filename: '2019-01-city-of-london-stop-and-search.csv', data: fs.readFileSync(path.join(FIXTURES, '2019-01-city-of-london-stop-and-search.csv')) }
+const searches = {
+  filename: '2019-01-city-of-london-stop-and-search.csv',
+  data: fs.readFileSync(path.join(FIXTURES, '2019-01-city-of-london-stop-and-search.csv')),
+}
 
 test('an editor uploads two CSV files; the import runs, shows its progress, then the summary; the data is counted', async () => {
   // Files of this test's own (one location reworded, one search's time moved a second): imported, not "unchanged",
   // whichever tests imported the fixtures before; the counts are the same.
-  const ownStreet = { ...street, data: Buffer.from(street.data.toString('utf8').replace('On or near Prospect Place', 'On or near Prospect Place (web upload)')) }
-  const ownSearches = { ...searches, data: Buffer.from(searches.data.toString('utf8').replace('2019-01-01T02:48:45+00:00', '2019-01-01T02:48:46+00:00')) }
+  const ownStreet = {
+    ...street,
+    data: Buffer.from(street.data.toString('utf8').replace('On or near Prospect Place', 'On or near Prospect Place (web upload)')),
+  }
+  const ownSearches = {
+    ...searches,
+    data: Buffer.from(searches.data.toString('utf8').replace('2019-01-01T02:48:45+00:00', '2019-01-01T02:48:46+00:00')),
+  }
   assert.notDeepEqual([ownStreet.data, ownSearches.data], [street.data, searches.data])
   const res = await upload(editor, [ownStreet, ownSearches])
   assert.equal(res.status, 303, res.body)
@@ -84,7 +107,10 @@ test('a zip upload imports the files inside; a refused file is shown with its pr
   const files = tempFiles({})
   const zip = files.path('upload.zip')
   const bad = street.data.toString('utf8').replace('a02,2019-01', 'a02,2019-1')
-  writeZip(zip, [{ name: '2019-01/2019-01-west-mercia-street.csv', data: Buffer.from(bad) }, { name: '2019-01/2019-01-city-of-london-stop-and-search.csv', data: searches.data }])
+  writeZip(zip, [
+    { name: '2019-01/2019-01-west-mercia-street.csv', data: Buffer.from(bad) },
+    { name: '2019-01/2019-01-city-of-london-stop-and-search.csv', data: searches.data },
+  ])
   // The searches file is loaded already (so it is "unchanged"), whichever tests ran before.
   await importFiles(t, [path.join(FIXTURES, '2019-01-city-of-london-stop-and-search.csv')])
   const before = await snapshot(t)
@@ -141,9 +167,18 @@ test('the Import page lists recent imports, and a second import while one runs i
   assert.match(text(page.body), /Recent imports .* web/)
   // Hold an import open (before it commits) and try another.
   let release!: () => void
-  const held = t.services.crime.importPaths([path.join(FIXTURES, '2019-01-west-mercia-street.csv')], { id: null, name: 'slow' }, 'command line', {
-    replace: true, beforeCommit: () => new Promise<void>((r) => { release = r }),
-  })
+  const held = t.services.crime.importPaths(
+    [path.join(FIXTURES, '2019-01-west-mercia-street.csv')],
+    { id: null, name: 'slow' },
+    'command line',
+    {
+      replace: true,
+      beforeCommit: () =>
+        new Promise<void>((r) => {
+          release = r
+        }),
+    },
+  )
   while (!release) await new Promise((r) => setTimeout(r, 10))
   const second = await upload(editor, [street])
   assert.equal(second.status, 400)

@@ -124,11 +124,19 @@ function rowProblemSql(kind: Kind) {
 export async function importPoliceUk(analytics: Analytics, sources: Source[], opts: ImportOptions): Promise<FileResult[]> {
   const results: FileResult[] = []
   // What is loaded, by kind|force|month: the unchanged check and messages read it; each save in this run updates it.
-  const existing = new Map<string, Pick<Partition, 'sha256' | 'rows_kept' | 'rows_rejected' | 'duplicates' | 'no_location' | 'imported_at'>>(
-    (await listPartitions(analytics)).map((p) => [`${p.kind}|${p.force}|${p.month}`, p]))
+  const existing = new Map<
+    string,
+    Pick<Partition, 'sha256' | 'rows_kept' | 'rows_rejected' | 'duplicates' | 'no_location' | 'imported_at'>
+  >((await listPartitions(analytics)).map((p) => [`${p.kind}|${p.force}|${p.month}`, p]))
   const claimed = new Map<string, string>() // kind|force|month -> source label, within this run
   const seen = new Map<string, string>() // sha256 -> source label, within this run
-  const progress: ImportProgress = { filesDone: 0, filesTotal: sources.length, bytesDone: 0, bytesTotal: sources.reduce((n, s) => n + s.size, 0), rowsKept: 0 }
+  const progress: ImportProgress = {
+    filesDone: 0,
+    filesTotal: sources.length,
+    bytesDone: 0,
+    bytesTotal: sources.reduce((n, s) => n + s.size, 0),
+    rowsKept: 0,
+  }
   const tmpDir = path.join(analytics.tmpDir, `import-${process.pid}-${Date.now()}`)
   const batchBytes = opts.batchBytes ?? 128 * 1024 * 1024
   const report = () => opts.onProgress?.({ ...progress })
@@ -163,7 +171,11 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
             report()
           })
         } catch (err) {
-          finish({ source: source.label, status: 'refused', message: err instanceof SourceError ? err.message : `${source.label} could not be read: ${(err as Error).message}` })
+          finish({
+            source: source.label,
+            status: 'refused',
+            message: err instanceof SourceError ? err.message : `${source.label} could not be read: ${(err as Error).message}`,
+          })
           continue
         }
         const header = detectFormat(await readHeader(file.path), source.label)
@@ -198,13 +210,29 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       const facts = `arg_min(${kind === 'stop-and-search' ? 'left(date, 7)' : 'month'}, rowid) AS first_month,
         ${kind === 'stop-and-search' ? 'NULL::VARCHAR[]' : 'list(DISTINCT reported_by) FILTER (WHERE reported_by IS NOT NULL)'} AS forces`
       ;[staged] = await Promise.all([
-        stageCsv<FileFacts>(q, 'stage', batch.map((p) => p.file.path), formatOf(kind).columns.map(([, c]) => c), facts),
-        ...batch.map((p) => p.file.sha256.then((sha) => { p.sha256 = sha })),
+        stageCsv<FileFacts>(
+          q,
+          'stage',
+          batch.map((p) => p.file.path),
+          formatOf(kind).columns.map(([, c]) => c),
+          facts,
+        ),
+        ...batch.map((p) =>
+          p.file.sha256.then((sha) => {
+            p.sha256 = sha
+          }),
+        ),
       ])
     } catch (err) {
       if (batch.length === 1) {
         batch[0].file.cleanup()
-        finish({ source: batch[0].source.label, kind, status: 'refused', sha256: batch[0].sha256, message: `${batch[0].source.label} could not be read: ${(err as Error).message.split('\n')[0]}` })
+        finish({
+          source: batch[0].source.label,
+          kind,
+          status: 'refused',
+          sha256: batch[0].sha256,
+          message: `${batch[0].source.label} could not be read: ${(err as Error).message.split('\n')[0]}`,
+        })
         return
       }
       for (const one of batch) await runBatch(q, kind, [one])
@@ -214,7 +242,9 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       await checkAndSave(q, kind, batch, staged)
     } finally {
       for (const p of batch) p.file.cleanup()
-      await q.run(`DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS prepared; DROP TABLE IF EXISTS outcome_map; DROP TABLE IF EXISTS batch_files`)
+      await q.run(
+        `DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS prepared; DROP TABLE IF EXISTS outcome_map; DROP TABLE IF EXISTS batch_files`,
+      )
     }
   }
 
@@ -229,14 +259,17 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       let refusal: string | undefined
       if (kind === 'stop-and-search') {
         force = p.nameForce && forceBySlug(p.nameForce) ? p.nameForce : null
-        if (!force) refusal = `${label(p)}: stop-and-search files do not say which force they are from, so the file must keep police.uk's name, YYYY-MM-<force>-stop-and-search.csv (for example 2019-08-city-of-london-stop-and-search.csv)${p.nameForce ? `; "${p.nameForce}" is not a police.uk force` : ''}.`
+        if (!force)
+          refusal = `${label(p)}: stop-and-search files do not say which force they are from, so the file must keep police.uk's name, YYYY-MM-<force>-stop-and-search.csv (for example 2019-08-city-of-london-stop-and-search.csv)${p.nameForce ? `; "${p.nameForce}" is not a police.uk force` : ''}.`
       } else {
         const names = s?.forces ?? []
         const found = names.map((n) => ({ n, f: findForce(n) }))
         const unknown = found.filter((x) => !x.f).map((x) => x.n)
         const slugs = [...new Set(found.filter((x) => x.f).map((x) => x.f!.slug))]
-        if (unknown.length) refusal = `${label(p)}: "Reported by" names ${unknown.map((u) => `"${u}"`).join(', ')}, which ${unknown.length === 1 ? 'is not a police force' : 'are not police forces'} that publishes on police.uk.`
-        else if (slugs.length > 1) refusal = `${label(p)} holds rows reported by ${slugs.length} forces (${found.map((x) => x.n).join(', ')}); police.uk files hold one force each.`
+        if (unknown.length)
+          refusal = `${label(p)}: "Reported by" names ${unknown.map((u) => `"${u}"`).join(', ')}, which ${unknown.length === 1 ? 'is not a police force' : 'are not police forces'} that publishes on police.uk.`
+        else if (slugs.length > 1)
+          refusal = `${label(p)} holds rows reported by ${slugs.length} forces (${found.map((x) => x.n).join(', ')}); police.uk files hold one force each.`
         else force = slugs[0] ?? (p.nameForce && forceBySlug(p.nameForce) ? p.nameForce : null)
         if (!force && !refusal) refusal = `${label(p)} has no rows, and its name does not say which force it is from.`
       }
@@ -244,13 +277,23 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       files.push({ path: p.file.path, p, fileMonth, force, refusal })
     }
 
-    await q.run(`CREATE OR REPLACE TEMP TABLE batch_files AS
+    await q.run(
+      `CREATE OR REPLACE TEMP TABLE batch_files AS
       SELECT unnest(?::VARCHAR[]) AS filename, unnest(?::VARCHAR[]) AS file_month, unnest(?::VARCHAR[]) AS force,
         CAST(NULLIF(unnest(?::VARCHAR[]), '') AS DATE) AS month, false AS import`,
-      [files.map((f) => f.path), files.map((f) => f.fileMonth ?? ''), files.map((f) => f.force ?? ''), files.map((f) => (f.fileMonth ? `${f.fileMonth}-01` : ''))])
+      [
+        files.map((f) => f.path),
+        files.map((f) => f.fileMonth ?? ''),
+        files.map((f) => f.force ?? ''),
+        files.map((f) => (f.fileMonth ? `${f.fileMonth}-01` : '')),
+      ],
+    )
 
     // Row by row: a bad month, date or coordinate refuses the file. The first 20 per file are listed.
-    const checked = await checkRows(q, 'stage', staged, rowProblemSql(kind), { joinSql: 'JOIN batch_files f USING (filename)', limit: MAX_PROBLEMS_LISTED })
+    const checked = await checkRows(q, 'stage', staged, rowProblemSql(kind), {
+      joinSql: 'JOIN batch_files f USING (filename)',
+      limit: MAX_PROBLEMS_LISTED,
+    })
 
     // Decide each file.
     const toImport: typeof files = []
@@ -261,7 +304,10 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       if (count) {
         const shown = c.problems
         finish({
-          ...base, force: f.force ?? undefined, month: f.fileMonth ?? undefined, status: 'refused',
+          ...base,
+          force: f.force ?? undefined,
+          month: f.fileMonth ?? undefined,
+          status: 'refused',
           message: `${label(f.p)} was not imported: ${count === 1 ? 'one line has a problem' : `${count} lines have problems`}. Nothing from it was saved${f.force && f.fileMonth && existing.has(`${kind}|${f.force}|${f.fileMonth}`) ? ', and the data already loaded for this force and month is unchanged' : ''}.`,
           problems: shown.map((x) => `${label(f.p)}:${x.line}: ${x.reason}`),
           moreProblems: Math.max(0, count - shown.length),
@@ -270,7 +316,13 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       }
       const same = seen.get(f.p.sha256!)
       if (same) {
-        finish({ ...base, force: f.force ?? undefined, month: f.fileMonth ?? undefined, status: 'skipped', message: `${label(f.p)} is the same file as ${same}, already in this import.` })
+        finish({
+          ...base,
+          force: f.force ?? undefined,
+          month: f.fileMonth ?? undefined,
+          status: 'skipped',
+          message: `${label(f.p)} is the same file as ${same}, already in this import.`,
+        })
         continue
       }
       seen.set(f.p.sha256!, label(f.p))
@@ -281,13 +333,29 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       const key = `${kind}|${f.force}|${f.fileMonth}`
       const other = claimed.get(key)
       if (other) {
-        finish({ ...base, force: f.force!, month: f.fileMonth!, status: 'refused', message: `${label(f.p)} is for the same force and month (${f.force}, ${f.fileMonth}) as ${other}, earlier in this import. Give one file per force, month and kind.` })
+        finish({
+          ...base,
+          force: f.force!,
+          month: f.fileMonth!,
+          status: 'refused',
+          message: `${label(f.p)} is for the same force and month (${f.force}, ${f.fileMonth}) as ${other}, earlier in this import. Give one file per force, month and kind.`,
+        })
         continue
       }
       claimed.set(key, label(f.p))
       const before = existing.get(key)
       if (before && before.sha256 === f.p.sha256 && !opts.replace) {
-        finish({ ...base, force: f.force!, month: f.fileMonth!, status: 'unchanged', rowsKept: before.rows_kept, duplicates: before.duplicates, noLocation: before.no_location, rowsRejected: before.rows_rejected, message: `The same file was already imported for ${f.force}, ${f.fileMonth} (on ${before.imported_at.slice(0, 10)}); nothing to change.` })
+        finish({
+          ...base,
+          force: f.force!,
+          month: f.fileMonth!,
+          status: 'unchanged',
+          rowsKept: before.rows_kept,
+          duplicates: before.duplicates,
+          noLocation: before.no_location,
+          rowsRejected: before.rows_rejected,
+          message: `The same file was already imported for ${f.force}, ${f.fileMonth} (on ${before.imported_at.slice(0, 10)}); nothing to change.`,
+        })
         continue
       }
       toImport.push(f)
@@ -295,17 +363,31 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
     if (!toImport.length) return
 
     await q.run(`UPDATE batch_files SET import = true WHERE filename IN (${toImport.map((f) => sqlString(f.path)).join(', ')})`)
-    await prepare(q, kind, toImport.map((f) => f.fileMonth!))
-    const facts = await q.all<{ filename: string; kept: number; no_location: number; unknown_types: number; type_names: string[] | null; unknown_outcomes: number; outcome_names: string[] | null }>(
+    await prepare(
+      q,
+      kind,
+      toImport.map((f) => f.fileMonth!),
+    )
+    const facts = await q.all<{
+      filename: string
+      kept: number
+      no_location: number
+      unknown_types: number
+      type_names: string[] | null
+      unknown_outcomes: number
+      outcome_names: string[] | null
+    }>(
       `SELECT filename, count(*) AS kept,
         ${kind === 'stop-and-search' ? '0' : 'count(*) FILTER (WHERE lsoa_code IS NULL)'} AS no_location,
         ${kind === 'street' ? 'count(*) FILTER (WHERE NOT type_known)' : '0'} AS unknown_types,
         ${kind === 'street' ? 'list(DISTINCT crime_type) FILTER (WHERE NOT type_known)' : 'NULL::VARCHAR[]'} AS type_names,
         ${kind === 'stop-and-search' ? '0' : 'count(*) FILTER (WHERE NOT outcome_known)'} AS unknown_outcomes,
         ${kind === 'stop-and-search' ? 'NULL::VARCHAR[]' : 'list(DISTINCT outcome) FILTER (WHERE NOT outcome_known)'} AS outcome_names
-       FROM prepared GROUP BY filename`)
+       FROM prepared GROUP BY filename`,
+    )
     const rejectedRows = await q.all<{ filename: string; n: number }>(
-      `SELECT filename, count(*) AS n FROM stage WHERE ${kind === 'stop-and-search' ? 'type' : kind === 'street' ? 'crime_type' : 'outcome'} IS NULL GROUP BY filename`)
+      `SELECT filename, count(*) AS n FROM stage WHERE ${kind === 'stop-and-search' ? 'type' : kind === 'street' ? 'crime_type' : 'outcome'} IS NULL GROUP BY filename`,
+    )
     const factOf = new Map(facts.map((x) => [x.filename, x]))
     const rejectedOf = new Map(rejectedRows.map((x) => [x.filename, x.n]))
 
@@ -313,14 +395,22 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
     const importedAt = new Date().toISOString()
     await transactionOn(q, async () => {
       const table = TABLE_OF[kind]
-      const cols = (await q.all<{ column_name: string }>(`SELECT column_name FROM duckdb_columns() WHERE schema_name = 'crime' AND table_name = ? ORDER BY column_index`, [table.split('.')[1]])).map((c) => c.column_name)
+      const cols = (
+        await q.all<{ column_name: string }>(
+          `SELECT column_name FROM duckdb_columns() WHERE schema_name = 'crime' AND table_name = ? ORDER BY column_index`,
+          [table.split('.')[1]],
+        )
+      ).map((c) => c.column_name)
       await q.run(`DELETE FROM ${table} t USING batch_files b WHERE b.import AND t.force = b.force AND t.month = b.month`)
       await q.run(`INSERT INTO ${table} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM prepared`)
       if (kind === 'street') {
         await q.run(`DELETE FROM crime.street_counts t USING batch_files b WHERE b.import AND t.force = b.force AND t.month = b.month`)
-        await q.run(`INSERT INTO crime.street_counts SELECT force, month, lsoa_code, crime_type, outcome, count(*) FROM prepared GROUP BY ALL`)
+        await q.run(
+          `INSERT INTO crime.street_counts SELECT force, month, lsoa_code, crime_type, outcome, count(*) FROM prepared GROUP BY ALL`,
+        )
         await q.run(`DELETE FROM crime.area_counts t USING batch_files b WHERE b.import AND t.force = b.force AND t.month = b.month`)
-        if (opts.areaMembershipSql) await q.run(`INSERT INTO crime.area_counts ${areaCountsSql('prepared', opts.areaMembershipSql, 'rows', forcePfaValues(FORCES))}`)
+        if (opts.areaMembershipSql)
+          await q.run(`INSERT INTO crime.area_counts ${areaCountsSql('prepared', opts.areaMembershipSql, 'rows', forcePfaValues(FORCES))}`)
       }
       for (const f of toImport) {
         const x = factOf.get(f.path)
@@ -329,27 +419,63 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
         const kept = x?.kept ?? 0
         const duplicates = read - rowsRejected - kept
         const r: FileResult = {
-          source: label(f.p), kind, force: f.force!, month: f.fileMonth!, status: 'imported', sha256: f.p.sha256,
-          rowsRead: read, rowsKept: kept, rowsRejected, duplicates, noLocation: x?.no_location ?? 0,
-          unknownTypes: x?.unknown_types ?? 0, unknownTypeNames: x?.type_names ?? [], unknownOutcomes: x?.unknown_outcomes ?? 0, unknownOutcomeNames: x?.outcome_names ?? [],
+          source: label(f.p),
+          kind,
+          force: f.force!,
+          month: f.fileMonth!,
+          status: 'imported',
+          sha256: f.p.sha256,
+          rowsRead: read,
+          rowsKept: kept,
+          rowsRejected,
+          duplicates,
+          noLocation: x?.no_location ?? 0,
+          unknownTypes: x?.unknown_types ?? 0,
+          unknownTypeNames: x?.type_names ?? [],
+          unknownOutcomes: x?.unknown_outcomes ?? 0,
+          unknownOutcomeNames: x?.outcome_names ?? [],
           replaced: existing.has(`${kind}|${f.force}|${f.fileMonth}`),
         }
         saved.push(r)
       }
       // What is loaded, in the same transaction as the data itself.
       const col = <K extends keyof FileResult>(k: K) => saved.map((r) => r[k])
-      await q.run(`DELETE FROM crime.partitions p USING batch_files b WHERE b.import AND p.kind = ? AND p.force = b.force AND p.month = b.month`, [kind])
-      await q.run(`INSERT INTO crime.partitions SELECT ?, unnest(?::VARCHAR[]), CAST(unnest(?::VARCHAR[]) || '-01' AS DATE),
+      await q.run(
+        `DELETE FROM crime.partitions p USING batch_files b WHERE b.import AND p.kind = ? AND p.force = b.force AND p.month = b.month`,
+        [kind],
+      )
+      await q.run(
+        `INSERT INTO crime.partitions SELECT ?, unnest(?::VARCHAR[]), CAST(unnest(?::VARCHAR[]) || '-01' AS DATE),
           unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]), unnest(?::INTEGER[]),
-          unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), CAST(? AS TIMESTAMPTZ), ?, ?`, [
-        kind, col('force') as string[], col('month') as string[],
-        col('rowsKept').map(String), col('rowsRejected').map(String), col('duplicates').map(String), col('noLocation').map(String), col('unknownTypes').map(String), col('unknownOutcomes').map(String),
-        col('source') as string[], col('sha256') as string[], importedAt, opts.actor, opts.importId ?? null,
-      ])
+          unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), CAST(? AS TIMESTAMPTZ), ?, ?`,
+        [
+          kind,
+          col('force') as string[],
+          col('month') as string[],
+          col('rowsKept').map(String),
+          col('rowsRejected').map(String),
+          col('duplicates').map(String),
+          col('noLocation').map(String),
+          col('unknownTypes').map(String),
+          col('unknownOutcomes').map(String),
+          col('source') as string[],
+          col('sha256') as string[],
+          importedAt,
+          opts.actor,
+          opts.importId ?? null,
+        ],
+      )
       if (opts.beforeCommit) await opts.beforeCommit()
     })
     for (const r of saved) {
-      existing.set(`${kind}|${r.force}|${r.month}`, { sha256: r.sha256!, rows_kept: r.rowsKept!, rows_rejected: r.rowsRejected!, duplicates: r.duplicates!, no_location: r.noLocation!, imported_at: importedAt })
+      existing.set(`${kind}|${r.force}|${r.month}`, {
+        sha256: r.sha256!,
+        rows_kept: r.rowsKept!,
+        rows_rejected: r.rowsRejected!,
+        duplicates: r.duplicates!,
+        no_location: r.noLocation!,
+        imported_at: importedAt,
+      })
       finish(r)
     }
   }
@@ -359,7 +485,10 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
     // Outcome labels are normalised once per distinct label (a few dozen), not once per row.
     const outcomeCol = kind === 'stop-and-search' ? null : 'outcome'
     await q.run(`CREATE OR REPLACE TEMP TABLE outcome_lookup (key VARCHAR, label VARCHAR)`)
-    await q.run(`INSERT INTO outcome_lookup SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])`, [outcomeLookup().map((o) => o[0]), outcomeLookup().map((o) => o[1])])
+    await q.run(`INSERT INTO outcome_lookup SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])`, [
+      outcomeLookup().map((o) => o[0]),
+      outcomeLookup().map((o) => o[1]),
+    ])
     if (outcomeCol) {
       await q.run(`CREATE OR REPLACE TEMP TABLE outcome_map AS
         SELECT d.published, l.label FROM (SELECT DISTINCT ${outcomeCol} AS published FROM stage WHERE ${outcomeCol} IS NOT NULL) d
@@ -368,7 +497,11 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
     if (kind === 'street') {
       const pairs = [...new Set(months)].flatMap((m) => crimeTypesFor(m).map((t) => [m, t]))
       await q.run(`CREATE OR REPLACE TEMP TABLE known_types (month VARCHAR, type VARCHAR)`)
-      if (pairs.length) await q.run(`INSERT INTO known_types SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])
+      if (pairs.length)
+        await q.run(`INSERT INTO known_types SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])`, [
+          pairs.map((p) => p[0]),
+          pairs.map((p) => p[1]),
+        ])
       await q.run(`CREATE OR REPLACE TEMP TABLE prepared AS
         SELECT s.filename, f.force, f.month, s.crime_id, s.falls_within,
           CAST(s.longitude AS DOUBLE) AS longitude, CAST(s.latitude AS DOUBLE) AS latitude, s.location, s.lsoa_code,

@@ -22,7 +22,7 @@ export function targetCode(t: Target) {
   return t.kind === 'force' ? t.force.slug : t.area.code
 }
 export function targetTypeLabel(t: Target) {
-  return t.kind === 'force' ? 'Police force (everything it reported)' : AREA_TYPE_LABELS[t.area.type] ?? t.area.type
+  return t.kind === 'force' ? 'Police force (everything it reported)' : (AREA_TYPE_LABELS[t.area.type] ?? t.area.type)
 }
 
 /** One force's months, as a calendar: a row per year, a cell per month. */
@@ -42,7 +42,7 @@ export function calendar(force: string, loaded: Map<string, number>, from?: stri
         if (!inRange.has(month)) return { month, label: monthLabel(month), status: 'outside' as const }
         const rows = loaded.get(month)
         if (rows === undefined) missing++
-        return { month, label: monthLabel(month), status: rows === undefined ? 'missing' as const : 'loaded' as const, rows }
+        return { month, label: monthLabel(month), status: rows === undefined ? ('missing' as const) : ('loaded' as const), rows }
       }),
     })
   }
@@ -57,18 +57,28 @@ export interface AreaPageQuery {
 
 export async function areaPage(queries: CrimeQueries, geography: GeographyService, target: Target, q: AreaPageQuery) {
   const forces = forcesFor(target)
-  const street = await queries.loaded('street', forces.map((f) => f.slug))
+  const street = await queries.loaded(
+    'street',
+    forces.map((f) => f.slug),
+  )
   const allMonths = [...new Set(street.map((p) => p.month))].sort()
   const population = target.kind === 'area' ? target.area.population : null
   const base = {
-    target, name: targetName(target), code: targetCode(target), typeLabel: targetTypeLabel(target), population,
-    lsoaCount: target.kind === 'area' ? target.area.lsoaCount : null, forces,
+    target,
+    name: targetName(target),
+    code: targetCode(target),
+    typeLabel: targetTypeLabel(target),
+    population,
+    lsoaCount: target.kind === 'area' ? target.area.lsoaCount : null,
+    forces,
     parents: target.kind === 'area' ? target.area.parents : [],
   }
-  const calendars = forces.map((f) => calendar(f.slug, new Map(street.filter((p) => p.force === f.slug).map((p) => [p.month, p.rows_kept]))))
+  const calendars = forces.map((f) =>
+    calendar(f.slug, new Map(street.filter((p) => p.force === f.slug).map((p) => [p.month, p.rows_kept]))),
+  )
   if (!allMonths.length) return { ...base, empty: true as const, calendars }
 
-  const from = q.from && allMonths.includes(q.from) ? q.from : q.from ?? allMonths[0]
+  const from = q.from && allMonths.includes(q.from) ? q.from : (q.from ?? allMonths[0])
   const to = q.to ?? allMonths[allMonths.length - 1]
   const types = q.type ? [q.type] : undefined
   const coverage = await queries.coverage(target, 'street', from, to)
@@ -84,21 +94,37 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
   const total = monthTotals.reduce((n, m) => n + (m.count ?? 0), 0)
   const typeTotals = new Map<string, number>()
   for (const r of byMonthType) typeTotals.set(String(r.crime_type), (typeTotals.get(String(r.crime_type)) ?? 0) + Number(r.count))
-  const byType = [...typeTotals].map(([type, count]) => ({ type, count, share: total ? (count / total) * 100 : 0, rate: rate(count, population) }))
-    .filter((t) => t.count > 0).sort((a, b) => b.count - a.count)
+  const byType = [...typeTotals]
+    .map(([type, count]) => ({ type, count, share: total ? (count / total) * 100 : 0, rate: rate(count, population) }))
+    .filter((t) => t.count > 0)
+    .sort((a, b) => b.count - a.count)
 
   // Chart: stacked bars of crime types by month, gaps marked "Not loaded".
   const loadedCount = monthTotals.filter((m) => m.count !== null).length
   const busiest = monthTotals.filter((m) => m.count !== null).sort((a, b) => (b.count ?? 0) - (a.count ?? 0))[0]
   const quietest = monthTotals.filter((m) => m.count !== null).sort((a, b) => (a.count ?? 0) - (b.count ?? 0))[0]
-  const chartDescription = `${fmt(total)} records in ${plural(loadedCount, 'month')} from ${periodLabel(from, to)}` +
-    (busiest ? `; the most in ${monthLabel(busiest.month)} (${fmt(busiest.count!)}), the fewest in ${monthLabel(quietest.month)} (${fmt(quietest.count!)})` : '') +
+  const chartDescription =
+    `${fmt(total)} records in ${plural(loadedCount, 'month')} from ${periodLabel(from, to)}` +
+    (busiest
+      ? `; the most in ${monthLabel(busiest.month)} (${fmt(busiest.count!)}), the fewest in ${monthLabel(quietest.month)} (${fmt(quietest.count!)})`
+      : '') +
     (byType[0] ? `. The largest category is ${byType[0].type} (${byType[0].share.toFixed(0)}%).` : '.') +
-    (gaps.size ? ` ${plural(gaps.size, 'month')} ${gaps.size === 1 ? 'is' : 'are'} not loaded.` : '') + ' The same figures are in the tables below.'
-  const chartSvg = await renderVegaLite(monthlyStackedBarSpec({
-    rows: byMonthType.filter((r) => !gaps.has(String(r.month))).map((r) => ({ month: String(r.month), category: String(r.crime_type), count: Number(r.count) })),
-    months, gaps: [...gaps], categoryTitle: 'Crime type', valueTitle: 'Records', width: 640, height: 300,
-  }), { title: `Records each month by crime type, ${targetName(target)}`, description: chartDescription, idPrefix: 'crime-chart' })
+    (gaps.size ? ` ${plural(gaps.size, 'month')} ${gaps.size === 1 ? 'is' : 'are'} not loaded.` : '') +
+    ' The same figures are in the tables below.'
+  const chartSvg = await renderVegaLite(
+    monthlyStackedBarSpec({
+      rows: byMonthType
+        .filter((r) => !gaps.has(String(r.month)))
+        .map((r) => ({ month: String(r.month), category: String(r.crime_type), count: Number(r.count) })),
+      months,
+      gaps: [...gaps],
+      categoryTitle: 'Crime type',
+      valueTitle: 'Records',
+      width: 640,
+      height: 300,
+    }),
+    { title: `Records each month by crime type, ${targetName(target)}`, description: chartDescription, idPrefix: 'crime-chart' },
+  )
 
   // Year on year: the latest 12 months against the 12 before, when all 24 are loaded.
   let yearOnYear: { current: number; previous: number; change: number; from: string; to: string } | undefined
@@ -122,14 +148,23 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
     const byLsoa = await queries.streetCounts(target, { from, to, group: ['lsoa'], types }, coverage)
     const facts = await geography.lsoasOf(target.area)
     const counts = new Map(byLsoa.map((r) => [r.lsoa as string | null, Number(r.count)]))
-    lsoas = facts.map((f) => ({ code: f.code, name: f.name, count: counts.get(f.code) ?? 0, population: f.population_2019, rate: rate(counts.get(f.code) ?? 0, f.population_2019) }))
+    lsoas = facts.map((f) => ({
+      code: f.code,
+      name: f.name,
+      count: counts.get(f.code) ?? 0,
+      population: f.population_2019,
+      rate: rate(counts.get(f.code) ?? 0, f.population_2019),
+    }))
     if (counts.has(null)) lsoas.push({ code: null, name: 'No location', count: counts.get(null)!, population: null, rate: null })
     const features = await geography.lsoaBoundaries(target.area)
     if (features.length && features.length <= 3000) {
       const values: Record<string, number | null> = {}
       for (const l of lsoas) if (l.code) values[l.code] = coverage.complete || loadedCount ? l.rate : null
       const m = renderChoropleth({
-        features, values, idPrefix: 'crime-map', valueLabel: 'Records per 1,000 people',
+        features,
+        values,
+        idPrefix: 'crime-map',
+        valueLabel: 'Records per 1,000 people',
         title: `Records per 1,000 people by LSOA, ${targetName(target)}, ${periodLabel(from, to, { short: true })}`,
         description: `A map of the ${features.length} LSOAs of ${targetName(target)}, shaded by records per 1,000 residents (mid-2019 population) from ${periodLabel(from, to)}. Darker is higher. The LSOAs with the highest rates are listed in the table below.`,
         format: (v) => v.toLocaleString('en-GB', { maximumFractionDigits: 0 }),
@@ -138,23 +173,59 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
     }
   }
   // Stop and search, for a police force area or a force: counted by force (its records have no LSOA).
-  let stopSearch: { total: number; byOutcome: { label: string; count: number }[]; byObject: { label: string; count: number }[]; coverage: Coverage } | undefined
+  let stopSearch:
+    | { total: number; byOutcome: { label: string; count: number }[]; byObject: { label: string; count: number }[]; coverage: Coverage }
+    | undefined
   if (target.kind === 'force' || target.area.type === 'police force area') {
-    const ss = (await queries.loaded('stop-and-search', forces.map((f) => f.slug))).filter((p) => p.month >= from && p.month <= to)
+    const ss = (
+      await queries.loaded(
+        'stop-and-search',
+        forces.map((f) => f.slug),
+      )
+    ).filter((p) => p.month >= from && p.month <= to)
     if (ss.length) {
       const ssCoverage = await queries.coverage(target, 'stop-and-search', from, to)
-      const tally = async (g: string) => (await queries.recordCounts('stop-and-search', target, { from, to, group: [g] }, ssCoverage))
-        .map((r) => ({ label: (r[g] as string | null) ?? 'Not recorded', count: Number(r.count) })).sort((a, b) => b.count - a.count)
+      const tally = async (g: string) =>
+        (await queries.recordCounts('stop-and-search', target, { from, to, group: [g] }, ssCoverage))
+          .map((r) => ({ label: (r[g] as string | null) ?? 'Not recorded', count: Number(r.count) }))
+          .sort((a, b) => b.count - a.count)
       const byOutcome = await tally('outcome')
-      stopSearch = { total: byOutcome.reduce((n, r) => n + r.count, 0), byOutcome, byObject: await tally('object_of_search'), coverage: ssCoverage }
+      stopSearch = {
+        total: byOutcome.reduce((n, r) => n + r.count, 0),
+        byOutcome,
+        byObject: await tally('object_of_search'),
+        coverage: ssCoverage,
+      }
     }
   }
-  const topLsoas = lsoas.filter((l) => l.code && l.rate !== null).sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0)).slice(0, 10)
+  const topLsoas = lsoas
+    .filter((l) => l.code && l.rate !== null)
+    .sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0))
+    .slice(0, 10)
   const unknownTypes = byType.filter((t) => !crimeTypesFor(from).includes(t.type) && !crimeTypesFor(to).includes(t.type))
 
   return {
-    ...base, empty: false as const, calendars, from, to, type: q.type, allMonths, months: monthTotals, total, totalRate: rate(total, population),
-    byType, byMonthType, chartSvg, chartDescription, coverage, yearOnYear, lsoas, topLsoas, map, unknownTypes, stopSearch,
+    ...base,
+    empty: false as const,
+    calendars,
+    from,
+    to,
+    type: q.type,
+    allMonths,
+    months: monthTotals,
+    total,
+    totalRate: rate(total, population),
+    byType,
+    byMonthType,
+    chartSvg,
+    chartDescription,
+    coverage,
+    yearOnYear,
+    lsoas,
+    topLsoas,
+    map,
+    unknownTypes,
+    stopSearch,
     crimeTypes: [...new Set([...crimeTypesFor(from), ...crimeTypesFor(to)])].sort(),
   }
 }

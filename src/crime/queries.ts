@@ -16,10 +16,20 @@ import type { Kind } from './formats.ts'
 import { TABLE_OF, type Partition } from './store.ts'
 
 export type StreetGroup = 'month' | 'crime_type' | 'lsoa' | 'outcome'
-export type StopSearchGroup = 'month' | 'object_of_search' | 'outcome' | 'self_defined_ethnicity' | 'type' | 'gender' | 'age_range' | 'officer_defined_ethnicity'
+export type StopSearchGroup =
+  'month' | 'object_of_search' | 'outcome' | 'self_defined_ethnicity' | 'type' | 'gender' | 'age_range' | 'officer_defined_ethnicity'
 
 export const STREET_GROUPS: readonly StreetGroup[] = ['month', 'crime_type', 'lsoa', 'outcome']
-export const STOP_SEARCH_GROUPS: readonly StopSearchGroup[] = ['month', 'object_of_search', 'outcome', 'self_defined_ethnicity', 'type', 'gender', 'age_range', 'officer_defined_ethnicity']
+export const STOP_SEARCH_GROUPS: readonly StopSearchGroup[] = [
+  'month',
+  'object_of_search',
+  'outcome',
+  'self_defined_ethnicity',
+  'type',
+  'gender',
+  'age_range',
+  'officer_defined_ethnicity',
+]
 
 /** What a count is for: an ONS area or custom area (through geography), or one police force's own reports. */
 export type Target = { kind: 'area'; area: Area } | { kind: 'force'; force: Force }
@@ -49,7 +59,10 @@ export function monthsBetween(from: string, to: string): string[] {
   while (y < ty || (y === ty && m <= tm)) {
     out.push(`${y}-${String(m).padStart(2, '0')}`)
     m++
-    if (m > 12) { m = 1; y++ }
+    if (m > 12) {
+      m = 1
+      y++
+    }
   }
   return out
 }
@@ -94,18 +107,35 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService, 
 
     async coverage(target: Target, kind: Kind, from: string, to: string): Promise<Coverage> {
       const forces = forcesFor(target)
-      const parts = (await this.loaded(kind, forces.map((f) => f.slug))).filter((p) => p.month >= from && p.month <= to)
+      const parts = (
+        await this.loaded(
+          kind,
+          forces.map((f) => f.slug),
+        )
+      ).filter((p) => p.month >= from && p.month <= to)
       const loaded = new Map(forces.map((f) => [f.slug, new Set(parts.filter((p) => p.force === f.slug).map((p) => p.month))]))
       const months = monthsBetween(from, to).map((month): MonthStatus => {
         const missing = forces.filter((f) => !loaded.get(f.slug)!.has(month)).map((f) => f.slug)
-        return { month, missing, status: forces.length && !missing.length ? 'loaded' : missing.length === forces.length ? 'missing' : 'partial' }
+        return {
+          month,
+          missing,
+          status: forces.length && !missing.length ? 'loaded' : missing.length === forces.length ? 'missing' : 'partial',
+        }
       })
       const noLocation = kind === 'stop-and-search' ? 0 : parts.reduce((n, p) => n + p.no_location, 0)
       const gaps = months.filter((m) => m.status !== 'loaded').map((m) => m.month)
       return {
         kind,
-        forces: forces.map((f) => ({ force: f.slug, name: f.name, loaded: months.filter((m) => loaded.get(f.slug)!.has(m.month)).length, missing: months.filter((m) => !loaded.get(f.slug)!.has(m.month)).map((m) => m.month) })),
-        months, gaps, complete: gaps.length === 0, noLocation,
+        forces: forces.map((f) => ({
+          force: f.slug,
+          name: f.name,
+          loaded: months.filter((m) => loaded.get(f.slug)!.has(m.month)).length,
+          missing: months.filter((m) => !loaded.get(f.slug)!.has(m.month)).map((m) => m.month),
+        })),
+        months,
+        gaps,
+        complete: gaps.length === 0,
+        noLocation,
       }
     },
 
@@ -117,9 +147,15 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService, 
       // ONS areas by month and type read the area counts: a few hundred rows for a CSP over years, not millions.
       const byArea = target.kind === 'area' && target.area.kind === 'area' && opts.group.every((g) => g === 'month' || g === 'crime_type')
       const w = byArea ? { sql: 'area_code = ?', params: [(target as { area: Area }).area.code] as Param[] } : where(target, 'street')
-      const cols = opts.group.map((g) => ({
-        month: `strftime(month, '%Y-%m') AS month`, crime_type: 'crime_type', lsoa: 'lsoa_code AS lsoa', outcome: 'outcome',
-      })[g])
+      const cols = opts.group.map(
+        (g) =>
+          ({
+            month: `strftime(month, '%Y-%m') AS month`,
+            crime_type: 'crime_type',
+            lsoa: 'lsoa_code AS lsoa',
+            outcome: 'outcome',
+          })[g],
+      )
       const params: Param[] = [...w.params, `${opts.from}-01`, `${opts.to}-01`]
       let typeSql = ''
       if (opts.types?.length) {
@@ -130,8 +166,12 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService, 
          WHERE ${w.sql} AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)${typeSql}
          ${cols.length ? `GROUP BY ${opts.group.map((_, i) => i + 1).join(', ')}` : ''}`
       // By LSOA: each LSOA's name comes with it (a force has thousands), and records with no location are named so.
-      if (opts.group.includes('lsoa')) sql = `SELECT q.*, CASE WHEN q.lsoa IS NULL THEN 'No location' ELSE l.name END AS lsoa_name FROM (${sql}) q LEFT JOIN (${geography.lsoaNamesSql()}) l ON l.code = q.lsoa`
-      const rows = await analytics.all<Record<string, string | number | null>>(`${sql} ${cols.length ? `ORDER BY ${opts.group.join(', ')}` : ''}`, params)
+      if (opts.group.includes('lsoa'))
+        sql = `SELECT q.*, CASE WHEN q.lsoa IS NULL THEN 'No location' ELSE l.name END AS lsoa_name FROM (${sql}) q LEFT JOIN (${geography.lsoaNamesSql()}) l ON l.code = q.lsoa`
+      const rows = await analytics.all<Record<string, string | number | null>>(
+        `${sql} ${cols.length ? `ORDER BY ${opts.group.join(', ')}` : ''}`,
+        params,
+      )
       const filled = fillZeros(rows, opts.group, coverage)
       if (!opts.group.includes('lsoa') || filled.length === rows.length) return filled
       const names = new Map(rows.map((r) => [r.lsoa, r.lsoa_name]))
@@ -139,7 +179,12 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService, 
     },
 
     /** Records counted by the groups asked for: one row per combination, from a table of one row per record. */
-    async recordCounts(kind: 'stop-and-search' | 'outcomes', target: Target, opts: { from: string; to: string; group: string[] }, coverage: Coverage) {
+    async recordCounts(
+      kind: 'stop-and-search' | 'outcomes',
+      target: Target,
+      opts: { from: string; to: string; group: string[] },
+      coverage: Coverage,
+    ) {
       const w = where(target, kind)
       const cols = opts.group.map((g) => (g === 'month' ? `strftime(month, '%Y-%m') AS month` : g === 'lsoa' ? 'lsoa_code AS lsoa' : g))
       const positions = opts.group.map((_, i) => i + 1).join(', ')
@@ -147,10 +192,10 @@ export function crimeQueries(analytics: Analytics, geography: GeographyService, 
         `SELECT ${[...cols, 'count(*)::BIGINT AS count'].join(', ')} FROM ${TABLE_OF[kind]}
          WHERE ${w.sql} AND month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
          ${cols.length ? `GROUP BY ${positions} ORDER BY ${positions}` : ''}`,
-        [...w.params, `${opts.from}-01`, `${opts.to}-01`])
+        [...w.params, `${opts.from}-01`, `${opts.to}-01`],
+      )
       return fillZeros(rows, opts.group, coverage)
     },
-
   }
 }
 export type CrimeQueries = ReturnType<typeof crimeQueries>
@@ -174,7 +219,8 @@ export function fillZeros(rows: Record<string, string | number | null>[], group:
   }
   const order = (r: Record<string, unknown>) => group.map((g) => String(r[g] ?? '\uffff'))
   return out.sort((a, b) => {
-    const x = order(a), y = order(b)
+    const x = order(a),
+      y = order(b)
     for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1
     return 0
   })

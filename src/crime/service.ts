@@ -17,7 +17,14 @@ import { listPartitions, setUpCrimeStore, areaCountsSql, forcePfaValues, type Pa
 import { crimeQueries, type Target } from './queries.ts'
 import { findForce, forceBySlug, FORCES } from './forces.ts'
 import type { Kind } from './formats.ts'
-import { POLICE_UK_IMPORT, importRecord, cannotRerunImport, type ImportParams, type ImportOutcome, type ImportRecord } from './import-record.ts'
+import {
+  POLICE_UK_IMPORT,
+  importRecord,
+  cannotRerunImport,
+  type ImportParams,
+  type ImportOutcome,
+  type ImportRecord,
+} from './import-record.ts'
 
 /** A row of the coverage table: a force-month loaded, as the crime store records it. */
 export type CoverageRow = Omit<Partition, 'imported_at'> & { imported_at: Date }
@@ -58,7 +65,9 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
    * the store (DuckDB locks its file to one process), so that is enough to keep it true.
    */
   let loaded: Promise<Partition[]> | undefined
-  const forget = () => { loaded = undefined }
+  const forget = () => {
+    loaded = undefined
+  }
   function partitions(): Promise<Partition[]> {
     if (!loaded) {
       loaded = listPartitions(analytics)
@@ -97,7 +106,9 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     if (!force && built?.value === stamp) return
     await analytics.transaction(async (q) => {
       await q.run(`DELETE FROM crime.area_counts`)
-      await q.run(`INSERT INTO crime.area_counts ${areaCountsSql('crime.street_counts', deps.geography.membershipSql(), 'n', forcePfaValues(FORCES))} ORDER BY 1, 3`)
+      await q.run(
+        `INSERT INTO crime.area_counts ${areaCountsSql('crime.street_counts', deps.geography.membershipSql(), 'n', forcePfaValues(FORCES))} ORDER BY 1, 3`,
+      )
       await q.run(`INSERT OR REPLACE INTO crime.meta VALUES ('area_counts_geography', ?)`, [stamp])
     })
   }
@@ -131,7 +142,8 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     const parts = await partitions()
     const key = (p: { kind: string; force: string; month: string }) => `${p.kind}|${p.force}|${p.month}`
     const current = await db.query<{ kind: string; force: string; month: string; sha256: string; imported_at: Date }>(
-      `SELECT kind, force, to_char(month, 'YYYY-MM') AS month, sha256, imported_at FROM crime_coverage`)
+      `SELECT kind, force, to_char(month, 'YYYY-MM') AS month, sha256, imported_at FROM crime_coverage`,
+    )
     const have = new Map(current.map((c) => [key(c), c]))
     const want = new Map(parts.map((p) => [key(p), p]))
     const upserts = parts.filter((p) => {
@@ -142,10 +154,14 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     if (!upserts.length && !deletes.length) return
     // An import recorded in the crime store may be unknown here (a store copied from another machine): no link then.
     const ids = [...new Set(upserts.map((p) => p.import_id).filter((id): id is number => id !== null))]
-    const known = new Set((await Promise.all(ids.map((id) => deps.jobs.get(id).catch(() => undefined))))
-      .filter((j) => j?.kind === POLICE_UK_IMPORT).map((j) => Number(j!.id)))
+    const known = new Set(
+      (await Promise.all(ids.map((id) => deps.jobs.get(id).catch(() => undefined))))
+        .filter((j) => j?.kind === POLICE_UK_IMPORT)
+        .map((j) => Number(j!.id)),
+    )
     await db.transaction(async (tx) => {
-      for (const d of deletes) await tx.query(`DELETE FROM crime_coverage WHERE kind = $1 AND force = $2 AND month = $3`, [d.kind, d.force, `${d.month}-01`])
+      for (const d of deletes)
+        await tx.query(`DELETE FROM crime_coverage WHERE kind = $1 AND force = $2 AND month = $3`, [d.kind, d.force, `${d.month}-01`])
       for (const p of upserts) {
         const importExists = p.import_id !== null && known.has(p.import_id)
         await tx.query(
@@ -154,7 +170,23 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
            ON CONFLICT (kind, force, month) DO UPDATE SET rows_kept = EXCLUDED.rows_kept, rows_rejected = EXCLUDED.rows_rejected, duplicates = EXCLUDED.duplicates,
              no_location = EXCLUDED.no_location, unknown_types = EXCLUDED.unknown_types, unknown_outcomes = EXCLUDED.unknown_outcomes, source_file = EXCLUDED.source_file,
              sha256 = EXCLUDED.sha256, imported_at = EXCLUDED.imported_at, imported_by = EXCLUDED.imported_by, import_id = EXCLUDED.import_id`,
-          [p.kind, p.force, `${p.month}-01`, p.rows_kept, p.rows_rejected, p.duplicates, p.no_location, p.unknown_types, p.unknown_outcomes, p.source_file, p.sha256, p.imported_at, p.imported_by, importExists ? p.import_id : null])
+          [
+            p.kind,
+            p.force,
+            `${p.month}-01`,
+            p.rows_kept,
+            p.rows_rejected,
+            p.duplicates,
+            p.no_location,
+            p.unknown_types,
+            p.unknown_outcomes,
+            p.source_file,
+            p.sha256,
+            p.imported_at,
+            p.imported_by,
+            importExists ? p.import_id : null,
+          ],
+        )
       }
     })
   }
@@ -168,27 +200,60 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     const { job, params } = ctx
     const local = ctx.local
     const actor: Actor = { id: job.started_by, name: job.started_by_name }
-    const audit = (status: string, o: Omit<ImportOutcome, 'results'>) => recordAudit(db, actor, {
-      action: 'create', entity: 'data import', entityId: job.id, summary: o.message,
-      after: { dataset: 'police-uk', source: job.source, status, files_imported: o.filesImported, files_refused: o.filesRefused, rows_kept: o.rowsKept },
-    })
+    const audit = (status: string, o: Omit<ImportOutcome, 'results'>) =>
+      recordAudit(db, actor, {
+        action: 'create',
+        entity: 'data import',
+        entityId: job.id,
+        summary: o.message,
+        after: {
+          dataset: 'police-uk',
+          source: job.source,
+          status,
+          files_imported: o.filesImported,
+          files_refused: o.filesRefused,
+          rows_kept: o.rowsKept,
+        },
+      })
     try {
       const upload = params.upload
-      const sources = upload ? (await sourcesFor(upload.files.map((f) => f.path))).map((s) => ({ ...s, label: relabel(s.label, upload.files) })) : await sourcesFor(params.paths)
+      const sources = upload
+        ? (await sourcesFor(upload.files.map((f) => f.path))).map((s) => ({ ...s, label: relabel(s.label, upload.files) }))
+        : await sourcesFor(params.paths)
       local?.onSources?.()
       ctx.progress({ done: 0, total: sources.length, unit: 'files', bytesDone: 0, bytesTotal: 0, rowsKept: 0 })
       const onProgress = (p: ImportProgress) => {
         local?.onProgress?.(p)
-        ctx.progress({ done: p.filesDone, total: p.filesTotal, unit: 'files', bytesDone: Math.round(p.bytesDone), bytesTotal: Math.round(p.bytesTotal), rowsKept: p.rowsKept, currentFile: p.current ?? null })
+        ctx.progress({
+          done: p.filesDone,
+          total: p.filesTotal,
+          unit: 'files',
+          bytesDone: Math.round(p.bytesDone),
+          bytesTotal: Math.round(p.bytesTotal),
+          rowsKept: p.rowsKept,
+          currentFile: p.current ?? null,
+        })
       }
-      const results = await importPoliceUk(analytics, sources, { actor: actor.name, importId: Number(job.id), replace: params.replace, onProgress, onFile: local?.onFile, beforeCommit: local?.beforeCommit, areaMembershipSql: deps.geography.membershipSql() })
+      const results = await importPoliceUk(analytics, sources, {
+        actor: actor.name,
+        importId: Number(job.id),
+        replace: params.replace,
+        onProgress,
+        onFile: local?.onFile,
+        beforeCommit: local?.beforeCommit,
+        areaMembershipSql: deps.geography.membershipSql(),
+      })
       const imported = results.filter((r) => r.status === 'imported')
-      if (imported.some((r) => r.kind === 'street')) await compactCounts(imported.filter((r) => r.kind === 'street').reduce((n, r) => n + (r.rowsKept ?? 0), 0))
+      if (imported.some((r) => r.kind === 'street'))
+        await compactCounts(imported.filter((r) => r.kind === 'street').reduce((n, r) => n + (r.rowsKept ?? 0), 0))
       await syncCoverage()
       const refused = results.filter((r) => r.status === 'refused')
       const rowsKept = imported.reduce((n, r) => n + (r.rowsKept ?? 0), 0)
       const outcome: ImportOutcome = {
-        results, rowsKept, filesImported: imported.length, filesRefused: refused.length,
+        results,
+        rowsKept,
+        filesImported: imported.length,
+        filesRefused: refused.length,
         message: `police.uk import: ${imported.length} file(s) imported (${rowsKept.toLocaleString('en-GB')} records), ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${refused.length} refused`,
       }
       await audit('finished', outcome)
@@ -210,7 +275,8 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
     kind: POLICE_UK_IMPORT,
     title: () => 'police.uk import',
     exclusive: true,
-    busyMessage: (r) => `An import is already running (started by ${r.started_by_name} at ${hhmm(r.started_at ?? r.created_at)}). Wait for it to finish, then try again.`,
+    busyMessage: (r) =>
+      `An import is already running (started by ${r.started_by_name} at ${hhmm(r.started_at ?? r.created_at)}). Wait for it to finish, then try again.`,
     cannotRerun: cannotRerunImport,
     run: (ctx) => runImport(ctx as JobContext<ImportParams, ImportLocal>),
   })
@@ -225,7 +291,12 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
      * process; resolves when it ends. A second import while one runs is refused (ValidationError on 'files'); files
      * that cannot be read reject with their SourceError, as before any job existed.
      */
-    async importPaths(paths: string[], actor: Actor, source: JobSource, opts: RunOptions = {}): Promise<{ importId: number; results: FileResult[] }> {
+    async importPaths(
+      paths: string[],
+      actor: Actor,
+      source: JobSource,
+      opts: RunOptions = {},
+    ): Promise<{ importId: number; results: FileResult[] }> {
       const local: ImportLocal = { onProgress: opts.onProgress, onFile: opts.onFile, beforeCommit: opts.beforeCommit }
       const params: ImportParams = { paths: paths.map((p) => path.resolve(p)), replace: opts.replace ?? false }
       const { job, finished } = await deps.jobs.runNow(POLICE_UK_IMPORT, params, { actor, source, local })
@@ -241,14 +312,28 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
      */
     async startUploadImport(dir: string, files: { path: string; filename: string }[], actor: Actor): Promise<number> {
       const remove = () => fs.rmSync(dir, { recursive: true, force: true })
-      if (!files.length) { remove(); throw new ValidationError({ files: 'Choose one or more police.uk CSV files, or a zip of them' }) }
+      if (!files.length) {
+        remove()
+        throw new ValidationError({ files: 'Choose one or more police.uk CSV files, or a zip of them' })
+      }
       const bad = files.filter((f) => !/\.(csv|zip)$/i.test(f.filename))
-      if (bad.length) { remove(); throw new ValidationError({ files: `${bad.map((f) => f.filename).join(', ')} ${bad.length === 1 ? 'is not a CSV or zip file' : 'are not CSV or zip files'}. Choose police.uk CSV files (street, outcomes or stop-and-search) or a police.uk archive zip.` }) }
+      if (bad.length) {
+        remove()
+        throw new ValidationError({
+          files: `${bad.map((f) => f.filename).join(', ')} ${bad.length === 1 ? 'is not a CSV or zip file' : 'are not CSV or zip files'}. Choose police.uk CSV files (street, outcomes or stop-and-search) or a police.uk archive zip.`,
+        })
+      }
       const local: ImportLocal = {}
-      const listed = new Promise<void>((resolve) => { local.onSources = resolve })
+      const listed = new Promise<void>((resolve) => {
+        local.onSources = resolve
+      })
       let started: Awaited<ReturnType<typeof deps.jobs.runNow<ImportParams>>>
       try {
-        started = await deps.jobs.runNow(POLICE_UK_IMPORT, { paths: files.map((f) => f.path), upload: { dir, files } }, { actor, source: 'web', local })
+        started = await deps.jobs.runNow(
+          POLICE_UK_IMPORT,
+          { paths: files.map((f) => f.path), upload: { dir, files } },
+          { actor, source: 'web', local },
+        )
       } catch (err) {
         remove()
         throw err
@@ -285,8 +370,11 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
 
     /** Coverage from the application database: every force-month loaded, with where it came from. */
     coverageTable(kind?: Kind): Promise<CoverageRow[]> {
-      return db.query(`SELECT kind, force, to_char(month, 'YYYY-MM') AS month, rows_kept, rows_rejected, duplicates, no_location, unknown_types, unknown_outcomes,
-        source_file, sha256, imported_at, imported_by, import_id FROM crime_coverage ${kind ? 'WHERE kind = $1' : ''} ORDER BY kind, force, month`, kind ? [kind] : [])
+      return db.query(
+        `SELECT kind, force, to_char(month, 'YYYY-MM') AS month, rows_kept, rows_rejected, duplicates, no_location, unknown_types, unknown_outcomes,
+        source_file, sha256, imported_at, imported_by, import_id FROM crime_coverage ${kind ? 'WHERE kind = $1' : ''} ORDER BY kind, force, month`,
+        kind ? [kind] : [],
+      )
     },
 
     partitions,
@@ -296,7 +384,8 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
      * when canSeeCustom says so), or a police force by its police.uk name (avon-and-somerset).
      */
     async target(code: string, canSeeCustom: (partnershipId: number) => Promise<boolean>): Promise<Target> {
-      const force = /^[a-z][a-z-]+$/.test(code) && !code.startsWith('custom-') ? forceBySlug(code) ?? findForce(code.replace(/-/g, ' ')) : undefined
+      const force =
+        /^[a-z][a-z-]+$/.test(code) && !code.startsWith('custom-') ? (forceBySlug(code) ?? findForce(code.replace(/-/g, ' '))) : undefined
       if (force) return { kind: 'force', force }
       return { kind: 'area', area: await deps.geography.area(code, { canSeeCustom }) }
     },

@@ -10,17 +10,45 @@
  */
 
 export const CRIME_TYPE_PERIODS: readonly { from: string; to: string | null; types: readonly string[] }[] = [
-  { from: '2010-12', to: '2011-08', types: ['Anti-social behaviour', 'Burglary', 'Other crime', 'Robbery', 'Vehicle crime', 'Violent crime'] },
   {
-    from: '2011-09', to: '2013-04', types: [
-      'Anti-social behaviour', 'Burglary', 'Criminal damage and arson', 'Drugs', 'Other crime', 'Other theft',
-      'Public disorder and weapons', 'Robbery', 'Shoplifting', 'Vehicle crime', 'Violent crime',
+    from: '2010-12',
+    to: '2011-08',
+    types: ['Anti-social behaviour', 'Burglary', 'Other crime', 'Robbery', 'Vehicle crime', 'Violent crime'],
+  },
+  {
+    from: '2011-09',
+    to: '2013-04',
+    types: [
+      'Anti-social behaviour',
+      'Burglary',
+      'Criminal damage and arson',
+      'Drugs',
+      'Other crime',
+      'Other theft',
+      'Public disorder and weapons',
+      'Robbery',
+      'Shoplifting',
+      'Vehicle crime',
+      'Violent crime',
     ],
   },
   {
-    from: '2013-05', to: null, types: [
-      'Anti-social behaviour', 'Bicycle theft', 'Burglary', 'Criminal damage and arson', 'Drugs', 'Other crime', 'Other theft',
-      'Possession of weapons', 'Public order', 'Robbery', 'Shoplifting', 'Theft from the person', 'Vehicle crime',
+    from: '2013-05',
+    to: null,
+    types: [
+      'Anti-social behaviour',
+      'Bicycle theft',
+      'Burglary',
+      'Criminal damage and arson',
+      'Drugs',
+      'Other crime',
+      'Other theft',
+      'Possession of weapons',
+      'Public order',
+      'Robbery',
+      'Shoplifting',
+      'Theft from the person',
+      'Vehicle crime',
       'Violence and sexual offences',
     ],
   },
@@ -33,7 +61,13 @@ export function crimeTypesFor(month: string): readonly string[] {
 }
 
 /** Every crime type ever published, current ones first. */
-export const ALL_CRIME_TYPES = [...new Set(CRIME_TYPE_PERIODS.slice().reverse().flatMap((p) => p.types))]
+export const ALL_CRIME_TYPES = [
+  ...new Set(
+    CRIME_TYPE_PERIODS.slice()
+      .reverse()
+      .flatMap((p) => p.types),
+  ),
+]
 
 /**
  * Outcome labels: the label Safer stores (police.uk's current spelling) and the other spellings seen in
@@ -49,7 +83,10 @@ export const OUTCOMES: readonly { label: string; variants?: readonly string[] }[
   { label: 'Formal action is not in the public interest', variants: ['Formal action not in the public interest'] },
   { label: 'Further action is not in the public interest', variants: ['Further action not in the public interest'] },
   { label: 'Further investigation is not in the public interest', variants: ['Further investigation not in the public interest'] },
-  { label: 'Investigation complete; no suspect identified', variants: ['No further action', 'Investigation complete - no suspect identified'] },
+  {
+    label: 'Investigation complete; no suspect identified',
+    variants: ['No further action', 'Investigation complete - no suspect identified'],
+  },
   { label: 'Local resolution' },
   { label: 'Offender deprived of property' },
   { label: 'Offender fined' },
@@ -72,7 +109,11 @@ export const OUTCOMES: readonly { label: string; variants?: readonly string[] }[
 
 /** The key outcome labels are matched on; the same rule is written in SQL in outcomeKeySql. */
 export function outcomeKey(label: string) {
-  return label.toLowerCase().replace(/&/g, ' and ').replace(/[^a-z0-9]+/g, ' ').trim()
+  return label
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
 }
 
 /** SQL for outcomeKey over a column (DuckDB). */

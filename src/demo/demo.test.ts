@@ -11,12 +11,18 @@ before(async () => {
   t = await testApp()
   first = await loadDemo(t.services)
 })
-after(async () => { await t.close() })
+after(async () => {
+  await t.close()
+})
 
 test('the demo loads the three partnerships of the seeds, published', async () => {
   assert.equal(first.loaded, true)
-  const list = await (new Client(t)).get('/partnerships')
-  for (const name of ['Hampshire Community Safety Strategy Group', 'Worcestershire Safer Communities Board', 'Herefordshire Community Safety Partnership']) {
+  const list = await new Client(t).get('/partnerships')
+  for (const name of [
+    'Hampshire Community Safety Strategy Group',
+    'Worcestershire Safer Communities Board',
+    'Herefordshire Community Safety Partnership',
+  ]) {
     assert.match(text(list.body), new RegExp(name))
   }
 })
@@ -40,7 +46,7 @@ test("Hampshire's 2019 draft has the six priorities of seed 000 and the 2020 ver
 })
 
 test('the comparison of the two Hampshire versions shows serious violence added and the others renumbered', async () => {
-  const res = await (new Client(t)).get('/api/v1/partnerships/hampshire/agreement/compare?from=1&to=2')
+  const res = await new Client(t).get('/api/v1/partnerships/hampshire/agreement/compare?from=1&to=2')
   assert.equal(res.status, 200)
   const body = res.json()
   assert.equal(body.counts.added, 1)
@@ -52,12 +58,19 @@ test("the 2019 round holds seed 000's text under each of the six dimensions", as
   const p = (await t.services.partnerships.bySlug('hampshire'))!
   const rounds = await t.services.assurance.listRounds(p.id, { includeUnpublished: true })
   assert.equal(rounds.length, 2)
-  const print = await (new Client(t)).get('/partnerships/hampshire/agreement/versions/1/print')
+  const print = await new Client(t).get('/partnerships/hampshire/agreement/versions/1/print')
   assert.equal(print.status, 200)
   const page = text(print.body)
   // Seed 000, priority 1's ownership judgement, quoted.
   assert.match(page, /strong strategic joint ownership across Hampshire and the Isle of Wight/)
-  for (const d of ['County co-ordination', 'Driving front-line delivery', 'Understanding of risk and vulnerability', 'Reporting and recording', 'Alignment of resources', 'Local links']) {
+  for (const d of [
+    'County co-ordination',
+    'Driving front-line delivery',
+    'Understanding of risk and vulnerability',
+    'Reporting and recording',
+    'Alignment of resources',
+    'Local links',
+  ]) {
     assert.match(page, new RegExp(d))
   }
 })
@@ -74,8 +87,13 @@ test('one demo login per role can sign in with the demo password', async () => {
     const c = new Client(t)
     await c.signIn(a.email, DEMO_LOGINS.password)
   }
-  const roles = await t.db.query<{ role: string }>(`SELECT r.role FROM partnership_roles r JOIN partnerships p ON p.id = r.partnership_id WHERE p.slug = 'hampshire' ORDER BY r.role`)
-  assert.deepEqual(roles.map((r) => r.role), ['admin', 'contributor', 'editor', 'viewer'])
+  const roles = await t.db.query<{ role: string }>(
+    `SELECT r.role FROM partnership_roles r JOIN partnerships p ON p.id = r.partnership_id WHERE p.slug = 'hampshire' ORDER BY r.role`,
+  )
+  assert.deepEqual(
+    roles.map((r) => r.role),
+    ['admin', 'contributor', 'editor', 'viewer'],
+  )
 })
 
 test('loading the demo again does nothing when nothing changed, and a forced refresh replaces it whole', async () => {

@@ -23,10 +23,48 @@ interface Content {
   partnership: { slug: string; name: string; shortName?: string; areaCode?: string; chair?: { person?: string; organisation?: string } }
   areas: { code: string; name: string; type: string }[]
   organisations: { name: string; type: string; responsibleAuthority?: boolean }[]
-  bodies: { slug: string; name: string; type: string; areaCode?: string | null; reportsTo?: string | null; meetingFrequency?: string | null; statutoryBasis?: string | null; termsOfReference?: string | null; members: { organisation?: string | null; person?: string | null; role: string }[] }[]
-  strategicAssessment: { title: string; periodStart?: string; periodEnd?: string; dateAgreed?: string | null; evidenceSources?: string[]; otherEvidence?: string; summary?: string } | null
-  agreementVersions: { title: string; periodStart?: string; periodEnd?: string; status: 'draft' | 'agreed' | 'superseded'; dateAgreed?: string | null; notes?: string; priorities: { number: number; title: string; description?: string; leads: string[]; ownership?: { level?: string; statement?: string }; previousNumber?: number | null }[] }[]
-  assessmentRounds: { title: string; date: string; agreementVersion: number; cells: { priority: number; dimension: string; rating?: number | null; findings: string[]; developmentAreas: string[] }[] }[]
+  bodies: {
+    slug: string
+    name: string
+    type: string
+    areaCode?: string | null
+    reportsTo?: string | null
+    meetingFrequency?: string | null
+    statutoryBasis?: string | null
+    termsOfReference?: string | null
+    members: { organisation?: string | null; person?: string | null; role: string }[]
+  }[]
+  strategicAssessment: {
+    title: string
+    periodStart?: string
+    periodEnd?: string
+    dateAgreed?: string | null
+    evidenceSources?: string[]
+    otherEvidence?: string
+    summary?: string
+  } | null
+  agreementVersions: {
+    title: string
+    periodStart?: string
+    periodEnd?: string
+    status: 'draft' | 'agreed' | 'superseded'
+    dateAgreed?: string | null
+    notes?: string
+    priorities: {
+      number: number
+      title: string
+      description?: string
+      leads: string[]
+      ownership?: { level?: string; statement?: string }
+      previousNumber?: number | null
+    }[]
+  }[]
+  assessmentRounds: {
+    title: string
+    date: string
+    agreementVersion: number
+    cells: { priority: number; dimension: string; rating?: number | null; findings: string[]; developmentAreas: string[] }[]
+  }[]
 }
 
 export function demoContent(): Content[] {
@@ -54,7 +92,11 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
 
   await s.db.transaction(async (tx) => {
     // Refresh: the demo partnerships are replaced whole (their bodies, agreements and rounds go with them).
-    await s.partnerships.removeBySlugs(contents.map((c) => c.partnership.slug), actor, tx)
+    await s.partnerships.removeBySlugs(
+      contents.map((c) => c.partnership.slug),
+      actor,
+      tx,
+    )
 
     const orgIds = new Map<string, number>()
     for (const c of contents) {
@@ -63,7 +105,18 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
       }
       for (const o of c.organisations) {
         const found = await s.organisations.byName(o.name, tx)
-        orgIds.set(o.name, found ? found.id : (await s.organisations.create({ name: o.name, type: o.type, responsibleAuthority: o.responsibleAuthority ?? false }, actor, tx)).id)
+        orgIds.set(
+          o.name,
+          found
+            ? found.id
+            : (
+                await s.organisations.create(
+                  { name: o.name, type: o.type, responsibleAuthority: o.responsibleAuthority ?? false },
+                  actor,
+                  tx,
+                )
+              ).id,
+        )
       }
     }
     const org = (name: string | null | undefined) => {
@@ -75,7 +128,17 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
 
     const partnershipIds = new Map<string, number>()
     for (const c of contents) {
-      const p = await s.partnerships.create({ slug: c.partnership.slug, name: c.partnership.name, shortName: opt(c.partnership.shortName), areaCode: opt(c.partnership.areaCode), published: true }, actor, tx)
+      const p = await s.partnerships.create(
+        {
+          slug: c.partnership.slug,
+          name: c.partnership.name,
+          shortName: opt(c.partnership.shortName),
+          areaCode: opt(c.partnership.areaCode),
+          published: true,
+        },
+        actor,
+        tx,
+      )
       partnershipIds.set(p.slug, p.id)
       counts.partnerships++
       await loadGovernance(s, tx, p.id, c, org)
@@ -87,20 +150,39 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     await loadUsers(s, tx, partnershipIds, orgIds)
     await setSetting(tx, 'demo_hash', hash)
   })
-  return { loaded: true, summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells` }
+  return {
+    loaded: true,
+    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells`,
+  }
 }
 
-async function loadGovernance(s: Services, tx: Queryable, partnershipId: number, c: Content, org: (n?: string | null) => number | undefined) {
+async function loadGovernance(
+  s: Services,
+  tx: Queryable,
+  partnershipId: number,
+  c: Content,
+  org: (n?: string | null) => number | undefined,
+) {
   const bodyIds = new Map<string, number>()
   for (const [i, b] of c.bodies.entries()) {
     const top = i === 0
-    const body = await s.governance.create(partnershipId, {
-      name: b.name, slug: b.slug, type: b.type, areaCode: opt(b.areaCode), meetingFrequency: opt(b.meetingFrequency),
-      statutoryBasis: opt(b.statutoryBasis), termsOfReference: opt(b.termsOfReference),
-      reportsToId: b.reportsTo ? bodyIds.get(b.reportsTo) : undefined,
-      chairPerson: top ? opt(c.partnership.chair?.person) : undefined,
-      chairOrganisationId: top ? org(c.partnership.chair?.organisation) : undefined,
-    }, actor, tx)
+    const body = await s.governance.create(
+      partnershipId,
+      {
+        name: b.name,
+        slug: b.slug,
+        type: b.type,
+        areaCode: opt(b.areaCode),
+        meetingFrequency: opt(b.meetingFrequency),
+        statutoryBasis: opt(b.statutoryBasis),
+        termsOfReference: opt(b.termsOfReference),
+        reportsToId: b.reportsTo ? bodyIds.get(b.reportsTo) : undefined,
+        chairPerson: top ? opt(c.partnership.chair?.person) : undefined,
+        chairOrganisationId: top ? org(c.partnership.chair?.organisation) : undefined,
+      },
+      actor,
+      tx,
+    )
     bodyIds.set(b.slug, body.id)
     for (const m of b.members) {
       await s.governance.addMember(body.id, { organisationId: org(m.organisation), person: opt(m.person), role: m.role }, actor, tx)
@@ -108,28 +190,66 @@ async function loadGovernance(s: Services, tx: Queryable, partnershipId: number,
   }
 }
 
-async function loadAgreement(s: Services, tx: Queryable, partnershipId: number, c: Content, org: (n?: string | null) => number | undefined) {
+async function loadAgreement(
+  s: Services,
+  tx: Queryable,
+  partnershipId: number,
+  c: Content,
+  org: (n?: string | null) => number | undefined,
+) {
   let assessmentId: number | undefined
   if (c.strategicAssessment && c.strategicAssessment.title) {
     const a = c.strategicAssessment
-    assessmentId = (await s.agreement.createStrategicAssessment(partnershipId, {
-      title: a.title, periodStart: opt(a.periodStart), periodEnd: opt(a.periodEnd), dateAgreed: opt(a.dateAgreed),
-      evidenceSources: a.evidenceSources ?? [], otherEvidence: opt(a.otherEvidence), summary: opt(a.summary), published: true,
-    }, actor, tx)).id
+    assessmentId = (
+      await s.agreement.createStrategicAssessment(
+        partnershipId,
+        {
+          title: a.title,
+          periodStart: opt(a.periodStart),
+          periodEnd: opt(a.periodEnd),
+          dateAgreed: opt(a.dateAgreed),
+          evidenceSources: a.evidenceSources ?? [],
+          otherEvidence: opt(a.otherEvidence),
+          summary: opt(a.summary),
+          published: true,
+        },
+        actor,
+        tx,
+      )
+    ).id
   }
   const versionIds: number[] = []
   let previous: { number: number; lineage_id: number }[] = []
   for (const v of c.agreementVersions) {
-    const version = await s.agreement.createVersion(partnershipId, {
-      title: v.title, periodStart: opt(v.periodStart), periodEnd: opt(v.periodEnd), notes: opt(v.notes), published: true,
-      strategicAssessmentId: assessmentId,
-    }, actor, tx)
+    const version = await s.agreement.createVersion(
+      partnershipId,
+      {
+        title: v.title,
+        periodStart: opt(v.periodStart),
+        periodEnd: opt(v.periodEnd),
+        notes: opt(v.notes),
+        published: true,
+        strategicAssessmentId: assessmentId,
+      },
+      actor,
+      tx,
+    )
     for (const p of v.priorities) {
       const lineageId = p.previousNumber ? previous.find((x) => x.number === p.previousNumber)?.lineage_id : undefined
-      await s.agreement.addPriority(version.id, {
-        number: p.number, title: p.title, description: opt(p.description), leadIds: p.leads.map((l) => org(l)!),
-        ownershipLevel: opt(p.ownership?.level), ownershipStatement: opt(p.ownership?.statement), lineageId,
-      }, actor, tx)
+      await s.agreement.addPriority(
+        version.id,
+        {
+          number: p.number,
+          title: p.title,
+          description: opt(p.description),
+          leadIds: p.leads.map((l) => org(l)!),
+          ownershipLevel: opt(p.ownership?.level),
+          ownershipStatement: opt(p.ownership?.statement),
+          lineageId,
+        },
+        actor,
+        tx,
+      )
     }
     if (v.status !== 'draft') await s.agreement.setStatus(version.id, { action: 'agree', dateAgreed: opt(v.dateAgreed) }, actor, tx)
     previous = (await s.agreement.priorities(version.id, tx)).map((p) => ({ number: p.number, lineage_id: p.lineage_id }))
@@ -143,13 +263,26 @@ async function loadAssessments(s: Services, tx: Queryable, partnershipId: number
   const dimensions = await s.assurance.dimensions(partnershipId, tx)
   for (const r of c.assessmentRounds) {
     const versionId = versionIds[r.agreementVersion]
-    const round = await s.assurance.createRound(partnershipId, { title: r.title, assessedOn: r.date, agreementVersionId: versionId, published: true }, actor, tx)
+    const round = await s.assurance.createRound(
+      partnershipId,
+      { title: r.title, assessedOn: r.date, agreementVersionId: versionId, published: true },
+      actor,
+      tx,
+    )
     const priorities = await s.agreement.priorities(versionId, tx)
     for (const cell of r.cells) {
       const priority = priorities.find((p) => p.number === cell.priority)
       const dimension = dimensions.find((d) => d.name === cell.dimension)
-      if (!priority || !dimension) throw new Error(`Demo round "${r.title}" names priority ${cell.priority} / dimension "${cell.dimension}", which do not exist`)
-      await s.assurance.recordCell(round.id, priority.id, dimension.id, { rating: cell.rating ?? null, findings: cell.findings, developmentAreas: cell.developmentAreas }, actor, tx)
+      if (!priority || !dimension)
+        throw new Error(`Demo round "${r.title}" names priority ${cell.priority} / dimension "${cell.dimension}", which do not exist`)
+      await s.assurance.recordCell(
+        round.id,
+        priority.id,
+        dimension.id,
+        { rating: cell.rating ?? null, findings: cell.findings, developmentAreas: cell.developmentAreas },
+        actor,
+        tx,
+      )
       cells++
     }
   }
@@ -160,12 +293,24 @@ async function loadUsers(s: Services, tx: Queryable, partnershipIds: Map<string,
   for (const a of DEMO_LOGINS.accounts) {
     let user = await s.auth.findUserByEmail(a.email, tx)
     if (!user) {
-      user = await s.auth.createUser({ email: a.email, name: a.name, password: DEMO_LOGINS.password, siteAdmin: a.siteAdmin, organisationId: a.organisation ? orgIds.get(a.organisation) : undefined }, actor, tx)
+      user = await s.auth.createUser(
+        {
+          email: a.email,
+          name: a.name,
+          password: DEMO_LOGINS.password,
+          siteAdmin: a.siteAdmin,
+          organisationId: a.organisation ? orgIds.get(a.organisation) : undefined,
+        },
+        actor,
+        tx,
+      )
     }
     if (a.role) {
       await s.partnerships.grantRole(user.id, partnershipIds.get('hampshire')!, a.role as Role, actor, tx)
       // The partnership manager also looks after the other demo partnerships.
-      if (a.role === 'admin') for (const slug of ['worcestershire', 'herefordshire']) await s.partnerships.grantRole(user.id, partnershipIds.get(slug)!, 'admin', actor, tx)
+      if (a.role === 'admin')
+        for (const slug of ['worcestershire', 'herefordshire'])
+          await s.partnerships.grantRole(user.id, partnershipIds.get(slug)!, 'admin', actor, tx)
     }
   }
 }

@@ -13,14 +13,21 @@ import { plural } from '../platform/format.ts'
 export const OPENDATA_DIR = path.join(rootDir, 'opendata')
 const actor: Actor = { id: null, name: 'Safer demo loader' }
 
-interface ManifestRow { file: string; sha256: string }
+interface ManifestRow {
+  file: string
+  sha256: string
+}
 
 export function openDataManifest(dir = OPENDATA_DIR): ManifestRow[] {
   const text = fs.readFileSync(path.join(dir, 'MANIFEST.csv'), 'utf8')
-  return text.trim().split('\n').slice(1).map((line) => {
-    const [file, , sha256] = line.split(',')
-    return { file, sha256 }
-  })
+  return text
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [file, , sha256] = line.split(',')
+      return { file, sha256 }
+    })
 }
 
 /**
@@ -28,8 +35,20 @@ export function openDataManifest(dir = OPENDATA_DIR): ManifestRow[] {
  * few LSOAs of a city with the most recorded crime in the bundled months (October 2018 to February 2019).
  */
 export const DEMO_CUSTOM_AREAS = [
-  { partnership: 'hampshire', name: 'Winchester city centre', description: 'The four LSOAs of Winchester with the most recorded crime, October 2018 to February 2019 (a demonstration, not an official boundary).', lsoaCodes: ['E01023251', 'E01023252', 'E01023256', 'E01023264'] },
-  { partnership: 'worcestershire', name: 'Worcester city centre', description: 'The four LSOAs of Worcester with the most recorded crime, October 2018 to February 2019 (a demonstration, not an official boundary).', lsoaCodes: ['E01032307', 'E01032333', 'E01033247', 'E01033248'] },
+  {
+    partnership: 'hampshire',
+    name: 'Winchester city centre',
+    description:
+      'The four LSOAs of Winchester with the most recorded crime, October 2018 to February 2019 (a demonstration, not an official boundary).',
+    lsoaCodes: ['E01023251', 'E01023252', 'E01023256', 'E01023264'],
+  },
+  {
+    partnership: 'worcestershire',
+    name: 'Worcester city centre',
+    description:
+      'The four LSOAs of Worcester with the most recorded crime, October 2018 to February 2019 (a demonstration, not an official boundary).',
+    lsoaCodes: ['E01032307', 'E01032333', 'E01033247', 'E01033248'],
+  },
 ]
 
 /** Import whatever of the bundled open data is not loaded yet. Returns a line for the console, or '' when nothing was needed. */
@@ -43,7 +62,13 @@ export async function loadDemoOpenData(s: Services, opts: { dir?: string; police
   const loadedGeo = new Set((await s.analytics.all<{ sha256: string }>(`SELECT sha256 FROM geo.datasets`)).map((r) => r.sha256))
   if (geoFiles.some((m) => !loadedGeo.has(m.sha256))) {
     const result = await s.geography.importPaths([path.join(dir, 'geography'), path.join(dir, 'boundaries')], actor, 'demo')
-    if (!result.ok) throw new Error(`The bundled geography could not be loaded: ${result.files.filter((f) => f.status === 'refused').map((f) => f.message).join('; ')}`)
+    if (!result.ok)
+      throw new Error(
+        `The bundled geography could not be loaded: ${result.files
+          .filter((f) => f.status === 'refused')
+          .map((f) => f.message)
+          .join('; ')}`,
+      )
     said.push(`geography: ${plural(result.lsoas, 'LSOA')}`)
   } else {
     await s.geography.syncAreas(actor)
@@ -60,10 +85,14 @@ export async function loadDemoOpenData(s: Services, opts: { dir?: string; police
   const wanted = manifest.filter((m) => m.file.startsWith('police_uk/') && (!opts.police || opts.police.test(m.file)))
   const missing = wanted.filter((m) => !loaded.has(m.sha256))
   if (missing.length) {
-    const { results } = await s.crime.importPaths(missing.map((m) => path.join(dir, `${m.file}.br`)), actor, 'demo')
+    const { results } = await s.crime.importPaths(
+      missing.map((m) => path.join(dir, `${m.file}.br`)),
+      actor,
+      'demo',
+    )
     const refused = results.filter((r) => r.status === 'refused')
     if (refused.length) throw new Error(`Bundled police.uk files were refused: ${refused.map((r) => r.message).join('; ')}`)
-    const kept = results.reduce((n, r) => n + (r.status === 'imported' ? r.rowsKept ?? 0 : 0), 0)
+    const kept = results.reduce((n, r) => n + (r.status === 'imported' ? (r.rowsKept ?? 0) : 0), 0)
     said.push(`police.uk: ${plural(results.filter((r) => r.status === 'imported').length, 'force-month')}, ${plural(kept, 'record')}`)
   }
   return said.length ? `Open data loaded (${said.join('; ')}).` : ''

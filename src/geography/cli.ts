@@ -9,19 +9,32 @@ import { textTable } from '../platform/cli.ts'
 import { plural } from '../platform/format.ts'
 
 export async function importGeographyCommand(s: Services, paths: string[], actor: Actor): Promise<number> {
-  const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'Loading geography |{bar}| {value}/{total} files | {current}', hideCursor: true, clearOnComplete: true }) : undefined
+  const bar = process.stderr.isTTY
+    ? new cliProgress.SingleBar({
+        format: 'Loading geography |{bar}| {value}/{total} files | {current}',
+        hideCursor: true,
+        clearOnComplete: true,
+      })
+    : undefined
   let started = false
   try {
     const result = await s.geography.importPaths(paths, actor, 'command line', (done, total, current) => {
       if (!bar) return
-      if (!started) { bar.start(total, 0, { current: '' }); started = true }
+      if (!started) {
+        bar.start(total, 0, { current: '' })
+        started = true
+      }
       bar.update(done, { current: current.split('/').pop() })
     })
     bar?.stop()
-    console.log(textTable(result.files, [
-      { header: 'File', value: (f) => f.source.split('/').pop()! }, { header: 'What', value: (f) => f.title ?? '' },
-      { header: 'Rows', value: (f) => f.rows?.toLocaleString('en-GB') ?? '', align: 'right' }, { header: 'Result', value: (f) => f.status },
-    ]))
+    console.log(
+      textTable(result.files, [
+        { header: 'File', value: (f) => f.source.split('/').pop()! },
+        { header: 'What', value: (f) => f.title ?? '' },
+        { header: 'Rows', value: (f) => f.rows?.toLocaleString('en-GB') ?? '', align: 'right' },
+        { header: 'Result', value: (f) => f.status },
+      ]),
+    )
     for (const f of result.files.filter((x) => x.status === 'refused' || x.status === 'skipped' || x.status === 'not used')) {
       console.log(`\n${f.message}`)
       for (const p of f.problems ?? []) console.log(`  ${p}`)

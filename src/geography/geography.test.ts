@@ -13,48 +13,77 @@ import { systemActor } from '../platform/audit.ts'
 let t: TestApp
 before(async () => {
   t = await testApp()
-  const result = await t.services.geography.importPaths([path.join(OPENDATA, 'geography'), path.join(OPENDATA, 'boundaries')], systemActor, 'command line')
+  const result = await t.services.geography.importPaths(
+    [path.join(OPENDATA, 'geography'), path.join(OPENDATA, 'boundaries')],
+    systemActor,
+    'command line',
+  )
   assert.equal(result.ok, true)
 })
-after(async () => { await t.close() })
+after(async () => {
+  await t.close()
+})
 
 const g = (f: string) => path.join(OPENDATA, 'geography', `${f}.csv.br`)
 const imd = () => csvObjects(g('imd2019_lsoa11_england'))
 const bestfit = () => csvObjects(g('lsoa11_to_lsoa21_bestfit_lad22_ew'))
 const lookup21 = () => csvObjects(g('lad21_to_csp_to_pfa21_lookup_ew'))
-const members = async (code: string) => new Set((await t.services.geography.lsoasOf(await t.services.geography.area(code))).map((l) => l.code))
+const members = async (code: string) =>
+  new Set((await t.services.geography.lsoasOf(await t.services.geography.area(code))).map((l) => l.code))
 const population = () => new Map(csvObjects(g('lsoa11_population_mid2019_ew')).map((r) => [r.LSOA11CD, Number(r.population_mid2019)]))
 
 test('every LSOA in England and Wales is loaded with its district, CSP and police force area', async () => {
   const loaded = await t.services.geography.loaded()
   assert.equal(loaded.lsoas, bestfit().length)
-  const [unplaced] = await t.services.analytics.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa WHERE csp21 IS NULL OR pfa21 IS NULL OR lad22 IS NULL`)
+  const [unplaced] = await t.services.analytics.all<{ n: number }>(
+    `SELECT count(*) AS n FROM geo.lsoa WHERE csp21 IS NULL OR pfa21 IS NULL OR lad22 IS NULL`,
+  )
   assert.equal(unplaced.n, 0)
   assert.equal(loaded.boundaries, 1005 + 1194 + 781 + 6 + 382)
 })
 
 test("a district is the LSOAs the IMD file gives it; a CSP is its districts' LSOAs; its population is their sum", async () => {
-  const byLad = (lad: string) => new Set(imd().filter((r) => r['Local Authority District code (2019)'] === lad).map((r) => r['LSOA code (2011)']))
+  const byLad = (lad: string) =>
+    new Set(
+      imd()
+        .filter((r) => r['Local Authority District code (2019)'] === lad)
+        .map((r) => r['LSOA code (2011)']),
+    )
   assert.deepEqual(await members('E07000237'), byLad('E07000237'))
-  const lads = lookup21().filter((r) => r['csp-code'] === 'E22000332').map((r) => r['lad-code'])
+  const lads = lookup21()
+    .filter((r) => r['csp-code'] === 'E22000332')
+    .map((r) => r['lad-code'])
   assert.deepEqual(lads.sort(), ['E07000235', 'E07000237', 'E07000238'])
   const south = new Set(lads.flatMap((l) => [...byLad(l)]))
   assert.deepEqual(await members('E22000332'), south)
   const pop = population()
   const area = await t.services.geography.area('E22000332')
-  assert.equal(area.population, [...south].reduce((n, c) => n + pop.get(c)!, 0))
+  assert.equal(
+    area.population,
+    [...south].reduce((n, c) => n + pop.get(c)!, 0),
+  )
   assert.deepEqual(area.pfaCodes, ['E23000016'])
 })
 
 test('a police force area is every LSOA of its districts; Wales is placed by the LSOA 2021 lookup (IMD covers England only)', async () => {
-  const lads = lookup21().filter((r) => r.PFA21CD === 'W15000004').map((r) => r['lad-code'])
-  const expected = new Set(bestfit().filter((r) => lads.includes(r.LAD22CD)).map((r) => r.LSOA11CD))
+  const lads = lookup21()
+    .filter((r) => r.PFA21CD === 'W15000004')
+    .map((r) => r['lad-code'])
+  const expected = new Set(
+    bestfit()
+      .filter((r) => lads.includes(r.LAD22CD))
+      .map((r) => r.LSOA11CD),
+  )
   assert.ok(expected.size > 300)
   assert.deepEqual(await members('W15000004'), expected)
 })
 
 test('2017 codes still resolve: a district abolished in 2019 (Taunton Deane) is the LSOAs that carry its name', async () => {
-  const expected = new Set(bestfit().filter((r) => r.LSOA11NM.startsWith('Taunton Deane ')).map((r) => r.LSOA11CD))
+  const expected = new Set(
+    bestfit()
+      .filter((r) => r.LSOA11NM.startsWith('Taunton Deane '))
+      .map((r) => r.LSOA11CD),
+  )
   assert.ok(expected.size > 50)
   assert.deepEqual(await members('E07000190'), expected)
   const area = await t.services.geography.area('E07000190')
@@ -62,19 +91,36 @@ test('2017 codes still resolve: a district abolished in 2019 (Taunton Deane) is 
 })
 
 test('where a new unitary still holds several CSPs (Buckinghamshire), each LSOA goes to the CSP of its old district', async () => {
-  for (const [csp, district] of [['E22000303', 'Aylesbury Vale'], ['E22000306', 'Chiltern'], ['E22000311', 'South Bucks'], ['E22000318', 'Wycombe']]) {
-    const expected = new Set(bestfit().filter((r) => r.LSOA11NM.startsWith(`${district} `)).map((r) => r.LSOA11CD))
+  for (const [csp, district] of [
+    ['E22000303', 'Aylesbury Vale'],
+    ['E22000306', 'Chiltern'],
+    ['E22000311', 'South Bucks'],
+    ['E22000318', 'Wycombe'],
+  ]) {
+    const expected = new Set(
+      bestfit()
+        .filter((r) => r.LSOA11NM.startsWith(`${district} `))
+        .map((r) => r.LSOA11CD),
+    )
     assert.deepEqual(await members(csp), expected, district)
   }
   // Bournemouth, Christchurch and Poole: Christchurch's LSOAs go to the one CSP no LSOA name matched (pan-Dorset).
-  const christchurch = bestfit().filter((r) => r.LSOA11NM.startsWith('Christchurch ')).map((r) => r.LSOA11CD)
+  const christchurch = bestfit()
+    .filter((r) => r.LSOA11NM.startsWith('Christchurch '))
+    .map((r) => r.LSOA11CD)
   const dorset = await members('E22000367')
   assert.ok(christchurch.every((c) => dorset.has(c)))
 })
 
 test('a county is the LSOAs of its districts (upper-tier lookup)', async () => {
-  const lads = csvObjects(g('ltla23_to_utla23_lookup_ew')).filter((r) => r.UTLA23CD === 'E10000034').map((r) => r.LTLA23CD)
-  const expected = new Set(imd().filter((r) => lads.includes(r['Local Authority District code (2019)'])).map((r) => r['LSOA code (2011)']))
+  const lads = csvObjects(g('ltla23_to_utla23_lookup_ew'))
+    .filter((r) => r.UTLA23CD === 'E10000034')
+    .map((r) => r.LTLA23CD)
+  const expected = new Set(
+    imd()
+      .filter((r) => lads.includes(r['Local Authority District code (2019)']))
+      .map((r) => r['LSOA code (2011)']),
+  )
   assert.deepEqual(await members('E10000034'), expected)
 })
 
@@ -86,7 +132,10 @@ test('an LSOA knows its deprivation decile, rural-urban class, population and th
   assert.equal(l.ruc_code, csvObjects(g('lsoa11_rural_urban_classification_ew')).find((r) => r.LSOA11CD === 'E01032292')!.RUC11CD)
   assert.equal(l.population_2019, population().get('E01032292'))
   const area = await t.services.geography.area('E01032292')
-  assert.deepEqual(area.parents.map((p) => p.code), ['E07000237', 'E22000332', 'E10000034', 'E23000016'])
+  assert.deepEqual(
+    area.parents.map((p) => p.code),
+    ['E07000237', 'E22000332', 'E10000034', 'E23000016'],
+  )
 })
 
 test('the areas are added to the shared list of areas once, with one audit entry; names already there are kept', async () => {
@@ -122,11 +171,17 @@ test('a bad lookup file stops the whole import: file:line:reason, the good files
     assert.equal(result.ok, false)
     const by = Object.fromEntries(result.files.map((f) => [path.basename(f.source), f]))
     assert.equal(by['lad21_to_csp_to_pfa21_lookup_ew.csv'].status, 'refused')
-    assert.deepEqual(by['lad21_to_csp_to_pfa21_lookup_ew.csv'].problems!.map((p) => p.replace(/^.*\//, '')), [
-      'lad21_to_csp_to_pfa21_lookup_ew.csv:6: csp-code "E22-BAD" is not a GSS code (a letter and 8 digits) for the community safety partnership',
-    ])
+    assert.deepEqual(
+      by['lad21_to_csp_to_pfa21_lookup_ew.csv'].problems!.map((p) => p.replace(/^.*\//, '')),
+      [
+        'lad21_to_csp_to_pfa21_lookup_ew.csv:6: csp-code "E22-BAD" is not a GSS code (a letter and 8 digits) for the community safety partnership',
+      ],
+    )
     assert.equal(by['lsoa11_population_mid2019_ew.csv'].status, 'skipped')
-    assert.match(by['lsoa11_population_mid2019_ew.csv'].message!, /is good, but was not imported because another file in this import has problems/)
+    assert.match(
+      by['lsoa11_population_mid2019_ew.csv'].message!,
+      /is good, but was not imported because another file in this import has problems/,
+    )
     assert.equal(by['notes.csv'].status, 'skipped')
     assert.match(by['notes.csv'].message!, /is not one of the geography files Safer knows/)
     assert.equal(by['exact.csv'].status, 'not used')
@@ -138,17 +193,54 @@ test('a bad lookup file stops the whole import: file:line:reason, the good files
   const [run] = await t.services.jobs.list({ kind: 'import:geography', limit: 1 })
   assert.equal(run.status, 'failed')
   assert.equal(run.error, 'Geography not loaded: a file had problems, so nothing was changed')
-  assert.deepEqual((run.progress.results as { source: string; status: string }[]).map((f) => [path.basename(f.source), f.status]).sort(),
-    [['exact.csv', 'not used'], ['lad21_to_csp_to_pfa21_lookup_ew.csv', 'refused'], ['lsoa11_population_mid2019_ew.csv', 'skipped'], ['notes.csv', 'skipped']])
+  assert.deepEqual((run.progress.results as { source: string; status: string }[]).map((f) => [path.basename(f.source), f.status]).sort(), [
+    ['exact.csv', 'not used'],
+    ['lad21_to_csp_to_pfa21_lookup_ew.csv', 'refused'],
+    ['lsoa11_population_mid2019_ew.csv', 'skipped'],
+    ['notes.csv', 'skipped'],
+  ])
 })
 
 test('a GeoJSON file that is not boundaries, or has a feature without a code, is refused', async () => {
   const files = tempFiles({
-    'points.geojson': JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'x' }, geometry: { type: 'Point', coordinates: [0, 51] } }] }),
-    'lsoa.geojson': JSON.stringify({ type: 'FeatureCollection', features: [
-      { type: 'Feature', properties: { LSOA11CD: 'E01032292', LSOA11NM: 'Worcester 011B' }, geometry: { type: 'Polygon', coordinates: [[[-2.2, 52.19], [-2.21, 52.19], [-2.21, 52.2], [-2.2, 52.19]]] } },
-      { type: 'Feature', properties: { LSOA11CD: 'nope', LSOA11NM: 'Bad' }, geometry: { type: 'Polygon', coordinates: [[[-2.2, 52.19], [-2.21, 52.19], [-2.2, 52.19]]] } },
-    ] }),
+    'points.geojson': JSON.stringify({
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', properties: { name: 'x' }, geometry: { type: 'Point', coordinates: [0, 51] } }],
+    }),
+    'lsoa.geojson': JSON.stringify({
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { LSOA11CD: 'E01032292', LSOA11NM: 'Worcester 011B' },
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [-2.2, 52.19],
+                [-2.21, 52.19],
+                [-2.21, 52.2],
+                [-2.2, 52.19],
+              ],
+            ],
+          },
+        },
+        {
+          type: 'Feature',
+          properties: { LSOA11CD: 'nope', LSOA11NM: 'Bad' },
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [-2.2, 52.19],
+                [-2.21, 52.19],
+                [-2.2, 52.19],
+              ],
+            ],
+          },
+        },
+      ],
+    }),
   })
   try {
     const result = await t.services.geography.importPaths([files.dir], systemActor, 'command line')
@@ -182,10 +274,13 @@ test('a geography import is a job: recorded with who started it, and refused whi
   assert.match(done.result.message, /^Geography loaded: 34,753 LSOAs/)
   const [other] = await t.db.query<{ id: number }>(
     `INSERT INTO jobs (kind, title, status, exclusive, params, source, started_by_name, host, pid, started_at, attempts)
-     VALUES ('import:geography', 'ONS geography import', 'running', true, '{}', 'command line', 'Olive Other', 'another-server', 1, now(), 1) RETURNING id`)
+     VALUES ('import:geography', 'ONS geography import', 'running', true, '{}', 'command line', 'Olive Other', 'another-server', 1, now(), 1) RETURNING id`,
+  )
   try {
-    await assert.rejects(t.services.geography.importPaths([path.join(OPENDATA, 'geography')], systemActor, 'command line'),
-      /ONS geography import is already running \(started by Olive Other at \d\d:\d\d\)/)
+    await assert.rejects(
+      t.services.geography.importPaths([path.join(OPENDATA, 'geography')], systemActor, 'command line'),
+      /ONS geography import is already running \(started by Olive Other at \d\d:\d\d\)/,
+    )
   } finally {
     await t.db.query(`UPDATE jobs SET status = 'interrupted' WHERE id = $1`, [other.id])
   }

@@ -65,8 +65,14 @@ function reasonSql(d: Dataset) {
   const whens = d.columns.flatMap((c) => {
     const out: string[] = []
     if (!c.optional) out.push(`WHEN s.${c.name} IS NULL THEN '${c.header} is empty'`)
-    if (c.type) out.push(`WHEN s.${c.name} IS NOT NULL AND TRY_CAST(s.${c.name} AS ${c.type}) IS NULL THEN '${c.header} "' || s.${c.name} || '" is not ${c.type === 'INTEGER' ? 'a whole number' : 'a number'}'`)
-    if (c.pattern) out.push(`WHEN s.${c.name} IS NOT NULL AND NOT regexp_matches(s.${c.name}, '${c.pattern[0]}') THEN '${c.header} "' || s.${c.name} || '" is not ${c.pattern[1].replace(/'/g, "''")}'`)
+    if (c.type)
+      out.push(
+        `WHEN s.${c.name} IS NOT NULL AND TRY_CAST(s.${c.name} AS ${c.type}) IS NULL THEN '${c.header} "' || s.${c.name} || '" is not ${c.type === 'INTEGER' ? 'a whole number' : 'a number'}'`,
+      )
+    if (c.pattern)
+      out.push(
+        `WHEN s.${c.name} IS NOT NULL AND NOT regexp_matches(s.${c.name}, '${c.pattern[0]}') THEN '${c.header} "' || s.${c.name} || '" is not ${c.pattern[1].replace(/'/g, "''")}'`,
+      )
     return out
   })
   return whens.length ? `CASE ${whens.join(' ')} ELSE NULL END` : 'NULL'
@@ -79,7 +85,11 @@ interface Ready {
   boundaries?: StagedBoundaries
 }
 
-export async function importGeography(analytics: Analytics, sources: Source[], opts: { actor: string; onProgress?: (done: number, total: number, current: string) => void }): Promise<GeographyImportResult> {
+export async function importGeography(
+  analytics: Analytics,
+  sources: Source[],
+  opts: { actor: string; onProgress?: (done: number, total: number, current: string) => void },
+): Promise<GeographyImportResult> {
   const results: GeographyFileResult[] = []
   const ready: Ready[] = []
   const tmpDir = path.join(analytics.tmpDir, `geography-${process.pid}-${Date.now()}`)
@@ -95,7 +105,11 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
         try {
           file = await source.materialise(tmpDir)
         } catch (err) {
-          results.push({ source: source.label, status: 'refused', message: err instanceof SourceError ? err.message : (err as Error).message })
+          results.push({
+            source: source.label,
+            status: 'refused',
+            message: err instanceof SourceError ? err.message : (err as Error).message,
+          })
           done++
           continue
         }
@@ -110,16 +124,33 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
         const dataset = DATASETS.find((d) => headerMatches(d, cols))
         if (dataset) {
           if (ready.some((r) => r.dataset?.id === dataset.id)) {
-            results.push({ source: source.label, dataset: dataset.id, title: dataset.title, status: 'refused', message: `${source.label} is a second file of ${dataset.title}; give one file of each kind.` })
+            results.push({
+              source: source.label,
+              dataset: dataset.id,
+              title: dataset.title,
+              status: 'refused',
+              message: `${source.label} is a second file of ${dataset.title}; give one file of each kind.`,
+            })
           } else ready.push({ source, file, dataset })
           continue
         }
         file.cleanup()
         done++
         const unused = KNOWN_UNUSED.find((u) => header.startsWith(u.headerStart))
-        results.push(unused
-          ? { source: source.label, title: unused.title, status: 'not used', message: `${source.label} is the ${unused.title}; Safer does not use it, so it was left out.` }
-          : { source: source.label, status: 'skipped', message: `${source.label} is not one of the geography files Safer knows (its first line is "${header.slice(0, 120)}"), so it was left out.` })
+        results.push(
+          unused
+            ? {
+                source: source.label,
+                title: unused.title,
+                status: 'not used',
+                message: `${source.label} is the ${unused.title}; Safer does not use it, so it was left out.`,
+              }
+            : {
+                source: source.label,
+                status: 'skipped',
+                message: `${source.label} is not one of the geography files Safer knows (its first line is "${header.slice(0, 120)}"), so it was left out.`,
+              },
+        )
       }
 
       // 2. Check every recognised file row by row before anything lands.
@@ -129,15 +160,25 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
         tick(r.source.label)
         if (r.dataset) {
           const table = `stage_${r.dataset.id.replace(/-/g, '_')}`
-          const staged = await stageCsv(q, table, [r.file.path], r.dataset.columns.map((c) => c.name))
+          const staged = await stageCsv(
+            q,
+            table,
+            [r.file.path],
+            r.dataset.columns.map((c) => c.name),
+          )
           const checked = (await checkRows(q, table, staged, reasonSql(r.dataset))).get(r.file.path)!
           counts.set(r, checked.rows)
           if (checked.problemCount) {
             problems = true
             results.push({
-              source: r.source.label, dataset: r.dataset.id, title: r.dataset.title, status: 'refused', rows: checked.rows,
+              source: r.source.label,
+              dataset: r.dataset.id,
+              title: r.dataset.title,
+              status: 'refused',
+              rows: checked.rows,
               message: `${r.source.label} (${r.dataset.title}) has ${checked.problemCount === 1 ? 'a line with a problem' : `${checked.problemCount} lines with problems`}.`,
-              problems: checked.problems.map((p) => `${r.source.label}:${p.line}: ${p.reason}`), moreProblems: checked.problemCount - checked.problems.length,
+              problems: checked.problems.map((p) => `${r.source.label}:${p.line}: ${p.reason}`),
+              moreProblems: checked.problemCount - checked.problems.length,
             })
           }
         } else {
@@ -145,14 +186,29 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
           counts.set(r, checked.rows)
           if (checked.problems.length) {
             problems = true
-            results.push({ source: r.source.label, status: 'refused', rows: checked.rows, message: `${r.source.label} has ${checked.problemCount} features with problems.`, problems: checked.problems.map((p) => `${r.source.label}: ${p}`), moreProblems: checked.problemCount - checked.problems.length })
+            results.push({
+              source: r.source.label,
+              status: 'refused',
+              rows: checked.rows,
+              message: `${r.source.label} has ${checked.problemCount} features with problems.`,
+              problems: checked.problems.map((p) => `${r.source.label}: ${p}`),
+              moreProblems: checked.problemCount - checked.problems.length,
+            })
           }
         }
       }
       if (problems) {
-        for (const r of ready) if (!results.some((x) => x.source === r.source.label)) {
-          results.push({ source: r.source.label, dataset: r.dataset?.id, title: r.dataset?.title ?? `${r.boundaries?.level} boundaries`, status: 'skipped', rows: counts.get(r), message: `${r.source.label} is good, but was not imported because another file in this import has problems (a geography import lands whole or not at all).` })
-        }
+        for (const r of ready)
+          if (!results.some((x) => x.source === r.source.label)) {
+            results.push({
+              source: r.source.label,
+              dataset: r.dataset?.id,
+              title: r.dataset?.title ?? `${r.boundaries?.level} boundaries`,
+              status: 'skipped',
+              rows: counts.get(r),
+              message: `${r.source.label} is good, but was not imported because another file in this import has problems (a geography import lands whole or not at all).`,
+            })
+          }
         return { files: results, ok: false, areas: [], lsoas: 0 }
       }
 
@@ -164,20 +220,35 @@ export async function importGeography(analytics: Analytics, sources: Source[], o
             const d = r.dataset
             const table = `stage_${d.id.replace(/-/g, '_')}`
             await q.run(`DELETE FROM ${d.table}`)
-            await q.run(`INSERT INTO ${d.table} SELECT ${d.columns.map((c) => (c.type ? `CAST(${c.name} AS ${c.type})` : c.name)).join(', ')} FROM ${table}`)
+            await q.run(
+              `INSERT INTO ${d.table} SELECT ${d.columns.map((c) => (c.type ? `CAST(${c.name} AS ${c.type})` : c.name)).join(', ')} FROM ${table}`,
+            )
             await q.run(`DROP TABLE ${table}`)
           } else await loadBoundaries(q, r.boundaries!)
           await q.run(`INSERT OR REPLACE INTO geo.datasets VALUES (?, ?, ?, ?, ?, ?, ?)`, [
-            r.dataset?.id ?? `boundaries:${path.basename(r.source.name)}`, r.dataset?.title ?? `${r.boundaries?.level === 'lsoa' ? 'LSOA' : 'District'} boundaries`,
-            r.source.label, await r.file.sha256, counts.get(r) ?? 0, now, opts.actor,
+            r.dataset?.id ?? `boundaries:${path.basename(r.source.name)}`,
+            r.dataset?.title ?? `${r.boundaries?.level === 'lsoa' ? 'LSOA' : 'District'} boundaries`,
+            r.source.label,
+            await r.file.sha256,
+            counts.get(r) ?? 0,
+            now,
+            opts.actor,
           ])
-          results.push({ source: r.source.label, dataset: r.dataset?.id, title: r.dataset?.title ?? `${r.boundaries?.level === 'lsoa' ? 'LSOA' : 'District'} boundaries`, status: 'imported', rows: counts.get(r) })
+          results.push({
+            source: r.source.label,
+            dataset: r.dataset?.id,
+            title: r.dataset?.title ?? `${r.boundaries?.level === 'lsoa' ? 'LSOA' : 'District'} boundaries`,
+            status: 'imported',
+            rows: counts.get(r),
+          })
           done++
           tick(r.source.label)
         }
         await rebuildAreas(q)
       })
-      const areas = await q.all<{ type: string; count: number }>(`SELECT type, count(*) AS count FROM geo.areas GROUP BY type ORDER BY type`)
+      const areas = await q.all<{ type: string; count: number }>(
+        `SELECT type, count(*) AS count FROM geo.areas GROUP BY type ORDER BY type`,
+      )
       const [{ n }] = await q.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
       return { files: results, ok: true, areas, lsoas: n }
     })
@@ -205,7 +276,11 @@ interface StagedBoundaries {
  * Read a GeoJSON file's features once into a temporary table (a row per feature, in file order), and know which
  * boundaries they are from their properties; checking and loading then read the table, not the file again.
  */
-async function stageBoundaries(q: AnalyticsQuery, file: string, table: string): Promise<{ ok: true; staged: StagedBoundaries } | { ok: false; message: string }> {
+async function stageBoundaries(
+  q: AnalyticsQuery,
+  file: string,
+  table: string,
+): Promise<{ ok: true; staged: StagedBoundaries } | { ok: false; message: string }> {
   try {
     await q.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT row_number() OVER () AS n, to_json(f) AS j FROM ${readFeatures(file)}`)
   } catch (err) {
@@ -218,7 +293,10 @@ async function stageBoundaries(q: AnalyticsQuery, file: string, table: string): 
   const lad = keys.find((k) => /^lad\d\dcd$/i.test(k))
   if (lsoa) return { ok: true, staged: { table, level: 'lsoa', code: lsoa, name: nameOf(lsoa) } }
   if (lad) return { ok: true, staged: { table, level: 'district', code: lad, name: nameOf(lad) } }
-  return { ok: false, message: `is a GeoJSON file whose features have neither an LSOA11CD nor a LADyyCD property (found: ${keys.join(', ') || 'none'}); expected LSOA or district boundaries from the ONS.` }
+  return {
+    ok: false,
+    message: `is a GeoJSON file whose features have neither an LSOA11CD nor a LADyyCD property (found: ${keys.join(', ') || 'none'}); expected LSOA or district boundaries from the ONS.`,
+  }
 }
 
 async function checkBoundaries(q: AnalyticsQuery, b: StagedBoundaries) {
@@ -268,16 +346,22 @@ async function rebuildAreas(q: AnalyticsQuery) {
     SELECT l.code, coalesce(l.lad22, l.lad19) AS lad, c.csp_code, c.pfa_code, count(*) OVER (PARTITION BY l.code) AS n,
       (c.csp_name = ${prefix('l.name')} OR c.csp_name LIKE ${prefix('l.name')} || ' and %' OR c.csp_name LIKE '% and ' || ${prefix('l.name')}) AS matches
     FROM geo.lsoa l JOIN geo.lad_csp_pfa_2021 c ON c.lad_code = coalesce(l.lad22, l.lad19)`)
-  await q.run(`CREATE OR REPLACE TEMP TABLE csp_assigned AS SELECT code, lad, csp_code, pfa_code FROM csp_candidates WHERE n = 1 OR matches`)
+  await q.run(
+    `CREATE OR REPLACE TEMP TABLE csp_assigned AS SELECT code, lad, csp_code, pfa_code FROM csp_candidates WHERE n = 1 OR matches`,
+  )
   await q.run(`INSERT INTO csp_assigned
     SELECT c.code, c.lad, any_value(c.csp_code), any_value(c.pfa_code) FROM csp_candidates c
     WHERE c.code NOT IN (SELECT code FROM csp_assigned)
       AND c.csp_code NOT IN (SELECT csp_code FROM csp_assigned a WHERE a.lad = c.lad)
     GROUP BY c.code, c.lad HAVING count(*) = 1`)
   await q.run(`UPDATE geo.lsoa SET csp21 = a.csp_code, pfa21 = a.pfa_code FROM csp_assigned a WHERE a.code = geo.lsoa.code`)
-  await q.run(`UPDATE geo.lsoa SET pfa21 = (SELECT min(c.pfa_code) FROM geo.lad_csp_pfa_2021 c WHERE c.lad_code = coalesce(geo.lsoa.lad22, geo.lsoa.lad19)) WHERE pfa21 IS NULL`)
+  await q.run(
+    `UPDATE geo.lsoa SET pfa21 = (SELECT min(c.pfa_code) FROM geo.lad_csp_pfa_2021 c WHERE c.lad_code = coalesce(geo.lsoa.lad22, geo.lsoa.lad19)) WHERE pfa21 IS NULL`,
+  )
   // Counties: the upper-tier authority, where it is not the district itself (unitaries are districts already).
-  await q.run(`UPDATE geo.lsoa SET county = u.utla_code FROM geo.ltla_utla u WHERE u.ltla_code = coalesce(geo.lsoa.lad22, geo.lsoa.lad19) AND u.utla_code <> u.ltla_code`)
+  await q.run(
+    `UPDATE geo.lsoa SET county = u.utla_code FROM geo.ltla_utla u WHERE u.ltla_code = coalesce(geo.lsoa.lad22, geo.lsoa.lad19) AND u.utla_code <> u.ltla_code`,
+  )
   await q.run(`DROP TABLE csp_candidates; DROP TABLE csp_assigned`)
 
   await q.run(`DELETE FROM geo.area_lsoas`)

@@ -22,8 +22,13 @@ import { importGeography, setUpGeographyStore, type GeographyImportResult } from
 import { plural } from '../platform/format.ts'
 
 export const AREA_TYPE_LABELS: Record<string, string> = {
-  lsoa: 'LSOA', district: 'District', 'community safety partnership': 'Community safety partnership', county: 'County',
-  'police force area': 'Police force area', custom: 'Custom area', force: 'Police force',
+  lsoa: 'LSOA',
+  district: 'District',
+  'community safety partnership': 'Community safety partnership',
+  county: 'County',
+  'police force area': 'Police force area',
+  custom: 'Custom area',
+  force: 'Police force',
 }
 
 export const GEOGRAPHY_FILES = {
@@ -51,12 +56,20 @@ export interface Area {
   versions?: string[]
 }
 
-export const CustomAreaInput = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 120, title: 'Name' }),
-  description: Type.Optional(Type.String({ maxLength: 2000, title: 'Description' })),
-  lsoaCodes: Type.String({ minLength: 1, maxLength: 200000, title: 'LSOA codes', errorMessage: 'Enter the LSOA codes of the area, one per line or separated by commas, like E01032561' }),
-  version: Type.Optional(Type.Integer()),
-}, { additionalProperties: false })
+export const CustomAreaInput = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 120, title: 'Name' }),
+    description: Type.Optional(Type.String({ maxLength: 2000, title: 'Description' })),
+    lsoaCodes: Type.String({
+      minLength: 1,
+      maxLength: 200000,
+      title: 'LSOA codes',
+      errorMessage: 'Enter the LSOA codes of the area, one per line or separated by commas, like E01032561',
+    }),
+    version: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+)
 export type CustomAreaInput = Static<typeof CustomAreaInput>
 
 export interface CustomAreaRow {
@@ -74,7 +87,9 @@ export const customAreaCode = (id: number) => `custom-${id}`
 export const GEOGRAPHY_IMPORT = 'import:geography'
 
 /** A geography import job's parameters (stored, so that it can be run again): folders and files on this server's disk. */
-interface GeographyImportParams { paths: string[] }
+interface GeographyImportParams {
+  paths: string[]
+}
 /** Unstored, from the process that started it: its progress bar; the run leaves its result or error here. */
 interface GeographyImportLocal {
   onProgress?: (done: number, total: number, current: string) => void
@@ -82,7 +97,11 @@ interface GeographyImportLocal {
   error?: unknown
 }
 
-export function geographyService(db: Db, analytics: Analytics, deps: { jobs: JobService; organisations: OrganisationService; archive?: ArchiveLimits }) {
+export function geographyService(
+  db: Db,
+  analytics: Analytics,
+  deps: { jobs: JobService; organisations: OrganisationService; archive?: ArchiveLimits },
+) {
   // Tables are made once, when services() builds this service; every method may then assume them.
   let ready: Promise<void> | undefined
   const listeners: (() => Promise<void>)[] = []
@@ -106,22 +125,41 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
   async function lsoaFacts(codes: string[]) {
     if (!codes.length) return []
     return analytics.all<{ code: string; name: string; pfa21: string | null; population_2019: number | null }>(
-      `SELECT code, name, pfa21, population_2019 FROM geo.lsoa WHERE code IN (SELECT unnest(?::VARCHAR[]))`, [codes])
+      `SELECT code, name, pfa21, population_2019 FROM geo.lsoa WHERE code IN (SELECT unnest(?::VARCHAR[]))`,
+      [codes],
+    )
   }
 
   /** Parse the LSOA codes typed or pasted into a custom area's form, and check each is a real LSOA. */
   async function checkLsoaCodes(text: string): Promise<string[]> {
-    const codes = [...new Set(text.split(/[\s,;]+/).map((c) => c.trim().toUpperCase()).filter(Boolean))]
+    const codes = [
+      ...new Set(
+        text
+          .split(/[\s,;]+/)
+          .map((c) => c.trim().toUpperCase())
+          .filter(Boolean),
+      ),
+    ]
     const malformed = codes.filter((c) => !/^[EW]01\d{6}$/.test(c))
-    if (malformed.length) throw new ValidationError({ lsoaCodes: `${malformed.slice(0, 5).join(', ')}${malformed.length > 5 ? ` and ${malformed.length - 5} more` : ''} ${malformed.length === 1 ? 'is not an LSOA code' : 'are not LSOA codes'}: LSOA codes are E01 or W01 and 6 digits, like E01032561` })
+    if (malformed.length)
+      throw new ValidationError({
+        lsoaCodes: `${malformed.slice(0, 5).join(', ')}${malformed.length > 5 ? ` and ${malformed.length - 5} more` : ''} ${malformed.length === 1 ? 'is not an LSOA code' : 'are not LSOA codes'}: LSOA codes are E01 or W01 and 6 digits, like E01032561`,
+      })
     if (codes.length > 5000) throw new ValidationError({ lsoaCodes: `A custom area can have up to 5,000 LSOAs (this has ${codes.length})` })
     const found = new Set((await lsoaFacts(codes)).map((r) => r.code))
     if (!found.size && codes.length) {
       const [{ n }] = await analytics.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
-      if (!n) throw new ValidationError({ lsoaCodes: 'The ONS geography has not been loaded yet, so LSOA codes cannot be checked. An administrator loads it with safer import geography.' })
+      if (!n)
+        throw new ValidationError({
+          lsoaCodes:
+            'The ONS geography has not been loaded yet, so LSOA codes cannot be checked. An administrator loads it with safer import geography.',
+        })
     }
     const unknown = codes.filter((c) => !found.has(c))
-    if (unknown.length) throw new ValidationError({ lsoaCodes: `${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} ${unknown.length === 1 ? 'is not an LSOA' : 'are not LSOAs'} in England and Wales (2011 LSOA codes, as police.uk uses)` })
+    if (unknown.length)
+      throw new ValidationError({
+        lsoaCodes: `${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} ${unknown.length === 1 ? 'is not an LSOA' : 'are not LSOAs'} in England and Wales (2011 LSOA codes, as police.uk uses)`,
+      })
     return codes.sort()
   }
 
@@ -132,30 +170,67 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
       if (!l) throw new NotFoundError(`There is no LSOA ${code} in the ONS geography loaded`)
       const parents = await analytics.all<{ code: string; name: string; type: string }>(
         `SELECT code, name, type FROM geo.areas WHERE code IN (?, ?, ?, ?) ORDER BY CASE type WHEN 'district' THEN 1 WHEN 'community safety partnership' THEN 2 WHEN 'county' THEN 3 ELSE 4 END`,
-        [coalesce(l.lad22, l.lad19), l.csp21, l.county, l.pfa21])
-      return { code, name: l.name, type: 'lsoa', kind: 'lsoa', lsoaCount: 1, population: l.population_2019, pfaCodes: l.pfa21 ? [l.pfa21] : [], parents }
+        [coalesce(l.lad22, l.lad19), l.csp21, l.county, l.pfa21],
+      )
+      return {
+        code,
+        name: l.name,
+        type: 'lsoa',
+        kind: 'lsoa',
+        lsoaCount: 1,
+        population: l.population_2019,
+        pfaCodes: l.pfa21 ? [l.pfa21] : [],
+        parents,
+      }
     }
     const [a] = await analytics.all<any>(`SELECT * FROM geo.areas WHERE code = ?`, [code])
     if (!a || !a.lsoa_count) throw new NotFoundError(`There is no area with the code ${code} in the ONS geography loaded`)
-    return { code, name: a.name, type: a.type, kind: 'area', lsoaCount: a.lsoa_count, population: a.population_2019, pfaCodes: a.pfa_codes ?? [], parents: [], versions: a.versions }
+    return {
+      code,
+      name: a.name,
+      type: a.type,
+      kind: 'area',
+      lsoaCount: a.lsoa_count,
+      population: a.population_2019,
+      pfaCodes: a.pfa_codes ?? [],
+      parents: [],
+      versions: a.versions,
+    }
   }
 
   /** The geography import job: its progress and result hold the same facts as a police.uk import's (see crime/import-record.ts). */
-  async function runImport(ctx: JobContext<GeographyImportParams, GeographyImportLocal>, service: { syncAreas(actor: Actor): Promise<number> }) {
+  async function runImport(
+    ctx: JobContext<GeographyImportParams, GeographyImportLocal>,
+    service: { syncAreas(actor: Actor): Promise<number> },
+  ) {
     const { job } = ctx
     const local = ctx.local
     const actor: Actor = { id: job.started_by, name: job.started_by_name }
-    const audit = (status: string, o: { message: string; filesImported: number; filesRefused: number; rowsKept: number }) => recordAudit(db, actor, {
-      action: 'create', entity: 'data import', entityId: job.id, summary: o.message,
-      after: { dataset: 'geography', source: job.source, status, files_imported: o.filesImported, files_refused: o.filesRefused, rows_kept: o.rowsKept },
-    })
+    const audit = (status: string, o: { message: string; filesImported: number; filesRefused: number; rowsKept: number }) =>
+      recordAudit(db, actor, {
+        action: 'create',
+        entity: 'data import',
+        entityId: job.id,
+        summary: o.message,
+        after: {
+          dataset: 'geography',
+          source: job.source,
+          status,
+          files_imported: o.filesImported,
+          files_refused: o.filesRefused,
+          rows_kept: o.rowsKept,
+        },
+      })
     let result: GeographyImportResult
     try {
       const sources: Source[] = await expandPaths(ctx.params.paths, GEOGRAPHY_FILES, deps.archive)
       ctx.progress({ done: 0, total: sources.length, unit: 'files' })
       result = await importGeography(analytics, sources, {
         actor: actor.name,
-        onProgress: (done, total, current) => { local?.onProgress?.(done, total, current); ctx.progress({ done, total, unit: 'files', currentFile: current }) },
+        onProgress: (done, total, current) => {
+          local?.onProgress?.(done, total, current)
+          ctx.progress({ done, total, unit: 'files', currentFile: current })
+        },
       })
       memo.clear()
       if (result.ok) {
@@ -170,9 +245,13 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
     }
     if (local) local.result = result
     const outcome = {
-      results: result.files, rowsKept: result.lsoas,
-      filesImported: result.files.filter((f) => f.status === 'imported').length, filesRefused: result.files.filter((f) => f.status === 'refused').length,
-      message: result.ok ? `Geography loaded: ${plural(result.lsoas, 'LSOA')}, ${result.areas.map((a) => plural(a.count, a.type === 'community safety partnership' ? 'CSP' : a.type)).join(', ')}` : 'Geography not loaded: a file had problems, so nothing was changed',
+      results: result.files,
+      rowsKept: result.lsoas,
+      filesImported: result.files.filter((f) => f.status === 'imported').length,
+      filesRefused: result.files.filter((f) => f.status === 'refused').length,
+      message: result.ok
+        ? `Geography loaded: ${plural(result.lsoas, 'LSOA')}, ${result.areas.map((a) => plural(a.count, a.type === 'community safety partnership' ? 'CSP' : a.type)).join(', ')}`
+        : 'Geography not loaded: a file had problems, so nothing was changed',
     }
     await audit(result.ok ? 'finished' : 'failed', outcome)
     if (!result.ok) {
@@ -194,7 +273,9 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
     /** Identifies the geography loaded: it changes whenever an import lands. */
     stamp(): Promise<string> {
       return remember('stamp', async () => {
-        const [r] = await analytics.all<{ s: string }>(`SELECT coalesce(max(imported_at)::VARCHAR, '') || '/' || count(*) AS s FROM geo.datasets`)
+        const [r] = await analytics.all<{ s: string }>(
+          `SELECT coalesce(max(imported_at)::VARCHAR, '') || '/' || count(*) AS s FROM geo.datasets`,
+        )
         return r.s
       })
     },
@@ -209,9 +290,18 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
      * server); areas it names are added to the shared directory of areas. Resolves when it ends, with what happened
      * to each file (ok is false when a bad file stopped it: nothing landed, and the job is recorded as failed).
      */
-    async importPaths(paths: string[], actor: Actor, source: JobSource, onProgress?: (done: number, total: number, current: string) => void): Promise<GeographyImportResult & { importId: number }> {
+    async importPaths(
+      paths: string[],
+      actor: Actor,
+      source: JobSource,
+      onProgress?: (done: number, total: number, current: string) => void,
+    ): Promise<GeographyImportResult & { importId: number }> {
       const local: GeographyImportLocal = { onProgress }
-      const { job, finished } = await deps.jobs.runNow(GEOGRAPHY_IMPORT, { paths: paths.map((p) => path.resolve(p)) }, { actor, source, local })
+      const { job, finished } = await deps.jobs.runNow(
+        GEOGRAPHY_IMPORT,
+        { paths: paths.map((p) => path.resolve(p)) },
+        { actor, source, local },
+      )
       const ended = await finished
       if (!local.result) throw local.error ?? new Error(ended.error ?? 'The geography import did not finish')
       return { ...local.result, importId: Number(job.id) }
@@ -219,25 +309,37 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
 
     /** Add the districts, CSPs, police force areas and counties the geography names to the areas table (names already there are kept). */
     async syncAreas(actor: Actor, q?: Queryable) {
-      const areas = await analytics.all<{ code: string; name: string; type: string }>(`SELECT code, name, type FROM geo.areas ORDER BY code`)
+      const areas = await analytics.all<{ code: string; name: string; type: string }>(
+        `SELECT code, name, type FROM geo.areas ORDER BY code`,
+      )
       if (!areas.length) return 0
       // The areas table belongs to the organisations capability: added through its service.
       return (await deps.organisations.addAreas(areas, { id: 'geography import', name: 'the ONS geography' }, actor, q)).length
     },
 
-    loaded(): Promise<{ lsoas: number; boundaries: number; datasets: { dataset: string; title: string; source_file: string; rows: number; imported_at: string; imported_by: string }[] }> {
+    loaded(): Promise<{
+      lsoas: number
+      boundaries: number
+      datasets: { dataset: string; title: string; source_file: string; rows: number; imported_at: string; imported_by: string }[]
+    }> {
       return remember('loaded', async () => {
         const [{ n }] = await analytics.all<{ n: number }>(`SELECT count(*) AS n FROM geo.lsoa`)
         const [{ b }] = await analytics.all<{ b: number }>(`SELECT count(*) AS b FROM geo.boundaries`)
-        const datasets = await analytics.all<any>(`SELECT dataset, title, source_file, rows, imported_at, imported_by FROM geo.datasets ORDER BY title`)
+        const datasets = await analytics.all<any>(
+          `SELECT dataset, title, source_file, rows, imported_at, imported_by FROM geo.datasets ORDER BY title`,
+        )
         return { lsoas: n, boundaries: b, datasets }
       })
     },
 
     /** Every ONS area (not LSOAs), optionally of one type, by name. */
     listAreas(type?: string) {
-      return remember(`areas:${type ?? ''}`, () => analytics.all<{ code: string; name: string; type: string; lsoa_count: number; population_2019: number | null; versions: string[] }>(
-        `SELECT code, name, type, lsoa_count, population_2019, versions FROM geo.areas WHERE lsoa_count > 0 ${type ? 'AND type = ?' : ''} ORDER BY type, name`, type ? [type] : []))
+      return remember(`areas:${type ?? ''}`, () =>
+        analytics.all<{ code: string; name: string; type: string; lsoa_count: number; population_2019: number | null; versions: string[] }>(
+          `SELECT code, name, type, lsoa_count, population_2019, versions FROM geo.areas WHERE lsoa_count > 0 ${type ? 'AND type = ?' : ''} ORDER BY type, name`,
+          type ? [type] : [],
+        ),
+      )
     },
 
     /** What an area code means. Throws NotFoundError for a code that is no area Safer knows. */
@@ -248,9 +350,17 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
       if (!row || (opts.canSeeCustom && !(await opts.canSeeCustom(row.partnership_id)))) throw new NotFoundError()
       const facts = await lsoaFacts(row.lsoa_codes)
       return {
-        code, name: row.name, type: 'custom', kind: 'custom', lsoaCount: row.lsoa_codes.length, lsoaCodes: row.lsoa_codes, description: row.description,
+        code,
+        name: row.name,
+        type: 'custom',
+        kind: 'custom',
+        lsoaCount: row.lsoa_codes.length,
+        lsoaCodes: row.lsoa_codes,
+        description: row.description,
         population: facts.some((f) => f.population_2019 !== null) ? facts.reduce((n, f) => n + (f.population_2019 ?? 0), 0) : null,
-        pfaCodes: [...new Set(facts.map((f) => f.pfa21).filter((p): p is string => !!p))].sort(), parents: [], partnershipId: row.partnership_id,
+        pfaCodes: [...new Set(facts.map((f) => f.pfa21).filter((p): p is string => !!p))].sort(),
+        parents: [],
+        partnershipId: row.partnership_id,
       }
     },
 
@@ -267,15 +377,22 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
     /** The LSOAs of an area with their name, population and deprivation decile, for tables and maps. */
     async lsoasOf(area: Area) {
       const f = this.lsoaFilter(area, 'code')
-      return analytics.all<{ code: string; name: string; population_2019: number | null; imd_decile: number | null; ruc_name: string | null }>(
-        `SELECT code, name, population_2019, imd_decile, ruc_name FROM geo.lsoa WHERE ${f.sql} ORDER BY name`, f.params)
+      return analytics.all<{
+        code: string
+        name: string
+        population_2019: number | null
+        imd_decile: number | null
+        ruc_name: string | null
+      }>(`SELECT code, name, population_2019, imd_decile, ruc_name FROM geo.lsoa WHERE ${f.sql} ORDER BY name`, f.params)
     },
 
     /** GeoJSON features for the LSOAs of an area (those whose boundaries are loaded). */
     async lsoaBoundaries(area: Area): Promise<GeoJSON.Feature[]> {
       const f = this.lsoaFilter(area, 'b.code')
       const rows = await analytics.all<{ code: string; name: string; geometry: string }>(
-        `SELECT b.code, coalesce(l.name, b.name) AS name, b.geometry FROM geo.boundaries b LEFT JOIN geo.lsoa l ON l.code = b.code WHERE b.level = 'lsoa' AND ${f.sql} ORDER BY b.code`, f.params)
+        `SELECT b.code, coalesce(l.name, b.name) AS name, b.geometry FROM geo.boundaries b LEFT JOIN geo.lsoa l ON l.code = b.code WHERE b.level = 'lsoa' AND ${f.sql} ORDER BY b.code`,
+        f.params,
+      )
       return rows.map((r) => ({ type: 'Feature', properties: { code: r.code, name: r.name }, geometry: JSON.parse(r.geometry) }))
     },
 
@@ -293,8 +410,16 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
       const data = validate(CustomAreaInput, input)
       const codes = await checkLsoaCodes(data.lsoaCodes)
       return inTransaction(db, q, async (tx) => {
-        if (await maybeOne(tx, `SELECT 1 FROM custom_areas WHERE partnership_id = $1 AND lower(name) = lower($2)`, [partnershipId, data.name])) throw new ValidationError({ name: `There is already a custom area called ${data.name}` })
-        return createRecord<CustomAreaRow>(tx, 'custom_areas', { partnership_id: partnershipId, name: data.name, description: data.description ?? null, lsoa_codes: codes }, { actor, partnershipId, entity: 'custom area', summary: data.name })
+        if (
+          await maybeOne(tx, `SELECT 1 FROM custom_areas WHERE partnership_id = $1 AND lower(name) = lower($2)`, [partnershipId, data.name])
+        )
+          throw new ValidationError({ name: `There is already a custom area called ${data.name}` })
+        return createRecord<CustomAreaRow>(
+          tx,
+          'custom_areas',
+          { partnership_id: partnershipId, name: data.name, description: data.description ?? null, lsoa_codes: codes },
+          { actor, partnershipId, entity: 'custom area', summary: data.name },
+        )
       })
     },
     async updateCustomArea(partnershipId: number, id: number, input: unknown, actor: Actor): Promise<CustomAreaRow> {
@@ -302,8 +427,22 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
       await this.getCustomArea(partnershipId, id)
       const codes = await checkLsoaCodes(data.lsoaCodes)
       return db.transaction(async (tx) => {
-        if (await maybeOne(tx, `SELECT 1 FROM custom_areas WHERE partnership_id = $1 AND lower(name) = lower($2) AND id <> $3`, [partnershipId, data.name, id])) throw new ValidationError({ name: `There is already a custom area called ${data.name}` })
-        return updateRecord<CustomAreaRow>(tx, 'custom_areas', id, data.version, { name: data.name, description: data.description ?? null, lsoa_codes: codes }, { actor, partnershipId, entity: 'custom area', summary: data.name })
+        if (
+          await maybeOne(tx, `SELECT 1 FROM custom_areas WHERE partnership_id = $1 AND lower(name) = lower($2) AND id <> $3`, [
+            partnershipId,
+            data.name,
+            id,
+          ])
+        )
+          throw new ValidationError({ name: `There is already a custom area called ${data.name}` })
+        return updateRecord<CustomAreaRow>(
+          tx,
+          'custom_areas',
+          id,
+          data.version,
+          { name: data.name, description: data.description ?? null, lsoa_codes: codes },
+          { actor, partnershipId, entity: 'custom area', summary: data.name },
+        )
       })
     },
     async removeCustomArea(partnershipId: number, id: number, version: number | undefined, actor: Actor) {
@@ -318,8 +457,11 @@ export function geographyService(db: Db, analytics: Analytics, deps: { jobs: Job
     exclusive: true,
     cannotRerun: (job) => {
       const gone = (job.params?.paths ?? []).filter((p) => !fs.existsSync(p))
-      if (!job.params?.paths?.length) return 'Safer did not record which files this import read (it ran before imports were background jobs), so it cannot be run again. Import the files again.'
-      return gone.length ? `${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} no longer on the server, so it cannot be run again. Import the files again.` : undefined
+      if (!job.params?.paths?.length)
+        return 'Safer did not record which files this import read (it ran before imports were background jobs), so it cannot be run again. Import the files again.'
+      return gone.length
+        ? `${gone.join(', ')} ${gone.length === 1 ? 'is' : 'are'} no longer on the server, so it cannot be run again. Import the files again.`
+        : undefined
     },
     run: (ctx) => runImport(ctx as JobContext<GeographyImportParams, GeographyImportLocal>, service),
   })

@@ -5,25 +5,42 @@ import { historyOf, systemActor } from '../platform/audit.ts'
 import { slugify } from './service.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 const gov = () => t.services.governance
 const org = (name = unique('Organisation')) => t.services.organisations.create({ name, type: 'county council' }, systemActor)
 
 const SUB_GROUPS = [
-  'Worcestershire Forum against Domestic Abuse', 'Worcestershire Prevent Strategy Group',
-  'Worcestershire Reducing Offending Strategy Group', 'Worcestershire Substance Misuse Oversight Group',
+  'Worcestershire Forum against Domestic Abuse',
+  'Worcestershire Prevent Strategy Group',
+  'Worcestershire Reducing Offending Strategy Group',
+  'Worcestershire Substance Misuse Oversight Group',
 ]
 const CSPS = ['North Worcestershire Community Safety Partnership', 'South Worcestershire Community Safety Partnership']
 
 /** Worcestershire's structure (seed 004): the Safer Communities Board, its four sub-groups and the North and South CSPs. */
 async function worcestershire(partnershipId: number) {
   const wcc = await org(unique('Worcestershire County Council'))
-  const scb = await gov().create(partnershipId, { name: 'Worcestershire Safer Communities Board', type: 'board', chairPerson: 'Director of Public Health', chairOrganisationId: wcc.id }, systemActor)
+  const scb = await gov().create(
+    partnershipId,
+    {
+      name: 'Worcestershire Safer Communities Board',
+      type: 'board',
+      chairPerson: 'Director of Public Health',
+      chairOrganisationId: wcc.id,
+    },
+    systemActor,
+  )
   const below = []
-  for (const name of SUB_GROUPS) below.push(await gov().create(partnershipId, { name, type: 'sub-group', reportsToId: scb.id }, systemActor))
-  for (const name of CSPS) below.push(await gov().create(partnershipId, { name, type: 'community safety partnership', reportsToId: scb.id }, systemActor))
+  for (const name of SUB_GROUPS)
+    below.push(await gov().create(partnershipId, { name, type: 'sub-group', reportsToId: scb.id }, systemActor))
+  for (const name of CSPS)
+    below.push(await gov().create(partnershipId, { name, type: 'community safety partnership', reportsToId: scb.id }, systemActor))
   return { wcc, scb, below }
 }
 
@@ -66,8 +83,12 @@ test('an editor adds a body through the form and sees it on its page and on the 
   assert.equal(form.status, 200)
   assert.match(form.body, /name="type" type="radio" value="task and finish group"/)
   const res = await c.post(`/partnerships/${p.slug}/bodies/new`, {
-    name: 'Safer Communities Board', type: 'board', chairPerson: 'Director of Public Health', meetingFrequency: 'Quarterly',
-    statutoryBasis: 'Crime and Disorder Act 1998', termsOfReference: 'Strategic oversight of community safety.\nProduces the Community Safety Agreement.',
+    name: 'Safer Communities Board',
+    type: 'board',
+    chairPerson: 'Director of Public Health',
+    meetingFrequency: 'Quarterly',
+    statutoryBasis: 'Crime and Disorder Act 1998',
+    termsOfReference: 'Strategic oversight of community safety.\nProduces the Community Safety Agreement.',
   })
   assert.equal(res.status, 303)
   assert.equal(res.headers.location, `/partnerships/${p.slug}/bodies/safer-communities-board`)
@@ -84,16 +105,28 @@ test('an editor adds a body through the form and sees it on its page and on the 
 test('a sub-group is added through the API, reporting to the board, with its web address name made from its name', async () => {
   const p = await makePartnership(t.services)
   const c = await clientAs(t, 'editor', p.id)
-  const board = await c.request('POST', `/api/v1/partnerships/${p.slug}/bodies`, { json: { name: 'Safer Communities Board', type: 'board' } })
+  const board = await c.request('POST', `/api/v1/partnerships/${p.slug}/bodies`, {
+    json: { name: 'Safer Communities Board', type: 'board' },
+  })
   assert.equal(board.status, 201)
-  const res = await c.request('POST', `/api/v1/partnerships/${p.slug}/bodies`, { json: { name: "Forum against Domestic Abuse & Sexual Violence", type: 'sub-group', reportsToId: board.json().id, meetingFrequency: 'Every two months' } })
+  const res = await c.request('POST', `/api/v1/partnerships/${p.slug}/bodies`, {
+    json: {
+      name: 'Forum against Domestic Abuse & Sexual Violence',
+      type: 'sub-group',
+      reportsToId: board.json().id,
+      meetingFrequency: 'Every two months',
+    },
+  })
   assert.equal(res.status, 201)
   const sub = res.json()
   assert.equal(sub.slug, 'forum-against-domestic-abuse-and-sexual-violence')
   assert.deepEqual(sub.reportsTo, { id: board.json().id, slug: 'safer-communities-board', name: 'Safer Communities Board' })
   assert.deepEqual(sub.members, [])
   const list = (await c.get(`/api/v1/partnerships/${p.slug}/bodies`)).json()
-  assert.deepEqual(list.map((b: any) => b.name), ['Safer Communities Board', 'Forum against Domestic Abuse & Sexual Violence'])
+  assert.deepEqual(
+    list.map((b: any) => b.name),
+    ['Safer Communities Board', 'Forum against Domestic Abuse & Sexual Violence'],
+  )
   const one = await c.get(`/api/v1/partnerships/${p.slug}/bodies/${sub.slug}`)
   assert.equal(one.json().meetingFrequency, 'Every two months')
 })
@@ -105,13 +138,19 @@ test("the map shows each of Worcestershire's bodies in a box, with one line for 
   assert.equal(page.status, 200)
   const svg = svgOf(page.body)
   assert.match(svg, /^<svg class="safer-map" role="img" aria-labelledby="governance-map-title governance-map-desc"/)
-  assert.match(svg, /<title id="governance-map-title">Governance map of [^<]+<\/title><desc id="governance-map-desc">A diagram of 7 bodies, with a line from each body to the body it reports to/)
+  assert.match(
+    svg,
+    /<title id="governance-map-title">Governance map of [^<]+<\/title><desc id="governance-map-desc">A diagram of 7 bodies, with a line from each body to the body it reports to/,
+  )
   const shown = boxes(svg)
   assert.equal(shown.size, 7)
   for (const b of [scb, ...below]) assert.equal(shown.get(b.slug), b.name)
   const lines = [...svg.matchAll(/<path class="safer-map__line" data-from="([^"]+)" data-to="([^"]+)"/g)].map((m) => [m[1], m[2]])
   assert.equal(lines.length, 6)
-  assert.deepEqual(lines.map((l) => l[1]), Array(6).fill(scb.slug))
+  assert.deepEqual(
+    lines.map((l) => l[1]),
+    Array(6).fill(scb.slug),
+  )
   assert.deepEqual(lines.map((l) => l[0]).sort(), below.map((b) => b.slug).sort())
   // Drawn at its natural size, so it never grows past what fits on a printed page.
   const width = Number(svg.match(/ width="(\d+)"/)![1])
@@ -155,13 +194,20 @@ test('a body cannot report to itself or to a body that reports to it', async () 
   const group = await gov().create(p.id, { name: 'Group', type: 'sub-group', reportsToId: board.id }, systemActor)
   const task = await gov().create(p.id, { name: 'Task group', type: 'task and finish group', reportsToId: group.id }, systemActor)
 
-  const loop = await c.post(`/partnerships/${p.slug}/bodies/board/edit`, { name: 'Board', type: 'board', reportsToId: task.id, version: board.version })
+  const loop = await c.post(`/partnerships/${p.slug}/bodies/board/edit`, {
+    name: 'Board',
+    type: 'board',
+    reportsToId: task.id,
+    version: board.version,
+  })
   assert.equal(loop.status, 400)
   assert.match(errorSummary(loop.body), /A body cannot report to itself or to a body that reports to it/)
   assert.match(loop.body, /href="#reportsToId"/)
   assert.equal((await gov().get(p.id, 'board')).reports_to_id, null)
 
-  const self = await c.request('PUT', `/api/v1/partnerships/${p.slug}/bodies/group`, { json: { name: 'Group', type: 'sub-group', reportsToId: group.id } })
+  const self = await c.request('PUT', `/api/v1/partnerships/${p.slug}/bodies/group`, {
+    json: { name: 'Group', type: 'sub-group', reportsToId: group.id },
+  })
   assert.equal(self.status, 400)
   assert.equal(self.json().errors.reportsToId, 'A body cannot report to itself or to a body that reports to it')
 
@@ -172,7 +218,9 @@ test('a body cannot report to itself or to a body that reports to it', async () 
 
   const elsewhere = await makePartnership(t.services)
   const outsider = await gov().create(elsewhere.id, { name: 'Somewhere else', type: 'board' }, systemActor)
-  const wrong = await c.request('PUT', `/api/v1/partnerships/${p.slug}/bodies/task-group`, { json: { name: 'Task group', type: 'task and finish group', reportsToId: outsider.id } })
+  const wrong = await c.request('PUT', `/api/v1/partnerships/${p.slug}/bodies/task-group`, {
+    json: { name: 'Task group', type: 'task and finish group', reportsToId: outsider.id },
+  })
   assert.equal(wrong.status, 400)
   assert.match(wrong.json().errors.reportsToId, /Select the body it reports to/)
   assert.equal((await gov().get(p.id, 'task-group')).reports_to_id, group.id)
@@ -182,12 +230,18 @@ test('an unknown organisation is refused with a message naming the field', async
   const p = await makePartnership(t.services)
   const c = await clientAs(t, 'editor', p.id)
   await gov().create(p.id, { name: 'Board', type: 'board' }, systemActor)
-  const member = await c.post(`/partnerships/${p.slug}/bodies/board/members/new`, { organisationId: 999999, person: 'Someone', role: 'member' })
+  const member = await c.post(`/partnerships/${p.slug}/bodies/board/members/new`, {
+    organisationId: 999999,
+    person: 'Someone',
+    role: 'member',
+  })
   assert.equal(member.status, 400)
   assert.match(errorSummary(member.body), /Select the organisation from the list/)
   assert.match(member.body, /href="#organisationId"/)
   assert.match(member.body, /value="Someone"/)
-  const body = await c.request('POST', `/api/v1/partnerships/${p.slug}/bodies`, { json: { name: 'Panel', type: 'panel', chairOrganisationId: 999999 } })
+  const body = await c.request('POST', `/api/v1/partnerships/${p.slug}/bodies`, {
+    json: { name: 'Panel', type: 'panel', chairOrganisationId: 999999 },
+  })
   assert.equal(body.status, 400)
   assert.equal(body.json().errors.chairOrganisationId, "Select the chair's organisation from the list")
   const nobody = await c.request('POST', `/api/v1/partnerships/${p.slug}/bodies/board/members`, { json: { role: 'member' } })
@@ -244,7 +298,9 @@ test('the second of two people saving the same body is refused with who changed 
   assert.equal(second.status, 409)
   assert.match(errorSummary(second.body), new RegExp(`This was changed by ${(a as any).user.name} at`))
   assert.match(second.body, /value="Reducing Reoffending Group"/)
-  const api = await b.request('PUT', `/api/v1/partnerships/${p.slug}/bodies/${body.slug}`, { json: { name: 'Reducing Reoffending Group', type: 'sub-group', version: body.version } })
+  const api = await b.request('PUT', `/api/v1/partnerships/${p.slug}/bodies/${body.slug}`, {
+    json: { name: 'Reducing Reoffending Group', type: 'sub-group', version: body.version },
+  })
   assert.equal(api.status, 409)
   assert.equal(api.json().changedBy, (a as any).user.name)
   const stored = await gov().get(p.id, body.slug)
@@ -264,7 +320,12 @@ test('every change to a body and its members is in the audit trail with before a
   const c = await clientAs(t, 'editor', p.id)
   const probation = await org(unique('National Probation Service'))
   const body = await gov().create(p.id, { name: 'Substance Misuse Group', type: 'sub-group' }, systemActor)
-  await c.post(`/partnerships/${p.slug}/bodies/${body.slug}/edit`, { name: 'Substance Misuse Oversight Group', type: 'sub-group', meetingFrequency: 'Quarterly', version: body.version })
+  await c.post(`/partnerships/${p.slug}/bodies/${body.slug}/edit`, {
+    name: 'Substance Misuse Oversight Group',
+    type: 'sub-group',
+    meetingFrequency: 'Quarterly',
+    version: body.version,
+  })
   const history = await historyOf(t.db, 'body', body.id)
   assert.equal(history[0].action, 'update')
   assert.equal(history[0].user_name, (c as any).user.name)
@@ -274,7 +335,11 @@ test('every change to a body and its members is in the audit trail with before a
   assert.equal(history[0].after?.meeting_frequency, 'Quarterly')
   assert.equal(history[1].action, 'create')
 
-  await c.post(`/partnerships/${p.slug}/bodies/${body.slug}/members/new`, { organisationId: probation.id, person: 'Head of Service', role: 'member' })
+  await c.post(`/partnerships/${p.slug}/bodies/${body.slug}/members/new`, {
+    organisationId: probation.id,
+    person: 'Head of Service',
+    role: 'member',
+  })
   const [member] = await gov().members(body.id)
   const memberHistory = await historyOf(t.db, 'body_member', member.id)
   assert.equal(memberHistory[0].action, 'create')
@@ -303,7 +368,17 @@ test('members are added, changed and removed through the forms, and a chair memb
 
   const [m] = await gov().members(body.id)
   assert.equal((await c.get(`${base}/members/${m.id}/edit`)).status, 200)
-  assert.equal((await c.post(`${base}/members/${m.id}/edit`, { organisationId: wcc.id, person: 'Public Health', role: 'vice-chair', version: m.version })).status, 303)
+  assert.equal(
+    (
+      await c.post(`${base}/members/${m.id}/edit`, {
+        organisationId: wcc.id,
+        person: 'Public Health',
+        role: 'vice-chair',
+        version: m.version,
+      })
+    ).status,
+    303,
+  )
   assert.equal((await gov().getMember(body.id, m.id)).role, 'vice-chair')
   page = await c.get(base)
   assert.match(text(page.body), /Chair Not recorded/)
@@ -326,11 +401,16 @@ test('the members API lists, adds, changes and removes members', async () => {
   assert.equal(created.status, 201)
   assert.deepEqual(created.json().organisation, { id: police.id, name: police.name })
   const id = created.json().id
-  const changed = await c.request('PUT', `${url}/${id}`, { json: { organisationId: police.id, person: 'Superintendent', role: 'adviser', version: 1 } })
+  const changed = await c.request('PUT', `${url}/${id}`, {
+    json: { organisationId: police.id, person: 'Superintendent', role: 'adviser', version: 1 },
+  })
   assert.equal(changed.status, 200)
   assert.equal(changed.json().role, 'adviser')
   const listed = await (await clientAs(t, 'anonymous')).get(url)
-  assert.deepEqual(listed.json().map((m: any) => m.person), ['Superintendent'])
+  assert.deepEqual(
+    listed.json().map((m: any) => m.person),
+    ['Superintendent'],
+  )
   assert.equal((await c.request('DELETE', `${url}/${id}`)).status, 204)
   assert.deepEqual((await c.get(url)).json(), [])
 })
@@ -373,7 +453,10 @@ test('viewers and contributors may read governance but not change it (403)', asy
     assert.equal((await c.post(`/partnerships/${p.slug}/bodies/board/members/new`, { person: 'X', role: 'member' })).status, 403)
     assert.equal((await c.post(`/partnerships/${p.slug}/bodies/board/members/${member.id}/remove`, {})).status, 403)
     assert.equal((await c.request('POST', `/api/v1/partnerships/${p.slug}/bodies`, { json: { name: 'Panel', type: 'panel' } })).status, 403)
-    assert.equal((await c.request('PUT', `/api/v1/partnerships/${p.slug}/bodies/board`, { json: { name: 'Changed', type: 'board' } })).status, 403)
+    assert.equal(
+      (await c.request('PUT', `/api/v1/partnerships/${p.slug}/bodies/board`, { json: { name: 'Changed', type: 'board' } })).status,
+      403,
+    )
     assert.equal((await c.request('DELETE', `/api/v1/partnerships/${p.slug}/bodies/board/members/${member.id}`)).status, 403)
   }
   const page = await (await clientAs(t, 'viewer', p.id)).get(`/partnerships/${p.slug}/bodies/board`)
@@ -393,7 +476,10 @@ test("anonymous visitors read a published partnership's governance but cannot ch
   assert.doesNotMatch(page.body, /History of this body/)
   assert.equal((await anon.get(`/api/v1/partnerships/${published.slug}/bodies`)).status, 200)
   assert.equal((await anon.get(`/api/v1/partnerships/${published.slug}/bodies/board`)).status, 200)
-  assert.equal((await anon.request('POST', `/api/v1/partnerships/${published.slug}/bodies`, { json: { name: 'Panel', type: 'panel' } })).status, 401)
+  assert.equal(
+    (await anon.request('POST', `/api/v1/partnerships/${published.slug}/bodies`, { json: { name: 'Panel', type: 'panel' } })).status,
+    401,
+  )
   assert.equal((await anon.request('DELETE', `/api/v1/partnerships/${published.slug}/bodies/board`)).status, 401)
   assert.equal((await anon.post(`/partnerships/${published.slug}/bodies/new`, { name: 'Panel', type: 'panel' })).status, 401)
 
@@ -403,7 +489,10 @@ test("anonymous visitors read a published partnership's governance but cannot ch
   assert.equal((await anon.get(`/partnerships/${hidden.slug}/bodies/board`)).status, 404)
   assert.equal((await anon.get(`/partnerships/${hidden.slug}/governance/map.svg`)).status, 404)
   assert.equal((await anon.get(`/api/v1/partnerships/${hidden.slug}/bodies`)).status, 404)
-  assert.equal((await anon.request('POST', `/api/v1/partnerships/${hidden.slug}/bodies`, { json: { name: 'Panel', type: 'panel' } })).status, 404)
+  assert.equal(
+    (await anon.request('POST', `/api/v1/partnerships/${hidden.slug}/bodies`, { json: { name: 'Panel', type: 'panel' } })).status,
+    404,
+  )
   assert.equal((await (await clientAs(t, 'outsider')).get(`/partnerships/${hidden.slug}/governance`)).status, 404)
   assert.equal((await anon.get(`/partnerships/${published.slug}/bodies/no-such-body`)).status, 404)
 })
@@ -415,11 +504,23 @@ test('the bodies table exports as CSV and JSON', async () => {
   const csv = await anon.get(`/partnerships/${p.slug}/governance?format=csv`)
   assert.match(csv.headers['content-type'], /text\/csv/)
   assert.match(csv.headers['content-disposition'], new RegExp(`governance-${p.slug}.csv`))
-  const rows = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n')
-  assert.equal(rows[0], 'slug,name,type,reports_to,reports_to_name,area_code,chair,meeting_frequency,members,statutory_basis,terms_of_reference,updated_at')
+  const rows = csv.body
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\r\n')
+  assert.equal(
+    rows[0],
+    'slug,name,type,reports_to,reports_to_name,area_code,chair,meeting_frequency,members,statutory_basis,terms_of_reference,updated_at',
+  )
   assert.equal(rows.length, 8)
   assert.match(rows[1], new RegExp(`^${scb.slug},Worcestershire Safer Communities Board,board,,,,"Director of Public Health, `))
-  assert.ok(rows.some((r) => r.startsWith(`worcestershire-prevent-strategy-group,Worcestershire Prevent Strategy Group,sub-group,${scb.slug},Worcestershire Safer Communities Board,`)))
+  assert.ok(
+    rows.some((r) =>
+      r.startsWith(
+        `worcestershire-prevent-strategy-group,Worcestershire Prevent Strategy Group,sub-group,${scb.slug},Worcestershire Safer Communities Board,`,
+      ),
+    ),
+  )
   const json = (await anon.get(`/partnerships/${p.slug}/governance?format=json`)).json()
   assert.equal(json.length, 7)
   assert.equal(json[0].name, 'Worcestershire Safer Communities Board')
@@ -435,5 +536,8 @@ test("the partnership's overview page summarises its governance, and says what t
   await worcestershire(p.id)
   const page = await (await clientAs(t, 'anonymous')).get(`/partnerships/${p.slug}`)
   assert.match(page.body, new RegExp(`href="/partnerships/${p.slug}/governance">Governance</a>`))
-  assert.match(text(page.body), /7 bodies Chair: Director of Public Health, Worcestershire County Council[^ ]* Reporting to Worcestershire Safer Communities Board: 2 community safety partnerships, 4 sub-groups/)
+  assert.match(
+    text(page.body),
+    /7 bodies Chair: Director of Public Health, Worcestershire County Council[^ ]* Reporting to Worcestershire Safer Communities Board: 2 community safety partnerships, 4 sub-groups/,
+  )
 })

@@ -27,7 +27,12 @@ export interface TreeNode<B extends MapBody = MapBody> {
 }
 
 const TYPE_RANK = new Map<string, number>([
-  ['county strategy group', 0], ['board', 1], ['community safety partnership', 2], ['sub-group', 3], ['panel', 4], ['task and finish group', 5],
+  ['county strategy group', 0],
+  ['board', 1],
+  ['community safety partnership', 2],
+  ['sub-group', 3],
+  ['panel', 4],
+  ['task and finish group', 5],
 ])
 
 /** Bodies in reporting order: senior bodies first, then those reporting to them by type (board, CSP, sub-group, ...) and name. */
@@ -74,12 +79,18 @@ export function flatten<B extends MapBody>(nodes: TreeNode<B>[]): (B & { depth: 
 }
 
 // Helvetica advance widths (1/1000 em) for the printable ASCII characters 32..126.
-const HELVETICA = [278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015,
-  667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333,
-  556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584]
-const HELVETICA_BOLD = [278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975,
-  722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333,
-  556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584]
+const HELVETICA = [
+  278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278,
+  278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722,
+  667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556,
+  556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+]
+const HELVETICA_BOLD = [
+  278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333,
+  333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722,
+  667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611, 611,
+  611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,
+]
 
 /** The width in pixels of text set in Helvetica (or Arial) at this size. */
 export function textWidth(text: string, fontSize: number, bold = false) {
@@ -103,13 +114,19 @@ export function wrapText(text: string, width: number, fontSize: number, bold: bo
     while (!fits(word)) {
       let cut = word.length - 1
       while (cut > 1 && !fits(word.slice(0, cut) + '-')) cut--
-      if (line) { lines.push(line); line = '' }
+      if (line) {
+        lines.push(line)
+        line = ''
+      }
       lines.push(word.slice(0, cut) + '-')
       word = word.slice(cut)
     }
     const candidate = line ? `${line} ${word}` : word
     if (fits(candidate)) line = candidate
-    else { lines.push(line); line = word }
+    else {
+      lines.push(line)
+      line = word
+    }
   }
   if (line) lines.push(line)
   if (lines.length <= maxLines) return lines
@@ -120,15 +137,33 @@ export function wrapText(text: string, width: number, fontSize: number, bold: bo
   return kept
 }
 
-export const TYPE_LABELS: Record<string, string> = Object.fromEntries(BODY_TYPES.map((t) => [t, t === 'community safety partnership' ? 'Community safety partnership (CSP)' : t[0].toUpperCase() + t.slice(1)]))
+export const TYPE_LABELS: Record<string, string> = Object.fromEntries(
+  BODY_TYPES.map((t) => [t, t === 'community safety partnership' ? 'Community safety partnership (CSP)' : t[0].toUpperCase() + t.slice(1)]),
+)
 
 // Each type has its own colour band as well as its label, so the label (not the colour) carries the meaning.
 const TYPE_COLOURS: Record<string, string> = {
-  'county strategy group': '#1d70b8', board: '#1d70b8', 'community safety partnership': '#00703c',
-  'sub-group': '#4c2c92', panel: '#912b88', 'task and finish group': '#6f777b',
+  'county strategy group': '#1d70b8',
+  board: '#1d70b8',
+  'community safety partnership': '#00703c',
+  'sub-group': '#4c2c92',
+  panel: '#912b88',
+  'task and finish group': '#6f777b',
 }
 
-const BOX = { width: 300, padX: 14, padY: 11, nameSize: 15, nameLine: 19, typeSize: 13, typeLine: 17, gapX: 60, gapY: 16, margin: 12, maxNameLines: 3 }
+const BOX = {
+  width: 300,
+  padX: 14,
+  padY: 11,
+  nameSize: 15,
+  nameLine: 19,
+  typeSize: 13,
+  typeLine: 17,
+  gapX: 60,
+  gapY: 16,
+  margin: 12,
+  maxNameLines: 3,
+}
 
 export interface MapOptions {
   /** Prefix of the ids of the SVG's <title> and <desc>, unique on the page. */
@@ -153,7 +188,9 @@ export function mapSvg(bodies: MapBody[], opts: MapOptions = {}): string {
   type Node = { body?: MapBody; children: Node[] }
   const toNode = (n: TreeNode): Node => ({ body: n.body, children: n.children.map(toNode) })
   const root = hierarchy<Node>({ children: roots.map(toNode) }, (n) => n.children)
-  const layout = d3tree<Node>().nodeSize([boxHeight + BOX.gapY, BOX.width + BOX.gapX]).separation((a, b) => (a.parent !== b.parent ? 1.2 : a.depth === 1 ? 1.3 : 1))(root)
+  const layout = d3tree<Node>()
+    .nodeSize([boxHeight + BOX.gapY, BOX.width + BOX.gapX])
+    .separation((a, b) => (a.parent !== b.parent ? 1.2 : a.depth === 1 ? 1.3 : 1))(root)
   const nodes = layout.descendants().filter((n) => n.depth > 0)
   const minX = Math.min(...nodes.map((n) => n.x))
   const maxX = Math.max(...nodes.map((n) => n.x))
@@ -176,22 +213,26 @@ export function mapSvg(bodies: MapBody[], opts: MapOptions = {}): string {
       const toX = left(p) + BOX.width
       const toY = top(p) + boxHeight / 2
       const elbow = toX + BOX.gapX / 2
-      lines.push(`<path class="safer-map__line" data-from="${escapeHtml(b.slug)}" data-to="${escapeHtml(p.data.body!.slug)}" d="M${x} ${fromY}H${elbow}V${toY}H${toX}" fill="none" stroke="#505a5f" stroke-width="2"/>`)
+      lines.push(
+        `<path class="safer-map__line" data-from="${escapeHtml(b.slug)}" data-to="${escapeHtml(p.data.body!.slug)}" d="M${x} ${fromY}H${elbow}V${toY}H${toX}" fill="none" stroke="#505a5f" stroke-width="2"/>`,
+      )
     }
     const isRoot = n.depth === 1
     const colour = TYPE_COLOURS[b.type] ?? '#505a5f'
     const textX = x + BOX.padX + 6
     const name = nameLines.get(b.id)!
-    const tspans = name.map((line, i) => `<tspan x="${textX}" y="${y + BOX.padY + BOX.nameSize + i * BOX.nameLine}">${escapeHtml(line)}</tspan>`).join('')
+    const tspans = name
+      .map((line, i) => `<tspan x="${textX}" y="${y + BOX.padY + BOX.nameSize + i * BOX.nameLine}">${escapeHtml(line)}</tspan>`)
+      .join('')
     const typeY = y + BOX.padY + BOX.nameSize + name.length * BOX.nameLine + 4
     boxes.push(
       `<g class="safer-map__body" data-slug="${escapeHtml(b.slug)}">` +
-      `<title>${escapeHtml(b.name)} (${escapeHtml(TYPE_LABELS[b.type] ?? b.type)})</title>` +
-      `<rect x="${x}" y="${y}" width="${BOX.width}" height="${boxHeight}" rx="3" fill="#ffffff" stroke="#0b0c0c" stroke-width="${isRoot ? 3 : 1.5}"/>` +
-      `<rect x="${x + (isRoot ? 1.5 : 0.75)}" y="${y + (isRoot ? 1.5 : 0.75)}" width="6" height="${boxHeight - (isRoot ? 3 : 1.5)}" fill="${colour}"/>` +
-      `<text class="safer-map__name" font-size="${BOX.nameSize}" font-weight="bold" fill="#0b0c0c">${tspans}</text>` +
-      `<text class="safer-map__type" x="${textX}" y="${typeY}" font-size="${BOX.typeSize}" fill="#505a5f">${escapeHtml(TYPE_LABELS[b.type] ?? b.type)}</text>` +
-      `</g>`,
+        `<title>${escapeHtml(b.name)} (${escapeHtml(TYPE_LABELS[b.type] ?? b.type)})</title>` +
+        `<rect x="${x}" y="${y}" width="${BOX.width}" height="${boxHeight}" rx="3" fill="#ffffff" stroke="#0b0c0c" stroke-width="${isRoot ? 3 : 1.5}"/>` +
+        `<rect x="${x + (isRoot ? 1.5 : 0.75)}" y="${y + (isRoot ? 1.5 : 0.75)}" width="6" height="${boxHeight - (isRoot ? 3 : 1.5)}" fill="${colour}"/>` +
+        `<text class="safer-map__name" font-size="${BOX.nameSize}" font-weight="bold" fill="#0b0c0c">${tspans}</text>` +
+        `<text class="safer-map__type" x="${textX}" y="${typeY}" font-size="${BOX.typeSize}" fill="#505a5f">${escapeHtml(TYPE_LABELS[b.type] ?? b.type)}</text>` +
+        `</g>`,
     )
   }
 
@@ -200,9 +241,16 @@ export function mapSvg(bodies: MapBody[], opts: MapOptions = {}): string {
   const title = `Governance map${opts.title ? ` of ${opts.title}` : ''}`
   const desc = `A diagram of ${count}${reporting ? `, with a line from each body to the body it reports to, which is shown to its left` : ''}. The list after the diagram gives the same structure as text.`
   return accessibleSvg({
-    id, title, desc, width, height, className: 'safer-map', xmlns: !!opts.standalone,
+    id,
+    title,
+    desc,
+    width,
+    height,
+    className: 'safer-map',
+    xmlns: !!opts.standalone,
     attributes: { 'font-family': 'Helvetica, Arial, sans-serif' },
-    body: `<rect width="${width}" height="${height}" fill="#ffffff"/>` +
+    body:
+      `<rect width="${width}" height="${height}" fill="#ffffff"/>` +
       `<g class="safer-map__lines">${lines.join('')}</g>` +
       `<g class="safer-map__bodies">${boxes.join('')}</g>`,
   })

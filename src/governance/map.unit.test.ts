@@ -3,7 +3,15 @@ import assert from 'node:assert/strict'
 import { mapSvg, wrapText, textWidth } from './map.ts'
 
 test('a map of one body is one box and no lines', () => {
-  const svg = mapSvg([{ id: 1, slug: 'herefordshire', name: 'Herefordshire Community Safety Partnership', type: 'community safety partnership', reports_to_id: null }])
+  const svg = mapSvg([
+    {
+      id: 1,
+      slug: 'herefordshire',
+      name: 'Herefordshire Community Safety Partnership',
+      type: 'community safety partnership',
+      reports_to_id: null,
+    },
+  ])
   assert.equal([...svg.matchAll(/class="safer-map__body"/g)].length, 1)
   assert.equal([...svg.matchAll(/class="safer-map__line"/g)].length, 0)
   assert.match(svg, /A diagram of 1 body\./)

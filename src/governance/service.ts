@@ -77,26 +77,46 @@ export function memberName(m: Pick<MemberView, 'person' | 'organisation_name'>) 
 
 /** A web address name made from a body's name: "Prevent Strategy Group" -> "prevent-strategy-group". */
 export function slugify(name: string): string {
-  const s = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/&/g, ' and ').replace(/'/g, '')
-    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+  const s = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/'/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
   return s.slice(0, LIMITS.slug).replace(/-+$/, '') || 'body'
 }
 
 export function bodyJson(b: BodyView) {
   return {
-    id: b.id, slug: b.slug, name: b.name, type: b.type, areaCode: b.area_code,
-    chair: { person: b.chair_person, organisation: b.chair_organisation_id ? { id: b.chair_organisation_id, name: b.chair_organisation_name ?? '' } : null },
+    id: b.id,
+    slug: b.slug,
+    name: b.name,
+    type: b.type,
+    areaCode: b.area_code,
+    chair: {
+      person: b.chair_person,
+      organisation: b.chair_organisation_id ? { id: b.chair_organisation_id, name: b.chair_organisation_name ?? '' } : null,
+    },
     meetingFrequency: b.meeting_frequency,
     reportsTo: b.reports_to_id ? { id: b.reports_to_id, slug: b.reports_to_slug ?? '', name: b.reports_to_name ?? '' } : null,
-    statutoryBasis: b.statutory_basis, termsOfReference: b.terms_of_reference, memberCount: b.member_count,
-    version: b.version, updatedAt: new Date(b.updated_at).toISOString(),
+    statutoryBasis: b.statutory_basis,
+    termsOfReference: b.terms_of_reference,
+    memberCount: b.member_count,
+    version: b.version,
+    updatedAt: new Date(b.updated_at).toISOString(),
   }
 }
 
 export function memberJson(m: MemberView) {
   return {
-    id: m.id, organisation: m.organisation_id ? { id: m.organisation_id, name: m.organisation_name ?? '' } : null,
-    person: m.person, role: m.role, version: m.version, updatedAt: new Date(m.updated_at).toISOString(),
+    id: m.id,
+    organisation: m.organisation_id ? { id: m.organisation_id, name: m.organisation_name ?? '' } : null,
+    person: m.person,
+    role: m.role,
+    version: m.version,
+    updatedAt: new Date(m.updated_at).toISOString(),
   }
 }
 
@@ -121,16 +141,26 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
   async function withNames(q: Queryable, rows: BodyView[]): Promise<BodyView[]> {
     if (!rows.length) return rows
     const chairs = await q.query<{ body_id: number; person: string | null; organisation_id: number | null }>(
-      `SELECT body_id, person, organisation_id FROM body_members WHERE body_id = ANY($1::int[]) AND role = 'chair' ORDER BY id`, [rows.map((b) => b.id)])
-    const ids = [...rows.map((b) => b.chair_organisation_id), ...chairs.map((c) => c.organisation_id)].filter((id): id is number => id !== null)
+      `SELECT body_id, person, organisation_id FROM body_members WHERE body_id = ANY($1::int[]) AND role = 'chair' ORDER BY id`,
+      [rows.map((b) => b.id)],
+    )
+    const ids = [...rows.map((b) => b.chair_organisation_id), ...chairs.map((c) => c.organisation_id)].filter(
+      (id): id is number => id !== null,
+    )
     const [orgs, areas] = await Promise.all([
       deps.organisations.names(ids, q),
-      deps.organisations.areaNames(rows.flatMap((b) => (b.area_code ? [b.area_code] : [])), q),
+      deps.organisations.areaNames(
+        rows.flatMap((b) => (b.area_code ? [b.area_code] : [])),
+        q,
+      ),
     ])
     return rows.map((b) => {
-      const members = chairs.filter((c) => c.body_id === b.id).map((c) => [c.person, c.organisation_id !== null ? orgs.get(c.organisation_id) : null].filter(Boolean).join(', '))
+      const members = chairs
+        .filter((c) => c.body_id === b.id)
+        .map((c) => [c.person, c.organisation_id !== null ? orgs.get(c.organisation_id) : null].filter(Boolean).join(', '))
       return {
-        ...b, area_name: (b.area_code && areas.get(b.area_code)) || null,
+        ...b,
+        area_name: (b.area_code && areas.get(b.area_code)) || null,
         chair_organisation_name: (b.chair_organisation_id !== null && orgs.get(b.chair_organisation_id)) || null,
         chair_members: members.length ? members.join('; ') : null,
       }
@@ -138,11 +168,19 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
   }
   /** Members with their organisation's name; a list in order of role, then organisation name (none last). */
   async function withOrganisationNames(q: Queryable, rows: MemberView[]): Promise<MemberView[]> {
-    const orgs = await deps.organisations.names(rows.flatMap((m) => (m.organisation_id !== null ? [m.organisation_id] : [])), q)
+    const orgs = await deps.organisations.names(
+      rows.flatMap((m) => (m.organisation_id !== null ? [m.organisation_id] : [])),
+      q,
+    )
     const rank = new Map([...orgs.keys()].map((id, i) => [id, i]))
     const named = rows.map((m) => ({ ...m, organisation_name: (m.organisation_id !== null && orgs.get(m.organisation_id)) || null }))
-    return named.sort((a, b) => (ROLE_ORDER[a.role] ?? 4) - (ROLE_ORDER[b.role] ?? 4)
-      || (a.organisation_id === null ? Infinity : rank.get(a.organisation_id) ?? Infinity) - (b.organisation_id === null ? Infinity : rank.get(b.organisation_id) ?? Infinity) || 0)
+    return named.sort(
+      (a, b) =>
+        (ROLE_ORDER[a.role] ?? 4) - (ROLE_ORDER[b.role] ?? 4) ||
+        (a.organisation_id === null ? Infinity : (rank.get(a.organisation_id) ?? Infinity)) -
+          (b.organisation_id === null ? Infinity : (rank.get(b.organisation_id) ?? Infinity)) ||
+        0,
+    )
   }
   async function oneMember(q: Queryable, sql: string, params: unknown[]): Promise<MemberView | undefined> {
     const row = await maybeOne<MemberView>(q, sql, params)
@@ -159,19 +197,28 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
   }
 
   async function checkName(q: Queryable, partnershipId: number, name: string, exceptId?: number) {
-    const clash = await maybeOne(q, 'SELECT 1 FROM bodies WHERE partnership_id = $1 AND lower(name) = lower($2) AND id IS DISTINCT FROM $3', [partnershipId, name, exceptId ?? null])
+    const clash = await maybeOne(
+      q,
+      'SELECT 1 FROM bodies WHERE partnership_id = $1 AND lower(name) = lower($2) AND id IS DISTINCT FROM $3',
+      [partnershipId, name, exceptId ?? null],
+    )
     if (clash) throw new ValidationError({ name: `There is already a body called ${name} in this partnership` })
   }
 
   async function slugTaken(q: Queryable, partnershipId: number, slug: string, exceptId?: number) {
-    return !!(await maybeOne(q, 'SELECT 1 FROM bodies WHERE partnership_id = $1 AND slug = $2 AND id IS DISTINCT FROM $3', [partnershipId, slug, exceptId ?? null]))
+    return !!(await maybeOne(q, 'SELECT 1 FROM bodies WHERE partnership_id = $1 AND slug = $2 AND id IS DISTINCT FROM $3', [
+      partnershipId,
+      slug,
+      exceptId ?? null,
+    ]))
   }
 
   /** The slug asked for (refused if taken), or one made from the name (numbered if taken). */
   async function chooseSlug(q: Queryable, partnershipId: number, asked: string | undefined, name: string, exceptId?: number) {
     if (asked) {
       if (RESERVED_SLUGS.has(asked)) throw new ValidationError({ slug: `Web address name cannot be "${asked}": choose another` })
-      if (await slugTaken(q, partnershipId, asked, exceptId)) throw new ValidationError({ slug: `There is already a body with the web address name ${asked} in this partnership` })
+      if (await slugTaken(q, partnershipId, asked, exceptId))
+        throw new ValidationError({ slug: `There is already a body with the web address name ${asked} in this partnership` })
       return asked
     }
     const base = slugify(name)
@@ -192,9 +239,13 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
     if (reportsToId === null || reportsToId === undefined) return
     if (reportsToId === selfId) throw new ValidationError({ reportsToId: CYCLE_MESSAGE })
     // Lock the partnership's bodies so two changes made at once cannot together make a loop.
-    const rows = await q.query<{ id: number; reports_to_id: number | null }>('SELECT id, reports_to_id FROM bodies WHERE partnership_id = $1 ORDER BY id FOR UPDATE', [partnershipId])
+    const rows = await q.query<{ id: number; reports_to_id: number | null }>(
+      'SELECT id, reports_to_id FROM bodies WHERE partnership_id = $1 ORDER BY id FOR UPDATE',
+      [partnershipId],
+    )
     const parentOf = new Map(rows.map((r) => [r.id, r.reports_to_id]))
-    if (!parentOf.has(reportsToId)) throw new ValidationError({ reportsToId: 'Select the body it reports to from the list of this partnership\'s bodies' })
+    if (!parentOf.has(reportsToId))
+      throw new ValidationError({ reportsToId: "Select the body it reports to from the list of this partnership's bodies" })
     if (selfId === undefined) return
     const seen = new Set<number>()
     for (let at: number | null | undefined = reportsToId; at !== null && at !== undefined && !seen.has(at); at = parentOf.get(at)) {
@@ -209,36 +260,51 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
     await checkOrganisation(q, data.chairOrganisationId, 'chairOrganisationId', "Select the chair's organisation from the list")
     await checkReportsTo(q, partnershipId, data.reportsToId, selfId)
     return {
-      name: data.name.trim(), type: data.type, area_code: areaCode,
-      chair_person: text(data.chairPerson), chair_organisation_id: data.chairOrganisationId ?? null,
-      meeting_frequency: text(data.meetingFrequency), reports_to_id: data.reportsToId ?? null,
-      statutory_basis: text(data.statutoryBasis), terms_of_reference: text(data.termsOfReference),
+      name: data.name.trim(),
+      type: data.type,
+      area_code: areaCode,
+      chair_person: text(data.chairPerson),
+      chair_organisation_id: data.chairOrganisationId ?? null,
+      meeting_frequency: text(data.meetingFrequency),
+      reports_to_id: data.reportsToId ?? null,
+      statutory_basis: text(data.statutoryBasis),
+      terms_of_reference: text(data.termsOfReference),
     }
   }
 
   /** A unique index caught a clash the checks above missed (two saves at once): say which field. */
   function clash(err: any): never {
     if (err?.code === '23505') {
-      if (String(err.constraint ?? err.message).includes('name')) throw new ValidationError({ name: 'There is already a body with this name in this partnership' })
+      if (String(err.constraint ?? err.message).includes('name'))
+        throw new ValidationError({ name: 'There is already a body with this name in this partnership' })
       throw new ValidationError({ slug: 'There is already a body with this web address name in this partnership' })
     }
     throw err
   }
 
   async function bodyOf(q: Queryable, bodyId: number) {
-    const body = await maybeOne<{ id: number; partnership_id: number; name: string }>(q, 'SELECT id, partnership_id, name FROM bodies WHERE id = $1', [bodyId])
+    const body = await maybeOne<{ id: number; partnership_id: number; name: string }>(
+      q,
+      'SELECT id, partnership_id, name FROM bodies WHERE id = $1',
+      [bodyId],
+    )
     if (!body) throw new NotFoundError()
     return body
   }
 
   async function memberValues(q: Queryable, data: MemberInput) {
     const person = text(data.person)
-    if (!data.organisationId && !person) throw new ValidationError({ organisationId: 'Select an organisation or enter a person or post (or both)' })
+    if (!data.organisationId && !person)
+      throw new ValidationError({ organisationId: 'Select an organisation or enter a person or post (or both)' })
     await checkOrganisation(q, data.organisationId, 'organisationId', 'Select the organisation from the list')
     return { organisation_id: data.organisationId ?? null, person, role: data.role }
   }
 
-  async function memberSummary(q: Queryable, values: { organisation_id: number | null; person: string | null; role: string }, bodyName: string) {
+  async function memberSummary(
+    q: Queryable,
+    values: { organisation_id: number | null; person: string | null; role: string },
+    bodyName: string,
+  ) {
     const org = values.organisation_id ? await deps.organisations.name(values.organisation_id, q) : null
     return `${[values.person, org].filter(Boolean).join(', ')} (${values.role}) on ${bodyName}`
   }
@@ -277,7 +343,11 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
       let grew = true
       while (grew) {
         grew = false
-        for (const b of all) if (b.reports_to_id !== null && excluded.has(b.reports_to_id) && !excluded.has(b.id)) { excluded.add(b.id); grew = true }
+        for (const b of all)
+          if (b.reports_to_id !== null && excluded.has(b.reports_to_id) && !excluded.has(b.id)) {
+            excluded.add(b.id)
+            grew = true
+          }
       }
       return all.filter((b) => !excluded.has(b.id))
     },
@@ -288,7 +358,12 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
         await checkName(tx, partnershipId, data.name.trim())
         const slug = await chooseSlug(tx, partnershipId, data.slug, data.name)
         const values = await bodyValues(tx, partnershipId, data)
-        const row = await createRecord<BodyRow>(tx, 'bodies', { partnership_id: partnershipId, slug, ...values }, { actor, partnershipId, entity: 'body', summary: values.name }).catch(clash)
+        const row = await createRecord<BodyRow>(
+          tx,
+          'bodies',
+          { partnership_id: partnershipId, slug, ...values },
+          { actor, partnershipId, entity: 'body', summary: values.name },
+        ).catch(clash)
         return (await byId(tx, row.id))!
       })
     },
@@ -300,9 +375,17 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
         const current = await find(tx, partnershipId, bodySlug)
         if (!current) throw new NotFoundError()
         await checkName(tx, partnershipId, data.name.trim(), current.id)
-        const slug = data.slug && data.slug !== current.slug ? await chooseSlug(tx, partnershipId, data.slug, data.name, current.id) : current.slug
+        const slug =
+          data.slug && data.slug !== current.slug ? await chooseSlug(tx, partnershipId, data.slug, data.name, current.id) : current.slug
         const values = await bodyValues(tx, partnershipId, data, current.id)
-        await updateRecord<BodyRow>(tx, 'bodies', current.id, data.version, { slug, ...values }, { actor, partnershipId, entity: 'body', summary: values.name }).catch(clash)
+        await updateRecord<BodyRow>(
+          tx,
+          'bodies',
+          current.id,
+          data.version,
+          { slug, ...values },
+          { actor, partnershipId, entity: 'body', summary: values.name },
+        ).catch(clash)
         return (await byId(tx, current.id))!
       })
     },
@@ -316,14 +399,26 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
         if (reporting.length) {
           const names = reporting.map((r) => r.name)
           const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
-          throw new ValidationError({ form: `You cannot delete ${body.name} because ${list} ${names.length === 1 ? 'reports' : 'report'} to it. Change who ${names.length === 1 ? 'it reports' : 'they report'} to, or delete ${names.length === 1 ? 'it' : 'them'}, first.` })
+          throw new ValidationError({
+            form: `You cannot delete ${body.name} because ${list} ${names.length === 1 ? 'reports' : 'report'} to it. Change who ${names.length === 1 ? 'it reports' : 'they report'} to, or delete ${names.length === 1 ? 'it' : 'them'}, first.`,
+          })
         }
         // Its members go first, each in the audit trail, then the body itself (at the version the user saw).
         const members = await tx.query<MemberRow>('SELECT * FROM body_members WHERE body_id = $1 ORDER BY id', [body.id])
         for (const m of members) {
-          await deleteRecord(tx, 'body_members', m.id, undefined, { actor, partnershipId, entity: 'body_member', summary: `${await memberSummary(tx, m, body.name)}: removed with the body` })
+          await deleteRecord(tx, 'body_members', m.id, undefined, {
+            actor,
+            partnershipId,
+            entity: 'body_member',
+            summary: `${await memberSummary(tx, m, body.name)}: removed with the body`,
+          })
         }
-        const removed = await deleteRecord(tx, 'bodies', body.id, version, { actor, partnershipId, entity: 'body', summary: body.name }) as BodyRow
+        const removed = (await deleteRecord(tx, 'bodies', body.id, version, {
+          actor,
+          partnershipId,
+          entity: 'body',
+          summary: body.name,
+        })) as BodyRow
         return removed
       })
     },
@@ -344,7 +439,12 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
       return inTx(q, async (tx) => {
         const body = await bodyOf(tx, bodyId)
         const values = await memberValues(tx, data)
-        const row = await createRecord<MemberRow>(tx, 'body_members', { body_id: body.id, ...values }, { actor, partnershipId: body.partnership_id, entity: 'body_member', summary: await memberSummary(tx, values, body.name) })
+        const row = await createRecord<MemberRow>(
+          tx,
+          'body_members',
+          { body_id: body.id, ...values },
+          { actor, partnershipId: body.partnership_id, entity: 'body_member', summary: await memberSummary(tx, values, body.name) },
+        )
         return (await oneMember(tx, `${MEMBER_SELECT} WHERE m.id = $1`, [row.id]))!
       })
     },
@@ -353,9 +453,15 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
       const data = validate(MemberInput, input)
       return inTx(q, async (tx) => {
         const body = await bodyOf(tx, bodyId)
-        if (!(await maybeOne(tx, 'SELECT 1 FROM body_members WHERE id = $1 AND body_id = $2', [memberId, bodyId]))) throw new NotFoundError()
+        if (!(await maybeOne(tx, 'SELECT 1 FROM body_members WHERE id = $1 AND body_id = $2', [memberId, bodyId])))
+          throw new NotFoundError()
         const values = await memberValues(tx, data)
-        await updateRecord<MemberRow>(tx, 'body_members', memberId, data.version, values, { actor, partnershipId: body.partnership_id, entity: 'body_member', summary: await memberSummary(tx, values, body.name) })
+        await updateRecord<MemberRow>(tx, 'body_members', memberId, data.version, values, {
+          actor,
+          partnershipId: body.partnership_id,
+          entity: 'body_member',
+          summary: await memberSummary(tx, values, body.name),
+        })
         return (await oneMember(tx, `${MEMBER_SELECT} WHERE m.id = $1`, [memberId]))!
       })
     },
@@ -365,18 +471,30 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
         const body = await bodyOf(tx, bodyId)
         const m = await maybeOne<MemberRow>(tx, 'SELECT * FROM body_members WHERE id = $1 AND body_id = $2', [memberId, bodyId])
         if (!m) throw new NotFoundError()
-        return await deleteRecord(tx, 'body_members', memberId, version, { actor, partnershipId: body.partnership_id, entity: 'body_member', summary: await memberSummary(tx, m, body.name) }) as MemberRow
+        return (await deleteRecord(tx, 'body_members', memberId, version, {
+          actor,
+          partnershipId: body.partnership_id,
+          entity: 'body_member',
+          summary: await memberSummary(tx, m, body.name),
+        })) as MemberRow
       })
     },
 
     /** The partnership's bodies as a forest (for the nested list) and as the SVG map. */
-    async map(partnershipId: number, opts: MapOptions = {}, q: Queryable = db): Promise<{ bodies: (BodyView & { depth: number })[]; tree: TreeNode<BodyView>[]; svg: string }> {
+    async map(
+      partnershipId: number,
+      opts: MapOptions = {},
+      q: Queryable = db,
+    ): Promise<{ bodies: (BodyView & { depth: number })[]; tree: TreeNode<BodyView>[]; svg: string }> {
       const bodies = await listBodies(partnershipId, q)
       return { bodies, tree: forest(bodies), svg: mapSvg(bodies, opts) }
     },
 
     /** The governance section of the partnership's overview page. */
-    async overview(partnership: { id: number; slug: string }, _opts: { includeUnpublished: boolean }): Promise<{ heading: string; href: string; lines: string[] }> {
+    async overview(
+      partnership: { id: number; slug: string },
+      _opts: { includeUnpublished: boolean },
+    ): Promise<{ heading: string; href: string; lines: string[] }> {
       const bodies = await listBodies(partnership.id)
       const href = `/partnerships/${partnership.slug}/governance`
       if (!bodies.length) return { heading: 'Governance', href, lines: ['No bodies recorded yet'] }

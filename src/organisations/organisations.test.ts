@@ -4,8 +4,12 @@ import { testApp, clientAs, errorSummary, text, type TestApp } from '../../test/
 import { historyOf } from '../platform/audit.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 test('an editor adds an organisation through the form and sees it listed', async () => {
   const c = await clientAs(t, 'site-admin')
@@ -47,9 +51,17 @@ test('the second of two people saving the same organisation is refused with who 
   const a = await clientAs(t, 'site-admin')
   const b = await clientAs(t, 'site-admin')
   const org = await t.services.organisations.create({ name: 'Probation Service', type: 'probation' }, { id: null, name: 'test' })
-  const first = await a.post(`/organisations/${org.id}/edit`, { name: 'Probation Service South Central', type: 'probation', version: org.version })
+  const first = await a.post(`/organisations/${org.id}/edit`, {
+    name: 'Probation Service South Central',
+    type: 'probation',
+    version: org.version,
+  })
   assert.equal(first.status, 303)
-  const second = await b.post(`/organisations/${org.id}/edit`, { name: 'National Probation Service', type: 'probation', version: org.version })
+  const second = await b.post(`/organisations/${org.id}/edit`, {
+    name: 'National Probation Service',
+    type: 'probation',
+    version: org.version,
+  })
   assert.equal(second.status, 409)
   assert.match(text(second.body), new RegExp(`This was changed by ${(a as any).user.name} at`))
   const stored = await t.services.organisations.get(org.id)

@@ -23,12 +23,22 @@ export interface AreaRow {
 }
 
 export function organisationJson(o: OrganisationRow) {
-  return { id: o.id, name: o.name, type: o.type, responsibleAuthority: o.responsible_authority, version: o.version, updatedAt: new Date(o.updated_at).toISOString() }
+  return {
+    id: o.id,
+    name: o.name,
+    type: o.type,
+    responsibleAuthority: o.responsible_authority,
+    version: o.version,
+    updatedAt: new Date(o.updated_at).toISOString(),
+  }
 }
 
 export function organisationService(db: Db) {
   async function checkNameFree(q: Queryable, name: string, exceptId?: number) {
-    const clash = await maybeOne(q, 'SELECT id FROM organisations WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2', [name, exceptId ?? null])
+    const clash = await maybeOne(q, 'SELECT id FROM organisations WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2', [
+      name,
+      exceptId ?? null,
+    ])
     if (clash) throw new ValidationError({ name: `There is already an organisation called ${name}` })
   }
 
@@ -52,20 +62,29 @@ export function organisationService(db: Db) {
     async names(ids: number[], q: Queryable = db): Promise<Map<number, string>> {
       const unique = [...new Set(ids)]
       if (!unique.length) return new Map()
-      const rows = await q.query<{ id: number; name: string }>('SELECT id, name FROM organisations WHERE id = ANY($1::int[]) ORDER BY name', [unique])
+      const rows = await q.query<{ id: number; name: string }>(
+        'SELECT id, name FROM organisations WHERE id = ANY($1::int[]) ORDER BY name',
+        [unique],
+      )
       return new Map(rows.map((r) => [r.id, r.name]))
     },
     /** Check that every id names an organisation; throws a field error naming the field otherwise. */
     async requireAll(ids: number[], field: string, q: Queryable = db) {
       if (!ids.length) return
       const found = await q.query<{ id: number }>('SELECT id FROM organisations WHERE id = ANY($1::int[])', [ids])
-      if (found.length !== new Set(ids).size) throw new ValidationError({ [field]: 'Select organisations from the list: one of those chosen does not exist' })
+      if (found.length !== new Set(ids).size)
+        throw new ValidationError({ [field]: 'Select organisations from the list: one of those chosen does not exist' })
     },
     async create(input: unknown, actor: Actor, q?: Queryable): Promise<OrganisationRow> {
       const data = validate(OrganisationInput, input)
       const run = async (tx: Queryable) => {
         await checkNameFree(tx, data.name)
-        return createRecord<OrganisationRow>(tx, 'organisations', { name: data.name, type: data.type, responsible_authority: data.responsibleAuthority ?? false }, { actor, entity: 'organisation', summary: data.name })
+        return createRecord<OrganisationRow>(
+          tx,
+          'organisations',
+          { name: data.name, type: data.type, responsible_authority: data.responsibleAuthority ?? false },
+          { actor, entity: 'organisation', summary: data.name },
+        )
       }
       return inTransaction(db, q, run)
     },
@@ -73,7 +92,14 @@ export function organisationService(db: Db) {
       const data = validate(OrganisationInput, input)
       return db.transaction(async (tx) => {
         await checkNameFree(tx, data.name, id)
-        return updateRecord<OrganisationRow>(tx, 'organisations', id, data.version, { name: data.name, type: data.type, responsible_authority: data.responsibleAuthority ?? false }, { actor, entity: 'organisation', summary: data.name })
+        return updateRecord<OrganisationRow>(
+          tx,
+          'organisations',
+          id,
+          data.version,
+          { name: data.name, type: data.type, responsible_authority: data.responsibleAuthority ?? false },
+          { actor, entity: 'organisation', summary: data.name },
+        )
       })
     },
     async remove(id: number, version: number | undefined, actor: Actor) {
@@ -81,14 +107,19 @@ export function organisationService(db: Db) {
         try {
           return await deleteRecord(tx, 'organisations', id, version, { actor, entity: 'organisation' })
         } catch (err: any) {
-          if (err?.code === '23503') throw new ValidationError({ form: 'This organisation is still named as a member, lead or user\'s organisation. Remove those first.' })
+          if (err?.code === '23503')
+            throw new ValidationError({
+              form: "This organisation is still named as a member, lead or user's organisation. Remove those first.",
+            })
           throw err
         }
       })
     },
 
     listAreas(type?: string): Promise<AreaRow[]> {
-      return type ? db.query('SELECT * FROM areas WHERE type = $1 ORDER BY name', [type]) : db.query('SELECT * FROM areas ORDER BY type, name')
+      return type
+        ? db.query('SELECT * FROM areas WHERE type = $1 ORDER BY name', [type])
+        : db.query('SELECT * FROM areas ORDER BY type, name')
     },
     async getArea(code: string): Promise<AreaRow> {
       const row = await maybeOne<AreaRow>(db, 'SELECT * FROM areas WHERE code = $1', [code])
@@ -110,35 +141,65 @@ export function organisationService(db: Db) {
      * keep their names. One audit entry for the lot (entity id `source.id`, "N areas added from <source.name>").
      * Returns the codes added.
      */
-    async addAreas(areas: { code: string; name: string; type: string }[], source: { id: string; name: string }, actor: Actor, q?: Queryable): Promise<string[]> {
+    async addAreas(
+      areas: { code: string; name: string; type: string }[],
+      source: { id: string; name: string },
+      actor: Actor,
+      q?: Queryable,
+    ): Promise<string[]> {
       if (!areas.length) return []
       return inTransaction(db, q, async (tx) => {
         const added = await tx.query<{ code: string }>(
           `INSERT INTO areas (code, name, type, created_by, updated_by)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(code, name, type), LATERAL (SELECT $4::integer, $4::integer) w
            ON CONFLICT (code) DO NOTHING RETURNING code`,
-          [areas.map((a) => a.code), areas.map((a) => a.name), areas.map((a) => a.type), actor.id])
+          [areas.map((a) => a.code), areas.map((a) => a.name), areas.map((a) => a.type), actor.id],
+        )
         if (added.length) {
-          await recordAudit(tx, actor, { action: 'create', entity: 'area', entityId: source.id, summary: `${added.length} areas added from ${source.name}`, after: { codes: added.map((a) => a.code) } })
+          await recordAudit(tx, actor, {
+            action: 'create',
+            entity: 'area',
+            entityId: source.id,
+            summary: `${added.length} areas added from ${source.name}`,
+            after: { codes: added.map((a) => a.code) },
+          })
         }
         return added.map((a) => a.code)
       })
     },
     async requireArea(code: string | null | undefined, field: string, q: Queryable = db) {
       if (!code) return
-      if (!(await maybeOne(q, 'SELECT 1 FROM areas WHERE code = $1', [code]))) throw new ValidationError({ [field]: `There is no area with the code ${code}: add it under Areas first` })
+      if (!(await maybeOne(q, 'SELECT 1 FROM areas WHERE code = $1', [code])))
+        throw new ValidationError({ [field]: `There is no area with the code ${code}: add it under Areas first` })
     },
     async createArea(input: unknown, actor: Actor, q?: Queryable): Promise<AreaRow> {
       const data = validate(AreaInput, input)
       const run = async (tx: Queryable) => {
-        if (await maybeOne(tx, 'SELECT 1 FROM areas WHERE code = $1', [data.code])) throw new ValidationError({ code: `There is already an area with the code ${data.code}` })
-        return createRecord<AreaRow>(tx, 'areas', { code: data.code, name: data.name, type: data.type }, { actor, entity: 'area', summary: `${data.name} (${data.code})` }, 'code')
+        if (await maybeOne(tx, 'SELECT 1 FROM areas WHERE code = $1', [data.code]))
+          throw new ValidationError({ code: `There is already an area with the code ${data.code}` })
+        return createRecord<AreaRow>(
+          tx,
+          'areas',
+          { code: data.code, name: data.name, type: data.type },
+          { actor, entity: 'area', summary: `${data.name} (${data.code})` },
+          'code',
+        )
       }
       return inTransaction(db, q, run)
     },
     async updateArea(code: string, input: unknown, actor: Actor): Promise<AreaRow> {
       const data = validate(AreaInput, { ...(input as object), code })
-      return db.transaction((tx) => updateRecord<AreaRow>(tx, 'areas', code, data.version, { name: data.name, type: data.type }, { actor, entity: 'area', summary: data.name }, 'code'))
+      return db.transaction((tx) =>
+        updateRecord<AreaRow>(
+          tx,
+          'areas',
+          code,
+          data.version,
+          { name: data.name, type: data.type },
+          { actor, entity: 'area', summary: data.name },
+          'code',
+        ),
+      )
     },
   }
 }

@@ -4,8 +4,12 @@ import { testApp, clientAs, makePartnership, makeUser, errorSummary, text, type 
 import { partnershipService } from './service.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 test('an unpublished partnership is 404 to the public and to signed-in outsiders, and visible to its viewers', async () => {
   const p = await makePartnership(t.services, { published: false, name: 'Secret Partnership' })
@@ -63,7 +67,10 @@ test('the audit log of a partnership exports as CSV with who, when, what, before
   await admin.post(`/partnerships/${p.slug}/settings`, { name: 'Renamed Partnership', version: p.version })
   const csv = await admin.get(`/partnerships/${p.slug}/audit?format=csv`)
   assert.equal(csv.status, 200)
-  const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n')
+  const lines = csv.body
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\r\n')
   assert.equal(lines[0], 'at,user,action,record_type,record_id,summary,changes,before,after')
   const update = lines.find((l) => l.includes(',update,partnership,'))
   assert.ok(update, 'the settings change is in the log')
@@ -93,7 +100,7 @@ test('the partnership form refuses a web address name already in use', async () 
   assert.match(errorSummary(res.body), new RegExp(`The web address name ${p.slug} is already used`))
 })
 
-test('a partnership created on the web page gets what the capabilities registered: assurance\'s six dimensions and four-level scale', async () => {
+test("a partnership created on the web page gets what the capabilities registered: assurance's six dimensions and four-level scale", async () => {
   const site = await clientAs(t, 'site-admin')
   const slug = `web-made-${process.pid}`
   const res = await site.post('/partnerships/new', { slug, name: 'Made on the web' })
@@ -102,7 +109,10 @@ test('a partnership created on the web page gets what the capabilities registere
   assert.equal((await t.services.assurance.dimensions(p.id)).length, 6)
   assert.deepEqual((await t.services.assurance.scale(p.id)).map((l) => l.value).sort(), [1, 2, 3, 4])
   // Its creation is in its own audit log.
-  const audit = await t.db.query(`SELECT action FROM audit_log WHERE entity = 'partnership' AND entity_id = $1 AND partnership_id = $1::int`, [String(p.id)])
+  const audit = await t.db.query(
+    `SELECT action FROM audit_log WHERE entity = 'partnership' AND entity_id = $1 AND partnership_id = $1::int`,
+    [String(p.id)],
+  )
   assert.deepEqual(audit, [{ action: 'create' }])
 })
 
@@ -129,18 +139,31 @@ test('onCreate hooks run in the creating transaction, with the new partnership a
 test('overview panels show in their order, those with nothing to show are left out, and their manage links are listed', async () => {
   const ps = ownService()
   const p = await makePartnership(t.services)
-  ps.addOverviewPanel({ order: 20, load: async (x) => ({ heading: 'Second', href: `/partnerships/${x.slug}/b`, lines: ['two'] }), manage: [{ text: 'B settings', path: 'b/settings' }] })
+  ps.addOverviewPanel({
+    order: 20,
+    load: async (x) => ({ heading: 'Second', href: `/partnerships/${x.slug}/b`, lines: ['two'] }),
+    manage: [{ text: 'B settings', path: 'b/settings' }],
+  })
   ps.addOverviewPanel({ order: 5, load: async () => undefined })
-  ps.addOverviewPanel({ order: 10, load: async (_x, opts) => ({ heading: 'First', href: '/a', lines: [opts.includeUnpublished ? 'member' : 'public'] }) })
+  ps.addOverviewPanel({
+    order: 10,
+    load: async (_x, opts) => ({ heading: 'First', href: '/a', lines: [opts.includeUnpublished ? 'member' : 'public'] }),
+  })
   const o = await ps.overview(p, { includeUnpublished: true })
-  assert.deepEqual(o.panels, [{ heading: 'First', href: '/a', lines: ['member'] }, { heading: 'Second', href: `/partnerships/${p.slug}/b`, lines: ['two'] }])
+  assert.deepEqual(o.panels, [
+    { heading: 'First', href: '/a', lines: ['member'] },
+    { heading: 'Second', href: `/partnerships/${p.slug}/b`, lines: ['two'] },
+  ])
   assert.deepEqual(o.manage, [{ text: 'B settings', path: 'b/settings' }])
 })
 
 test('the overview page shows the governance, agreement and assurance boxes in that order, and admins the assurance settings link', async () => {
   const p = await makePartnership(t.services)
   const page = text((await (await clientAs(t, 'admin', p.id)).get(`/partnerships/${p.slug}`)).body)
-  assert.match(page, /Governance No bodies recorded yet Community Safety Agreement No versions yet: start the first one Assurance No assessment rounds yet Manage/)
+  assert.match(
+    page,
+    /Governance No bodies recorded yet Community Safety Agreement No versions yet: start the first one Assurance No assessment rounds yet Manage/,
+  )
   assert.match(page, /Assurance dimensions and rating scale/)
   const viewerPage = text((await (await clientAs(t, 'viewer', p.id)).get(`/partnerships/${p.slug}`)).body)
   assert.doesNotMatch(viewerPage, /Assurance dimensions and rating scale/)
@@ -154,6 +177,9 @@ test('removeBySlugs deletes those partnerships with what is in them, audited, an
   assert.equal(await t.services.partnerships.bySlug(gone.slug), undefined)
   assert.ok(await t.services.partnerships.bySlug(kept.slug))
   assert.deepEqual(await t.services.governance.list(gone.id), [])
-  const audit = await t.db.query(`SELECT action, summary FROM audit_log WHERE entity = 'partnership' AND entity_id = $1 AND action = 'delete'`, [String(gone.id)])
+  const audit = await t.db.query(
+    `SELECT action, summary FROM audit_log WHERE entity = 'partnership' AND entity_id = $1 AND action = 'delete'`,
+    [String(gone.id)],
+  )
   assert.deepEqual(audit, [{ action: 'delete', summary: gone.name }])
 })

@@ -14,7 +14,16 @@ import { auditTable, auditLog, auditPages, changedFields, historyOf } from '../p
 import { parseForm } from '../platform/validation.ts'
 import { ROLES, ROLE_LABELS, type Role } from '../platform/auth/service.ts'
 import { partnershipJson } from './service.ts'
-import { type AddPersonInput, FormatOnlyQuery, HistoryParams, type HistoryQuery, PartnershipInput, PartnershipJson, PartnershipParams, PersonParams } from './schema.ts'
+import {
+  type AddPersonInput,
+  FormatOnlyQuery,
+  HistoryParams,
+  type HistoryQuery,
+  PartnershipInput,
+  PartnershipJson,
+  PartnershipParams,
+  PersonParams,
+} from './schema.ts'
 import { isMember, type Partnership } from '../platform/access.ts'
 import { escapeHtml } from '../platform/html.ts'
 
@@ -26,36 +35,65 @@ type Person = Awaited<ReturnType<Services['partnerships']['people']>>[number]
 
 /** The partnership's people and their roles, on the People and roles page and in its download. */
 const peopleTable = defineTable<Person>([
-  { key: 'name', header: 'Name', value: (x) => x.name, html: (x) => `${escapeHtml(x.name)}<br><span class="govuk-body-s">${escapeHtml(x.email)}</span>` },
+  {
+    key: 'name',
+    header: 'Name',
+    value: (x) => x.name,
+    html: (x) => `${escapeHtml(x.name)}<br><span class="govuk-body-s">${escapeHtml(x.email)}</span>`,
+  },
   { key: 'email', value: (x) => x.email },
   { key: 'organisation', header: 'Organisation', value: (x) => x.organisation_name, empty: '–' },
   { key: 'role', header: 'Role', value: (x) => x.role, text: (x) => ROLE_LABELS[x.role] },
   {
-    key: 'remove', header: 'Actions', hiddenHeader: true, pageOnly: true, value: () => null,
-    html: (x, page) => `<form method="post" action="/partnerships/${escapeHtml(page.slug)}/people/${x.user_id}/remove"><input type="hidden" name="_csrf" value="${escapeHtml(page.csrfToken)}">` +
+    key: 'remove',
+    header: 'Actions',
+    hiddenHeader: true,
+    pageOnly: true,
+    value: () => null,
+    html: (x, page) =>
+      `<form method="post" action="/partnerships/${escapeHtml(page.slug)}/people/${x.user_id}/remove"><input type="hidden" name="_csrf" value="${escapeHtml(page.csrfToken)}">` +
       `<button class="safer-link-button" type="submit">Remove<span class="govuk-visually-hidden"> ${escapeHtml(x.name)}</span></button></form>`,
   },
 ])
 
 const partnershipsTable = defineTable<Partnership>([
-  { key: 'slug', value: (r) => r.slug }, { key: 'name', value: (r) => r.name }, { key: 'area_code', value: (r) => r.area_code }, { key: 'published', value: (r) => r.published },
+  { key: 'slug', value: (r) => r.slug },
+  { key: 'name', value: (r) => r.name },
+  { key: 'area_code', value: (r) => r.area_code },
+  { key: 'published', value: (r) => r.published },
 ])
 
 export async function partnershipRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const ps = services.partnerships
   const p = (request: FastifyRequest) => request.partnership!
   const base = (request: FastifyRequest) => `/partnerships/${p(request).slug}`
-  const crumbs = (request: FastifyRequest) => [{ text: 'Partnerships', href: '/partnerships' }, { text: p(request).short_name ?? p(request).name, href: base(request) }]
-  const areaItems = async () => (await services.organisations.listAreas()).map((a) => ({ value: a.code, text: `${a.name} (${a.type}, ${a.code})` }))
+  const crumbs = (request: FastifyRequest) => [
+    { text: 'Partnerships', href: '/partnerships' },
+    { text: p(request).short_name ?? p(request).name, href: base(request) },
+  ]
+  const areaItems = async () =>
+    (await services.organisations.listAreas()).map((a) => ({ value: a.code, text: `${a.name} (${a.type}, ${a.code})` }))
 
-  app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>('/partnerships', { config: { access: 'public' }, schema: { querystring: FormatOnlyQuery } }, async (request, reply) => {
-    const rows = await ps.visibleTo(request.user)
-    if (sendExport(reply, request.query.format, 'partnerships', rows, partnershipsTable)) return reply
-    return reply.view(`${V}/list.njk`, { title: 'Partnerships', partnerships: rows })
-  })
+  app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>(
+    '/partnerships',
+    { config: { access: 'public' }, schema: { querystring: FormatOnlyQuery } },
+    async (request, reply) => {
+      const rows = await ps.visibleTo(request.user)
+      if (sendExport(reply, request.query.format, 'partnerships', rows, partnershipsTable)) return reply
+      return reply.view(`${V}/list.njk`, { title: 'Partnerships', partnerships: rows })
+    },
+  )
 
   app.get('/partnerships/new', { config: { access: 'site-admin' } }, async (_request, reply) =>
-    reply.view(`${V}/form.njk`, { title: 'Add a partnership', values: {}, isNew: true, areaItems: await areaItems(), action: '/partnerships/new', breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] }))
+    reply.view(`${V}/form.njk`, {
+      title: 'Add a partnership',
+      values: {},
+      isNew: true,
+      areaItems: await areaItems(),
+      action: '/partnerships/new',
+      breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }],
+    }),
+  )
 
   app.post('/partnerships/new', { config: { access: 'site-admin' } }, async (request, reply) =>
     handleForm(request, reply, {
@@ -65,40 +103,70 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
         const created = await ps.create(parseForm(PartnershipInput, formBody(request)), request.actor)
         return { redirect: `/partnerships/${created.slug}`, flash: `${created.name} created` }
       },
-    }))
+    }),
+  )
 
   app.get('/partnerships/:partnership', { config: { access: { partnership: 'public' } } }, async (request, reply) => {
     const partnership = p(request)
     const { panels, manage } = await ps.overview(partnership, { includeUnpublished: isMember(request) })
-    return reply.view(`${V}/overview.njk`, { title: partnership.name, panels, manage, breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }] })
+    return reply.view(`${V}/overview.njk`, {
+      title: partnership.name,
+      panels,
+      manage,
+      breadcrumbs: [{ text: 'Partnerships', href: '/partnerships' }],
+    })
   })
 
   app.get('/partnerships/:partnership/settings', { config: { access: { partnership: 'admin' } } }, async (request, reply) => {
     const x = p(request)
-    return reply.view(`${V}/form.njk`, { title: 'Partnership settings', values: { name: x.name, shortName: x.short_name, areaCode: x.area_code, published: x.published, version: x.version }, areaItems: await areaItems(), action: `${base(request)}/settings`, breadcrumbs: crumbs(request) })
+    return reply.view(`${V}/form.njk`, {
+      title: 'Partnership settings',
+      values: { name: x.name, shortName: x.short_name, areaCode: x.area_code, published: x.published, version: x.version },
+      areaItems: await areaItems(),
+      action: `${base(request)}/settings`,
+      breadcrumbs: crumbs(request),
+    })
   })
 
   app.post('/partnerships/:partnership/settings', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
     handleForm(request, reply, {
       template: `${V}/form.njk`,
-      context: async () => ({ title: 'Partnership settings', areaItems: await areaItems(), action: `${base(request)}/settings`, breadcrumbs: crumbs(request) }),
+      context: async () => ({
+        title: 'Partnership settings',
+        areaItems: await areaItems(),
+        action: `${base(request)}/settings`,
+        breadcrumbs: crumbs(request),
+      }),
       run: async () => {
-        const updated = await ps.update(p(request), parseForm(PartnershipInput, { ...formBody(request), slug: p(request).slug }), request.actor)
+        const updated = await ps.update(
+          p(request),
+          parseForm(PartnershipInput, { ...formBody(request), slug: p(request).slug }),
+          request.actor,
+        )
         return { redirect: `/partnerships/${updated.slug}`, flash: 'Settings saved' }
       },
-    }))
+    }),
+  )
 
   const peopleContext = async (request: FastifyRequest, people?: Person[]) => {
     people ??= await ps.people(p(request).id)
-    const table = tableView(peopleTable, people, { caption: plural(people.length, 'person', 'people'), captionClasses: 'govuk-table__caption--m', page: { slug: p(request).slug, csrfToken: request.csrfToken } })
+    const table = tableView(peopleTable, people, {
+      caption: plural(people.length, 'person', 'people'),
+      captionClasses: 'govuk-table__caption--m',
+      page: { slug: p(request).slug, csrfToken: request.csrfToken },
+    })
     return { title: 'People and roles', people, table, roleItems, breadcrumbs: crumbs(request) }
   }
 
-  app.get<{ Querystring: Static<typeof FormatQuery> }>('/partnerships/:partnership/people', { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatQuery } }, async (request, reply) => {
-    const people = await ps.people(p(request).id)
-    if (sendExport(reply, request.query.format, `people-${p(request).slug}`, people, peopleTable)) return reply
-    return reply.view(`${V}/people.njk`, { ...(await peopleContext(request, people)), values: {} })
-  })
+  app.get<{ Querystring: Static<typeof FormatQuery> }>(
+    '/partnerships/:partnership/people',
+    { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatQuery } },
+    async (request, reply) => {
+      const people = await ps.people(p(request).id)
+      if (sendExport(reply, request.query.format, `people-${p(request).slug}`, people, peopleTable)) return reply
+      return reply.view(`${V}/people.njk`, { ...(await peopleContext(request, people)), values: {} })
+    },
+  )
 
   app.post('/partnerships/:partnership/people', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
     handleForm(request, reply, {
@@ -109,39 +177,74 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
         const user = await ps.addPerson(p(request), body.email, body.role as Role, request.actor)
         return { redirect: `${base(request)}/people`, flash: `${user.name} is now ${ROLE_LABELS[body.role as Role]?.toLowerCase()}` }
       },
-    }))
+    }),
+  )
 
-  app.post<{ Params: Static<typeof PersonParams> }>('/partnerships/:partnership/people/:userId/remove', { config: { access: { partnership: 'admin' } }, schema: { params: PersonParams } }, async (request, reply) =>
-    handleForm(request, reply, {
-      template: `${V}/people.njk`,
-      context: () => peopleContext(request),
-      run: async () => {
-        await ps.removePerson(p(request), request.params.userId, request.actor)
-        return { redirect: `${base(request)}/people`, flash: 'Removed from the partnership' }
-      },
-    }))
+  app.post<{ Params: Static<typeof PersonParams> }>(
+    '/partnerships/:partnership/people/:userId/remove',
+    { config: { access: { partnership: 'admin' } }, schema: { params: PersonParams } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/people.njk`,
+        context: () => peopleContext(request),
+        run: async () => {
+          await ps.removePerson(p(request), request.params.userId, request.actor)
+          return { redirect: `${base(request)}/people`, flash: 'Removed from the partnership' }
+        },
+      }),
+  )
 
-  app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>('/partnerships/:partnership/audit', { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatOnlyQuery } }, async (request, reply) => {
-    const format = request.query.format
-    if (streamExport(reply, format, `audit-${p(request).slug}`, auditTable, () => auditPages(services.db, { partnershipId: p(request).id }))) return reply
-    const entries = await auditLog(services.db, { partnershipId: p(request).id, limit: 200 })
-    return reply.view(`${V}/audit.njk`, { title: 'Audit log', entries, table: tableView(auditTable, entries, { caption: 'Changes', captionClasses: 'govuk-table__caption--m govuk-visually-hidden' }), breadcrumbs: crumbs(request) })
-  })
+  app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>(
+    '/partnerships/:partnership/audit',
+    { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatOnlyQuery } },
+    async (request, reply) => {
+      const format = request.query.format
+      if (
+        streamExport(reply, format, `audit-${p(request).slug}`, auditTable, () => auditPages(services.db, { partnershipId: p(request).id }))
+      )
+        return reply
+      const entries = await auditLog(services.db, { partnershipId: p(request).id, limit: 200 })
+      return reply.view(`${V}/audit.njk`, {
+        title: 'Audit log',
+        entries,
+        table: tableView(auditTable, entries, { caption: 'Changes', captionClasses: 'govuk-table__caption--m govuk-visually-hidden' }),
+        breadcrumbs: crumbs(request),
+      })
+    },
+  )
 
   // The History view of any record in this partnership (links from each record's page).
-  app.get<{ Params: Static<typeof HistoryParams>; Querystring: Static<typeof HistoryQuery> }>('/partnerships/:partnership/history/:entity/:id', { config: { access: { partnership: 'viewer' } }, schema: { params: HistoryParams } }, async (request, reply) => {
-    const { entity, id } = request.params
-    const entries = await historyOf(services.db, entity, id, p(request).id)
-    const back = request.query?.back
-    return reply.view('platform/views/history.njk', {
-      title: `History: ${entity.replace(/_/g, ' ')}`, entries: entries.map((e) => ({ ...e, changes: changedFields(e) })),
-      backHref: typeof back === 'string' && back.startsWith('/partnerships/') ? back : base(request), breadcrumbs: crumbs(request),
-    })
-  })
+  app.get<{ Params: Static<typeof HistoryParams>; Querystring: Static<typeof HistoryQuery> }>(
+    '/partnerships/:partnership/history/:entity/:id',
+    { config: { access: { partnership: 'viewer' } }, schema: { params: HistoryParams } },
+    async (request, reply) => {
+      const { entity, id } = request.params
+      const entries = await historyOf(services.db, entity, id, p(request).id)
+      const back = request.query?.back
+      return reply.view('platform/views/history.njk', {
+        title: `History: ${entity.replace(/_/g, ' ')}`,
+        entries: entries.map((e) => ({ ...e, changes: changedFields(e) })),
+        backHref: typeof back === 'string' && back.startsWith('/partnerships/') ? back : base(request),
+        breadcrumbs: crumbs(request),
+      })
+    },
+  )
 
   const tags = ['Partnerships']
-  app.get('/api/v1/partnerships', { config: { access: 'public' }, schema: { tags, summary: 'Partnerships you may see (published ones, and your own)', response: { 200: Type.Array(PartnershipJson) } } },
-    async (request) => (await ps.visibleTo(request.user)).map(partnershipJson))
-  app.get('/api/v1/partnerships/:partnership', { config: { access: { partnership: 'public' } }, schema: { tags, summary: 'One partnership', params: PartnershipParams, response: { 200: PartnershipJson } } },
-    async (request) => partnershipJson(p(request)))
+  app.get(
+    '/api/v1/partnerships',
+    {
+      config: { access: 'public' },
+      schema: { tags, summary: 'Partnerships you may see (published ones, and your own)', response: { 200: Type.Array(PartnershipJson) } },
+    },
+    async (request) => (await ps.visibleTo(request.user)).map(partnershipJson),
+  )
+  app.get(
+    '/api/v1/partnerships/:partnership',
+    {
+      config: { access: { partnership: 'public' } },
+      schema: { tags, summary: 'One partnership', params: PartnershipParams, response: { 200: PartnershipJson } },
+    },
+    async (request) => partnershipJson(p(request)),
+  )
 }

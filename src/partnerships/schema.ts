@@ -1,18 +1,30 @@
 /** Partnerships: the schemas of their forms, the API and the OpenAPI document. */
 import { Type, type Static } from '@sinclair/typebox'
 
-export const PartnershipInput = Type.Object({
-  slug: Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 60, title: 'Web address name', errorMessage: 'Web address name must use only lower-case letters, numbers and hyphens, like north-worcestershire' }),
-  name: Type.String({ minLength: 1, maxLength: 200, title: 'Name' }),
-  shortName: Type.Optional(Type.String({ maxLength: 30, title: 'Short name' })),
-  areaCode: Type.Optional(Type.String({ maxLength: 9, title: 'Area' })),
-  published: Type.Optional(Type.Boolean({ title: 'Published' })),
-  version: Type.Optional(Type.Integer()),
-}, { additionalProperties: false })
+export const PartnershipInput = Type.Object(
+  {
+    slug: Type.String({
+      pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
+      maxLength: 60,
+      title: 'Web address name',
+      errorMessage: 'Web address name must use only lower-case letters, numbers and hyphens, like north-worcestershire',
+    }),
+    name: Type.String({ minLength: 1, maxLength: 200, title: 'Name' }),
+    shortName: Type.Optional(Type.String({ maxLength: 30, title: 'Short name' })),
+    areaCode: Type.Optional(Type.String({ maxLength: 9, title: 'Area' })),
+    published: Type.Optional(Type.Boolean({ title: 'Published' })),
+    version: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+)
 export type PartnershipInput = Static<typeof PartnershipInput>
 
 export const PartnershipJson = Type.Object({
-  slug: Type.String(), name: Type.String(), shortName: Type.Union([Type.String(), Type.Null()]), areaCode: Type.Union([Type.String(), Type.Null()]), published: Type.Boolean(),
+  slug: Type.String(),
+  name: Type.String(),
+  shortName: Type.Union([Type.String(), Type.Null()]),
+  areaCode: Type.Union([Type.String(), Type.Null()]),
+  published: Type.Boolean(),
 })
 
 /** ?format=csv|json and nothing else (the list and the audit log). */
@@ -20,7 +32,11 @@ export const FormatOnlyQuery = Type.Object({ format: Type.Optional(Type.String()
 
 export const PartnershipParams = Type.Object({ partnership: Type.String() })
 export const PersonParams = Type.Object({ partnership: Type.String(), userId: Type.Integer() })
-export const HistoryParams = Type.Object({ partnership: Type.String(), entity: Type.String({ pattern: '^[a-z_]+$' }), id: Type.String({ maxLength: 40 }) })
+export const HistoryParams = Type.Object({
+  partnership: Type.String(),
+  entity: Type.String({ pattern: '^[a-z_]+$' }),
+  id: Type.String({ maxLength: 40 }),
+})
 export const HistoryQuery = Type.Object({ back: Type.Optional(Type.String()) })
 
 /** Adding a person: the form's fields (the service checks them and gives the messages). */

@@ -31,7 +31,10 @@ export interface OverviewPanel {
   /** Lower comes first (governance 10, agreement 20, assurance 30). */
   order: number
   /** The box's heading, its link and its lines; undefined for no box. */
-  load(partnership: Partnership, opts: { includeUnpublished: boolean }): Promise<{ heading: string; href: string; lines: string[] } | undefined>
+  load(
+    partnership: Partnership,
+    opts: { includeUnpublished: boolean },
+  ): Promise<{ heading: string; href: string; lines: string[] } | undefined>
   /** Links for the partnership's administrators under "Manage" (path below /partnerships/<slug>/). */
   manage?: { text: string; path: string }[]
 }
@@ -78,7 +81,9 @@ export function partnershipService(db: Db, deps: { auth: AuthService; organisati
       if (user?.site_admin) return db.query(`SELECT p.*, 'admin' AS role FROM partnerships p ORDER BY p.name`)
       return db.query(
         `SELECT p.*, r.role FROM partnerships p LEFT JOIN partnership_roles r ON r.partnership_id = p.id AND r.user_id = $1
-         WHERE p.published OR r.role IS NOT NULL ORDER BY p.name`, [user?.id ?? null])
+         WHERE p.published OR r.role IS NOT NULL ORDER BY p.name`,
+        [user?.id ?? null],
+      )
     },
     /**
      * Create a partnership, and everything the capabilities registered with onCreate, in one transaction.
@@ -87,9 +92,21 @@ export function partnershipService(db: Db, deps: { auth: AuthService; organisati
     async create(input: unknown, actor: Actor, q?: Queryable): Promise<Partnership> {
       const data = validate(PartnershipInput, input)
       const run = async (tx: Queryable) => {
-        if (await maybeOne(tx, 'SELECT 1 FROM partnerships WHERE slug = $1', [data.slug])) throw new ValidationError({ slug: `The web address name ${data.slug} is already used by another partnership` })
+        if (await maybeOne(tx, 'SELECT 1 FROM partnerships WHERE slug = $1', [data.slug]))
+          throw new ValidationError({ slug: `The web address name ${data.slug} is already used by another partnership` })
         await checkArea(tx, data.areaCode)
-        const row = await createRecord<Partnership>(tx, 'partnerships', { slug: data.slug, name: data.name, short_name: data.shortName ?? null, area_code: data.areaCode ?? null, published: data.published ?? false }, { actor, entity: 'partnership', summary: data.name })
+        const row = await createRecord<Partnership>(
+          tx,
+          'partnerships',
+          {
+            slug: data.slug,
+            name: data.name,
+            short_name: data.shortName ?? null,
+            area_code: data.areaCode ?? null,
+            published: data.published ?? false,
+          },
+          { actor, entity: 'partnership', summary: data.name },
+        )
         // The partnership's own creation belongs in its audit log too (its id was not known before the insert).
         await assignAuditToPartnership(tx, 'partnership', row.id, row.id)
         for (const fn of onCreate) await fn(tx, row, actor)
@@ -101,7 +118,14 @@ export function partnershipService(db: Db, deps: { auth: AuthService; organisati
       const data = validate(PartnershipInput, { ...(input as object), slug: p.slug })
       return db.transaction(async (tx) => {
         await checkArea(tx, data.areaCode)
-        return updateRecord<Partnership>(tx, 'partnerships', p.id, data.version, { name: data.name, short_name: data.shortName ?? null, area_code: data.areaCode ?? null, published: data.published ?? false }, { actor, entity: 'partnership', partnershipId: p.id, summary: data.name })
+        return updateRecord<Partnership>(
+          tx,
+          'partnerships',
+          p.id,
+          data.version,
+          { name: data.name, short_name: data.shortName ?? null, area_code: data.areaCode ?? null, published: data.published ?? false },
+          { actor, entity: 'partnership', partnershipId: p.id, summary: data.name },
+        )
       })
     },
     /** Delete partnerships by web address name, with everything in them (audited). Returns how many there were. */
@@ -117,33 +141,70 @@ export function partnershipService(db: Db, deps: { auth: AuthService; organisati
 
     /** The user's role in each partnership. */
     async rolesOf(userId: number): Promise<Map<number, Role>> {
-      const rows = await db.query<{ partnership_id: number; role: Role }>('SELECT partnership_id, role FROM partnership_roles WHERE user_id = $1', [userId])
+      const rows = await db.query<{ partnership_id: number; role: Role }>(
+        'SELECT partnership_id, role FROM partnership_roles WHERE user_id = $1',
+        [userId],
+      )
       return new Map(rows.map((r) => [r.partnership_id, r.role]))
     },
     async roleIn(userId: number, partnershipId: number): Promise<Role | undefined> {
-      const row = await maybeOne<{ role: Role }>(db, 'SELECT role FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [userId, partnershipId])
+      const row = await maybeOne<{ role: Role }>(db, 'SELECT role FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [
+        userId,
+        partnershipId,
+      ])
       return row?.role
     },
     async grantRole(userId: number, partnershipId: number, role: Role, actor: Actor, tx?: Queryable) {
       if (!ROLES.includes(role)) throw new ValidationError({ role: 'Select a role from the list' })
       const run = async (q: Queryable) => {
-        const before = await maybeOne(q, 'SELECT * FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [userId, partnershipId])
+        const before = await maybeOne(q, 'SELECT * FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [
+          userId,
+          partnershipId,
+        ])
         const [after] = await q.query(
           `INSERT INTO partnership_roles (partnership_id, user_id, role) VALUES ($1, $2, $3)
-           ON CONFLICT (partnership_id, user_id) DO UPDATE SET role = EXCLUDED.role RETURNING *`, [partnershipId, userId, role])
-        await recordAudit(q, actor, { action: before ? 'update' : 'create', entity: 'partnership_role', entityId: `${partnershipId}:${userId}`, partnershipId, before, after })
+           ON CONFLICT (partnership_id, user_id) DO UPDATE SET role = EXCLUDED.role RETURNING *`,
+          [partnershipId, userId, role],
+        )
+        await recordAudit(q, actor, {
+          action: before ? 'update' : 'create',
+          entity: 'partnership_role',
+          entityId: `${partnershipId}:${userId}`,
+          partnershipId,
+          before,
+          after,
+        })
       }
       return inTransaction(db, tx, run)
     },
     /** Everyone with a role in the partnership, by name, with their organisation. */
-    async people(partnershipId: number): Promise<{ user_id: number; name: string; email: string; organisation_name: string | null; role: Role }[]> {
-      const roles = await db.query<{ user_id: number; role: Role }>('SELECT user_id, role FROM partnership_roles WHERE partnership_id = $1', [partnershipId])
+    async people(
+      partnershipId: number,
+    ): Promise<{ user_id: number; name: string; email: string; organisation_name: string | null; role: Role }[]> {
+      const roles = await db.query<{ user_id: number; role: Role }>(
+        'SELECT user_id, role FROM partnership_roles WHERE partnership_id = $1',
+        [partnershipId],
+      )
       const users = await deps.auth.usersByIds(roles.map((r) => r.user_id))
-      const orgs = await deps.organisations.names([...users.values()].flatMap((u) => (u.organisation_id === null ? [] : [u.organisation_id])))
-      return roles.flatMap((r) => {
-        const u = users.get(r.user_id)
-        return u ? [{ user_id: u.id, name: u.name, email: u.email, organisation_name: (u.organisation_id !== null && orgs.get(u.organisation_id)) || null, role: r.role }] : []
-      }).sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.user_id - b.user_id)
+      const orgs = await deps.organisations.names(
+        [...users.values()].flatMap((u) => (u.organisation_id === null ? [] : [u.organisation_id])),
+      )
+      return roles
+        .flatMap((r) => {
+          const u = users.get(r.user_id)
+          return u
+            ? [
+                {
+                  user_id: u.id,
+                  name: u.name,
+                  email: u.email,
+                  organisation_name: (u.organisation_id !== null && orgs.get(u.organisation_id)) || null,
+                  role: r.role,
+                },
+              ]
+            : []
+        })
+        .sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.user_id - b.user_id)
     },
     async addPerson(p: Partnership, email: string | undefined, role: Role, actor: Actor) {
       if (!email?.trim()) throw new ValidationError({ email: 'Enter the email address of the person to add' })
@@ -157,9 +218,16 @@ export function partnershipService(db: Db, deps: { auth: AuthService; organisati
         const before = await maybeOne(tx, 'SELECT * FROM partnership_roles WHERE partnership_id = $1 AND user_id = $2', [p.id, userId])
         if (!before) throw new NotFoundError()
         const admins = await tx.query(`SELECT user_id FROM partnership_roles WHERE partnership_id = $1 AND role = 'admin'`, [p.id])
-        if (before.role === 'admin' && admins.length === 1) throw new ValidationError({ form: 'A partnership must keep at least one administrator' })
+        if (before.role === 'admin' && admins.length === 1)
+          throw new ValidationError({ form: 'A partnership must keep at least one administrator' })
         await tx.query('DELETE FROM partnership_roles WHERE partnership_id = $1 AND user_id = $2', [p.id, userId])
-        await recordAudit(tx, actor, { action: 'delete', entity: 'partnership_role', entityId: `${p.id}:${userId}`, partnershipId: p.id, before })
+        await recordAudit(tx, actor, {
+          action: 'delete',
+          entity: 'partnership_role',
+          entityId: `${p.id}:${userId}`,
+          partnershipId: p.id,
+          before,
+        })
       })
     },
   }

@@ -149,5 +149,7 @@ export async function setUpAccess(app: FastifyInstance, opts: PartnershipDirecto
 
   // Before the body is read: someone who may not use a route uploads nothing, and learns nothing from its
   // validation errors. (The user comes from the session, in onRequest; the route's parameters are known by now.)
-  app.addHook('preParsing', async (request) => { await enforceAccess(request) })
+  app.addHook('preParsing', async (request) => {
+    await enforceAccess(request)
+  })
 }

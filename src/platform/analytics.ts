@@ -47,7 +47,10 @@ function toParams(params: Param[] | undefined): DuckDBValue[] | undefined {
 
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v)
-  if (v instanceof Date) return v.getUTCHours() === 0 && v.getUTCMinutes() === 0 && v.getUTCSeconds() === 0 && v.getUTCMilliseconds() === 0 ? v.toISOString().slice(0, 10) : v.toISOString()
+  if (v instanceof Date)
+    return v.getUTCHours() === 0 && v.getUTCMinutes() === 0 && v.getUTCSeconds() === 0 && v.getUTCMilliseconds() === 0
+      ? v.toISOString().slice(0, 10)
+      : v.toISOString()
   if (Array.isArray(v)) return v.map(plain)
   return v
 }
@@ -56,7 +59,11 @@ const debug = process.env.SAFER_DEBUG_SQL === '1'
 async function timed<T>(sql: string, fn: () => Promise<T>): Promise<T> {
   if (!debug) return fn()
   const t = performance.now()
-  try { return await fn() } finally { console.error(`${(performance.now() - t).toFixed(1).padStart(8)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 110)}`) }
+  try {
+    return await fn()
+  } finally {
+    console.error(`${(performance.now() - t).toFixed(1).padStart(8)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 110)}`)
+  }
 }
 
 function queryOn(connection: DuckDBConnection): AnalyticsQuery & { connection: DuckDBConnection } {
@@ -85,20 +92,25 @@ export async function openAnalytics(opts: AnalyticsOptions): Promise<Analytics> 
   fs.mkdirSync(tmpDir, { recursive: true })
   const file = path.join(dir, 'safer.duckdb')
   if (!open.has(file)) {
-    open.set(file, DuckDBInstance.create(file, {
-      memory_limit: opts.memoryLimit ?? '1GB',
-      threads: String(opts.threads ?? 2),
-      temp_directory: path.join(tmpDir, 'duckdb'),
-      // Line numbers in import reports rely on rows keeping the order they had in the file.
-      preserve_insertion_order: 'true',
-    }).catch((err: Error) => {
-      open.delete(file)
-      const pid = /PID (\d+)/.exec(err.message)?.[1]
-      if (/lock/i.test(err.message)) {
-        throw new Error(`The crime data store in ${dir} is in use by another Safer process${pid ? ` (pid ${pid})` : ''}. Stop that process first (or import through the web page of the running server).`)
-      }
-      throw err
-    }))
+    open.set(
+      file,
+      DuckDBInstance.create(file, {
+        memory_limit: opts.memoryLimit ?? '1GB',
+        threads: String(opts.threads ?? 2),
+        temp_directory: path.join(tmpDir, 'duckdb'),
+        // Line numbers in import reports rely on rows keeping the order they had in the file.
+        preserve_insertion_order: 'true',
+      }).catch((err: Error) => {
+        open.delete(file)
+        const pid = /PID (\d+)/.exec(err.message)?.[1]
+        if (/lock/i.test(err.message)) {
+          throw new Error(
+            `The crime data store in ${dir} is in use by another Safer process${pid ? ` (pid ${pid})` : ''}. Stop that process first (or import through the web page of the running server).`,
+          )
+        }
+        throw err
+      }),
+    )
   }
   const instance = await open.get(file)!
   // Unpacked import files and uploads left by a process killed more than a day ago (this one now holds the store).
@@ -155,7 +167,13 @@ export async function openAnalytics(opts: AnalyticsOptions): Promise<Analytics> 
       for (const c of idle) c.closeSync()
       idle.length = 0
       // CHECKPOINT writes the WAL into the file, so the next start opens without replaying it.
-      await instance.connect().then(async (c) => { await c.run('CHECKPOINT').catch(() => {}); c.closeSync() }).catch(() => {})
+      await instance
+        .connect()
+        .then(async (c) => {
+          await c.run('CHECKPOINT').catch(() => {})
+          c.closeSync()
+        })
+        .catch(() => {})
       instance.closeSync()
       open.delete(file)
     },

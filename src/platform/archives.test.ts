@@ -58,14 +58,20 @@ test('a small archive whose entry unpacks to 50 MB of zeros is refused by its ra
   const message = await refusal([bomb])
   const ratio = Math.round((50 * MB) / packedZeros)
   assert.ok(ratio > 1000)
-  assert.equal(message, `2019-01/2019-01-kent-street.csv in bomb.zip is ${Math.round(packedZeros / 1024)} KB packed but unpacks to 50 MB, ${ratio.toLocaleString('en-GB')} times its size (the most Safer allows is 100 times). It may have been built to fill the disk, so nothing was imported from it.`)
+  assert.equal(
+    message,
+    `2019-01/2019-01-kent-street.csv in bomb.zip is ${Math.round(packedZeros / 1024)} KB packed but unpacks to 50 MB, ${ratio.toLocaleString('en-GB')} times its size (the most Safer allows is 100 times). It may have been built to fill the disk, so nothing was imported from it.`,
+  )
 })
 
 test('an entry larger than the limit is refused, whatever its ratio; one at the limit is accepted', async () => {
   const random = Buffer.concat([HEADER, crypto.randomBytes(2 * MB)])
   const big = zip('big.zip', [{ name: 'big.csv', data: random }])
   const limits = { ...DEFAULT_ARCHIVE_LIMITS, maxEntryBytes: 2 * MB }
-  assert.equal(await refusal([big], limits), `big.csv in big.zip unpacks to 2 MB, more than the 2 MB Safer unpacks from one file. Nothing was imported from it.`)
+  assert.equal(
+    await refusal([big], limits),
+    `big.csv in big.zip unpacks to 2 MB, more than the 2 MB Safer unpacks from one file. Nothing was imported from it.`,
+  )
   const sources = await expandPaths([big], undefined, { ...limits, maxEntryBytes: random.length })
   assert.equal(sources.length, 1)
   assert.equal(sources[0].unpacked, random.length)
@@ -78,15 +84,25 @@ test('an archive with more entries than the limit is refused; the count includes
     ...[1, 2, 3, 4].map((n) => ({ name: `2019-0${n}/2019-0${n}-kent-street.csv`, data: HEADER })),
   ]
   const many = zip('many.zip', entries)
-  assert.equal(await refusal([many], { ...DEFAULT_ARCHIVE_LIMITS, maxEntries: 5 }), 'many.zip holds more than 5 files and folders, the most Safer reads from one archive. Split it into smaller archives. Nothing was imported.')
+  assert.equal(
+    await refusal([many], { ...DEFAULT_ARCHIVE_LIMITS, maxEntries: 5 }),
+    'many.zip holds more than 5 files and folders, the most Safer reads from one archive. Split it into smaller archives. Nothing was imported.',
+  )
   assert.equal((await expandPaths([many], undefined, { ...DEFAULT_ARCHIVE_LIMITS, maxEntries: 6 })).length, 4)
 })
 
 test('entries whose names leave the folder are refused with the archive and the entry named, never thrown raw', async () => {
   for (const name of ['../../evil.csv', '/etc/evil.csv', 'C:/evil.csv', '2019-01/../../evil.csv', '..\\evil.csv']) {
-    const archive = zip('escape.zip', [{ name: '2019-01/2019-01-kent-street.csv', data: HEADER }, { name, data: HEADER }])
+    const archive = zip('escape.zip', [
+      { name: '2019-01/2019-01-kent-street.csv', data: HEADER },
+      { name, data: HEADER },
+    ])
     const shown = name.replace(/\\/g, '/')
-    assert.equal(await refusal([archive]), `escape.zip cannot be imported: it holds "${shown}", a file that would be unpacked outside its folder. Nothing was imported.`, name)
+    assert.equal(
+      await refusal([archive]),
+      `escape.zip cannot be imported: it holds "${shown}", a file that would be unpacked outside its folder. Nothing was imported.`,
+      name,
+    )
   }
 })
 
@@ -97,7 +113,10 @@ test('an entry that unpacks to more than its archive declares is stopped while u
   const tmp = files.path('tmp-liar')
   await assert.rejects(source.materialise(tmp), (err: Error) => {
     assert.ok(err instanceof SourceError)
-    assert.equal(err.message, '2019-01-kent-street.csv in liar.zip unpacks to more than the 1,000 bytes the archive says it holds: the archive is damaged or was built to fill the disk. Nothing was imported from it.')
+    assert.equal(
+      err.message,
+      '2019-01-kent-street.csv in liar.zip unpacks to more than the 1,000 bytes the archive says it holds: the archive is damaged or was built to fill the disk. Nothing was imported from it.',
+    )
     return true
   })
   assert.deepEqual(listing(tmp), [])
@@ -110,7 +129,12 @@ test('a .gz file, whose size is only known by unpacking it, is stopped by the ra
   const tmp = files.path('tmp-gz')
   await assert.rejects(source.materialise(tmp), (err: Error) => {
     assert.ok(err instanceof SourceError)
-    assert.match(err.message, new RegExp(`^${gz.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is \\d+ KB packed but unpacks to more than 100 times its size, the most Safer allows\\. It may have been built to fill the disk`))
+    assert.match(
+      err.message,
+      new RegExp(
+        `^${gz.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is \\d+ KB packed but unpacks to more than 100 times its size, the most Safer allows\\. It may have been built to fill the disk`,
+      ),
+    )
     return true
   })
   assert.deepEqual(listing(tmp), [])
@@ -137,7 +161,10 @@ test('an import that would leave the disk nearly full is refused before it start
   await ensureRoom(sources, path.join(files.dir, 'not-yet-made/tmp'), MB)
   await assert.rejects(ensureRoom(sources, files.dir, free - 10 * MB), (err: Error) => {
     assert.ok(err instanceof SourceError)
-    assert.match(err.message, /^There is not enough space on the disk for this import: it unpacks to about 50 MB, [\d.,]+ [KMGT]B must stay free, and only [\d.,]+ [KMGT]B is free\. Free some space, or import fewer files at a time\. Nothing was imported\.$/)
+    assert.match(
+      err.message,
+      /^There is not enough space on the disk for this import: it unpacks to about 50 MB, [\d.,]+ [KMGT]B must stay free, and only [\d.,]+ [KMGT]B is free\. Free some space, or import fewer files at a time\. Nothing was imported\.$/,
+    )
     return true
   })
 })

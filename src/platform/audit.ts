@@ -41,13 +41,27 @@ function clean(row: Record<string, unknown> | null | undefined) {
 export async function recordAudit(
   tx: Queryable,
   actor: Actor,
-  e: { action: AuditEntry['action']; entity: string; entityId: string | number; partnershipId?: number | null; summary?: string; before?: object | null; after?: object | null },
+  e: {
+    action: AuditEntry['action']
+    entity: string
+    entityId: string | number
+    partnershipId?: number | null
+    summary?: string
+    before?: object | null
+    after?: object | null
+  },
 ) {
   await tx.query(
     `INSERT INTO audit_log (user_id, user_name, action, entity, entity_id, partnership_id, summary, before, after)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)`,
     [
-      actor.id, actor.name, e.action, e.entity, String(e.entityId), e.partnershipId ?? null, e.summary ?? null,
+      actor.id,
+      actor.name,
+      e.action,
+      e.entity,
+      String(e.entityId),
+      e.partnershipId ?? null,
+      e.summary ?? null,
       e.before ? JSON.stringify(clean(e.before as any)) : null,
       e.after ? JSON.stringify(clean(e.after as any)) : null,
     ],
@@ -59,7 +73,11 @@ export async function recordAudit(
  * was not known when its creation was audited.
  */
 export async function assignAuditToPartnership(tx: Queryable, entity: string, entityId: string | number, partnershipId: number) {
-  await tx.query(`UPDATE audit_log SET partnership_id = $1 WHERE entity = $2 AND entity_id = $3 AND partnership_id IS NULL`, [partnershipId, entity, String(entityId)])
+  await tx.query(`UPDATE audit_log SET partnership_id = $1 WHERE entity = $2 AND entity_id = $3 AND partnership_id IS NULL`, [
+    partnershipId,
+    entity,
+    String(entityId),
+  ])
 }
 
 /** The history of one record, newest first. */
@@ -70,10 +88,10 @@ export async function historyOf(db: Queryable, entity: string, entityId: string 
       [entity, String(entityId), partnershipId],
     )
   }
-  return db.query<AuditEntry>(
-    `SELECT * FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY at DESC, id DESC`,
-    [entity, String(entityId)],
-  )
+  return db.query<AuditEntry>(`SELECT * FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY at DESC, id DESC`, [
+    entity,
+    String(entityId),
+  ])
 }
 
 /** The audit log as a table: the page shows the newest entries, the download has them all (platform/tables.ts). */
@@ -84,14 +102,24 @@ export const auditTable = defineTable<AuditEntry>([
   { key: 'record_type', value: (e) => e.entity },
   { key: 'record_id', value: (e) => e.entity_id },
   {
-    key: 'summary', header: 'What', value: (e) => e.summary,
+    key: 'summary',
+    header: 'What',
+    value: (e) => e.summary,
     text: (e) => `${e.action[0].toUpperCase()}${e.action.slice(1)} ${e.entity.replace(/_/g, ' ')}${e.summary ? `: ${e.summary}` : ''}`,
   },
   {
-    key: 'changes', header: 'Changes',
-    value: (e) => changedFields(e).map((c) => `${c.field}: ${JSON.stringify(c.before ?? null)} -> ${JSON.stringify(c.after ?? null)}`).join('; '),
+    key: 'changes',
+    header: 'Changes',
+    value: (e) =>
+      changedFields(e)
+        .map((c) => `${c.field}: ${JSON.stringify(c.before ?? null)} -> ${JSON.stringify(c.after ?? null)}`)
+        .join('; '),
     // The page names the first four fields changed; the download has every field with its values.
-    html: (e) => changedFields(e).slice(0, 4).map((c) => `<div>${escapeHtml(c.field.replace(/_/g, ' '))}</div>`).join(''),
+    html: (e) =>
+      changedFields(e)
+        .slice(0, 4)
+        .map((c) => `<div>${escapeHtml(c.field.replace(/_/g, ' '))}</div>`)
+        .join(''),
   },
   { key: 'before', value: (e) => (e.before ? JSON.stringify(e.before) : '') },
   { key: 'after', value: (e) => (e.after ? JSON.stringify(e.after) : '') },

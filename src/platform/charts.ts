@@ -27,9 +27,22 @@ const GRID_COLOUR = '#b1b4b6'
  * categorical palette; the rest are from Kelly's colours of maximum contrast, picked to stay apart from those six.
  */
 const CATEGORY_PALETTE = [
-  '#12436d', '#28a197', '#801650', '#f46a25', '#3d3d3d', '#a285d1',
-  '#f3c300', '#be0032', '#a1caf1', '#008856', '#c2b280', '#e68fac',
-  '#882d17', '#8db600', '#0067a5', '#848482',
+  '#12436d',
+  '#28a197',
+  '#801650',
+  '#f46a25',
+  '#3d3d3d',
+  '#a285d1',
+  '#f3c300',
+  '#be0032',
+  '#a1caf1',
+  '#008856',
+  '#c2b280',
+  '#e68fac',
+  '#882d17',
+  '#8db600',
+  '#0067a5',
+  '#848482',
 ]
 
 /** Fill of the "Not loaded" bands: a reference to a hatch pattern that renderVegaLite defines, with a grey fallback. */
@@ -77,11 +90,22 @@ export async function renderVegaLite(spec: object, opts: RenderOptions): Promise
 /** A Vega logger that keeps errors (to reject with) and drops warnings, so nothing reaches the console. */
 function collectErrors(errors: string[]): import('vega').LoggerInterface {
   const logger = {
-    level(..._: number[]): any { return _.length ? logger : 2 },
-    error(...args: unknown[]) { errors.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ')); return logger },
-    warn() { return logger },
-    info() { return logger },
-    debug() { return logger },
+    level(..._: number[]): any {
+      return _.length ? logger : 2
+    },
+    error(...args: unknown[]) {
+      errors.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '))
+      return logger
+    },
+    warn() {
+      return logger
+    },
+    info() {
+      return logger
+    },
+    debug() {
+      return logger
+    },
   }
   return logger
 }
@@ -94,7 +118,8 @@ function collectErrors(errors: string[]): import('vega').LoggerInterface {
 export function finishSvg(svg: string, opts: RenderOptions): string {
   const open = /^<svg\b[^>]*>/.exec(svg)
   if (!open) throw new Error('Vega did not produce an SVG')
-  const viewBox = /\bviewBox="([^"]*)"/.exec(open[0])?.[1] ?? `0 0 ${/\bwidth="([\d.]+)"/.exec(open[0])?.[1]} ${/\bheight="([\d.]+)"/.exec(open[0])?.[1]}`
+  const viewBox =
+    /\bviewBox="([^"]*)"/.exec(open[0])?.[1] ?? `0 0 ${/\bwidth="([\d.]+)"/.exec(open[0])?.[1]} ${/\bheight="([\d.]+)"/.exec(open[0])?.[1]}`
   let body = svg.slice(open[0].length, svg.lastIndexOf('</svg>'))
 
   body = body
@@ -136,7 +161,12 @@ export function finishSvg(svg: string, opts: RenderOptions): string {
     : ''
 
   return accessibleSvg({
-    id: prefix, title: opts.title, desc: opts.description, viewBox, displayWidth: '100%', className: 'safer-chart',
+    id: prefix,
+    title: opts.title,
+    desc: opts.description,
+    viewBox,
+    displayWidth: '100%',
+    className: 'safer-chart',
     attributes: { preserveAspectRatio: 'xMinYMin meet' },
     body: hatch + body,
   })
@@ -145,15 +175,23 @@ export function finishSvg(svg: string, opts: RenderOptions): string {
 // -- Specs -------------------------------------------------------------------------------------------------------
 
 /** The axis labels of these months ('Oct 2018' for '2018-10', from platform/format.ts), as a Vega expression on datum.value. */
-const monthLabelExpr = (months: string[]) => `${JSON.stringify(Object.fromEntries(months.map((m) => [m, shortMonthLabel(m)])))}[datum.value]`
+const monthLabelExpr = (months: string[]) =>
+  `${JSON.stringify(Object.fromEntries(months.map((m) => [m, shortMonthLabel(m)])))}[datum.value]`
 
 const config = {
   font: FONT,
   background: 'white',
   view: { stroke: null },
   axis: {
-    labelColor: TEXT_COLOUR, titleColor: TEXT_COLOUR, labelFontSize: 12, titleFontSize: 13, titleFontWeight: 'bold',
-    gridColor: GRID_COLOUR, gridOpacity: 0.6, domainColor: SECONDARY_TEXT_COLOUR, tickColor: SECONDARY_TEXT_COLOUR,
+    labelColor: TEXT_COLOUR,
+    titleColor: TEXT_COLOUR,
+    labelFontSize: 12,
+    titleFontSize: 13,
+    titleFontWeight: 'bold',
+    gridColor: GRID_COLOUR,
+    gridOpacity: 0.6,
+    domainColor: SECONDARY_TEXT_COLOUR,
+    tickColor: SECONDARY_TEXT_COLOUR,
   },
   legend: { labelColor: TEXT_COLOUR, titleColor: TEXT_COLOUR, labelFontSize: 12, titleFontSize: 13, labelLimit: 400 },
   text: { color: TEXT_COLOUR },
@@ -179,7 +217,10 @@ function gapLayers(months: string[], gaps: string[], width: number, height: numb
   const runs: { start: string; end: string }[] = []
   let run: string[] = []
   for (const m of [...months, '']) {
-    if (gapSet.has(m)) { run.push(m); continue }
+    if (gapSet.has(m)) {
+      run.push(m)
+      continue
+    }
     if (run.length) runs.push({ start: run[0], end: run[run.length - 1] })
     run = []
   }
@@ -189,7 +230,12 @@ function gapLayers(months: string[], gaps: string[], width: number, height: numb
       name: 'gaps',
       data: { values: runs },
       mark: { type: 'rect', fill: HATCH_FILL, stroke: GRID_COLOUR, strokeDash: [3, 2], strokeWidth: 1 },
-      encoding: { x: { ...x, field: 'start', bandPosition: 0 }, x2: { field: 'end', bandPosition: 1 }, y: { value: 0 }, y2: { value: height } },
+      encoding: {
+        x: { ...x, field: 'start', bandPosition: 0 },
+        x2: { field: 'end', bandPosition: 1 },
+        y: { value: 0 },
+        y2: { value: height },
+      },
     },
     {
       name: 'gap_labels',
@@ -205,9 +251,19 @@ function gapLayers(months: string[], gaps: string[], width: number, height: numb
 
 function xAxis(months: string[], width: number) {
   return {
-    field: 'month', type: 'ordinal' as const, title: null,
+    field: 'month',
+    type: 'ordinal' as const,
+    title: null,
     scale: { type: 'band' as const, domain: months, paddingInner: 0.15, paddingOuter: 0.1 },
-    axis: { values: labelledMonths(months, width), labelExpr: monthLabelExpr(labelledMonths(months, width)), labelAngle: 0, labelOverlap: false, labelPadding: 8, ticks: false, grid: false },
+    axis: {
+      values: labelledMonths(months, width),
+      labelExpr: monthLabelExpr(labelledMonths(months, width)),
+      labelAngle: 0,
+      labelOverlap: false,
+      labelPadding: 8,
+      ticks: false,
+      grid: false,
+    },
   }
 }
 
@@ -248,11 +304,15 @@ export function monthlyStackedBarSpec(opts: MonthlyStackedBarOptions): object {
   const known = new Set(categories)
   const values = rows.map((r) => ({ month: r.month, category: known.has(r.category) ? r.category : OTHER, count: r.count }))
   const domain = other ? [...categories, OTHER] : categories
-  const range = other ? [...CATEGORY_PALETTE.slice(0, categories.length), SECONDARY_TEXT_COLOUR] : CATEGORY_PALETTE.slice(0, categories.length)
+  const range = other
+    ? [...CATEGORY_PALETTE.slice(0, categories.length), SECONDARY_TEXT_COLOUR]
+    : CATEGORY_PALETTE.slice(0, categories.length)
 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width, height, config,
+    width,
+    height,
+    config,
     layer: [
       ...gapLayers(opts.months, opts.gaps, width, height),
       {
@@ -262,12 +322,18 @@ export function monthlyStackedBarSpec(opts: MonthlyStackedBarOptions): object {
         encoding: {
           x: xAxis(opts.months, width),
           y: {
-            aggregate: 'sum', field: 'count', type: 'quantitative', title: opts.valueTitle, stack: 'zero',
+            aggregate: 'sum',
+            field: 'count',
+            type: 'quantitative',
+            title: opts.valueTitle,
+            stack: 'zero',
             scale: values.length ? { zero: true, nice: true } : { domain: [0, 1] },
             axis: { format: ',d', tickMinStep: 1, gridColor: GRID_COLOUR },
           },
           color: {
-            field: 'category', type: 'nominal', title: opts.categoryTitle,
+            field: 'category',
+            type: 'nominal',
+            title: opts.categoryTitle,
             scale: { domain, range },
             legend: domain.length ? { orient: 'right', symbolType: 'square' } : null,
           },

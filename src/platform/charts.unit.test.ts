@@ -20,7 +20,8 @@ const attr = (el: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).ex
 function xRange(el: string): [number, number] {
   const m = /d="M(-?[\d.]+),(-?[\d.]+)h(-?[\d.]+)/.exec(el)
   assert.ok(m, `a rect path: ${el}`)
-  const x = Number(m[1]); const w = Number(m[3])
+  const x = Number(m[1])
+  const w = Number(m[3])
   return [Math.min(x, x + w), Math.max(x, x + w)]
 }
 /** The group transform of the plot area: marks are drawn relative to it. */
@@ -55,11 +56,17 @@ const months = ['2018-10', '2018-11', '2018-12']
 
 test('a stacked bar chart is an accessible SVG that the Content-Security-Policy allows', async () => {
   const rows = [
-    { month: '2018-10', category: 'Burglary', count: 1200 }, { month: '2018-10', category: 'Anti-social behaviour', count: 3400 },
-    { month: '2018-11', category: 'Burglary', count: 1100 }, { month: '2018-11', category: 'Anti-social behaviour', count: 2900 },
-    { month: '2018-12', category: 'Burglary', count: 1000 }, { month: '2018-12', category: 'Anti-social behaviour', count: 2000 },
+    { month: '2018-10', category: 'Burglary', count: 1200 },
+    { month: '2018-10', category: 'Anti-social behaviour', count: 3400 },
+    { month: '2018-11', category: 'Burglary', count: 1100 },
+    { month: '2018-11', category: 'Anti-social behaviour', count: 2900 },
+    { month: '2018-12', category: 'Burglary', count: 1000 },
+    { month: '2018-12', category: 'Anti-social behaviour', count: 2000 },
   ]
-  const svg = await renderVegaLite(monthlyStackedBarSpec({ rows, months, gaps: [], categoryTitle: 'Crime type', valueTitle: 'Crimes' }), opts)
+  const svg = await renderVegaLite(
+    monthlyStackedBarSpec({ rows, months, gaps: [], categoryTitle: 'Crime type', valueTitle: 'Crimes' }),
+    opts,
+  )
   assertAccessibleAndCspSafe(svg, opts)
   assert.equal(paths(markGroup(svg, 'bars')).length, 6, '3 months x 2 categories')
   for (const label of ['Oct 2018', 'Nov 2018', 'Dec 2018', 'Crime type', 'Burglary', 'Anti-social behaviour', 'Crimes']) {
@@ -72,9 +79,13 @@ test('a stacked bar chart is an accessible SVG that the Content-Security-Policy 
 
 test('a month that is not loaded is a labelled band, not a bar, even when rows are given for it', async () => {
   const rows = ['2018-10', '2018-11', '2018-12'].flatMap((month) => [
-    { month, category: 'Burglary', count: 10 }, { month, category: 'Robbery', count: 5 },
+    { month, category: 'Burglary', count: 10 },
+    { month, category: 'Robbery', count: 5 },
   ])
-  const svg = await renderVegaLite(monthlyStackedBarSpec({ rows, months, gaps: ['2018-11'], categoryTitle: 'Crime type', valueTitle: 'Crimes' }), opts)
+  const svg = await renderVegaLite(
+    monthlyStackedBarSpec({ rows, months, gaps: ['2018-11'], categoryTitle: 'Crime type', valueTitle: 'Crimes' }),
+    opts,
+  )
   assertAccessibleAndCspSafe(svg, opts)
   const bars = paths(markGroup(svg, 'bars'))
   assert.equal(bars.length, 4, 'two months x two categories')
@@ -97,8 +108,14 @@ test('a month that is not loaded is a labelled band, not a bar, even when rows a
 
 test('consecutive months not loaded make one band with one label', async () => {
   const ms = ['2019-01', '2019-02', '2019-03', '2019-04', '2019-05']
-  const rows = [{ month: '2019-01', category: 'A', count: 3 }, { month: '2019-05', category: 'A', count: 4 }]
-  const svg = await renderVegaLite(monthlyStackedBarSpec({ rows, months: ms, gaps: ['2019-02', '2019-03', '2019-04'], categoryTitle: 'Type', valueTitle: 'Crimes' }), opts)
+  const rows = [
+    { month: '2019-01', category: 'A', count: 3 },
+    { month: '2019-05', category: 'A', count: 4 },
+  ]
+  const svg = await renderVegaLite(
+    monthlyStackedBarSpec({ rows, months: ms, gaps: ['2019-02', '2019-03', '2019-04'], categoryTitle: 'Type', valueTitle: 'Crimes' }),
+    opts,
+  )
   const bands = paths(markGroup(svg, 'gaps'))
   assert.equal(bands.length, 1)
   assert.equal((svg.match(/>Not loaded</g) ?? []).length, 1)
@@ -120,14 +137,37 @@ test('categories keep their colours, given by their sorted names, whatever else 
     }
     return colours
   }
-  const one = colourOf(await renderVegaLite(monthlyStackedBarSpec({
-    rows: [{ month: '2018-10', category: 'Robbery', count: 5 }, { month: '2018-10', category: 'Arson', count: 2 }, { month: '2018-11', category: 'Robbery', count: 4 }],
-    months, gaps: [], categoryTitle: 'Type', valueTitle: 'Crimes',
-  }), opts))
-  const two = colourOf(await renderVegaLite(monthlyStackedBarSpec({
-    rows: [{ month: '2018-12', category: 'Arson', count: 9 }, { month: '2018-10', category: 'Robbery', count: 1 }],
-    months, gaps: [], categoryTitle: 'Type', valueTitle: 'Crimes',
-  }), opts))
+  const one = colourOf(
+    await renderVegaLite(
+      monthlyStackedBarSpec({
+        rows: [
+          { month: '2018-10', category: 'Robbery', count: 5 },
+          { month: '2018-10', category: 'Arson', count: 2 },
+          { month: '2018-11', category: 'Robbery', count: 4 },
+        ],
+        months,
+        gaps: [],
+        categoryTitle: 'Type',
+        valueTitle: 'Crimes',
+      }),
+      opts,
+    ),
+  )
+  const two = colourOf(
+    await renderVegaLite(
+      monthlyStackedBarSpec({
+        rows: [
+          { month: '2018-12', category: 'Arson', count: 9 },
+          { month: '2018-10', category: 'Robbery', count: 1 },
+        ],
+        months,
+        gaps: [],
+        categoryTitle: 'Type',
+        valueTitle: 'Crimes',
+      }),
+      opts,
+    ),
+  )
   assert.notEqual(one.get('Arson'), one.get('Robbery'))
   assert.equal(one.get('Arson'), two.get('Arson'))
   assert.equal(one.get('Robbery'), two.get('Robbery'))
@@ -155,20 +195,48 @@ test('up to 16 categories each get their own colour; more are grouped as Other',
 test('long runs of months label the axis sparsely, on January-aligned months', async () => {
   const ms: string[] = []
   for (let y = 2016; y <= 2020; y++) for (let m = 1; m <= 12; m++) ms.push(`${y}-${String(m).padStart(2, '0')}`)
-  const svg = await renderVegaLite(monthlyStackedBarSpec({ rows: ms.map((month) => ({ month, category: 'A', count: 1 })), months: ms, gaps: [], categoryTitle: 'Type', valueTitle: 'Crimes' }), opts)
+  const svg = await renderVegaLite(
+    monthlyStackedBarSpec({
+      rows: ms.map((month) => ({ month, category: 'A', count: 1 })),
+      months: ms,
+      gaps: [],
+      categoryTitle: 'Type',
+      valueTitle: 'Crimes',
+    }),
+    opts,
+  )
   const labels = [...svg.matchAll(/>([A-Z][a-z]{2} \d{4})<\/text>/g)].map((m) => m[1])
   assert.ok(labels.length >= 5 && labels.length <= 12, `${labels.length} labels`)
   assert.equal(labels[0], 'Jan 2016')
-  assert.ok(labels.every((l) => /^(Jan|Apr|Jul|Oct) /.test(l)), labels.join(', '))
+  assert.ok(
+    labels.every((l) => /^(Jan|Apr|Jul|Oct) /.test(l)),
+    labels.join(', '),
+  )
 })
 
 test('the same input gives the same bytes, whatever was rendered before', async () => {
-  const spec = () => monthlyStackedBarSpec({
-    rows: [{ month: '2018-10', category: 'A', count: 1 }, { month: '2018-12', category: 'B', count: 2 }],
-    months, gaps: ['2018-11'], categoryTitle: 'Type', valueTitle: 'Crimes',
-  })
+  const spec = () =>
+    monthlyStackedBarSpec({
+      rows: [
+        { month: '2018-10', category: 'A', count: 1 },
+        { month: '2018-12', category: 'B', count: 2 },
+      ],
+      months,
+      gaps: ['2018-11'],
+      categoryTitle: 'Type',
+      valueTitle: 'Crimes',
+    })
   const first = await renderVegaLite(spec(), opts)
-  await renderVegaLite(monthlyStackedBarSpec({ rows: [{ month: '2018-11', category: 'C', count: 3 }], months, gaps: [], categoryTitle: 'Type', valueTitle: 'Crimes' }), { ...opts, idPrefix: 'other' })
+  await renderVegaLite(
+    monthlyStackedBarSpec({
+      rows: [{ month: '2018-11', category: 'C', count: 3 }],
+      months,
+      gaps: [],
+      categoryTitle: 'Type',
+      valueTitle: 'Crimes',
+    }),
+    { ...opts, idPrefix: 'other' },
+  )
   const second = await renderVegaLite(spec(), opts)
   assert.equal(second, first)
   const otherPrefix = await renderVegaLite(spec(), { ...opts, idPrefix: 'second-chart' })
@@ -176,7 +244,10 @@ test('the same input gives the same bytes, whatever was rendered before', async 
 })
 
 test('a chart with nothing loaded still renders, with every month marked', async () => {
-  const svg = await renderVegaLite(monthlyStackedBarSpec({ rows: [], months, gaps: months, categoryTitle: 'Type', valueTitle: 'Crimes' }), opts)
+  const svg = await renderVegaLite(
+    monthlyStackedBarSpec({ rows: [], months, gaps: months, categoryTitle: 'Type', valueTitle: 'Crimes' }),
+    opts,
+  )
   assertAccessibleAndCspSafe(svg, opts)
   assert.equal(paths(markGroup(svg, 'gaps')).length, 1)
   assert.equal(paths(markGroup(svg, 'bars')).length, 0)

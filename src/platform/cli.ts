@@ -20,13 +20,20 @@ export interface TextColumn<T> {
 export function textTable<T>(rows: T[], columns: TextColumn<T>[]): string {
   const cells = rows.map((r) => columns.map((c) => c.value(r)))
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i].length)))
-  const line = (values: string[]) => values.map((v, i) => (columns[i].align === 'right' ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd()
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (columns[i].align === 'right' ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
   return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n')
 }
 
 /** An error a command reports as its message alone, with this exit status. */
 export class CommandError extends Error {
-  constructor(message: string, readonly code = 2) {
+  constructor(
+    message: string,
+    readonly code = 2,
+  ) {
     super(message)
   }
 }
@@ -42,7 +49,8 @@ export function commandErrorOf(err: unknown): { message: string; code: number } 
   if (err instanceof ValidationError) return { message: Object.values(err.fields).join('\n'), code: 2 }
   if (err instanceof SourceError) return { message: err.message, code: 2 }
   // node:util parseArgs: an unknown option, or a missing value.
-  if (typeof (err as any)?.code === 'string' && (err as any).code.startsWith('ERR_PARSE_ARGS')) return { message: (err as Error).message, code: 2 }
+  if (typeof (err as any)?.code === 'string' && (err as any).code.startsWith('ERR_PARSE_ARGS'))
+    return { message: (err as Error).message, code: 2 }
   return { message: err instanceof Error ? err.message : String(err), code: 1 }
 }
 

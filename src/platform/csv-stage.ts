@@ -68,7 +68,13 @@ export interface Staged<F = Record<string, unknown>> {
  * file's records in one pass, with any per-file aggregates the caller gives in `facts` (SQL select items over the
  * staged table, e.g. "arg_min(month, rowid) AS first_month").
  */
-export async function stageCsv<F = Record<string, unknown>>(q: AnalyticsQuery, table: string, files: string[], columns: readonly string[], facts = ''): Promise<Map<string, Staged<F>>> {
+export async function stageCsv<F = Record<string, unknown>>(
+  q: AnalyticsQuery,
+  table: string,
+  files: string[],
+  columns: readonly string[],
+  facts = '',
+): Promise<Map<string, Staged<F>>> {
   const rejects = `${table}_rejects`
   const scans = `${table}_reject_scans`
   await q.run(`DROP TABLE IF EXISTS ${table}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans}`)
@@ -77,16 +83,19 @@ export async function stageCsv<F = Record<string, unknown>>(q: AnalyticsQuery, t
     header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', filename = true, store_rejects = true,
     rejects_table = '${rejects}', rejects_scan = '${scans}', rejects_limit = 0)`)
   const rows = await q.all<{ file_path: string; line: number; error_type: string; error_message: string }>(
-    `SELECT s.file_path, e.line, e.error_type, e.error_message FROM ${rejects} e JOIN ${scans} s USING (scan_id, file_id) ORDER BY s.file_path, e.line`)
+    `SELECT s.file_path, e.line, e.error_type, e.error_message FROM ${rejects} e JOIN ${scans} s USING (scan_id, file_id) ORDER BY s.file_path, e.line`,
+  )
   await q.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans}`)
   const counts = await q.all<{ filename: string; n: number; first_rowid: number } & F>(
-    `SELECT filename, count(*) AS n, min(rowid) AS first_rowid${facts ? `, ${facts}` : ''} FROM ${table} GROUP BY filename`)
+    `SELECT filename, count(*) AS n, min(rowid) AS first_rowid${facts ? `, ${facts}` : ''} FROM ${table} GROUP BY filename`,
+  )
   const out = new Map<string, Staged<F>>()
   for (const f of files) {
     const c = counts.find((x) => x.filename === f)
     const rejected: Problem[] = []
     for (const r of rows.filter((x) => x.file_path === f)) {
-      if (!rejected.some((p) => p.line === r.line)) rejected.push({ line: r.line, reason: structuralReason(r.error_type, r.error_message, columns.length) })
+      if (!rejected.some((p) => p.line === r.line))
+        rejected.push({ line: r.line, reason: structuralReason(r.error_type, r.error_message, columns.length) })
     }
     out.set(f, { path: f, accepted: c?.n ?? 0, firstRowid: c?.first_rowid ?? 0, rejected, facts: (c ?? {}) as F })
   }
@@ -98,7 +107,10 @@ export async function stageCsv<F = Record<string, unknown>>(q: AnalyticsQuery, t
  * over the staged row `s`, and whatever `joinSql` joins in, giving a reason or NULL) is not NULL.
  */
 export async function checkRows(
-  q: AnalyticsQuery, table: string, staged: Map<string, Staged<any>>, reasonSql: string,
+  q: AnalyticsQuery,
+  table: string,
+  staged: Map<string, Staged<any>>,
+  reasonSql: string,
   opts: { joinSql?: string; limit?: number } = {},
 ): Promise<Map<string, StagedFile>> {
   const limit = opts.limit ?? 20
@@ -107,15 +119,22 @@ export async function checkRows(
        SELECT s.filename, s.rowid, ${reasonSql} AS reason FROM ${table} s ${opts.joinSql ?? ''}
      ) WHERE reason IS NOT NULL
      QUALIFY row_number() OVER (PARTITION BY filename ORDER BY rowid) <= ${limit}
-     ORDER BY filename, rowid`)
+     ORDER BY filename, rowid`,
+  )
   const out = new Map<string, StagedFile>()
   for (const [f, st] of staged) {
     const rejected = st.rejected.slice().sort((a, b) => a.line - b.line)
     const rejectedLines = rejected.map((p) => p.line)
     const mine = bad.filter((b) => b.filename === f)
-    const problems = [...rejected, ...mine.map((b) => ({ line: lineOf(b.rowid - st.firstRowid, rejectedLines), reason: b.reason }))]
-      .sort((a, b) => a.line - b.line)
-    out.set(f, { path: f, rows: st.accepted + rejected.length, problems: problems.slice(0, limit), problemCount: rejected.length + (mine[0]?.total ?? 0) })
+    const problems = [...rejected, ...mine.map((b) => ({ line: lineOf(b.rowid - st.firstRowid, rejectedLines), reason: b.reason }))].sort(
+      (a, b) => a.line - b.line,
+    )
+    out.set(f, {
+      path: f,
+      rows: st.accepted + rejected.length,
+      problems: problems.slice(0, limit),
+      problemCount: rejected.length + (mine[0]?.total ?? 0),
+    })
   }
   return out
 }

@@ -13,8 +13,13 @@ export class ValidationError extends Error {
 /** Someone else saved the record since it was opened (optimistic locking). 409. */
 export class ConflictError extends Error {
   statusCode = 409
-  constructor(public changedBy: string, public changedAt: Date) {
-    super(`This was changed by ${changedBy} at ${formatDateTime(changedAt)}. Nothing has been saved: reload it to see their changes, then make yours again.`)
+  constructor(
+    public changedBy: string,
+    public changedAt: Date,
+  ) {
+    super(
+      `This was changed by ${changedBy} at ${formatDateTime(changedAt)}. Nothing has been saved: reload it to see their changes, then make yours again.`,
+    )
   }
 }
 
@@ -41,6 +46,11 @@ export class UnauthorisedError extends Error {
 
 export function formatDateTime(d: Date): string {
   return new Intl.DateTimeFormat('en-GB', {
-    day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'Europe/London',
   }).format(d)
 }

@@ -41,7 +41,13 @@ function csvLines<T>(rows: T[], columns: Column<T>[]): string {
  * The same for a table too long to hold in memory (the audit log): rows arrive page by page and are
  * streamed to the download as they come.
  */
-export function streamExport<T>(reply: FastifyReply, format: unknown, filename: string, table: Table<T>, pages: () => AsyncIterable<T[]>): boolean {
+export function streamExport<T>(
+  reply: FastifyReply,
+  format: unknown,
+  filename: string,
+  table: Table<T>,
+  pages: () => AsyncIterable<T[]>,
+): boolean {
   if (format !== 'csv' && format !== 'json') return false
   const columns = exportColumns(table)
   async function* body() {
@@ -71,7 +77,10 @@ export function streamExport<T>(reply: FastifyReply, format: unknown, filename: 
 export function sendExport<T>(reply: FastifyReply, format: unknown, filename: string, rows: T[], table: Table<T>): boolean {
   const columns = exportColumns(table)
   if (format === 'csv') {
-    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}.csv"`).send('\uFEFF' + csvLines(rows, columns))
+    reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${filename}.csv"`)
+      .send('\uFEFF' + csvLines(rows, columns))
     return true
   }
   if (format === 'json') {

@@ -4,7 +4,20 @@
  * Each is also a Nunjucks filter (platform/views.ts): `{{ n | plural('county') }}`, `{{ m | monthLabel }}`.
  */
 
-const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+const LONG_MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
 const SHORT_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
 /** 12,345 (and 12.3 with one decimal place): numbers as people read them; '' for none. */
@@ -99,4 +112,10 @@ export function yearSpanLabel(start: string | null | undefined, end: string | nu
   if (y1) return `from ${y1}`
   if (y2) return `to ${y2}`
   return ''
+}
+
+/** Text without control characters (NUL to US, and DEL): for names people typed or files carried, before they are shown or sent. */
+export function withoutControlCharacters(s: string, replacement = ''): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  return s.replace(/[\u0000-\u001f\u007f]+/g, replacement)
 }

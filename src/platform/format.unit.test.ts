@@ -1,6 +1,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { financialYear, formatDate, formatNumber, monthLabel, noun, periodLabel, plural, pluralNoun, quarterLabel, shortMonthLabel, yearSpanLabel } from './format.ts'
+import {
+  financialYear,
+  formatDate,
+  formatNumber,
+  monthLabel,
+  noun,
+  periodLabel,
+  plural,
+  pluralNoun,
+  quarterLabel,
+  shortMonthLabel,
+  yearSpanLabel,
+} from './format.ts'
 import { escapeHtml, accessibleSvg } from './html.ts'
 
 test('a count reads with its noun in the singular or the plural', () => {
@@ -73,12 +85,32 @@ test('escapeHtml makes text safe in content and in attributes quoted either way'
 })
 
 test('accessibleSvg is one image named by its title and described by its desc', () => {
-  const svg = accessibleSvg({ id: 'm1', title: 'Map of <A & B>', desc: 'Shows "things"', width: 300, height: 200, className: 'c', body: '<rect/>' })
+  const svg = accessibleSvg({
+    id: 'm1',
+    title: 'Map of <A & B>',
+    desc: 'Shows "things"',
+    width: 300,
+    height: 200,
+    className: 'c',
+    body: '<rect/>',
+  })
   assert.equal(
     svg,
     '<svg xmlns="http://www.w3.org/2000/svg" class="c" role="img" aria-labelledby="m1-title m1-desc" viewBox="0 0 300 200" width="300" height="200" focusable="false">' +
       '<title id="m1-title">Map of &lt;A &amp; B&gt;</title><desc id="m1-desc">Shows &quot;things&quot;</desc><rect/></svg>',
   )
-  const scaled = accessibleSvg({ id: 'c', title: 't', desc: 'd', viewBox: '0 0 10 5', displayWidth: '100%', attributes: { preserveAspectRatio: 'xMinYMin meet' }, xmlns: false, body: '' })
-  assert.equal(scaled, '<svg role="img" aria-labelledby="c-title c-desc" viewBox="0 0 10 5" width="100%" preserveAspectRatio="xMinYMin meet" focusable="false"><title id="c-title">t</title><desc id="c-desc">d</desc></svg>')
+  const scaled = accessibleSvg({
+    id: 'c',
+    title: 't',
+    desc: 'd',
+    viewBox: '0 0 10 5',
+    displayWidth: '100%',
+    attributes: { preserveAspectRatio: 'xMinYMin meet' },
+    xmlns: false,
+    body: '',
+  })
+  assert.equal(
+    scaled,
+    '<svg role="img" aria-labelledby="c-title c-desc" viewBox="0 0 10 5" width="100%" preserveAspectRatio="xMinYMin meet" focusable="false"><title id="c-title">t</title><desc id="c-desc">d</desc></svg>',
+  )
 })

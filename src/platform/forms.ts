@@ -9,7 +9,11 @@ import { ConflictError, ValidationError } from './errors.ts'
 export async function handleForm(
   request: FastifyRequest,
   reply: FastifyReply,
-  opts: { template: string; context: Record<string, unknown> | (() => Promise<Record<string, unknown>>); run: () => Promise<{ redirect: string; flash?: string }> },
+  opts: {
+    template: string
+    context: Record<string, unknown> | (() => Promise<Record<string, unknown>>)
+    run: () => Promise<{ redirect: string; flash?: string }>
+  },
 ) {
   try {
     const { redirect, flash } = await opts.run()
@@ -19,7 +23,9 @@ export async function handleForm(
     if (!(err instanceof ValidationError) && !(err instanceof ConflictError)) throw err
     const context = typeof opts.context === 'function' ? await opts.context() : opts.context
     const errors = err instanceof ValidationError ? err.fields : { form: err.message }
-    return reply.code(err instanceof ConflictError ? 409 : 400).view(opts.template, { ...context, errors, values: request.body ?? {}, conflict: err instanceof ConflictError })
+    return reply
+      .code(err instanceof ConflictError ? 409 : 400)
+      .view(opts.template, { ...context, errors, values: request.body ?? {}, conflict: err instanceof ConflictError })
   }
 }
 

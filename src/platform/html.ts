@@ -49,7 +49,10 @@ export function accessibleSvg(o: AccessibleSvgOptions): string {
     ...Object.entries(o.attributes ?? {}),
     ['focusable', 'false'],
   ]
-  const attrText = attrs.filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('')
+  const attrText = attrs
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => ` ${k}="${escapeHtml(v)}"`)
+    .join('')
   return (
     `<svg${o.xmlns === false ? '' : ' xmlns="http://www.w3.org/2000/svg"'}${attrText}>` +
     `<title id="${escapeHtml(o.id)}-title">${escapeHtml(o.title)}</title>` +

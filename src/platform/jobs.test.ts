@@ -8,13 +8,22 @@ import { testDb, createServerDatabase } from '../../test/helpers.ts'
 
 const actor = { id: null, name: 'Test runner' }
 let db: Db
-before(async () => { db = await testDb() })
-after(async () => { await db.close() })
+before(async () => {
+  db = await testDb()
+})
+after(async () => {
+  await db.close()
+})
 
 /** A clock the test moves by hand. */
 function manualClock(iso: string) {
   let now = new Date(iso)
-  return { now: () => now, set: (s: string) => { now = new Date(s) } }
+  return {
+    now: () => now,
+    set: (s: string) => {
+      now = new Date(s)
+    },
+  }
 }
 
 // Each test uses kinds of its own name, so no test sees another's jobs.
@@ -25,15 +34,22 @@ describe('jobs', () => {
   it('runs a queued job once, recording its progress and result', async () => {
     const jobs = jobService(db, { progressIntervalMs: 0 })
     const kind = kindName('count')
-    jobs.define({ kind, title: (p: { upTo: number }) => `Count to ${p.upTo}`, run: async (ctx) => {
-      for (let i = 1; i <= ctx.params.upTo; i++) ctx.progress({ done: i, total: ctx.params.upTo, unit: 'numbers' })
-      return { counted: ctx.params.upTo }
-    } })
+    jobs.define({
+      kind,
+      title: (p: { upTo: number }) => `Count to ${p.upTo}`,
+      run: async (ctx) => {
+        for (let i = 1; i <= ctx.params.upTo; i++) ctx.progress({ done: i, total: ctx.params.upTo, unit: 'numbers' })
+        return { counted: ctx.params.upTo }
+      },
+    })
     const queued = await jobs.enqueue(kind, { upTo: 3 }, { actor })
     assert.equal(queued.status, 'queued')
     assert.equal(queued.title, 'Count to 3')
     const ran = await jobs.tick()
-    assert.deepEqual(ran.map((j) => j.id), [queued.id])
+    assert.deepEqual(
+      ran.map((j) => j.id),
+      [queued.id],
+    )
     const done = await jobs.get(queued.id)
     assert.equal(done.status, 'done')
     assert.deepEqual(done.result, { counted: 3 })
@@ -49,10 +65,12 @@ describe('jobs', () => {
     const jobs = jobService(db)
     const kind = kindName('outbox')
     jobs.define({ kind, title: () => 'Send', run: async () => 'sent' })
-    await assert.rejects(db.transaction(async (tx) => {
-      await jobs.enqueue(kind, {}, { actor }, tx)
-      throw new Error('the change failed')
-    }))
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await jobs.enqueue(kind, {}, { actor }, tx)
+        throw new Error('the change failed')
+      }),
+    )
     assert.equal((await jobs.list({ kind })).length, 0)
   })
 
@@ -61,7 +79,16 @@ describe('jobs', () => {
     const jobs = jobService(db, { clock: clock.now })
     const kind = kindName('flaky')
     let calls = 0
-    jobs.define({ kind, title: () => 'Flaky', maxAttempts: 2, backoffMs: () => 60_000, run: async () => { calls++; throw new Error('The mail server said 451 try later') } })
+    jobs.define({
+      kind,
+      title: () => 'Flaky',
+      maxAttempts: 2,
+      backoffMs: () => 60_000,
+      run: async () => {
+        calls++
+        throw new Error('The mail server said 451 try later')
+      },
+    })
     const job = await jobs.enqueue(kind, {}, { actor })
     await jobs.tick()
     let row = await jobs.get(job.id)
@@ -83,8 +110,18 @@ describe('jobs', () => {
     const jobs = jobService(db)
     const kind = kindName('import')
     let release!: () => void
-    const gate = new Promise<void>((r) => { release = r })
-    jobs.define({ kind, title: () => 'police.uk import', exclusive: true, run: async () => { await gate; return 'ok' } })
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    jobs.define({
+      kind,
+      title: () => 'police.uk import',
+      exclusive: true,
+      run: async () => {
+        await gate
+        return 'ok'
+      },
+    })
     const first = await jobs.runNow(kind, {}, { actor: { id: null, name: 'Ann Analyst' } })
     assert.equal(first.job.status, 'running')
     await assert.rejects(jobs.runNow(kind, {}, { actor }), (err: unknown) => {
@@ -98,7 +135,10 @@ describe('jobs', () => {
     assert.equal((await jobs.get(queued.id)).status, 'queued')
     release()
     assert.equal((await first.finished).status, 'done')
-    assert.deepEqual((await jobs.tick()).map((j) => j.id), [queued.id])
+    assert.deepEqual(
+      (await jobs.tick()).map((j) => j.id),
+      [queued.id],
+    )
   })
 
   it('marks a job whose process died as interrupted at start-up, and runs it again on request', async () => {
@@ -126,7 +166,14 @@ describe('jobs', () => {
     const jobs = jobService(db)
     const kind = kindName('local')
     const seen: string[] = []
-    jobs.define({ kind, title: () => 'Local', run: async (ctx) => { (ctx.local as ((s: string) => void) | undefined)?.('called back'); return { hadLocal: ctx.local !== undefined } } })
+    jobs.define({
+      kind,
+      title: () => 'Local',
+      run: async (ctx) => {
+        ;(ctx.local as ((s: string) => void) | undefined)?.('called back')
+        return { hadLocal: ctx.local !== undefined }
+      },
+    })
     const { job, finished } = await jobs.runNow(kind, { n: 1 }, { actor, local: (s: string) => seen.push(s) })
     assert.deepEqual((await finished).result, { hadLocal: true })
     assert.deepEqual(seen, ['called back'])
@@ -137,14 +184,18 @@ describe('jobs', () => {
     assert.deepEqual((await jobs.get(queued.id)).result, { hadLocal: false })
   })
 
-  it('keeps a failed job\'s last progress, even a report the throttle had not written', async () => {
+  it("keeps a failed job's last progress, even a report the throttle had not written", async () => {
     const jobs = jobService(db, { progressIntervalMs: 60_000 })
     const kind = kindName('half-way')
-    jobs.define({ kind, title: () => 'Half way', run: async (ctx) => {
-      ctx.progress({ done: 1, total: 4, unit: 'files' })
-      ctx.progress({ done: 2, total: 4, unit: 'files', results: ['a.csv refused'] })
-      throw new Error('the third file could not be read')
-    } })
+    jobs.define({
+      kind,
+      title: () => 'Half way',
+      run: async (ctx) => {
+        ctx.progress({ done: 1, total: 4, unit: 'files' })
+        ctx.progress({ done: 2, total: 4, unit: 'files', results: ['a.csv refused'] })
+        throw new Error('the third file could not be read')
+      },
+    })
     const { finished } = await jobs.runNow(kind, {}, { actor })
     const failed = await finished
     assert.equal(failed.status, 'failed')
@@ -155,12 +206,21 @@ describe('jobs', () => {
   it('lets a kind refuse to run a job again, with its reason (e.g. the files it read are gone)', async () => {
     const jobs = jobService(db)
     const kind = kindName('files')
-    jobs.define({ kind, title: () => 'Files', run: async () => { throw new Error('stopped') },
-      cannotRerun: (job: Job<{ file?: string }>) => (job.params.file ? undefined : 'Its files are gone, so it cannot be run again.') })
+    jobs.define({
+      kind,
+      title: () => 'Files',
+      run: async () => {
+        throw new Error('stopped')
+      },
+      cannotRerun: (job: Job<{ file?: string }>) => (job.params.file ? undefined : 'Its files are gone, so it cannot be run again.'),
+    })
     const gone = await (await jobs.runNow(kind, {}, { actor })).finished
     const there = await (await jobs.runNow(kind, { file: 'a.csv' }, { actor })).finished
     assert.equal(jobs.whyNotRerun(gone), 'Its files are gone, so it cannot be run again.')
-    await assert.rejects(jobs.rerun(gone.id, actor), (err: unknown) => err instanceof ValidationError && err.fields.job === 'Its files are gone, so it cannot be run again.')
+    await assert.rejects(
+      jobs.rerun(gone.id, actor),
+      (err: unknown) => err instanceof ValidationError && err.fields.job === 'Its files are gone, so it cannot be run again.',
+    )
     assert.equal(jobs.whyNotRerun(there), undefined)
     assert.equal((await jobs.rerun(there.id, actor)).rerun_of, there.id)
     const unknown = { ...there, kind: 'test:no-such-kind' }
@@ -171,7 +231,14 @@ describe('jobs', () => {
     const jobs = jobService(db, { pid: process.ppid }) // the process that started this test runner is alive
     const kind = kindName('live')
     let release!: () => void
-    jobs.define({ kind, title: () => 'Live', run: () => new Promise((r) => { release = () => r('ok') }) })
+    jobs.define({
+      kind,
+      title: () => 'Live',
+      run: () =>
+        new Promise((r) => {
+          release = () => r('ok')
+        }),
+    })
     const { job, finished } = await jobs.runNow(kind, {}, { actor })
     await jobService(db).markInterrupted()
     assert.equal((await jobs.get(job.id)).status, 'running')
@@ -199,7 +266,10 @@ describe('jobs', () => {
     assert.equal(new Date(after.next_run_at!).getTime(), new Date('2026-12-03T07:00:00').getTime())
     // Saving the same schedule again keeps its next run.
     await jobs.schedule(`${kind}:reminders`, kind, {}, { every: 'daily 07:00' })
-    assert.equal(new Date((await jobs.schedules()).find((x) => x.key === `${kind}:reminders`)!.next_run_at!).getTime(), new Date('2026-12-03T07:00:00').getTime())
+    assert.equal(
+      new Date((await jobs.schedules()).find((x) => x.key === `${kind}:reminders`)!.next_run_at!).getTime(),
+      new Date('2026-12-03T07:00:00').getTime(),
+    )
     clock.set('2026-12-03T07:00:00')
     assert.equal((await jobs.tick()).length, 1)
   })
@@ -247,7 +317,15 @@ describe('jobs', () => {
       let runs = 0
       const processes = Array.from({ length: 4 }, (_, i) => {
         const j = jobService(pools[i] ?? db, { clock: clock.now, pid: 100000 + i })
-        j.define({ kind, title: () => 'Digest', run: async () => { runs++; await new Promise((r) => setTimeout(r, 20)); return 'sent' } })
+        j.define({
+          kind,
+          title: () => 'Digest',
+          run: async () => {
+            runs++
+            await new Promise((r) => setTimeout(r, 20))
+            return 'sent'
+          },
+        })
         return j
       })
       await processes[0].schedule(`${kind}:digest`, kind, {}, { at: new Date('2026-12-02T06:00:00Z') })

@@ -132,9 +132,25 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
       `INSERT INTO jobs (kind, title, status, exclusive, params, max_attempts, run_after, source, schedule_key, rerun_of, started_by, started_by_name,
          host, pid, started_at, attempts)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *`,
-      [kind.kind, kind.title(params), status, kind.exclusive ?? false, JSON.stringify(params ?? {}), kind.maxAttempts ?? 1, o.runAfter ?? clock(),
-        o.source ?? 'web', o.scheduleKey ?? null, o.rerunOf ?? null, o.actor?.id ?? null, o.actor?.name ?? 'Safer (system)',
-        status === 'running' ? host : null, status === 'running' ? pid : null, status === 'running' ? clock() : null, status === 'running' ? 1 : 0])
+      [
+        kind.kind,
+        kind.title(params),
+        status,
+        kind.exclusive ?? false,
+        JSON.stringify(params ?? {}),
+        kind.maxAttempts ?? 1,
+        o.runAfter ?? clock(),
+        o.source ?? 'web',
+        o.scheduleKey ?? null,
+        o.rerunOf ?? null,
+        o.actor?.id ?? null,
+        o.actor?.name ?? 'Safer (system)',
+        status === 'running' ? host : null,
+        status === 'running' ? pid : null,
+        status === 'running' ? clock() : null,
+        status === 'running' ? 1 : 0,
+      ],
+    )
   }
 
   /** Run a claimed job to its end, recording the outcome. Never throws (the outcome is in the row). */
@@ -153,10 +169,19 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
     let pending: Promise<unknown> = Promise.resolve()
     let latest: JobProgress | undefined
     const write = (p: JobProgress) => {
-      pending = pending.then(() => db.query(`UPDATE jobs SET progress = $2::jsonb, updated_at = now() WHERE id = $1 AND status = 'running'`, [job.id, JSON.stringify(p)])).catch(() => {})
+      pending = pending
+        .then(() =>
+          db.query(`UPDATE jobs SET progress = $2::jsonb, updated_at = now() WHERE id = $1 AND status = 'running'`, [
+            job.id,
+            JSON.stringify(p),
+          ]),
+        )
+        .catch(() => {})
     }
     const ctx: JobContext<any> = {
-      job, params: job.params, local,
+      job,
+      params: job.params,
+      local,
       progress(p) {
         latest = { ...latest, ...p }
         const now = Date.now()
@@ -171,11 +196,16 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
       const [row] = await db.query<Job>(
         `UPDATE jobs SET status = 'done', result = $2::jsonb, progress = $3::jsonb, error = NULL, finished_at = now(), updated_at = now()
          WHERE id = $1 RETURNING *`,
-        [job.id, JSON.stringify(result ?? null), JSON.stringify({ ...latest, ...(latest?.total !== undefined ? { done: latest.total } : {}) })])
+        [
+          job.id,
+          JSON.stringify(result ?? null),
+          JSON.stringify({ ...latest, ...(latest?.total !== undefined ? { done: latest.total } : {}) }),
+        ],
+      )
       return row
     } catch (err) {
       await pending
-      const message = err instanceof ValidationError ? Object.values(err.fields).join(' ') : (err as Error)?.message ?? String(err)
+      const message = err instanceof ValidationError ? Object.values(err.fields).join(' ') : ((err as Error)?.message ?? String(err))
       const retry = job.attempts < job.max_attempts
       const wait = (kind.backoffMs ?? defaultBackoff)(job.attempts)
       // A failed job keeps the progress it had made (its last report, which the throttle may not have written).
@@ -183,7 +213,8 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
         retry
           ? `UPDATE jobs SET status = 'queued', error = $2, run_after = $3, host = NULL, pid = NULL, updated_at = now() WHERE id = $1 RETURNING *`
           : `UPDATE jobs SET status = 'failed', error = $2, progress = coalesce($3::jsonb, progress), finished_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
-        retry ? [job.id, message, new Date(clock().getTime() + wait)] : [job.id, message, latest ? JSON.stringify(latest) : null])
+        retry ? [job.id, message, new Date(clock().getTime() + wait)] : [job.id, message, latest ? JSON.stringify(latest) : null],
+      )
       return row
     }
   }
@@ -199,14 +230,16 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
     const known = [...kinds.keys()]
     if (!known.length) return undefined
     try {
-      return await maybeOne<Job>(db,
+      return await maybeOne<Job>(
+        db,
         `UPDATE jobs SET status = 'running', started_at = now(), updated_at = now(), attempts = attempts + 1, host = $2, pid = $3
          WHERE id = (
            SELECT j.id FROM jobs j WHERE j.status = 'queued' AND j.run_after <= $4 AND j.kind = ANY($1::text[])
              AND NOT (j.exclusive AND EXISTS (SELECT 1 FROM jobs r WHERE r.kind = j.kind AND r.status = 'running'))
            ORDER BY j.run_after, j.id LIMIT 1 FOR UPDATE SKIP LOCKED)
          RETURNING *`,
-        [known, host, pid, clock()])
+        [known, host, pid, clock()],
+      )
     } catch (err) {
       if (isUniqueViolation(err)) return undefined // another process started the exclusive kind at the same moment
       throw err
@@ -219,11 +252,17 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
     return db.transaction(async (tx) => {
       const due = await tx.query<Schedule>(
         `SELECT * FROM job_schedules WHERE next_run_at IS NOT NULL AND next_run_at <= $1 AND kind = ANY($2::text[])
-         ORDER BY next_run_at FOR UPDATE SKIP LOCKED`, [now, [...kinds.keys()]])
+         ORDER BY next_run_at FOR UPDATE SKIP LOCKED`,
+        [now, [...kinds.keys()]],
+      )
       for (const s of due) {
         const [job] = await insert(tx, kindOf(s.kind), s.params, { source: 'schedule', scheduleKey: s.key }, 'queued')
-        await tx.query(`UPDATE job_schedules SET last_run_at = $2, last_job_id = $3, next_run_at = $4, updated_at = now() WHERE key = $1`,
-          [s.key, now, job.id, s.every ? nextRun(s.every, now) : null])
+        await tx.query(`UPDATE job_schedules SET last_run_at = $2, last_job_id = $3, next_run_at = $4, updated_at = now() WHERE key = $1`, [
+          s.key,
+          now,
+          job.id,
+          s.every ? nextRun(s.every, now) : null,
+        ])
       }
       return due.length
     })
@@ -251,14 +290,20 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
      * ValidationError on `field` (default 'files') saying who started it and when. `local` reaches the job's run as
      * ctx.local and is not stored (callbacks of the process that started it).
      */
-    async runNow<P>(kind: string, params: P, o: EnqueueOptions & { field?: string; local?: unknown } = {}): Promise<{ job: Job<P>; finished: Promise<Job<P>> }> {
+    async runNow<P>(
+      kind: string,
+      params: P,
+      o: EnqueueOptions & { field?: string; local?: unknown } = {},
+    ): Promise<{ job: Job<P>; finished: Promise<Job<P>> }> {
       const k = kindOf(kind)
       let job: Job<P>
       try {
         ;[job] = await insert(db, k, params, o, 'running')
       } catch (err) {
         if (!isUniqueViolation(err)) throw err
-        const running = await maybeOne<Job>(db, `SELECT * FROM jobs WHERE kind = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, [kind])
+        const running = await maybeOne<Job>(db, `SELECT * FROM jobs WHERE kind = $1 AND status = 'running' ORDER BY id DESC LIMIT 1`, [
+          kind,
+        ])
         throw new ValidationError({ [o.field ?? 'files']: running && k.busyMessage ? k.busyMessage(running) : busyMessage(running) })
       }
       return { job, finished: track(execute(job, o.local)) }
@@ -276,7 +321,8 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
       return db.query(
         `SELECT * FROM jobs WHERE ($1::text[] IS NULL OR kind = ANY($1::text[])) AND ($2::text IS NULL OR status = $2)
          ORDER BY created_at DESC, id DESC LIMIT $3`,
-        [kindList, filter.status ?? null, filter.limit ?? 50])
+        [kindList, filter.status ?? null, filter.limit ?? 50],
+      )
     },
 
     /** The running job of a kind, if any (for "an import is running" on a page). */
@@ -286,7 +332,8 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
 
     /** Why a job cannot be run again, or undefined when it can (failed or interrupted, and its kind allows it). */
     whyNotRerun(job: Job): string | undefined {
-      if (job.status !== 'interrupted' && job.status !== 'failed') return `Only a job that failed or was interrupted can be run again; this one is ${job.status}.`
+      if (job.status !== 'interrupted' && job.status !== 'failed')
+        return `Only a job that failed or was interrupted can be run again; this one is ${job.status}.`
       const k = kinds.get(job.kind)
       if (!k) return 'This kind of job is not known to this server, so it cannot be run again here.'
       return k.cannotRerun?.(job)
@@ -304,7 +351,13 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
      * Create or change a schedule. `every`: 'daily HH:MM' (the server's local time) or 'every N minutes'; or give
      * `at` for a one-off run (e.g. seven days before a deadline). The next run is kept when the schedule is unchanged.
      */
-    async schedule(key: string, kind: string, params: Record<string, unknown>, when: { every?: Every; at?: Date }, tx?: Queryable): Promise<Schedule> {
+    async schedule(
+      key: string,
+      kind: string,
+      params: Record<string, unknown>,
+      when: { every?: Every; at?: Date },
+      tx?: Queryable,
+    ): Promise<Schedule> {
       kindOf(kind)
       const every = when.every ?? null
       if (every) nextRun(every, clock()) // refuses a malformed rule now, not at the next tick
@@ -316,7 +369,8 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
              AND job_schedules.next_run_at IS NOT NULL AND $6::boolean THEN job_schedules.next_run_at ELSE EXCLUDED.next_run_at END,
            every = EXCLUDED.every
          RETURNING *`,
-        [key, kind, JSON.stringify(params), every, next, !when.at])
+        [key, kind, JSON.stringify(params), every, next, !when.at],
+      )
       return row
     },
 
@@ -343,7 +397,12 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
     startWorker({ intervalMs = 2000 }: { intervalMs?: number } = {}) {
       if (timer) return
       const loop = () => {
-        ticking ??= service.tick().catch((err) => console.error(`Background jobs: ${(err as Error).message}`)).finally(() => { ticking = undefined })
+        ticking ??= service
+          .tick()
+          .catch((err) => console.error(`Background jobs: ${(err as Error).message}`))
+          .finally(() => {
+            ticking = undefined
+          })
       }
       timer = setInterval(loop, intervalMs)
       timer.unref()
@@ -367,7 +426,10 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
       let n = 0
       for (const r of rows) {
         if (r.pid === pid ? runningHere.has(r.id) : alive(r.pid)) continue
-        await db.query(`UPDATE jobs SET status = 'interrupted', finished_at = now(), updated_at = now(), error = coalesce(error, $2) WHERE id = $1 AND status = 'running'`, [r.id, INTERRUPTED])
+        await db.query(
+          `UPDATE jobs SET status = 'interrupted', finished_at = now(), updated_at = now(), error = coalesce(error, $2) WHERE id = $1 AND status = 'running'`,
+          [r.id, INTERRUPTED],
+        )
         n++
       }
       return n
@@ -405,7 +467,9 @@ function alive(pid: number) {
 }
 
 function isUniqueViolation(err: unknown) {
-  return (err as { code?: string })?.code === '23505' || /duplicate key value violates unique constraint/.test((err as Error)?.message ?? '')
+  return (
+    (err as { code?: string })?.code === '23505' || /duplicate key value violates unique constraint/.test((err as Error)?.message ?? '')
+  )
 }
 
 /** The next moment a repeating rule fires after `from`. 'daily HH:MM' is in the server's local time. */

@@ -104,7 +104,6 @@ function classOf(v: number, breaks: number[]): number {
   return last
 }
 
-
 /** A rough width of text in Helvetica/Arial, for laying out the legend without a font engine. */
 function textWidth(s: string, size: number): number {
   let w = 0
@@ -189,7 +188,10 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
   let row = 0
   for (const e of entries) {
     const w = 18 + 6 + textWidth(e.label, fontSize) + 18
-    if (x > pad && x + w > width - pad) { x = pad; row++ }
+    if (x > pad && x + w > width - pad) {
+      x = pad
+      row++
+    }
     placed.push({ x, row, ...e })
     x += w
   }
@@ -197,7 +199,10 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
   const mapBottom = height - legendHeight - pad
 
   // Projection: planar, longitude scaled by cos(middle latitude), fitted to the map area.
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity
   for (const a of areas) {
     for (const polygon of a.polygons) {
       for (const p of polygon[0] ?? []) {
@@ -212,8 +217,17 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
   const projection = geoIdentity().reflectY(true)
   if (areas.length) {
     projection.fitExtent(
-      [[pad, pad], [width - pad, Math.max(pad + 1, mapBottom)]],
-      { type: 'MultiPoint', coordinates: [[minX * k, minY], [maxX * k, maxY]] },
+      [
+        [pad, pad],
+        [width - pad, Math.max(pad + 1, mapBottom)],
+      ],
+      {
+        type: 'MultiPoint',
+        coordinates: [
+          [minX * k, minY],
+          [maxX * k, maxY],
+        ],
+      },
     )
   }
   const scale = projection.scale()
@@ -235,7 +249,9 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
           const X = Math.round((tx + sx * p[0]) * GRID)
           const Y = Math.round((ty - scale * p[1]) * GRID)
           if (n && X === xs[n - 1] && Y === ys[n - 1]) continue
-          xs[n] = X; ys[n] = Y; n++
+          xs[n] = X
+          ys[n] = Y
+          n++
         }
         // GeoJSON repeats the first position at the end; Z closes the ring instead.
         if (n > 1 && xs[n - 1] === xs[0] && ys[n - 1] === ys[0]) n--
@@ -260,8 +276,10 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
       placed
         .map((e) => {
           const y = legendTop + 18 + e.row * rowHeight + 4
-          return `<rect x="${round1(e.x)}" y="${y}" width="18" height="14" fill="${e.fill}" stroke="${LINE_GREY}" stroke-width="0.5"/>` +
+          return (
+            `<rect x="${round1(e.x)}" y="${y}" width="18" height="14" fill="${e.fill}" stroke="${LINE_GREY}" stroke-width="0.5"/>` +
             `<text x="${round1(e.x + 24)}" y="${y + 12}">${escapeHtml(e.label)}</text>`
+          )
         })
         .join('') +
       '</g>'
@@ -273,9 +291,16 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
     : ''
 
   const svg = accessibleSvg({
-    id: prefix, title: opts.title, desc: opts.description, width, height, displayWidth: '100%', className: 'safer-choropleth',
+    id: prefix,
+    title: opts.title,
+    desc: opts.description,
+    width,
+    height,
+    displayWidth: '100%',
+    className: 'safer-choropleth',
     attributes: { preserveAspectRatio: 'xMidYMid meet' },
-    body: defs +
+    body:
+      defs +
       `<g class="safer-choropleth__areas" stroke="${BORDER}" stroke-width="0.5" stroke-linejoin="round" fill-rule="evenodd">${paths.join('')}</g>` +
       legendSvg,
   })

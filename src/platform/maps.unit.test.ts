@@ -13,20 +13,33 @@ const boundaries = path.resolve(import.meta.dirname, '../../opendata/boundaries'
 
 /** A boundary file with its code and name properties renamed to code and name. */
 function load(file: string, code: string, name: string): Feature[] {
-  const fc = JSON.parse(zlib.brotliDecompressSync(fs.readFileSync(path.join(boundaries, `${file}.br`))).toString('utf8')) as { features: Feature[] }
+  const fc = JSON.parse(zlib.brotliDecompressSync(fs.readFileSync(path.join(boundaries, `${file}.br`))).toString('utf8')) as {
+    features: Feature[]
+  }
   return fc.features.map((f) => ({ ...f, properties: { code: f.properties![code], name: f.properties![name] } }))
 }
 const westMercia = load('lsoa2011_bgc_west_mercia.geojson', 'LSOA11CD', 'LSOA11NM')
 const lads = load('lad_dec2019_uk_buc.geojson', 'lad19cd', 'lad19nm')
 
-const base = { title: 'Crime rate by LSOA', description: 'Crimes per 1,000 people in each LSOA, 2019', valueLabel: 'Crimes per 1,000 people', idPrefix: 'rate-map' }
+const base = {
+  title: 'Crime rate by LSOA',
+  description: 'Crimes per 1,000 people in each LSOA, 2019',
+  valueLabel: 'Crimes per 1,000 people',
+  idPrefix: 'rate-map',
+}
 
-interface Area { d: string; fill: string; code: string; title: string }
+interface Area {
+  d: string
+  fill: string
+  code: string
+  title: string
+}
 function areas(svg: string): Area[] {
   const group = /<g class="safer-choropleth__areas"[^>]*>([\s\S]*?)<\/g>/.exec(svg)
   assert.ok(group, 'there is an areas group')
-  return [...group[1].matchAll(/<path d="([^"]*)" fill="([^"]*)" data-code="([^"]*)"><title>([^<]*)<\/title><\/path>/g)]
-    .map(([, d, fill, code, title]) => ({ d, fill, code, title }))
+  return [...group[1].matchAll(/<path d="([^"]*)" fill="([^"]*)" data-code="([^"]*)"><title>([^<]*)<\/title><\/path>/g)].map(
+    ([, d, fill, code, title]) => ({ d, fill, code, title }),
+  )
 }
 
 /** Every point of an SVG path made of M, L (absolute), m, l (relative) and Z, to check where it is drawn. */
@@ -34,17 +47,35 @@ function points(d: string): [number, number][] {
   const tokens = d.match(/[a-zA-Z]|-?(?:\d+\.?\d*|\.\d+)/g) ?? []
   const out: [number, number][] = []
   let cmd = ''
-  let x = 0, y = 0, startX = 0, startY = 0
+  let x = 0,
+    y = 0,
+    startX = 0,
+    startY = 0
   for (let i = 0; i < tokens.length;) {
     if (/[a-zA-Z]/.test(tokens[i])) {
       cmd = tokens[i++]
-      if (cmd === 'Z' || cmd === 'z') { x = startX; y = startY; continue }
+      if (cmd === 'Z' || cmd === 'z') {
+        x = startX
+        y = startY
+        continue
+      }
       assert.ok('MLml'.includes(cmd), `unexpected path command ${cmd}`)
     }
-    const a = Number(tokens[i++]); const b = Number(tokens[i++])
+    const a = Number(tokens[i++])
+    const b = Number(tokens[i++])
     assert.ok(Number.isFinite(a) && Number.isFinite(b), `a coordinate pair in ${d.slice(0, 80)}`)
-    if (cmd === 'M' || cmd === 'L') { x = a; y = b } else { x += a; y += b }
-    if (cmd === 'M' || cmd === 'm') { startX = x; startY = y; cmd = cmd === 'M' ? 'L' : 'l' }
+    if (cmd === 'M' || cmd === 'L') {
+      x = a
+      y = b
+    } else {
+      x += a
+      y += b
+    }
+    if (cmd === 'M' || cmd === 'm') {
+      startX = x
+      startY = y
+      cmd = cmd === 'M' ? 'L' : 'l'
+    }
     out.push([x, y])
   }
   return out
@@ -52,8 +83,10 @@ function points(d: string): [number, number][] {
 function bbox(d: string) {
   const ps = points(d)
   return {
-    minX: Math.min(...ps.map((p) => p[0])), maxX: Math.max(...ps.map((p) => p[0])),
-    minY: Math.min(...ps.map((p) => p[1])), maxY: Math.max(...ps.map((p) => p[1])),
+    minX: Math.min(...ps.map((p) => p[0])),
+    maxX: Math.max(...ps.map((p) => p[0])),
+    minY: Math.min(...ps.map((p) => p[1])),
+    maxY: Math.max(...ps.map((p) => p[1])),
   }
 }
 function viewBox(svg: string) {
@@ -66,15 +99,21 @@ function assertDrawnInside(svg: string, count: number) {
   const vb = viewBox(svg)
   const drawn = areas(svg)
   assert.equal(drawn.length, count)
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity
+  let minX = Infinity,
+    maxX = -Infinity,
+    minY = Infinity,
+    maxY = -Infinity
   for (const a of drawn) {
     const b = bbox(a.d)
     assert.ok(b.minX >= vb.x && b.maxX <= vb.x + vb.w && b.minY >= vb.y && b.maxY <= vb.y + vb.h, `${a.code} lies inside the viewBox`)
     assert.ok((b.maxX - b.minX) * (b.maxY - b.minY) < 0.5 * vb.w * vb.h, `${a.code} does not cover the map`)
-    minX = Math.min(minX, b.minX); maxX = Math.max(maxX, b.maxX); minY = Math.min(minY, b.minY); maxY = Math.max(maxY, b.maxY)
+    minX = Math.min(minX, b.minX)
+    maxX = Math.max(maxX, b.maxX)
+    minY = Math.min(minY, b.minY)
+    maxY = Math.max(maxY, b.maxY)
   }
   // Fitted to the map area: the areas together span nearly all of its width or of its height.
-  assert.ok((maxX - minX) > 0.9 * vb.w || (maxY - minY) > 0.6 * vb.h, 'the map fills its area')
+  assert.ok(maxX - minX > 0.9 * vb.w || maxY - minY > 0.6 * vb.h, 'the map fills its area')
 }
 
 /** Quantiles as in R's default (type 7) and d3.quantile, computed here independently of the code under test. */
@@ -85,7 +124,9 @@ function quantile(sorted: number[], p: number) {
 
 /** Relative luminance of a #rrggbb colour. */
 function luminance(hex: string) {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+  const [r, g, b] = [1, 3, 5]
+    .map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
   return 0.2126 * r + 0.7152 * g + 0.0722 * b
 }
 
@@ -130,7 +171,9 @@ test('boundaries whose rings d3 would read as the whole globe are drawn as the a
 test('classes are quantiles of the values, coloured light to dark, and hold every area with a value', () => {
   const known = [0, 1.5, 2, 2, 3.25, 4, 5, 7.5, 8, 10, 12, 15, 18, 21.5, 30, 42, 55, 80, 120, 400]
   const values: Record<string, number | null> = {}
-  westMercia.forEach((f, i) => { values[f.properties!.code] = known[(i * 7) % known.length] })
+  westMercia.forEach((f, i) => {
+    values[f.properties!.code] = known[(i * 7) % known.length]
+  })
   const nonNull = Object.values(values) as number[]
   const sorted = [...nonNull].sort((a, b) => a - b)
   const expected = [sorted[0], ...[1, 2, 3, 4].map((i) => quantile(sorted, i / 5)), sorted[sorted.length - 1]]
@@ -139,14 +182,21 @@ test('classes are quantiles of the values, coloured light to dark, and hold ever
   assert.equal(map.breaks.length, 6)
   map.breaks.forEach((b, i) => assert.ok(Math.abs(b - expected[i]) < 1e-9, `break ${i}: ${b} = ${expected[i]}`))
   assert.equal(map.legend.length, 5)
-  assert.equal(map.legend.reduce((n, c) => n + c.count, 0), 781)
+  assert.equal(
+    map.legend.reduce((n, c) => n + c.count, 0),
+    781,
+  )
   map.legend.forEach((c, i) => {
-    assert.equal(c.from, map.breaks[i]); assert.equal(c.to, map.breaks[i + 1])
+    assert.equal(c.from, map.breaks[i])
+    assert.equal(c.to, map.breaks[i + 1])
     const inClass = nonNull.filter((v) => v >= c.from && (i === 4 ? v <= c.to : v < c.to)).length
     assert.equal(c.count, inClass, `class ${i} count`)
   })
   const lum = map.legend.map((c) => luminance(c.colour))
-  assert.ok(lum.every((l, i) => i === 0 || l < lum[i - 1]), 'each class is darker than the one before')
+  assert.ok(
+    lum.every((l, i) => i === 0 || l < lum[i - 1]),
+    'each class is darker than the one before',
+  )
   assert.equal(map.noDataCount, 0)
   for (const a of areas(map.svg)) {
     const v = values[a.code]!
@@ -162,7 +212,9 @@ test('classes are quantiles of the values, coloured light to dark, and hold ever
 test('areas without a value are hatched, titled "no data" and listed in the legend as No data', () => {
   const features = westMercia.slice(0, 40)
   const values: Record<string, number | null> = {}
-  features.forEach((f, i) => { if (i % 4 !== 0) values[f.properties!.code] = i % 8 === 1 ? null : i })
+  features.forEach((f, i) => {
+    if (i % 4 !== 0) values[f.properties!.code] = i % 8 === 1 ? null : i
+  })
   // i % 4 == 0: absent (10 areas); i % 8 == 1: null (5 areas)
   const map = renderChoropleth({ ...base, features, values, format: (v) => `${v} per 1,000` })
   assertCspSafe(map.svg)
@@ -174,21 +226,43 @@ test('areas without a value are hatched, titled "no data" and listed in the lege
   assert.match(drawn[2].title, /\(E01\d{6}\): 2 per 1,000$/, 'the format is used')
   assert.match(map.svg, /<defs><pattern id="rate-map-nodata"[^>]*>/)
   assert.match(map.svg, /<rect[^>]*fill="url\(#rate-map-nodata\)"[^>]*\/><text[^>]*>No data<\/text>/)
-  assert.equal(map.legend.reduce((n, c) => n + c.count, 0), 25)
+  assert.equal(
+    map.legend.reduce((n, c) => n + c.count, 0),
+    25,
+  )
 })
 
 test('fewer distinct values give fewer classes', () => {
   const features = westMercia.slice(0, 30)
   const threeValues = features.map((_, i) => (i % 3) * 10)
-  const three = renderChoropleth({ ...base, features, values: Object.fromEntries(features.map((f, i) => [f.properties!.code, threeValues[i]])) })
+  const three = renderChoropleth({
+    ...base,
+    features,
+    values: Object.fromEntries(features.map((f, i) => [f.properties!.code, threeValues[i]])),
+  })
   const sorted = [...threeValues].sort((a, b) => a - b)
   assert.equal(three.breaks.length, 4, 'three classes for three distinct values')
-  ;[0, quantile(sorted, 1 / 3), quantile(sorted, 2 / 3), 20].forEach((q, i) => assert.ok(Math.abs(three.breaks[i] - q) < 1e-9, `break ${i}`))
-  assert.deepEqual(three.legend.map((c) => c.count), [10, 10, 10])
+  ;[0, quantile(sorted, 1 / 3), quantile(sorted, 2 / 3), 20].forEach((q, i) =>
+    assert.ok(Math.abs(three.breaks[i] - q) < 1e-9, `break ${i}`),
+  )
+  assert.deepEqual(
+    three.legend.map((c) => c.count),
+    [10, 10, 10],
+  )
 
-  const tied = renderChoropleth({ ...base, features, values: Object.fromEntries(features.map((f, i) => [f.properties!.code, i < 25 ? 0 : i])) })
-  assert.ok(tied.legend.every((c) => c.count > 0), 'no empty classes when values are tied')
-  assert.equal(tied.legend.reduce((n, c) => n + c.count, 0), 30)
+  const tied = renderChoropleth({
+    ...base,
+    features,
+    values: Object.fromEntries(features.map((f, i) => [f.properties!.code, i < 25 ? 0 : i])),
+  })
+  assert.ok(
+    tied.legend.every((c) => c.count > 0),
+    'no empty classes when values are tied',
+  )
+  assert.equal(
+    tied.legend.reduce((n, c) => n + c.count, 0),
+    30,
+  )
 
   const one = renderChoropleth({ ...base, features, values: Object.fromEntries(features.map((f) => [f.properties!.code, 7])) })
   assert.deepEqual(one.breaks, [7, 7])
@@ -216,8 +290,20 @@ test('longitude is scaled for latitude, holes stay holes, and names are escaped'
     geometry: {
       type: 'Polygon',
       coordinates: [
-        [[-1, 59.5], [1, 59.5], [1, 60.5], [-1, 60.5], [-1, 59.5]],
-        [[-0.2, 59.9], [-0.2, 60.1], [0.2, 60.1], [0.2, 59.9], [-0.2, 59.9]],
+        [
+          [-1, 59.5],
+          [1, 59.5],
+          [1, 60.5],
+          [-1, 60.5],
+          [-1, 59.5],
+        ],
+        [
+          [-0.2, 59.9],
+          [-0.2, 60.1],
+          [0.2, 60.1],
+          [0.2, 59.9],
+          [-0.2, 59.9],
+        ],
       ],
     },
   }

@@ -10,10 +10,42 @@
 
 /** The fields of an OpenAPI 3.0.3 Schema Object (https://spec.openapis.org/oas/v3.0.3#schema-object). */
 const SCHEMA_FIELDS = new Set([
-  'title', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern',
-  'maxItems', 'minItems', 'uniqueItems', 'maxProperties', 'minProperties', 'required', 'enum',
-  'type', 'allOf', 'oneOf', 'anyOf', 'not', 'items', 'properties', 'additionalProperties', 'description', 'format', 'default',
-  'nullable', 'discriminator', 'readOnly', 'writeOnly', 'xml', 'externalDocs', 'example', 'deprecated', '$ref',
+  'title',
+  'multipleOf',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'maxProperties',
+  'minProperties',
+  'required',
+  'enum',
+  'type',
+  'allOf',
+  'oneOf',
+  'anyOf',
+  'not',
+  'items',
+  'properties',
+  'additionalProperties',
+  'description',
+  'format',
+  'default',
+  'nullable',
+  'discriminator',
+  'readOnly',
+  'writeOnly',
+  'xml',
+  'externalDocs',
+  'example',
+  'deprecated',
+  '$ref',
 ])
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
@@ -45,7 +77,12 @@ export function openApiSchema(schema: Json): Json {
 /** Clean the schemas of a Media Type map (`content: { 'application/json': { schema } }`). */
 function content(c: Json): Json {
   if (!isObject(c)) return c
-  return Object.fromEntries(Object.entries(c).map(([type, media]) => [type, isObject(media) && media.schema ? { ...media, schema: openApiSchema(media.schema) } : media]))
+  return Object.fromEntries(
+    Object.entries(c).map(([type, media]) => [
+      type,
+      isObject(media) && media.schema ? { ...media, schema: openApiSchema(media.schema) } : media,
+    ]),
+  )
 }
 
 function parameters(list: Json): Json {
@@ -60,7 +97,9 @@ function operation(op: Json): Json {
   if (op.parameters) out.parameters = parameters(op.parameters)
   if (isObject(op.requestBody) && op.requestBody.content) out.requestBody = { ...op.requestBody, content: content(op.requestBody.content) }
   if (isObject(op.responses)) {
-    out.responses = Object.fromEntries(Object.entries(op.responses).map(([status, r]) => [status, isObject(r) && r.content ? { ...r, content: content(r.content) } : r]))
+    out.responses = Object.fromEntries(
+      Object.entries(op.responses).map(([status, r]) => [status, isObject(r) && r.content ? { ...r, content: content(r.content) } : r]),
+    )
   }
   return out
 }
@@ -70,12 +109,16 @@ export function openApiDocument<T extends object>(document: T): T {
   const doc = document as unknown as JsonObject
   const out: JsonObject = { ...doc }
   if (isObject(doc.paths)) {
-    out.paths = Object.fromEntries(Object.entries(doc.paths).map(([path, item]) => [
-      path,
-      isObject(item)
-        ? Object.fromEntries(Object.entries(item).map(([key, v]) => [key, METHODS.has(key) ? operation(v) : key === 'parameters' ? parameters(v) : v]))
-        : item,
-    ]))
+    out.paths = Object.fromEntries(
+      Object.entries(doc.paths).map(([path, item]) => [
+        path,
+        isObject(item)
+          ? Object.fromEntries(
+              Object.entries(item).map(([key, v]) => [key, METHODS.has(key) ? operation(v) : key === 'parameters' ? parameters(v) : v]),
+            )
+          : item,
+      ]),
+    )
   }
   if (isObject(doc.components) && isObject(doc.components.schemas)) {
     const schemas = Object.fromEntries(Object.entries(doc.components.schemas).map(([name, s]) => [name, openApiSchema(s)]))

@@ -4,7 +4,11 @@ import { openApiDocument, openApiSchema } from './openapi.ts'
 
 test('a schema keeps the OpenAPI fields and loses the app-only keywords, at every depth', () => {
   const schema = {
-    type: 'object', title: 'Area', required: ['code'], additionalProperties: false, 'x-note': 'kept',
+    type: 'object',
+    title: 'Area',
+    required: ['code'],
+    additionalProperties: false,
+    'x-note': 'kept',
     properties: {
       code: { type: 'string', pattern: '^E\\d{8}$', errorMessage: 'Enter the GSS code' },
       // A field that happens to be called errorMessage is a field, not the keyword.
@@ -15,7 +19,11 @@ test('a schema keeps the OpenAPI fields and loses the app-only keywords, at ever
     },
   }
   assert.deepEqual(openApiSchema(schema), {
-    type: 'object', title: 'Area', required: ['code'], additionalProperties: false, 'x-note': 'kept',
+    type: 'object',
+    title: 'Area',
+    required: ['code'],
+    additionalProperties: false,
+    'x-note': 'kept',
     properties: {
       code: { type: 'string', pattern: '^E\\d{8}$' },
       errorMessage: { type: 'string', maxLength: 10 },

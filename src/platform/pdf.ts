@@ -27,7 +27,8 @@ import { NotFoundError } from './errors.ts'
 import { SESSION_COOKIE } from './session.ts'
 import { escapeHtml } from './html.ts'
 
-export const PDF_UNAVAILABLE = 'PDFs need Chromium, which is not installed on this server: ask your administrator to install the Debian package chromium, or set CHROMIUM_PATH. The print view still works: use your browser\'s Print.'
+export const PDF_UNAVAILABLE =
+  "PDFs need Chromium, which is not installed on this server: ask your administrator to install the Debian package chromium, or set CHROMIUM_PATH. The print view still works: use your browser's Print."
 
 /** PDFs cannot be made on this server (no Chromium where CHROMIUM_PATH says). 503, with the plain message. */
 export class PdfUnavailableError extends Error {
@@ -39,8 +40,15 @@ export class PdfUnavailableError extends Error {
 
 /** The launch arguments: headless, and nothing that reaches out (updates, sync, safe browsing, DNS). */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic', '--host-resolver-rules=MAP * ~NOTFOUND',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--host-resolver-rules=MAP * ~NOTFOUND',
 ]
 
 /** The origin the print view is loaded from inside Chromium: it names the app, and resolves nowhere. */
@@ -123,14 +131,18 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
   async function launch(): Promise<Browser> {
     if (!available()) throw new PdfUnavailableError()
     const { chromium } = await import('playwright-core').catch(() => {
-      throw new PdfUnavailableError('PDFs need the playwright-core package, which is not installed with this copy of Safer: ask your administrator to install it (npm install playwright-core). The print view still works: use your browser\'s Print.')
+      throw new PdfUnavailableError(
+        "PDFs need the playwright-core package, which is not installed with this copy of Safer: ask your administrator to install it (npm install playwright-core). The print view still works: use your browser's Print.",
+      )
     })
     let b: Browser
     const before = new Set(childProcesses(process.pid).map((c) => c.pid))
     try {
       b = await chromium.launch({ executablePath: opts.chromiumPath, args: CHROMIUM_ARGS, timeout: 30_000 })
     } catch (err) {
-      throw new PdfUnavailableError(`PDFs cannot be made just now: Chromium at ${opts.chromiumPath} did not start (${firstLine(err)}). The print view still works: use your browser's Print.`)
+      throw new PdfUnavailableError(
+        `PDFs cannot be made just now: Chromium at ${opts.chromiumPath} did not start (${firstLine(err)}). The print view still works: use your browser's Print.`,
+      )
     }
     // A browser that crashed or was killed is started again for the next PDF.
     b.on('disconnected', () => {
@@ -145,7 +157,10 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
   let pid: number | undefined
 
   function getBrowser(): Promise<Browser> {
-    browser ??= launch().catch((err) => { browser = undefined; throw err })
+    browser ??= launch().catch((err) => {
+      browser = undefined
+      throw err
+    })
     return browser
   }
 
@@ -157,9 +172,14 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
       const req = route.request()
       const url = new URL(req.url())
       const source = tab.source
-      if (!source || url.origin !== ORIGIN || req.method() !== 'GET' || url.pathname === '/static/favicon.svg') return route.abort('blockedbyclient')
+      if (!source || url.origin !== ORIGIN || req.method() !== 'GET' || url.pathname === '/static/favicon.svg')
+        return route.abort('blockedbyclient')
       try {
-        const res = await source.app.inject({ method: 'GET', url: url.pathname + url.search, headers: { ...source.headers, accept: req.headers().accept ?? '*/*' } })
+        const res = await source.app.inject({
+          method: 'GET',
+          url: url.pathname + url.search,
+          headers: { ...source.headers, accept: req.headers().accept ?? '*/*' },
+        })
         const headers: Record<string, string> = {}
         for (const h of ['content-type', 'content-security-policy']) if (res.headers[h]) headers[h] = String(res.headers[h])
         await route.fulfill({ status: res.statusCode, headers, body: res.rawPayload })
@@ -196,7 +216,9 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
     active--
     waiting.shift()?.()
     if (!active && !waiting.length) {
-      idleTimer = setTimeout(() => { void service.close() }, idleMs)
+      idleTimer = setTimeout(() => {
+        void service.close()
+      }, idleMs)
       idleTimer.unref()
     }
   }
@@ -217,16 +239,26 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
       const headings = await tab.page.evaluate(HEADINGS)
       const loaded = performance.now()
       const raw = await tab.page.pdf({
-        format: 'A4', printBackground: true, outline: true, tagged: true,
+        format: 'A4',
+        printBackground: true,
+        outline: true,
+        tagged: true,
         margin: { top: '22mm', bottom: '20mm', left: '16mm', right: '16mm' },
-        displayHeaderFooter: true, headerTemplate: headerTemplate(doc), footerTemplate: footerTemplate(doc),
+        displayHeaderFooter: true,
+        headerTemplate: headerTemplate(doc),
+        footerTemplate: footerTemplate(doc),
       })
       healthy = true
       const printed = performance.now()
       const { pdf, pages } = await describe(raw, doc, headings)
       const end = performance.now()
       const steps = { page: borrowed - started, load: loaded - borrowed, print: printed - loaded, metadata: end - printed }
-      return { pdf, pages, ms: Math.round(end - started), steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Math.round(v)])) as RenderedPdf['steps'] }
+      return {
+        pdf,
+        pages,
+        ms: Math.round(end - started),
+        steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Math.round(v)])) as RenderedPdf['steps'],
+      }
     } finally {
       giveBack(tab, healthy)
     }
@@ -285,7 +317,7 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
     run: async (ctx) => {
       const entry = sources.get(ctx.params.ticket)
       // The person's credentials live only in the process that was asked; a re-run from /admin/jobs has none.
-      if (!entry) throw new Error('This PDF was made for one person\'s download, which has ended: ask for it again from its page.')
+      if (!entry) throw new Error("This PDF was made for one person's download, which has ended: ask for it again from its page.")
       const { ticket: _ticket, ...doc } = ctx.params
       try {
         entry.out = await render(entry.source, doc)
@@ -321,13 +353,22 @@ export async function sendPdf(request: FastifyRequest, reply: FastifyReply, pdf:
 
 /** A file name part from a title: "Autumn 2020 assessment" -> "autumn-2020-assessment". */
 export function fileNamePart(s: string): string {
-  return s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/&/g, ' and ').replace(/'/g, '')
-    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '')
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/'/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '')
 }
 
 // ---- The running header and footer (Chromium's templates: inline styles only, values escaped) ----
 
-const BAND = 'width:100%;margin:0 16mm;font-family:Helvetica,Arial,sans-serif;font-size:8.5pt;color:#0b0c0c;display:flex;justify-content:space-between;gap:8mm'
+const BAND =
+  'width:100%;margin:0 16mm;font-family:Helvetica,Arial,sans-serif;font-size:8.5pt;color:#0b0c0c;display:flex;justify-content:space-between;gap:8mm'
 
 function headerTemplate(doc: PdfDocument) {
   return `<div style="${BAND};padding-bottom:2mm;border-bottom:0.5pt solid #505a5f"><span>${escapeHtml(doc.header?.left ?? '')}</span><span style="text-align:right">${escapeHtml(doc.header?.right ?? '')}</span></div>`
@@ -340,16 +381,20 @@ function footerTemplate(doc: PdfDocument) {
 // ---- Metadata, and joining PDFs ----
 
 /** A heading the printed page shows: its level (1 for h1) and its words (without parts hidden from screen readers). */
-interface Heading { level: number; text: string }
+interface Heading {
+  level: number
+  text: string
+}
 
 /** Run in the page (scripts of the page itself stay off): the headings shown in print, in order. */
-const HEADINGS = (): Heading[] => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
-  .filter((h) => h.getClientRects().length > 0 && getComputedStyle(h).visibility !== 'hidden')
-  .map((h) => {
-    const copy = h.cloneNode(true) as Element
-    copy.querySelectorAll('[aria-hidden="true"]').forEach((e) => e.remove())
-    return { level: Number(h.tagName[1]), text: (copy.textContent ?? '').replace(/\s+/g, ' ').trim() }
-  })
+const HEADINGS = (): Heading[] =>
+  [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+    .filter((h) => h.getClientRects().length > 0 && getComputedStyle(h).visibility !== 'hidden')
+    .map((h) => {
+      const copy = h.cloneNode(true) as Element
+      copy.querySelectorAll('[aria-hidden="true"]').forEach((e) => e.remove())
+      return { level: Number(h.tagName[1]), text: (copy.textContent ?? '').replace(/\s+/g, ' ').trim() }
+    })
 
 /**
  * Set the title (shown in the reader's title bar), language, author and subject, and make the outline from the
@@ -392,7 +437,12 @@ function outlineFromHeadings(pdf: PDFDocument, headings: Heading[], maxLevel: nu
   const stack: Node[] = []
   headings.forEach((h, i) => {
     if (h.level > maxLevel) return
-    const node: Node = { ref: ctx.nextRef(), dict: ctx.obj({ Title: PDFHexString.fromText(h.text), Dest: places[i] }) as PDFDict, kids: [], level: h.level }
+    const node: Node = {
+      ref: ctx.nextRef(),
+      dict: ctx.obj({ Title: PDFHexString.fromText(h.text), Dest: places[i] }) as PDFDict,
+      kids: [],
+      level: h.level,
+    }
     while (stack.length && stack.at(-1)!.level >= h.level) stack.pop()
     ;(stack.length ? stack.at(-1)!.kids : top).push(node)
     stack.push(node)
@@ -417,9 +467,12 @@ function outlineFromHeadings(pdf: PDFDocument, headings: Heading[], maxLevel: nu
     return count
   }
   const count = link(top, rootRef as PDFRef)
-  ctx.assign(rootRef as PDFRef, top.length
-    ? ctx.obj({ Type: 'Outlines', First: top[0].ref, Last: top.at(-1)!.ref, Count: PDFNumber.of(count) })
-    : ctx.obj({ Type: 'Outlines', Count: PDFNumber.of(0) }))
+  ctx.assign(
+    rootRef as PDFRef,
+    top.length
+      ? ctx.obj({ Type: 'Outlines', First: top[0].ref, Last: top.at(-1)!.ref, Count: PDFNumber.of(count) })
+      : ctx.obj({ Type: 'Outlines', Count: PDFNumber.of(0) }),
+  )
 }
 
 function setMetadata(pdf: PDFDocument, meta: { title: string; author?: string; subject?: string; language?: string }) {
@@ -438,7 +491,10 @@ function setMetadata(pdf: PDFDocument, meta: { title: string; author?: string; s
  * Join PDFs into one, in order, with the title, author and language given. Each part's outline is kept, under an
  * entry named after the part (its `title`, or its own title metadata) that opens at the part's first page.
  */
-export async function joinPdfs(parts: (Uint8Array | { pdf: Uint8Array; title?: string })[], meta: { title: string; author?: string; subject?: string; language?: string }): Promise<Uint8Array> {
+export async function joinPdfs(
+  parts: (Uint8Array | { pdf: Uint8Array; title?: string })[],
+  meta: { title: string; author?: string; subject?: string; language?: string },
+): Promise<Uint8Array> {
   const out = await PDFDocument.create({ updateMetadata: false })
   const entries: { title: string; firstPage: PDFRef; outline?: PDFDict; source: PDFDocument; pageRefs: Map<string, PDFRef> }[] = []
   for (const [i, part] of parts.entries()) {
@@ -460,7 +516,10 @@ export async function joinPdfs(parts: (Uint8Array | { pdf: Uint8Array; title?: s
 }
 
 /** One top-level entry per part, each holding a copy of the part's own outline with its links moved to the new pages. */
-function writeOutline(out: PDFDocument, parts: { title: string; firstPage: PDFRef; outline?: PDFDict; source: PDFDocument; pageRefs: Map<string, PDFRef> }[]) {
+function writeOutline(
+  out: PDFDocument,
+  parts: { title: string; firstPage: PDFRef; outline?: PDFDict; source: PDFDocument; pageRefs: Map<string, PDFRef> }[],
+) {
   if (!parts.length) return
   const ctx = out.context
   const rootRef = ctx.nextRef()
@@ -470,11 +529,20 @@ function writeOutline(out: PDFDocument, parts: { title: string; firstPage: PDFRe
     return v instanceof PDFString || v instanceof PDFHexString ? v.decodeText() : ''
   }
   /** Copy a chain of items (First..Next) under `parent`; returns [first, last, count]. */
-  const copyChain = (src: PDFDocument, first: PDFDict | undefined, parent: PDFRef, pageRefs: Map<string, PDFRef>): [PDFRef, PDFRef, number] | undefined => {
+  const copyChain = (
+    src: PDFDocument,
+    first: PDFDict | undefined,
+    parent: PDFRef,
+    pageRefs: Map<string, PDFRef>,
+  ): [PDFRef, PDFRef, number] | undefined => {
     const refs: PDFRef[] = []
     const dicts: PDFDict[] = []
     let total = 0
-    for (let item = first, guard = 0; item && guard < 10_000; item = src.context.lookupMaybe(item.get(PDFName.of('Next')), PDFDict), guard++) {
+    for (
+      let item = first, guard = 0;
+      item && guard < 10_000;
+      item = src.context.lookupMaybe(item.get(PDFName.of('Next')), PDFDict), guard++
+    ) {
       const ref = ctx.nextRef()
       const page = targetPage(src, item, pageRefs)
       const d = ctx.obj({ Title: PDFHexString.fromText(textOf(item, 'Title')), Parent: parent }) as PDFDict
@@ -501,7 +569,12 @@ function writeOutline(out: PDFDocument, parts: { title: string; firstPage: PDFRe
   const tops = parts.map((p) => {
     const ref = ctx.nextRef()
     const d = ctx.obj({ Title: PDFHexString.fromText(p.title), Parent: rootRef, Dest: dest(p.firstPage) }) as PDFDict
-    const kids = copyChain(p.source, p.outline ? p.source.context.lookupMaybe(p.outline.get(PDFName.of('First')), PDFDict) : undefined, ref, p.pageRefs)
+    const kids = copyChain(
+      p.source,
+      p.outline ? p.source.context.lookupMaybe(p.outline.get(PDFName.of('First')), PDFDict) : undefined,
+      ref,
+      p.pageRefs,
+    )
     let count = 0
     if (kids) {
       d.set(PDFName.of('First'), kids[0])

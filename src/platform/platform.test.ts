@@ -5,8 +5,12 @@ import { testApp, clientAs, Client, makeUser, errorSummary, text, PASSWORD, type
 import { setUpAccess } from './access.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 test('signing in sets a secure, HTTP-only, same-site session cookie and signing out ends the session', async () => {
   const user = await makeUser(t.services)
@@ -78,11 +82,21 @@ test('an API token created on the account page works as a Bearer token until it 
   const page = await c.post('/account/tokens', { name: 'Scorecard script' })
   const token = page.body.match(/<code id="new-token">([^<]+)<\/code>/)?.[1]
   assert.ok(token?.startsWith('safer_'))
-  const api = await t.app.inject({ method: 'POST', url: '/api/v1/organisations', headers: { authorization: `Bearer ${token}` }, payload: { name: 'Token Org', type: 'other' } })
+  const api = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/organisations',
+    headers: { authorization: `Bearer ${token}` },
+    payload: { name: 'Token Org', type: 'other' },
+  })
   assert.equal(api.statusCode, 201)
   const [row] = await t.db.query<{ id: number }>(`SELECT id FROM api_tokens WHERE name = 'Scorecard script'`)
   await c.post(`/account/tokens/${row.id}/revoke`)
-  const after = await t.app.inject({ method: 'POST', url: '/api/v1/organisations', headers: { authorization: `Bearer ${token}` }, payload: { name: 'Token Org 2', type: 'other' } })
+  const after = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/organisations',
+    headers: { authorization: `Bearer ${token}` },
+    payload: { name: 'Token Org 2', type: 'other' },
+  })
   assert.equal(after.statusCode, 401)
 })
 

@@ -29,7 +29,13 @@ function jsonValue(v: unknown) {
   return v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v
 }
 
-export async function createRecord<T extends Row = Row>(tx: Queryable, table: string, values: Row, ctx: WriteContext, key = 'id'): Promise<T> {
+export async function createRecord<T extends Row = Row>(
+  tx: Queryable,
+  table: string,
+  values: Row,
+  ctx: WriteContext,
+  key = 'id',
+): Promise<T> {
   const cols = Object.keys(values).map(ident)
   const withWho = ctx.actor.id !== null
   const allCols = withWho ? [...cols, 'created_by', 'updated_by'] : cols
@@ -39,7 +45,14 @@ export async function createRecord<T extends Row = Row>(tx: Queryable, table: st
     `INSERT INTO ${ident(table)} (${allCols.join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING *`,
     params,
   )
-  await recordAudit(tx, ctx.actor, { action: 'create', entity: ctx.entity ?? table, entityId: row[key], partnershipId: ctx.partnershipId, summary: ctx.summary, after: row })
+  await recordAudit(tx, ctx.actor, {
+    action: 'create',
+    entity: ctx.entity ?? table,
+    entityId: row[key],
+    partnershipId: ctx.partnershipId,
+    summary: ctx.summary,
+    after: row,
+  })
   return row
 }
 
@@ -48,7 +61,13 @@ export async function createRecord<T extends Row = Row>(tx: Queryable, table: st
  * in between, nothing is written and a ConflictError names who changed it and when.
  */
 export async function updateRecord<T extends Row = Row>(
-  tx: Queryable, table: string, id: number | string, expectedVersion: number | undefined, values: Row, ctx: WriteContext, key = 'id',
+  tx: Queryable,
+  table: string,
+  id: number | string,
+  expectedVersion: number | undefined,
+  values: Row,
+  ctx: WriteContext,
+  key = 'id',
 ): Promise<T> {
   const [before] = await tx.query<T>(`SELECT * FROM ${ident(table)} WHERE ${ident(key)} = $1 FOR UPDATE`, [id])
   if (!before) throw new NotFoundError()
@@ -61,16 +80,38 @@ export async function updateRecord<T extends Row = Row>(
   params.push(ctx.actor.id)
   sets.push(`version = version + 1`, `updated_at = now()`, `updated_by = $${params.length}`)
   const [after] = await tx.query<T>(`UPDATE ${ident(table)} SET ${sets.join(', ')} WHERE ${ident(key)} = $1 RETURNING *`, params)
-  await recordAudit(tx, ctx.actor, { action: 'update', entity: ctx.entity ?? table, entityId: id, partnershipId: ctx.partnershipId, summary: ctx.summary, before, after })
+  await recordAudit(tx, ctx.actor, {
+    action: 'update',
+    entity: ctx.entity ?? table,
+    entityId: id,
+    partnershipId: ctx.partnershipId,
+    summary: ctx.summary,
+    before,
+    after,
+  })
   return after
 }
 
-export async function deleteRecord(tx: Queryable, table: string, id: number | string, expectedVersion: number | undefined, ctx: WriteContext, key = 'id') {
+export async function deleteRecord(
+  tx: Queryable,
+  table: string,
+  id: number | string,
+  expectedVersion: number | undefined,
+  ctx: WriteContext,
+  key = 'id',
+) {
   const [before] = await tx.query<Row>(`SELECT * FROM ${ident(table)} WHERE ${ident(key)} = $1 FOR UPDATE`, [id])
   if (!before) throw new NotFoundError()
   if (expectedVersion !== undefined && before.version !== expectedVersion) throw await conflict(tx, before)
   await tx.query(`DELETE FROM ${ident(table)} WHERE ${ident(key)} = $1`, [id])
-  await recordAudit(tx, ctx.actor, { action: 'delete', entity: ctx.entity ?? table, entityId: id, partnershipId: ctx.partnershipId, summary: ctx.summary, before })
+  await recordAudit(tx, ctx.actor, {
+    action: 'delete',
+    entity: ctx.entity ?? table,
+    entityId: id,
+    partnershipId: ctx.partnershipId,
+    summary: ctx.summary,
+    before,
+  })
   return before
 }
 

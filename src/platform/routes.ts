@@ -14,14 +14,24 @@ export async function platformRoutes(app: FastifyInstance, { services }: { servi
     try {
       await services.db.query('SELECT 1')
       const ms = Number(process.hrtime.bigint() - started) / 1e6
-      return { status: 'ok', database: { engine: services.db.kind === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL server', status: 'ok', responseMs: Math.round(ms * 10) / 10 } }
+      return {
+        status: 'ok',
+        database: {
+          engine: services.db.kind === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL server',
+          status: 'ok',
+          responseMs: Math.round(ms * 10) / 10,
+        },
+      }
     } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', database: { engine: services.db.kind, status: 'unavailable', message: (err as Error).message } })
+      return reply
+        .code(503)
+        .send({ status: 'unavailable', database: { engine: services.db.kind, status: 'unavailable', message: (err as Error).message } })
     }
   })
 
   app.get('/accessibility', { config: { access: 'public' } }, async (_request, reply) =>
-    reply.view('platform/views/accessibility.njk', { title: 'Accessibility statement' }))
+    reply.view('platform/views/accessibility.njk', { title: 'Accessibility statement' }),
+  )
 
   app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger())
 }

@@ -96,6 +96,7 @@ declare module 'fastify' {
 }
 
 function safeEqual(a: string, b: string) {
-  const x = Buffer.from(a), y = Buffer.from(b)
+  const x = Buffer.from(a),
+    y = Buffer.from(b)
   return x.length === y.length && crypto.timingSafeEqual(x, y)
 }

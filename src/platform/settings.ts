@@ -7,7 +7,10 @@ export async function getSetting(q: Queryable, key: string): Promise<string | un
 }
 
 export async function setSetting(q: Queryable, key: string, value: string) {
-  await q.query('INSERT INTO app_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, value])
+  await q.query('INSERT INTO app_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [
+    key,
+    value,
+  ])
 }
 
 /** The stored value, or `make()` stored now; when two servers race, both get the one that was stored first. */

@@ -71,7 +71,10 @@ export function sizeLabel(bytes: number): string {
   const units = ['bytes', 'KB', 'MB', 'GB', 'TB']
   let v = bytes
   let u = 0
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024
+    u++
+  }
   if (u === 0) return `${bytes.toLocaleString('en-GB')} ${bytes === 1 ? 'byte' : 'bytes'}`
   return `${Number(v.toFixed(v < 10 ? 1 : 0)).toLocaleString('en-GB')} ${units[u]}`
 }
@@ -106,7 +109,9 @@ export async function ensureRoom(sources: Source[], folder: string, marginBytes:
   const needed = sources.reduce((n, s) => n + s.unpacked, 0)
   const free = await freeBytes(folder)
   if (free < needed + marginBytes) {
-    throw new SourceError(`There is not enough space on the disk for this import: it unpacks to about ${sizeLabel(needed)}, ${sizeLabel(marginBytes)} must stay free, and only ${sizeLabel(free)} is free. Free some space, or import fewer files at a time. Nothing was imported.`)
+    throw new SourceError(
+      `There is not enough space on the disk for this import: it unpacks to about ${sizeLabel(needed)}, ${sizeLabel(marginBytes)} must stay free, and only ${sizeLabel(free)} is free. Free some space, or import fewer files at a time. Nothing was imported.`,
+    )
   }
 }
 
@@ -118,9 +123,13 @@ export async function freeBytes(folder: string): Promise<number> {
   return s.bavail * s.bsize
 }
 
-
 /** Hash and count what passes; `guard` sees the running count and stops the stream with its message. */
-function hashingCounter(hash: crypto.Hash, counter: { bytes: number }, onBytes?: (n: number) => void, guard?: (bytes: number) => string | undefined) {
+function hashingCounter(
+  hash: crypto.Hash,
+  counter: { bytes: number },
+  onBytes?: (n: number) => void,
+  guard?: (bytes: number) => string | undefined,
+) {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       counter.bytes += chunk.length
@@ -149,7 +158,13 @@ function decompressor(name: string) {
  * Unpack a stream into a temporary file, hashing what is written. `guard` is asked after every chunk whether the
  * bytes actually unpacked so far are still acceptable; when not, the file is removed and its message thrown.
  */
-async function toTempFile(input: Readable, name: string, tmpDir: string, onBytes?: (n: number) => void, guard?: (bytes: number) => string | undefined): Promise<Materialised> {
+async function toTempFile(
+  input: Readable,
+  name: string,
+  tmpDir: string,
+  onBytes?: (n: number) => void,
+  guard?: (bytes: number) => string | undefined,
+): Promise<Materialised> {
   fs.mkdirSync(tmpDir, { recursive: true })
   const target = tmpName(tmpDir, name)
   const hash = crypto.createHash('sha256')
@@ -190,12 +205,16 @@ function fileSource(file: string, limits: ArchiveLimits): Source {
     size,
     unpacked: decompressor(name) ? declaredUnpacked(file, size) : 0,
     async materialise(tmpDir, onBytes) {
-      if (decompressor(name)) return toTempFile(fs.createReadStream(file), name, tmpDir, onBytes, (bytes) => tooBig(file, size, bytes, limits, true))
+      if (decompressor(name))
+        return toTempFile(fs.createReadStream(file), name, tmpDir, onBytes, (bytes) => tooBig(file, size, bytes, limits, true))
       // A plain CSV is read where it is; it is only hashed, in the background.
       const hash = crypto.createHash('sha256')
       const counter = { bytes: 0 }
-      const sha256 = pipeline(fs.createReadStream(file), hashingCounter(hash, counter, onBytes), async (chunks: AsyncIterable<Buffer>) => { for await (const _ of chunks) { /* hashed */ } })
-        .then(() => hash.digest('hex'))
+      const sha256 = pipeline(fs.createReadStream(file), hashingCounter(hash, counter, onBytes), async (chunks: AsyncIterable<Buffer>) => {
+        for await (const _ of chunks) {
+          /* hashed */
+        }
+      }).then(() => hash.digest('hex'))
       sha256.catch(() => {}) // awaited by the importer; never an unhandled rejection
       return { path: file, sha256, bytes: fs.statSync(file).size, cleanup: () => {} }
     },
@@ -204,7 +223,9 @@ function fileSource(file: string, limits: ArchiveLimits): Source {
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
   // Entry sizes are checked here, on the bytes actually inflated (see zipSources), with messages of our own.
-  return new Promise((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: false }, (err, zip) => (err ? reject(err) : resolve(zip!))))
+  return new Promise((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: false }, (err, zip) => (err ? reject(err) : resolve(zip!))),
+  )
 }
 
 /** yauzl refuses entries whose names leave the folder (../, /absolute, C:, backslashes): its messages end with the name. */
@@ -224,7 +245,10 @@ async function zipSources(file: string, accept: RegExp, limits: ArchiveLimits, l
   } catch (err) {
     throw new SourceError(`${label} is not a zip file that can be read (${(err as Error).message})`)
   }
-  const tooMany = () => new SourceError(`${archive} holds more than ${limits.maxEntries.toLocaleString('en-GB')} files and folders, the most Safer reads from one archive. Split it into smaller archives. Nothing was imported.`)
+  const tooMany = () =>
+    new SourceError(
+      `${archive} holds more than ${limits.maxEntries.toLocaleString('en-GB')} files and folders, the most Safer reads from one archive. Split it into smaller archives. Nothing was imported.`,
+    )
   let entries: yauzl.Entry[]
   try {
     if (zip.entryCount > limits.maxEntries) throw tooMany()
@@ -233,7 +257,11 @@ async function zipSources(file: string, accept: RegExp, limits: ArchiveLimits, l
       let count = 0
       zip.on('entry', (e: yauzl.Entry) => {
         if (++count > limits.maxEntries) return reject(tooMany())
-        if (!e.fileName.endsWith('/') && accept.test(e.fileName) && !e.fileName.split('/').some((p) => p.startsWith('__MACOSX') || p.startsWith('.'))) {
+        if (
+          !e.fileName.endsWith('/') &&
+          accept.test(e.fileName) &&
+          !e.fileName.split('/').some((p) => p.startsWith('__MACOSX') || p.startsWith('.'))
+        ) {
           const refused = tooBig(`${e.fileName} in ${archive}`, e.compressedSize, e.uncompressedSize, limits)
           if (refused) return reject(new SourceError(refused))
           found.push(e)
@@ -243,9 +271,13 @@ async function zipSources(file: string, accept: RegExp, limits: ArchiveLimits, l
       zip.on('end', () => resolve(found))
       zip.on('error', (err: Error) => {
         const unsafe = UNSAFE_NAME.exec(err.message)
-        reject(unsafe
-          ? new SourceError(`${archive} cannot be imported: it holds "${unsafe[2]}", a file that would be unpacked outside its folder. Nothing was imported.`)
-          : new SourceError(`${archive} is not a zip file that can be read (${err.message})`))
+        reject(
+          unsafe
+            ? new SourceError(
+                `${archive} cannot be imported: it holds "${unsafe[2]}", a file that would be unpacked outside its folder. Nothing was imported.`,
+              )
+            : new SourceError(`${archive} is not a zip file that can be read (${err.message})`),
+        )
       })
       zip.readEntry()
     })
@@ -254,9 +286,10 @@ async function zipSources(file: string, accept: RegExp, limits: ArchiveLimits, l
   }
   return entries.map((entry) => {
     const what = `${entry.fileName} in ${archive}`
-    const guard = (bytes: number) => bytes > entry.uncompressedSize
-      ? `${what} unpacks to more than the ${sizeLabel(entry.uncompressedSize)} the archive says it holds: the archive is damaged or was built to fill the disk. Nothing was imported from it.`
-      : tooBig(what, entry.compressedSize, bytes, limits, true)
+    const guard = (bytes: number) =>
+      bytes > entry.uncompressedSize
+        ? `${what} unpacks to more than the ${sizeLabel(entry.uncompressedSize)} the archive says it holds: the archive is damaged or was built to fill the disk. Nothing was imported from it.`
+        : tooBig(what, entry.compressedSize, bytes, limits, true)
     return {
       label: what,
       name: path.basename(entry.fileName),
@@ -265,7 +298,9 @@ async function zipSources(file: string, accept: RegExp, limits: ArchiveLimits, l
       async materialise(tmpDir, onBytes) {
         const z = await openZip(file)
         try {
-          const stream: Readable = await new Promise((resolve, reject) => z.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s!))))
+          const stream: Readable = await new Promise((resolve, reject) =>
+            z.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s!))),
+          )
           return await toTempFile(stream, path.basename(entry.fileName), tmpDir, onBytes, guard)
         } finally {
           z.close()
@@ -304,7 +339,11 @@ export const CSV_FILES: Accept = {
  * The sources behind the given paths, in a stable order. A path that does not exist, or a file that is neither a
  * CSV nor a zip, is refused with a message naming it (nothing is imported until every path is understood).
  */
-export async function expandPaths(paths: string[], accept: Accept = CSV_FILES, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<Source[]> {
+export async function expandPaths(
+  paths: string[],
+  accept: Accept = CSV_FILES,
+  limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+): Promise<Source[]> {
   if (!paths.length) throw new SourceError('Give at least one file, folder or zip to import.')
   const files: string[] = []
   for (const p of paths) {
@@ -347,7 +386,9 @@ export function sweepOld(dir: string, match: RegExp = /./, maxAgeMs = SWEEP_AGE_
         fs.rmSync(p, { recursive: true, force: true })
         removed.push(name)
       }
-    } catch { /* removed meanwhile */ }
+    } catch {
+      /* removed meanwhile */
+    }
   }
   return removed
 }
@@ -360,12 +401,16 @@ function splitCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { field += '"'; i++ }
-      else if (ch === '"') quoted = false
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (ch === '"') quoted = false
       else field += ch
     } else if (ch === '"') quoted = true
-    else if (ch === ',') { out.push(field); field = '' }
-    else field += ch
+    else if (ch === ',') {
+      out.push(field)
+      field = ''
+    } else field += ch
   }
   out.push(field)
   return out
@@ -380,7 +425,10 @@ export async function readHeader(file: string): Promise<string[]> {
   try {
     const buf = Buffer.alloc(64 * 1024)
     const n = fs.readSync(fd, buf, 0, buf.length, 0)
-    const text = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '')
+    const text = buf
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
     const end = text.search(/\r?\n/)
     return splitCsvLine(end === -1 ? text : text.slice(0, end)).map((h) => h.trim())
   } finally {

@@ -85,7 +85,10 @@ export function display(v: unknown): string {
 export function pageColumns<T>(table: Table<T>, omit: string[] = []): TableColumn<T>[] {
   const shown = table.columns.filter((c) => c.header !== undefined && !omit.includes(c.key))
   const rank = (c: TableColumn<T>) => (table.pageOrder.includes(c.key) ? table.pageOrder.indexOf(c.key) : table.pageOrder.length)
-  return shown.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c)
+  return shown
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map(({ c }) => c)
 }
 
 /** The columns the download has, as platform/export.ts takes them (header = key). */
@@ -128,7 +131,13 @@ export function tableView<T>(table: Table<T>, rows: T[], opts: TableViewOptions 
       ...(c.classes ? { classes: c.classes } : {}),
       attributes: exportKey(c),
     })),
-    rows: rows.map((r) => columns.map((c) => ({ ...cellContent(c, r, opts.page ?? {}), ...(c.numeric ? { format: 'numeric' as const } : {}), ...(c.classes ? { classes: c.classes } : {}) }))),
+    rows: rows.map((r) =>
+      columns.map((c) => ({
+        ...cellContent(c, r, opts.page ?? {}),
+        ...(c.numeric ? { format: 'numeric' as const } : {}),
+        ...(c.classes ? { classes: c.classes } : {}),
+      })),
+    ),
   }
 }
 

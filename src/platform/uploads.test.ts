@@ -26,26 +26,45 @@ const EXE = Buffer.concat([Buffer.from('MZ'), Buffer.from([0x90, 0, 3, 0, 0, 0, 
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex')
 
 const dirs: string[] = []
-after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }) })
+after(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
+})
 
-interface Mini { app: FastifyInstance; dataDir: string; kept: Upload[] }
+interface Mini {
+  app: FastifyInstance
+  dataDir: string
+  kept: Upload[]
+}
 
 /** An app with the platform's upload set-up, a route taking files with these options, and a form route that does not. */
-async function mini(opts: Partial<ReceiveOptions> = {}, settings: { uploadLimitMb?: number; uploadTotalLimitMb?: number; uploadMaxFiles?: number; diskMarginMb?: number } = {}, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-uploads-'))): Promise<Mini> {
+async function mini(
+  opts: Partial<ReceiveOptions> = {},
+  settings: { uploadLimitMb?: number; uploadTotalLimitMb?: number; uploadMaxFiles?: number; diskMarginMb?: number } = {},
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-uploads-')),
+): Promise<Mini> {
   dirs.push(dataDir)
   const app = Fastify()
   app.decorateRequest('viaApiToken', false)
   app.decorateRequest('csrfToken', '')
-  app.addHook('onRequest', async (request) => { request.csrfToken = TOKEN })
+  app.addHook('onRequest', async (request) => {
+    request.csrfToken = TOKEN
+  })
   await setUpUploads(app, { dataDir, uploadLimitMb: 2048, uploadTotalLimitMb: 2048, uploadMaxFiles: 2000, diskMarginMb: 0, ...settings })
   const kept: Upload[] = []
   const options: ReceiveOptions = { field: 'files', accept: ['pdf', 'docx', 'xlsx', 'csv', 'png', 'jpeg'], ...opts }
   app.post('/upload', { config: { uploads: true } }, async (request) => {
     const upload = await receiveFiles(request, options)
-    if (upload.fields.keep) { upload.keep(); kept.push(upload) }
+    if (upload.fields.keep) {
+      upload.keep()
+      kept.push(upload)
+    }
     return {
       fields: upload.fields,
-      files: upload.files.map(({ path: p, ...f }) => ({ ...f, content: fs.readFileSync(p).toString('base64'), under: path.relative(dataDir, p).split(path.sep).slice(0, 2).join('/') })),
+      files: upload.files.map(({ path: p, ...f }) => ({
+        ...f,
+        content: fs.readFileSync(p).toString('base64'),
+        under: path.relative(dataDir, p).split(path.sep).slice(0, 2).join('/'),
+      })),
     }
   })
   app.post('/form', async () => 'a form without files')
@@ -66,16 +85,28 @@ const file = (filename: string, data: Buffer): Part => ({ name: 'files', filenam
 
 test('files are streamed to SAFER_DATA_DIR/files/uploads, hashed and typed, then removed once the answer is sent', async () => {
   const m = await mini()
-  const res = await send(m, [csrf, { name: 'note', value: 'for the committee' }, file('Strategic assessment 2019–20.pdf', PDF), file('chart.png', PNG), file('figures.CSV', CSV)])
+  const res = await send(m, [
+    csrf,
+    { name: 'note', value: 'for the committee' },
+    file('Strategic assessment 2019–20.pdf', PDF),
+    file('chart.png', PNG),
+    file('figures.CSV', CSV),
+  ])
   assert.equal(res.status, 200)
   const body = res.json()
   assert.deepEqual(body.fields, { _csrf: TOKEN, note: 'for the committee' })
-  assert.deepEqual(body.files.map((f: any) => [f.filename, f.bytes, f.sha256, f.type, f.contentType, f.under]), [
-    ['Strategic assessment 2019–20.pdf', PDF.length, sha256(PDF), 'pdf', 'application/pdf', 'files/uploads'],
-    ['chart.png', PNG.length, sha256(PNG), 'png', 'image/png', 'files/uploads'],
-    ['figures.CSV', CSV.length, sha256(CSV), 'csv', 'text/csv', 'files/uploads'],
-  ])
-  assert.deepEqual(body.files.map((f: any) => Buffer.from(f.content, 'base64')), [PDF, PNG, CSV])
+  assert.deepEqual(
+    body.files.map((f: any) => [f.filename, f.bytes, f.sha256, f.type, f.contentType, f.under]),
+    [
+      ['Strategic assessment 2019–20.pdf', PDF.length, sha256(PDF), 'pdf', 'application/pdf', 'files/uploads'],
+      ['chart.png', PNG.length, sha256(PNG), 'png', 'image/png', 'files/uploads'],
+      ['figures.CSV', CSV.length, sha256(CSV), 'csv', 'text/csv', 'files/uploads'],
+    ],
+  )
+  assert.deepEqual(
+    body.files.map((f: any) => Buffer.from(f.content, 'base64')),
+    [PDF, PNG, CSV],
+  )
   assert.deepEqual(uploadsLeft(m.dataDir), [])
 })
 
@@ -136,7 +167,9 @@ test('files over the per-request total are refused, while streaming or, when the
   }
   // The site's setting (SAFER_UPLOAD_TOTAL_LIMIT_MB) caps a form's.
   const site = await mini({ maxTotalBytes: 100 * MB }, { uploadTotalLimitMb: 1 })
-  assert.deepEqual((await send(site, [csrf, file('a.csv', half), file('b.csv', half)])).json().errors, { files: 'The files together are larger than 1 MB.' })
+  assert.deepEqual((await send(site, [csrf, file('a.csv', half), file('b.csv', half)])).json().errors, {
+    files: 'The files together are larger than 1 MB.',
+  })
 })
 
 test('a file over the per-file limit is refused, named when the form takes several', async () => {
@@ -144,11 +177,15 @@ test('a file over the per-file limit is refused, named when the form takes sever
   const res = await send(m, [csrf, file('small.csv', CSV), file('large.csv', Buffer.alloc(200 * 1024, 'x'))])
   assert.deepEqual(res.json().errors, { files: 'large.csv is larger than 100 KB, the most one file may be.' })
   const one = await mini({ maxFileBytes: 100 * 1024, maxFiles: 1 })
-  assert.deepEqual((await send(one, [csrf, file('large.csv', Buffer.alloc(200 * 1024, 'x'))])).json().errors, { files: 'The selected file must be smaller than 100 KB' })
+  assert.deepEqual((await send(one, [csrf, file('large.csv', Buffer.alloc(200 * 1024, 'x'))])).json().errors, {
+    files: 'The selected file must be smaller than 100 KB',
+  })
   // A body far over the one file's limit is refused before it is read.
   const writes = mock.method(fs, 'createWriteStream')
   try {
-    assert.deepEqual((await send(one, [csrf, file('huge.csv', Buffer.alloc(3 * MB, 'x'))])).json().errors, { files: 'The selected file must be smaller than 100 KB' })
+    assert.deepEqual((await send(one, [csrf, file('huge.csv', Buffer.alloc(3 * MB, 'x'))])).json().errors, {
+      files: 'The selected file must be smaller than 100 KB',
+    })
   } finally {
     writes.mock.restore()
   }
@@ -176,7 +213,10 @@ test('a program renamed .pdf, a file of a type not accepted, and an empty file a
 })
 
 test('types are judged from the first bytes: the list of what a form accepts, and each signature', () => {
-  assert.equal(acceptedList(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'csv']), 'a PDF, Word document (DOC or DOCX), Excel spreadsheet (XLS or XLSX) or CSV file')
+  assert.equal(
+    acceptedList(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'csv']),
+    'a PDF, Word document (DOC or DOCX), Excel spreadsheet (XLS or XLSX) or CSV file',
+  )
   assert.equal(acceptedList(['csv', 'zip']), 'a CSV or zip file')
   assert.equal(acceptedList(['xlsx']), 'an Excel spreadsheet file')
   const OLE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0])
@@ -184,10 +224,24 @@ test('types are judged from the first bytes: the list of what a form accepts, an
   const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10])
   const all = ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'csv', 'txt', 'png', 'jpeg', 'zip'] as const
   const kinds: [string, Buffer, string | undefined][] = [
-    ['a.pdf', PDF, 'pdf'], ['a.doc', OLE, 'doc'], ['a.docx', ZIP, 'docx'], ['a.xls', OLE, 'xls'], ['a.xlsx', ZIP, 'xlsx'],
-    ['a.csv', CSV, 'csv'], ['a.txt', CSV, 'txt'], ['a.png', PNG, 'png'], ['a.jpeg', JPEG, 'jpeg'], ['a.JPG', JPEG, 'jpeg'], ['a.zip', ZIP, 'zip'],
-    ['a.doc', ZIP, undefined], ['a.xlsx', OLE, undefined], ['a.csv', ZIP, undefined], ['a.csv', PDF, undefined], ['a.txt', Buffer.from('a\0b'), undefined],
-    ['a.zip', PDF, undefined], ['a.png', JPEG, undefined],
+    ['a.pdf', PDF, 'pdf'],
+    ['a.doc', OLE, 'doc'],
+    ['a.docx', ZIP, 'docx'],
+    ['a.xls', OLE, 'xls'],
+    ['a.xlsx', ZIP, 'xlsx'],
+    ['a.csv', CSV, 'csv'],
+    ['a.txt', CSV, 'txt'],
+    ['a.png', PNG, 'png'],
+    ['a.jpeg', JPEG, 'jpeg'],
+    ['a.JPG', JPEG, 'jpeg'],
+    ['a.zip', ZIP, 'zip'],
+    ['a.doc', ZIP, undefined],
+    ['a.xlsx', OLE, undefined],
+    ['a.csv', ZIP, undefined],
+    ['a.csv', PDF, undefined],
+    ['a.txt', Buffer.from('a\0b'), undefined],
+    ['a.zip', PDF, undefined],
+    ['a.png', JPEG, undefined],
   ]
   for (const [name, head, kind] of kinds) {
     const t = fileTypeOf(name, head, [...all], name)
@@ -220,7 +274,9 @@ test('an upload is refused before it is read when the disk would be left nearly 
   try {
     const res = await send(m, [csrf, file('a.csv', CSV)])
     assert.equal(res.status, 400)
-    assert.deepEqual(res.json().errors, { files: 'The server does not have enough free disk space for this upload. Try again later, or tell the site administrator.' })
+    assert.deepEqual(res.json().errors, {
+      files: 'The server does not have enough free disk space for this upload. Try again later, or tell the site administrator.',
+    })
   } finally {
     writes.mock.restore()
   }
@@ -233,14 +289,25 @@ test('an upload cut off part-way (the browser closed) leaves nothing on disk', a
   try {
     const { port } = m.app.server.address() as { port: number }
     const boundary = '----cut'
-    const start = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${TOKEN}\r\n--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.csv"\r\n\r\na,b\n`)
-    const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/upload', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(start.length + 10 * MB) } })
+    const start = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${TOKEN}\r\n--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.csv"\r\n\r\na,b\n`,
+    )
+    const req = http.request({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      path: '/upload',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(start.length + 10 * MB) },
+    })
     req.on('error', () => {})
     req.write(start)
     req.write(Buffer.alloc(512 * 1024, 'x'))
     // Wait until the file is being written, then cut the connection.
     for (let i = 0; i < 200 && !uploadsLeft(m.dataDir).some((p) => p.endsWith('big.csv')); i++) await new Promise((r) => setTimeout(r, 10))
-    assert.ok(uploadsLeft(m.dataDir).some((p) => p.endsWith('big.csv')), 'the file was being written')
+    assert.ok(
+      uploadsLeft(m.dataDir).some((p) => p.endsWith('big.csv')),
+      'the file was being written',
+    )
     req.destroy()
     for (let i = 0; i < 200 && uploadsLeft(m.dataDir).length; i++) await new Promise((r) => setTimeout(r, 10))
     assert.deepEqual(uploadsLeft(m.dataDir), [])
@@ -274,8 +341,16 @@ test('every route of the app that takes files refuses a body without the CSRF to
     try {
       for (const route of t.app.uploadRoutes) {
         const url = route.url.replace(':partnership', p.slug).replace(/:[A-Za-z]+/g, '1')
-        const { payload, contentType } = multipart([{ name: 'file', filename: 'a.csv', data: CSV }, { name: 'files', filename: 'a.csv', data: CSV }])
-        const res = await t.app.inject({ method: route.method as any, url, payload, headers: { 'content-type': contentType, cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } })
+        const { payload, contentType } = multipart([
+          { name: 'file', filename: 'a.csv', data: CSV },
+          { name: 'files', filename: 'a.csv', data: CSV },
+        ])
+        const res = await t.app.inject({
+          method: route.method as any,
+          url,
+          payload,
+          headers: { 'content-type': contentType, cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+        })
         assert.equal(res.statusCode, 403, `${route.method} ${route.url}: ${res.body.slice(0, 200)}`)
       }
     } finally {

@@ -22,6 +22,7 @@ import type { Config } from '../config.ts'
 import { ValidationError } from './errors.ts'
 import { checkCsrf } from './session.ts'
 import { freeBytes, sizeLabel, sweepOld, SWEEP_AGE_MS } from './sources.ts'
+import { withoutControlCharacters } from './format.ts'
 
 const MB = 1024 * 1024
 /** How much of a file's beginning its type is judged from. */
@@ -31,7 +32,10 @@ const FORM_OVERHEAD = MB
 
 // ---- File types, judged from content ----
 
-const startsWith = (...bytes: number[]) => (b: Buffer) => b.length >= bytes.length && bytes.every((x, i) => b[i] === x)
+const startsWith =
+  (...bytes: number[]) =>
+  (b: Buffer) =>
+    b.length >= bytes.length && bytes.every((x, i) => b[i] === x)
 const isZip = startsWith(0x50, 0x4b, 0x03, 0x04)
 /** Word 97-2003 and Excel 97-2003 files are OLE compound documents. */
 const isOle = startsWith(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1)
@@ -56,12 +60,54 @@ export interface FileType {
 
 export const FILE_TYPES = {
   pdf: { extensions: ['.pdf'], group: 'PDF', short: 'PDF', label: 'PDF', contentType: 'application/pdf', check: isPdf },
-  doc: { extensions: ['.doc'], group: 'Word document', short: 'DOC', label: 'Word document', contentType: 'application/msword', check: isOle },
-  docx: { extensions: ['.docx'], group: 'Word document', short: 'DOCX', label: 'Word document', contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', check: isZip },
-  xls: { extensions: ['.xls'], group: 'Excel spreadsheet', short: 'XLS', label: 'Excel spreadsheet', contentType: 'application/vnd.ms-excel', check: isOle },
-  xlsx: { extensions: ['.xlsx'], group: 'Excel spreadsheet', short: 'XLSX', label: 'Excel spreadsheet', contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', check: isZip },
-  ppt: { extensions: ['.ppt'], group: 'PowerPoint presentation', short: 'PPT', label: 'PowerPoint presentation', contentType: 'application/vnd.ms-powerpoint', check: isOle },
-  pptx: { extensions: ['.pptx'], group: 'PowerPoint presentation', short: 'PPTX', label: 'PowerPoint presentation', contentType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', check: isZip },
+  doc: {
+    extensions: ['.doc'],
+    group: 'Word document',
+    short: 'DOC',
+    label: 'Word document',
+    contentType: 'application/msword',
+    check: isOle,
+  },
+  docx: {
+    extensions: ['.docx'],
+    group: 'Word document',
+    short: 'DOCX',
+    label: 'Word document',
+    contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    check: isZip,
+  },
+  xls: {
+    extensions: ['.xls'],
+    group: 'Excel spreadsheet',
+    short: 'XLS',
+    label: 'Excel spreadsheet',
+    contentType: 'application/vnd.ms-excel',
+    check: isOle,
+  },
+  xlsx: {
+    extensions: ['.xlsx'],
+    group: 'Excel spreadsheet',
+    short: 'XLSX',
+    label: 'Excel spreadsheet',
+    contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    check: isZip,
+  },
+  ppt: {
+    extensions: ['.ppt'],
+    group: 'PowerPoint presentation',
+    short: 'PPT',
+    label: 'PowerPoint presentation',
+    contentType: 'application/vnd.ms-powerpoint',
+    check: isOle,
+  },
+  pptx: {
+    extensions: ['.pptx'],
+    group: 'PowerPoint presentation',
+    short: 'PPTX',
+    label: 'PowerPoint presentation',
+    contentType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    check: isZip,
+  },
   csv: { extensions: ['.csv'], group: 'CSV', short: 'CSV', label: 'CSV file', contentType: 'text/csv', check: isText },
   txt: { extensions: ['.txt'], group: 'text', short: 'TXT', label: 'text file', contentType: 'text/plain', check: isText },
   png: { extensions: ['.png'], group: 'image', short: 'PNG', label: 'PNG image', contentType: 'image/png', check: isPng },
@@ -81,8 +127,10 @@ export function acceptedList(accept: FileKind[]): string {
 
 /** A file name as a person sees it: its last part only, without control characters, at most 200 characters. */
 export function cleanFilename(name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-  return path.basename(String(name).replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(-200)
+  return withoutControlCharacters(path.basename(String(name).replace(/\\/g, '/')))
+    .replace(/"/g, '')
+    .trim()
+    .slice(-200)
 }
 
 /** The accepted type a file's name claims (by its extension), or undefined. */
@@ -179,7 +227,12 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
   const advice = opts.advice ? ` ${opts.advice}` : ''
   const refuse = (message: string) => new ValidationError({ [opts.field]: message })
   const tooMany = () => refuse(single ? 'Choose only one file' : `Choose at most ${maxFiles.toLocaleString('en-GB')} files`)
-  const tooLarge = (filename: string) => refuse(single ? `The selected file must be smaller than ${sizeLabel(maxFileBytes)}${advice}` : `${filename} is larger than ${sizeLabel(maxFileBytes)}, the most one file may be.${advice}`)
+  const tooLarge = (filename: string) =>
+    refuse(
+      single
+        ? `The selected file must be smaller than ${sizeLabel(maxFileBytes)}${advice}`
+        : `${filename} is larger than ${sizeLabel(maxFileBytes)}, the most one file may be.${advice}`,
+    )
   const tooLargeTogether = () => refuse(`The files together are larger than ${sizeLabel(maxTotalBytes)}.${advice}`)
 
   const fields: Record<string, string> = {}
@@ -187,11 +240,17 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
   const dir = path.join(site.dir, `${Date.now()}-${process.pid}-${crypto.randomBytes(6).toString('hex')}`)
   let kept = false
   const upload: Upload = {
-    fields, files, dir,
-    keep: () => { kept = true },
+    fields,
+    files,
+    dir,
+    keep: () => {
+      kept = true
+    },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   }
-  ;((request as any)[kUploads] ??= []).push(() => { if (!kept) upload.remove() })
+  ;((request as any)[kUploads] ??= []).push(() => {
+    if (!kept) upload.remove()
+  })
 
   let csrfChecked = false
   const csrf = () => {
@@ -202,7 +261,12 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
 
   if (!request.isMultipart?.()) {
     // A form posted without files (the platform has checked its CSRF token before validation).
-    Object.assign(fields, Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)])))
+    Object.assign(
+      fields,
+      Object.fromEntries(
+        Object.entries((request.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]),
+      ),
+    )
     if (opts.required) throw refuse(opts.required)
     return upload
   }
@@ -211,7 +275,8 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
   const declared = Number(request.headers['content-length'])
   if (Number.isFinite(declared)) {
     // (A form that takes one file can take no more than that file.)
-    if (declared > (single ? Math.min(maxFileBytes, maxTotalBytes) : maxTotalBytes) + FORM_OVERHEAD) throw single ? tooLarge('') : tooLargeTogether()
+    if (declared > (single ? Math.min(maxFileBytes, maxTotalBytes) : maxTotalBytes) + FORM_OVERHEAD)
+      throw single ? tooLarge('') : tooLargeTogether()
     if ((await freeBytes(site.dir)) < declared + site.marginBytes) {
       throw refuse('The server does not have enough free disk space for this upload. Try again later, or tell the site administrator.')
     }
@@ -219,7 +284,9 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
 
   let total = 0
   try {
-    for await (const part of request.parts({ limits: { fileSize: maxFileBytes, files: maxFiles + 1, fields: 100, parts: maxFiles + 101, fieldSize: MB } })) {
+    for await (const part of request.parts({
+      limits: { fileSize: maxFileBytes, files: maxFiles + 1, fields: 100, parts: maxFiles + 101, fieldSize: MB },
+    })) {
       if (part.type === 'field') {
         if (!(part.fieldname in fields)) fields[part.fieldname] = String(part.value)
         continue
@@ -235,7 +302,11 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
       const claimed = kindFromName(filename, opts.accept)
       if (!claimed) throw refuse(wrongTypeMessage(subject, opts.accept))
 
-      const target = path.join(dir, String(files.length + 1), filename.replace(/[/\\:*?"<>|]/g, '_').replace(/^\.+/, (m) => '_'.repeat(m.length)))
+      const target = path.join(
+        dir,
+        String(files.length + 1),
+        filename.replace(/[/\\:*?"<>|]/g, '_').replace(/^\.+/, (m) => '_'.repeat(m.length)),
+      )
       fs.mkdirSync(path.dirname(target), { recursive: true })
       const hash = crypto.createHash('sha256')
       let head = Buffer.alloc(0)
@@ -283,8 +354,12 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
     request.raw.resume()
     const code = (err as { code?: string }).code
     if (code === 'FST_FILES_LIMIT') throw tooMany()
-    if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw refuse('The form sent more fields than it has. Reload the page and try again.')
-    if (code === 'FST_MP_PREMATURE_CLOSE' || /Unexpected end of (form|multipart data)|Malformed part header/i.test(String((err as Error).message))) {
+    if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
+      throw refuse('The form sent more fields than it has. Reload the page and try again.')
+    if (
+      code === 'FST_MP_PREMATURE_CLOSE' ||
+      /Unexpected end of (form|multipart data)|Malformed part header/i.test(String((err as Error).message))
+    ) {
       throw refuse('The upload did not finish. Try again.')
     }
     throw err
@@ -302,7 +377,10 @@ export function sweepUploads(dir: string, maxAgeMs = SWEEP_AGE_MS, now = Date.no
  * The platform's part: multipart parsing for the routes that declare `uploads: true` (refused elsewhere, unread),
  * the site's limits, removal of each request's files once it is answered, and the start-up sweep.
  */
-export async function setUpUploads(app: FastifyInstance, config: Pick<Config, 'dataDir' | 'uploadLimitMb' | 'uploadTotalLimitMb' | 'uploadMaxFiles' | 'diskMarginMb'>) {
+export async function setUpUploads(
+  app: FastifyInstance,
+  config: Pick<Config, 'dataDir' | 'uploadLimitMb' | 'uploadTotalLimitMb' | 'uploadMaxFiles' | 'diskMarginMb'>,
+) {
   const dir = uploadsDir(config.dataDir)
   fs.mkdirSync(dir, { recursive: true })
   sweepUploads(dir)

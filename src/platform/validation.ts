@@ -22,7 +22,15 @@ export function choice<T extends readonly string[]>(values: T, title: string) {
 /** A value or null; keeps the inner title so messages name the field. */
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()], t.title ? { title: t.title } : {})
 
-type Prop = TSchema & { title?: string; errorMessage?: string; maxLength?: number; minLength?: number; minimum?: number; maximum?: number; format?: string }
+type Prop = TSchema & {
+  title?: string
+  errorMessage?: string
+  maxLength?: number
+  minLength?: number
+  minimum?: number
+  maximum?: number
+  format?: string
+}
 
 function lowerFirst(s: string) {
   // Keep acronyms and proper names (e.g. "ONS code", "GSS code") as written.
@@ -49,7 +57,11 @@ export function messageFor(schema: TSchema, e: ErrorObject): { field: string; me
   let path = e.instancePath.replace(/^\//, '')
   if (e.keyword === 'required') path = [path, (e.params as any).missingProperty].filter(Boolean).join('/')
   // A choice written as anyOf of constants reports on the anyOf; a failing item of an array reports on the item.
-  const field = path.split('/').filter((p) => !/^\d+$/.test(p)).join('.') || 'form'
+  const field =
+    path
+      .split('/')
+      .filter((p) => !/^\d+$/.test(p))
+      .join('.') || 'form'
   const prop = propOf(schema, path)
   const title = prop?.title ?? field
   if (prop?.errorMessage) return { field, message: prop.errorMessage }
@@ -81,7 +93,10 @@ export function messageFor(schema: TSchema, e: ErrorObject): { field: string; me
     case 'pattern':
       return { field, message: `${title} is not in the right format` }
     case 'additionalProperties':
-      return { field: (e.params as any).additionalProperty, message: `${(e.params as any).additionalProperty} is not a field of this record` }
+      return {
+        field: (e.params as any).additionalProperty,
+        message: `${(e.params as any).additionalProperty} is not a field of this record`,
+      }
     default:
       return { field, message: `${title} is not valid` }
   }
@@ -134,7 +149,9 @@ export function coerceForm(schema: TSchema, body: Record<string, unknown>): Reco
       continue
     }
     if (type === 'array') {
-      const list = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).map((v) => (typeof v === 'string' ? v.trim() : v)).filter((v) => v !== '')
+      const list = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw])
+        .map((v) => (typeof v === 'string' ? v.trim() : v))
+        .filter((v) => v !== '')
       out[name] = prop.items?.type === 'integer' || prop.items?.type === 'number' ? list.map(toNumber) : list
       continue
     }

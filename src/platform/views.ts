@@ -36,12 +36,21 @@ function configure(env: nunjucks.Environment) {
   })
   /** Items for govukSelect/govukRadios from [{value,text}], marking the selected one. */
   env.addFilter('selectItems', (items: { value: unknown; text: string }[], selected: unknown, blank?: string) => {
-    const list = items.map((i) => ({ value: i.value, text: i.text, selected: String(i.value) === String(selected ?? ''), checked: String(i.value) === String(selected ?? '') }))
+    const list = items.map((i) => ({
+      value: i.value,
+      text: i.text,
+      selected: String(i.value) === String(selected ?? ''),
+      checked: String(i.value) === String(selected ?? ''),
+    }))
     return blank !== undefined ? [{ value: '', text: blank }, ...list] : list
   })
   /** 12,345 (and 12.3 with one decimal place): numbers as people read them; blank for none. */
   env.addFilter('number', formatNumber)
-  env.addFilter('basename', (v: unknown) => String(v ?? '').split(/[\\/]/).pop())
+  env.addFilter('basename', (v: unknown) =>
+    String(v ?? '')
+      .split(/[\\/]/)
+      .pop(),
+  )
   // Counts, months and periods (platform/format.ts): {{ n | plural('county') }}, {{ '2018-10' | monthLabel }}.
   env.addFilter('plural', plural)
   env.addFilter('noun', noun)

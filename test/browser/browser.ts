@@ -24,7 +24,16 @@ export async function launchBrowser(): Promise<Browser> {
   }
   return chromium.launch({
     executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   })
 }
 
@@ -33,7 +42,14 @@ export async function startTestServer() {
   const data = testDataDir()
   const config = loadConfig({}, { port: 0, host: '127.0.0.1', logLevel: 'silent', demo: false, dataDir: data.dir })
   const server = await startServer(config, { db })
-  return { ...server, url: server.address, close: async () => { await server.close(); data.remove() } }
+  return {
+    ...server,
+    url: server.address,
+    close: async () => {
+      await server.close()
+      data.remove()
+    },
+  }
 }
 
 /** Run axe on the page; fail on any serious or critical violation, naming each. */
@@ -41,8 +57,15 @@ export async function expectAccessible(page: Page, label = page.url()) {
   await page.evaluate(axeSource)
   const result = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: typeof import('axe-core') }).axe
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))
+    const r = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    })
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }))
   })
   const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   assert.deepEqual(serious, [], `axe found serious or critical problems on ${label}:\n${JSON.stringify(serious, null, 2)}`)

@@ -32,9 +32,14 @@ test('an analyst finds Worcester, narrows it to burglary over three months, and 
   const types = await page.locator('caption:has-text("By crime type") + thead + tbody th').allTextContents()
   assert.deepEqual(types, ['Burglary'])
   // The counts on the page are the API's.
-  const api: { rows: { count: number }[] } = await page.evaluate(async () => (await fetch('/api/v1/crime/counts?area=E07000237&from=2018-11&to=2019-01&type=Burglary&group=month')).json())
+  const api: { rows: { count: number }[] } = await page.evaluate(async () =>
+    (await fetch('/api/v1/crime/counts?area=E07000237&from=2018-11&to=2019-01&type=Burglary&group=month')).json(),
+  )
   const shown = months.map((m) => Number(m.replace(/^\D+\d{4}\s*/, '').replace(/,/g, '')))
-  assert.deepEqual(shown, api.rows.map((r) => r.count))
+  assert.deepEqual(
+    shown,
+    api.rows.map((r) => r.count),
+  )
   await page.close()
 })
 
@@ -44,7 +49,7 @@ test('the calendar shows which months are loaded, and a partnership reaches its 
   await expectAccessible(page, 'partnership crime')
   await page.getByRole('link', { name: 'Worcester city centre' }).click()
   await expectAccessible(page, 'custom area')
-  assert.match(await page.locator('h1').textContent() ?? '', /Crime in Worcester city centre/)
+  assert.match((await page.locator('h1').textContent()) ?? '', /Crime in Worcester city centre/)
   const cells = await page.locator('.safer-calendar__cell--loaded').count()
   assert.equal(cells, 5)
   await page.close()
@@ -55,16 +60,20 @@ test('an analyst imports two files on the Import page, follows the progress, and
   await signIn(page, s.server.url, DEMO_LOGINS.accounts.find((a) => a.role === 'editor')!.email, DEMO_LOGINS.password)
   await page.goto(`${s.server.url}/crime/import`)
   await expectAccessible(page, 'import page')
-  await page.getByLabel('Files to import').setInputFiles([
-    path.join(FIXTURES, '2019-01-city-of-london-stop-and-search.csv'),
-    path.join(FIXTURES, 'README.md'),
-  ])
+  await page
+    .getByLabel('Files to import')
+    .setInputFiles([path.join(FIXTURES, '2019-01-city-of-london-stop-and-search.csv'), path.join(FIXTURES, 'README.md')])
   await page.getByRole('button', { name: 'Import', exact: true }).click()
   // README.md is not a CSV: the form says so with the error summary.
   await page.waitForSelector('.govuk-error-summary')
   await expectAccessible(page, 'import refused')
-  assert.match(await page.locator('.govuk-error-summary').textContent() ?? '', /README\.md is not a CSV or zip file/)
-  await page.getByLabel('Files to import').setInputFiles([path.join(FIXTURES, '2019-01-city-of-london-stop-and-search.csv'), path.join(FIXTURES, '2019-01-west-mercia-outcomes.csv')])
+  assert.match((await page.locator('.govuk-error-summary').textContent()) ?? '', /README\.md is not a CSV or zip file/)
+  await page
+    .getByLabel('Files to import')
+    .setInputFiles([
+      path.join(FIXTURES, '2019-01-city-of-london-stop-and-search.csv'),
+      path.join(FIXTURES, '2019-01-west-mercia-outcomes.csv'),
+    ])
   await page.getByRole('button', { name: 'Import', exact: true }).click()
   await page.waitForURL(/\/crime\/imports\/\d+/)
   await page.waitForSelector('text=2 imported', { timeout: 60_000 })

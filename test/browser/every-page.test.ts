@@ -30,21 +30,37 @@ async function concreteUrls() {
   // A message in the outbox (held: the demo has no mail server), for its pages.
   const email = await s.server.services.outbox.sendTest('every-page@example.org', { id: null, name: 'Every page test' })
   const idFor = (url: string) =>
-    url.startsWith('/organisations/') ? org.id
-    : url.includes('/assessments/strategic/') ? assessment.id
-    : url.includes('/priorities/') ? priority.id
-    : url.includes('/history/') ? p.id
-    : url.startsWith('/crime/imports/') || url.startsWith('/admin/jobs/') ? run.id // an import is a job
-    : url.includes('/custom-areas/') ? custom.id
-    : url.startsWith('/admin/outbox/') ? email.id
-    : undefined
+    url.startsWith('/organisations/')
+      ? org.id
+      : url.includes('/assessments/strategic/')
+        ? assessment.id
+        : url.includes('/priorities/')
+          ? priority.id
+          : url.includes('/history/')
+            ? p.id
+            : url.startsWith('/crime/imports/') || url.startsWith('/admin/jobs/')
+              ? run.id // an import is a job
+              : url.includes('/custom-areas/')
+                ? custom.id
+                : url.startsWith('/admin/outbox/')
+                  ? email.id
+                  : undefined
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
-    .map((r) => r.url
-      .replace(':partnership', 'hampshire').replace(':body', body.slug).replace(':member', String(member.id))
-      .replace(':entity', 'partnership').replace(':id', String(idFor(r.url))).replace(':number', String(version.number))
-      .replace(':round', String(round.id)).replace(':priority', String(priority.id)).replace(':dimension', String(dimension.id))
-      .replace(':level', String(level.id)).replace(':code', 'E10000014'))
+    .map((r) =>
+      r.url
+        .replace(':partnership', 'hampshire')
+        .replace(':body', body.slug)
+        .replace(':member', String(member.id))
+        .replace(':entity', 'partnership')
+        .replace(':id', String(idFor(r.url)))
+        .replace(':number', String(version.number))
+        .replace(':round', String(round.id))
+        .replace(':priority', String(priority.id))
+        .replace(':dimension', String(dimension.id))
+        .replace(':level', String(level.id))
+        .replace(':code', 'E10000014'),
+    )
     .map((url) => (url.endsWith('/compare') ? `${url}?from=1&to=2` : url))
 }
 
@@ -57,7 +73,10 @@ test('every page loads for a site administrator and passes axe', async () => {
   for (const url of urls) {
     assert.doesNotMatch(url, /:[a-zA-Z]/, `a parameter was left unfilled in ${url}`)
     const res = await page.goto(s.server.url + url)
-    if (res?.status() !== 200) { problems.push(`${url}: status ${res?.status()}`); continue }
+    if (res?.status() !== 200) {
+      problems.push(`${url}: status ${res?.status()}`)
+      continue
+    }
     try {
       await expectAccessible(page, url)
     } catch (err) {

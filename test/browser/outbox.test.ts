@@ -4,18 +4,27 @@ import { browserSuite, expectAccessible, signIn } from './browser.ts'
 import { PASSWORD } from '../helpers.ts'
 
 const s = browserSuite({
-  setUp: async (server) => { await server.services.auth.createUser({ email: 'admin@outbox.browser.test', name: 'Outbox Admin', password: PASSWORD, siteAdmin: true }) },
+  setUp: async (server) => {
+    await server.services.auth.createUser({ email: 'admin@outbox.browser.test', name: 'Outbox Admin', password: PASSWORD, siteAdmin: true })
+  },
 })
 
 test('a site administrator reads a held message; its HTML shows in a sandbox where no script runs', async () => {
   const { services } = s.server
-  const m = await services.db.transaction((tx) => services.outbox.queue(tx, {
-    to: 'lead@example.org', template: 'platform/test-message', data: { name: 'Lee', requestedAt: '2 December 2026' },
-    reason: 'You are getting this because you are the lead for 2 actions.', actor: { id: null, name: 'Browser test' },
-  }))
+  const m = await services.db.transaction((tx) =>
+    services.outbox.queue(tx, {
+      to: 'lead@example.org',
+      template: 'platform/test-message',
+      data: { name: 'Lee', requestedAt: '2 December 2026' },
+      reason: 'You are getting this because you are the lead for 2 actions.',
+      actor: { id: null, name: 'Browser test' },
+    }),
+  )
   // As if a template had let a script and an event handler through: the frame must run neither.
-  await services.db.query(`UPDATE outbox SET html_body = replace(html_body, '</body>', $2) WHERE id = $1`, [m.id,
-    `<p id="probe">untouched</p><script>document.getElementById('probe').textContent = 'script ran'</script><img src="data:," onerror="document.getElementById('probe').textContent = 'handler ran'" alt=""></body>`])
+  await services.db.query(`UPDATE outbox SET html_body = replace(html_body, '</body>', $2) WHERE id = $1`, [
+    m.id,
+    `<p id="probe">untouched</p><script>document.getElementById('probe').textContent = 'script ran'</script><img src="data:," onerror="document.getElementById('probe').textContent = 'handler ran'" alt=""></body>`,
+  ])
 
   const page = await s.browser.newPage()
   await signIn(page, s.server.url, 'admin@outbox.browser.test', PASSWORD)

@@ -72,7 +72,9 @@ test('a partnership manager adds a priority, records an assessment of it and see
   await page.waitForLoadState('load')
   await expectAccessible(page, 'cell form')
   await page.getByLabel('Established').check()
-  await page.getByLabel('Findings (strengths)').fill('A countywide VAWG strategy group meets monthly.\nThe Constabulary leads the delivery plan.')
+  await page
+    .getByLabel('Findings (strengths)')
+    .fill('A countywide VAWG strategy group meets monthly.\nThe Constabulary leads the delivery plan.')
   await page.getByLabel('Development areas').fill('The Partnership will agree shared outcome measures.')
   await submit(page)
 
@@ -108,14 +110,24 @@ test('a police partner lead may change assessments only of priorities their orga
   await go(page, '/partnerships/hampshire/assurance', 'assurance as contributor')
   const matrixRow = (title: RegExp) => page.locator('tr', { has: page.locator('th, td', { hasText: title }) })
   // Priority 1 is led by Hampshire Constabulary with the County Council: the lead may change it.
-  await matrixRow(/The threat of serious organised crime/).locator('td').first().getByRole('link').first().click()
+  await matrixRow(/The threat of serious organised crime/)
+    .locator('td')
+    .first()
+    .getByRole('link')
+    .first()
+    .click()
   await page.waitForLoadState('load')
   assert.equal(await page.getByRole('button', { name: 'Change the assessment' }).count(), 1)
   const ownEdit = page.url() + '/edit'
   assert.equal((await page.goto(ownEdit))?.status(), 200)
   // Priority 6 is led by the voluntary sector: no change button, and the form itself is refused.
   await page.goto(s.server.url + '/partnerships/hampshire/assurance')
-  await matrixRow(/voluntary support/).locator('td').first().getByRole('link').first().click()
+  await matrixRow(/voluntary support/)
+    .locator('td')
+    .first()
+    .getByRole('link')
+    .first()
+    .click()
   await page.waitForLoadState('load')
   await expectAccessible(page, 'cell page as contributor')
   assert.equal(await page.getByRole('button', { name: 'Change the assessment' }).count(), 0)

@@ -17,8 +17,12 @@ import { joinPdfs, pdfService } from '../../src/platform/pdf.ts'
 import { chromiumPath } from './browser.ts'
 
 let t: TestApp
-before(async () => { t = await testApp() })
-after(async () => { await t.close() })
+before(async () => {
+  t = await testApp()
+})
+after(async () => {
+  await t.close()
+})
 
 const PRIORITIES = [
   'Serious organised crime and county lines',
@@ -28,22 +32,57 @@ const PRIORITIES = [
 
 /** A partnership with an agreement version of three priorities and two rounds, each cell with findings. */
 async function agreement(opts: { published?: boolean } = {}) {
-  const p = await makePartnership(t.services, { published: opts.published ?? true, name: `Hampshire County Community Safety ${Math.random().toString(36).slice(2, 7)}` })
+  const p = await makePartnership(t.services, {
+    published: opts.published ?? true,
+    name: `Hampshire County Community Safety ${Math.random().toString(36).slice(2, 7)}`,
+  })
   const title = 'County Agreement for Community Safety 2020-23'
-  const v = await t.services.agreement.createVersion(p.id, { title, periodStart: '2020-04-01', periodEnd: '2023-03-31', published: true }, systemActor)
-  for (const [i, priority] of PRIORITIES.entries()) await t.services.agreement.addPriority(v.id, { number: i + 1, title: priority, ownershipStatement: 'There is strong strategic joint ownership of this priority.' }, systemActor)
+  const v = await t.services.agreement.createVersion(
+    p.id,
+    { title, periodStart: '2020-04-01', periodEnd: '2023-03-31', published: true },
+    systemActor,
+  )
+  for (const [i, priority] of PRIORITIES.entries())
+    await t.services.agreement.addPriority(
+      v.id,
+      { number: i + 1, title: priority, ownershipStatement: 'There is strong strategic joint ownership of this priority.' },
+      systemActor,
+    )
   const priorities = await t.services.agreement.priorities(v.id)
   const dims = await t.services.assurance.dimensions(p.id)
-  const round = await t.services.assurance.createRound(p.id, { title: 'Autumn 2020 assessment', assessedOn: '2020-10-15', agreementVersionId: v.id, published: true }, systemActor)
-  const draft = await t.services.assurance.createRound(p.id, { title: 'Spring 2021 draft review', assessedOn: '2021-04-20', agreementVersionId: v.id, published: false }, systemActor)
-  await t.services.assurance.recordCell(draft.id, priorities[0].id, dims[0].id, { rating: 2, findings: ['A review is under way.'], developmentAreas: [] }, systemActor)
+  const round = await t.services.assurance.createRound(
+    p.id,
+    { title: 'Autumn 2020 assessment', assessedOn: '2020-10-15', agreementVersionId: v.id, published: true },
+    systemActor,
+  )
+  const draft = await t.services.assurance.createRound(
+    p.id,
+    { title: 'Spring 2021 draft review', assessedOn: '2021-04-20', agreementVersionId: v.id, published: false },
+    systemActor,
+  )
+  await t.services.assurance.recordCell(
+    draft.id,
+    priorities[0].id,
+    dims[0].id,
+    { rating: 2, findings: ['A review is under way.'], developmentAreas: [] },
+    systemActor,
+  )
   for (const pr of priorities) {
     for (const d of dims) {
-      await t.services.assurance.recordCell(round.id, pr.id, d.id, {
-        rating: 3,
-        findings: [`Under ${d.name}, partners share intelligence every month and review each case at the tactical group.`, 'A joint action plan is in place and its actions are reported to the Strategy Group each quarter.'],
-        developmentAreas: ['The partnership will extend the information-sharing agreement to the voluntary sector.'],
-      }, systemActor)
+      await t.services.assurance.recordCell(
+        round.id,
+        pr.id,
+        d.id,
+        {
+          rating: 3,
+          findings: [
+            `Under ${d.name}, partners share intelligence every month and review each case at the tactical group.`,
+            'A joint action plan is in place and its actions are reported to the Strategy Group each quarter.',
+          ],
+          developmentAreas: ['The partnership will extend the information-sharing agreement to the voluntary sector.'],
+        },
+        systemActor,
+      )
     }
   }
   return { p, v, round, draft, base: `/partnerships/${p.slug}/agreement/versions/${v.number}/print` }
@@ -54,7 +93,9 @@ function pageTexts(pdf: Buffer | Uint8Array, pages: number): string[] {
   const file = path.join(os.tmpdir(), `safer-pdf-test-${process.pid}-${Math.random().toString(36).slice(2)}.pdf`)
   fs.writeFileSync(file, pdf)
   try {
-    return Array.from({ length: pages }, (_, i) => execFileSync('pdftotext', ['-f', String(i + 1), '-l', String(i + 1), file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' '))
+    return Array.from({ length: pages }, (_, i) =>
+      execFileSync('pdftotext', ['-f', String(i + 1), '-l', String(i + 1), file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' '),
+    )
   } finally {
     fs.rmSync(file, { force: true })
   }
@@ -113,17 +154,32 @@ test('a committee downloads the agreement with its assessment round as a PDF, wi
   const entries = outline(doc)
   assert.deepEqual(entries[0], { title: 'County Agreement for Community Safety 2020-23', depth: 0, page: 1 })
   const priorityEntries = entries.filter((e) => e.title.startsWith('Priority '))
-  assert.deepEqual(priorityEntries.map((e) => [e.title, e.depth]), PRIORITIES.map((title, i) => [`Priority ${i + 1}: ${title}`, 1]))
+  assert.deepEqual(
+    priorityEntries.map((e) => [e.title, e.depth]),
+    PRIORITIES.map((title, i) => [`Priority ${i + 1}: ${title}`, 1]),
+  )
   for (const e of priorityEntries) assert.ok(texts[e.page - 1].includes(e.title.slice(0, 30)), `${e.title} is on page ${e.page}`)
-  assert.ok(entries.some((e) => e.title.startsWith('County co-ordination') && e.depth === 2), 'h3 headings are under their priority')
+  assert.ok(
+    entries.some((e) => e.title.startsWith('County co-ordination') && e.depth === 2),
+    'h3 headings are under their priority',
+  )
   assert.ok(!entries.some((e) => e.title === 'Development areas'), 'h4 headings are left out of the outline')
 
   // Joined into a pack, each copy keeps its outline, moved to its own pages.
   const pack = await PDFDocument.load(await joinPdfs([bytes, { pdf: bytes, title: 'Second copy' }], { title: 'Committee pack' }))
   assert.equal(pack.getPageCount(), 2 * pages)
   const packEntries = outline(pack)
-  assert.deepEqual(packEntries.filter((e) => e.depth === 0).map((e) => [e.title, e.page]), [['County Agreement for Community Safety 2020-23', 1], ['Second copy', pages + 1]])
-  assert.deepEqual(packEntries.filter((e) => e.title.startsWith('Priority ')).map((e) => e.page), [...priorityEntries, ...priorityEntries].map((e, i) => e.page + (i < priorityEntries.length ? 0 : pages)))
+  assert.deepEqual(
+    packEntries.filter((e) => e.depth === 0).map((e) => [e.title, e.page]),
+    [
+      ['County Agreement for Community Safety 2020-23', 1],
+      ['Second copy', pages + 1],
+    ],
+  )
+  assert.deepEqual(
+    packEntries.filter((e) => e.title.startsWith('Priority ')).map((e) => e.page),
+    [...priorityEntries, ...priorityEntries].map((e, i) => e.page + (i < priorityEntries.length ? 0 : pages)),
+  )
 
   // Made as a job, on record for site administrators.
   const [job] = await t.services.jobs.list({ kind: 'pdf:render', limit: 1 })
@@ -136,7 +192,7 @@ test('a committee downloads the agreement with its assessment round as a PDF, wi
   assert.match(text((await admin.get('/admin/jobs')).body), /PDF: County Agreement for Community Safety 2020-23/)
 })
 
-test('a member downloads a draft partnership\'s PDF with its unpublished round; anyone else gets 404', async () => {
+test("a member downloads a draft partnership's PDF with its unpublished round; anyone else gets 404", async () => {
   const { p, draft, base } = await agreement({ published: false })
   const anonymous = await clientAs(t, 'anonymous')
   assert.equal((await anonymous.get(`${base}?round=${draft.id}&format=pdf`)).status, 404)
@@ -145,7 +201,11 @@ test('a member downloads a draft partnership\'s PDF with its unpublished round; 
   assert.equal((await outsider.get(`${base}?format=pdf`)).status, 404)
 
   const viewer = await clientAs(t, 'viewer', p.id)
-  const res = await t.app.inject({ method: 'GET', url: `${base}?round=${draft.id}&format=pdf`, headers: { cookie: [...viewer.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } })
+  const res = await t.app.inject({
+    method: 'GET',
+    url: `${base}?round=${draft.id}&format=pdf`,
+    headers: { cookie: [...viewer.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+  })
   assert.equal(res.statusCode, 200, res.body.slice(0, 500))
   assert.equal(res.headers['content-type'], 'application/pdf')
   const doc = await PDFDocument.load(res.rawPayload)
@@ -165,7 +225,10 @@ test('without Chromium the PDF says so plainly (503), and the print view still w
     const res = await c.get(`${base}?format=pdf`)
     assert.equal(res.status, 503)
     assert.match(res.headers['content-type'] as string, /^text\/html/)
-    assert.match(text(res.body), /PDFs need Chromium, which is not installed on this server: ask your administrator to install the Debian package chromium, or set CHROMIUM_PATH\. The print view still works: use your browser's Print\./)
+    assert.match(
+      text(res.body),
+      /PDFs need Chromium, which is not installed on this server: ask your administrator to install the Debian package chromium, or set CHROMIUM_PATH\. The print view still works: use your browser's Print\./,
+    )
     const page = await c.get(base)
     assert.equal(page.status, 200)
     assert.match(text(page.body), /County Agreement 2020-23/)
@@ -175,30 +238,45 @@ test('without Chromium the PDF says so plainly (503), and the print view still w
   }
 })
 
-test('a print view\'s page reaches nothing but the app: other addresses are refused, the app\'s own files load', async () => {
+test("a print view's page reaches nothing but the app: other addresses are refused, the app's own files load", async () => {
   let outside = 0
-  const server = http.createServer((_req, res) => { outside++; res.end('x') })
+  const server = http.createServer((_req, res) => {
+    outside++
+    res.end('x')
+  })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.address() as { port: number }).port
   const app = Fastify()
   let styles = 0
-  app.get('/page', async (_req, reply) => reply.type('text/html').send(`<!doctype html><html lang="en-GB"><head><title>Leak test</title>
+  app.get('/page', async (_req, reply) =>
+    reply.type('text/html').send(`<!doctype html><html lang="en-GB"><head><title>Leak test</title>
     <link rel="stylesheet" href="/style.css"><link rel="stylesheet" href="http://127.0.0.1:${port}/outside.css"></head>
     <body><h1>Leak test</h1><img src="http://127.0.0.1:${port}/pixel.png" alt=""><img src="http://localhost:${port}/pixel.png" alt="">
-    <iframe src="http://127.0.0.1:${port}/frame"></iframe><script>fetch('http://127.0.0.1:${port}/script')</script></body></html>`))
-  app.get('/style.css', async (_req, reply) => { styles++; return reply.type('text/css').send('h1 { color: #1d70b8 }') })
+    <iframe src="http://127.0.0.1:${port}/frame"></iframe><script>fetch('http://127.0.0.1:${port}/script')</script></body></html>`),
+  )
+  app.get('/style.css', async (_req, reply) => {
+    styles++
+    return reply.type('text/css').send('h1 { color: #1d70b8 }')
+  })
   const pdf = pdfService({ chromiumPath, idleMs: 50 })
   try {
     const out = await pdf.render({ app, headers: {} }, { path: '/page', title: 'Leak test', filename: 'leak.pdf' })
     assert.equal(out.pages, 1)
-    assert.equal(styles, 1, 'the app\'s own stylesheet was loaded')
+    assert.equal(styles, 1, "the app's own stylesheet was loaded")
     assert.equal(outside, 0, 'nothing reached a server outside the app')
     // The browser is closed once idle.
     const pid = pdf.browserPid()
     assert.ok(pid, 'the browser runs while in use')
     await new Promise((r) => setTimeout(r, 200))
     assert.equal(pdf.browserPid(), undefined)
-    const gone = () => { try { process.kill(pid!, 0); return false } catch { return true } }
+    const gone = () => {
+      try {
+        process.kill(pid!, 0)
+        return false
+      } catch {
+        return true
+      }
+    }
     for (let waited = 0; !gone() && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100))
     assert.ok(gone(), 'the browser process has ended')
   } finally {
@@ -208,10 +286,14 @@ test('a print view\'s page reaches nothing but the app: other addresses are refu
   }
 })
 
-test('a PDF job run again from Background jobs (without the person\'s request) fails with a message, and makes nothing', async () => {
-  const queued = await t.services.jobs.enqueue('pdf:render', { path: '/partnerships/x/agreement/versions/1/print', title: 'County Agreement', filename: 'x.pdf', ticket: 'gone' }, { actor: systemActor })
+test("a PDF job run again from Background jobs (without the person's request) fails with a message, and makes nothing", async () => {
+  const queued = await t.services.jobs.enqueue(
+    'pdf:render',
+    { path: '/partnerships/x/agreement/versions/1/print', title: 'County Agreement', filename: 'x.pdf', ticket: 'gone' },
+    { actor: systemActor },
+  )
   await t.services.jobs.tick()
   const job = await t.services.jobs.get(queued.id)
   assert.equal(job.status, 'failed')
-  assert.equal(job.error, 'This PDF was made for one person\'s download, which has ended: ask for it again from its page.')
+  assert.equal(job.error, "This PDF was made for one person's download, which has ended: ask for it again from its page.")
 })

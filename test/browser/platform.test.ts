@@ -4,7 +4,9 @@ import { browserSuite, expectAccessible, signIn } from './browser.ts'
 import { PASSWORD } from '../helpers.ts'
 
 const s = browserSuite({
-  setUp: async () => { await s.server.services.auth.createUser({ email: 'admin@s.browser.test', name: 'Browser Admin', password: PASSWORD, siteAdmin: true }) },
+  setUp: async () => {
+    await s.server.services.auth.createUser({ email: 'admin@s.browser.test', name: 'Browser Admin', password: PASSWORD, siteAdmin: true })
+  },
 })
 
 test('a site administrator signs in, adds an organisation, and sees the GOV.UK error summary on a bad form', async () => {
@@ -46,7 +48,9 @@ test('the sign-out button ends the session', async () => {
 
 test('the accessibility check itself fails on a page with a serious problem', async () => {
   const page = await s.browser.newPage()
-  await page.setContent('<!doctype html><html lang="en"><head><title>x</title></head><body><main><h1>Report</h1><img src="chart.png"><form><input type="text"></form></main></body></html>')
+  await page.setContent(
+    '<!doctype html><html lang="en"><head><title>x</title></head><body><main><h1>Report</h1><img src="chart.png"><form><input type="text"></form></main></body></html>',
+  )
   await assert.rejects(expectAccessible(page, 'broken page'), /image-alt|label/)
   await page.close()
 })

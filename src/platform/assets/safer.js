@@ -12,15 +12,23 @@ if (progress) {
     try {
       const res = await fetch(progress.dataset.importProgress, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
       const r = await res.json()
-      if (r.status !== 'running' && r.status !== 'queued') { window.location.reload(); return }
+      if (r.status !== 'running' && r.status !== 'queued') {
+        window.location.reload()
+        return
+      }
       const pct = r.bytesTotal ? Math.min(100, Math.round((r.bytesDone / r.bytesTotal) * 100)) : 0
       bar.value = pct
       bar.textContent = `${pct}%`
       const name = r.currentFile ? `. Now reading ${r.currentFile.split(/[\\/]/).pop()}` : ''
       const text = `${r.filesDone.toLocaleString('en-GB')} of ${r.filesTotal.toLocaleString('en-GB')} files, ${r.rowsKept.toLocaleString('en-GB')} records saved${name}.`
       // Spoken only when a file finishes, not at every poll.
-      if (r.filesDone !== lastDone) { status.textContent = text; lastDone = r.filesDone }
-    } catch { /* try again */ }
+      if (r.filesDone !== lastDone) {
+        status.textContent = text
+        lastDone = r.filesDone
+      }
+    } catch {
+      /* try again */
+    }
     setTimeout(poll, 1500)
   }
   setTimeout(poll, 1500)

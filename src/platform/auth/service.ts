@@ -15,7 +15,10 @@ import { validate } from '../validation.ts'
 export const ROLES = ['admin', 'editor', 'contributor', 'viewer'] as const
 export type Role = (typeof ROLES)[number]
 export const ROLE_LABELS: Record<Role, string> = {
-  admin: 'Administrator', editor: 'Editor', contributor: 'Contributor (partner lead)', viewer: 'Viewer',
+  admin: 'Administrator',
+  editor: 'Editor',
+  contributor: 'Contributor (partner lead)',
+  viewer: 'Viewer',
 }
 /** Higher number, more power. A role includes every lower one. */
 export const ROLE_RANK: Record<Role, number> = { viewer: 1, contributor: 2, editor: 3, admin: 4 }
@@ -57,10 +60,18 @@ export function authService(db: Db, config: { sessionDays: number }, directory: 
         if (data.organisationId !== undefined && (await directory.organisationName(data.organisationId, q)) === undefined) {
           throw new ValidationError({ organisationId: 'Select an organisation from the list' })
         }
-        const row = await createRecord(q, 'users', {
-          email: data.email.toLowerCase(), name: data.name, password_hash: await hashPassword(data.password),
-          organisation_id: data.organisationId ?? null, site_admin: data.siteAdmin ?? false,
-        }, { actor, entity: 'user', summary: `Account for ${data.email}` })
+        const row = await createRecord(
+          q,
+          'users',
+          {
+            email: data.email.toLowerCase(),
+            name: data.name,
+            password_hash: await hashPassword(data.password),
+            organisation_id: data.organisationId ?? null,
+            site_admin: data.siteAdmin ?? false,
+          },
+          { actor, entity: 'user', summary: `Account for ${data.email}` },
+        )
         return row as unknown as User
       }
       return inTransaction(db, tx, run)
@@ -72,7 +83,14 @@ export function authService(db: Db, config: { sessionDays: number }, directory: 
       return db.transaction(async (tx) => {
         const user = await maybeOne<{ id: number }>(tx, 'SELECT id FROM users WHERE lower(email) = lower($1)', [email])
         if (!user) throw new ValidationError({ email: `There is no account for ${email}` })
-        await updateRecord(tx, 'users', user.id, undefined, { password_hash: await hashPassword(password) }, { actor, entity: 'user', summary: 'Password reset' })
+        await updateRecord(
+          tx,
+          'users',
+          user.id,
+          undefined,
+          { password_hash: await hashPassword(password) },
+          { actor, entity: 'user', summary: 'Password reset' },
+        )
         // A new password signs out every existing session.
         await tx.query('DELETE FROM sessions WHERE user_id = $1', [user.id])
       })
@@ -80,8 +98,11 @@ export function authService(db: Db, config: { sessionDays: number }, directory: 
 
     /** Check an email and password. Returns the user, or undefined (never says which part was wrong). */
     async authenticate(email: string, password: string): Promise<User | undefined> {
-      const row = await maybeOne<User & { password_hash: string }>(db,
-        `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`, [email])
+      const row = await maybeOne<User & { password_hash: string }>(
+        db,
+        `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`,
+        [email],
+      )
       if (!row || row.disabled) {
         // Spend the same time as a real check, so timing does not reveal which emails exist.
         await verifyPassword(password, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=')
@@ -96,7 +117,11 @@ export function authService(db: Db, config: { sessionDays: number }, directory: 
       const token = randomToken()
       // Expired sessions are cleared as new ones start, so the table does not grow for ever.
       await db.query('DELETE FROM sessions WHERE expires_at < now()')
-      await db.query(`INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))`, [sha256(token), userId, config.sessionDays])
+      await db.query(`INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))`, [
+        sha256(token),
+        userId,
+        config.sessionDays,
+      ])
       await db.query('UPDATE users SET last_sign_in_at = now() WHERE id = $1', [userId])
       return token
     },
@@ -106,9 +131,12 @@ export function authService(db: Db, config: { sessionDays: number }, directory: 
     },
 
     async userForSession(token: string): Promise<User | undefined> {
-      return maybeOne<User>(db,
+      return maybeOne<User>(
+        db,
         `SELECT ${USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id_hash = $1 AND s.expires_at > now() AND NOT u.disabled`, [sha256(token)])
+         WHERE s.id_hash = $1 AND s.expires_at > now() AND NOT u.disabled`,
+        [sha256(token)],
+      )
     },
 
     async createApiToken(userId: number, name: string, actor: Actor): Promise<string> {
@@ -116,28 +144,40 @@ export function authService(db: Db, config: { sessionDays: number }, directory: 
       if (name.length > 100) throw new ValidationError({ name: 'Token name must be 100 characters or fewer' })
       const token = `safer_${randomToken()}`
       await db.transaction(async (tx) => {
-        const [row] = await tx.query(`INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id, user_id, name, created_at`, [userId, name.trim(), sha256(token)])
+        const [row] = await tx.query(
+          `INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id, user_id, name, created_at`,
+          [userId, name.trim(), sha256(token)],
+        )
         await recordAudit(tx, actor, { action: 'create', entity: 'api_token', entityId: row.id, after: row })
       })
       return token
     },
 
     async listApiTokens(userId: number) {
-      return db.query(`SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC`, [userId])
+      return db.query(
+        `SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC`,
+        [userId],
+      )
     },
 
     async revokeApiToken(userId: number, tokenId: number, actor: Actor) {
       await db.transaction(async (tx) => {
-        const [row] = await tx.query(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id, name, revoked_at`, [tokenId, userId])
+        const [row] = await tx.query(
+          `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id, name, revoked_at`,
+          [tokenId, userId],
+        )
         if (!row) throw new NotFoundError('There is no such token')
         await recordAudit(tx, actor, { action: 'delete', entity: 'api_token', entityId: row.id, before: row })
       })
     },
 
     async userForApiToken(token: string): Promise<User | undefined> {
-      const user = await maybeOne<User & { token_id: number }>(db,
+      const user = await maybeOne<User & { token_id: number }>(
+        db,
         `SELECT ${USER_COLUMNS}, t.id AS token_id FROM api_tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`, [sha256(token)])
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`,
+        [sha256(token)],
+      )
       if (user) await db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [user.token_id])
       return user
     },

@@ -40,14 +40,27 @@ function lockDataDir(dataDir: string): () => void {
     const pid = Number(fs.readFileSync(lock, 'utf8'))
     if (pid && pid !== process.pid) {
       let alive = true
-      try { process.kill(pid, 0) } catch { alive = false }
-      if (alive) throw new Error(`The embedded database in ${dataDir} is in use by another Safer process (pid ${pid}). Stop that process first, or use a PostgreSQL server (DATABASE_URL).`)
+      try {
+        process.kill(pid, 0)
+      } catch {
+        alive = false
+      }
+      if (alive)
+        throw new Error(
+          `The embedded database in ${dataDir} is in use by another Safer process (pid ${pid}). Stop that process first, or use a PostgreSQL server (DATABASE_URL).`,
+        )
     }
   } catch (err: any) {
     if (err?.code !== 'ENOENT') throw err
   }
   fs.writeFileSync(lock, String(process.pid))
-  return () => { try { if (fs.readFileSync(lock, 'utf8') === String(process.pid)) fs.unlinkSync(lock) } catch { /* already gone */ } }
+  return () => {
+    try {
+      if (fs.readFileSync(lock, 'utf8') === String(process.pid)) fs.unlinkSync(lock)
+    } catch {
+      /* already gone */
+    }
+  }
 }
 
 export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<Db> {
@@ -71,9 +84,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
       return res.rows as any
     },
     async transaction(fn) {
-      return db.transaction(async (tx) =>
-        fn({ query: async (sql, params) => (await tx.query(sql, params as any[])).rows as any }),
-      )
+      return db.transaction(async (tx) => fn({ query: async (sql, params) => (await tx.query(sql, params as any[])).rows as any }))
     },
     async exec(sql) {
       await db.exec(sql)

@@ -19,7 +19,10 @@ async function emptyDb(): Promise<Db> {
   const created = await createServerDatabase(serverUrl, 'safer_migrate')
   const db = await openPostgres(created.url, 2)
   const close = db.close.bind(db)
-  db.close = async () => { await close(); await created.drop() }
+  db.close = async () => {
+    await close()
+    await created.drop()
+  }
   return db
 }
 
@@ -35,7 +38,10 @@ async function schemaOf(db: Db) {
 
 test('the split-out migrations name the tables the old 001_platform created', () => {
   const split = findMigrations().filter((m) => splitFrom(m.sql) === '001_platform')
-  assert.deepEqual(split.map((m) => m.id), ['002_organisations', '003_partnerships'])
+  assert.deepEqual(
+    split.map((m) => m.id),
+    ['002_organisations', '003_partnerships'],
+  )
   const moved = split.flatMap((m) => tablesCreatedBy(m.sql))
   const now = tablesCreatedBy(findMigrations().find((m) => m.id === '001_platform')!.sql)
   assert.deepEqual([...moved].sort(), ['areas', 'organisations', 'partnership_roles', 'partnerships'])
@@ -64,15 +70,25 @@ test('a database migrated with the old 001_platform upgrades to the same schema 
     const upgraded = await migrate(old)
     assert.deepEqual(upgraded, ['002_organisations', '003_partnerships'])
     assert.deepEqual(await migrate(old), [])
-    assert.deepEqual((await old.query('SELECT name FROM organisations')).map((r) => r.name), ['Hampshire Constabulary'])
+    assert.deepEqual(
+      (await old.query('SELECT name FROM organisations')).map((r) => r.name),
+      ['Hampshire Constabulary'],
+    )
 
     const a = await schemaOf(fresh)
     const b = await schemaOf(old)
     // The three foreign keys that cross from the platform's tables to the moved ones are there in both.
     for (const s of [a, b]) {
       const defs = s.constraints.map((c) => `${c.table_name}.${c.conname}: ${c.def}`)
-      assert.ok(defs.includes('users.users_organisation_id_fkey: FOREIGN KEY (organisation_id) REFERENCES organisations(id)'), defs.join('\n'))
-      assert.ok(defs.includes('audit_log.audit_log_partnership_id_fkey: FOREIGN KEY (partnership_id) REFERENCES partnerships(id) ON DELETE SET NULL'))
+      assert.ok(
+        defs.includes('users.users_organisation_id_fkey: FOREIGN KEY (organisation_id) REFERENCES organisations(id)'),
+        defs.join('\n'),
+      )
+      assert.ok(
+        defs.includes(
+          'audit_log.audit_log_partnership_id_fkey: FOREIGN KEY (partnership_id) REFERENCES partnerships(id) ON DELETE SET NULL',
+        ),
+      )
       assert.ok(defs.includes('organisations.organisations_created_by_fkey: FOREIGN KEY (created_by) REFERENCES users(id)'))
     }
     assert.deepEqual(b.columns, a.columns)

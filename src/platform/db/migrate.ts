@@ -16,7 +16,6 @@ import path from 'node:path'
 import { srcDir } from '../paths.ts'
 import type { Db, Queryable } from './index.ts'
 
-
 export interface Migration {
   id: string
   file: string
@@ -68,7 +67,9 @@ export async function migrate(db: Db, migrations = findMigrations()): Promise<st
 
 /** The tables a migration creates (CREATE TABLE <name>), in order. */
 export function tablesCreatedBy(sql: string): string[] {
-  return [...sql.replace(/--[^\n]*\n/g, '\n').matchAll(/\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)/gi)].map((x) => x[1].toLowerCase())
+  return [...sql.replace(/--[^\n]*\n/g, '\n').matchAll(/\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)/gi)].map((x) =>
+    x[1].toLowerCase(),
+  )
 }
 
 /** The migration a split-out one came from (`-- split-from: 001_platform`), if any. */
@@ -82,7 +83,10 @@ async function alreadyThere(q: Queryable, m: Migration): Promise<boolean> {
   if (!from) return false
   if (!(await q.query('SELECT 1 FROM schema_migrations WHERE id = $1', [from])).length) return false
   const tables = tablesCreatedBy(m.sql)
-  const found = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY($1::text[])`, [tables])
+  const found = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY($1::text[])`,
+    [tables],
+  )
   return tables.length > 0 && found[0].n === tables.length
 }
 

@@ -16,7 +16,12 @@ const FROM = 'Safer Hampshire <safer@hampshire.example.org>'
 /** A clock the test moves by hand. */
 function manualClock(iso: string) {
   let now = new Date(iso)
-  return { now: () => now, set: (s: string) => { now = new Date(s) } }
+  return {
+    now: () => now,
+    set: (s: string) => {
+      now = new Date(s)
+    },
+  }
 }
 
 /**
@@ -31,10 +36,19 @@ async function setUp(o: { smtp?: false | Parameters<typeof testSmtpServer>[0]; c
   jobs.define(outbox.job)
   const row = (id: number) => outbox.get(id)
   return {
-    db, server: server as TestSmtpServer, jobs, outbox, row,
+    db,
+    server: server as TestSmtpServer,
+    jobs,
+    outbox,
+    row,
     queue: (to: string | { email: string; name?: string }, reason = 'You are getting this because you asked for a test.') =>
-      db.transaction((tx) => outbox.queue(tx, { to, template: 'platform/test-message', data: { name: 'Sam', requestedAt: '2 December 2026' }, reason, actor })),
-    close: async () => { await server?.close(); await db.close() },
+      db.transaction((tx) =>
+        outbox.queue(tx, { to, template: 'platform/test-message', data: { name: 'Sam', requestedAt: '2 December 2026' }, reason, actor }),
+      ),
+    close: async () => {
+      await server?.close()
+      await db.close()
+    },
   }
 }
 
@@ -43,10 +57,15 @@ describe('outbox', () => {
     const t = await setUp()
     try {
       const reason = 'You are getting this because you manage the £80,000 Déjà Vu fund for Hampshire Community Safety Partnership.'
-      const m = await t.db.transaction((tx) => t.outbox.queue(tx, {
-        to: { email: 'zoe@example.org', name: 'Zoë Déjà' }, template: 'platform/test-message',
-        data: { name: 'Zoë Déjà <the lead>', requestedAt: '2 December 2026' }, reason, actor,
-      }))
+      const m = await t.db.transaction((tx) =>
+        t.outbox.queue(tx, {
+          to: { email: 'zoe@example.org', name: 'Zoë Déjà' },
+          template: 'platform/test-message',
+          data: { name: 'Zoë Déjà <the lead>', requestedAt: '2 December 2026' },
+          reason,
+          actor,
+        }),
+      )
       assert.equal(m.status, 'queued')
       const ran = await t.jobs.tick()
       assert.equal(ran.length, 1, 'one email:send job, queued with the message')
@@ -63,7 +82,10 @@ describe('outbox', () => {
       assert.equal(mail.headers.subject, 'Test message from Safer')
       assert.equal(mail.headers['auto-submitted'], 'auto-generated')
       assert.equal(mail.headers['message-id'], m.message_id)
-      assert.deepEqual(mail.parts.map((p) => p.contentType), ['text/plain', 'text/html'])
+      assert.deepEqual(
+        mail.parts.map((p) => p.contentType),
+        ['text/plain', 'text/html'],
+      )
       assert.ok(mail.text!.includes('Hello Zoë Déjà <the lead>,'), mail.text)
       assert.ok(mail.text!.includes(reason), 'the reason is in the plain text')
       assert.ok(mail.text!.trimEnd().endsWith(`${reason}\n\nSafer`), 'the footer ends with the reason and the service name')
@@ -78,27 +100,43 @@ describe('outbox', () => {
       assert.ok(sent.sent_at)
       assert.deepEqual(await t.jobs.tick(), [], 'nothing more to do')
       assert.equal(t.server.offered, 1)
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('never sends a message queued in a transaction that is rolled back', async () => {
     const t = await setUp()
     try {
-      await assert.rejects(t.db.transaction(async (tx) => {
-        await t.outbox.queue(tx, { to: 'sam@example.org', template: 'platform/test-message', data: { name: 'Sam', requestedAt: 'today' }, reason: 'You are getting this because of a test.', actor })
-        throw new Error('the change that caused it failed')
-      }), /the change that caused it failed/)
+      await assert.rejects(
+        t.db.transaction(async (tx) => {
+          await t.outbox.queue(tx, {
+            to: 'sam@example.org',
+            template: 'platform/test-message',
+            data: { name: 'Sam', requestedAt: 'today' },
+            reason: 'You are getting this because of a test.',
+            actor,
+          })
+          throw new Error('the change that caused it failed')
+        }),
+        /the change that caused it failed/,
+      )
       assert.deepEqual(await t.outbox.list(), [])
       assert.deepEqual(await t.jobs.list({ kind: 'email:send' }), [], 'no job either')
       await t.jobs.tick()
       await t.outbox.sendDue()
       assert.equal(t.server.offered, 0)
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('tries again after a minute when the server answers 451, and delivers the message once', async () => {
     const clock = manualClock('2026-12-02T10:00:00Z')
-    const t = await setUp({ clock: clock.now, smtp: { refuse: (n) => (n === 1 ? { code: 451, message: '4.3.0 Mailbox busy, try again later' } : undefined) } })
+    const t = await setUp({
+      clock: clock.now,
+      smtp: { refuse: (n) => (n === 1 ? { code: 451, message: '4.3.0 Mailbox busy, try again later' } : undefined) },
+    })
     try {
       const m = await t.queue('sam@example.org')
       await t.jobs.tick()
@@ -124,7 +162,9 @@ describe('outbox', () => {
       clock.set('2026-12-02T13:00:00Z')
       await t.jobs.tick()
       assert.equal(t.server.received.length, 1, 'delivered once')
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('waits 1, 5, 30 minutes and 2 hours between attempts, then fails the message after the fifth', async () => {
@@ -151,7 +191,9 @@ describe('outbox', () => {
       clock.set('2026-12-03T10:00:00Z')
       await t.jobs.tick()
       assert.equal(t.server.offered, 5, 'a failed message is not tried again by itself')
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('fails a message at once when the server refuses it for good (550), keeping the answer', async () => {
@@ -169,7 +211,9 @@ describe('outbox', () => {
       clock.set('2026-12-02T18:00:00Z')
       await t.jobs.tick()
       assert.equal(t.server.offered, 1)
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('sends the rest of a batch when the server refuses one message in it', async () => {
@@ -178,16 +222,29 @@ describe('outbox', () => {
       const batch = await t.db.transaction(async (tx) => {
         const out = []
         for (const who of ['ann', 'bob', 'cat']) {
-          out.push(await t.outbox.queue(tx, { to: `${who}@example.org`, template: 'platform/test-message', data: { name: who, requestedAt: 'today' }, reason: 'You are getting this because of a test.', actor }))
+          out.push(
+            await t.outbox.queue(tx, {
+              to: `${who}@example.org`,
+              template: 'platform/test-message',
+              data: { name: who, requestedAt: 'today' },
+              reason: 'You are getting this because of a test.',
+              actor,
+            }),
+          )
         }
         return out
       })
       const ran = await t.jobs.tick()
       assert.equal(ran.length, 1, 'one run for the three messages of one change')
       assert.deepEqual(ran[0].result, { sent: 2, retrying: 0, failed: 1 })
-      assert.deepEqual(t.server.received.map((r) => r.to[0]), ['ann@example.org', 'cat@example.org'])
+      assert.deepEqual(
+        t.server.received.map((r) => r.to[0]),
+        ['ann@example.org', 'cat@example.org'],
+      )
       assert.deepEqual(await Promise.all(batch.map(async (m) => (await t.row(m.id)).status)), ['sent', 'failed', 'sent'])
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('signs in to the mail server with the user name and password in SMTP_URL (written %XX), and fails on a wrong one', async () => {
@@ -203,19 +260,38 @@ describe('outbox', () => {
       }
       const right = make(`smtp://safer%40council.example:p%40ss%3Aword%2F1@127.0.0.1:${port}`)
       assert.equal(right.outbox.mailServer, `smtp://127.0.0.1:${port}`, 'shown without the user name and password')
-      const m = await db.transaction((tx) => right.outbox.queue(tx, { to: 'sam@example.org', template: 'platform/test-message', data: { name: 'Sam', requestedAt: 'today' }, reason: 'You are getting this because of a test.', actor }))
+      const m = await db.transaction((tx) =>
+        right.outbox.queue(tx, {
+          to: 'sam@example.org',
+          template: 'platform/test-message',
+          data: { name: 'Sam', requestedAt: 'today' },
+          reason: 'You are getting this because of a test.',
+          actor,
+        }),
+      )
       await right.jobs.tick()
       assert.equal((await right.outbox.get(m.id)).status, 'sent')
       assert.equal(server.received.length, 1)
 
       const wrong = make(`smtp://safer%40council.example:guess@127.0.0.1:${port}`)
-      const n = await db.transaction((tx) => wrong.outbox.queue(tx, { to: 'sam@example.org', template: 'platform/test-message', data: { name: 'Sam', requestedAt: 'today' }, reason: 'You are getting this because of a test.', actor }))
+      const n = await db.transaction((tx) =>
+        wrong.outbox.queue(tx, {
+          to: 'sam@example.org',
+          template: 'platform/test-message',
+          data: { name: 'Sam', requestedAt: 'today' },
+          reason: 'You are getting this because of a test.',
+          actor,
+        }),
+      )
       await wrong.jobs.tick()
       const row = await wrong.outbox.get(n.id)
       assert.equal(row.status, 'failed', 'a refused sign-in (535) is permanent')
       assert.match(row.last_answer!, /^535 5\.7\.8 Authentication credentials invalid/)
       assert.equal(server.received.length, 1)
-    } finally { await server.close(); await db.close() }
+    } finally {
+      await server.close()
+      await db.close()
+    }
   })
 
   it('keeps trying when the mail server cannot be reached, saying so', async () => {
@@ -229,7 +305,9 @@ describe('outbox', () => {
       assert.equal(row.status, 'queued')
       assert.match(row.last_answer!, /^Could not reach the mail server: .*ECONNREFUSED/)
       assert.equal(new Date(row.next_attempt_at!).toISOString(), '2026-12-02T10:01:00.000Z')
-    } finally { await t.db.close() }
+    } finally {
+      await t.db.close()
+    }
   })
 
   it('holds every message, sending nothing, when no mail server is configured', async () => {
@@ -245,28 +323,50 @@ describe('outbox', () => {
       assert.equal(result.sent, 0)
       assert.equal((await t.row(m.id)).status, 'held')
       await assert.rejects(t.outbox.sendAgain(m.id, actor), /No mail server is configured \(SMTP_URL\)/)
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('refuses a message without a proper address, reason or template, and stores nothing', async () => {
     const t = await setUp({ smtp: false })
     try {
-      const queue = (o: Partial<Parameters<typeof t.outbox.queue>[1]>) => t.db.transaction((tx) => t.outbox.queue(tx, {
-        to: 'sam@example.org', template: 'platform/test-message', data: { name: 'Sam', requestedAt: 'today' }, reason: 'You are getting this because of a test.', actor, ...o,
-      }))
+      const queue = (o: Partial<Parameters<typeof t.outbox.queue>[1]>) =>
+        t.db.transaction((tx) =>
+          t.outbox.queue(tx, {
+            to: 'sam@example.org',
+            template: 'platform/test-message',
+            data: { name: 'Sam', requestedAt: 'today' },
+            reason: 'You are getting this because of a test.',
+            actor,
+            ...o,
+          }),
+        )
       await assert.rejects(queue({ to: 'sam at example.org' }), (err: unknown) => {
         assert.ok(err instanceof ValidationError)
         assert.equal(err.fields.to, 'Enter an email address in the correct format, like name@example.org (found "sam at example.org")')
         return true
       })
-      await assert.rejects(queue({ reason: '  ' }), /An email needs a reason, the sentence in its footer that says why the person gets it \(template "platform\/test-message"\)/)
-      await assert.rejects(queue({ template: 'platform/no-such-message' }), /The email template "platform\/no-such-message" has no file src\/platform\/email\/no-such-message\.subject\.njk/)
+      await assert.rejects(
+        queue({ reason: '  ' }),
+        /An email needs a reason, the sentence in its footer that says why the person gets it \(template "platform\/test-message"\)/,
+      )
+      await assert.rejects(
+        queue({ template: 'platform/no-such-message' }),
+        /The email template "platform\/no-such-message" has no file src\/platform\/email\/no-such-message\.subject\.njk/,
+      )
       await assert.rejects(queue({ template: '../../etc/passwd' }), /"\.\.\/\.\.\/etc\/passwd" is not an email template name/)
       // A variable the data lacks is an error, never "undefined" in a message.
-      await assert.rejects(queue({ data: { name: 'Sam' } }),
-        (err: Error) => err.message === 'The email template "platform/test-message" could not be made: it prints a value its data does not have ({{ requestedAt }}) at src/platform/email/test-message.txt.njk line 5')
+      await assert.rejects(
+        queue({ data: { name: 'Sam' } }),
+        (err: Error) =>
+          err.message ===
+          'The email template "platform/test-message" could not be made: it prints a value its data does not have ({{ requestedAt }}) at src/platform/email/test-message.txt.njk line 5',
+      )
       assert.deepEqual(await t.outbox.list(), [])
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('sends again a failed message on request, with a fresh set of attempts, and records who asked', async () => {
@@ -287,7 +387,9 @@ describe('outbox', () => {
       const [audit] = await t.db.query(`SELECT user_name, summary FROM audit_log WHERE entity = 'email' AND entity_id = $1`, [String(m.id)])
       assert.deepEqual(audit, { user_name: 'Ada Admin', summary: `Email "Test message from Safer" to sam@example.org sent again` })
       await assert.rejects(t.outbox.sendAgain(m.id, actor), /Only a message that failed can be sent again; this one is sent/)
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('after a restart, sends a message whose sender stopped part way (its claim ran out)', async () => {
@@ -307,7 +409,9 @@ describe('outbox', () => {
       assert.equal(row.status, 'sent')
       assert.equal(row.attempts, 2)
       assert.equal(t.server.received.length, 1)
-    } finally { await t.close() }
+    } finally {
+      await t.close()
+    }
   })
 
   it('delivers each message exactly once when several app processes send at the same moment', async () => {
@@ -332,14 +436,27 @@ describe('outbox', () => {
       const queued: OutboxMessage[] = []
       for (let i = 0; i < 12; i++) {
         const p = processes[i % 4]
-        queued.push(await p.db.transaction((tx) => p.outbox.queue(tx, { to: `person${i}@example.org`, template: 'platform/test-message', data: { name: `Person ${i}`, requestedAt: 'today' }, reason: 'You are getting this because of a test.', actor })))
+        queued.push(
+          await p.db.transaction((tx) =>
+            p.outbox.queue(tx, {
+              to: `person${i}@example.org`,
+              template: 'platform/test-message',
+              data: { name: `Person ${i}`, requestedAt: 'today' },
+              reason: 'You are getting this because of a test.',
+              actor,
+            }),
+          ),
+        )
       }
       await Promise.all([...processes.map((p) => p.jobs.tick()), ...processes.map((p) => p.outbox.sendDue())])
       const to = server.received.map((r) => r.to[0]).sort()
       assert.deepEqual(to, Array.from({ length: 12 }, (_, i) => `person${i}@example.org`).sort(), 'each message arrived once')
       assert.equal(server.offered, 12)
       const rows = await processes[0].outbox.list()
-      assert.ok(rows.every((r) => r.status === 'sent' && r.attempts === 1), JSON.stringify(rows.map((r) => [r.status, r.attempts])))
+      assert.ok(
+        rows.every((r) => r.status === 'sent' && r.attempts === 1),
+        JSON.stringify(rows.map((r) => [r.status, r.attempts])),
+      )
     } finally {
       for (const p of pools) await p.close()
       await created?.drop()
@@ -351,14 +468,28 @@ describe('outbox', () => {
 
 describe('email templates', () => {
   it('wrap the body in the layout, with the reason and the service name in both parts; HTML escaped, text not', () => {
-    const r = renderEmail('platform/test-message', { name: 'Tom & <Jerry>', requestedAt: '1 May' }, { reason: 'You are getting this because "Tom & Jerry" asked.', serviceName: 'Safer Surrey' })
+    const r = renderEmail(
+      'platform/test-message',
+      { name: 'Tom & <Jerry>', requestedAt: '1 May' },
+      { reason: 'You are getting this because "Tom & Jerry" asked.', serviceName: 'Safer Surrey' },
+    )
     assert.equal(r.subject, 'Test message from Safer Surrey')
-    assert.equal(r.text, [
-      'Hello Tom & <Jerry>,', '',
-      'This is a test message from Safer Surrey. It shows that Safer Surrey can send email to this address.', '',
-      'You asked for it on 1 May. You do not need to do anything.', '',
-      '----', 'You are getting this because "Tom & Jerry" asked.', '', 'Safer Surrey', '',
-    ].join('\n'))
+    assert.equal(
+      r.text,
+      [
+        'Hello Tom & <Jerry>,',
+        '',
+        'This is a test message from Safer Surrey. It shows that Safer Surrey can send email to this address.',
+        '',
+        'You asked for it on 1 May. You do not need to do anything.',
+        '',
+        '----',
+        'You are getting this because "Tom & Jerry" asked.',
+        '',
+        'Safer Surrey',
+        '',
+      ].join('\n'),
+    )
     assert.ok(r.html.includes('<p style="margin: 0 0 15px;">Hello Tom &amp; &lt;Jerry&gt;,</p>'))
     assert.ok(r.html.includes('You are getting this because &quot;Tom &amp; Jerry&quot; asked.'))
     assert.ok(r.html.includes('<title>Test message from Safer Surrey</title>'))
@@ -372,17 +503,33 @@ describe('mail settings', () => {
     assert.equal(ok.smtpUrl, 'smtps://safer:s3cret@mail.example.org:465')
     assert.equal(ok.mailFrom, 'Safer <safer@example.org>')
     assert.equal(loadConfig({}).smtpUrl, undefined)
-    assert.throws(() => loadConfig({ SMTP_URL: 'http://safer:s3cret@mail.example.org', MAIL_FROM: 'safer@example.org' }),
-      (err: Error) => err.message === 'SMTP_URL must be a mail server address like smtp://user:password@mail.example.org:587 or smtps://user:password@mail.example.org:465 (found "http://***@mail.example.org")')
-    assert.throws(() => loadConfig({ SMTP_URL: 'safer:s3cret@mail.example.org', MAIL_FROM: 'safer@example.org' }), (err: Error) => !err.message.includes('s3cret') && /^SMTP_URL must be/.test(err.message))
+    assert.throws(
+      () => loadConfig({ SMTP_URL: 'http://safer:s3cret@mail.example.org', MAIL_FROM: 'safer@example.org' }),
+      (err: Error) =>
+        err.message ===
+        'SMTP_URL must be a mail server address like smtp://user:password@mail.example.org:587 or smtps://user:password@mail.example.org:465 (found "http://***@mail.example.org")',
+    )
+    assert.throws(
+      () => loadConfig({ SMTP_URL: 'safer:s3cret@mail.example.org', MAIL_FROM: 'safer@example.org' }),
+      (err: Error) => !err.message.includes('s3cret') && /^SMTP_URL must be/.test(err.message),
+    )
     assert.throws(() => loadConfig({ SMTP_URL: 'smtp://mail.example.org:587' }), /^Error: MAIL_FROM must be set when SMTP_URL is/)
-    assert.throws(() => loadConfig({ MAIL_FROM: 'Safer' }), /^Error: MAIL_FROM must be an email address, with a name if you like, e.g. safer@council.gov.uk or "Safer <safer@council.gov.uk>" \(found "Safer"\)$/)
+    assert.throws(
+      () => loadConfig({ MAIL_FROM: 'Safer' }),
+      /^Error: MAIL_FROM must be an email address, with a name if you like, e.g. safer@council.gov.uk or "Safer <safer@council.gov.uk>" \(found "Safer"\)$/,
+    )
   })
 
   it('read a refusal as permanent (5xx but 503) or temporary (4xx, or no answer)', () => {
-    assert.deepEqual(serverAnswer({ responseCode: 550, response: '550 5.1.1 No such user' }), { answer: '550 5.1.1 No such user', permanent: true })
+    assert.deepEqual(serverAnswer({ responseCode: 550, response: '550 5.1.1 No such user' }), {
+      answer: '550 5.1.1 No such user',
+      permanent: true,
+    })
     assert.deepEqual(serverAnswer({ responseCode: 503, response: '503 Bad sequence' }), { answer: '503 Bad sequence', permanent: false })
     assert.deepEqual(serverAnswer({ responseCode: 452, response: '452 Mailbox full' }), { answer: '452 Mailbox full', permanent: false })
-    assert.deepEqual(serverAnswer({ code: 'ETIMEDOUT', message: 'Connection timeout' }), { answer: 'Could not reach the mail server: Connection timeout', permanent: false })
+    assert.deepEqual(serverAnswer({ code: 'ETIMEDOUT', message: 'Connection timeout' }), {
+      answer: 'Could not reach the mail server: Connection timeout',
+      permanent: false,
+    })
   })
 })

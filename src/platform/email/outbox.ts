@@ -18,6 +18,7 @@
  * message fails; a permanent refusal (5xx) fails it at once. A failed message keeps the server's answer and can be sent
  * again from Administration > Outbox. Without SMTP_URL every message is held there, readable, and nothing is sent.
  */
+import { withoutControlCharacters } from '../format.ts'
 import crypto from 'node:crypto'
 import type { Transporter } from 'nodemailer'
 import type { Db, Queryable } from '../db/index.ts'
@@ -127,12 +128,14 @@ export function outboxService(db: Db, opts: OutboxOptions) {
   /** Claim one due message for this sender, or nothing. */
   function claim(): Promise<OutboxMessage | undefined> {
     const now = clock()
-    return maybeOne<OutboxMessage>(db,
+    return maybeOne<OutboxMessage>(
+      db,
       `UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $2, updated_at = now()
        WHERE id = (SELECT id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1
                    ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [now, new Date(now.getTime() + leaseMs)])
+      [now, new Date(now.getTime() + leaseMs)],
+    )
   }
 
   async function transport(): Promise<Transporter> {
@@ -140,7 +143,14 @@ export function outboxService(db: Db, opts: OutboxOptions) {
     const { default: nodemailer } = await import('nodemailer')
     // One connection for a whole run (a batch of reminders is not a connection and TLS handshake per message); a
     // stalled server is given up on well within the claim's lease, so no other sender takes the message meanwhile.
-    return nodemailer.createTransport({ url: opts.smtpUrl, pool: true, maxConnections: 1, connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 } as any)
+    return nodemailer.createTransport({
+      url: opts.smtpUrl,
+      pool: true,
+      maxConnections: 1,
+      connectionTimeout: 30_000,
+      greetingTimeout: 30_000,
+      socketTimeout: 60_000,
+    } as any)
   }
 
   type Outcome = 'sent' | 'retrying' | 'failed'
@@ -150,21 +160,34 @@ export function outboxService(db: Db, opts: OutboxOptions) {
       const info = await mailer.sendMail({
         from: m.from_address,
         to: m.to_name ? { name: m.to_name, address: m.to_address } : m.to_address,
-        subject: m.subject, text: m.text_body, html: m.html_body, messageId: m.message_id,
+        subject: m.subject,
+        text: m.text_body,
+        html: m.html_body,
+        messageId: m.message_id,
         headers: { 'Auto-Submitted': 'auto-generated' },
       })
-      await db.query(`UPDATE outbox SET status = 'sent', sent_at = $3, next_attempt_at = NULL, last_answer = $4, updated_at = now() WHERE ${mine}`,
-        [m.id, m.attempts, clock(), info.response ?? 'Accepted'])
+      await db.query(
+        `UPDATE outbox SET status = 'sent', sent_at = $3, next_attempt_at = NULL, last_answer = $4, updated_at = now() WHERE ${mine}`,
+        [m.id, m.attempts, clock(), info.response ?? 'Accepted'],
+      )
       return 'sent'
     } catch (err) {
       const { answer, permanent } = serverAnswer(err)
       if (permanent || m.attempts >= maxAttempts) {
-        await db.query(`UPDATE outbox SET status = 'failed', next_attempt_at = NULL, last_answer = $3, updated_at = now() WHERE ${mine}`, [m.id, m.attempts, answer])
+        await db.query(`UPDATE outbox SET status = 'failed', next_attempt_at = NULL, last_answer = $3, updated_at = now() WHERE ${mine}`, [
+          m.id,
+          m.attempts,
+          answer,
+        ])
         return 'failed'
       }
       const wait = retryMinutes[Math.min(m.attempts, retryMinutes.length) - 1] * 60_000
-      await db.query(`UPDATE outbox SET status = 'queued', next_attempt_at = $3, last_answer = $4, updated_at = now() WHERE ${mine}`,
-        [m.id, m.attempts, new Date(clock().getTime() + wait), answer])
+      await db.query(`UPDATE outbox SET status = 'queued', next_attempt_at = $3, last_answer = $4, updated_at = now() WHERE ${mine}`, [
+        m.id,
+        m.attempts,
+        new Date(clock().getTime() + wait),
+        answer,
+      ])
       return 'retrying'
     }
   }
@@ -177,7 +200,11 @@ export function outboxService(db: Db, opts: OutboxOptions) {
     try {
       for (let m = await claim(); m; m = await claim()) {
         counts[await deliver(mailer, m)]++
-        ctx?.progress({ done: counts.sent + counts.retrying + counts.failed, unit: 'messages', message: `${counts.sent} sent, ${counts.retrying} to try again, ${counts.failed} failed` })
+        ctx?.progress({
+          done: counts.sent + counts.retrying + counts.failed,
+          unit: 'messages',
+          message: `${counts.sent} sent, ${counts.retrying} to try again, ${counts.failed} failed`,
+        })
       }
     } finally {
       mailer.close()
@@ -212,18 +239,38 @@ export function outboxService(db: Db, opts: OutboxOptions) {
     async queue(tx: Queryable, email: NewEmail): Promise<OutboxMessage> {
       const to = typeof email.to === 'string' ? { email: email.to, name: null } : { email: email.to.email, name: email.to.name ?? null }
       const address = String(to.email ?? '').trim()
-      if (!ADDRESS.test(address)) throw new ValidationError({ to: `Enter an email address in the correct format, like name@example.org (found "${address}")` })
+      if (!ADDRESS.test(address))
+        throw new ValidationError({ to: `Enter an email address in the correct format, like name@example.org (found "${address}")` })
       const reason = String(email.reason ?? '').trim()
-      if (!reason) throw new Error(`An email needs a reason, the sentence in its footer that says why the person gets it (template "${email.template}")`)
+      if (!reason)
+        throw new Error(
+          `An email needs a reason, the sentence in its footer that says why the person gets it (template "${email.template}")`,
+        )
       const body = service.render(email.template, email.data ?? {}, reason)
       const now = clock()
       const [row] = await tx.query<OutboxMessage>(
         `INSERT INTO outbox (status, to_address, to_name, from_address, subject, text_body, html_body, reason, template, data, message_id,
            partnership_id, next_attempt_at, last_answer, created_by, created_by_name)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16) RETURNING *`,
-        [configured ? 'queued' : 'held', address, to.name?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() || null, from, body.subject, body.text, body.html, reason, email.template,
-          JSON.stringify(email.data ?? {}), `<${crypto.randomUUID()}@${fromDomain}>`, email.partnershipId ?? null,
-          configured ? now : null, null, email.actor.id, email.actor.name])
+        [
+          configured ? 'queued' : 'held',
+          address,
+          (to.name ? withoutControlCharacters(to.name, ' ').trim() : '') || null,
+          from,
+          body.subject,
+          body.text,
+          body.html,
+          reason,
+          email.template,
+          JSON.stringify(email.data ?? {}),
+          `<${crypto.randomUUID()}@${fromDomain}>`,
+          email.partnershipId ?? null,
+          configured ? now : null,
+          null,
+          email.actor.id,
+          email.actor.name,
+        ],
+      )
       await ensureJob(now, tx, email.actor)
       return row
     },
@@ -237,8 +284,10 @@ export function outboxService(db: Db, opts: OutboxOptions) {
 
     /** Messages, newest first; by status. */
     list(filter: { status?: OutboxStatus; limit?: number } = {}): Promise<OutboxMessage[]> {
-      return db.query(`SELECT * FROM outbox WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC, id DESC LIMIT $2`,
-        [filter.status ?? null, filter.limit ?? 200])
+      return db.query(`SELECT * FROM outbox WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC, id DESC LIMIT $2`, [
+        filter.status ?? null,
+        filter.limit ?? 200,
+      ])
     },
 
     /** How many messages are in each status. */
@@ -256,17 +305,28 @@ export function outboxService(db: Db, opts: OutboxOptions) {
     async sendAgain(id: number | string, actor: Actor): Promise<OutboxMessage> {
       const m = await service.get(id)
       if (!service.canSendAgain(m)) {
-        throw new ValidationError({ message: configured
-          ? `Only a message that failed can be sent again; this one is ${m.status}.`
-          : 'No mail server is configured (SMTP_URL), so nothing can be sent. Set SMTP_URL and MAIL_FROM, then restart Safer.' })
+        throw new ValidationError({
+          message: configured
+            ? `Only a message that failed can be sent again; this one is ${m.status}.`
+            : 'No mail server is configured (SMTP_URL), so nothing can be sent. Set SMTP_URL and MAIL_FROM, then restart Safer.',
+        })
       }
       return db.transaction(async (tx) => {
         const [row] = await tx.query<OutboxMessage>(
           `UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = $2, updated_at = now() WHERE id = $1 AND status = $3 RETURNING *`,
-          [m.id, clock(), m.status])
-        if (!row) throw new ValidationError({ message: 'This message changed while you were looking at it. Reload the page and try again.' })
-        await recordAudit(tx, actor, { action: 'update', entity: 'email', entityId: m.id, partnershipId: m.partnership_id,
-          summary: `Email "${m.subject}" to ${m.to_address} sent again`, before: { status: m.status, attempts: m.attempts }, after: { status: 'queued', attempts: 0 } })
+          [m.id, clock(), m.status],
+        )
+        if (!row)
+          throw new ValidationError({ message: 'This message changed while you were looking at it. Reload the page and try again.' })
+        await recordAudit(tx, actor, {
+          action: 'update',
+          entity: 'email',
+          entityId: m.id,
+          partnershipId: m.partnership_id,
+          summary: `Email "${m.subject}" to ${m.to_address} sent again`,
+          before: { status: m.status, attempts: m.attempts },
+          after: { status: 'queued', attempts: 0 },
+        })
         await ensureJob(clock(), tx, actor)
         return row
       })
@@ -276,8 +336,13 @@ export function outboxService(db: Db, opts: OutboxOptions) {
     async sendTest(address: string, actor: Actor): Promise<OutboxMessage> {
       return db.transaction(async (tx) => {
         const m = await service.queue(tx, {
-          to: { email: address, name: actor.name }, template: 'platform/test-message', actor,
-          data: { name: actor.name, requestedAt: clock().toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/London' }) },
+          to: { email: address, name: actor.name },
+          template: 'platform/test-message',
+          actor,
+          data: {
+            name: actor.name,
+            requestedAt: clock().toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/London' }),
+          },
           reason: `You are getting this because ${actor.name} asked ${opts.serviceName} to send a test message to ${address} from its Outbox page.`,
         })
         await recordAudit(tx, actor, { action: 'create', entity: 'email', entityId: m.id, summary: `Test email to ${address}` })
@@ -305,7 +370,9 @@ export function serverAnswer(err: unknown): { answer: string; permanent: boolean
     // RFC 5321: 5yz is a permanent refusal, 4yz a temporary one. 503 (commands out of order) is the session, not the message.
     return { answer: e.response.trim(), permanent: code >= 500 && code < 600 && code !== 503 }
   }
-  const reach = (!!e?.code && ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS'].includes(e.code)) || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|timed? ?out/i.test(e?.message ?? '')
+  const reach =
+    (!!e?.code && ['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS'].includes(e.code)) ||
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|timed? ?out/i.test(e?.message ?? '')
   return { answer: reach ? `Could not reach the mail server: ${e?.message}` : String(e?.message ?? err), permanent: false }
 }
 

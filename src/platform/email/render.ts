@@ -22,9 +22,18 @@ export interface RenderedEmail {
 export const TEMPLATE_NAME = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/
 
 function environment(autoescape: boolean) {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(srcDir), { autoescape, throwOnUndefined: true, trimBlocks: true, lstripBlocks: true })
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(srcDir), {
+    autoescape,
+    throwOnUndefined: true,
+    trimBlocks: true,
+    lstripBlocks: true,
+  })
   env.addFilter('date', formatDate)
-  env.addFilter('number', (v: unknown, dp = 0) => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? '' : Number(v).toLocaleString('en-GB', { minimumFractionDigits: dp, maximumFractionDigits: dp })))
+  env.addFilter('number', (v: unknown, dp = 0) =>
+    v === null || v === undefined || v === '' || Number.isNaN(Number(v))
+      ? ''
+      : Number(v).toLocaleString('en-GB', { minimumFractionDigits: dp, maximumFractionDigits: dp }),
+  )
   return env
 }
 const html = environment(true)
@@ -32,7 +41,8 @@ const text = environment(false)
 
 /** The files of a template, relative to src/. */
 export function templateFiles(name: string) {
-  if (!TEMPLATE_NAME.test(name)) throw new Error(`"${name}" is not an email template name: use "<capability>/<name>", e.g. "platform/test-message"`)
+  if (!TEMPLATE_NAME.test(name))
+    throw new Error(`"${name}" is not an email template name: use "<capability>/<name>", e.g. "platform/test-message"`)
   const [capability, file] = name.split('/')
   const base = `${capability}/email/${file}`
   return { subject: `${base}.subject.njk`, text: `${base}.txt.njk`, html: `${base}.html.njk` }
@@ -49,7 +59,7 @@ export function renderEmail(name: string, data: Record<string, unknown>, footer:
     try {
       return env.render(file, ctx)
     } catch (err) {
-      throw new Error(`The email template "${name}" could not be made: ${explain(err as Error, file)}`)
+      throw new Error(`The email template "${name}" could not be made: ${explain(err as Error, file)}`, { cause: err })
     }
   }
   const subject = render(text, files.subject, context).replace(/\s+/g, ' ').trim()
@@ -57,15 +67,23 @@ export function renderEmail(name: string, data: Record<string, unknown>, footer:
   const layout = { subject, reason: footer.reason, serviceName: footer.serviceName }
   return {
     subject,
-    text: render(text, 'platform/email/layout.txt.njk', { ...layout, body: render(text, files.text, context).trim() }).replace(/\n{3,}/g, '\n\n').trim() + '\n',
-    html: render(html, 'platform/email/layout.html.njk', { ...layout, body: new nunjucks.runtime.SafeString(render(html, files.html, context).trim()) }),
+    text:
+      render(text, 'platform/email/layout.txt.njk', { ...layout, body: render(text, files.text, context).trim() })
+        .replace(/\n{3,}/g, '\n\n')
+        .trim() + '\n',
+    html: render(html, 'platform/email/layout.html.njk', {
+      ...layout,
+      body: new nunjucks.runtime.SafeString(render(html, files.html, context).trim()),
+    }),
   }
 }
 
 /** Nunjucks says "attempted to output null or undefined value" at a line and column: name what was printed. */
 function explain(err: Error, file: string) {
   const at = /\[Line (\d+), Column (\d+)\]/.exec(err.message)
-  const what = /attempted to output null or undefined value/.test(err.message) ? 'it prints a value its data does not have' : err.message.split('\n').pop()?.trim()
+  const what = /attempted to output null or undefined value/.test(err.message)
+    ? 'it prints a value its data does not have'
+    : err.message.split('\n').pop()?.trim()
   if (!at) return `${what} (src/${file})`
   const line = fs.readFileSync(path.join(srcDir, file), 'utf8').split('\n')[Number(at[1]) - 1] ?? ''
   const printed = /\{\{-?\s*(.+?)\s*-?\}\}/.exec(line.slice(Math.max(0, Number(at[2]) - 3)))?.[1]
