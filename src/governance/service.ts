@@ -3,6 +3,7 @@
  * who sits on each, and who each reports to. Governance is public information: a published partnership's bodies
  * are public, so nothing here is hidden from non-members.
  */
+import { hyphenated } from '../platform/format.ts'
 import type { Db, Queryable } from '../platform/db/index.ts'
 import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
@@ -77,15 +78,7 @@ export function memberName(m: Pick<MemberView, 'person' | 'organisation_name'>) 
 
 /** A web address name made from a body's name: "Prevent Strategy Group" -> "prevent-strategy-group". */
 export function slugify(name: string): string {
-  const s = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/&/g, ' and ')
-    .replace(/'/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-  return s.slice(0, LIMITS.slug).replace(/-+$/, '') || 'body'
+  return hyphenated(name, LIMITS.slug) || 'body'
 }
 
 export function bodyJson(b: BodyView) {

@@ -119,3 +119,20 @@ export function withoutControlCharacters(s: string, replacement = ''): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
   return s.replace(/[\u0000-\u001f\u007f]+/g, replacement)
 }
+
+/**
+ * Lower-case words joined by hyphens, for a web address or a file name: "Children's Safeguarding – Café & Bar" ->
+ * "childrens-safeguarding-cafe-and-bar" (accents dropped, & as "and", at most `max` characters, never a trailing hyphen).
+ */
+export function hyphenated(s: string, max: number): string {
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/'/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, max)
+    .replace(/-+$/, '')
+}

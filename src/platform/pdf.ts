@@ -26,6 +26,7 @@ import type { Actor } from './audit.ts'
 import { NotFoundError } from './errors.ts'
 import { SESSION_COOKIE } from './session.ts'
 import { escapeHtml } from './html.ts'
+import { hyphenated } from './format.ts'
 
 export const PDF_UNAVAILABLE =
   "PDFs need Chromium, which is not installed on this server: ask your administrator to install the Debian package chromium, or set CHROMIUM_PATH. The print view still works: use your browser's Print."
@@ -38,8 +39,8 @@ export class PdfUnavailableError extends Error {
   }
 }
 
-/** The launch arguments: headless, and nothing that reaches out (updates, sync, safe browsing, DNS). */
-export const CHROMIUM_ARGS = [
+/** Headless Chromium as Debian ships it, run as root on a closed network: nothing that reaches out (updates, sync). */
+export const HEADLESS_CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -48,8 +49,10 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
-  '--host-resolver-rules=MAP * ~NOTFOUND',
 ]
+
+/** The PDF browser's: the same, and no host name resolves (the print view is loaded from the app itself). */
+export const CHROMIUM_ARGS = [...HEADLESS_CHROMIUM_ARGS, '--host-resolver-rules=MAP * ~NOTFOUND']
 
 /** The origin the print view is loaded from inside Chromium: it names the app, and resolves nowhere. */
 const ORIGIN = 'http://safer.invalid'
@@ -353,16 +356,7 @@ export async function sendPdf(request: FastifyRequest, reply: FastifyReply, pdf:
 
 /** A file name part from a title: "Autumn 2020 assessment" -> "autumn-2020-assessment". */
 export function fileNamePart(s: string): string {
-  return s
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/&/g, ' and ')
-    .replace(/'/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '')
+  return hyphenated(s, 60)
 }
 
 // ---- The running header and footer (Chromium's templates: inline styles only, values escaped) ----

@@ -9,6 +9,7 @@ import { before, after } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { loadConfig } from '../../src/config.ts'
 import { startServer } from '../../src/server.ts'
+import { HEADLESS_CHROMIUM_ARGS } from '../../src/platform/pdf.ts'
 import { testDb, testDataDir } from '../helpers.ts'
 import { loadDemo } from '../../src/demo/load.ts'
 import { loadDemoOpenData } from '../../src/demo/opendata.ts'
@@ -24,16 +25,7 @@ export async function launchBrowser(): Promise<Browser> {
   }
   return chromium.launch({
     executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
+    args: HEADLESS_CHROMIUM_ARGS,
   })
 }
 

@@ -10,8 +10,12 @@ import { DEMO_LOGINS } from '../../src/demo/logins.ts'
 
 const s = browserSuite({ demo: true, openData: true })
 
-/** Not pages: files, stylesheets, the API and machine-readable answers. */
-const NOT_HTML = /^\/api\/|^\/health$|\.css$|\.svg$|\/attachments\/:attachmentId$/
+/**
+ * Not pages: files, stylesheets, the API and machine-readable answers; and an email's HTML on its own, which is shown
+ * only inside the frame of its message page, under a sandbox policy that lets no script run (so axe cannot run in it
+ * either: test/browser/outbox.test.ts checks the message page with the frame).
+ */
+const NOT_HTML = /^\/api\/|^\/health$|\.css$|\.svg$|\/attachments\/:attachmentId$|^\/admin\/outbox\/:id\/html$/
 
 async function concreteUrls() {
   const q = async (sql: string, params: unknown[] = []) => (await s.server.services.db.query(sql, params))[0]
