@@ -109,6 +109,7 @@ async function main() {
 
     const server: number[] = [],
       roundTrip: number[] = []
+    const byPage = new Map<string, number[]>()
     let next = 0,
       errors = 0,
       peakRss = rssMb(pid)
@@ -125,7 +126,10 @@ async function main() {
           await res.arrayBuffer()
           roundTrip.push(performance.now() - t0)
           const dur = Number(res.headers.get('server-timing')?.match(/dur=([\d.]+)/)?.[1])
-          if (!Number.isNaN(dur)) server.push(dur)
+          if (!Number.isNaN(dur)) {
+            server.push(dur)
+            byPage.set(url, [...(byPage.get(url) ?? []), dur])
+          }
           if (res.status >= 500) errors++
         }
       }),
@@ -144,6 +148,18 @@ async function main() {
     console.log(
       `  load: ${USERS} concurrent users, ${roundTrip.length} requests over ${urls.length} pages in ${elapsed.toFixed(1)} s (${(roundTrip.length / elapsed).toFixed(0)} req/s), ${errors} server errors`,
     )
+    // The slowest pages by their own p95, to show where time goes.
+    const slowest = [...byPage]
+      .map(([url, t]) => ({
+        url,
+        p95: pct(
+          t.sort((a, b) => a - b),
+          95,
+        ),
+      }))
+      .sort((a, b) => b.p95 - a.p95)
+      .slice(0, 5)
+    console.log(`  slowest pages by p95 server time: ${slowest.map((x) => `${x.url} ${x.p95.toFixed(0)} ms`).join('; ')}`)
     console.log(`                      p50     p95     p99   (ms)`)
     console.log(`  server time     ${f(pct(server, 50))} ${f(pct(server, 95))} ${f(pct(server, 99))}     goal p95 ≤ 50 ms`)
     console.log(`  round trip      ${f(pct(roundTrip, 50))} ${f(pct(roundTrip, 95))} ${f(pct(roundTrip, 99))}`)
