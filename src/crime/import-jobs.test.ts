@@ -13,9 +13,9 @@ import { findMigrations, migrate } from '../platform/db/migrate.ts'
 import { loadConfig } from '../config.ts'
 import { services as buildServices } from '../services.ts'
 import { buildApp } from '../app.ts'
-import { CSRF_COOKIE } from '../platform/session.ts'
-import type { TestApp, Client } from '../../test/helpers.ts'
+import type { TestApp } from '../../test/helpers.ts'
 import { clientAs, createServerDatabase, makePartnership, testApp, testDataDir, text, errorSummary } from '../../test/helpers.ts'
+import { postFiles, uploadsLeft } from '../../test/upload-helpers.ts'
 import { testAppWithGeography, FIXTURES, tempFiles } from '../../test/crime-helpers.ts'
 
 const closing: (() => Promise<void>)[] = []
@@ -61,36 +61,6 @@ async function deadRunningImport(db: Db, params: unknown, source: string, by: st
     [JSON.stringify(params), source, by, os.hostname(), DEAD_PID],
   )
   return row.id
-}
-
-async function upload(t: TestApp, c: Client, files: { filename: string; data: Buffer }[]) {
-  if (!c.cookies.has(CSRF_COOKIE)) await c.get('/sign-in')
-  const boundary = `----safer${Date.now()}`
-  const parts: Buffer[] = [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${c.csrf()}\r\n`)]
-  for (const f of files)
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${f.filename}"\r\nContent-Type: text/csv\r\n\r\n`,
-      ),
-      f.data,
-      Buffer.from('\r\n'),
-    )
-  parts.push(Buffer.from(`--${boundary}--\r\n`))
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/crime/import',
-    payload: Buffer.concat(parts),
-    headers: {
-      cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-    },
-  })
-  return { status: res.statusCode, body: res.body, headers: res.headers }
-}
-
-const uploadsLeft = (t: TestApp) => {
-  const dir = path.join(t.config.dataDir, 'analytics/tmp/uploads')
-  return fs.existsSync(dir) ? fs.readdirSync(dir) : []
 }
 
 test('migration 062 copies every import recorded in data_imports into jobs, keeping its id, and drops data_imports; the pages read them as before', async () => {
@@ -411,7 +381,7 @@ test('a police.uk import running on another server refuses a second one, on the 
   assert.match(importPage, /An import is running \(started by Olive Other\)\. See its progress/)
   assert.match((await editor.get('/crime/import')).body, new RegExp(`href="/crime/imports/${other.id}"`))
 
-  const refused = await upload(t, editor, [{ filename: 'street.csv', data: fs.readFileSync(fixture) }])
+  const refused = await postFiles(t, editor, '/crime/import', 'files', [{ filename: 'street.csv', data: fs.readFileSync(fixture) }])
   assert.equal(refused.status, 400)
   assert.ok(
     errorSummary(refused.body).endsWith(
@@ -419,7 +389,7 @@ test('a police.uk import running on another server refuses a second one, on the 
     ),
     errorSummary(refused.body),
   )
-  assert.deepEqual(uploadsLeft(t), [], 'the refused upload is removed')
+  assert.deepEqual(uploadsLeft(t.config.dataDir), [], 'the refused upload is removed')
   await assert.rejects(
     t.services.crime.importPaths(['/nowhere/at/all.csv'], { id: null, name: 'Carl Cli' }, 'command line'),
     /An import is already running \(started by Olive Other/,
@@ -437,7 +407,7 @@ test('an uploaded zip that cannot be read is refused on the Import page, recorde
   closing.push(t.close)
   const p = await makePartnership(t.services)
   const editor = await clientAs(t, 'editor', p.id)
-  const res = await upload(t, editor, [
+  const res = await postFiles(t, editor, '/crime/import', 'files', [
     {
       filename: 'police.zip',
       data: Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from(' begins like a zip but is not one')]),
@@ -445,7 +415,7 @@ test('an uploaded zip that cannot be read is refused on the Import page, recorde
   ])
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /police\.zip is not a zip file that can be read/)
-  assert.deepEqual(uploadsLeft(t), [])
+  assert.deepEqual(uploadsLeft(t.config.dataDir), [])
   const [job] = await t.services.jobs.list({ kind: 'import:police-uk' })
   assert.equal(job.status, 'failed')
   assert.match(job.error!, /^police\.uk import failed: .*police\.zip is not a zip file that can be read/)

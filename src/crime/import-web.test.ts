@@ -9,8 +9,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { TestApp, Client } from '../../test/helpers.ts'
 import { clientAs, makePartnership, text, errorSummary } from '../../test/helpers.ts'
+import { postFiles, uploadsLeft as uploadsLeftIn } from '../../test/upload-helpers.ts'
 import { testAppWithGeography, importFiles, FIXTURES, csvObjects, snapshot, writeZip, tempFiles } from '../../test/crime-helpers.ts'
-import { CSRF_COOKIE } from '../platform/session.ts'
 
 let t: TestApp
 let editor: Client
@@ -23,33 +23,6 @@ after(async () => {
   await t.close()
 })
 
-async function upload(c: Client, files: { filename: string; data: Buffer }[], opts: { csrf?: string | null } = {}) {
-  if (!c.cookies.has(CSRF_COOKIE)) await c.get('/sign-in')
-  const boundary = `----safer${Date.now()}`
-  const parts: Buffer[] = []
-  const csrf = opts.csrf === undefined ? c.csrf() : opts.csrf
-  if (csrf !== null) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`))
-  for (const f of files)
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${f.filename}"\r\nContent-Type: text/csv\r\n\r\n`,
-      ),
-      f.data,
-      Buffer.from('\r\n'),
-    )
-  parts.push(Buffer.from(`--${boundary}--\r\n`))
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/crime/import',
-    payload: Buffer.concat(parts),
-    headers: {
-      cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-    },
-  })
-  return { status: res.statusCode, body: res.body, headers: res.headers }
-}
-
 async function finished(id: number) {
   for (let i = 0; i < 200; i++) {
     const r = await t.services.crime.importRun(id)
@@ -59,10 +32,9 @@ async function finished(id: number) {
   throw new Error('the import did not finish')
 }
 
-const uploadsLeft = () => {
-  const dir = path.join(t.config.dataDir, 'files/uploads')
-  return fs.existsSync(dir) ? fs.readdirSync(dir) : []
-}
+const upload = (c: Client, files: { filename: string; data: Buffer }[], opts: { csrf?: string | null } = {}) =>
+  postFiles(t, c, '/crime/import', 'files', files, opts)
+const uploadsLeft = () => uploadsLeftIn(t.config.dataDir)
 
 const street = { filename: '2019-01-west-mercia-street.csv', data: fs.readFileSync(path.join(FIXTURES, '2019-01-west-mercia-street.csv')) }
 const searches = {
