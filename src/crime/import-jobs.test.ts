@@ -334,7 +334,7 @@ test('an interrupted command-line import runs again from Background jobs while i
 test('an interrupted upload cannot be run again: its files are removed at the next start-up, and its pages say so', async () => {
   const t = await testApp()
   closing.push(t.close)
-  const dir = path.join(t.config.dataDir, 'analytics/tmp/uploads/4194305-abc')
+  const dir = path.join(t.config.dataDir, 'files/uploads/20261202-4194305-abc')
   fs.mkdirSync(path.join(dir, '1'), { recursive: true })
   const file = path.join(dir, '1', 'street.csv')
   fs.copyFileSync(fixture, file)
