@@ -5,6 +5,10 @@
  *   3. 20 concurrent users (half signed in) over the demo's pages: p50/p95/p99 server time
  *      (the Server-Timing header) and round trip, and the server's peak resident memory (goal p95 ≤ 50 ms, ≤ 300 MB).
  * Figures are printed, not asserted: these machines are shared.
+ *
+ * BENCH_REFERENCE=/path/to/another/checkout (built: `npm run prepare` there) measures that checkout the same way, in
+ * turn with this one, BENCH_ROUNDS times (default 1 without a reference, 2 with), and prints both with their ratio:
+ * the fair way to say "no slower than before" on a shared machine, where one run's noise exceeds the difference.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -17,12 +21,12 @@ const root = path.resolve(import.meta.dirname, '..')
 const USERS = Number(process.env.BENCH_USERS ?? 20)
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000)
 
-function startDemo(dataDir: string, port: number): { child: ChildProcess; ready: Promise<number> } {
+function startDemo(checkout: string, dataDir: string, port: number): { child: ChildProcess; ready: Promise<number> } {
   const started = performance.now()
   // Exactly the command `npm run demo` runs (its node flags included), without npm's own start-up.
   const { env, args } = npmScript('demo')
   const child = spawn(process.execPath, args, {
-    cwd: root,
+    cwd: checkout,
     env: { ...process.env, ...env, SAFER_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -69,14 +73,27 @@ async function signIn(base: string, email: string): Promise<string> {
   return [...cookies, ...res.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ')
 }
 
-async function main() {
+interface Figures {
+  firstMs: number
+  secondMs: number
+  requests: number
+  pages: number
+  elapsed: number
+  errors: number
+  slowest: { url: string; p95: number }[]
+  server: number[]
+  roundTrip: number[]
+  peakRss: number
+}
+
+async function measure(checkout: string): Promise<Figures> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-bench-'))
   const port = 3500 + Math.floor(Math.random() * 400)
   try {
-    const first = startDemo(dataDir, port)
+    const first = startDemo(checkout, dataDir, port)
     const firstMs = await first.ready
     await stop(first.child)
-    const second = startDemo(dataDir, port)
+    const second = startDemo(checkout, dataDir, port)
     const secondMs = await second.ready
     const pid = second.child.pid!
     const base = `http://127.0.0.1:${port}`
@@ -141,13 +158,6 @@ async function main() {
 
     server.sort((a, b) => a - b)
     roundTrip.sort((a, b) => a - b)
-    const f = (n: number) => n.toFixed(1).padStart(7)
-    console.log(`\nSafer web benchmark (${os.cpus().length} cores, Node ${process.version}, embedded PGlite)`)
-    console.log(`  first demo start (new data folder, create database and demo): ${(firstMs / 1000).toFixed(1)} s   goal ≤ 20 s`)
-    console.log(`  demo start on the existing data folder, to first answer:       ${(secondMs / 1000).toFixed(1)} s   goal ≤ 3 s`)
-    console.log(
-      `  load: ${USERS} concurrent users, ${roundTrip.length} requests over ${urls.length} pages in ${elapsed.toFixed(1)} s (${(roundTrip.length / elapsed).toFixed(0)} req/s), ${errors} server errors`,
-    )
     // The slowest pages by their own p95, to show where time goes.
     const slowest = [...byPage]
       .map(([url, t]) => ({
@@ -159,14 +169,44 @@ async function main() {
       }))
       .sort((a, b) => b.p95 - a.p95)
       .slice(0, 5)
-    console.log(`  slowest pages by p95 server time: ${slowest.map((x) => `${x.url} ${x.p95.toFixed(0)} ms`).join('; ')}`)
-    console.log(`                      p50     p95     p99   (ms)`)
-    console.log(`  server time     ${f(pct(server, 50))} ${f(pct(server, 95))} ${f(pct(server, 99))}     goal p95 ≤ 50 ms`)
-    console.log(`  round trip      ${f(pct(roundTrip, 50))} ${f(pct(roundTrip, 95))} ${f(pct(roundTrip, 99))}`)
-    console.log(`  server peak resident memory: ${peakRss.toFixed(0)} MB   goal ≤ 300 MB`)
+    return { firstMs, secondMs, requests: roundTrip.length, pages: urls.length, elapsed, errors, slowest, server, roundTrip, peakRss }
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true })
   }
 }
 
-await main()
+function report(label: string, x: Figures) {
+  const f = (n: number) => n.toFixed(1).padStart(7)
+  console.log(`\n${label}`)
+  console.log(`  first demo start (new data folder, create database and demo): ${(x.firstMs / 1000).toFixed(1)} s   goal ≤ 20 s`)
+  console.log(`  demo start on the existing data folder, to first answer:       ${(x.secondMs / 1000).toFixed(1)} s   goal ≤ 3 s`)
+  console.log(
+    `  load: ${USERS} concurrent users, ${x.requests} requests over ${x.pages} pages in ${x.elapsed.toFixed(1)} s (${(x.requests / x.elapsed).toFixed(0)} req/s), ${x.errors} server errors`,
+  )
+  console.log(`  slowest pages by p95 server time: ${x.slowest.map((s) => `${s.url} ${s.p95.toFixed(0)} ms`).join('; ')}`)
+  console.log(`                      p50     p95     p99   (ms)`)
+  console.log(`  server time     ${f(pct(x.server, 50))} ${f(pct(x.server, 95))} ${f(pct(x.server, 99))}     goal p95 ≤ 50 ms`)
+  console.log(`  round trip      ${f(pct(x.roundTrip, 50))} ${f(pct(x.roundTrip, 95))} ${f(pct(x.roundTrip, 99))}`)
+  console.log(`  server peak resident memory: ${x.peakRss.toFixed(0)} MB   goal ≤ 300 MB`)
+}
+
+const reference = process.env.BENCH_REFERENCE ? path.resolve(process.env.BENCH_REFERENCE) : undefined
+const rounds = Number(process.env.BENCH_ROUNDS ?? (reference ? 2 : 1))
+const ours: Figures[] = [],
+  theirs: Figures[] = []
+for (let i = 0; i < rounds; i++) {
+  if (reference) theirs.push(await measure(reference))
+  ours.push(await measure(root))
+}
+console.log(`\nSafer web benchmark (${os.cpus().length} cores, Node ${process.version}, embedded PGlite)`)
+ours.forEach((x, i) => report(`This checkout${rounds > 1 ? `, round ${i + 1}` : ''}:`, x))
+if (reference) {
+  theirs.forEach((x, i) => report(`Reference ${reference}${rounds > 1 ? `, round ${i + 1}` : ''}:`, x))
+  // Medians over the rounds, this checkout against the reference (below 1 is faster).
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const ratio = (pick: (x: Figures) => number) => (median(ours.map(pick)) / median(theirs.map(pick))).toFixed(2)
+  console.log(`\nThis checkout ÷ reference (medians of ${rounds} rounds; below 1 is faster or smaller):`)
+  console.log(`  first start ${ratio((x) => x.firstMs)}, second start ${ratio((x) => x.secondMs)}`)
+  console.log(`  server time p50 ${ratio((x) => pct(x.server, 50))}, p95 ${ratio((x) => pct(x.server, 95))}`)
+  console.log(`  round trip p95 ${ratio((x) => pct(x.roundTrip, 95))}, peak memory ${ratio((x) => x.peakRss)}`)
+}

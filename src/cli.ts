@@ -108,18 +108,26 @@ export async function main(argv = process.argv.slice(2)) {
         import('./demo/load.ts'),
         import('./demo/opendata.ts'),
       ])
+      const db = await opening
+      const steps: string[] = [`opening ${((Date.now() - started) / 1000).toFixed(1)} s`]
+      const seconds = (name: string, ms: number) => steps.push(`${name} ${(ms / 1000).toFixed(1)} s`)
       const { address, close } = await startServer(config, {
-        db: await opening,
+        db,
+        timings: (name, ms) => (name === 'data' ? undefined : seconds(name === 'database' ? 'migrations' : name, ms)),
         beforeListen: async (services) => {
+          let t = performance.now()
           const result = await loadDemo(services)
           console.log(result.loaded ? `Demo data loaded (${result.summary}).` : 'Demo data is up to date.')
+          seconds('demo content', performance.now() - t)
+          t = performance.now()
           const open = await loadDemoOpenData(services)
           if (open) console.log(open)
+          seconds('open data', performance.now() - t)
         },
       })
       closeOnSignal(close)
       const url = address.replace('127.0.0.1', 'localhost')
-      console.log(`\nSafer demo is running at ${url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)\n`)
+      console.log(`\nSafer demo is running at ${url}  (ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${steps.join(', ')})\n`)
       console.log(`Sign in with any of these accounts; the password for each is ${DEMO_LOGINS.password}`)
       for (const a of DEMO_LOGINS.accounts) console.log(`  ${a.email.padEnd(30)} ${a.description}`)
       console.log('\nPress Ctrl+C to stop.')
