@@ -451,6 +451,24 @@ export function geographyService(
       await this.getCustomArea(partnershipId, id)
       return db.transaction((tx) => deleteRecord(tx, 'custom_areas', id, version, { actor, partnershipId, entity: 'custom area' }))
     },
+
+    /**
+     * Per CSP (2021): what statistical peers are found from (scorecard/peers.ts). population is mid-2019;
+     * imd_rank_weighted the mean IMD 2019 rank of its LSOAs weighted by it (null where no LSOA has a rank: Wales);
+     * rural_population the mid-2019 population of its rural LSOAs (2011 classes D and E); population_2017 and
+     * area_sq_km the sums from the mid-2017 density file.
+     */
+    cspPeerFacts() {
+      return remember('csp-peer-facts', () =>
+        analytics.all<{ code: string; name: string; population: number; imd_rank_weighted: number | null; rural_population: number; population_2017: number; area_sq_km: number }>(
+          `SELECT l.csp21 AS code, any_value(a.name) AS name, sum(l.population_2019)::DOUBLE AS population,
+             (sum(l.population_2019 * l.imd_rank) FILTER (WHERE l.imd_rank IS NOT NULL) / sum(l.population_2019) FILTER (WHERE l.imd_rank IS NOT NULL))::DOUBLE AS imd_rank_weighted,
+             coalesce(sum(l.population_2019) FILTER (WHERE l.ruc_code LIKE 'D%' OR l.ruc_code LIKE 'E%'), 0)::DOUBLE AS rural_population,
+             sum(l.population_2017)::DOUBLE AS population_2017, sum(l.area_sq_km)::DOUBLE AS area_sq_km
+           FROM geo.lsoa l JOIN geo.areas a ON a.code = l.csp21 WHERE l.csp21 IS NOT NULL GROUP BY l.csp21 ORDER BY l.csp21`,
+        ),
+      )
+    },
   }
 
   deps.jobs.define<GeographyImportParams, unknown>({
