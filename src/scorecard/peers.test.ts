@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { OPENDATA, csvObjects, testAppWithGeography } from '../../test/crime-helpers.ts'
 import type { TestApp } from '../../test/helpers.ts'
-import { cspPeerFeatures, nearestNeighbours, type PeerFeatures } from './peers.ts'
+import { cspPeerFeatures, nearestNeighbours } from './peers.ts'
 
 let t: TestApp
 before(async () => {

@@ -196,7 +196,7 @@ export function poissonRateRatioTest(
 /** The order of the indices of the finite p-values (NaN ones are left out and kept as NaN, as R drops NA). */
 function finiteOrder(pValues: number[], direction: 1 | -1): number[] {
   return pValues
-    .map((p, i) => i)
+    .map((_, i) => i)
     .filter((i) => !Number.isNaN(pValues[i]))
     .sort((a, b) => direction * (pValues[a] - pValues[b]) || a - b)
 }
