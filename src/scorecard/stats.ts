@@ -101,25 +101,24 @@ export function wilsonInterval(numerator: number, denominator: number, confidenc
   return { proportion: x / n, lower: x === 0 ? 0 : lower, upper: x === n ? 1 : upper }
 }
 
-/** P(X ≤ k) or P(X ≥ k) for X ~ Binomial(n, p), summed from k outwards into the tail (terms fall away from the mode). */
+/**
+ * P(X ≤ k) or P(X ≥ k) for X ~ Binomial(n, p), summed from k outwards into the tail. Callers start at or beyond the
+ * mode, so the terms fall all the way; each comes from the one before by the ratio of successive binomial
+ * probabilities, pmf(i + 1)/pmf(i) = (n − i)/(i + 1) × p/(1 − p), which is cheap (one exact pmf per tail).
+ */
 function binomialTail(k: number, n: number, p: number, side: 'lower' | 'upper'): number {
   if (side === 'lower' && k < 0) return 0
   if (side === 'upper' && k > n) return 0
-  const step = side === 'lower' ? -1 : 1
-  let sum = 0
+  const odds = p / (1 - p)
   let term = binomialPmf(k, n, p)
-  for (let i = k; i >= 0 && i <= n; i += step) {
+  let sum = 0
+  for (let i = k; i >= 0 && i <= n && term > 0; ) {
     sum += term
-    const next = i + step >= 0 && i + step <= n ? binomialPmf(i + step, n, p) : 0
-    if (next === 0) break
-    // Past the mode the terms fall at least geometrically, by the ratio of the next term to this one, so the
-    // rest is at most next / (1 − ratio): stop once that is far below the precision of the sum.
-    const ratio = next / term
-    if (ratio < 1 && next / (1 - ratio) < sum * 1e-17) {
-      sum += next
-      break
-    }
-    term = next
+    const ratio = side === 'upper' ? ((n - i) / (i + 1)) * odds : (i / (n - i + 1)) / odds
+    // The rest is at most term × ratio / (1 − ratio) while the ratio keeps falling: stop far below the sum's precision.
+    if (ratio < 1 && (term * ratio) / (1 - ratio) < sum * 1e-17) break
+    term *= ratio
+    i += side === 'upper' ? 1 : -1
   }
   return Math.min(1, sum)
 }
