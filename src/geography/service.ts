@@ -453,19 +453,34 @@ export function geographyService(
     },
 
     /**
-     * Per CSP (2021): what statistical peers are found from (scorecard/peers.ts). population is mid-2019;
-     * imd_rank_weighted the mean IMD 2019 rank of its LSOAs weighted by it (null where no LSOA has a rank: Wales);
-     * rural_population the mid-2019 population of its rural LSOAs (2011 classes D and E); population_2017 and
-     * area_sq_km the sums from the mid-2017 density file.
+     * What statistical peers are found from (scorecard/peers.ts), per CSP (the 2021 CSPs) or per district (every
+     * district code of any version, each with its own LSOAs). population is mid-2019; imd_rank_weighted the mean IMD
+     * 2019 rank of its LSOAs weighted by it (null where no LSOA has a rank: Wales); rural_population the mid-2019
+     * population of its rural LSOAs (2011 classes D and E); population_2017 and area_sq_km the sums from the mid-2017
+     * density file; csps the 2021 CSPs its LSOAs lie in.
      */
-    cspPeerFacts() {
-      return remember('csp-peer-facts', () =>
-        analytics.all<{ code: string; name: string; population: number; imd_rank_weighted: number | null; rural_population: number; population_2017: number; area_sq_km: number }>(
-          `SELECT l.csp21 AS code, any_value(a.name) AS name, sum(l.population_2019)::DOUBLE AS population,
+    peerFacts(by: 'csp' | 'district' = 'csp') {
+      const from =
+        by === 'csp'
+          ? `geo.lsoa l JOIN geo.areas a ON a.code = l.csp21`
+          : `geo.area_lsoas m JOIN geo.areas a ON a.code = m.area_code AND a.type = 'district' JOIN geo.lsoa l ON l.code = m.lsoa_code`
+      return remember(`peer-facts:${by}`, () =>
+        analytics.all<{
+          code: string
+          name: string
+          population: number
+          imd_rank_weighted: number | null
+          rural_population: number
+          population_2017: number
+          area_sq_km: number
+          csps: string[]
+        }>(
+          `SELECT a.code, any_value(a.name) AS name, sum(l.population_2019)::DOUBLE AS population,
              (sum(l.population_2019 * l.imd_rank) FILTER (WHERE l.imd_rank IS NOT NULL) / sum(l.population_2019) FILTER (WHERE l.imd_rank IS NOT NULL))::DOUBLE AS imd_rank_weighted,
              coalesce(sum(l.population_2019) FILTER (WHERE l.ruc_code LIKE 'D%' OR l.ruc_code LIKE 'E%'), 0)::DOUBLE AS rural_population,
-             sum(l.population_2017)::DOUBLE AS population_2017, sum(l.area_sq_km)::DOUBLE AS area_sq_km
-           FROM geo.lsoa l JOIN geo.areas a ON a.code = l.csp21 WHERE l.csp21 IS NOT NULL GROUP BY l.csp21 ORDER BY l.csp21`,
+             sum(l.population_2017)::DOUBLE AS population_2017, sum(l.area_sq_km)::DOUBLE AS area_sq_km,
+             list(DISTINCT l.csp21 ORDER BY l.csp21) FILTER (WHERE l.csp21 IS NOT NULL) AS csps
+           FROM ${from} GROUP BY a.code ORDER BY a.code`,
         ),
       )
     },

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { OPENDATA, csvObjects, testAppWithGeography } from '../../test/crime-helpers.ts'
 import type { TestApp } from '../../test/helpers.ts'
-import { cspPeerFeatures, nearestNeighbours } from './peers.ts'
+import { cspPeerFeatures, districtPeerFeatures, nearestNeighbours, neighboursAmong } from './peers.ts'
 
 let t: TestApp
 before(async () => {
@@ -79,17 +79,19 @@ function independentFeatures(): Map<string, Independent> {
 }
 
 /** The k nearest to one seed, by hand: z-scores over all CSPs with the feature, Euclidean, ties by code. */
-function independentNeighbours(all: Map<string, Independent>, seed: string, k: number) {
+function independentNeighbours(all: Map<string, Independent>, seed: string, k: number, target?: Independent, exclude: string[] = []) {
   const rows = [...all.values()]
   const scaled = [0, 1, 2].map((f) => {
     const vs = rows.map((r) => r.features[f]).filter((v): v is number => v !== null)
     const mean = vs.reduce((a, b) => a + b, 0) / vs.length
     const sd = Math.sqrt(vs.reduce((a, b) => a + (b - mean) ** 2, 0) / (vs.length - 1))
-    return new Map(rows.map((r) => [r.code, r.features[f] === null ? null : (r.features[f]! - mean) / sd]))
+    const scaled = new Map(rows.map((r) => [r.code, r.features[f] === null ? null : (r.features[f]! - mean) / sd]))
+    if (target) scaled.set(target.code, target.features[f] === null ? null : (target.features[f]! - mean) / sd)
+    return scaled
   })
   const hasImd = (c: string) => scaled[0].get(c) !== null
   return rows
-    .filter((r) => r.code !== seed && hasImd(r.code) === hasImd(seed))
+    .filter((r) => r.code !== seed && !exclude.includes(r.code) && hasImd(r.code) === hasImd(seed))
     .map((r) => ({
       code: r.code,
       distance: Math.sqrt(
@@ -161,4 +163,50 @@ test('a Welsh CSP is compared with the other Welsh CSPs only; every CSP gets 15 
   )
   const winchester = all.get('E22000122')!
   assert.ok(winchester.every((p) => p.code.startsWith('E')))
+})
+
+test("a district's peers are the CSPs nearest to it (its own CSP left out), as worked out independently", async () => {
+  // Worcester (E07000237), one of South Worcester CSP's three districts: its LSOAs from the IMD file, its features by hand.
+  const imd = csvObjects(file('imd2019_lsoa11_england')).filter((r) => r['Local Authority District code (2019)'] === 'E07000237')
+  const pop = new Map(csvObjects(file('lsoa11_population_mid2019_ew')).map((r) => [r.LSOA11CD, Number(r.population_mid2019)]))
+  const ruc = new Map(csvObjects(file('lsoa11_rural_urban_classification_ew')).map((r) => [r.LSOA11CD, r.RUC11CD]))
+  const dens = new Map(csvObjects(file('lsoa11_area_popdensity_mid2017_ew')).map((r) => [r.Code, r]))
+  let p = 0
+  let imdSum = 0
+  let rural = 0
+  let p17 = 0
+  let km2 = 0
+  for (const r of imd) {
+    const code = r['LSOA code (2011)']
+    p += pop.get(code)!
+    imdSum += pop.get(code)! * Number(r['Index of Multiple Deprivation (IMD) Rank'])
+    if (/^[DE]/.test(ruc.get(code)!)) rural += pop.get(code)!
+    p17 += Number(dens.get(code)!['Mid-2017 population'])
+    km2 += Number(dens.get(code)!['Area Sq Km'])
+  }
+  const expected: Independent = { code: 'E07000237', name: 'Worcester', features: [imdSum / p, rural / p, p17 / km2] }
+
+  const districts = await districtPeerFeatures(t.services.geography)
+  const worcester = districts.find((d) => d.code === 'E07000237')!
+  assert.equal(worcester.name, 'Worcester')
+  assert.deepEqual(worcester.csps, ['E22000332'])
+  near(worcester.imdScore, expected.features[0]!, 'IMD')
+  near(worcester.ruralShare, expected.features[1], 'rural share')
+  near(worcester.density, expected.features[2], 'density')
+  // A district that is its own CSP has its CSP's features (Winchester).
+  const csps = await cspPeerFeatures(t.services.geography)
+  const winchester = districts.find((d) => d.code === 'E07000094')!
+  const winchesterCsp = csps.find((c) => c.code === 'E22000122')!
+  near(winchester.density, winchesterCsp.density, 'Winchester density')
+  assert.deepEqual(winchester.csps, ['E22000122'])
+
+  const peers = neighboursAmong(worcester, csps, 15, worcester.csps)
+  const hand = independentNeighbours(independentFeatures(), 'E07000237', 15, expected, ['E22000332'])
+  assert.deepEqual(
+    peers.map((x) => x.code),
+    hand.map((x) => x.code),
+  )
+  peers.forEach((x, i) => near(x.distance, hand[i].distance, `distance to ${x.code}`))
+  assert.ok(!peers.some((x) => x.code === 'E22000332'))
+  assert.ok(peers.every((x) => x.code.startsWith('E22')))
 })

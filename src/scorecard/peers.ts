@@ -28,17 +28,9 @@ export interface Neighbour {
 
 const FEATURES = ['imdScore', 'ruralShare', 'density'] as const
 
-/**
- * Each area's k nearest neighbours among the others, nearest first.
- *
- * Each feature is standardised to a z-score, (x − mean) / standard deviation, the mean and (sample, n − 1) standard
- * deviation taken over every area that has the feature (as R's `scale`); a feature that does not vary counts as 0.
- * The distance is Euclidean over the standardised features, each weighted equally. An area that lacks a feature
- * (NaN, e.g. IMD for Welsh CSPs) is compared only with areas lacking the same features, on those they have, so no
- * area is ever placed by a value it does not have. Ties are broken by code, so the groups are the same on every run.
- * When fewer than k others are comparable, all of them are returned.
- */
-export function nearestNeighbours(areas: PeerFeatures[], k = 15): Map<string, Neighbour[]> {
+const byCode = (a: { code: string }, b: { code: string }) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)
+
+function checkAreas(areas: PeerFeatures[], k: number) {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`The number of neighbours must be a whole number of 1 or more (it was ${k})`)
   const seen = new Set<string>()
   for (const a of areas) {
@@ -47,44 +39,110 @@ export function nearestNeighbours(areas: PeerFeatures[], k = 15): Map<string, Ne
     for (const f of FEATURES)
       if (!(Number.isFinite(a[f]) || Number.isNaN(a[f]))) throw new RangeError(`The ${f} of ${a.code} is not a number (${a[f]})`)
   }
-  // Worked in code order, so that sums (and so distances, to the last bit) do not depend on the order given.
-  const given = areas
-  areas = [...areas].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
-  // z-scores, NaN where the feature is missing.
-  const z = FEATURES.map((f) => {
-    const values = areas.map((a) => a[f]).filter((v) => Number.isFinite(v))
+}
+
+/**
+ * z-scores by the mean and sample standard deviation of each feature over the pool (in code order, so that the sums,
+ * and so the distances to the last bit, do not depend on the order given); NaN where a feature is missing.
+ */
+function standardiser(pool: PeerFeatures[]): (a: PeerFeatures) => number[] {
+  const sorted = [...pool].sort(byCode)
+  const scales = FEATURES.map((f) => {
+    const values = sorted.map((a) => a[f]).filter((v) => Number.isFinite(v))
     const mean = values.reduce((s, v) => s + v, 0) / (values.length || 1)
     const sd = values.length > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)) : 0
-    return areas.map((a) => (Number.isFinite(a[f]) ? (sd > 0 ? (a[f] - mean) / sd : 0) : NaN))
+    return { f, mean, sd }
   })
-  const signature = areas.map((_, i) => z.map((col) => (Number.isNaN(col[i]) ? '0' : '1')).join(''))
-  const result = new Map<string, Neighbour[]>()
-  areas.forEach((area, i) => {
-    const candidates: Neighbour[] = []
-    areas.forEach((other, j) => {
-      if (i === j || signature[i] !== signature[j]) return
-      let sum = 0
-      for (const col of z) if (!Number.isNaN(col[i])) sum += (col[i] - col[j]) ** 2
-      candidates.push({ code: other.code, name: other.name, distance: Math.sqrt(sum) })
-    })
-    candidates.sort((a, b) => a.distance - b.distance || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))
-    result.set(area.code, candidates.slice(0, k))
-  })
-  // Keyed in the order given.
-  return new Map(given.map((a) => [a.code, result.get(a.code)!]))
+  return (a) => scales.map(({ f, mean, sd }) => (Number.isFinite(a[f]) ? (sd > 0 ? (a[f] - mean) / sd : 0) : NaN))
 }
+
+/** Distance between two z-score vectors, or null when they do not have the same features. */
+function distance(x: number[], y: number[]): number | null {
+  let sum = 0
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isNaN(x[i]) !== Number.isNaN(y[i])) return null
+    if (!Number.isNaN(x[i])) sum += (x[i] - y[i]) ** 2
+  }
+  return Math.sqrt(sum)
+}
+
+/** The k nearest of the candidates to one z-score vector, nearest first, ties by code. */
+function nearest(target: number[], candidates: { area: PeerFeatures; z: number[] }[], k: number): Neighbour[] {
+  const out: Neighbour[] = []
+  for (const c of candidates) {
+    const d = distance(target, c.z)
+    if (d !== null) out.push({ code: c.area.code, name: c.area.name, distance: d })
+  }
+  out.sort((a, b) => a.distance - b.distance || byCode(a, b))
+  return out.slice(0, k)
+}
+
+/**
+ * Each area's k nearest neighbours among the others, nearest first.
+ *
+ * Each feature is standardised to a z-score, (x − mean) / standard deviation, the mean and (sample, n − 1) standard
+ * deviation taken over every area that has the feature (as R's `scale`); a feature that does not vary counts as 0.
+ * The distance is Euclidean over the standardised features, each weighted equally. An area that lacks a feature
+ * (NaN, e.g. IMD for Welsh CSPs) is compared only with areas lacking the same features, on those they have, so no
+ * area is ever placed by a value it does not have. Ties are broken by code, and the result does not depend on the
+ * order of the areas (the map is keyed in the order given). When fewer than k others are comparable, all of them
+ * are returned.
+ */
+export function nearestNeighbours(areas: PeerFeatures[], k = 15): Map<string, Neighbour[]> {
+  checkAreas(areas, k)
+  const z = standardiser(areas)
+  const scored = areas.map((area) => ({ area, z: z(area) }))
+  return new Map(
+    scored.map(({ area, z: own }) => [
+      area.code,
+      nearest(
+        own,
+        scored.filter((c) => c.area.code !== area.code),
+        k,
+      ),
+    ]),
+  )
+}
+
+/**
+ * One area's k nearest neighbours in a pool it need not belong to (a district among all CSPs): standardised by the
+ * pool's means and standard deviations, otherwise as nearestNeighbours. The area itself and the codes in `exclude`
+ * (for a district, the CSP it lies in, which would otherwise be its nearest) are left out.
+ */
+export function neighboursAmong(area: PeerFeatures, pool: PeerFeatures[], k = 15, exclude: string[] = []): Neighbour[] {
+  checkAreas(pool, k)
+  checkAreas([area], k)
+  const z = standardiser(pool)
+  const skip = new Set([area.code, ...exclude])
+  return nearest(
+    z(area),
+    pool.filter((p) => !skip.has(p.code)).map((p) => ({ area: p, z: z(p) })),
+    k,
+  )
+}
+
+type PeerFacts = Awaited<ReturnType<GeographyService['peerFacts']>>[number]
+
+const features = (f: PeerFacts): PeerFeatures => ({
+  code: f.code,
+  name: f.name,
+  imdScore: f.imd_rank_weighted ?? NaN,
+  ruralShare: f.population > 0 ? f.rural_population / f.population : NaN,
+  density: f.area_sq_km > 0 ? f.population_2017 / f.area_sq_km : NaN,
+})
 
 /**
  * The peer features of every CSP in England and Wales (the 2021 ONS lookup), from the ONS and MHCLG files the
  * geography service holds, ordered by code. Empty until the geography is loaded.
  */
 export async function cspPeerFeatures(geography: GeographyService): Promise<PeerFeatures[]> {
-  const facts = await geography.cspPeerFacts()
-  return facts.map((f) => ({
-    code: f.code,
-    name: f.name,
-    imdScore: f.imd_rank_weighted ?? NaN,
-    ruralShare: f.population > 0 ? f.rural_population / f.population : NaN,
-    density: f.area_sq_km > 0 ? f.population_2017 / f.area_sq_km : NaN,
-  }))
+  return (await geography.peerFacts('csp')).map(features)
+}
+
+/**
+ * The peer features of every district (any version's code: 2017, 2019 or 2022), each with the 2021 CSPs its LSOAs
+ * lie in. A district's peers are found among the CSPs with neighboursAmong(district, csps, 15, district.csps).
+ */
+export async function districtPeerFeatures(geography: GeographyService): Promise<(PeerFeatures & { csps: string[] })[]> {
+  return (await geography.peerFacts('district')).map((f) => ({ ...features(f), csps: f.csps ?? [] }))
 }

@@ -3,7 +3,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { nearestNeighbours, type PeerFeatures } from './peers.ts'
+import { nearestNeighbours, neighboursAmong, type PeerFeatures } from './peers.ts'
 
 const area = (code: string, imdScore: number, ruralShare: number, density: number): PeerFeatures => ({
   code,
@@ -91,4 +91,30 @@ test('the groups and distances are the same to the last bit whatever the order t
   }
   // The map is keyed in the order given.
   assert.deepEqual([...backwards.keys()], [...many].reverse().map((a) => a.code))
+})
+
+test('one area among a pool it is not in: standardised by the pool alone, itself and the excluded left out', () => {
+  // X has B's features, so it is 0 from B; without B, A and C are one step away (A first by code).
+  const x = area('X', 2, 0.5, 10)
+  const among = neighboursAmong(x, four, 2)
+  assert.deepEqual(
+    among.map((n) => [n.code, n.distance]),
+    [
+      ['B', 0],
+      ['A', among[1].distance],
+    ],
+  )
+  assert.ok(Math.abs(among[1].distance - step) < 1e-12)
+  assert.deepEqual(
+    neighboursAmong(x, four, 2, ['B']).map((n) => n.code),
+    ['A', 'C'],
+  )
+  // The pool's scale, not one that includes X: density 1,000 is (1,000 − 20)/20 = 49 SDs, against D's 1.5.
+  const far = area('Y', 2, 0.5, 1000)
+  const d = neighboursAmong(far, four, 4).find((n) => n.code === 'D')!
+  assert.ok(Math.abs(d.distance - Math.sqrt((2 * step) ** 2 + 47.5 ** 2)) < 1e-12)
+  // An area in the pool under its own code is not its own neighbour.
+  assert.ok(!neighboursAmong(four[0], four, 3).some((n) => n.code === 'A'))
+  // Without an IMD score, only pool areas without one.
+  assert.deepEqual(neighboursAmong(area('W', NaN, 0.5, 10), four), [])
 })
