@@ -4,7 +4,8 @@
  *
  * The store holds the bundled ONS geography (loaded once into a folder in the temporary directory, kept for the next
  * run). Timed: the first computation after start-up (the features read from DuckDB, then 15 neighbours for each
- * CSP), then the warm one (features remembered by the geography service), then nearestNeighbours alone.
+ * CSP), then the warm one (features remembered by the geography service), then nearestNeighbours alone, and one
+ * CSP's peers alone (neighboursAmong, as a page would ask).
  *
  *   BENCH_PEERS_RUNS (default 20) changes the number of warm runs.
  */
@@ -16,7 +17,7 @@ import { openPglite } from '../src/platform/db/index.ts'
 import { migrate } from '../src/platform/db/migrate.ts'
 import { services as buildServices } from '../src/services.ts'
 import { systemActor } from '../src/platform/audit.ts'
-import { cspPeerFeatures, nearestNeighbours } from '../src/scorecard/peers.ts'
+import { cspPeerFeatures, nearestNeighbours, neighboursAmong } from '../src/scorecard/peers.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const RUNS = Number(process.env.BENCH_PEERS_RUNS ?? 20)
@@ -54,6 +55,8 @@ console.log(`First computation: ${fmt(readMs + nnMs)} ms (features from DuckDB $
 
 const warm: number[] = []
 const nnOnly: number[] = []
+const one: number[] = []
+const southWorcester = features.find((f) => f.code === 'E22000332')
 for (let i = 0; i < RUNS; i++) {
   t = performance.now()
   nearestNeighbours(await cspPeerFeatures(s.geography), 15)
@@ -61,11 +64,17 @@ for (let i = 0; i < RUNS; i++) {
   t = performance.now()
   nearestNeighbours(features, 15)
   nnOnly.push(performance.now() - t)
+  if (southWorcester) {
+    t = performance.now()
+    neighboursAmong(southWorcester, features, 15)
+    one.push(performance.now() - t)
+  }
 }
 clearInterval(sampler)
 peakRss = Math.max(peakRss, process.memoryUsage().rss)
 console.log(`Warm (features remembered), ${RUNS} runs: p50 ${fmt(pct(warm, 50))} ms, p95 ${fmt(pct(warm, 95))} ms`)
 console.log(`nearestNeighbours alone, ${RUNS} runs: p50 ${fmt(pct(nnOnly, 50))} ms, p95 ${fmt(pct(nnOnly, 95))} ms`)
+if (one.length) console.log(`One CSP's peers (neighboursAmong), ${RUNS} runs: p50 ${fmt(pct(one, 50), 2)} ms, p95 ${fmt(pct(one, 95), 2)} ms`)
 console.log(
   `Memory: heap ${mb(before.heapUsed)} before, ${mb(heapAfter)} after the first computation; peak resident set while computing ${mb(peakRss)} (process maximum ${mb(process.resourceUsage().maxRSS * 1024)}, DuckDB and PGlite included)`,
 )

@@ -118,3 +118,11 @@ test('one area among a pool it is not in: standardised by the pool alone, itself
   // Without an IMD score, only pool areas without one.
   assert.deepEqual(neighboursAmong(area('W', NaN, 0.5, 10), four), [])
 })
+
+test("for an area of the pool, neighboursAmong gives exactly its nearestNeighbours list", () => {
+  let seed = 777
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+  const many = Array.from({ length: 30 }, (_, i) => area(`P${String(i).padStart(2, '0')}`, i % 7 ? 1 + next() * 32843 : NaN, next(), 20 + next() * 9000))
+  const all = nearestNeighbours(many, 15)
+  for (const a of many) assert.deepEqual(neighboursAmong(a, many, 15), all.get(a.code), a.code)
+})
