@@ -256,8 +256,10 @@ export function compareWithBenchmark(
  * Wald's because it stays valid when early periods have no events (the slope's estimate is then infinite, and
  * Wald's test loses all power: the Hauck–Donner effect).
  *
+ * The counts are for consecutive, equally spaced periods, oldest first (Fingertips uses the last five).
  * ratePerPeriod is exp(b): the fitted ratio of each period's rate to the one before (1.05 is a rise of 5% a period);
- * Infinity or 0 when the fitted slope is unbounded, NaN when there are no events at all.
+ * very large or near 0 when all the events fall at one end (Infinity or 0 once the slope passes ±30), NaN when there
+ * are no events at all.
  */
 export function poissonTrend(
   counts: number[],
@@ -325,6 +327,7 @@ export function poissonTrend(
  * Recent trend in a percentage by the chi-squared test for trend in proportions (Cochran 1954; Armitage 1955;
  * Altman 1991, Practical Statistics for Medical Research, §10.7.4), as R's `prop.trend.test` with scores 1..k:
  * X² = [Σ rᵢ(tᵢ − t̄)]² / (p(1 − p) Σ nᵢ(tᵢ − t̄)²), t̄ = Σ nᵢtᵢ/N, p = R/N, on 1 degree of freedom.
+ * Consecutive, equally spaced periods, oldest first.
  */
 export function chiSquaredTrend(numerators: number[], denominators: number[]): { direction: TrendDirection; pValue: number; method: string } {
   const method = 'chi-squared test for trend in proportions (Cochran–Armitage)'
