@@ -18,7 +18,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import cookie from '@fastify/cookie'
 import type { AuthService, User } from './auth/service.ts'
 import type { Actor } from './audit.ts'
-import { ForbiddenError } from './errors.ts'
+import { ForbiddenError, UnauthorisedError } from './errors.ts'
 
 export const SESSION_COOKIE = 'safer_session'
 export const CSRF_COOKIE = 'safer_csrf'
@@ -69,6 +69,10 @@ export async function setUpSession(
     if (header?.startsWith('Bearer ')) {
       request.viaApiToken = true
       request.user = await opts.auth.userForApiToken(header.slice(7).trim())
+      // A token that does not work (revoked, expired, its account disabled) is refused everywhere, even where the
+      // public may read: a script learns that its token stopped working rather than quietly getting less.
+      if (!request.user)
+        throw new UnauthorisedError('This API token does not work: it may have expired or been revoked, or its account disabled. Create a new one on your account page.')
     } else {
       const token = request.cookies[SESSION_COOKIE]
       if (token) request.user = await opts.auth.userForSession(token)
