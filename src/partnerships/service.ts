@@ -373,7 +373,7 @@ export function partnershipService(
         let user = await deps.auth.findUserByEmail(invitation.email, tx)
         if (user) {
           if (!password) throw new ValidationError({ password: 'Enter your password' })
-          if (!(await deps.auth.authenticate(invitation.email, password)))
+          if (!(await deps.auth.authenticate(invitation.email, password, tx)))
             throw new ValidationError({
               password: user.disabled
                 ? 'This account is disabled. Ask a site administrator to enable it.'

@@ -317,9 +317,9 @@ export function authService(
     },
 
     /** Check an email and password. Returns the user, or undefined (never says which part was wrong). */
-    async authenticate(email: string, password: string): Promise<User | undefined> {
+    async authenticate(email: string, password: string, q: Queryable = db): Promise<User | undefined> {
       const row = await maybeOne<User & { password_hash: string }>(
-        db,
+        q,
         `SELECT ${USER_COLUMNS}, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`,
         [email],
       )
