@@ -6,8 +6,13 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
-import { testApp, clientAs, Client, makeUser, makePartnership, errorSummary, text, PASSWORD, type TestApp } from '../../../test/helpers.ts'
+import { testApp, clientAs as anyClientAs, Client, makeUser, makePartnership, errorSummary, text, PASSWORD, type TestApp } from '../../../test/helpers.ts'
 import { CSRF_COOKIE, SESSION_COOKIE } from '../session.ts'
+
+/** A signed-in client with its user (clientAs, typed for the roles that have one). */
+async function clientAs(...args: Parameters<typeof anyClientAs>) {
+  return (await anyClientAs(...args)) as Client & { user: Awaited<ReturnType<typeof makeUser>> }
+}
 
 const BASE = 'https://safer.example.org'
 const PER_ACCOUNT = 4
