@@ -82,7 +82,7 @@ test('an API token created on the account page works as a Bearer token until it 
   const created = await c.post('/account/tokens', { name: 'Scorecard script' })
   assert.equal(created.status, 303)
   const page = await c.get(created.headers.location)
-  const token = page.body.match(/<code id="new-token">([^<]+)<\/code>/)?.[1]
+  const token = page.body.match(/<code id="new-token"[^>]*>([^<]+)<\/code>/)?.[1]
   assert.ok(token?.startsWith('safer_'))
   const api = await t.app.inject({
     method: 'POST',
