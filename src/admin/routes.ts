@@ -11,7 +11,7 @@ import { escapeHtml } from '../platform/html.ts'
 import { auditTable, auditLog, auditPages } from '../platform/audit.ts'
 import { formatDateTime } from '../platform/errors.ts'
 import { parseForm } from '../platform/validation.ts'
-import { AccountEditSchema, NewUserSchema } from '../platform/auth/service.ts'
+import { NewUserSchema } from '../platform/auth/service.ts'
 import { formVersion } from '../platform/forms.ts'
 import { OUTBOX_STATUSES, type OutboxMessage, type OutboxStatus } from '../platform/email/outbox.ts'
 
