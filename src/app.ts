@@ -55,7 +55,7 @@ export async function buildApp({ config, services }: { config: Config; services:
     allowedPath: (p) => p === '/govuk-frontend.min.js' || p.startsWith('/images/') || p.startsWith('/fonts/') || p === '/manifest.json',
   })
   await app.register(rateLimit, { global: false })
-  await setUpSession(app, { auth: services.auth, secret: services.secret, secureCookies: config.secureCookies })
+  await setUpSession(app, { auth: services.auth, secret: services.secret, secureCookies: config.secureCookies, sessionDays: config.sessionDays })
   await setUpAccess(app, {
     findPartnership: (slug) => services.partnerships.bySlug(slug),
     rolesOf: (id) => services.partnerships.rolesOf(id),

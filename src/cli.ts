@@ -165,7 +165,7 @@ export async function main(argv = process.argv.slice(2)) {
           if (!values.name) fail("Give the person's full name with --name")
           if (values.role && !ROLES.includes(values.role as Role)) fail(`--role must be one of ${ROLES.join(', ')}`)
           if (values.role && !values.partnership) fail('Give the partnership with --partnership when you give a --role')
-          const password = values.password ?? (await askPassword('Password (10 characters or more): '))
+          const password = values.password ?? (await askPassword('Password (12 characters or more): '))
           let organisationId: number | undefined
           if (values.organisation) {
             const org = await s.organisations.byName(values.organisation)
@@ -191,9 +191,9 @@ export async function main(argv = process.argv.slice(2)) {
             `Account created for ${values.email}${values.partnership ? ` (${values.role ?? 'viewer'} in ${values.partnership})` : ''}.`,
           )
         } else if (sub === 'reset-password') {
-          const password = values.password ?? (await askPassword('New password (10 characters or more): '))
+          const password = values.password ?? (await askPassword('New password (12 characters or more): '))
           await s.auth.resetPassword(values.email!, password, { id: null, name: 'safer user reset-password (command line)' })
-          console.log(`Password changed for ${values.email}; their sessions have been signed out.`)
+          console.log(`Password changed for ${values.email}; their sessions have been signed out and their API tokens revoked.`)
         } else fail(USAGE)
       })
       return

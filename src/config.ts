@@ -18,6 +18,13 @@ export interface Config {
   /** Sign-in attempts allowed per IP address per window. */
   signInAttemptsPerWindow: number
   signInWindowMs: number
+  /** Failed sign-ins allowed per account (email address) per window, from any address. */
+  signInAttemptsPerAccount: number
+  /**
+   * The address people reach Safer at (SAFER_BASE_URL), e.g. https://safer.council.gov.uk: the start of every link in
+   * an email (invitations, password resets). Never taken from a request, whose Host header anyone can set.
+   */
+  baseUrl: string
   sessionDays: number
   serviceName: string
   /** Believe X-Forwarded-For from a reverse proxy (only when Safer sits behind one, or rate limits can be dodged). */
@@ -65,6 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.SAFER_LOG_LEVEL || 'warn',
     signInAttemptsPerWindow: Number(env.SAFER_SIGN_IN_ATTEMPTS || 10),
     signInWindowMs: Number(env.SAFER_SIGN_IN_WINDOW_MS || 15 * 60 * 1000),
+    signInAttemptsPerAccount: Number(env.SAFER_SIGN_IN_ATTEMPTS_PER_ACCOUNT || 10),
+    baseUrl: (env.SAFER_BASE_URL || `http://localhost:${Number(env.PORT || 3000)}`).replace(/\/+$/, ''),
     sessionDays: Number(env.SAFER_SESSION_DAYS || 7),
     serviceName: env.SAFER_SERVICE_NAME || 'Safer',
     trustProxy: env.SAFER_TRUST_PROXY === 'true',
@@ -111,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new Error(`SAFER_DISK_MARGIN_MB must be a number of megabytes, 0 or more (found "${env.SAFER_DISK_MARGIN_MB}")`)
   if (!Number.isFinite(config.pdfIdleSeconds) || config.pdfIdleSeconds < 0)
     throw new Error(`SAFER_PDF_IDLE_SECONDS must be a number of seconds (found "${env.SAFER_PDF_IDLE_SECONDS}")`)
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(config.baseUrl))
+    throw new Error(`SAFER_BASE_URL must be the address people reach Safer at, like https://safer.council.gov.uk (found "${config.baseUrl}")`)
   checkMailSettings(config)
   return config
 }

@@ -24,7 +24,6 @@ import { archiveLimits } from './platform/sources.ts'
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
   const organisations = organisationService(db)
-  const auth = authService(db, config, { organisationName: (id, q) => organisations.name(id, q) })
   // Background and scheduled work; jobs this machine was running when its process died are marked interrupted.
   const jobs = jobService(db)
   await jobs.markInterrupted()
@@ -35,7 +34,9 @@ export async function services(db: Db, config: Config) {
   const outbox = outboxService(db, { jobs, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, serviceName: config.serviceName })
   jobs.define(outbox.job)
   await outbox.resume()
-  const partnerships = partnershipService(db, { auth, organisations })
+  // Accounts: invitations and password resets are emailed through the outbox.
+  const auth = authService(db, config, { organisationName: (id, q) => organisations.name(id, q) }, { outbox })
+  const partnerships = partnershipService(db, { auth, organisations, outbox, serviceName: config.serviceName })
   const governance = governanceService(db, { organisations })
   const agreement = agreementService(db, { organisations, partnerships })
   const assurance = assuranceService(db, { agreement })

@@ -32,6 +32,8 @@ const PASSED = 'x-test-passed-access'
 let t: TestApp
 const slugs = { published: '', unpublished: '' }
 const cookies = new Map<Who, string>()
+/** Each person's CSRF token: tied to their session (security 6). */
+const csrfTokens = new Map<Who, string>()
 const csrfCookie = 'c'.repeat(32)
 
 before(async () => {
@@ -62,8 +64,10 @@ before(async () => {
             : await makeUser(t.services, { role: who, partnershipId: published.id })
       // Members have the same role in both partnerships.
       if (who !== 'site-admin' && who !== 'outsider') await t.services.partnerships.grantRole(u.id, unpublished.id, who, systemActor)
-      list.push(`safer_session=${await t.services.auth.startSession(u.id)}`)
-    }
+      const session = await t.services.auth.startSession(u.id)
+      list.push(`safer_session=${session}`)
+      csrfTokens.set(who, csrfTokenFor(t.services.secret, csrfCookie, session))
+    } else csrfTokens.set(who, csrfTokenFor(t.services.secret, csrfCookie))
     cookies.set(who, list.join('; '))
   }
 })
@@ -133,11 +137,11 @@ async function check(rule: { method: string; url: string; access: Access }, who:
     // A deliberately empty write: only the CSRF token.
     if (rule.url.startsWith('/api/')) {
       headers['content-type'] = 'application/json'
-      headers['x-csrf-token'] = csrfTokenFor(t.services.secret, csrfCookie)
+      headers['x-csrf-token'] = csrfTokens.get(who)!
       payload = '{}'
     } else {
       headers['content-type'] = 'application/x-www-form-urlencoded'
-      payload = `_csrf=${csrfTokenFor(t.services.secret, csrfCookie)}`
+      payload = `_csrf=${csrfTokens.get(who)}`
     }
   }
   const res = await t.app.inject({ method: rule.method as 'GET' | 'POST' | 'PUT' | 'DELETE', url, headers, payload })

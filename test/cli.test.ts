@@ -105,7 +105,7 @@ test('safer user add refuses a short password, a bad email, an unknown role and 
   safer('migrate')
   const before = await count()
   const cases: [string[], RegExp][] = [
-    [['--email', 'a@b.test', '--name', 'A', '--password', 'short'], /Password must be 10 characters or more/],
+    [['--email', 'a@b.test', '--name', 'A', '--password', 'short'], /Password must be 12 characters or more/],
     [['--email', 'not-an-email', '--name', 'A', '--password', 'a long password'], /Enter email address in the correct format/],
     [
       ['--email', 'a@b.test', '--name', 'A', '--password', 'a long password', '--partnership', 'x', '--role', 'king'],

@@ -14,7 +14,7 @@ import { findMigrations, migrate } from '../src/platform/db/migrate.ts'
 import { loadConfig, type Config } from '../src/config.ts'
 import { services as buildServices, type Services } from '../src/services.ts'
 import { buildApp } from '../src/app.ts'
-import { csrfTokenFor, CSRF_COOKIE } from '../src/platform/session.ts'
+import { csrfTokenFor, CSRF_COOKIE, SESSION_COOKIE } from '../src/platform/session.ts'
 import type { Role } from '../src/platform/auth/service.ts'
 import { systemActor } from '../src/platform/audit.ts'
 
@@ -182,7 +182,8 @@ export class Client {
 
   csrf() {
     const c = this.cookies.get(CSRF_COOKIE)
-    return c ? csrfTokenFor(this.t.services.secret, c) : ''
+    // The token is tied to the session as well as the CSRF cookie (security 6).
+    return c ? csrfTokenFor(this.t.services.secret, c, this.cookies.get(SESSION_COOKIE) ?? '') : ''
   }
 
   async request(

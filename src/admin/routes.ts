@@ -12,6 +12,7 @@ import { auditTable, auditLog, auditPages } from '../platform/audit.ts'
 import { formatDateTime } from '../platform/errors.ts'
 import { parseForm } from '../platform/validation.ts'
 import { NewUserSchema } from '../platform/auth/service.ts'
+import { formVersion } from '../platform/forms.ts'
 import { OUTBOX_STATUSES, type OutboxMessage, type OutboxStatus } from '../platform/email/outbox.ts'
 
 const V = 'admin/views'
@@ -30,10 +31,23 @@ interface AccountRow {
 
 /** The accounts, on the Administration page and in its download. */
 const accountsTable = defineTable<AccountRow>([
-  { key: 'name', header: 'Name', value: (u) => u.name, text: (u) => `${u.name}${u.site_admin ? ' (site administrator)' : ''}` },
+  {
+    key: 'name',
+    header: 'Name',
+    value: (u) => u.name,
+    html: (u) => `${link(`/admin/users/${u.id}`, u.name)}${u.site_admin ? ' (site administrator)' : ''}`,
+    text: (u) => `${u.name}${u.site_admin ? ' (site administrator)' : ''}`,
+  },
   { key: 'email', header: 'Email', value: (u) => u.email },
   { key: 'organisation', header: 'Organisation', value: (u) => u.organisation_name, empty: '–' },
   { key: 'site_admin', value: (u) => u.site_admin },
+  {
+    key: 'disabled',
+    header: 'Status',
+    value: (u) => u.disabled,
+    html: (u) => (u.disabled ? tag('Disabled', 'grey') : tag('Active', 'green')),
+    text: (u) => (u.disabled ? 'Disabled' : 'Active'),
+  },
   {
     key: 'last_sign_in_at',
     header: 'Last signed in',
@@ -149,6 +163,69 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
       },
     }),
   )
+
+  // ---- One account: edit its name and email address, disable or re-enable it ----
+  const UserParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+  const userContext = async (id: number) => {
+    const account = await services.auth.getUser(id)
+    return {
+      title: account.name,
+      account,
+      organisationName: await services.auth.organisationName(account),
+      breadcrumbs: crumbs,
+    }
+  }
+  app.get<{ Params: Static<typeof UserParams> }>(
+    '/admin/users/:id',
+    { config: { access: 'site-admin' }, schema: { params: UserParams } },
+    async (request, reply) => {
+      const context = await userContext(request.params.id)
+      const a = context.account
+      return reply.view(`${V}/user.njk`, { ...context, values: { name: a.name, email: a.email, version: a.version } })
+    },
+  )
+  app.post<{ Params: Static<typeof UserParams> }>(
+    '/admin/users/:id',
+    { config: { access: 'site-admin' }, schema: { params: UserParams } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/user.njk`,
+        context: () => userContext(request.params.id),
+        run: async () => {
+          const body = formBody(request)
+          const u = await services.auth.updateUser(
+            request.params.id,
+            { name: String(body.name ?? ''), email: String(body.email ?? ''), version: formVersion(request) },
+            request.actor,
+          )
+          return { redirect: `/admin/users/${u.id}`, flash: 'Account details saved' }
+        },
+      }),
+  )
+  for (const action of ['disable', 'enable'] as const) {
+    app.post<{ Params: Static<typeof UserParams> }>(
+      `/admin/users/:id/${action}`,
+      { config: { access: 'site-admin' }, schema: { params: UserParams } },
+      async (request, reply) =>
+        handleForm(request, reply, {
+          template: `${V}/user.njk`,
+          context: async () => {
+            const context = await userContext(request.params.id)
+            return { ...context, values: { name: context.account.name, email: context.account.email, version: context.account.version } }
+          },
+          run: async () => {
+            const u = await services.auth.setDisabled(request.params.id, action === 'disable', request.actor)
+            return {
+              redirect: `/admin/users/${u.id}`,
+              flash:
+                action === 'disable'
+                  ? `${u.email} is disabled: signed out everywhere, API tokens revoked`
+                  : `${u.email} can sign in again`,
+            }
+          },
+        }),
+    )
+  }
 
   app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>(
     '/admin/audit',

@@ -118,7 +118,7 @@ test("a partnership created on the web page gets what the capabilities registere
 
 /** A partnerships service of its own, so the hooks registered here do not reach the other tests' app. */
 function ownService() {
-  return partnershipService(t.db, { auth: t.services.auth, organisations: t.services.organisations })
+  return partnershipService(t.db, { auth: t.services.auth, organisations: t.services.organisations, outbox: t.services.outbox })
 }
 
 test('onCreate hooks run in the creating transaction, with the new partnership and the actor; a failing hook creates nothing', async () => {

@@ -3,7 +3,7 @@
  * Read: the public sees published partnerships; members see their own. Write: the partnership's admins;
  * creating a partnership: site administrators.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm, formBody } from '../platform/forms.ts'
@@ -23,7 +23,12 @@ import {
   PartnershipJson,
   PartnershipParams,
   PersonParams,
+  InvitationParams,
+  TokenParams,
 } from './schema.ts'
+import { ValidationError } from '../platform/errors.ts'
+import { MIN_PASSWORD_LENGTH } from '../platform/auth/passwords.ts'
+import { formatDateTime } from '../platform/errors.ts'
 import { isMember, type Partnership } from '../platform/access.ts'
 import { escapeHtml } from '../platform/html.ts'
 
@@ -53,6 +58,39 @@ const peopleTable = defineTable<Person>([
     html: (x, page) =>
       `<form method="post" action="/partnerships/${escapeHtml(page.slug)}/people/${x.user_id}/remove"><input type="hidden" name="_csrf" value="${escapeHtml(page.csrfToken)}">` +
       `<button class="safer-link-button" type="submit">Remove<span class="govuk-visually-hidden"> ${escapeHtml(x.name)}</span></button></form>`,
+  },
+])
+
+type PendingInvitation = Awaited<ReturnType<Services['partnerships']['invitations']>>[number]
+
+/** Invitations waiting to be accepted, on the People and roles page, each with Resend and Withdraw. */
+const invitationsTable = defineTable<PendingInvitation>([
+  { key: 'email', header: 'Email address', value: (x) => x.email, classes: 'safer-break' },
+  { key: 'role', header: 'Role', value: (x) => x.role, text: (x) => ROLE_LABELS[x.role] },
+  {
+    key: 'expires_at',
+    header: 'Link',
+    value: (x) => x.expires_at,
+    html: (x) =>
+      x.expired
+        ? '<strong class="govuk-tag govuk-tag--grey">Expired</strong>'
+        : `Works until ${escapeHtml(formatDateTime(new Date(x.expires_at)))}`,
+  },
+  { key: 'sent_count', header: 'Sent', value: (x) => x.sent_count, text: (x) => (x.sent_count === 1 ? 'Once' : `${x.sent_count} times`) },
+  {
+    key: 'actions',
+    header: 'Actions',
+    hiddenHeader: true,
+    pageOnly: true,
+    value: () => null,
+    html: (x, page) =>
+      ['resend', 'withdraw']
+        .map(
+          (action) =>
+            `<form method="post" action="/partnerships/${escapeHtml(page.slug)}/invitations/${x.id}/${action}" class="safer-inline-form"><input type="hidden" name="_csrf" value="${escapeHtml(page.csrfToken)}">` +
+            `<button class="safer-link-button" type="submit">${action === 'resend' ? 'Resend' : 'Withdraw'}<span class="govuk-visually-hidden"> the invitation to ${escapeHtml(x.email)}</span></button></form>`,
+        )
+        .join(' '),
   },
 ])
 
@@ -155,7 +193,21 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
       captionClasses: 'govuk-table__caption--m',
       page: { slug: p(request).slug, csrfToken: request.csrfToken },
     })
-    return { title: 'People and roles', people, table, roleItems, breadcrumbs: crumbs(request) }
+    const invitations = await ps.invitations(p(request).id)
+    return {
+      title: 'People and roles',
+      people,
+      table,
+      invitations: invitations.length
+        ? tableView(invitationsTable, invitations, {
+            caption: `Invitations waiting (${invitations.length})`,
+            captionClasses: 'govuk-table__caption--m',
+            page: { slug: p(request).slug, csrfToken: request.csrfToken },
+          })
+        : undefined,
+      roleItems,
+      breadcrumbs: crumbs(request),
+    }
   }
 
   app.get<{ Querystring: Static<typeof FormatQuery> }>(
@@ -192,6 +244,104 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
           return { redirect: `${base(request)}/people`, flash: 'Removed from the partnership' }
         },
       }),
+  )
+
+  // ---- Invitations: by email, with the role chosen now; resent (a new link) or withdrawn by the partnership's admins ----
+
+  app.post('/partnerships/:partnership/invitations', { config: { access: { partnership: 'admin' } } }, async (request, reply) =>
+    handleForm(request, reply, {
+      template: `${V}/people.njk`,
+      context: () => peopleContext(request),
+      run: async () => {
+        const body = formBody(request)
+        const invitation = await ps.invite(p(request), { email: body.inviteEmail, role: body.inviteRole }, request.actor).catch((err) => {
+          // The invitation form's fields are inviteEmail and inviteRole (the page has another form with email and role).
+          if (err instanceof ValidationError)
+            throw new ValidationError(Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [k === 'email' ? 'inviteEmail' : k === 'role' ? 'inviteRole' : k, v])))
+          throw err
+        })
+        return { redirect: `${base(request)}/people`, flash: `Invitation sent to ${invitation.email}` }
+      },
+    }),
+  )
+
+  app.post<{ Params: Static<typeof InvitationParams> }>(
+    '/partnerships/:partnership/invitations/:invitation/resend',
+    { config: { access: { partnership: 'admin' } }, schema: { params: InvitationParams } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/people.njk`,
+        context: () => peopleContext(request),
+        run: async () => {
+          const invitation = await ps.resendInvitation(p(request), request.params.invitation, request.actor)
+          return { redirect: `${base(request)}/people`, flash: `Invitation sent again to ${invitation.email}. The link sent before no longer works.` }
+        },
+      }),
+  )
+
+  app.post<{ Params: Static<typeof InvitationParams> }>(
+    '/partnerships/:partnership/invitations/:invitation/withdraw',
+    { config: { access: { partnership: 'admin' } }, schema: { params: InvitationParams } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/people.njk`,
+        context: () => peopleContext(request),
+        run: async () => {
+          const invitation = await ps.withdrawInvitation(p(request), request.params.invitation, request.actor)
+          return { redirect: `${base(request)}/people`, flash: `Invitation to ${invitation.email} withdrawn` }
+        },
+      }),
+  )
+
+  // Accepting: the link in the email. Public (the person may have no account yet); the token is the permission.
+  const invitationExpired = (reply: FastifyReply) =>
+    reply.code(404).view('platform/auth/views/link-expired.njk', {
+      title: 'This invitation link has expired or has already been used',
+      what: 'invitation',
+      again: { text: 'Ask the partnership administrator who invited you to send the invitation again.' },
+    })
+  const acceptContext = (found: NonNullable<Awaited<ReturnType<typeof ps.invitationByToken>>>) => ({
+    title: `Join ${found.partnership.name}`,
+    invitedTo: found.partnership.name,
+    invitedEmail: found.invitation.email,
+    roleLabel: ROLE_LABELS[found.invitation.role].toLowerCase(),
+    hasAccount: !!found.account,
+    minLength: MIN_PASSWORD_LENGTH,
+    passwordLabel: 'Choose a password',
+  })
+
+  app.get<{ Params: Static<typeof TokenParams> }>(
+    '/invitations/:token',
+    { config: { access: 'public' }, schema: { params: TokenParams } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store')
+      const found = await ps.invitationByToken(request.params.token)
+      if (!found) return invitationExpired(reply)
+      return reply.view('platform/auth/views/accept-invitation.njk', { ...acceptContext(found), values: {} })
+    },
+  )
+
+  app.post<{ Params: Static<typeof TokenParams> }>(
+    '/invitations/:token',
+    { config: { access: 'public' }, schema: { params: TokenParams } },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store')
+      const found = await ps.invitationByToken(request.params.token)
+      if (!found) return invitationExpired(reply)
+      return handleForm(request, reply, {
+        template: 'platform/auth/views/accept-invitation.njk',
+        context: acceptContext(found),
+        run: async () => {
+          const body = formBody(request)
+          const { user, partnership } = await ps.acceptInvitation(request.params.token, {
+            name: typeof body.name === 'string' ? body.name : undefined,
+            password: typeof body.password === 'string' ? body.password : undefined,
+          })
+          await reply.startSession(user.id)
+          return { redirect: `/partnerships/${partnership.slug}`, flash: `Welcome, ${user.name}. You have joined ${partnership.name}.` }
+        },
+      })
+    },
   )
 
   app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>(

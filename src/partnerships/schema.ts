@@ -32,6 +32,9 @@ export const FormatOnlyQuery = Type.Object({ format: Type.Optional(Type.String()
 
 export const PartnershipParams = Type.Object({ partnership: Type.String() })
 export const PersonParams = Type.Object({ partnership: Type.String(), userId: Type.Integer() })
+export const InvitationParams = Type.Object({ partnership: Type.String(), invitation: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+/** An emailed link's token (random, base64url). */
+export const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) })
 export const HistoryParams = Type.Object({
   partnership: Type.String(),
   entity: Type.String({ pattern: '^[a-z_]+$' }),

@@ -10,7 +10,9 @@ import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
 import { assignAuditToPartnership, recordAudit } from '../platform/audit.ts'
 import type { Partnership } from '../platform/access.ts'
-import { ROLES, type AuthService, type Role, type User } from '../platform/auth/service.ts'
+import { ROLES, ROLE_LABELS, type AuthService, type Role, type User } from '../platform/auth/service.ts'
+import { emailProblem, randomToken, sha256 } from '../platform/auth/passwords.ts'
+import type { OutboxService } from '../platform/email/outbox.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
@@ -39,7 +41,27 @@ export interface OverviewPanel {
   manage?: { text: string; path: string }[]
 }
 
-export function partnershipService(db: Db, deps: { auth: AuthService; organisations: OrganisationService }) {
+/** How long an invitation link works. */
+export const INVITATION_DAYS = 7
+
+export interface Invitation {
+  id: number
+  partnership_id: number
+  email: string
+  role: Role
+  expires_at: Date
+  status: 'pending' | 'accepted' | 'withdrawn'
+  sent_count: number
+  last_sent_at: Date
+  created_at: Date
+  created_by: number | null
+  version: number
+}
+
+export function partnershipService(
+  db: Db,
+  deps: { auth: AuthService; organisations: OrganisationService; outbox: OutboxService; serviceName?: string },
+) {
   const onCreate: OnCreate[] = []
   const panels: OverviewPanel[] = []
 
@@ -154,13 +176,20 @@ export function partnershipService(db: Db, deps: { auth: AuthService; organisati
       ])
       return row?.role
     },
+    /**
+     * Give someone a role in the partnership (or change theirs). A partnership always keeps at least one
+     * administrator: changing the last one's role is refused.
+     */
     async grantRole(userId: number, partnershipId: number, role: Role, actor: Actor, tx?: Queryable) {
       if (!ROLES.includes(role)) throw new ValidationError({ role: 'Select a role from the list' })
       const run = async (q: Queryable) => {
-        const before = await maybeOne(q, 'SELECT * FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [
+        // Role changes in one partnership take turns, so two at once cannot both remove "the other" administrator.
+        await service.lock(partnershipId, q)
+        const before = await maybeOne<{ role: Role }>(q, 'SELECT * FROM partnership_roles WHERE user_id = $1 AND partnership_id = $2', [
           userId,
           partnershipId,
         ])
+        if (before?.role === 'admin' && role !== 'admin') await keepAnAdmin(q, partnershipId, userId)
         const [after] = await q.query(
           `INSERT INTO partnership_roles (partnership_id, user_id, role) VALUES ($1, $2, $3)
            ON CONFLICT (partnership_id, user_id) DO UPDATE SET role = EXCLUDED.role RETURNING *`,
@@ -215,11 +244,10 @@ export function partnershipService(db: Db, deps: { auth: AuthService; organisati
     },
     async removePerson(p: Partnership, userId: number, actor: Actor) {
       await db.transaction(async (tx) => {
+        await service.lock(p.id, tx)
         const before = await maybeOne(tx, 'SELECT * FROM partnership_roles WHERE partnership_id = $1 AND user_id = $2', [p.id, userId])
         if (!before) throw new NotFoundError()
-        const admins = await tx.query(`SELECT user_id FROM partnership_roles WHERE partnership_id = $1 AND role = 'admin'`, [p.id])
-        if (before.role === 'admin' && admins.length === 1)
-          throw new ValidationError({ form: 'A partnership must keep at least one administrator' })
+        if (before.role === 'admin') await keepAnAdmin(tx, p.id, userId)
         await tx.query('DELETE FROM partnership_roles WHERE partnership_id = $1 AND user_id = $2', [p.id, userId])
         await recordAudit(tx, actor, {
           action: 'delete',
@@ -230,6 +258,192 @@ export function partnershipService(db: Db, deps: { auth: AuthService; organisati
         })
       })
     },
+
+    // ---- Invitations ----
+
+    /**
+     * Invite someone by email to join the partnership with a role. They get a link that works for 7 days, once
+     * (platform/auth/email/invitation). Accepting creates their account, or gives an existing account the role.
+     */
+    async invite(p: Partnership, input: { email?: unknown; role?: unknown }, actor: Actor): Promise<Invitation> {
+      const email = String(input.email ?? '').trim()
+      const role = String(input.role ?? '') as Role
+      const errors: Record<string, string> = {}
+      const problem = emailProblem(email)
+      if (problem) errors.email = problem === 'Enter an email address' ? 'Enter the email address of the person to invite' : problem
+      if (!ROLES.includes(role)) errors.role = 'Select the role they will have'
+      if (Object.keys(errors).length) throw new ValidationError(errors)
+      return db.transaction(async (tx) => {
+        const existing = await deps.auth.findUserByEmail(email, tx)
+        if (existing && (await maybeOne(tx, 'SELECT 1 FROM partnership_roles WHERE partnership_id = $1 AND user_id = $2', [p.id, existing.id])))
+          throw new ValidationError({ email: `${existing.name} (${existing.email}) is already in this partnership. Change their role in the list of people.` })
+        if (await maybeOne(tx, `SELECT 1 FROM invitations WHERE partnership_id = $1 AND lower(email) = lower($2) AND status = 'pending'`, [p.id, email]))
+          throw new ValidationError({ email: `${email} has already been invited. Resend the invitation from the list of invitations.` })
+        const token = randomToken()
+        const invitation = await createRecord<Invitation>(
+          tx,
+          'invitations',
+          {
+            partnership_id: p.id,
+            email: email.toLowerCase(),
+            role,
+            token_hash: sha256(token),
+            expires_at: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
+          },
+          { actor, partnershipId: p.id, entity: 'invitation', summary: `Invited ${email} as ${ROLE_LABELS[role].toLowerCase()}` },
+        )
+        await sendInvitation(tx, p, invitation, token, actor, !!existing)
+        return invitation
+      })
+    },
+
+    /** Invitations not yet accepted or withdrawn (expired ones too, which can be resent), newest first. */
+    async invitations(partnershipId: number): Promise<(Invitation & { expired: boolean })[]> {
+      return db.query(
+        `SELECT id, partnership_id, email, role, expires_at, status, sent_count, last_sent_at, created_at, created_by, version,
+                expires_at <= now() AS expired
+         FROM invitations WHERE partnership_id = $1 AND status = 'pending' ORDER BY created_at DESC, id DESC`,
+        [partnershipId],
+      )
+    },
+
+    /** Send the invitation again with a new link (the old link stops working), valid for another 7 days. */
+    async resendInvitation(p: Partnership, id: number, actor: Actor): Promise<Invitation> {
+      return db.transaction(async (tx) => {
+        const before = await pendingInvitation(tx, p.id, id)
+        const token = randomToken()
+        const invitation = await updateRecord<Invitation>(
+          tx,
+          'invitations',
+          id,
+          undefined,
+          {
+            token_hash: sha256(token),
+            expires_at: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
+            sent_count: before.sent_count + 1,
+            last_sent_at: new Date(),
+          },
+          { actor, partnershipId: p.id, entity: 'invitation', summary: `Invitation to ${before.email} sent again` },
+        )
+        await sendInvitation(tx, p, invitation, token, actor, !!(await deps.auth.findUserByEmail(before.email, tx)))
+        return invitation
+      })
+    },
+
+    /** Withdraw an invitation: its link stops working. */
+    async withdrawInvitation(p: Partnership, id: number, actor: Actor): Promise<Invitation> {
+      return db.transaction(async (tx) => {
+        const before = await pendingInvitation(tx, p.id, id)
+        return updateRecord<Invitation>(tx, 'invitations', id, undefined, { status: 'withdrawn' }, {
+          actor,
+          partnershipId: p.id,
+          entity: 'invitation',
+          summary: `Invitation to ${before.email} withdrawn`,
+        })
+      })
+    },
+
+    /** The invitation a link is for, while it is pending and unexpired, with its partnership and whether the email has an account. */
+    async invitationByToken(token: string) {
+      const invitation = await maybeOne<Invitation>(
+        db,
+        `SELECT * FROM invitations WHERE token_hash = $1 AND status = 'pending' AND expires_at > now()`,
+        [sha256(token)],
+      )
+      if (!invitation) return undefined
+      const partnership = (await service.byId(invitation.partnership_id))!
+      const account = await deps.auth.findUserByEmail(invitation.email)
+      return { invitation, partnership, account }
+    },
+
+    /**
+     * Accept an invitation: create the account (name and password) or, when the email address has one, check its
+     * password; then give it the role. The link is used up. Returns the account, to sign in.
+     */
+    async acceptInvitation(token: string, input: { name?: string; password?: string }): Promise<{ user: User; partnership: Partnership }> {
+      return db.transaction(async (tx) => {
+        const invitation = await maybeOne<Invitation>(
+          tx,
+          `SELECT * FROM invitations WHERE token_hash = $1 AND status = 'pending' AND expires_at > now() FOR UPDATE`,
+          [sha256(token)],
+        )
+        if (!invitation) throw new NotFoundError('This invitation has expired, was withdrawn or has already been used')
+        const partnership = (await service.byId(invitation.partnership_id, tx))!
+        const password = input.password ?? ''
+        let user = await deps.auth.findUserByEmail(invitation.email, tx)
+        if (user) {
+          if (!password) throw new ValidationError({ password: 'Enter your password' })
+          if (!(await deps.auth.authenticate(invitation.email, password, tx)))
+            throw new ValidationError({
+              password: user.disabled
+                ? 'This account is disabled. Ask a site administrator to enable it.'
+                : 'The password is not right. If you have forgotten it, reset your password first, then use this link again.',
+            })
+        } else {
+          const name = (input.name ?? '').trim()
+          const errors: Record<string, string> = {}
+          if (!name) errors.name = 'Enter your full name'
+          else if (name.length > 200) errors.name = 'Full name must be 200 characters or fewer'
+          const problem = !password ? 'Enter a password' : undefined
+          if (problem) errors.password = problem
+          if (Object.keys(errors).length) throw new ValidationError(errors)
+          user = await deps.auth.createUser(
+            { email: invitation.email, name, password },
+            { id: null, name: `${name} (accepting an invitation to ${partnership.name})` },
+            tx,
+          )
+        }
+        const actor = { id: user.id, name: user.name }
+        await service.grantRole(user.id, partnership.id, invitation.role, actor, tx)
+        await updateRecord(tx, 'invitations', invitation.id, undefined, { status: 'accepted', accepted_at: new Date(), accepted_by: user.id }, {
+          actor,
+          partnershipId: partnership.id,
+          entity: 'invitation',
+          summary: `Invitation to ${invitation.email} accepted`,
+        })
+        return { user, partnership }
+      })
+    },
+  }
+
+  /** A partnership keeps at least one administrator: refuse a change that would leave it none (the caller holds the lock). */
+  async function keepAnAdmin(q: Queryable, partnershipId: number, leavingUserId: number) {
+    const others = await q.query(`SELECT 1 FROM partnership_roles WHERE partnership_id = $1 AND role = 'admin' AND user_id <> $2`, [
+      partnershipId,
+      leavingUserId,
+    ])
+    if (!others.length)
+      throw new ValidationError({
+        role: 'A partnership must keep at least one administrator. Make someone else an administrator first.',
+      })
+  }
+
+  async function pendingInvitation(tx: Queryable, partnershipId: number, id: number) {
+    const row = await maybeOne<Invitation>(
+      tx,
+      `SELECT * FROM invitations WHERE id = $1 AND partnership_id = $2 AND status = 'pending' FOR UPDATE`,
+      [id, partnershipId],
+    )
+    if (!row) throw new NotFoundError('There is no such invitation waiting')
+    return row
+  }
+
+  async function sendInvitation(tx: Queryable, p: Partnership, invitation: Invitation, token: string, actor: Actor, hasAccount: boolean) {
+    await deps.outbox.queue(tx, {
+      to: invitation.email,
+      template: 'platform/auth/invitation',
+      data: {
+        partnership: p.name,
+        inviter: actor.name,
+        role: ROLE_LABELS[invitation.role].toLowerCase(),
+        link: `${deps.auth.baseUrl}/invitations/${token}`,
+        days: INVITATION_DAYS,
+        hasAccount,
+      },
+      reason: `You are getting this because ${actor.name}, an administrator of ${p.name} on ${deps.serviceName ?? 'Safer'}, invited ${invitation.email} to join it. If you were not expecting it, ignore this email.`,
+      partnershipId: p.id,
+      actor,
+    })
   }
   return service
 }

@@ -79,8 +79,10 @@ test('sign-in attempts are rate limited per address', async () => {
 
 test('an API token created on the account page works as a Bearer token until it is revoked', async () => {
   const c = await clientAs(t, 'site-admin')
-  const page = await c.post('/account/tokens', { name: 'Scorecard script' })
-  const token = page.body.match(/<code id="new-token">([^<]+)<\/code>/)?.[1]
+  const created = await c.post('/account/tokens', { name: 'Scorecard script' })
+  assert.equal(created.status, 303)
+  const page = await c.get(created.headers.location)
+  const token = page.body.match(/<code id="new-token"[^>]*>([^<]+)<\/code>/)?.[1]
   assert.ok(token?.startsWith('safer_'))
   const api = await t.app.inject({
     method: 'POST',

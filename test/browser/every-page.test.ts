@@ -33,6 +33,20 @@ async function concreteUrls() {
   const custom = await q(`SELECT id FROM custom_areas WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [p.id])
   // A message in the outbox (held: the demo has no mail server), for its pages.
   const email = await s.server.services.outbox.sendTest('every-page@example.org', { id: null, name: 'Every page test' })
+  // An account, an invitation and a password reset link, for their pages (the links are read from the outbox).
+  const account = (await s.server.services.auth.listUsers())[0]
+  const who = { id: null, name: 'Every page test' }
+  const hampshire = (await s.server.services.partnerships.bySlug('hampshire'))!
+  await s.server.services.partnerships.invite(hampshire, { email: 'every-page-invite@example.org', role: 'viewer' }, who)
+  await s.server.services.auth.requestPasswordReset(DEMO_LOGINS.accounts[2].email, who)
+  const linkTo = async (address: string, path: string) => {
+    const [m] = (await s.server.services.outbox.list({ limit: 1000 })).filter((x) => x.to_address === address)
+    return new RegExp(`${path}/([A-Za-z0-9_-]+)`).exec(m.text_body)![1]
+  }
+  const tokens = {
+    invitation: await linkTo('every-page-invite@example.org', '/invitations'),
+    reset: await linkTo(DEMO_LOGINS.accounts[2].email, '/reset-password'),
+  }
   const idFor = (url: string) =>
     url.startsWith('/organisations/')
       ? org.id
@@ -48,7 +62,9 @@ async function concreteUrls() {
                 ? custom.id
                 : url.startsWith('/admin/outbox/')
                   ? email.id
-                  : undefined
+                  : url.startsWith('/admin/users/')
+                    ? account.id
+                    : undefined
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
     .map((r) =>
@@ -63,7 +79,8 @@ async function concreteUrls() {
         .replace(':priority', String(priority.id))
         .replace(':dimension', String(dimension.id))
         .replace(':level', String(level.id))
-        .replace(':code', 'E10000014'),
+        .replace(':code', 'E10000014')
+        .replace(':token', r.url.startsWith('/invitations/') ? tokens.invitation : tokens.reset),
     )
     .map((url) => (url.endsWith('/compare') ? `${url}?from=1&to=2` : url))
 }

@@ -19,7 +19,8 @@ export interface RenderedEmail {
   html: string
 }
 
-export const TEMPLATE_NAME = /^[a-z][a-z0-9-]*\/[a-z][a-z0-9-]*$/
+/** '<capability>/<name>', or '<capability>/<part>/<name>' for a part's own folder ('platform/auth/invitation'). */
+export const TEMPLATE_NAME = /^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)?\/[a-z][a-z0-9-]*$/
 
 function environment(autoescape: boolean) {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(srcDir), {
@@ -43,8 +44,9 @@ const text = environment(false)
 export function templateFiles(name: string) {
   if (!TEMPLATE_NAME.test(name))
     throw new Error(`"${name}" is not an email template name: use "<capability>/<name>", e.g. "platform/test-message"`)
-  const [capability, file] = name.split('/')
-  const base = `${capability}/email/${file}`
+  const parts = name.split('/')
+  const file = parts.pop()
+  const base = `${parts.join('/')}/email/${file}`
   return { subject: `${base}.subject.njk`, text: `${base}.txt.njk`, html: `${base}.html.njk` }
 }
 
