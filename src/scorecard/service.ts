@@ -224,7 +224,7 @@ function buildSeries(ind: Indicator, raw: RawPoint[], hidden: Set<string>, viewe
       change =
         suppressed || prevHidden
           ? { period: prev.period.text, value: null, ratio: null, p_value: null }
-          : { period: prev.period.text, value: prev.value, ratio: ratio === null ? null : round(ratio), p_value: p === null ? null : round(p, 8) }
+          : { period: prev.period.text, value: prev.value, ratio: ratio === null ? null : round(ratio), p_value: p === null ? null : Number(p.toPrecision(6)) }
     }
     return {
       area: r.area,
@@ -452,7 +452,7 @@ export function scorecardService(
         const errors: Record<string, string> = {}
         for (const p of check.problems) {
           const m = /^form:\d+: (\w+): (.*)$/.exec(p)
-          if (m) errors[m[1] === 'indicator' ? 'area' : m[1]] ??= m[2].charAt(0).toUpperCase() + m[2].slice(1)
+          if (m) errors[m[1] === 'indicator' ? 'area' : m[1]] ??= m[2].startsWith('expected') ? `E${m[2].slice(1)}` : m[2]
         }
         throw new ValidationError(errors)
       }
