@@ -63,7 +63,7 @@ export async function services(db: Db, config: Config) {
   await geography.setUp()
   await crime.setUp()
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
-  const scorecard = scorecardService(db, analytics, { geography, crime, agreement })
+  const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
   return { db, analytics, secret, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime, scorecard }
 }

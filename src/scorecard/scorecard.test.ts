@@ -146,7 +146,7 @@ test('a clean upload is previewed before anything is saved, then saved, then und
   const body = `${HEADER}\nhate-crimes,${HEREFORDSHIRE},2017/18,,,758\nhate-crimes,${HEREFORDSHIRE},2018/19,,,587\n`
   const res = await postFiles(t, editor, `${base}/scorecard/upload`, 'file', [{ filename: 'update.csv', data: Buffer.from(body) }])
   assert.equal(res.status, 303)
-  const preview = await editor.get(res.headers.location)
+  const preview = await editor.get(String(res.headers.location))
   assert.match(text(preview.body), /2 rows to save\. Nothing has been saved yet/)
   const values = async () => (await editor.get(`${api}/indicators/hate-crimes/values?area=${HEREFORDSHIRE}`)).json().rows.map((r: any) => [r.period, r.value])
   assert.deepEqual(await values(), [['2017/18', 750]])

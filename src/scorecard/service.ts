@@ -28,6 +28,7 @@ import type { GeographyService } from '../geography/service.ts'
 import type { CrimeService } from '../crime/service.ts'
 import { forcesFor } from '../crime/queries.ts'
 import type { AgreementService } from '../agreement/service.ts'
+import type { OrganisationService } from '../organisations/service.ts'
 import { rateInterval, wilsonInterval, poissonRateRatioTest, holm, compareWithBenchmark, type Confidence } from './stats-stub.ts'
 import { BUILTIN, builtinByCode, isBuiltinCode, ASB, type BuiltinIndicator, type Polarity, type Sensitivity, type Unit } from './builtin.ts'
 import { FREQUENCY_FORMAT, FREQUENCY_WORDS, parsePeriod, periodText, yearBefore, type Frequency, type Period } from './periods.ts'
@@ -324,7 +325,7 @@ const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)$/
 export function scorecardService(
   db: Db,
   analytics: Analytics,
-  deps: { geography: GeographyService; crime: CrimeService; agreement: AgreementService },
+  deps: { geography: GeographyService; crime: CrimeService; agreement: AgreementService; organisations: OrganisationService },
 ) {
   // ---- Indicators ----
 
@@ -529,6 +530,23 @@ export function scorecardService(
       return { check, uploadId }
     },
 
+    /** Save rows given in code (the demo): the same checks as a file, all or nothing. */
+    async importRows(partnershipId: number, filename: string, lines: string[][], actor: Actor): Promise<{ check: UploadCheck; uploadId?: number }> {
+      const check = await checkRows(partnershipId, lines, filename)
+      if (check.problems.length) return { check }
+      const uploadId = await db.transaction(async (tx) => {
+        const upload = await createRecord<{ id: number }>(
+          tx,
+          'scorecard_uploads',
+          { partnership_id: partnershipId, filename, row_count: check.rows.length, status: 'saved' },
+          { actor, partnershipId, entity: 'indicator upload', summary: `${filename} imported (${plural(check.rows.length, 'value')})` },
+        )
+        await saveRows(tx, partnershipId, check.rows, upload.id, actor)
+        return upload.id
+      })
+      return { check, uploadId }
+    },
+
     /** Undo a saved upload: its new values removed, the values it replaced put back, in one transaction. */
     async undoUpload(partnershipId: number, id: number, actor: Actor) {
       const upload = await getUpload(partnershipId, id)
@@ -686,17 +704,20 @@ export function scorecardService(
   // ---- Areas ----
 
   const names = new Map<string, string | null>()
-  /** An area's name, or null when the geography does not know it (national benchmarks have their own names). */
+  /**
+   * An area's name, or null when neither the geography nor the directory of areas knows it (national benchmarks
+   * have their own names). Unknown codes are asked again next time (the geography may have been imported since).
+   */
   async function areaName(code: string, partnershipId?: number): Promise<string | null> {
     if (NATIONAL_AREAS[code]) return NATIONAL_AREAS[code]
     const key = `${partnershipId ?? ''}|${code}`
-    if (!names.has(key) || code.startsWith('custom-')) {
+    if (!names.get(key) || code.startsWith('custom-')) {
       try {
         const a = await deps.geography.area(code, { canSeeCustom: async (id) => id === partnershipId })
         names.set(key, a.name)
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err
-        names.set(key, null)
+        names.set(key, (await deps.organisations.areaNames([code])).get(code) ?? null)
       }
     }
     return names.get(key)!
