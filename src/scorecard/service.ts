@@ -24,6 +24,7 @@ import { ROLE_RANK, type Role } from '../platform/auth/service.ts'
 import type { Partnership } from '../platform/access.ts'
 import { formatNumber, plural } from '../platform/format.ts'
 import { validate } from '../platform/validation.ts'
+import { getSetting, setSetting } from '../platform/settings.ts'
 import type { GeographyService } from '../geography/service.ts'
 import type { CrimeService } from '../crime/service.ts'
 import { forcesFor } from '../crime/queries.ts'
@@ -109,6 +110,15 @@ export interface SeriesPoint {
   method: string | null
   suppressed: boolean
   change: { period: string; value: number | null; ratio: number | null; p_value: number | null } | null
+}
+
+export interface ScorecardRowData {
+  indicator: Indicator
+  area: string | undefined
+  points: SeriesPoint[]
+  latest: SeriesPoint | undefined
+  rag: Rag | null
+  adjustedP: number | null
 }
 
 export interface Rag {
@@ -201,12 +211,28 @@ interface RawPoint {
 }
 
 /** Statistics and disclosure control for an indicator's raw figures (one area, in period order). */
-function buildSeries(ind: Indicator, raw: RawPoint[], hidden: Set<string>, viewer: Viewer): SeriesPoint[] {
+function buildSeries(ind: Indicator, raw: RawPoint[], hidden: Set<string>, viewer: Viewer, opts: { latestOnly?: boolean } = {}): SeriesPoint[] {
   const editor = isEditor(viewer)
   const byPeriod = new Map(raw.map((r) => [r.period.text, r]))
   const isHidden = (r: RawPoint) => !editor && hidden.has(`${ind.code}|${r.area}|${r.period.text}`)
-  return raw.map((r) => {
+  return raw.map((r, k) => {
     const suppressed = isHidden(r)
+    // The scorecard needs the statistics of the latest point only (the others draw its sparkline).
+    if (opts.latestOnly && k < raw.length - 1)
+      return {
+        area: r.area,
+        period: r.period.text,
+        periodLabel: periodText(r.period),
+        periodStart: r.period.start,
+        numerator: suppressed ? null : r.numerator,
+        denominator: suppressed ? null : r.denominator,
+        value: suppressed ? null : round(r.value),
+        ci95: null,
+        ci998: null,
+        method: null,
+        suppressed,
+        change: null,
+      }
     const prev = byPeriod.get(yearBefore(r.period).text)
     let change: SeriesPoint['change'] = null
     if (prev) {
@@ -336,6 +362,16 @@ export function scorecardService(
     return rows.map(toIndicator)
   }
 
+  /**
+   * The partnership's scorecard stamp: changed in the same transaction as every change to its indicators or values,
+   * so a scorecard computed once is reused until then (by every app server sharing the database).
+   */
+  const stampKey = (partnershipId: number) => `scorecard-stamp-${partnershipId}`
+  async function bump(q: Queryable, partnershipId: number) {
+    await setSetting(q, stampKey(partnershipId), `${Date.now()}-${crypto.randomBytes(4).toString('hex')}`)
+  }
+  const computed = new Map<string, Promise<ScorecardRowData[]>>()
+
   /** Every indicator the viewer may see: the partnership's own, then the built-ins (with its settings for them). */
   async function indicators(partnershipId: number, viewer: Viewer): Promise<Indicator[]> {
     const own = await stored(partnershipId)
@@ -421,6 +457,7 @@ export function scorecardService(
           { partnership_id: partnershipId, code: input.code, builtin: !!builtin, position: n, ...columns(input, builtin) },
           { actor, partnershipId, entity: 'indicator', summary: `Indicator ${input.code} defined` },
         )
+        await bump(q, partnershipId)
         return toIndicator(row)
       })
     },
@@ -437,6 +474,7 @@ export function scorecardService(
           entity: 'indicator',
           summary: `Indicator ${code} changed`,
         })
+        await bump(tx, partnershipId)
         return toIndicator(row)
       })
     },
@@ -566,6 +604,7 @@ export function scorecardService(
             )
           else await deleteRecord(tx, 'scorecard_values', v.id, v.version, ctx)
         }
+        await bump(tx, partnershipId)
         await updateRecord(tx, 'scorecard_uploads', id, upload.version, { status: 'undone' }, {
           actor,
           partnershipId,
@@ -618,51 +657,18 @@ export function scorecardService(
      * agreement's priorities.
      */
     async scorecard(p: Partnership, viewer: Viewer) {
-      const all = (await indicators(p.id, viewer)).filter((i) => i.onScorecard)
-      const locals = all.filter((i) => !i.builtin)
-      const builtins = all.filter((i) => i.builtin)
-      // Local figures for every area in one query; built-ins for the partnership's area in one crime query.
-      const values = locals.length
-        ? await db.query<ValueRow>(`SELECT * FROM scorecard_values WHERE indicator_id = ANY($1::int[]) ORDER BY period_start`, [
-            locals.map((i) => i.id),
-          ])
-        : []
-      const rows: {
-        indicator: Indicator
-        area: string | undefined
-        points: SeriesPoint[]
-        latest: SeriesPoint | undefined
-        rag: Rag | null
-        adjustedP: number | null
-      }[] = []
-      for (const ind of locals) {
-        const mine = values.filter((v) => v.indicator_id === ind.id)
-        const counts = new Map<string, number>()
-        for (const v of mine) counts.set(v.area_code, (counts.get(v.area_code) ?? 0) + 1)
-        const areas = [...counts.keys()]
-        const area = p.area_code && counts.has(p.area_code) ? p.area_code : (areas.find((a) => !NATIONAL_AREAS[a]) ?? areas[0])
-        const raw = toRaw(mine.filter((v) => v.area_code === area))
-        const hidden = primaryHidden(ind, raw)
-        const points = buildSeries(ind, raw, hidden, viewer)
-        const latest = points[points.length - 1]
-        const national = latest && mine.find((v) => v.area_code === 'K04000001' && v.period === latest.period)
-        rows.push({
-          indicator: ind,
-          area,
-          points,
-          latest,
-          rag: ragFor(ind, latest, national ? { value: Number(national.value), label: 'England and Wales' } : undefined),
-          adjustedP: null,
-        })
+      const stamp = (await getSetting(db, stampKey(p.id))) ?? '0'
+      const crimeStamp = p.area_code ? await deps.crime.dataVersion() : ''
+      const key = `${p.id}|${p.area_code}|${stamp}|${crimeStamp}|${viewer.role ?? ''}`
+      let pending = computed.get(key)
+      if (!pending) {
+        if (computed.size > 200) computed.delete(computed.keys().next().value!)
+        pending = scorecardRows(p, viewer)
+        computed.set(key, pending)
+        pending.catch(() => computed.delete(key))
       }
-      if (builtins.length && p.area_code) {
-        const raw = await rawSeries(p, builtins, p.area_code)
-        for (const ind of builtins) {
-          const points = buildSeries(ind, raw.points.get(ind.code) ?? [], raw.hidden, viewer)
-          const latest = points[points.length - 1]
-          rows.push({ indicator: ind, area: p.area_code, points, latest, rag: ragFor(ind, latest), adjustedP: null })
-        }
-      } else for (const ind of builtins) rows.push({ indicator: ind, area: undefined, points: [], latest: undefined, rag: null, adjustedP: null })
+      const rows = (await pending).map((r) => ({ ...r }))
+
       // Many changes on one page: Holm's adjustment, said on the page.
       const tested = rows.filter((r) => r.latest?.change?.p_value !== null && r.latest?.change?.p_value !== undefined)
       const adjusted = holm(tested.map((r) => r.latest!.change!.p_value!))
@@ -690,6 +696,49 @@ export function scorecardService(
           : ['No indicators on the scorecard yet: the police.uk indicators are available for the partnership’s area'],
       }
     },
+  }
+
+  /** The scorecard's rows for one kind of viewer, before grouping (cached by scorecard() until the stamp changes). */
+  async function scorecardRows(p: Partnership, viewer: Viewer): Promise<ScorecardRowData[]> {
+    const all = (await indicators(p.id, viewer)).filter((i) => i.onScorecard)
+    const locals = all.filter((i) => !i.builtin)
+    const builtins = all.filter((i) => i.builtin)
+    // Local figures for every area in one query; built-ins for the partnership's area in one crime query.
+    const values = locals.length
+      ? await db.query<ValueRow>(`SELECT indicator_id, area_code, period, numerator::float8 AS numerator, denominator::float8 AS denominator, value::float8 AS value FROM scorecard_values WHERE indicator_id = ANY($1::int[])`, [
+          locals.map((i) => i.id),
+        ])
+      : []
+    const rows: ScorecardRowData[] = []
+    for (const ind of locals) {
+      const mine = values.filter((v) => v.indicator_id === ind.id)
+      const counts = new Map<string, number>()
+      for (const v of mine) counts.set(v.area_code, (counts.get(v.area_code) ?? 0) + 1)
+      const areas = [...counts.keys()]
+      const area = p.area_code && counts.has(p.area_code) ? p.area_code : (areas.find((a) => !NATIONAL_AREAS[a]) ?? areas[0])
+      const raw = toRaw(mine.filter((v) => v.area_code === area))
+      const hidden = primaryHidden(ind, raw)
+      const points = buildSeries(ind, raw, hidden, viewer, { latestOnly: true })
+      const latest = points[points.length - 1]
+      const national = latest && mine.find((v) => v.area_code === 'K04000001' && v.period === latest.period)
+      rows.push({
+        indicator: ind,
+        area,
+        points,
+        latest,
+        rag: ragFor(ind, latest, national ? { value: Number(national.value), label: 'England and Wales' } : undefined),
+        adjustedP: null,
+      })
+    }
+    if (builtins.length && p.area_code) {
+      const raw = await rawSeries(p, builtins, p.area_code)
+      for (const ind of builtins) {
+        const points = buildSeries(ind, raw.points.get(ind.code) ?? [], raw.hidden, viewer, { latestOnly: true })
+        const latest = points[points.length - 1]
+        rows.push({ indicator: ind, area: p.area_code, points, latest, rag: ragFor(ind, latest), adjustedP: null })
+      }
+    } else for (const ind of builtins) rows.push({ indicator: ind, area: undefined, points: [], latest: undefined, rag: null, adjustedP: null })
+    return rows
   }
 
   async function getUpload(partnershipId: number, id: number) {
@@ -838,6 +887,7 @@ export function scorecardService(
   /** Write checked rows: new values are created, existing ones replaced (keeping what they were, for undo). */
   async function saveRows(q: Queryable, partnershipId: number, rows: UploadRow[], uploadId: number | null, actor: Actor) {
     const own = new Map((await stored(partnershipId, q)).map((i) => [i.code, i]))
+    await bump(q, partnershipId)
     const out: ValueRow[] = []
     for (const r of rows) {
       const ind = own.get(r.indicator)!
