@@ -853,6 +853,7 @@ export function scorecardService(
         if (counts && n !== null && n < 0) at('numerator', `expected a count of 0 or more, found ${n}`)
         if (counts && n !== null && !Number.isInteger(n)) at('numerator', `expected a whole number (a count), found ${n}`)
         if (ind.unit === 'count' && v !== null && v < 0) at('value', `expected a count of 0 or more, found ${v}`)
+        else if (ind.unit === 'count' && n === null && v !== null && !Number.isInteger(v)) at('value', `expected a whole number (a count), found ${v}`)
         if (d !== null && d <= 0) at('denominator', `expected a number greater than 0, found ${d}`)
         if ((ind.unit === 'rate' || ind.unit === 'percentage') && n !== null && d === null && v === null)
           at('denominator', `expected a denominator with the numerator for a ${ind.unit}`)
