@@ -41,14 +41,17 @@ export function valuesTable(ind: Indicator) {
   ])
 }
 
-export function changeText(ind: Indicator, r: SeriesPoint | undefined): string {
+/** The change in words; with `adjustedP`, its significance is judged on the p-value adjusted for the page's other changes. */
+export function changeText(ind: Indicator, r: SeriesPoint | undefined, adjustedP?: number | null): string {
   const c = r?.change
   if (!r || !c) return 'No figure for a year before'
   if (c.value === null || r.value === null) return 'Withheld'
   if (c.value === 0) return r.value === 0 ? 'None in either year' : `Up from none (${formatValue(ind, c.value)})`
   const pct = ((r.value - c.value) / c.value) * 100
   const words = `${pct >= 0 ? 'Up' : 'Down'} ${formatNumber(Math.abs(pct), 0)}% from ${formatValue(ind, c.value)}`
-  return c.p_value === null ? words : `${words} (${c.p_value < 0.05 ? 'significant' : 'not significant'}, ${pText(c.p_value)})`
+  if (c.p_value === null) return words
+  const p = adjustedP ?? c.p_value
+  return `${words} (${p < 0.05 ? 'significant' : 'not significant'}, ${pText(p)}${adjustedP !== undefined && adjustedP !== null ? ' adjusted' : ''})`
 }
 
 export interface ScorecardRow {
@@ -78,7 +81,7 @@ export const scorecardTable = defineTable<ScorecardRow>(
     { key: 'ci95_lower', value: (r) => r.latest?.ci95?.[0] ?? null },
     { key: 'ci95_upper', value: (r) => r.latest?.ci95?.[1] ?? null },
     { key: 'ci95', header: '95% interval', pageOnly: true, value: (r) => interval(r.latest?.ci95 ?? null, r.indicator.unit === 'count' ? 0 : 1) },
-    { key: 'change', header: 'Change on a year before', value: (r) => (r.latest ? changeText(r.indicator, r.latest) : '') },
+    { key: 'change', header: 'Change on a year before', value: (r) => (r.latest ? changeText(r.indicator, r.latest, r.adjustedP) : '') },
     { key: 'adjusted_p_value', value: (r) => r.adjustedP },
     { key: 'rag', header: 'RAG', value: (r) => r.rag?.status ?? '', html: (r) => (r.rag ? `<strong class="govuk-tag ${RAG_CLASS[r.rag.status]}">${r.rag.status}</strong> ${escapeHtml(r.rag.reason)}` : 'Not rated') },
     { key: 'trend', header: 'Recent values', pageOnly: true, value: () => '', html: (r) => r.sparkline },

@@ -324,3 +324,49 @@ test('safer indicators define and import: the same checks; a bad file saves noth
   assert.match(await indicatorsCommand(t.services, ['import', good, '--partnership', p.slug], systemActor), /2 values saved/)
   assert.equal(await storedValues(p.id), 2)
 })
+
+test('the indicator page draws the trend with its band as an SVG with a text alternative, and the print view lists the scorecard', async () => {
+  const { p, base } = await partnership()
+  await define(p.id, { code: 'da-crimes', name: 'Domestic abuse crimes', unit: 'count' })
+  await importCsv(p.id, `${HEADER}\nda-crimes,${HEREFORDSHIRE},2016/17,,,5900\nda-crimes,${HEREFORDSHIRE},2017/18,,,6142\nda-crimes,${HEREFORDSHIRE},2018/19,,,7055\n`)
+  const anon = await clientAs(t, 'anonymous')
+  const page = await anon.get(`${base}/scorecard/indicators/da-crimes`)
+  assert.equal(page.status, 200)
+  assert.match(page.body, /<svg[^>]*role="img"/)
+  assert.match(page.body, /<title[^>]*>Domestic abuse crimes in Herefordshire[^<]*95% confidence interval<\/title>/)
+  assert.match(text(page.body), /3 periods, from 5,900 in 2016\/17 to 7,055 in 2018\/19/)
+  const json = (await anon.get(`${base}/scorecard/indicators/da-crimes?format=json`)).json()
+  assert.deepEqual(json.map((r: any) => r.value), [5900, 6142, 7055])
+  const print = await anon.get(`${base}/scorecard/print`)
+  assert.equal(print.status, 200)
+  assert.match(text(print.body), /Performance scorecard[\s\S]*Domestic abuse crimes/)
+  assert.match(print.body, /format=pdf/)
+  // The partnership's overview has the scorecard's box.
+  assert.match(text((await anon.get(base)).body), /Performance scorecard\s+1 indicator on the scorecard/)
+})
+
+test('an unpublished partnership’s indicators are not found by outsiders, through the pages or the API', async () => {
+  const { p, base, api } = await partnership({ published: false })
+  await define(p.id, { code: 'hate', name: 'Hate crimes', unit: 'count' })
+  const outsider = await clientAs(t, 'outsider')
+  assert.equal((await outsider.get(`${api}/indicators`)).status, 404)
+  assert.equal((await outsider.get(`${base}/scorecard`)).status, 404)
+  assert.equal((await (await clientAs(t, 'viewer', p.id)).get(`${api}/indicators/hate/values`)).status, 200)
+})
+
+test('many changes on one page: the scorecard adjusts their p-values by Holm’s method and says so', async () => {
+  const { p, base, api } = await partnership()
+  await define(p.id, { code: 'a', name: 'Indicator A', unit: 'count' })
+  await define(p.id, { code: 'b', name: 'Indicator B', unit: 'count' })
+  await importCsv(p.id, `${HEADER}\na,${HEREFORDSHIRE},2017/18,,,100\na,${HEREFORDSHIRE},2018/19,,,130\nb,${HEREFORDSHIRE},2017/18,,,100\nb,${HEREFORDSHIRE},2018/19,,,112\n`)
+  const anon = await clientAs(t, 'anonymous')
+  const pOf = async (code: string) => (await anon.get(`${api}/indicators/${code}/values`)).json().rows[1].change.p_value as number
+  const [pa, pb] = [await pOf('a'), await pOf('b')]
+  // Holm for two p-values, written out: the smaller doubled (at most 1), the larger at least that.
+  const [small, large] = pa < pb ? [pa, pb] : [pb, pa]
+  const adjSmall = Math.min(1, 2 * small)
+  const expected = new Map([[pa < pb ? 'a' : 'b', adjSmall], [pa < pb ? 'b' : 'a', Math.max(adjSmall, large)]])
+  const rows = (await anon.get(`${base}/scorecard?format=json`)).json()
+  for (const r of rows) assert.ok(Math.abs(r.adjusted_p_value - expected.get(r.code)!) < 1e-6, `${r.code}: ${r.adjusted_p_value}`)
+  assert.match(text((await anon.get(`${base}/scorecard`)).body), /adjusted for multiple comparisons by Holm's method/)
+})
