@@ -7,6 +7,7 @@
  *   safer user reset-password --email E [--password P]
  *   safer import police-uk PATH... [--replace]   police.uk CSV files, folders of them, or archive zips
  *   safer import geography DIR...                ONS lookups, populations and boundaries
+ *   safer indicators define|import ...           the performance scorecard's indicators (src/scorecard/cli.ts)
  * Passwords not given with --password are read from SAFER_PASSWORD or asked for.
  */
 import os from 'node:os'
@@ -31,6 +32,8 @@ const USAGE = `Usage:
   safer user reset-password --email EMAIL [--password PASSWORD]
   safer import police-uk PATH... [--replace]
   safer import geography DIR...
+  safer indicators define --partnership SLUG --code CODE --name "NAME" --unit count|rate|percentage|number|money [--per 1000] [--polarity ...] [--frequency ...] [--sensitivity ...]
+  safer indicators import FILE.csv --partnership SLUG
 
 import police-uk takes police.uk CSV files (street, outcomes, stop-and-search), folders of them (searched
 recursively) or police.uk archive zips. A force-month already loaded from the same file is left as it is
@@ -223,6 +226,12 @@ export async function main(argv = process.argv.slice(2)) {
         return importPoliceUkCommand(s, paths, { replace: parsed.values.replace ?? false }, actor)
       })
       process.exitCode = code
+      return
+    }
+    case 'indicators': {
+      const actor = { id: null, name: `safer indicators (command line, ${os.userInfo().username}@${os.hostname()})` }
+      const { indicatorsCommand } = await import('./scorecard/cli.ts')
+      console.log(await withServices(config, (s) => indicatorsCommand(s, argv.slice(1), actor)))
       return
     }
     default:

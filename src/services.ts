@@ -20,6 +20,7 @@ import { outboxService } from './platform/email/outbox.ts'
 import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
 import { archiveLimits } from './platform/sources.ts'
+import { scorecardService } from './scorecard/service.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -62,7 +63,10 @@ export async function services(db: Db, config: Config) {
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
-  return { db, analytics, secret, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime }
+  // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
+  const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
+  partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
+  return { db, analytics, secret, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime, scorecard }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

@@ -14,6 +14,7 @@ import { getSetting, setSetting } from '../platform/settings.ts'
 import type { Actor } from '../platform/audit.ts'
 import type { Role } from '../platform/auth/service.ts'
 import { DEMO_LOGINS } from './logins.ts'
+import { loadScorecardDemo } from '../scorecard/demo.ts'
 
 const here = path.join(srcDir, 'demo')
 const FILES = ['hampshire', 'worcestershire', 'herefordshire']
@@ -75,6 +76,7 @@ function contentHash() {
   const h = crypto.createHash('sha256')
   for (const f of FILES) h.update(fs.readFileSync(path.join(here, 'content', `${f}.json`)))
   h.update(fs.readFileSync(path.join(here, 'load.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'scorecard', 'demo.ts')))
   return h.digest('hex').slice(0, 16)
 }
 
@@ -150,9 +152,11 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     await loadUsers(s, tx, partnershipIds, orgIds)
     await setSetting(tx, 'demo_hash', hash)
   })
+  // The scorecard's indicators and figures from the seeds, on the partnerships just loaded.
+  const figures = await loadScorecardDemo(s, actor)
   return {
     loaded: true,
-    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells`,
+    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells, ${figures} scorecard figures`,
   }
 }
 

@@ -3,6 +3,9 @@
  * and edit everything) on the demo's real content, must load and have no serious or critical accessibility problem.
  * Routes are read from the app itself, so a new page is checked without anyone remembering to add it here.
  */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { browserSuite, expectAccessible, signIn } from './browser.ts'
@@ -65,10 +68,18 @@ async function concreteUrls() {
                   : url.startsWith('/admin/users/')
                     ? account.id
                     : undefined
+  // The scorecard's pages: Worcestershire's own indicator (from the demo), and an upload waiting for its preview.
+  const worcs = await q(`SELECT id FROM partnerships WHERE slug = 'worcestershire'`)
+  const csv = path.join(os.tmpdir(), `every-page-${process.pid}.csv`)
+  fs.writeFileSync(csv, 'indicator,area,period,numerator,denominator,value\nhate-crimes,E10000034,2019/20,,,600\n')
+  const preview = (await s.server.services.scorecard.previewUpload(worcs.id, csv, 'every-page.csv', { id: null, name: 'Every page test' })).upload!
+  fs.rmSync(csv)
+  const scorecard = (url: string) =>
+    url.replace(':partnership', 'worcestershire').replace(':code', 'hate-crimes').replace(':upload', String(preview.id))
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
     .map((r) =>
-      r.url
+      (r.url.includes('/scorecard') ? scorecard(r.url) : r.url)
         .replace(':partnership', 'hampshire')
         .replace(':body', body.slug)
         .replace(':member', String(member.id))
