@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm, formBody, formVersion } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
-import { historyOf, changedFields } from '../platform/audit.ts'
+import { historyOf } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { AREA_TYPES, Area, AreaInput, ORGANISATION_TYPES, Organisation, OrganisationInput } from './schema.ts'
 import { organisationJson, type AreaRow, type OrganisationRow } from './service.ts'
@@ -159,7 +159,7 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
       const entries = await historyOf(services.db, 'organisation', o.id)
       return reply.view('platform/views/history.njk', {
         title: `History of ${o.name}`,
-        entries: entries.map((e) => ({ ...e, changes: changedFields(e) })),
+        entries: await services.auditWords.explain(entries),
         backHref: `/organisations/${o.id}`,
         breadcrumbs: [...crumbs, { text: o.name, href: `/organisations/${o.id}` }],
       })
@@ -251,7 +251,7 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
       const entries = await historyOf(services.db, 'area', a.code)
       return reply.view('platform/views/history.njk', {
         title: `History of ${a.name}`,
-        entries: entries.map((e) => ({ ...e, changes: changedFields(e) })),
+        entries: await services.auditWords.explain(entries),
         backHref: '/areas',
         breadcrumbs: areaCrumbs,
       })
