@@ -232,3 +232,15 @@ test('security 9: the history link of a custom area (entity "custom area") opens
   assert.match(text(page.body), /History of custom area "Winchester centre"/)
   assert.ok(changeRows(page.body).includes('LSOAs | – | E01023251, E01023252'), changeRows(page.body).join('\n'))
 })
+
+test('the audit log reads "from" and "to" as days in UK time (a change at 23:30 UTC on 31 March 2019 was on 1 April, BST)', async () => {
+  const p = await makePartnership(t.services, { published: true })
+  await recordAudit(t.db, systemActor, { action: 'update', entity: 'body', entityId: 77, partnershipId: p.id, summary: 'Late change' })
+  await t.db.query(`UPDATE audit_log SET at = '2019-03-31T23:30:00Z' WHERE partnership_id = $1 AND summary = 'Late change'`, [p.id])
+  const admin = await clientAs(t, 'admin', p.id)
+  const url = `/partnerships/${p.slug}/audit`
+  assert.doesNotMatch(text((await admin.get(`${url}?from=2019-03-31&to=2019-03-31`)).body), /Late change/)
+  const april = text((await admin.get(`${url}?from=2019-04-01&to=2019-04-01`)).body)
+  assert.match(april, /Late change/)
+  assert.match(april, /1 April 2019 at 00:30/)
+})

@@ -166,7 +166,8 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
       const searching = q.q !== undefined
       const type = q.type ?? 'community safety partnership'
       // The shared directory of areas (organisations): its rows get Change and History links for signed-in people.
-      const directory = await services.organisations.listAreas()
+      // Read only when it is shown: the actions column (signed-in people) or the list of one type.
+      const directory = request.user || !searching ? await services.organisations.listAreas(searching ? undefined : type) : []
       const inDirectory = new Set(directory.map((a) => a.code))
       let rows: AreaListRow[]
       let result: Awaited<ReturnType<typeof geography.search>> | undefined

@@ -161,9 +161,9 @@ export interface AuditFilter {
   userId?: number
   entity?: string
   action?: AuditEntry['action']
-  /** 'YYYY-MM-DD', from the start of that day (UTC) */
+  /** 'YYYY-MM-DD', from the start of that day (UK time) */
   from?: string
-  /** 'YYYY-MM-DD', to the end of that day (UTC) */
+  /** 'YYYY-MM-DD', to the end of that day (UK time) */
   to?: string
 }
 
@@ -177,8 +177,9 @@ function auditWhere(filter: AuditFilter, params: unknown[]): string {
   if (filter.userId !== undefined) add('user_id = ?', filter.userId)
   if (filter.entity !== undefined) add('entity = ?', filter.entity)
   if (filter.action !== undefined) add('action = ?', filter.action)
-  if (filter.from !== undefined) add(`at >= ?::date`, filter.from)
-  if (filter.to !== undefined) add(`at < (?::date + 1)`, filter.to)
+  // Days as the pages show times: in UK time (Europe/London), whatever the database server's own time zone.
+  if (filter.from !== undefined) add(`at >= (?::date::timestamp AT TIME ZONE 'Europe/London')`, filter.from)
+  if (filter.to !== undefined) add(`at < ((?::date + 1)::timestamp AT TIME ZONE 'Europe/London')`, filter.to)
   return conds.length ? `WHERE ${conds.join(' AND ')}` : ''
 }
 
