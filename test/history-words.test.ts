@@ -230,7 +230,7 @@ test('security 9: the history link of a custom area (entity "custom area") opens
   const page = await editor.get(href)
   assert.equal(page.status, 200)
   assert.match(text(page.body), /History of custom area "Winchester centre"/)
-  assert.ok(changeRows(page.body).includes('LSOAs | – | E01023251, E01023252'), changeRows(page.body).join('\n'))
+  assert.ok(changeRows(page.body).includes('LSOAs | – | 2 LSOAs: E01023251, E01023252'), changeRows(page.body).join('\n'))
 })
 
 test('the audit log reads "from" and "to" as days in UK time (a change at 23:30 UTC on 31 March 2019 was on 1 April, BST)', async () => {
