@@ -37,6 +37,7 @@ const FILES = [
     'lsoa11_area_popdensity_mid2017_ew.csv',
     'lsoa11_population_weighted_centroids_ew.csv',
     'lad18_standard_area_measurements_uk.csv',
+    'postcode_districts_uk.csv',
   ].map((f) => `geography/${f}`),
   ...fs
     .readdirSync(path.join(source, 'boundaries'))

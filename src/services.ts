@@ -21,6 +21,14 @@ import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
 import { archiveLimits } from './platform/sources.ts'
 import { scorecardService } from './scorecard/service.ts'
+import { auditWordsRegistry } from './platform/audit.ts'
+import { describePlatformHistory } from './platform/history-words.ts'
+import { describePartnershipHistory } from './partnerships/history.ts'
+import { describeOrganisationHistory } from './organisations/history.ts'
+import { describeGovernanceHistory } from './governance/history.ts'
+import { describeAgreementHistory } from './agreement/history.ts'
+import { describeAssuranceHistory } from './assurance/history.ts'
+import { describeGeographyHistory } from './geography/history.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -60,13 +68,22 @@ export async function services(db: Db, config: Config) {
     jobs,
     unpack: { archive: archiveLimits(config), marginBytes: config.diskMarginMb * 1024 * 1024 },
   })
+  // How each kind of record reads in the History view and the audit log: each capability describes its own.
+  const auditWords = auditWordsRegistry(db)
+  describePlatformHistory(auditWords, auth)
+  describePartnershipHistory(auditWords, db)
+  describeOrganisationHistory(auditWords, db)
+  describeGovernanceHistory(auditWords, db)
+  describeAgreementHistory(auditWords, db)
+  describeAssuranceHistory(auditWords, db)
+  describeGeographyHistory(auditWords, db)
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
-  return { db, analytics, secret, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime, scorecard }
+  return { db, analytics, secret, auditWords, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime, scorecard }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

@@ -182,6 +182,7 @@ export const ROUTE_RULES: Record<string, string> = {
   'GET /geography': 'public',
   'GET /geography/areas': 'public',
   'GET /api/v1/geography/areas': 'public',
+  'GET /api/v1/geography/search': 'public',
   'GET /api/v1/geography/areas/:code': 'public',
   'GET /partnerships/:partnership/crime': 'partnership:public',
   'GET /partnerships/:partnership/custom-areas/new': 'partnership:editor',

@@ -232,6 +232,6 @@ test("a crime area page's months, crime types and LSOAs agree with their downloa
 test('the crime coverage and the geography areas agree with their downloads', async () => {
   const coverage = await pageAndCsv('anonymous', '/crime/coverage?kind=street')
   agree(pageTable(coverage.html, /force-months?$/), coverage.csv)
-  const counties = await pageAndCsv('anonymous', '/geography/areas?type=county')
+  const counties = await pageAndCsv('anonymous', '/areas?type=county')
   agree(pageTable(counties.html, /areas?$/), counties.csv)
 })

@@ -3,12 +3,13 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm, formBody } from '../platform/forms.ts'
-import { sendExport, streamExport, ExportFormat } from '../platform/export.ts'
+import { sendExport, ExportFormat } from '../platform/export.ts'
 import { choice } from '../platform/validation.ts'
 import { JOB_STATUSES, type Job, type JobStatus } from '../platform/jobs.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { escapeHtml } from '../platform/html.ts'
-import { auditTable, auditLog, auditPages } from '../platform/audit.ts'
+import { AuditQuery } from '../platform/audit.ts'
+import { auditLogPage } from '../platform/audit-page.ts'
 import { formatDateTime } from '../platform/errors.ts'
 import { parseForm } from '../platform/validation.ts'
 import { NewUserSchema } from '../platform/auth/service.ts'
@@ -227,19 +228,13 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
     )
   }
 
-  app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>(
+  app.get<{ Querystring: AuditQuery }>(
     '/admin/audit',
-    { config: { access: 'site-admin' }, schema: { querystring: FormatOnlyQuery } },
+    { config: { access: 'site-admin' }, schema: { querystring: AuditQuery } },
     async (request, reply) => {
-      const format = request.query.format
-      if (streamExport(reply, format, 'audit-log', auditTable, () => auditPages(services.db))) return reply
-      const entries = await auditLog(services.db, { limit: 200 })
-      return reply.view('partnerships/views/audit.njk', {
-        title: 'Audit log (all partnerships)',
-        entries,
-        table: tableView(auditTable, entries, { caption: 'Changes', captionClasses: 'govuk-table__caption--m govuk-visually-hidden' }),
-        breadcrumbs: crumbs,
-      })
+      const view = await auditLogPage(reply, services, request.query, { here: '/admin/audit', filename: 'audit-log' })
+      if (!view) return reply
+      return reply.view('partnerships/views/audit.njk', { ...view, title: 'Audit log (all partnerships)', breadcrumbs: crumbs })
     },
   )
 

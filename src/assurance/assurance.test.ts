@@ -732,7 +732,12 @@ test('every change is in the audit trail, and each record links to its History',
   assert.match(page.body, /\/history\/development_area\/\d+\?back=/)
   const history = await c.get(historyHref)
   assert.equal(history.status, 200)
-  assert.match(text(history.body), /Rating 2 3/)
+  // The rating reads as the scale's labels (issue 8: history in words), before and after.
+  const labels = await t.db.query<{ value: number; label: string }>(
+    'SELECT value, label FROM rating_levels WHERE partnership_id = $1 AND value IN (2, 3) ORDER BY value',
+    [p.id],
+  )
+  assert.match(text(history.body), new RegExp(`Rating ${labels[0].label} \\(2\\) ${labels[1].label} \\(3\\)`))
   assert.match((await c.get(roundUrl)).body, new RegExp(`/history/assessment_round/${roundId}\\?back=`))
   // Anonymous visitors are not shown History links.
   await t.db.query('UPDATE assessment_rounds SET published = true WHERE id = $1', [roundId])

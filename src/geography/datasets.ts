@@ -169,6 +169,30 @@ export const DATASETS: Dataset[] = [
       { header: 'AREALHECT', name: 'land_hectares', type: 'DOUBLE' },
     ],
   },
+  {
+    // Doogal's postcode districts (from the ONS Postcode Directory): where an outward code such as SO23 lies, for
+    // the area search. 19 districts have no coordinates; non-geographic and terminated ones are kept.
+    id: 'postcode-districts',
+    title: 'Postcode districts (outward codes) and their centroids',
+    table: 'geo.postcode_districts',
+    columns: [
+      { header: 'Postcode', name: 'district', pattern: ['^[A-Z][A-Z0-9]{1,3}$', 'an outward postcode like SO23'] },
+      { header: 'Latitude', name: 'latitude', type: 'DOUBLE', optional: true },
+      { header: 'Longitude', name: 'longitude', type: 'DOUBLE', optional: true },
+      { header: 'Easting', name: 'easting', optional: true },
+      { header: 'Northing', name: 'northing', optional: true },
+      { header: 'Grid Reference', name: 'grid_reference', optional: true },
+      { header: 'Town/Area', name: 'town_area', optional: true },
+      { header: 'Region', name: 'region', optional: true },
+      { header: 'Postcodes', name: 'postcodes', optional: true },
+      { header: 'Active postcodes', name: 'active_postcodes', optional: true },
+      { header: 'Population', name: 'population', optional: true },
+      { header: 'Households', name: 'households', optional: true },
+      { header: 'Nearby districts', name: 'nearby_districts', optional: true },
+      { header: 'UK region', name: 'uk_region', optional: true },
+      { header: 'Post Town', name: 'post_town', optional: true },
+    ],
+  },
 ]
 
 /** Files recognised but not used (yet): imported as nothing, and said so. */
@@ -177,7 +201,6 @@ export const KNOWN_UNUSED: { title: string; headerStart: string }[] = [
     title: 'LSOA 2011 to LSOA 2021 exact-fit lookup (the best-fit lookup is used instead)',
     headerStart: 'LSOA11CD,LSOA11NM,LSOA21CD,LSOA21NM,CHGIND',
   },
-  { title: 'postcode districts (not used yet)', headerStart: 'Postcode,Latitude,Longitude,Easting,Northing' },
   {
     title: 'local authority population density, mid-2001 to mid-2019 (LSOA populations are used instead)',
     headerStart: 'Code,Name,Geography1,Area (sq km)',

@@ -14,6 +14,7 @@ import {
   ApiAreasQuery,
   AREA_TYPES,
   AreasQuery,
+  ApiSearchQuery,
   CustomAreaApiInput,
   CustomAreaJson,
   CustomParams,
@@ -22,7 +23,7 @@ import {
 import { CustomAreaInput, AREA_TYPE_LABELS, customAreaCode, type CustomAreaRow } from './service.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { escapeHtml } from '../platform/html.ts'
-import { formatDateTime } from '../platform/errors.ts'
+import { formatDateTime, ValidationError } from '../platform/errors.ts'
 import { plural, pluralNoun } from '../platform/format.ts'
 
 const V = 'geography/views'
@@ -37,7 +38,6 @@ const customJson = (r: CustomAreaRow) => ({
 const fromApi = (b: any) => ({ ...b, lsoaCodes: (b.lsoaCodes ?? []).join('\n') })
 
 type Dataset = Awaited<ReturnType<Services['geography']['loaded']>>['datasets'][number]
-type GeoArea = Awaited<ReturnType<Services['geography']['listAreas']>>[number]
 
 /** The files of the ONS geography loaded, on the Geography page and in its download. */
 const datasetsTable = defineTable<Dataset>([
@@ -63,15 +63,41 @@ const datasetsTable = defineTable<Dataset>([
   { key: 'imported_by', value: (r) => r.imported_by },
 ])
 
-/** The areas of one type, on the areas page and in its download. */
-const geoAreasTable = defineTable<GeoArea>(
+/** An area in the list or the search results (an area added to the directory by hand has no LSOA count). */
+interface AreaListRow {
+  code: string
+  name: string
+  type: string
+  lsoa_count: number | null
+  population_2019: number | null
+  versions: string[] | null
+}
+
+/** The areas of one type, or those a search found, on the Areas page and in its download. */
+const geoAreasTable = defineTable<AreaListRow>(
   [
     { key: 'code', header: 'Code', value: (r) => r.code },
-    { key: 'name', header: 'Area', value: (r) => r.name, html: (r) => link(`/crime/areas/${r.code}`, r.name) },
-    { key: 'type', value: (r) => r.type },
-    { key: 'lsoas', header: 'LSOAs', value: (r) => r.lsoa_count, numeric: true },
-    { key: 'population_mid2019', header: 'Population (mid-2019)', value: (r) => r.population_2019, numeric: true },
+    {
+      key: 'name',
+      header: 'Area',
+      value: (r) => r.name,
+      html: (r) => (r.lsoa_count ? link(`/crime/areas/${r.code}`, r.name) : escapeHtml(r.name)),
+    },
+    { key: 'type', header: 'Type', value: (r) => r.type, text: (r) => AREA_TYPE_LABELS[r.type] ?? r.type },
+    { key: 'lsoas', header: 'LSOAs', value: (r) => r.lsoa_count, numeric: true, empty: '–' },
+    { key: 'population_mid2019', header: 'Population (mid-2019)', value: (r) => r.population_2019, numeric: true, empty: '–' },
     { key: 'versions', value: (r) => r.versions },
+    {
+      key: 'actions',
+      header: 'Actions',
+      hiddenHeader: true,
+      pageOnly: true,
+      value: () => null,
+      html: (r, page) =>
+        page.inDirectory?.has(r.code)
+          ? `${link(`/areas/${r.code}/edit`, 'Change', r.name)} ${link(`/areas/${r.code}/history`, 'History', `of ${r.name}`)}`
+          : '',
+    },
   ],
   { pageOrder: ['name'] },
 )
@@ -126,27 +152,89 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
     },
   )
 
+  // One page of areas with search, at /areas; its old address /geography/areas leads there.
+  app.get('/geography/areas', { config: { access: 'public' } }, async (request, reply) => {
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''
+    return reply.redirect(`/areas${query}`, 301)
+  })
+
   app.get<{ Querystring: Static<typeof AreasQuery> }>(
-    '/geography/areas',
+    '/areas',
     { config: { access: 'public' }, schema: { querystring: AreasQuery } },
     async (request, reply) => {
       const q = request.query
+      const searching = q.q !== undefined
       const type = q.type ?? 'community safety partnership'
-      const areas = await geography.listAreas(type)
-      if (sendExport(reply, q.format, `areas-${type.replace(/ /g, '-')}`, areas, geoAreasTable)) return reply
+      // The shared directory of areas (organisations): its rows get Change and History links for signed-in people.
+      // Read only when it is shown: the actions column (signed-in people) or the list of one type.
+      const directory = request.user || !searching ? await services.organisations.listAreas(searching ? undefined : type) : []
+      const inDirectory = new Set(directory.map((a) => a.code))
+      let rows: AreaListRow[]
+      let result: Awaited<ReturnType<typeof geography.search>> | undefined
+      let errors: Record<string, string> | undefined
+      if (searching) {
+        try {
+          result = await geography.search(q.q ?? '')
+          rows = result.hits.map((h) => ({ ...h, versions: null }))
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err
+          errors = err.fields
+          rows = []
+        }
+      } else {
+        const areas: AreaListRow[] = await geography.listAreas(type)
+        const known = new Set(areas.map((a) => a.code))
+        // Areas added to the directory by hand that the ONS geography loaded does not have.
+        const byHand = directory
+          .filter((d) => d.type === type && !known.has(d.code))
+          .map((d) => ({ code: d.code, name: d.name, type: d.type, lsoa_count: null, population_2019: null, versions: null }))
+        rows = [...areas, ...byHand]
+      }
+      if (!errors && sendExport(reply, q.format, searching ? 'areas-search' : `areas-${type.replace(/ /g, '-')}`, rows, geoAreasTable))
+        return reply
+      const params = new URLSearchParams(searching ? { q: result?.query ?? '' } : { type })
+      reply.code(errors ? 400 : 200)
       return reply.view(`${V}/areas.njk`, {
-        title: pluralNoun(AREA_TYPE_LABELS[type]),
+        title: 'Areas',
         type,
-        areas,
-        table: tableView(geoAreasTable, areas, { caption: plural(areas.length, 'area'), captionClasses: 'govuk-table__caption--m' }),
-        exportHref: `/geography/areas?type=${encodeURIComponent(type)}`,
+        searching,
+        errors,
+        values: { q: q.q ?? '' },
+        result,
+        areas: rows,
+        typeLabel: pluralNoun(AREA_TYPE_LABELS[type]).toLowerCase(),
+        table: tableView(geoAreasTable, rows, {
+          caption: searching ? `${plural(rows.length, 'area')} found${result?.more ? ' (the first ones)' : ''}` : plural(rows.length, 'area'),
+          captionClasses: 'govuk-table__caption--m',
+          omit: request.user ? [] : ['actions'],
+          page: { inDirectory },
+        }),
+        exportHref: `/areas?${params}`,
         types: AREA_TYPES.map((t) => ({ value: t, text: AREA_TYPE_LABELS[t] })),
-        breadcrumbs: [
-          { text: 'Home', href: '/' },
-          { text: 'Crime data', href: '/crime' },
-          { text: 'Geography', href: '/geography' },
-        ],
+        breadcrumbs: [{ text: 'Home', href: '/' }],
       })
+    },
+  )
+
+  app.get<{ Querystring: Static<typeof ApiSearchQuery> }>(
+    '/api/v1/geography/search',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['Geography'],
+        summary: 'Find areas by name (as people say it), LSOA name or code, GSS code, or postcode district',
+        security: [],
+        querystring: ApiSearchQuery,
+      },
+    },
+    async (request) => {
+      const r = await geography.search(request.query.q)
+      return {
+        query: r.query,
+        postcodeDistrict: r.postcode ?? null,
+        areas: r.hits.map((h) => ({ code: h.code, name: h.name, type: h.type, lsoas: h.lsoa_count, populationMid2019: h.population_2019 })),
+        more: r.more,
+      }
     },
   )
 

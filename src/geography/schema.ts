@@ -24,6 +24,16 @@ export const CustomAreaApiInput = Type.Object(
   },
   { additionalProperties: false },
 )
-export const AreasQuery = Type.Object({ type: Type.Optional(choice(AREA_TYPES, 'Type of area')), format: ExportFormat })
+const SearchText = Type.String({
+  maxLength: 1000,
+  title: 'Search',
+  errorMessage: 'The search must be 100 characters or fewer: enter a place or area name, an LSOA or a postcode district, like SO23',
+})
+export const AreasQuery = Type.Object({
+  type: Type.Optional(choice(AREA_TYPES, 'Type of area')),
+  q: Type.Optional(SearchText),
+  format: ExportFormat,
+})
+export const ApiSearchQuery = Type.Object({ q: SearchText })
 export const ApiAreasQuery = Type.Object({ type: Type.Optional(choice(AREA_TYPES, 'Type of area')) })
 export const ApiAreaParam = Type.Object({ code: Type.String({ maxLength: 60 }) })

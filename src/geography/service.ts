@@ -84,6 +84,49 @@ export interface CustomAreaRow {
 
 export const customAreaCode = (id: number) => `custom-${id}`
 
+/** One area found by search. */
+export interface AreaHit {
+  code: string
+  name: string
+  type: string
+  lsoa_count: number
+  population_2019: number | null
+}
+
+export interface PostcodeDistrict {
+  district: string
+  town: string | null
+  /** The LSOA whose population-weighted centroid is nearest the district's centroid. */
+  lsoa: { code: string; name: string } | null
+  /** Why no areas are given (not in England and Wales, no map position). */
+  problem?: string
+}
+
+export interface AreaSearchResult {
+  /** What was searched for, tidied (spaces collapsed). */
+  query: string
+  postcode?: PostcodeDistrict
+  hits: AreaHit[]
+  /** There were more than the limit. */
+  more: boolean
+}
+
+export const SEARCH_MAX_LENGTH = 100
+export const SEARCH_HINT = 'Enter a place or area name, an LSOA or a postcode district, like South Worcestershire, Winchester 012B or SO23'
+
+/** What someone typed into the area search, tidied; a ValidationError (field q) for what cannot be searched for. */
+export function checkSearchText(typed: unknown): string {
+  const s = typeof typed === 'string' ? typed : ''
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s))
+    throw new ValidationError({ q: 'The search has characters that are not letters, numbers or spaces (control characters): type it again' })
+  const q = s.replace(/\s+/g, ' ').trim()
+  if (!q) throw new ValidationError({ q: SEARCH_HINT })
+  if (q.length > SEARCH_MAX_LENGTH)
+    throw new ValidationError({ q: `The search must be ${SEARCH_MAX_LENGTH} characters or fewer (this is ${q.length}): ${SEARCH_HINT.replace(/^Enter/, 'enter')}` })
+  return q
+}
+
 export const GEOGRAPHY_IMPORT = 'import:geography'
 
 /** A geography import job's parameters (stored, so that it can be run again): folders and files on this server's disk. */
@@ -262,6 +305,57 @@ export function geographyService(
     return outcome
   }
 
+  // ---- Area search: the names people use, LSOA names and codes, postcode districts ----
+
+  /** Words people add that are not part of an area's name ("South Worcester CSP", "Winchester district"). */
+  const NOT_NAME_WORDS = new Set(['and', 'of', 'the', 'csp', 'community', 'safety', 'partnership', 'council', 'district', 'borough', 'police', 'force', 'area', 'lsoa', 'city'])
+  /** A name as search compares it: lower case, letters and digits only, "-shire" dropped ("Worcestershire" reads as "worcester"). */
+  const searchKey = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, ' ')
+      .replace(/shire\b/g, '')
+      .trim()
+  const SEARCH_KEY_SQL = (col: string) => `trim(regexp_replace(regexp_replace(lower(${col}), '[^a-z0-9]+', ' ', 'g'), 'shire\\b', '', 'g'))`
+  /** Every area and LSOA with its search key, made once after each import (a few tens of milliseconds). */
+  const searchIndex = () =>
+    remember('search-index', async () => {
+      await analytics.run(`CREATE OR REPLACE TABLE geo.search_index AS
+        SELECT code, name, type, lsoa_count, population_2019, ' ' || ${SEARCH_KEY_SQL('name')} || ' ' AS key,
+          CASE type WHEN 'community safety partnership' THEN 1 WHEN 'district' THEN 2 WHEN 'county' THEN 3 WHEN 'police force area' THEN 4 ELSE 5 END AS rank
+        FROM (SELECT code, name, type, lsoa_count, population_2019 FROM geo.areas WHERE lsoa_count > 0
+              UNION ALL SELECT code, name, 'lsoa', 1, population_2019 FROM geo.lsoa)`)
+      return true
+    })
+
+  /** A postcode district and the areas its centroid lies in; undefined when Safer does not know the district. */
+  async function postcodeDistrict(district: string): Promise<{ postcode: PostcodeDistrict; hits: AreaHit[] } | undefined> {
+    const [d] = await analytics
+      .all<{ district: string; latitude: number | null; longitude: number | null; town_area: string | null; post_town: string | null }>(
+        `SELECT district, latitude, longitude, town_area, post_town FROM geo.postcode_districts WHERE district = ?`,
+        [district],
+      )
+      .catch(() => [])
+    if (!d) return undefined
+    const postcode: PostcodeDistrict = { district: d.district, town: d.post_town || d.town_area || null, lsoa: null }
+    if (d.latitude === null || d.longitude === null) return { postcode: { ...postcode, problem: `${district} has no map position (it is not a place, such as a PO box district)` }, hits: [] }
+    // The nearest LSOA by its population-weighted centroid (distances in km, near enough at these scales).
+    const [near] = await analytics.all<{ code: string; name: string; lad: string | null; csp21: string | null; county: string | null; pfa21: string | null; km: number }>(
+      `SELECT code, name, coalesce(lad22, lad19) AS lad, csp21, county, pfa21,
+         111.2 * sqrt(power(latitude - ?, 2) + power((longitude - ?) * cos(radians(?)), 2)) AS km
+       FROM geo.lsoa WHERE latitude IS NOT NULL ORDER BY km LIMIT 1`,
+      [d.latitude, d.longitude, d.latitude],
+    )
+    if (!near || near.km > 15)
+      return { postcode: { ...postcode, problem: `${district} is not in England or Wales, so Safer has no areas for it` }, hits: [] }
+    const codes = [near.lad, near.csp21, near.county, near.pfa21].filter((c): c is string => !!c)
+    const hits = await analytics.all<AreaHit>(
+      `SELECT code, name, type, lsoa_count, population_2019 FROM geo.search_index WHERE code IN (SELECT unnest(?::VARCHAR[])) ORDER BY rank`,
+      [[...codes, near.code]],
+    )
+    return { postcode: { ...postcode, lsoa: { code: near.code, name: near.name } }, hits }
+  }
+
   const service = {
     setUp,
 
@@ -330,6 +424,55 @@ export function geographyService(
         )
         return { lsoas: n, boundaries: b, datasets }
       })
+    },
+
+    /**
+     * Find areas by what someone typed: a name as people say it ("South Worcestershire" finds South Worcester CSP),
+     * an LSOA's name ("Winchester 012B") or code, a GSS code, or a postcode district ("SO23", or a full postcode's
+     * outward part), which finds the areas its centroid lies in (by the LSOA whose population-weighted centroid is
+     * nearest). Throws a ValidationError (field q) for input that cannot be searched for.
+     */
+    async search(typed: string, opts: { limit?: number } = {}): Promise<AreaSearchResult> {
+      const q = checkSearchText(typed)
+      const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200)
+      await searchIndex()
+      const compact = q.toUpperCase().replace(/\s+/g, '')
+      // A postcode district, or a full postcode (its outward code is the district).
+      const pc = /^([A-Z]{1,2}[0-9][0-9A-Z]?)([0-9][A-Z]{2})?$/.exec(compact)
+      if (pc) {
+        const found = await postcodeDistrict(pc[1])
+        if (found) return { query: q, postcode: found.postcode, hits: found.hits, more: false }
+      }
+      if (/^[EW]\d{8}$/.test(compact)) {
+        const hits = await analytics.all<AreaHit>(
+          `SELECT code, name, type, lsoa_count, population_2019 FROM geo.search_index WHERE code = ?`,
+          [compact],
+        )
+        return { query: q, hits, more: false }
+      }
+      const words = searchKey(q)
+        .split(' ')
+        .filter((w) => w && !NOT_NAME_WORDS.has(w))
+        .slice(0, 8)
+      if (!words.length) return { query: q, hits: [], more: false }
+      const whole = ` ${words.join(' ')} `
+      // Every word typed starts a word of the name (in any order).
+      let hits = await analytics.all<AreaHit>(
+        `SELECT code, name, type, lsoa_count, population_2019 FROM geo.search_index
+         WHERE ${words.map(() => `key LIKE ?`).join(' AND ')}
+         ORDER BY (key = ?) DESC, (key LIKE ?) DESC, rank, length(name), name LIMIT ${limit + 1}`,
+        [...words.map((w) => `% ${w}%`), whole, `${whole}%`],
+      )
+      if (!hits.length) {
+        // Nothing starts that way: the names closest in spelling ("Worcestor"), areas before LSOAs.
+        hits = await analytics.all<AreaHit>(
+          `SELECT code, name, type, lsoa_count, population_2019 FROM (
+             SELECT *, jaro_winkler_similarity(trim(key), ?) AS score FROM geo.search_index WHERE rank < 5
+           ) WHERE score >= 0.88 ORDER BY score DESC, rank, name LIMIT ${limit + 1}`,
+          [whole.trim()],
+        )
+      }
+      return { query: q, hits: hits.slice(0, limit), more: hits.length > limit }
     },
 
     /** Every ONS area (not LSOAs), optionally of one type, by name. */

@@ -8,10 +8,10 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm, formBody, formVersion } from '../platform/forms.ts'
 import { sendExport, FormatQuery } from '../platform/export.ts'
-import { historyOf, changedFields } from '../platform/audit.ts'
+import { historyOf } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { AREA_TYPES, Area, AreaInput, ORGANISATION_TYPES, Organisation, OrganisationInput } from './schema.ts'
-import { organisationJson, type AreaRow, type OrganisationRow } from './service.ts'
+import { organisationJson, type OrganisationRow } from './service.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { plural } from '../platform/format.ts'
 
@@ -30,24 +30,6 @@ const organisationsTable = defineTable<OrganisationRow>([
   { key: 'type', header: 'Type', value: (o) => o.type, text: (o) => capitalise(o.type) },
   { key: 'responsible_authority', header: 'Responsible authority', value: (o) => o.responsible_authority },
 ])
-
-/** The areas, on their page and in its download. */
-const areasTable = defineTable<AreaRow>(
-  [
-    { key: 'code', header: 'GSS code', value: (a) => a.code },
-    { key: 'name', header: 'Name', value: (a) => a.name },
-    { key: 'type', header: 'Type', value: (a) => a.type, text: (a) => capitalise(a.type) },
-    {
-      key: 'actions',
-      header: 'Actions',
-      hiddenHeader: true,
-      pageOnly: true,
-      value: () => null,
-      html: (a) => `${link(`/areas/${a.code}/edit`, 'Change', a.name)} ${link(`/areas/${a.code}/history`, 'History', `of ${a.name}`)}`,
-    },
-  ],
-  { pageOrder: ['name'] },
-)
 
 function formValues(o: OrganisationRow) {
   return { name: o.name, type: o.type, responsibleAuthority: o.responsible_authority, version: o.version }
@@ -159,31 +141,14 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
       const entries = await historyOf(services.db, 'organisation', o.id)
       return reply.view('platform/views/history.njk', {
         title: `History of ${o.name}`,
-        entries: entries.map((e) => ({ ...e, changes: changedFields(e) })),
+        entries: await services.auditWords.explain(entries),
         backHref: `/organisations/${o.id}`,
         breadcrumbs: [...crumbs, { text: o.name, href: `/organisations/${o.id}` }],
       })
     },
   )
 
-  app.get<{ Querystring: Static<typeof FormatQuery> }>(
-    '/areas',
-    { config: { access: 'public' }, schema: { querystring: FormatQuery } },
-    async (request, reply) => {
-      const rows = await orgs.listAreas()
-      if (sendExport(reply, request.query.format, 'areas', rows, areasTable)) return reply
-      return reply.view(`${V}/areas.njk`, {
-        title: 'Areas',
-        areas: rows,
-        table: tableView(areasTable, rows, {
-          caption: plural(rows.length, 'area'),
-          captionClasses: 'govuk-table__caption--m',
-          omit: request.user ? [] : ['actions'],
-        }),
-        breadcrumbs: crumbs.slice(0, 1),
-      })
-    },
-  )
+  // The list of areas, with search, is the geography's /areas page (src/geography/routes.ts).
 
   const areaCrumbs = [
     { text: 'Home', href: '/' },
@@ -251,7 +216,7 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
       const entries = await historyOf(services.db, 'area', a.code)
       return reply.view('platform/views/history.njk', {
         title: `History of ${a.name}`,
-        entries: entries.map((e) => ({ ...e, changes: changedFields(e) })),
+        entries: await services.auditWords.explain(entries),
         backHref: '/areas',
         breadcrumbs: areaCrumbs,
       })

@@ -71,7 +71,7 @@ test('the audit log of a partnership exports as CSV with who, when, what, before
     .replace(/^\uFEFF/, '')
     .trim()
     .split('\r\n')
-  assert.equal(lines[0], 'at,user,action,record_type,record_id,summary,changes,before,after')
+  assert.equal(lines[0], 'at,user,action,record_type,record_id,summary,changes,before,after,record')
   const update = lines.find((l) => l.includes(',update,partnership,'))
   assert.ok(update, 'the settings change is in the log')
   assert.match(update!, /Renamed Partnership/)
@@ -86,10 +86,11 @@ test('a partnership admin sees the history of a record of their partnership, but
   const admin = await clientAs(t, 'admin', p.id)
   const own = await admin.get(`/partnerships/${p.slug}/history/partnership/${p.id}`)
   assert.equal(own.status, 200)
-  assert.match(text(own.body), /Created by/)
+  assert.match(text(own.body), new RegExp(`Added partnership "${p.name}"`))
   // The other partnership's records are not shown through this partnership's address.
   const cross = await admin.get(`/partnerships/${p.slug}/history/partnership/${other.id}`)
-  assert.doesNotMatch(text(cross.body), /Created by/)
+  assert.doesNotMatch(text(cross.body), /Added partnership/)
+  assert.doesNotMatch(text(cross.body), new RegExp(other.name))
 })
 
 test('the partnership form refuses a web address name already in use', async () => {

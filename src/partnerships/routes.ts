@@ -7,18 +7,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm, formBody } from '../platform/forms.ts'
-import { sendExport, streamExport, FormatQuery } from '../platform/export.ts'
+import { sendExport, FormatQuery } from '../platform/export.ts'
 import { defineTable, tableView } from '../platform/tables.ts'
 import { plural } from '../platform/format.ts'
-import { auditTable, auditLog, auditPages, changedFields, historyOf } from '../platform/audit.ts'
+import { historyOf } from '../platform/audit.ts'
+import { auditLogPage } from '../platform/audit-page.ts'
+import { ForbiddenError } from '../platform/errors.ts'
 import { parseForm } from '../platform/validation.ts'
 import { ROLES, ROLE_LABELS, type Role } from '../platform/auth/service.ts'
 import { partnershipJson } from './service.ts'
 import {
   type AddPersonInput,
+  AuditQuery,
   FormatOnlyQuery,
   HistoryParams,
-  type HistoryQuery,
+  HistoryQuery,
   PartnershipInput,
   PartnershipJson,
   PartnershipParams,
@@ -29,7 +32,7 @@ import {
 import { ValidationError } from '../platform/errors.ts'
 import { MIN_PASSWORD_LENGTH } from '../platform/auth/passwords.ts'
 import { formatDateTime } from '../platform/errors.ts'
-import { isMember, type Partnership } from '../platform/access.ts'
+import { hasRole, isMember, type Partnership } from '../platform/access.ts'
 import { escapeHtml } from '../platform/html.ts'
 
 const V = 'partnerships/views'
@@ -344,37 +347,37 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
     },
   )
 
-  app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>(
+  app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/partnerships/:partnership/audit',
-    { config: { access: { partnership: 'admin' } }, schema: { querystring: FormatOnlyQuery } },
+    { config: { access: { partnership: 'admin' } }, schema: { querystring: AuditQuery } },
     async (request, reply) => {
-      const format = request.query.format
-      if (
-        streamExport(reply, format, `audit-${p(request).slug}`, auditTable, () => auditPages(services.db, { partnershipId: p(request).id }))
-      )
-        return reply
-      const entries = await auditLog(services.db, { partnershipId: p(request).id, limit: 200 })
-      return reply.view(`${V}/audit.njk`, {
-        title: 'Audit log',
-        entries,
-        table: tableView(auditTable, entries, { caption: 'Changes', captionClasses: 'govuk-table__caption--m govuk-visually-hidden' }),
-        breadcrumbs: crumbs(request),
+      const view = await auditLogPage(reply, services, request.query, {
+        partnershipId: p(request).id,
+        here: `${base(request)}/audit`,
+        filename: `audit-${p(request).slug}`,
       })
+      if (!view) return reply
+      return reply.view(`${V}/audit.njk`, { ...view, title: 'Audit log', breadcrumbs: crumbs(request) })
     },
   )
 
   // The History view of any record in this partnership (links from each record's page).
   app.get<{ Params: Static<typeof HistoryParams>; Querystring: Static<typeof HistoryQuery> }>(
     '/partnerships/:partnership/history/:entity/:id',
-    { config: { access: { partnership: 'viewer' } }, schema: { params: HistoryParams } },
+    { config: { access: { partnership: 'viewer' } }, schema: { params: HistoryParams, querystring: HistoryQuery } },
     async (request, reply) => {
       const { entity, id } = request.params
-      const entries = await historyOf(services.db, entity, id, p(request).id)
+      const words = services.auditWords
+      // Some records' history is for the partnership's admins only (who holds which role).
+      if (!hasRole(request, words.described(entity)?.readableBy ?? 'viewer')) throw new ForbiddenError()
+      const entries = await words.explain(await historyOf(services.db, entity, id, p(request).id))
+      // Named only from its entries in this partnership: a record of another partnership is not even named here.
+      const name = entries.find((e) => e.recordName)?.recordName
       const back = request.query?.back
       return reply.view('platform/views/history.njk', {
-        title: `History: ${entity.replace(/_/g, ' ')}`,
-        entries: entries.map((e) => ({ ...e, changes: changedFields(e) })),
-        backHref: typeof back === 'string' && back.startsWith('/partnerships/') ? back : base(request),
+        title: `History of ${name ? `${words.label(entity)} "${name}"` : `this ${words.label(entity)}`}`,
+        entries,
+        backHref: typeof back === 'string' && /^\/partnerships\/[^/]/.test(back) ? back : base(request),
         breadcrumbs: crumbs(request),
       })
     },

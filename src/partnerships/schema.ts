@@ -37,10 +37,13 @@ export const InvitationParams = Type.Object({ partnership: Type.String(), invita
 export const TokenParams = Type.Object({ token: Type.String({ maxLength: 200 }) })
 export const HistoryParams = Type.Object({
   partnership: Type.String(),
-  entity: Type.String({ pattern: '^[a-z_]+$' }),
-  id: Type.String({ maxLength: 40 }),
+  // Entity types are lower-case words joined by underscores or spaces ('priority', 'custom area').
+  entity: Type.String({ pattern: '^[a-z_ ]+$', maxLength: 40, title: 'Kind of record', errorMessage: 'This is not a kind of record' }),
+  id: Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9:_-]+$', title: 'Record', errorMessage: 'This is not a record' }),
 })
-export const HistoryQuery = Type.Object({ back: Type.Optional(Type.String()) })
+export const HistoryQuery = Type.Object({ back: Type.Optional(Type.String({ maxLength: 500 })) })
+
+export { AuditQuery } from '../platform/audit.ts'
 
 /** Adding a person: the form's fields (the service checks them and gives the messages). */
 export const AddPersonInput = Type.Object({

@@ -65,7 +65,7 @@ export function isMember(request: FastifyRequest) {
  */
 export function historyHref(request: FastifyRequest, entity: string, id: number | string, back: string): string | undefined {
   if (!request.partnership || !isMember(request)) return undefined
-  return `/partnerships/${request.partnership.slug}/history/${entity}/${id}?back=${encodeURIComponent(back)}`
+  return `/partnerships/${request.partnership.slug}/history/${encodeURIComponent(entity)}/${encodeURIComponent(String(id))}?back=${encodeURIComponent(back)}`
 }
 
 export function hasRole(request: FastifyRequest, min: Role) {
