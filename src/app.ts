@@ -14,6 +14,7 @@ import { setUpWebSecurity } from './platform/security.ts'
 import { setUpSession } from './platform/session.ts'
 import { setUpAccess } from './platform/access.ts'
 import { setUpUploads } from './platform/uploads.ts'
+import { setUpInputChecks } from './platform/input.ts'
 import { setUpViews, setLocals, govukDist, srcDir } from './platform/views.ts'
 import { fieldErrors, ajvOptions } from './platform/validation.ts'
 import { ValidationError, ConflictError } from './platform/errors.ts'
@@ -43,6 +44,8 @@ export async function buildApp({ config, services }: { config: Config; services:
 
   // Request parsing: HTML forms keep repeated fields (checkboxes) as arrays.
   await app.register(formbody, { parser: (body: string) => qs.parse(body) })
+  // Input no database can store (a NUL character, integers beyond its range): a 400 before anything reads it.
+  setUpInputChecks(app)
   await setUpWebSecurity(app)
   // Static files (stylesheet, govuk-frontend's script and images) are public; they are registered before the
   // access rules, which every later route must state.
