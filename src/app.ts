@@ -17,7 +17,7 @@ import { setUpUploads } from './platform/uploads.ts'
 import { setUpInputChecks } from './platform/input.ts'
 import { setUpViews, setLocals, govukDist, srcDir } from './platform/views.ts'
 import { fieldErrors, ajvOptions } from './platform/validation.ts'
-import { ValidationError, ConflictError } from './platform/errors.ts'
+import { ValidationError, ConflictError, inputErrorFromDatabase } from './platform/errors.ts'
 import { openApiDocument } from './platform/openapi.ts'
 import addFormats from 'ajv-formats'
 import { platformRoutes } from './platform/routes.ts'
@@ -108,7 +108,7 @@ export async function buildApp({ config, services }: { config: Config; services:
 }
 
 function wantsJson(url: string, accept?: string) {
-  return url.startsWith('/api/') || url === '/health' || (accept?.includes('application/json') && !accept.includes('text/html'))
+  return url.startsWith('/api/') || url.split('?')[0] === '/health' || (accept?.includes('application/json') && !accept.includes('text/html'))
 }
 
 const TITLES: Record<number, string> = {
@@ -129,7 +129,8 @@ function setUpErrorPages(app: FastifyInstance) {
     return reply.code(404).view('platform/views/error.njk', { title: TITLES[404], status: 404 })
   })
 
-  app.setErrorHandler((error: FastifyError & { fields?: Record<string, string> }, request, reply) => {
+  app.setErrorHandler((caught: FastifyError & { fields?: Record<string, string> }, request, reply) => {
+    const error = (inputErrorFromDatabase(caught) as unknown as typeof caught | undefined) ?? caught
     let status = error.statusCode ?? 500
     let fields: Record<string, string> | undefined
     if (error.validation) {
