@@ -5,8 +5,14 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { testApp, makePartnership, makeUser, clientAs, Client, text, errorSummary, type TestApp } from './helpers.ts'
+import fs from 'node:fs'
+import path from 'node:path'
 import { csrfTokenFor } from '../src/platform/session.ts'
 import { systemActor } from '../src/platform/audit.ts'
+import { testAppWithGeography, importFiles, FIXTURES, tempFiles, parseCsv, writeZip, snapshot } from './crime-helpers.ts'
+import { postFiles } from './upload-helpers.ts'
+import { toCsv } from '../src/platform/export.ts'
+import { defineTable } from '../src/platform/tables.ts'
 
 let t: TestApp
 /** The schema of each route, as the app validates it (recorded by a test-only hook as requests arrive). */
@@ -25,7 +31,16 @@ before(async () => {
 })
 after(async () => {
   await t.close()
+  await crimeApp?.close()
 })
+
+/** An app with the bundled geography, for the tests of crime imports (made once, when the first of them needs it). */
+let crimeApp: TestApp | undefined
+async function crime() {
+  crimeApp ??= await testAppWithGeography()
+  return crimeApp
+}
+const STREET = path.join(FIXTURES, '2019-01-west-mercia-street.csv')
 
 // ---------------------------------------------------------------- 1
 
@@ -199,5 +214,100 @@ test('security 4: bounds given to schemas keep their own where they had them, an
   assert.equal(validate(schema, { n: 2147483647 }).n, 2147483647)
 })
 
+// ---------------------------------------------------------------- 2
+
+test('security 2: the Import page writes the name of whoever started the running import as text, never as HTML', async () => {
+  const c = await crime()
+  let release!: () => void
+  const held = new Promise<void>((r) => (release = r))
+  const name = '<img src=x onerror=alert(1)> "Eve" & <b>co</b>'
+  const running = c.services.crime.importPaths([STREET], { id: null, name }, 'command line', { replace: true, beforeCommit: () => held })
+  try {
+    for (let i = 0; i < 200 && !(await c.services.crime.runningImport()); i++) await new Promise((r) => setTimeout(r, 25))
+    const editor = await clientAs(c, 'editor', (await makePartnership(c.services, { published: true })).id)
+    const page = await editor.get('/crime/import')
+    assert.equal(page.status, 200)
+    assert.ok(!page.body.includes('<img src=x'), 'the name is not HTML')
+    assert.ok(!page.body.includes('<b>co</b>'), 'the name is not HTML')
+    assert.match(page.body, /started by &lt;img src=x onerror=alert\(1\)&gt; (&quot;|&#34;)Eve(&quot;|&#34;) &amp; &lt;b&gt;co&lt;\/b&gt;\)/)
+    assert.match(text(page.body), /An import is running \(started by <img src=x onerror=alert\(1\)> "Eve" & <b>co<\/b>\)\. See its progress/)
+  } finally {
+    release()
+    await running
+  }
+})
+
+// ---------------------------------------------------------------- 7
+
+test('security 7: public coverage data (crime and geography, page, JSON and CSV) shows each file\'s name and date, not who imported it or where the file was', async () => {
+  const c = await crime()
+  const dir = tempFiles({ 'deep/server/folder/2019-01-west-mercia-street.csv': fs.readFileSync(STREET) })
+  const importer = 'Imogen Importer-Staffname'
+  await c.services.crime.importPaths([dir.path('deep/server/folder/2019-01-west-mercia-street.csv')], { id: null, name: importer }, 'command line', {
+    replace: true,
+  })
+  dir.remove()
+  const staffOnly = [importer, 'deep/server/folder', dir.dir, '/work/', 'imported_by', 'test importer']
+  const anon = new Client(c)
+  const editor = await clientAs(c, 'editor', (await makePartnership(c.services, { published: true })).id)
+  for (const who of [anon, editor]) {
+    for (const url of ['/api/v1/crime/coverage', '/api/v1/crime/coverage?format=csv', '/crime/coverage', '/crime/coverage?format=csv', '/crime/coverage?format=json', '/geography', '/geography?format=json', '/geography?format=csv']) {
+      const res = await who.get(url)
+      assert.equal(res.status, 200, url)
+      for (const s of staffOnly) assert.ok(!res.body.includes(s), `${url} shows "${s}"`)
+    }
+    const json = (await who.get('/api/v1/crime/coverage')).json()
+    const row = json.find((r: any) => r.force === 'west-mercia' && r.month === '2019-01' && r.kind === 'street')
+    assert.equal(row.source_file, '2019-01-west-mercia-street.csv')
+    assert.ok(!Number.isNaN(Date.parse(row.imported_at)))
+    const geo = (await who.get('/geography?format=json')).json()
+    assert.ok(geo.length > 0)
+    for (const d of geo) {
+      assert.ok(!('imported_by' in d))
+      assert.ok(!d.source_file.includes('/'), d.source_file)
+    }
+    assert.match(text((await who.get('/crime/coverage')).body), /2019-01-west-mercia-street\.csv/)
+  }
+  // Site administrators still see where the file was and who imported it.
+  const admin = await clientAs(c, 'site-admin')
+  const staff = (await admin.get('/api/v1/crime/coverage')).json().find((r: any) => r.force === 'west-mercia' && r.kind === 'street')
+  assert.equal(staff.imported_by, importer)
+  assert.match(staff.source_file, /deep\/server\/folder\/2019-01-west-mercia-street\.csv$/)
+  assert.match(text((await admin.get('/crime/coverage')).body), new RegExp(importer))
+  assert.ok((await admin.get('/geography?format=json')).json().every((d: any) => 'imported_by' in d))
+})
+
+// ---------------------------------------------------------------- 15
+
+test('security 15: CSV cells that a spreadsheet could read as a formula, after a line break, tab or spaces, are written as text', () => {
+  const values = ['\n=1+1', '\r+cmd|x', '\r\n-2+3', '\n@SUM(A1)', '\t=x', '\r=x', ' =HYPERLINK("x")', '\u00a0+1', '=1', '+1', '-1', '@x', 'plain', 'a=b', '']
+  const table = defineTable<{ v: unknown }>([{ key: 'value', header: 'Value', value: (r) => r.v }])
+  const csv = toCsv([...values.map((v) => ({ v })), { v: -5 }, { v: 3.5 }], table)
+  const cells = parseCsv(csv.replace(/\r\n$/, '')).slice(1).map((r) => r[0])
+  // A spreadsheet reads text as a formula when, after any spaces and line breaks, it starts with = + - @ (or starts with a tab or CR).
+  const risky = (s: string) => /^[\t\r]/.test(s) || /^[=+\-@]/.test(s.replace(/^[\s\u00a0]+/, ''))
+  values.forEach((v, i) => {
+    if (risky(v)) assert.equal(cells[i], `'${v}`, JSON.stringify(v))
+    else assert.equal(cells[i], v, JSON.stringify(v))
+  })
+  assert.equal(cells[values.length], '-5', 'numbers are numbers')
+  assert.equal(cells[values.length + 1], '3.5')
+})
+
+test('security 15: a refused header of 100,000 columns is reported with its true count', async () => {
+  const c = await crime()
+  const header = Array.from({ length: 100_000 }, (_, i) => `Column ${i + 1}`).join(',')
+  const dir = tempFiles({ '2019-01-west-mercia-street.csv': `${header}\n${'x,'.repeat(99_999)}x\n` })
+  const { results } = await importFiles(c, [dir.path('2019-01-west-mercia-street.csv')])
+  dir.remove()
+  assert.equal(results.length, 1)
+  assert.equal(results[0].status, 'refused')
+  assert.match(results[0].message!, /these 100,000 columns: "Column 1", "Column 2", .*"Column 20" and 99,980 more\./)
+  assert.ok(results[0].message!.length < 2000, 'the message lists the first columns, not all of them')
+})
+
 void makeUser
 void csrfTokenFor
+void writeZip
+void snapshot
+void postFiles

@@ -42,7 +42,7 @@ import {
 import { areaPage, calendar, targetCode, targetName } from './pages.ts'
 import { plural, shortMonthLabel } from '../platform/format.ts'
 import { defineTable, exportColumns, tableView } from '../platform/tables.ts'
-import { coverageTable, lsoasTable, monthsTable, monthTypeTable, typesTable } from './tables.ts'
+import { coverageTable, coverageStaffTable, lsoasTable, monthsTable, monthTypeTable, typesTable } from './tables.ts'
 
 const V = 'crime/views'
 function parseGroups<T extends string>(text: string | undefined, allowed: readonly T[]): T[] {
@@ -288,8 +288,9 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     async (request, reply) => {
       const q = request.query
       const rows = await crime.coverageTable(q.kind as Kind | undefined)
-      if (sendExport(reply, q.format === 'csv' ? 'csv' : undefined, 'crime-coverage', rows, coverageTable)) return reply
-      return rows.map((r) => Object.fromEntries(exportColumns(coverageTable).map((c) => [c.header, c.value(r)])))
+      const table = request.user?.site_admin ? coverageStaffTable : coverageTable // the public: no names, no server paths
+      if (sendExport(reply, q.format === 'csv' ? 'csv' : undefined, 'crime-coverage', rows, table)) return reply
+      return rows.map((r) => Object.fromEntries(exportColumns(table).map((c) => [c.header, c.value(r)])))
     },
   )
 
@@ -476,11 +477,12 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     async (request, reply) => {
       const q = request.query
       const rows = await crime.coverageTable(q.kind as Kind | undefined)
-      if (sendExport(reply, q.format, 'crime-coverage', rows, coverageTable)) return reply
+      const table = request.user?.site_admin ? coverageStaffTable : coverageTable // the public: no names, no server paths
+      if (sendExport(reply, q.format, 'crime-coverage', rows, table)) return reply
       return reply.view(`${V}/coverage.njk`, {
         title: 'Crime data loaded',
         rows,
-        table: tableView(coverageTable, rows, { caption: plural(rows.length, 'force-month'), captionClasses: 'govuk-table__caption--m' }),
+        table: tableView(table, rows, { caption: plural(rows.length, 'force-month'), captionClasses: 'govuk-table__caption--m' }),
         exportHref: q.kind ? `/crime/coverage?kind=${encodeURIComponent(q.kind)}` : undefined,
         kind: q.kind,
         kinds: KINDS.map((k) => ({ value: k, text: KIND_LABELS[k] })),

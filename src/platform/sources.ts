@@ -416,21 +416,34 @@ function splitCsvLine(line: string): string[] {
   return out
 }
 
+/** The longest first line readHeader reads (a header of 100,000 columns is about 1 MB). */
+export const HEADER_MAX_BYTES = 16 * 1024 * 1024
+
 /**
  * A CSV file's header row as its column names (a byte-order mark, a CR and spaces around each name dropped),
- * read without reading the rest of the file.
+ * read without reading the rest of the file: up to the first line break, however long the line (to HEADER_MAX_BYTES),
+ * so a refused header is reported with its true number of columns.
  */
 export async function readHeader(file: string): Promise<string[]> {
   const fd = fs.openSync(file, 'r')
   try {
-    const buf = Buffer.alloc(64 * 1024)
-    const n = fs.readSync(fd, buf, 0, buf.length, 0)
-    const text = buf
-      .subarray(0, n)
+    const chunks: Buffer[] = []
+    let read = 0
+    for (;;) {
+      const buf = Buffer.alloc(Math.min(1024 * 1024, HEADER_MAX_BYTES - read))
+      const n = buf.length ? fs.readSync(fd, buf, 0, buf.length, read) : 0
+      if (!n) break
+      const chunk = buf.subarray(0, n)
+      const nl = chunk.indexOf(0x0a)
+      chunks.push(nl === -1 ? chunk : chunk.subarray(0, nl))
+      read += n
+      if (nl !== -1) break
+    }
+    const text = Buffer.concat(chunks)
       .toString('utf8')
       .replace(/^\uFEFF/, '')
-    const end = text.search(/\r?\n/)
-    return splitCsvLine(end === -1 ? text : text.slice(0, end)).map((h) => h.trim())
+      .replace(/\r$/, '')
+    return splitCsvLine(text).map((h) => h.trim())
   } finally {
     fs.closeSync(fd)
   }
