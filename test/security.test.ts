@@ -237,6 +237,91 @@ test('security 2: the Import page writes the name of whoever started the running
   }
 })
 
+// ---------------------------------------------------------------- 5
+
+test('security 5: a refusal whose text holds a NUL is recorded with the import, and the other files of the run are recorded as loaded', async () => {
+  const c = await crime()
+  const street = fs.readFileSync(STREET, 'utf8').replace('On or near Prospect Place', 'On or near Prospect Place (security 5)')
+  const dir = tempFiles({})
+  writeZip(dir.path('run.zip'), [
+    { name: '2019-01-west-mercia-street.csv', data: Buffer.from(street) },
+    { name: 'not\u0000police.csv', data: Buffer.from('a,b\n1,2\n') },
+  ])
+  const { importId, results } = await importFiles(c, [dir.path('run.zip')])
+  dir.remove()
+  assert.deepEqual(results.map((r) => r.status).sort(), ['imported', 'refused'])
+  const run = await c.services.crime.importRun(importId)
+  assert.equal(run.status, 'finished')
+  assert.equal(run.results.length, 2, 'each file has its own result')
+  const refused = run.results.find((r) => r.status === 'refused')!
+  assert.match(refused.message!, /^not\uFFFDpolice\.csv in run\.zip is not a police\.uk file/)
+  assert.equal(run.results.find((r) => r.status === 'imported')!.rowsKept, 13)
+  assert.equal(run.files_imported, 1)
+  assert.equal(run.files_refused, 1)
+  // The progress page and its JSON show both.
+  const editor = await clientAs(c, 'editor', (await makePartnership(c.services, { published: true })).id)
+  const page = text((await editor.get(`/crime/imports/${importId}`)).body)
+  assert.match(page, /1 imported, 0 unchanged, 0 skipped, 1 refused/)
+  assert.equal((await editor.get(`/api/v1/crime/imports/${importId}`)).json().results.length, 2)
+})
+
+test('security 5: text stored in a job\'s progress, result and error is made storable (a NUL or half a character)', async () => {
+  const { jsonForDatabase, storableText } = await import('../src/platform/input.ts')
+  assert.equal(storableText('a\u0000b'), 'a\uFFFDb')
+  assert.equal(storableText('x\uD800y\uDC00z\uD83D\uDE00'), 'x\uFFFDy\uFFFDz\uD83D\uDE00')
+  assert.deepEqual(JSON.parse(jsonForDatabase({ 'k\u0000': ['v\u0000', 1, null, { m: 'ok' }] })), { 'k\uFFFD': ['v\uFFFD', 1, null, { m: 'ok' }] })
+  // A job whose result and error hold NULs is recorded, not lost.
+  const jobs = t.services.jobs
+  jobs.define({ kind: 'test:security-5', title: () => 'Security 5', run: async () => ({ message: 'line 2: "\u0000"' }) })
+  jobs.define({
+    kind: 'test:security-5-fails',
+    title: () => 'Security 5 fails',
+    run: async () => {
+      throw new Error('bad byte \u0000 here')
+    },
+  })
+  const ok = await (await jobs.runNow('test:security-5', {}, { actor: systemActor, source: 'command line' })).finished
+  assert.equal(ok.status, 'done')
+  assert.deepEqual(ok.result, { message: 'line 2: "\uFFFD"' })
+  const failed = await (await jobs.runNow('test:security-5-fails', {}, { actor: systemActor, source: 'command line' })).finished
+  assert.equal(failed.status, 'failed')
+  assert.equal(failed.error, 'bad byte \uFFFD here')
+})
+
+// ---------------------------------------------------------------- 14
+
+test('security 14: a file with a header and no records, or with bytes that are not text, is refused, and what was loaded stays', async () => {
+  const c = await crime()
+  const street = fs.readFileSync(STREET)
+  const header = street.toString('utf8').split('\n')[0]
+  await importFiles(c, [STREET], { replace: true })
+  const before = await snapshot(c)
+  const loaded = before.parts.find((p) => p.kind === 'street' && p.force === 'west-mercia' && p.month === '2019-01')!
+  assert.ok(loaded.rows_kept > 0)
+  const name = '2019-01-west-mercia-street.csv'
+  const dir = tempFiles({ [`header-only/${name}`]: `${header}\n`, [`no-newline/${name}`]: header, [`utf16/${name}`]: Buffer.from(street.toString('utf8'), 'utf16le') })
+  writeZip(dir.path('nul.zip'), [{ name, data: Buffer.concat([Buffer.from(`${header}\n`), Buffer.alloc(5000)]) }])
+  writeZip(dir.path('nul-after-records.zip'), [{ name, data: Buffer.concat([street, Buffer.alloc(10)]) }])
+  writeZip(dir.path('empty.zip'), [{ name, data: Buffer.from(`${header}\r\n`) }])
+  const cases: [string, RegExp][] = [
+    [dir.path('nul.zip'), /is not a text file: it has a zero \(NUL\) byte at byte [\d,]+/],
+    [dir.path('nul-after-records.zip'), new RegExp(`is not a text file: it has a zero \\(NUL\\) byte at byte ${(street.length + 1).toLocaleString('en-GB')},`)],
+    [dir.path('empty.zip'), /has the police\.uk header but no records after it/],
+    [dir.path(`header-only/${name}`), /has the police\.uk header but no records after it/],
+    [dir.path(`no-newline/${name}`), /has the police\.uk header but no records after it/],
+    [dir.path(`utf16/${name}`), /is not a police\.uk file|is not a text file/],
+  ]
+  for (const [file, message] of cases) {
+    const { results } = await importFiles(c, [file])
+    assert.equal(results.length, 1, file)
+    assert.equal(results[0].status, 'refused', `${file}: ${results[0].message}`)
+    assert.match(results[0].message!, message)
+    if (!/utf16|no-newline/.test(file)) assert.match(results[0].message!, /Nothing from it was saved, and the data already loaded for this force and month is unchanged\./)
+    assert.deepEqual(await snapshot(c), before, `${file} changed what was loaded`)
+  }
+  dir.remove()
+})
+
 // ---------------------------------------------------------------- 7
 
 test('security 7: public coverage data (crime and geography, page, JSON and CSV) shows each file\'s name and date, not who imported it or where the file was', async () => {

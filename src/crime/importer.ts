@@ -201,6 +201,13 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
   }
   return results
 
+  /** Why a file is not text, when it holds a NUL (zero) byte; undefined for a text file. */
+  function notText(p: Prepared): string | undefined {
+    const at = p.file.firstNul()
+    if (at === undefined) return undefined
+    return `${p.source.label} is not a text file: it has a zero (NUL) byte at byte ${(at + 1).toLocaleString('en-GB')}, and police.uk CSV files hold only text (was it saved as UTF-16, or is it another kind of file?).`
+  }
+
   /** Stage, check and save one batch of files of one kind. If DuckDB cannot read the batch at all, each file is tried alone. */
   async function runBatch(q: AnalyticsQuery, kind: Kind, batch: Prepared[]) {
     let staged: Map<string, Staged<FileFacts>>
@@ -225,13 +232,15 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       ])
     } catch (err) {
       if (batch.length === 1) {
-        batch[0].file.cleanup()
+        const one = batch[0]
+        one.sha256 ??= await one.file.sha256.catch(() => undefined)
+        one.file.cleanup()
         finish({
-          source: batch[0].source.label,
+          source: one.source.label,
           kind,
           status: 'refused',
-          sha256: batch[0].sha256,
-          message: `${batch[0].source.label} could not be read: ${(err as Error).message.split('\n')[0]}`,
+          sha256: one.sha256,
+          message: notText(one) ?? `${one.source.label} could not be read: ${(err as Error).message.split('\n')[0]}`,
         })
         return
       }
@@ -301,6 +310,23 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       const c = checked.get(f.path)!
       const count = c.problemCount
       const base = { source: label(f.p), kind, sha256: f.p.sha256, rowsRead: c.rows }
+      const loaded = f.force && f.fileMonth && existing.has(`${kind}|${f.force}|${f.fileMonth}`)
+      const unchanged = `Nothing from it was saved${loaded ? ', and the data already loaded for this force and month is unchanged' : ''}.`
+      // Bytes that are not text (a NUL: binary, or UTF-16), or a header with no records after it, would "load" a
+      // force-month of nothing over what is there: refused, whatever else is wrong with the file.
+      const binary = notText(f.p)
+      if (binary || !c.rows) {
+        finish({
+          ...base,
+          force: f.force ?? undefined,
+          month: f.fileMonth ?? undefined,
+          status: 'refused',
+          message: binary
+            ? `${binary} ${unchanged}`
+            : `${label(f.p)} has the police.uk header but no records after it, so there is nothing to import. ${unchanged}`,
+        })
+        continue
+      }
       if (count) {
         const shown = c.problems
         finish({

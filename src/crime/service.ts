@@ -10,6 +10,7 @@ import type { Analytics } from '../platform/analytics.ts'
 import { recordAudit, type Actor } from '../platform/audit.ts'
 import type { Job, JobContext, JobService, JobSource } from '../platform/jobs.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { storableText } from '../platform/input.ts'
 import { CSV_FILES, DEFAULT_ARCHIVE_LIMITS, ensureRoom, expandPaths, SourceError, type ArchiveLimits } from '../platform/sources.ts'
 import type { GeographyService } from '../geography/service.ts'
 import { importPoliceUk, type FileResult, type ImportProgress } from './importer.ts'
@@ -262,7 +263,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
       if (local) local.error = err
       await syncCoverage().catch(() => {})
       const reason = err instanceof ValidationError ? Object.values(err.fields).join(' ') : (err as Error).message
-      const message = `police.uk import failed: ${params.upload ? reason.replace(params.upload.dir + path.sep, '') : reason}`
+      const message = storableText(`police.uk import failed: ${params.upload ? reason.replace(params.upload.dir + path.sep, '') : reason}`)
       await audit('failed', { rowsKept: 0, filesImported: 0, filesRefused: 0, message }).catch(() => {})
       throw new Error(message, { cause: err })
     } finally {

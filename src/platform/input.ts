@@ -17,6 +17,26 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import { ValidationError } from './errors.ts'
 import { boundNumbers } from './validation.ts'
 
+/**
+ * Text as PostgreSQL can store it: a NUL becomes U+FFFD (the replacement character, which shows where it was), and a
+ * lone surrogate (half of a character) does too. For text that comes from files and goes into a text or jsonb column:
+ * a police.uk file's line quoted in a refusal, a file's name.
+ */
+export function storableText(text: string): string {
+  // A lone surrogate: a high one not followed by a low one, or a low one not after a high one.
+  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+}
+
+/** JSON.stringify for a jsonb column: every string in it (keys too) made storable (see storableText). */
+export function jsonForDatabase(value: unknown): string {
+  return JSON.stringify(value, function (this: unknown, _key, v) {
+    if (typeof v === 'string') return storableText(v)
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k !== storableText(k)))
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k), x]))
+    return v
+  })
+}
+
 /** True if the text, or any string or key inside the value, holds a NUL character. */
 export function hasNul(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\u0000')
