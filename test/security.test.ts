@@ -362,6 +362,60 @@ test('security 7: public coverage data (crime and geography, page, JSON and CSV)
   assert.ok((await admin.get('/geography?format=json')).json().every((d: any) => 'imported_by' in d))
 })
 
+// ---------------------------------------------------------------- 12
+
+test('security 12: an organisation several partnerships use is changed only by site administrators or an administrator of each; one partnership\'s editors change only their own', async () => {
+  const [a, b] = [await makePartnership(t.services, { published: true }), await makePartnership(t.services, { published: true })]
+  const org = async (name: string) => t.services.organisations.create({ name: `${name} ${Date.now()}`, type: 'county council' }, systemActor)
+  const shared = await org('Shared County Council')
+  const own = await org('Own District Council')
+  const unused = await org('Unused Council')
+  await t.services.governance.create(a.id, { name: 'Board A', type: 'board', chairOrganisationId: shared.id }, systemActor)
+  const bodyB = await t.services.governance.create(b.id, { name: 'Board B', type: 'board' }, systemActor)
+  await t.services.governance.addMember(bodyB.id, { organisationId: shared.id, role: 'member' }, systemActor)
+  await t.services.governance.create(a.id, { name: 'Group A', type: 'sub-group', chairOrganisationId: own.id }, systemActor)
+  assert.deepEqual(await t.services.organisations.partnershipsUsing(shared.id), [a.id, b.id].sort((x, y) => x - y))
+
+  const editorA = await clientAs(t, 'editor', a.id)
+  const adminA = await clientAs(t, 'admin', a.id)
+  const adminBoth = await clientAs(t, 'admin', a.id)
+  await t.services.partnerships.grantRole((adminBoth as any).user.id, b.id, 'admin', systemActor)
+  const editorB = await clientAs(t, 'editor', b.id)
+  const siteAdmin = await clientAs(t, 'site-admin')
+
+  const rename = async (c: Client, o: { id: number }, name: string) => {
+    const current = await t.services.organisations.get(o.id)
+    return c.post(`/organisations/${o.id}/edit`, { name, type: current.type, version: current.version })
+  }
+  // The shared one: refused to an editor of one of them and to an administrator of only one, page and API alike.
+  for (const c of [editorA, adminA, editorB]) {
+    const before = await t.services.organisations.get(shared.id)
+    const res = await rename(c, shared, 'Renamed by one partnership')
+    assert.equal(res.status, 403)
+    assert.match(text(res.body), /shared by 2 partnerships.*Only a site administrator, or someone who is an administrator of every one of those partnerships, can change it/)
+    assert.equal((await c.get(`/organisations/${shared.id}/edit`)).status, 403)
+    const api = await c.request('PUT', `/api/v1/organisations/${shared.id}`, { json: { name: 'Renamed by API', type: before.type, version: before.version } })
+    assert.equal(api.status, 403)
+    assert.deepEqual(await t.services.organisations.get(shared.id), before, 'nothing changed')
+    assert.ok(!(await c.get(`/organisations/${shared.id}`)).body.includes(`/organisations/${shared.id}/edit`), 'no Change button')
+  }
+  // An administrator of both, and a site administrator, may.
+  assert.equal((await rename(adminBoth, shared, `Shared renamed by both ${Date.now()}`)).status, 303)
+  assert.ok((await adminBoth.get(`/organisations/${shared.id}`)).body.includes(`/organisations/${shared.id}/edit`))
+  assert.equal((await rename(siteAdmin, shared, `Shared renamed by site admin ${Date.now()}`)).status, 303)
+  // One partnership's own organisation: its editors may, another partnership's editors may not.
+  assert.equal((await rename(editorB, own, 'Taken over by B')).status, 403)
+  assert.equal((await rename(editorA, own, `Own renamed by A ${Date.now()}`)).status, 303)
+  // One no partnership uses: any editor.
+  assert.equal((await rename(editorB, unused, `Unused renamed by B ${Date.now()}`)).status, 303)
+  // A priority lead counts as a use too.
+  const leadOnly = await org('Lead Only Police')
+  const v = await t.services.agreement.createVersion(b.id, { title: 'Agreement' }, systemActor)
+  await t.services.agreement.addPriority(v.id, { number: 1, title: 'Serious violence', leadIds: [leadOnly.id] }, systemActor)
+  assert.deepEqual(await t.services.organisations.partnershipsUsing(leadOnly.id), [b.id])
+  assert.equal((await rename(editorA, leadOnly, 'Taken over by A')).status, 403)
+})
+
 // ---------------------------------------------------------------- 15
 
 test('security 15: CSV cells that a spreadsheet could read as a formula, after a line break, tab or spaces, are written as text', () => {
