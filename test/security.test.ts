@@ -288,6 +288,129 @@ test('security 5: text stored in a job\'s progress, result and error is made sto
   assert.equal(failed.error, 'bad byte \uFFFD here')
 })
 
+// ---------------------------------------------------------------- 13
+
+/** The fixture's street records moved to another month (a force-month no other test uses), and the count police.uk's rules give. */
+function streetFor(month: string, keep?: number) {
+  const rows = parseCsv(fs.readFileSync(STREET, 'utf8').replace(/^\uFEFF/, '').trimEnd())
+  const [header, ...records] = rows
+  const idCol = header.indexOf('Crime ID')
+  const typeCol = header.indexOf('Crime type')
+  let chosen = records.filter((r) => r[typeCol])
+  if (keep !== undefined) {
+    const seen = new Set<string>()
+    chosen = chosen.filter((r) => r[idCol] && !seen.has(r[idCol]) && seen.add(r[idCol])).slice(0, keep)
+  }
+  const moved = chosen.map((r) => r.map((v, i) => (header[i] === 'Month' ? month : v)))
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
+  const csv = [header, ...moved].map((r) => r.map(quote).join(',')).join('\n') + '\n'
+  // Records kept: each Crime ID once (records without one are each kept).
+  const ids = moved.map((r) => r[idCol]).filter(Boolean)
+  return { data: Buffer.from(csv), count: moved.length - (ids.length - new Set(ids).size) }
+}
+
+async function finishedRun(c: TestApp, id: number) {
+  for (let i = 0; i < 400; i++) {
+    const r = await c.services.crime.importRun(id)
+    if (r.status !== 'running' && r.status !== 'queued') return r
+    await new Promise((res) => setTimeout(res, 50))
+  }
+  throw new Error('the import did not finish')
+}
+
+const uploadsIn = (c: TestApp) => {
+  const dir = path.join(c.config.dataDir, 'files/uploads')
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : []
+}
+const loadedCount = async (c: TestApp, month: string) =>
+  (await c.services.crime.partitions()).find((p) => p.kind === 'street' && p.force === 'west-mercia' && p.month === month)?.rows_kept
+
+test('security 13: replacing a loaded force-month from the Import page asks first, showing records before and after, and changes nothing until confirmed', async () => {
+  const c = await crime()
+  const month = '2018-03'
+  const name = `${month}-west-mercia-street.csv`
+  const full = streetFor(month)
+  const small = streetFor(month, 3)
+  assert.ok(full.count > small.count && small.count === 3)
+  const dir = tempFiles({ [name]: full.data })
+  await importFiles(c, [dir.path(name)], { replace: true })
+  dir.remove()
+  assert.equal(await loadedCount(c, month), full.count)
+  const before = await snapshot(c)
+  const editor = await clientAs(c, 'editor', (await makePartnership(c.services, { published: true })).id)
+  const other = streetFor('2018-04')
+  const upload = async () => {
+    const res = await postFiles(c, editor, '/crime/import', 'files', [
+      { filename: name, data: small.data },
+      { filename: '2018-04-west-mercia-street.csv', data: other.data },
+    ])
+    assert.equal(res.status, 303, res.body)
+    return Number(/\/crime\/imports\/(\d+)/.exec(String(res.headers.location))![1])
+  }
+
+  // Uploaded: the new force-month is imported at once; the loaded one waits, with its records before and after.
+  const id = await upload()
+  const run = await finishedRun(c, id)
+  assert.equal(run.status, 'finished')
+  const held = run.results.find((r) => r.status === 'held')!
+  assert.deepEqual([held.force, held.month, held.rowsBefore, held.rowsKept], ['west-mercia', month, full.count, small.count])
+  assert.equal(run.results.find((r) => r.month === '2018-04')!.status, 'imported')
+  assert.equal(await loadedCount(c, month), full.count, 'nothing changed for the loaded force-month')
+  const page = await editor.get(`/crime/imports/${id}`)
+  const words = text(page.body)
+  assert.match(words, /Replace data already loaded\?/)
+  assert.match(words, new RegExp(`Street-level crime, west-mercia, March 2018 ${name} ${full.count} ${name} ${small.count}`))
+  assert.match(words, /1 imported, 0 unchanged, 0 skipped, 0 refused, 1 waiting for confirmation/)
+  assert.match(page.body, new RegExp(`action="/crime/imports/${id}/replace"`))
+
+  // Keep what is loaded: nothing changes, the uploaded files go, and the choice cannot be made again.
+  const kept = await editor.post(`/crime/imports/${id}/replace`, { action: 'cancel' })
+  assert.equal(kept.status, 303)
+  assert.equal(await loadedCount(c, month), full.count)
+  const afterCancel = await snapshot(c)
+  assert.deepEqual(
+    afterCancel.parts.filter((p) => p.month === month),
+    before.parts.filter((p) => p.month === month),
+  )
+  assert.deepEqual(uploadsIn(c), [])
+  const again = await editor.post(`/crime/imports/${id}/replace`, { action: 'replace' })
+  assert.equal(again.status, 400)
+  assert.match(errorSummary(again.body), /no longer on the server/)
+  assert.equal(await loadedCount(c, month), full.count)
+
+  // Upload again and confirm: it is replaced, and the new import says what it replaced.
+  const id2 = await upload()
+  assert.equal((await finishedRun(c, id2)).results.find((r) => r.month === month)!.status, 'held')
+  const confirmed = await editor.post(`/crime/imports/${id2}/replace`, { action: 'replace' })
+  assert.equal(confirmed.status, 303)
+  const id3 = Number(/\/crime\/imports\/(\d+)/.exec(String(confirmed.headers.location))![1])
+  assert.notEqual(id3, id2)
+  const replaced = (await finishedRun(c, id3)).results.find((r) => r.month === month)!
+  assert.deepEqual([replaced.status, replaced.replaced, replaced.rowsBefore, replaced.rowsKept], ['imported', true, full.count, small.count])
+  assert.equal(await loadedCount(c, month), small.count)
+  assert.match(text((await editor.get(`/crime/imports/${id3}`)).body), new RegExp(`replaced what import ${id2} held`))
+  assert.deepEqual(uploadsIn(c), [], 'the uploaded files are removed once used')
+})
+
+test('security 13: the command line replaces a loaded force-month and says so, with its records before and after', async () => {
+  const c = await crime()
+  const { summary } = await import('../src/crime/cli.ts')
+  const month = '2018-05'
+  const name = `${month}-west-mercia-street.csv`
+  const full = streetFor(month)
+  const small = streetFor(month, 2)
+  const a = tempFiles({ [name]: full.data })
+  const b = tempFiles({ [name]: small.data })
+  await importFiles(c, [a.path(name)], { replace: true })
+  const { results } = await importFiles(c, [b.path(name)])
+  a.remove()
+  b.remove()
+  assert.equal(results[0].status, 'imported')
+  assert.equal(results[0].rowsBefore, full.count)
+  const out = summary(results)
+  assert.match(out, new RegExp(`Replaced a force-month already loaded:\\n  street west-mercia ${month}: ${full.count} records from ${name}, now 2 from .*${name}`))
+})
+
 // ---------------------------------------------------------------- 14
 
 test('security 14: a file with a header and no records, or with bytes that are not text, is refused, and what was loaded stays', async () => {

@@ -34,7 +34,8 @@ export interface FileResult {
   kind?: Kind
   force?: string
   month?: string
-  status: 'imported' | 'unchanged' | 'refused' | 'skipped'
+  /** held: it would replace a force-month loaded from a different file, and the import was asked to wait for confirmation. */
+  status: 'imported' | 'unchanged' | 'refused' | 'skipped' | 'held'
   /** One sentence: why it was refused or skipped, or what it replaced. */
   message?: string
   /** The first problems, each "file:line: reason". */
@@ -52,6 +53,9 @@ export interface FileResult {
   unknownOutcomeNames?: string[]
   sha256?: string
   replaced?: boolean
+  /** When it replaced (or, held, would replace) a force-month: the records loaded before, from the file it named. */
+  rowsBefore?: number
+  sourceBefore?: string
 }
 
 export interface ImportProgress {
@@ -69,6 +73,11 @@ export interface ImportOptions {
   importId?: number | null
   /** Import files even when the same file (same sha256) is already loaded for their force-month. */
   replace?: boolean
+  /**
+   * Save nothing over a force-month already loaded from a different file: such a file is checked and counted, then
+   * reported as 'held' with the records before and after, for the person to confirm (the Import page). Other files go on.
+   */
+  holdReplacements?: boolean
   onProgress?: (p: ImportProgress) => void
   onFile?: (r: FileResult) => void
   /** Called inside the transaction, just before COMMIT (fault injection in tests). */
@@ -126,7 +135,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
   // What is loaded, by kind|force|month: the unchanged check and messages read it; each save in this run updates it.
   const existing = new Map<
     string,
-    Pick<Partition, 'sha256' | 'rows_kept' | 'rows_rejected' | 'duplicates' | 'no_location' | 'imported_at'>
+    Pick<Partition, 'sha256' | 'rows_kept' | 'rows_rejected' | 'duplicates' | 'no_location' | 'imported_at' | 'source_file'>
   >((await listPartitions(analytics)).map((p) => [`${p.kind}|${p.force}|${p.month}`, p]))
   const claimed = new Map<string, string>() // kind|force|month -> source label, within this run
   const seen = new Map<string, string>() // sha256 -> source label, within this run
@@ -417,6 +426,36 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
     const factOf = new Map(facts.map((x) => [x.filename, x]))
     const rejectedOf = new Map(rejectedRows.map((x) => [x.filename, x.n]))
 
+    // Files that would replace a force-month loaded from a different file wait for confirmation: counted, not saved.
+    const basename = (s: string) => s.split(/[\\/]/).pop()
+    if (opts.holdReplacements) {
+      const held = toImport.filter((f) => existing.has(`${kind}|${f.force}|${f.fileMonth}`))
+      if (held.length) {
+        const names = held.map((f) => sqlString(f.path)).join(', ')
+        await q.run(`UPDATE batch_files SET import = false WHERE filename IN (${names})`)
+        await q.run(`DELETE FROM prepared WHERE filename IN (${names})`)
+        for (const f of held) {
+          const before = existing.get(`${kind}|${f.force}|${f.fileMonth}`)!
+          const after = factOf.get(f.path)?.kept ?? 0
+          finish({
+            source: label(f.p),
+            kind,
+            force: f.force!,
+            month: f.fileMonth!,
+            status: 'held',
+            sha256: f.p.sha256,
+            rowsRead: staged.get(f.path)!.accepted,
+            rowsKept: after,
+            rowsBefore: before.rows_kept,
+            sourceBefore: basename(before.source_file),
+            message: `${f.force}, ${f.fileMonth} is already loaded from ${basename(before.source_file)} (${before.rows_kept.toLocaleString('en-GB')} records). ${label(f.p)} would replace it with ${after.toLocaleString('en-GB')} records. Nothing has changed yet: confirm to replace it.`,
+          })
+        }
+        toImport.splice(0, toImport.length, ...toImport.filter((f) => !held.includes(f)))
+        if (!toImport.length) return
+      }
+    }
+
     const saved: FileResult[] = []
     const importedAt = new Date().toISOString()
     await transactionOn(q, async () => {
@@ -461,6 +500,12 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
           unknownOutcomes: x?.unknown_outcomes ?? 0,
           unknownOutcomeNames: x?.outcome_names ?? [],
           replaced: existing.has(`${kind}|${f.force}|${f.fileMonth}`),
+          ...(existing.has(`${kind}|${f.force}|${f.fileMonth}`)
+            ? {
+                rowsBefore: existing.get(`${kind}|${f.force}|${f.fileMonth}`)!.rows_kept,
+                sourceBefore: basename(existing.get(`${kind}|${f.force}|${f.fileMonth}`)!.source_file),
+              }
+            : {}),
         }
         saved.push(r)
       }
@@ -501,6 +546,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
         duplicates: r.duplicates!,
         no_location: r.noLocation!,
         imported_at: importedAt,
+        source_file: r.source,
       })
       finish(r)
     }

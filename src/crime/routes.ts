@@ -530,7 +530,11 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get<{ Params: Static<typeof IdParam> }>(
     '/crime/imports/:id',
     { config: { access: 'editor-anywhere' }, schema: { params: IdParam } },
-    async (request, reply) => {
+    async (request, reply) => progressPage(request, reply),
+  )
+
+  async function progressPage(request: FastifyRequest<{ Params: Static<typeof IdParam> }>, reply: any, errors?: Record<string, string>) {
+    {
       const r = await crime.importRun(request.params.id)
       const results = (r.results ?? []).map((x: any) => ({ ...x, kindLabel: x.kind ? KIND_LABELS[x.kind as Kind] : '' }))
       const pct = r.bytes_total ? Math.min(100, Math.round((Number(r.bytes_done) / Number(r.bytes_total)) * 100)) : 0
@@ -538,7 +542,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
         title:
           r.status === 'running' || r.status === 'queued'
             ? 'Importing police.uk data'
-            : `Import ${r.id}: ${r.status === 'finished' ? (r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
+            : `Import ${r.id}: ${r.status === 'finished' ? (r.files_held ? 'finished, waiting for you to confirm replacing data' : r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
         run: r,
         results,
         pct,
@@ -548,8 +552,33 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
           unchanged: results.filter((x: any) => x.status === 'unchanged').length,
           refused: results.filter((x: any) => x.status === 'refused').length,
           skipped: results.filter((x: any) => x.status === 'skipped').length,
+          held: results.filter((x: any) => x.status === 'held').length,
         },
+        held: results.filter((x: any) => x.status === 'held'),
+        heldFilesKept: r.status === 'finished' && (await crime.heldFilesKept(r.id)),
+        errors,
       })
+    }
+  }
+
+  // Replacing loaded data waits for the person to confirm it (docs/security.md, point 13): replace, or cancel.
+  app.post<{ Params: Static<typeof IdParam> }>(
+    '/crime/imports/:id/replace',
+    { config: { access: 'editor-anywhere' }, schema: { params: IdParam } },
+    async (request, reply) => {
+      const action = (request.body as { action?: unknown } | undefined)?.action
+      if (action !== 'replace' && action !== 'cancel') throw new ValidationError({ action: 'Choose whether to replace the data loaded or keep it' })
+      try {
+        const id = await crime.decideHeld(request.params.id, action, request.actor)
+        if (id === undefined) {
+          reply.flash('Nothing was replaced: the data loaded is as it was, and the uploaded files have been removed')
+          return reply.redirect(`/crime/imports/${request.params.id}`, 303)
+        }
+        return reply.redirect(`/crime/imports/${id}`, 303)
+      } catch (err) {
+        if (err instanceof ValidationError) return progressPage(request, reply.code(400), err.fields)
+        throw err
+      }
     },
   )
 }
