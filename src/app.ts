@@ -15,6 +15,7 @@ import { setUpSession } from './platform/session.ts'
 import { setUpAccess } from './platform/access.ts'
 import { setUpUploads } from './platform/uploads.ts'
 import { setUpInputChecks } from './platform/input.ts'
+import { setUpHeavyLimit } from './platform/heavy.ts'
 import { setUpViews, setLocals, govukDist, srcDir } from './platform/views.ts'
 import { fieldErrors, ajvOptions } from './platform/validation.ts'
 import { ValidationError, ConflictError, inputErrorFromDatabase } from './platform/errors.ts'
@@ -59,6 +60,8 @@ export async function buildApp({ config, services }: { config: Config; services:
   })
   await app.register(rateLimit, { global: false })
   await setUpSession(app, { auth: services.auth, secret: services.secret, secureCookies: config.secureCookies })
+  // Pages that take real work: limited per address for people not signed in (platform/heavy.ts).
+  setUpHeavyLimit(app, { perMinute: config.heavyRequestsPerMinute })
   await setUpAccess(app, {
     findPartnership: (slug) => services.partnerships.bySlug(slug),
     rolesOf: (id) => services.partnerships.rolesOf(id),
@@ -117,7 +120,7 @@ const TITLES: Record<number, string> = {
   403: 'You do not have permission to see or do this',
   404: 'Page not found',
   409: 'Someone else changed this',
-  429: 'Too many attempts',
+  429: 'Too many requests',
   500: 'Sorry, there is a problem with the service',
 }
 

@@ -485,6 +485,59 @@ test('security 7: public coverage data (crime and geography, page, JSON and CSV)
   assert.ok((await admin.get('/geography?format=json')).json().every((d: any) => 'imported_by' in d))
 })
 
+// ---------------------------------------------------------------- 11
+
+test('security 11: heavy pages are limited per address for people not signed in (429, a GOV.UK page, Retry-After); light pages and signed-in staff are not', async () => {
+  const limit = 6
+  const c = await testAppWithGeography({ heavyRequestsPerMinute: limit })
+  try {
+    const get = (url: string, ip: string, cookie?: string) =>
+      c.app.inject({ method: 'GET', url, remoteAddress: ip, headers: cookie ? { cookie } : {} })
+    // Area pages for different periods (nothing cached can answer them), then the counts API: one limit for them all.
+    const months = ['2018-01', '2018-02', '2018-03', '2018-04']
+    const heavy = [
+      ...months.map((m) => `/crime/areas/E07000237?from=${m}&to=2019-01`),
+      '/api/v1/crime/counts?area=E07000237&group=month',
+      '/crime/areas/west-mercia?from=2018-06&to=2019-01',
+    ]
+    assert.equal(heavy.length, limit)
+    for (const url of heavy) {
+      const res = await get(url, '203.0.113.7')
+      assert.equal(res.statusCode, 200, `${url}: ${res.statusCode}`)
+    }
+    const page = await get('/crime/areas/E07000237?from=2018-05&to=2019-01', '203.0.113.7')
+    assert.equal(page.statusCode, 429)
+    const wait = Number(page.headers['retry-after'])
+    assert.ok(wait >= 1 && wait <= 60, `Retry-After ${page.headers['retry-after']}`)
+    assert.match(page.headers['content-type'] as string, /text\/html/)
+    assert.match(page.body, /govuk-template/)
+    assert.match(text(page.body), new RegExp(`Too many requests.*Wait ${wait} seconds?, then try again`))
+    const api = await get('/api/v1/crime/counts?area=E07000237&group=month&from=2018-07', '203.0.113.7')
+    assert.equal(api.statusCode, 429)
+    assert.match(api.json().message, /Wait \d+ seconds?, then try again/)
+    assert.ok(api.headers['retry-after'])
+    // A PDF is heavy wherever it is asked for.
+    assert.equal((await get('/partnerships/nowhere/agreement/versions/1/print?format=pdf', '203.0.113.7')).statusCode, 429)
+    // Light pages still answer the same address; another address has its own limit.
+    for (const url of ['/', '/crime', '/partnerships', '/crime/coverage', '/organisations', '/geography'])
+      assert.equal((await get(url, '203.0.113.7')).statusCode, 200, url)
+    assert.equal((await get(heavy[0], '198.51.100.2')).statusCode, 200)
+    // Signed-in staff from the same address are not limited.
+    const editor = await clientAs(c, 'editor', (await makePartnership(c.services, { published: true })).id)
+    const cookie = [...editor.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    for (let i = 0; i < limit * 2; i++) {
+      const res = await get(`/crime/areas/E07000237?from=2017-${String((i % 12) + 1).padStart(2, '0')}&to=2019-01`, '203.0.113.7', cookie)
+      assert.equal(res.statusCode, 200)
+    }
+    // What the public gets may be cached for a minute; what a signed-in person gets is not marked public.
+    const fresh = await get(heavy[0], '192.0.2.9')
+    assert.equal(fresh.headers['cache-control'], 'public, max-age=60')
+    assert.notEqual((await get(heavy[0], '203.0.113.7', cookie)).headers['cache-control'], 'public, max-age=60')
+  } finally {
+    await c.close()
+  }
+})
+
 // ---------------------------------------------------------------- 12
 
 test('security 12: an organisation several partnerships use is changed only by site administrators or an administrator of each; one partnership\'s editors change only their own', async () => {

@@ -199,7 +199,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get<{ Querystring: Static<typeof CountsQuery> }>(
     '/api/v1/crime/counts',
     {
-      config: { access: 'public' },
+      config: { access: 'public', heavy: true },
       schema: {
         tags,
         summary: 'Street-level crime counts for an area, period and type (police.uk open data)',
@@ -223,7 +223,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get<{ Querystring: Static<typeof StopSearchQuery> }>(
     '/api/v1/crime/stop-and-search/counts',
     {
-      config: { access: 'public' },
+      config: { access: 'public', heavy: true },
       schema: {
         tags,
         summary: 'Stop-and-search counts for a police force area and period',
@@ -257,7 +257,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get<{ Querystring: Static<typeof OutcomesQuery> }>(
     '/api/v1/crime/outcomes/counts',
     {
-      config: { access: 'public' },
+      config: { access: 'public', heavy: true },
       schema: {
         tags,
         summary: 'Counts of outcomes (from police.uk outcomes files) for an area and period',
@@ -386,7 +386,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
 
   app.get<{ Params: Static<typeof AreaParam>; Querystring: Static<typeof AreaQuery> }>(
     '/crime/areas/:code',
-    { config: { access: 'public' }, schema: { params: AreaParam, querystring: AreaQuery } },
+    { config: { access: 'public', heavy: true }, schema: { params: AreaParam, querystring: AreaQuery } },
     async (request, reply) => {
       const code = request.params.code
       const q = request.query
