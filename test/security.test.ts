@@ -210,7 +210,7 @@ test('security 4: bounds given to schemas keep their own where they had them, an
   assert.equal((schema.properties.n as any).minimum, 1)
   assert.equal((schema.properties.n as any).maximum, INT_MAX)
   assert.equal((schema.properties.x as any).maximum, 5)
-  assert.throws(() => validate(schema, { n: 99999999999999999999 }), (e: any) => /Number is too large: it must be 2,147,483,647 or less/.test(e.fields.n))
+  assert.throws(() => validate(schema, { n: 1e20 }), (e: any) => /Number is too large: it must be 2,147,483,647 or less/.test(e.fields.n))
   assert.equal(validate(schema, { n: 2147483647 }).n, 2147483647)
 })
 

@@ -24,6 +24,7 @@ import { boundNumbers } from './validation.ts'
  */
 export function storableText(text: string): string {
   // A lone surrogate: a high one not followed by a low one, or a low one not after a high one.
+  // eslint-disable-next-line no-control-regex -- finding the NUL character is the point
   return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
 }
 
@@ -53,7 +54,7 @@ export function nulFields(body: unknown): string[] {
   if (Array.isArray(body)) return hasNul(body) ? ['form'] : []
   return Object.entries(body)
     .filter(([k, v]) => k.includes('\u0000') || hasNul(v))
-    .map(([k]) => k.replace(/\u0000/g, ''))
+    .map(([k]) => k.replaceAll('\u0000', ''))
 }
 
 export const NUL_MESSAGE = 'contains a NUL character (a zero byte, written %00 or \\u0000), which Safer cannot store. Remove it and try again.'
