@@ -246,23 +246,27 @@ test('security 5: a refusal whose text holds a NUL is recorded with the import, 
   writeZip(dir.path('run.zip'), [
     { name: '2019-01-west-mercia-street.csv', data: Buffer.from(street) },
     { name: 'not\u0000police.csv', data: Buffer.from('a,b\n1,2\n') },
+    { name: 'named\u0000oddly.csv', data: streetFor('2018-08').data },
   ])
   const { importId, results } = await importFiles(c, [dir.path('run.zip')])
   dir.remove()
-  assert.deepEqual(results.map((r) => r.status).sort(), ['imported', 'refused'])
+  assert.deepEqual(results.map((r) => r.status).sort(), ['imported', 'imported', 'refused'])
   const run = await c.services.crime.importRun(importId)
   assert.equal(run.status, 'finished')
-  assert.equal(run.results.length, 2, 'each file has its own result')
+  assert.equal(run.results.length, 3, 'each file has its own result')
+  // A file whose name holds a NUL is loaded, and its name recorded with the NUL shown as �.
+  const coverage = (await c.services.crime.coverageTable('street')).find((r) => r.force === 'west-mercia' && r.month === '2018-08')!
+  assert.equal(coverage.source_file, 'named\uFFFDoddly.csv in run.zip')
   const refused = run.results.find((r) => r.status === 'refused')!
   assert.match(refused.message!, /^not\uFFFDpolice\.csv in run\.zip is not a police\.uk file/)
-  assert.equal(run.results.find((r) => r.status === 'imported')!.rowsKept, 13)
-  assert.equal(run.files_imported, 1)
+  assert.equal(run.results.find((r) => r.status === 'imported' && r.month === '2019-01')!.rowsKept, 13)
+  assert.equal(run.files_imported, 2)
   assert.equal(run.files_refused, 1)
   // The progress page and its JSON show both.
   const editor = await clientAs(c, 'editor', (await makePartnership(c.services, { published: true })).id)
   const page = text((await editor.get(`/crime/imports/${importId}`)).body)
-  assert.match(page, /1 imported, 0 unchanged, 0 skipped, 1 refused/)
-  assert.equal((await editor.get(`/api/v1/crime/imports/${importId}`)).json().results.length, 2)
+  assert.match(page, /2 imported, 0 unchanged, 0 skipped, 1 refused/)
+  assert.equal((await editor.get(`/api/v1/crime/imports/${importId}`)).json().results.length, 3)
 })
 
 test('security 5: text stored in a job\'s progress, result and error is made storable (a NUL or half a character)', async () => {

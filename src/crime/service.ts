@@ -181,10 +181,10 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
             p.no_location,
             p.unknown_types,
             p.unknown_outcomes,
-            p.source_file,
+            storableText(p.source_file), // a name from inside a zip may hold a NUL (docs/security.md, point 5)
             p.sha256,
             p.imported_at,
-            p.imported_by,
+            storableText(p.imported_by),
             importExists ? p.import_id : null,
           ],
         )
