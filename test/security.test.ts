@@ -535,6 +535,12 @@ test('security 11: heavy pages are limited per address for people not signed in 
       const res = await get(`/crime/areas/E07000237?from=2017-${String((i % 12) + 1).padStart(2, '0')}&to=2019-01`, '203.0.113.7', cookie)
       assert.equal(res.statusCode, 200)
     }
+    // A burst of requests at once: exactly the limit is answered, the rest refused.
+    const burst = await Promise.all(Array.from({ length: limit + 3 }, (_, i) => get(`/crime/areas/E07000237?from=2016-0${(i % 9) + 1}&to=2019-01`, '198.51.100.77')))
+    assert.deepEqual(
+      burst.map((r) => r.statusCode).sort(),
+      [...Array(limit).fill(200), ...Array(3).fill(429)],
+    )
     // What the public gets may be cached for a minute; what a signed-in person gets is not marked public.
     const fresh = await get(heavy[0], '192.0.2.9')
     assert.equal(fresh.headers['cache-control'], 'public, max-age=60')
@@ -542,6 +548,17 @@ test('security 11: heavy pages are limited per address for people not signed in 
   } finally {
     await c.close()
   }
+})
+
+test('security 11: the limit is a window of a minute per address: the next minute starts afresh, and Retry-After counts down to it', async () => {
+  const { windowCounter } = await import('../src/platform/heavy.ts')
+  let now = 1_000_000
+  const count = windowCounter(2, 60_000, () => now)
+  assert.deepEqual([count('a').allowed, count('a').allowed, count('a').allowed, count('b').allowed], [true, true, false, true])
+  now += 45_000
+  assert.deepEqual(count('a'), { allowed: false, retryAfterSeconds: 15 })
+  now += 15_000
+  assert.equal(count('a').allowed, true)
 })
 
 // ---------------------------------------------------------------- 12

@@ -32,20 +32,40 @@ export function isHeavy(request: FastifyRequest) {
   return !!request.routeOptions.config?.heavy || (request.query as { format?: unknown } | undefined)?.format === 'pdf'
 }
 
+/**
+ * A fixed window per address: at most `max` in each `windowMs`. Counted here rather than with @fastify/rate-limit's
+ * limiter, whose answer is read after an await from an object that later requests have already counted on (so a burst
+ * of 40 concurrent requests saw 40 each, and all were refused). Per process, like that plugin's local store.
+ */
+export function windowCounter(max: number, windowMs: number, now: () => number = Date.now) {
+  const windows = new Map<string, { start: number; count: number }>()
+  return (key: string): { allowed: boolean; retryAfterSeconds: number } => {
+    const t = now()
+    let w = windows.get(key)
+    if (!w || t - w.start >= windowMs) {
+      // Forget addresses whose window has passed, so the map stays small (checked when a new window starts).
+      if (windows.size > 10_000) for (const [k, v] of windows) if (t - v.start >= windowMs) windows.delete(k)
+      w = { start: t, count: 0 }
+      windows.set(key, w)
+    }
+    w.count++
+    return { allowed: w.count <= max, retryAfterSeconds: Math.max(1, Math.ceil((w.start + windowMs - t) / 1000)) }
+  }
+}
+
 export function setUpHeavyLimit(app: FastifyInstance, opts: { perMinute: number }) {
   if (!opts.perMinute) return
-  // One counter per address for every heavy route together (the rate-limit plugin's shared limiter).
+  // One counter per address for every heavy route together.
   const cacheable = new WeakSet<FastifyRequest>()
-  const limit = app.createRateLimit({ max: opts.perMinute, timeWindow: 60_000, allowList: (request) => !!request.user })
+  const count = windowCounter(opts.perMinute, 60_000)
   app.addHook('onRequest', async (request, reply) => {
-    if (!isHeavy(request)) return
-    const r = await limit(request)
-    if (r.isAllowed) return
-    if (r.isExceeded) {
-      reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)))
-      throw new TooManyRequestsError(Math.max(1, r.ttlInSeconds))
+    if (!isHeavy(request) || request.user) return
+    const r = count(request.ip)
+    if (!r.allowed) {
+      reply.header('retry-after', String(r.retryAfterSeconds))
+      throw new TooManyRequestsError(r.retryAfterSeconds)
     }
-    if (request.method === 'GET' && !request.user) cacheable.add(request)
+    if (request.method === 'GET') cacheable.add(request)
   })
   app.addHook('onSend', async (request, reply) => {
     if (cacheable.has(request) && reply.statusCode === 200 && !reply.hasHeader('cache-control')) reply.header('cache-control', 'public, max-age=60')
