@@ -9,8 +9,10 @@
  *     (the GOV.UK error page for a page, a JSON problem for the API); a multipart upload's fields are checked by
  *     receiveFiles in the same way.
  *   - integer and number properties of every route's params, query and body schema, and of every schema validate()
- *     checks, are bounded (boundNumbers in validation.ts), and ajv refuses NaN and Infinity (strictNumbers), so
- *     99999999999999999999, 1e309 and Infinity are field errors, not database errors.
+ *     checks, are bounded (boundNumbers in validation.ts), ajv refuses NaN and Infinity (strictNumbers), and a number
+ *     field whose text is not a finite number is refused here (ajv's coercion lets "1e309" through as Infinity), so
+ *     99999999999999999999, 1e309 and Infinity are field errors, not database errors. The error handler turns the
+ *     database's own input errors into 400s too (inputErrorFromDatabase in errors.ts), for a route with no schema.
  *   - cookies with a NUL are treated as absent (session.ts), and a flash cookie that cannot be decoded is ignored (views.ts).
  */
 import type { FastifyInstance, RouteOptions } from 'fastify'
