@@ -27,7 +27,8 @@ function startDemo(checkout: string, dataDir: string, port: number): { child: Ch
   const { env, args } = npmScript('demo')
   const child = spawn(process.execPath, args, {
     cwd: checkout,
-    env: { ...process.env, ...env, SAFER_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' },
+    // Many simulated visitors share one address here: the per-address limit on heavy pages (docs/security.md) is off.
+    env: { SAFER_HEAVY_REQUESTS_PER_MINUTE: '0', ...process.env, ...env, SAFER_DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   child.stdout!.resume()

@@ -14,9 +14,11 @@ import { setUpWebSecurity } from './platform/security.ts'
 import { setUpSession } from './platform/session.ts'
 import { setUpAccess } from './platform/access.ts'
 import { setUpUploads } from './platform/uploads.ts'
+import { setUpInputChecks } from './platform/input.ts'
+import { setUpHeavyLimit } from './platform/heavy.ts'
 import { setUpViews, setLocals, govukDist, srcDir } from './platform/views.ts'
 import { fieldErrors, ajvOptions } from './platform/validation.ts'
-import { ValidationError, ConflictError } from './platform/errors.ts'
+import { ValidationError, ConflictError, inputErrorFromDatabase } from './platform/errors.ts'
 import { openApiDocument } from './platform/openapi.ts'
 import addFormats from 'ajv-formats'
 import { platformRoutes } from './platform/routes.ts'
@@ -44,6 +46,8 @@ export async function buildApp({ config, services }: { config: Config; services:
 
   // Request parsing: HTML forms keep repeated fields (checkboxes) as arrays.
   await app.register(formbody, { parser: (body: string) => qs.parse(body) })
+  // Input no database can store (a NUL character, integers beyond its range): a 400 before anything reads it.
+  setUpInputChecks(app)
   await setUpWebSecurity(app)
   // Static files (stylesheet, govuk-frontend's script and images) are public; they are registered before the
   // access rules, which every later route must state.
@@ -57,6 +61,8 @@ export async function buildApp({ config, services }: { config: Config; services:
   })
   await app.register(rateLimit, { global: false })
   await setUpSession(app, { auth: services.auth, secret: services.secret, secureCookies: config.secureCookies, sessionDays: config.sessionDays })
+  // Pages that take real work: limited per address for people not signed in (platform/heavy.ts).
+  setUpHeavyLimit(app, { perMinute: config.heavyRequestsPerMinute })
   await setUpAccess(app, {
     findPartnership: (slug) => services.partnerships.bySlug(slug),
     rolesOf: (id) => services.partnerships.rolesOf(id),
@@ -107,7 +113,7 @@ export async function buildApp({ config, services }: { config: Config; services:
 }
 
 function wantsJson(url: string, accept?: string) {
-  return url.startsWith('/api/') || url === '/health' || (accept?.includes('application/json') && !accept.includes('text/html'))
+  return url.startsWith('/api/') || url.split('?')[0] === '/health' || (accept?.includes('application/json') && !accept.includes('text/html'))
 }
 
 const TITLES: Record<number, string> = {
@@ -116,7 +122,7 @@ const TITLES: Record<number, string> = {
   403: 'You do not have permission to see or do this',
   404: 'Page not found',
   409: 'Someone else changed this',
-  429: 'Too many attempts',
+  429: 'Too many requests',
   500: 'Sorry, there is a problem with the service',
 }
 
@@ -128,7 +134,8 @@ function setUpErrorPages(app: FastifyInstance) {
     return reply.code(404).view('platform/views/error.njk', { title: TITLES[404], status: 404 })
   })
 
-  app.setErrorHandler((error: FastifyError & { fields?: Record<string, string> }, request, reply) => {
+  app.setErrorHandler((caught: FastifyError & { fields?: Record<string, string> }, request, reply) => {
+    const error = (inputErrorFromDatabase(caught) as unknown as typeof caught | undefined) ?? caught
     let status = error.statusCode ?? 500
     let fields: Record<string, string> | undefined
     if (error.validation) {

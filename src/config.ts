@@ -51,6 +51,11 @@ export interface Config {
   /** Seconds the PDF browser is kept running after the last PDF, so the next one is quick. */
   pdfIdleSeconds: number
   /**
+   * Pages and API answers that take real work (an area's crime page, crime counts, a PDF) each address may ask for,
+   * per minute, when not signed in (SAFER_HEAVY_REQUESTS_PER_MINUTE; 0 turns the limit off). docs/security.md, point 11.
+   */
+  heavyRequestsPerMinute: number
+  /**
    * The mail server that sends Safer's email (SMTP_URL): smtp://user:password@mail.example.org:587 (STARTTLS when the
    * server offers it) or smtps://user:password@mail.example.org:465 (TLS from the start). When absent, messages are
    * held in the outbox, where a site administrator can read them (Administration > Outbox).
@@ -88,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     diskMarginMb: Number(env.SAFER_DISK_MARGIN_MB || 1024),
     chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
     pdfIdleSeconds: Number(env.SAFER_PDF_IDLE_SECONDS || 120),
+    heavyRequestsPerMinute: Number(env.SAFER_HEAVY_REQUESTS_PER_MINUTE ?? 30),
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.MAIL_FROM || undefined,
     ...overrides,
@@ -118,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (!Number.isFinite(config.diskMarginMb) || config.diskMarginMb < 0)
     throw new Error(`SAFER_DISK_MARGIN_MB must be a number of megabytes, 0 or more (found "${env.SAFER_DISK_MARGIN_MB}")`)
+  if (!Number.isInteger(config.heavyRequestsPerMinute) || config.heavyRequestsPerMinute < 0)
+    throw new Error(`SAFER_HEAVY_REQUESTS_PER_MINUTE must be a whole number of 0 or more (found "${env.SAFER_HEAVY_REQUESTS_PER_MINUTE}")`)
   if (!Number.isFinite(config.pdfIdleSeconds) || config.pdfIdleSeconds < 0)
     throw new Error(`SAFER_PDF_IDLE_SECONDS must be a number of seconds (found "${env.SAFER_PDF_IDLE_SECONDS}")`)
   if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(config.baseUrl))

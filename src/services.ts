@@ -48,6 +48,9 @@ export async function services(db: Db, config: Config) {
   const partnerships = partnershipService(db, { auth, organisations, outbox, serviceName: config.serviceName })
   const governance = governanceService(db, { organisations })
   const agreement = agreementService(db, { organisations, partnerships })
+  // Who may change a shared organisation depends on the partnerships that use it (docs/security.md, point 12).
+  organisations.addUsage((id, q) => governance.partnershipsUsingOrganisation(id, q))
+  organisations.addUsage((id, q) => agreement.partnershipsUsingOrganisation(id, q))
   const assurance = assuranceService(db, { agreement })
   // What the capabilities built on partnerships add to them: partnerships itself names none of them.
   partnerships.onCreate((tx, p, actor) => assurance.setUpDefaults(p.id, actor, tx))

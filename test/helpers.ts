@@ -104,7 +104,16 @@ export async function testApp(
   const data = testDataDir()
   const config = loadConfig(
     {},
-    { logLevel: 'silent', secureCookies: true, signInAttemptsPerWindow: 1000, dataDir: data.dir, duckdbMemory: '512MB', ...overrides },
+    {
+      logLevel: 'silent',
+      secureCookies: true,
+      signInAttemptsPerWindow: 1000,
+      // Tests ask for many heavy pages from one address; test/security.test.ts sets a limit to test it.
+      heavyRequestsPerMinute: 0,
+      dataDir: data.dir,
+      duckdbMemory: '512MB',
+      ...overrides,
+    },
   )
   const services = await buildServices(db, config)
   const app = await buildApp({ config, services })

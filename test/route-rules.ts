@@ -206,4 +206,5 @@ export const ROUTE_RULES: Record<string, string> = {
   'GET /crime/import': 'editor-anywhere',
   'POST /crime/import': 'editor-anywhere',
   'GET /crime/imports/:id': 'editor-anywhere',
+  'POST /crime/imports/:id/replace': 'editor-anywhere',
 }

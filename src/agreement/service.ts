@@ -430,6 +430,16 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
   const printSections: PrintSection[] = []
 
   const service = {
+    /** The partnerships whose priorities have the organisation as a lead (organisations' usage: who may change it). */
+    async partnershipsUsingOrganisation(organisationId: number, q: Queryable = db): Promise<number[]> {
+      const rows = await q.query<{ partnership_id: number }>(
+        `SELECT DISTINCT v.partnership_id FROM priority_leads l JOIN priorities p ON p.id = l.priority_id
+         JOIN agreement_versions v ON v.id = p.agreement_version_id WHERE l.organisation_id = $1`,
+        [organisationId],
+      )
+      return rows.map((r) => r.partnership_id)
+    },
+
     /** Register a section of the print view (see PrintSection). */
     addPrintSection(section: PrintSection) {
       printSections.push(section)

@@ -1,7 +1,9 @@
 /**
  * `safer import police-uk PATH... [--replace]`: police.uk CSV files, folders of them (searched recursively) or
  * police.uk archive zips. A progress bar while it runs (a line per file when the output is not a terminal), a
- * summary table at the end, and exit status 1 if any file was refused.
+ * summary table at the end, and exit status 1 if any file was refused. A file for a force-month already loaded from
+ * a different file replaces it (whoever runs the command has the files in hand and means to load them), and the
+ * summary lists each force-month replaced with its records before and after (docs/security.md, point 13).
  */
 import path from 'node:path'
 import cliProgress from 'cli-progress'
@@ -42,6 +44,15 @@ export function summary(results: FileResult[]): string {
     if (r.unknownOutcomes)
       out.push(
         `Note: ${shortName(r.source)} has ${n(r.unknownOutcomes)} record(s) with outcomes Safer does not know (${r.unknownOutcomeNames?.join(', ')}); they were kept as given and flagged.`,
+      )
+  }
+  // What was replaced, force-month by force-month: the records before (and the file they came from) and after.
+  const replaced = results.filter((r) => r.status === 'imported' && r.replaced)
+  if (replaced.length) {
+    out.push('', `Replaced ${replaced.length === 1 ? 'a force-month' : `${replaced.length} force-months`} already loaded:`)
+    for (const r of replaced)
+      out.push(
+        `  ${r.kind} ${r.force} ${r.month}: ${n(r.rowsBefore)} records${r.sourceBefore ? ` from ${r.sourceBefore}` : ''}, now ${n(r.rowsKept)} from ${shortName(r.source)}`,
       )
   }
   for (const r of results.filter((x) => x.status === 'refused' || x.status === 'skipped')) {

@@ -563,7 +563,8 @@ test('a force police.uk does not have, a stop-and-search file without its force 
         by['2019-01-hampshire-street.csv'].problems![0],
         /2019-01-hampshire-street\.csv:2: contains characters that are not valid UTF-8/,
       )
-      assert.match(by['empty.csv'].message!, /empty\.csv has no rows, and its name does not say which force it is from/)
+      // A header and no records is refused as that, whatever its name says (docs/security.md, point 14).
+      assert.match(by['empty.csv'].message!, /empty\.csv has the police\.uk header but no records after it, so there is nothing to import/)
       assert.ok(results.every((r) => r.status === 'refused'))
     },
   )

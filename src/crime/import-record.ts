@@ -16,6 +16,10 @@ export interface ImportParams {
   replace?: boolean
   /** A web upload: its temporary folder (removed when the import ends) and each file's name as uploaded. */
   upload?: { dir: string; files: { path: string; filename: string }[] }
+  /** Hold files that would replace a force-month loaded from a different file, for confirmation (web uploads). */
+  holdReplacements?: boolean
+  /** This import replaces what an earlier one (this id) held, as the person confirmed. */
+  confirms?: number
 }
 
 /** What it has done so far (the job's progress): files done of total, bytes, records saved, the file it reads now. */
@@ -35,6 +39,8 @@ export interface ImportOutcome {
   rowsKept: number
   filesImported: number
   filesRefused: number
+  /** Files waiting for confirmation to replace what is loaded (their uploaded files are kept until then). */
+  filesHeld?: number
   message: string
 }
 
@@ -57,6 +63,9 @@ export interface ImportRecord {
   rows_kept: number
   files_imported: number
   files_refused: number
+  files_held: number
+  /** The import this one confirmed (it replaces what that one held). */
+  confirms: number | null
   current_file: string | null
   results: FileResult[]
   message: string | null
@@ -85,6 +94,8 @@ export function importRecord(job: Job<ImportParams, ImportOutcome>): ImportRecor
     rows_kept: r?.rowsKept ?? (ended ? 0 : (p.rowsKept ?? 0)),
     files_imported: r?.filesImported ?? 0,
     files_refused: r?.filesRefused ?? 0,
+    files_held: r?.filesHeld ?? 0,
+    confirms: job.params?.confirms ?? null,
     current_file: ended ? null : (p.currentFile ?? null),
     results: r?.results ?? [],
     message: status === 'interrupted' ? INTERRUPTED_IMPORT : (r?.message ?? job.error),

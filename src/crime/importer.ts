@@ -34,7 +34,8 @@ export interface FileResult {
   kind?: Kind
   force?: string
   month?: string
-  status: 'imported' | 'unchanged' | 'refused' | 'skipped'
+  /** held: it would replace a force-month loaded from a different file, and the import was asked to wait for confirmation. */
+  status: 'imported' | 'unchanged' | 'refused' | 'skipped' | 'held'
   /** One sentence: why it was refused or skipped, or what it replaced. */
   message?: string
   /** The first problems, each "file:line: reason". */
@@ -52,6 +53,9 @@ export interface FileResult {
   unknownOutcomeNames?: string[]
   sha256?: string
   replaced?: boolean
+  /** When it replaced (or, held, would replace) a force-month: the records loaded before, from the file it named. */
+  rowsBefore?: number
+  sourceBefore?: string
 }
 
 export interface ImportProgress {
@@ -69,6 +73,11 @@ export interface ImportOptions {
   importId?: number | null
   /** Import files even when the same file (same sha256) is already loaded for their force-month. */
   replace?: boolean
+  /**
+   * Save nothing over a force-month already loaded from a different file: such a file is checked and counted, then
+   * reported as 'held' with the records before and after, for the person to confirm (the Import page). Other files go on.
+   */
+  holdReplacements?: boolean
   onProgress?: (p: ImportProgress) => void
   onFile?: (r: FileResult) => void
   /** Called inside the transaction, just before COMMIT (fault injection in tests). */
@@ -126,7 +135,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
   // What is loaded, by kind|force|month: the unchanged check and messages read it; each save in this run updates it.
   const existing = new Map<
     string,
-    Pick<Partition, 'sha256' | 'rows_kept' | 'rows_rejected' | 'duplicates' | 'no_location' | 'imported_at'>
+    Pick<Partition, 'sha256' | 'rows_kept' | 'rows_rejected' | 'duplicates' | 'no_location' | 'imported_at' | 'source_file'>
   >((await listPartitions(analytics)).map((p) => [`${p.kind}|${p.force}|${p.month}`, p]))
   const claimed = new Map<string, string>() // kind|force|month -> source label, within this run
   const seen = new Map<string, string>() // sha256 -> source label, within this run
@@ -201,6 +210,13 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
   }
   return results
 
+  /** Why a file is not text, when it holds a NUL (zero) byte; undefined for a text file. */
+  function notText(p: Prepared): string | undefined {
+    const at = p.file.firstNul()
+    if (at === undefined) return undefined
+    return `${p.source.label} is not a text file: it has a zero (NUL) byte at byte ${(at + 1).toLocaleString('en-GB')}, and police.uk CSV files hold only text (was it saved as UTF-16, or is it another kind of file?).`
+  }
+
   /** Stage, check and save one batch of files of one kind. If DuckDB cannot read the batch at all, each file is tried alone. */
   async function runBatch(q: AnalyticsQuery, kind: Kind, batch: Prepared[]) {
     let staged: Map<string, Staged<FileFacts>>
@@ -225,13 +241,15 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       ])
     } catch (err) {
       if (batch.length === 1) {
-        batch[0].file.cleanup()
+        const one = batch[0]
+        one.sha256 ??= await one.file.sha256.catch(() => undefined)
+        one.file.cleanup()
         finish({
-          source: batch[0].source.label,
+          source: one.source.label,
           kind,
           status: 'refused',
-          sha256: batch[0].sha256,
-          message: `${batch[0].source.label} could not be read: ${(err as Error).message.split('\n')[0]}`,
+          sha256: one.sha256,
+          message: notText(one) ?? `${one.source.label} could not be read: ${(err as Error).message.split('\n')[0]}`,
         })
         return
       }
@@ -301,6 +319,23 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
       const c = checked.get(f.path)!
       const count = c.problemCount
       const base = { source: label(f.p), kind, sha256: f.p.sha256, rowsRead: c.rows }
+      const loaded = f.force && f.fileMonth && existing.has(`${kind}|${f.force}|${f.fileMonth}`)
+      const unchanged = `Nothing from it was saved${loaded ? ', and the data already loaded for this force and month is unchanged' : ''}.`
+      // Bytes that are not text (a NUL: binary, or UTF-16), or a header with no records after it, would "load" a
+      // force-month of nothing over what is there: refused, whatever else is wrong with the file.
+      const binary = notText(f.p)
+      if (binary || !c.rows) {
+        finish({
+          ...base,
+          force: f.force ?? undefined,
+          month: f.fileMonth ?? undefined,
+          status: 'refused',
+          message: binary
+            ? `${binary} ${unchanged}`
+            : `${label(f.p)} has the police.uk header but no records after it, so there is nothing to import. ${unchanged}`,
+        })
+        continue
+      }
       if (count) {
         const shown = c.problems
         finish({
@@ -391,6 +426,36 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
     const factOf = new Map(facts.map((x) => [x.filename, x]))
     const rejectedOf = new Map(rejectedRows.map((x) => [x.filename, x.n]))
 
+    // Files that would replace a force-month loaded from a different file wait for confirmation: counted, not saved.
+    const basename = (s: string) => s.split(/[\\/]/).pop()
+    if (opts.holdReplacements) {
+      const held = toImport.filter((f) => existing.has(`${kind}|${f.force}|${f.fileMonth}`))
+      if (held.length) {
+        const names = held.map((f) => sqlString(f.path)).join(', ')
+        await q.run(`UPDATE batch_files SET import = false WHERE filename IN (${names})`)
+        await q.run(`DELETE FROM prepared WHERE filename IN (${names})`)
+        for (const f of held) {
+          const before = existing.get(`${kind}|${f.force}|${f.fileMonth}`)!
+          const after = factOf.get(f.path)?.kept ?? 0
+          finish({
+            source: label(f.p),
+            kind,
+            force: f.force!,
+            month: f.fileMonth!,
+            status: 'held',
+            sha256: f.p.sha256,
+            rowsRead: staged.get(f.path)!.accepted,
+            rowsKept: after,
+            rowsBefore: before.rows_kept,
+            sourceBefore: basename(before.source_file),
+            message: `${f.force}, ${f.fileMonth} is already loaded from ${basename(before.source_file)} (${before.rows_kept.toLocaleString('en-GB')} records). ${label(f.p)} would replace it with ${after.toLocaleString('en-GB')} records. Nothing has changed yet: confirm to replace it.`,
+          })
+        }
+        toImport.splice(0, toImport.length, ...toImport.filter((f) => !held.includes(f)))
+        if (!toImport.length) return
+      }
+    }
+
     const saved: FileResult[] = []
     const importedAt = new Date().toISOString()
     await transactionOn(q, async () => {
@@ -435,6 +500,12 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
           unknownOutcomes: x?.unknown_outcomes ?? 0,
           unknownOutcomeNames: x?.outcome_names ?? [],
           replaced: existing.has(`${kind}|${f.force}|${f.fileMonth}`),
+          ...(existing.has(`${kind}|${f.force}|${f.fileMonth}`)
+            ? {
+                rowsBefore: existing.get(`${kind}|${f.force}|${f.fileMonth}`)!.rows_kept,
+                sourceBefore: basename(existing.get(`${kind}|${f.force}|${f.fileMonth}`)!.source_file),
+              }
+            : {}),
         }
         saved.push(r)
       }
@@ -475,6 +546,7 @@ export async function importPoliceUk(analytics: Analytics, sources: Source[], op
         duplicates: r.duplicates!,
         no_location: r.noLocation!,
         imported_at: importedAt,
+        source_file: r.source,
       })
       finish(r)
     }

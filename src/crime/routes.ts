@@ -42,7 +42,7 @@ import {
 import { areaPage, calendar, targetCode, targetName } from './pages.ts'
 import { plural, shortMonthLabel } from '../platform/format.ts'
 import { defineTable, exportColumns, tableView } from '../platform/tables.ts'
-import { coverageTable, lsoasTable, monthsTable, monthTypeTable, typesTable } from './tables.ts'
+import { coverageTable, coverageStaffTable, lsoasTable, monthsTable, monthTypeTable, typesTable } from './tables.ts'
 
 const V = 'crime/views'
 function parseGroups<T extends string>(text: string | undefined, allowed: readonly T[]): T[] {
@@ -199,7 +199,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get<{ Querystring: Static<typeof CountsQuery> }>(
     '/api/v1/crime/counts',
     {
-      config: { access: 'public' },
+      config: { access: 'public', heavy: true },
       schema: {
         tags,
         summary: 'Street-level crime counts for an area, period and type (police.uk open data)',
@@ -223,7 +223,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get<{ Querystring: Static<typeof StopSearchQuery> }>(
     '/api/v1/crime/stop-and-search/counts',
     {
-      config: { access: 'public' },
+      config: { access: 'public', heavy: true },
       schema: {
         tags,
         summary: 'Stop-and-search counts for a police force area and period',
@@ -257,7 +257,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get<{ Querystring: Static<typeof OutcomesQuery> }>(
     '/api/v1/crime/outcomes/counts',
     {
-      config: { access: 'public' },
+      config: { access: 'public', heavy: true },
       schema: {
         tags,
         summary: 'Counts of outcomes (from police.uk outcomes files) for an area and period',
@@ -288,8 +288,9 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     async (request, reply) => {
       const q = request.query
       const rows = await crime.coverageTable(q.kind as Kind | undefined)
-      if (sendExport(reply, q.format === 'csv' ? 'csv' : undefined, 'crime-coverage', rows, coverageTable)) return reply
-      return rows.map((r) => Object.fromEntries(exportColumns(coverageTable).map((c) => [c.header, c.value(r)])))
+      const table = request.user?.site_admin ? coverageStaffTable : coverageTable // the public: no names, no server paths
+      if (sendExport(reply, q.format === 'csv' ? 'csv' : undefined, 'crime-coverage', rows, table)) return reply
+      return rows.map((r) => Object.fromEntries(exportColumns(table).map((c) => [c.header, c.value(r)])))
     },
   )
 
@@ -385,7 +386,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
 
   app.get<{ Params: Static<typeof AreaParam>; Querystring: Static<typeof AreaQuery> }>(
     '/crime/areas/:code',
-    { config: { access: 'public' }, schema: { params: AreaParam, querystring: AreaQuery } },
+    { config: { access: 'public', heavy: true }, schema: { params: AreaParam, querystring: AreaQuery } },
     async (request, reply) => {
       const code = request.params.code
       const q = request.query
@@ -476,11 +477,12 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     async (request, reply) => {
       const q = request.query
       const rows = await crime.coverageTable(q.kind as Kind | undefined)
-      if (sendExport(reply, q.format, 'crime-coverage', rows, coverageTable)) return reply
+      const table = request.user?.site_admin ? coverageStaffTable : coverageTable // the public: no names, no server paths
+      if (sendExport(reply, q.format, 'crime-coverage', rows, table)) return reply
       return reply.view(`${V}/coverage.njk`, {
         title: 'Crime data loaded',
         rows,
-        table: tableView(coverageTable, rows, { caption: plural(rows.length, 'force-month'), captionClasses: 'govuk-table__caption--m' }),
+        table: tableView(table, rows, { caption: plural(rows.length, 'force-month'), captionClasses: 'govuk-table__caption--m' }),
         exportHref: q.kind ? `/crime/coverage?kind=${encodeURIComponent(q.kind)}` : undefined,
         kind: q.kind,
         kinds: KINDS.map((k) => ({ value: k, text: KIND_LABELS[k] })),
@@ -528,7 +530,11 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   app.get<{ Params: Static<typeof IdParam> }>(
     '/crime/imports/:id',
     { config: { access: 'editor-anywhere' }, schema: { params: IdParam } },
-    async (request, reply) => {
+    async (request, reply) => progressPage(request, reply),
+  )
+
+  async function progressPage(request: FastifyRequest<{ Params: Static<typeof IdParam> }>, reply: any, errors?: Record<string, string>) {
+    {
       const r = await crime.importRun(request.params.id)
       const results = (r.results ?? []).map((x: any) => ({ ...x, kindLabel: x.kind ? KIND_LABELS[x.kind as Kind] : '' }))
       const pct = r.bytes_total ? Math.min(100, Math.round((Number(r.bytes_done) / Number(r.bytes_total)) * 100)) : 0
@@ -536,7 +542,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
         title:
           r.status === 'running' || r.status === 'queued'
             ? 'Importing police.uk data'
-            : `Import ${r.id}: ${r.status === 'finished' ? (r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
+            : `Import ${r.id}: ${r.status === 'finished' ? (r.files_held ? 'finished, waiting for you to confirm replacing data' : r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
         run: r,
         results,
         pct,
@@ -546,8 +552,33 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
           unchanged: results.filter((x: any) => x.status === 'unchanged').length,
           refused: results.filter((x: any) => x.status === 'refused').length,
           skipped: results.filter((x: any) => x.status === 'skipped').length,
+          held: results.filter((x: any) => x.status === 'held').length,
         },
+        held: results.filter((x: any) => x.status === 'held'),
+        heldFilesKept: r.status === 'finished' && (await crime.heldFilesKept(r.id)),
+        errors,
       })
+    }
+  }
+
+  // Replacing loaded data waits for the person to confirm it (docs/security.md, point 13): replace, or cancel.
+  app.post<{ Params: Static<typeof IdParam> }>(
+    '/crime/imports/:id/replace',
+    { config: { access: 'editor-anywhere' }, schema: { params: IdParam } },
+    async (request, reply) => {
+      const action = (request.body as { action?: unknown } | undefined)?.action
+      if (action !== 'replace' && action !== 'cancel') throw new ValidationError({ action: 'Choose whether to replace the data loaded or keep it' })
+      try {
+        const id = await crime.decideHeld(request.params.id, action, request.actor)
+        if (id === undefined) {
+          reply.flash('Nothing was replaced: the data loaded is as it was, and the uploaded files have been removed')
+          return reply.redirect(`/crime/imports/${request.params.id}`, 303)
+        }
+        return reply.redirect(`/crime/imports/${id}`, 303)
+      } catch (err) {
+        if (err instanceof ValidationError) return progressPage(request, reply.code(400), err.fields)
+        throw err
+      }
     },
   )
 }

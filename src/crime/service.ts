@@ -10,6 +10,7 @@ import type { Analytics } from '../platform/analytics.ts'
 import { recordAudit, type Actor } from '../platform/audit.ts'
 import type { Job, JobContext, JobService, JobSource } from '../platform/jobs.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { storableText } from '../platform/input.ts'
 import { CSV_FILES, DEFAULT_ARCHIVE_LIMITS, ensureRoom, expandPaths, SourceError, type ArchiveLimits } from '../platform/sources.ts'
 import type { GeographyService } from '../geography/service.ts'
 import { importPoliceUk, type FileResult, type ImportProgress } from './importer.ts'
@@ -180,10 +181,10 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
             p.no_location,
             p.unknown_types,
             p.unknown_outcomes,
-            p.source_file,
+            storableText(p.source_file), // a name from inside a zip may hold a NUL (docs/security.md, point 5)
             p.sha256,
             p.imported_at,
-            p.imported_by,
+            storableText(p.imported_by),
             importExists ? p.import_id : null,
           ],
         )
@@ -199,6 +200,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
   async function runImport(ctx: JobContext<ImportParams, ImportLocal>): Promise<ImportOutcome> {
     const { job, params } = ctx
     const local = ctx.local
+    let keepUpload = false
     const actor: Actor = { id: job.started_by, name: job.started_by_name }
     const audit = (status: string, o: Omit<ImportOutcome, 'results'>) =>
       recordAudit(db, actor, {
@@ -238,6 +240,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
         actor: actor.name,
         importId: Number(job.id),
         replace: params.replace,
+        holdReplacements: params.holdReplacements,
         onProgress,
         onFile: local?.onFile,
         beforeCommit: local?.beforeCommit,
@@ -248,26 +251,30 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
         await compactCounts(imported.filter((r) => r.kind === 'street').reduce((n, r) => n + (r.rowsKept ?? 0), 0))
       await syncCoverage()
       const refused = results.filter((r) => r.status === 'refused')
+      const held = results.filter((r) => r.status === 'held')
       const rowsKept = imported.reduce((n, r) => n + (r.rowsKept ?? 0), 0)
       const outcome: ImportOutcome = {
         results,
         rowsKept,
         filesImported: imported.length,
         filesRefused: refused.length,
-        message: `police.uk import: ${imported.length} file(s) imported (${rowsKept.toLocaleString('en-GB')} records), ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${refused.length} refused`,
+        filesHeld: held.length,
+        message: `police.uk import: ${imported.length} file(s) imported (${rowsKept.toLocaleString('en-GB')} records), ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${refused.length} refused${held.length ? `, ${held.length} waiting for confirmation to replace what is loaded` : ''}`,
       }
+      // The uploaded files stay until the person confirms or cancels the replacements (or a day passes: uploads.ts sweeps).
+      if (held.length && params.upload) keepUpload = true
       await audit('finished', outcome)
       return outcome
     } catch (err) {
       if (local) local.error = err
       await syncCoverage().catch(() => {})
       const reason = err instanceof ValidationError ? Object.values(err.fields).join(' ') : (err as Error).message
-      const message = `police.uk import failed: ${params.upload ? reason.replace(params.upload.dir + path.sep, '') : reason}`
+      const message = storableText(`police.uk import failed: ${params.upload ? reason.replace(params.upload.dir + path.sep, '') : reason}`)
       await audit('failed', { rowsKept: 0, filesImported: 0, filesRefused: 0, message }).catch(() => {})
       throw new Error(message, { cause: err })
     } finally {
       forget()
-      if (params.upload) fs.rmSync(params.upload.dir, { recursive: true, force: true })
+      if (params.upload && !keepUpload) fs.rmSync(params.upload.dir, { recursive: true, force: true })
     }
   }
 
@@ -331,7 +338,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
       try {
         started = await deps.jobs.runNow(
           POLICE_UK_IMPORT,
-          { paths: files.map((f) => f.path), upload: { dir, files } },
+          { paths: files.map((f) => f.path), upload: { dir, files }, holdReplacements: true },
           { actor, source: 'web', local },
         )
       } catch (err) {
@@ -341,6 +348,47 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
       const ended = await Promise.race([listed.then(() => undefined), started.finished])
       if (ended && local.error instanceof SourceError) throw new ValidationError({ files: local.error.message.replace(dir + path.sep, '') })
       return Number(started.job.id)
+    },
+
+    /**
+     * An upload import held files that would replace force-months loaded from other files: `replace` imports the same
+     * upload again, replacing them (a new import, returned, whose progress page shows what it did); `cancel` removes the
+     * uploaded files, and nothing changes. Either once: after that, or a day later, the files are gone.
+     */
+    async decideHeld(id: number, action: 'replace' | 'cancel', actor: Actor): Promise<number | undefined> {
+      const job = await deps.jobs.get(id)
+      if (job.kind !== POLICE_UK_IMPORT) throw new NotFoundError()
+      const record = importRecord(job)
+      const upload = (job.params as ImportParams).upload
+      if (record.status !== 'finished' || !record.results.some((r) => r.status === 'held'))
+        throw new ValidationError({ action: 'This import has nothing waiting for confirmation.' })
+      if (!upload || !fs.existsSync(upload.dir))
+        throw new ValidationError({
+          action: 'The uploaded files are no longer on the server: the replacement was already confirmed or cancelled, or more than a day has passed. Upload the files again.',
+        })
+      if (action === 'cancel') {
+        fs.rmSync(upload.dir, { recursive: true, force: true })
+        await recordAudit(db, actor, {
+          action: 'delete',
+          entity: 'data import',
+          entityId: job.id,
+          summary: `police.uk import ${job.id}: replacing what is loaded was cancelled; nothing changed`,
+        })
+        return undefined
+      }
+      const started = await deps.jobs.runNow(
+        POLICE_UK_IMPORT,
+        { paths: upload.files.map((f) => f.path), upload, confirms: Number(job.id) },
+        { actor, source: 'web', local: {} },
+      )
+      return Number(started.job.id)
+    },
+
+    /** Are the uploaded files of an import that held replacements still there (not yet confirmed, cancelled or swept)? */
+    async heldFilesKept(id: number): Promise<boolean> {
+      const job = await deps.jobs.get(id)
+      const upload = (job.params as ImportParams).upload
+      return job.kind === POLICE_UK_IMPORT && !!upload && fs.existsSync(upload.dir) && !!(job.result as ImportOutcome | null)?.filesHeld
     },
 
     /** Recent police.uk imports, newest first (the Import page's history, the Crime data page). */

@@ -33,9 +33,13 @@ const rateColumn = <T extends { rate: number | null }>(): TableColumn<T> => ({
   numeric: true,
 })
 
-/** Every force-month loaded, with its source file: /crime/coverage and /api/v1/crime/coverage. */
-export const coverageTable = defineTable<CoverageRow>(
-  [
+/**
+ * Every force-month loaded, with its source file: /crime/coverage and /api/v1/crime/coverage. The public sees the
+ * source file's name (not where it was on the server), its sha256 and when it was imported; site administrators also
+ * see the file's full path and who imported it (coverageStaffTable). docs/security.md, point 7.
+ */
+function coverageColumns(staff: boolean): TableColumn<CoverageRow>[] {
+  return [
     { key: 'kind', header: 'Kind', value: (r) => r.kind, text: (r) => KIND_LABELS[r.kind] },
     { key: 'force', header: 'Force', value: (r) => r.force, text: (r) => forceBySlug(r.force)?.name ?? r.force },
     { key: 'month', header: 'Month', value: (r) => r.month, text: (r) => shortMonthLabel(r.month) },
@@ -48,7 +52,7 @@ export const coverageTable = defineTable<CoverageRow>(
     {
       key: 'source_file',
       header: 'Source file',
-      value: (r) => r.source_file,
+      value: (r) => (staff ? r.source_file : basename(r.source_file)),
       classes: 'safer-break',
       html: (r) =>
         `${escapeHtml(basename(r.source_file))}<br><span class="govuk-body-s">sha256 ${escapeHtml(r.sha256.slice(0, 16))}…</span>`,
@@ -59,12 +63,13 @@ export const coverageTable = defineTable<CoverageRow>(
       header: 'Imported',
       value: (r) => r.imported_at,
       html: (r) =>
-        `${escapeHtml(formatDateTime(new Date(r.imported_at)))}<br><span class="govuk-body-s">${escapeHtml(r.imported_by)}</span>`,
+        `${escapeHtml(formatDateTime(new Date(r.imported_at)))}${staff ? `<br><span class="govuk-body-s">${escapeHtml(r.imported_by)}</span>` : ''}`,
     },
-    { key: 'imported_by', value: (r) => r.imported_by },
-  ],
-  { pageOrder: ['force', 'month', 'kind'] },
-)
+    ...(staff ? [{ key: 'imported_by', value: (r: CoverageRow) => r.imported_by }] : []),
+  ]
+}
+export const coverageTable = defineTable<CoverageRow>(coverageColumns(false), { pageOrder: ['force', 'month', 'kind'] })
+export const coverageStaffTable = defineTable<CoverageRow>(coverageColumns(true), { pageOrder: ['force', 'month', 'kind'] })
 
 /** An area's records each month; a month not loaded is a gap, never a zero. */
 export const monthsTable = defineTable<AreaPage['months'][number]>(

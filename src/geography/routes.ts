@@ -21,7 +21,7 @@ import {
   PartnershipParam,
 } from './schema.ts'
 import { CustomAreaInput, AREA_TYPE_LABELS, customAreaCode, type CustomAreaRow } from './service.ts'
-import { defineTable, link, tableView } from '../platform/tables.ts'
+import { defineTable, link, tableView, type TableColumn } from '../platform/tables.ts'
 import { escapeHtml } from '../platform/html.ts'
 import { formatDateTime, ValidationError } from '../platform/errors.ts'
 import { plural, pluralNoun } from '../platform/format.ts'
@@ -39,20 +39,19 @@ const fromApi = (b: any) => ({ ...b, lsoaCodes: (b.lsoaCodes ?? []).join('\n') }
 
 type Dataset = Awaited<ReturnType<Services['geography']['loaded']>>['datasets'][number]
 
-/** The files of the ONS geography loaded, on the Geography page and in its download. */
-const datasetsTable = defineTable<Dataset>([
+/**
+ * The files of the ONS geography loaded, on the Geography page and in its download. The public sees each file's name
+ * and when it was loaded; site administrators also see where it was on the server and who loaded it
+ * (datasetsStaffTable). docs/security.md, point 7.
+ */
+const fileName = (r: Dataset) =>
+  String(r.source_file ?? '')
+    .split(/[\\/]/)
+    .pop()
+const datasetColumns = (staff: boolean): TableColumn<Dataset>[] => [
   { key: 'dataset', value: (r) => r.dataset },
   { key: 'title', header: 'What', value: (r) => r.title },
-  {
-    key: 'source_file',
-    header: 'File',
-    value: (r) => r.source_file,
-    text: (r) =>
-      String(r.source_file ?? '')
-        .split(/[\\/]/)
-        .pop(),
-    classes: 'safer-break',
-  },
+  { key: 'source_file', header: 'File', value: (r) => (staff ? r.source_file : fileName(r)), text: fileName, classes: 'safer-break' },
   { key: 'rows', header: 'Rows', value: (r) => r.rows, numeric: true },
   {
     key: 'imported_at',
@@ -60,8 +59,10 @@ const datasetsTable = defineTable<Dataset>([
     value: (r) => r.imported_at,
     text: (r) => (r.imported_at ? formatDateTime(new Date(r.imported_at)) : ''),
   },
-  { key: 'imported_by', value: (r) => r.imported_by },
-])
+  ...(staff ? [{ key: 'imported_by', value: (r: Dataset) => r.imported_by }] : []),
+]
+const datasetsTable = defineTable<Dataset>(datasetColumns(false))
+const datasetsStaffTable = defineTable<Dataset>(datasetColumns(true))
 
 /** An area in the list or the search results (an area added to the directory by hand has no LSOA count). */
 interface AreaListRow {
@@ -137,13 +138,14 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
     async (request, reply) => {
       const loaded = await geography.loaded()
       const areas = await geography.listAreas()
-      if (sendExport(reply, request.query.format, 'geography-datasets', loaded.datasets, datasetsTable)) return reply
+      const table = request.user?.site_admin ? datasetsStaffTable : datasetsTable // the public: no names, no server paths
+      if (sendExport(reply, request.query.format, 'geography-datasets', loaded.datasets, table)) return reply
       const byType = AREA_TYPES.map((t) => ({ type: t, label: AREA_TYPE_LABELS[t], count: areas.filter((a) => a.type === t).length }))
       return reply.view(`${V}/geography.njk`, {
         title: 'Geography',
         loaded,
         byType,
-        table: tableView(datasetsTable, loaded.datasets, { caption: 'Files loaded', captionClasses: 'govuk-table__caption--m' }),
+        table: tableView(table, loaded.datasets, { caption: 'Files loaded', captionClasses: 'govuk-table__caption--m' }),
         breadcrumbs: [
           { text: 'Home', href: '/' },
           { text: 'Crime data', href: '/crime' },

@@ -308,6 +308,16 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
   }
 
   return {
+    /** The partnerships whose bodies have the organisation as chair or member (organisations' usage: who may change it). */
+    async partnershipsUsingOrganisation(organisationId: number, q: Queryable = db): Promise<number[]> {
+      const rows = await q.query<{ partnership_id: number }>(
+        `SELECT partnership_id FROM bodies WHERE chair_organisation_id = $1
+         UNION SELECT b.partnership_id FROM body_members m JOIN bodies b ON b.id = m.body_id WHERE m.organisation_id = $1`,
+        [organisationId],
+      )
+      return rows.map((r) => r.partnership_id)
+    },
+
     /** The partnership's bodies in reporting order (each senior body followed by those reporting to it), each with its depth. */
     list: listBodies,
 

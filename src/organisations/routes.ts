@@ -3,7 +3,7 @@
  * Read: anyone (these are public facts). Write: editors of any partnership and site administrators.
  * Delete: site administrators.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
 import { handleForm, formBody, formVersion } from '../platform/forms.ts'
@@ -11,7 +11,7 @@ import { sendExport, FormatQuery } from '../platform/export.ts'
 import { historyOf } from '../platform/audit.ts'
 import { parseForm } from '../platform/validation.ts'
 import { AREA_TYPES, Area, AreaInput, ORGANISATION_TYPES, Organisation, OrganisationInput } from './schema.ts'
-import { organisationJson, type OrganisationRow } from './service.ts'
+import { organisationJson, type OrganisationEditor, type OrganisationRow } from './service.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { plural } from '../platform/format.ts'
 
@@ -37,6 +37,11 @@ function formValues(o: OrganisationRow) {
 
 export async function organisationRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const orgs = services.organisations
+  /** Who is asking, for the rule on who may change an organisation (organisations/service.ts, whyNotChange). */
+  const editor = async (request: FastifyRequest): Promise<OrganisationEditor> => ({
+    siteAdmin: !!request.user?.site_admin,
+    roles: request.user ? await services.partnerships.rolesOf(request.user.id) : new Map(),
+  })
   const crumbs = [
     { text: 'Home', href: '/' },
     { text: 'Organisations', href: '/organisations' },
@@ -81,7 +86,8 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
     { config: { access: 'public' }, schema: { params: IdParam } },
     async (request, reply) => {
       const o = await orgs.get(request.params.id)
-      return reply.view(`${V}/show.njk`, { title: o.name, organisation: o, breadcrumbs: crumbs })
+      const mayChange = !!request.user && (await app.allows(request, 'editor-anywhere')) && !(await orgs.whyNotChange(o.id, await editor(request)))
+      return reply.view(`${V}/show.njk`, { title: o.name, organisation: o, mayChange, breadcrumbs: crumbs })
     },
   )
 
@@ -90,6 +96,7 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
     { config: { access: 'editor-anywhere' }, schema: { params: IdParam } },
     async (request, reply) => {
       const o = await orgs.get(request.params.id)
+      await orgs.checkMayChange(o.id, await editor(request))
       return reply.view(`${V}/form.njk`, {
         title: `Change ${o.name}`,
         typeItems,
@@ -109,7 +116,7 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
         template: `${V}/form.njk`,
         context: async () => ({ title: 'Change organisation', typeItems, action: `/organisations/${id}/edit`, breadcrumbs: crumbs }),
         run: async () => {
-          const o = await orgs.update(id, parseForm(OrganisationInput, formBody(request)), request.actor)
+          const o = await orgs.update(id, parseForm(OrganisationInput, formBody(request)), request.actor, await editor(request))
           return { redirect: `/organisations/${o.id}`, flash: `${o.name} updated` }
         },
       })
@@ -255,13 +262,13 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
       config: { access: 'editor-anywhere' },
       schema: {
         tags,
-        summary: 'Change an organisation (send the version you read: a stale version is refused with 409)',
+        summary: 'Change an organisation (send the version you read: a stale version is refused with 409). One that several partnerships use: site administrators, or administrators of each of them (403 otherwise)',
         params: IdParam,
         body: OrganisationInput,
         response: { 200: Organisation },
       },
     },
-    async (request) => organisationJson(await orgs.update(request.params.id, request.body, request.actor)),
+    async (request) => organisationJson(await orgs.update(request.params.id, request.body, request.actor, await editor(request))),
   )
   app.delete<{ Params: Static<typeof IdParam> }>(
     '/api/v1/organisations/:id',

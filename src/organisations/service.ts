@@ -3,7 +3,8 @@ import type { Db, Queryable } from '../platform/db/index.ts'
 import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import { recordAudit, type Actor } from '../platform/audit.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
-import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts'
+import { ROLE_RANK, type Role } from '../platform/auth/service.ts'
 import { validate } from '../platform/validation.ts'
 import { AreaInput, OrganisationInput } from './schema.ts'
 
@@ -33,7 +34,49 @@ export function organisationJson(o: OrganisationRow) {
   }
 }
 
+/**
+ * Who is changing an organisation: a site administrator, or someone with these roles in partnerships (by partnership id).
+ */
+export interface OrganisationEditor {
+  siteAdmin: boolean
+  roles: Map<number, Role>
+}
+
+/** Which partnerships use an organisation (their bodies, members, priority leads...), registered by the capabilities that name organisations. */
+export type OrganisationUsage = (organisationId: number, q: Queryable) => Promise<number[]>
+
 export function organisationService(db: Db) {
+  const usages: OrganisationUsage[] = []
+
+  /** The partnerships that use the organisation, by id (from every registered usage), sorted. */
+  async function partnershipsUsing(id: number, q: Queryable = db): Promise<number[]> {
+    const ids = new Set<number>()
+    for (const usage of usages) for (const p of await usage(id, q)) ids.add(Number(p))
+    return [...ids].sort((a, b) => a - b)
+  }
+
+  /**
+   * Why this person may not change the organisation, or undefined when they may (docs/security.md, point 12). Every
+   * partnership shows the same organisation, so a change shows on each of their public pages:
+   *   - site administrators may change any organisation;
+   *   - one no partnership uses yet: any editor or administrator of a partnership (who may add organisations);
+   *   - one that one partnership uses: that partnership's editors and administrators;
+   *   - one shared by several partnerships: only someone who is an administrator of every one of them.
+   */
+  async function whyNotChange(id: number, who: OrganisationEditor, q: Queryable = db): Promise<string | undefined> {
+    if (who.siteAdmin) return undefined
+    const using = await partnershipsUsing(id, q)
+    const rank = (p: number) => ROLE_RANK[who.roles.get(p) as Role] ?? -1
+    if (!using.length) return [...who.roles.values()].some((r) => ROLE_RANK[r] >= ROLE_RANK.editor) ? undefined : 'Only editors can change organisations.'
+    if (using.length === 1)
+      return rank(using[0]) >= ROLE_RANK.editor
+        ? undefined
+        : 'This organisation is used by another partnership: only its editors, or a site administrator, can change it.'
+    return using.every((p) => rank(p) >= ROLE_RANK.admin)
+      ? undefined
+      : `This organisation is shared by ${using.length} partnerships, and a change to it shows on the pages of each. Only a site administrator, or someone who is an administrator of every one of those partnerships, can change it.`
+  }
+
   async function checkNameFree(q: Queryable, name: string, exceptId?: number) {
     const clash = await maybeOne(q, 'SELECT id FROM organisations WHERE lower(name) = lower($1) AND id IS DISTINCT FROM $2', [
       name,
@@ -43,6 +86,17 @@ export function organisationService(db: Db) {
   }
 
   return {
+    /** Register where organisations are used (src/services.ts): a function giving the partnerships that use one. */
+    addUsage(usage: OrganisationUsage) {
+      usages.push(usage)
+    },
+    partnershipsUsing,
+    whyNotChange,
+    /** ForbiddenError (with the reason) unless this person may change the organisation. */
+    async checkMayChange(id: number, who: OrganisationEditor, q: Queryable = db) {
+      const reason = await whyNotChange(id, who, q)
+      if (reason) throw new ForbiddenError(reason)
+    },
     list(): Promise<OrganisationRow[]> {
       return db.query('SELECT * FROM organisations ORDER BY name')
     },
@@ -88,9 +142,12 @@ export function organisationService(db: Db) {
       }
       return inTransaction(db, q, run)
     },
-    async update(id: number, input: unknown, actor: Actor): Promise<OrganisationRow> {
+    /** Change an organisation, if `who` may (see whyNotChange): ForbiddenError with the reason otherwise. */
+    async update(id: number, input: unknown, actor: Actor, who: OrganisationEditor): Promise<OrganisationRow> {
       const data = validate(OrganisationInput, input)
       return db.transaction(async (tx) => {
+        const reason = await whyNotChange(id, who, tx)
+        if (reason) throw new ForbiddenError(reason)
         await checkNameFree(tx, data.name, id)
         return updateRecord<OrganisationRow>(
           tx,

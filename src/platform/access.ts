@@ -123,18 +123,15 @@ export async function setUpAccess(app: FastifyInstance, opts: PartnershipDirecto
     const slug = (request.params as { partnership: string }).partnership
     const partnership = await opts.findPartnership(slug)
     if (!partnership) throw new NotFoundError()
+    const role = user ? (user.site_admin ? 'admin' : await opts.roleIn(user.id, partnership.id)) : undefined
+    // An unpublished partnership does not exist for anyone who is not a member: its 404 page must not name it (the
+    // page's title and navigation come from request.partnership), so it is set only for those who may see it.
+    if (!partnership.published && !role) throw new NotFoundError()
     request.partnership = partnership
-    if (user) request.role = user.site_admin ? 'admin' : await opts.roleIn(user.id, partnership.id)
+    request.role = role
     const needed = access.partnership
-    if (needed === 'public') {
-      if (!partnership.published && !request.role) throw new NotFoundError()
-      return
-    }
-    if (!user) {
-      if (!partnership.published) throw new NotFoundError()
-      throw new UnauthorisedError()
-    }
-    if (!request.role && !partnership.published) throw new NotFoundError()
+    if (needed === 'public') return
+    if (!user) throw new UnauthorisedError()
     if (!hasRole(request, needed)) throw new ForbiddenError()
   }
   app.decorate('allows', async (request: FastifyRequest, access: Access) => {

@@ -44,6 +44,20 @@ export class UnauthorisedError extends Error {
   }
 }
 
+/**
+ * A database error caused by what was sent rather than by a fault: a number out of the column's range (22003), text
+ * that is not a number (22P02), or a NUL character (22021, 22P05). The platform refuses such input before it reaches
+ * the database (platform/input.ts); this is the safety net for a route that has no schema for it: a 400, not a 500.
+ */
+export function inputErrorFromDatabase(err: unknown): ValidationError | undefined {
+  const code = (err as { code?: unknown } | null)?.code
+  if (code === '22003') return new ValidationError({ form: 'A number in what was sent is too large or too small. Check it and try again.' })
+  if (code === '22P02') return new ValidationError({ form: 'Something in what was sent is not in the form expected (a number or a date). Check it and try again.' })
+  if (code === '22021' || code === '22P05')
+    return new ValidationError({ form: 'What was sent contains a NUL character (a zero byte), which Safer cannot store. Remove it and try again.' })
+  return undefined
+}
+
 export function formatDateTime(d: Date): string {
   return new Intl.DateTimeFormat('en-GB', {
     day: 'numeric',

@@ -18,11 +18,16 @@ interface Column<T> {
   value: (row: T) => unknown
 }
 
+/** What a spreadsheet may read as the start of a formula (see cell). */
+export const FORMULA = /^(?:[=+\-@\t\r\n]|[\s\u00a0\u3000]+[=+\-@])/
+
 function cell(v: unknown): string {
   if (v === null || v === undefined) return ''
   let s = v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join('; ') : typeof v === 'object' ? JSON.stringify(v) : String(v)
-  // Spreadsheet formula injection: a cell starting with = + - @ is read as text.
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
+  // Spreadsheet formula injection: text a spreadsheet could read as a formula is written with a ' in front, so it is read
+  // as text: text starting with = + - @, with a tab or a line break, or with spaces or line breaks and then = + - @
+  // (spreadsheets skip those before a formula). Numbers are numbers (-5 stays -5).
+  if (typeof v !== 'number' && FORMULA.test(s)) s = `'${s}`
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 

@@ -22,6 +22,7 @@ import type { Db, Queryable } from './db/index.ts'
 import { maybeOne } from './db/index.ts'
 import type { Actor } from './audit.ts'
 import { NotFoundError, ValidationError } from './errors.ts'
+import { jsonForDatabase, storableText } from './input.ts'
 
 export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'interrupted'] as const
 export type JobStatus = (typeof JOB_STATUSES)[number]
@@ -137,7 +138,7 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
         kind.title(params),
         status,
         kind.exclusive ?? false,
-        JSON.stringify(params ?? {}),
+        jsonForDatabase(params ?? {}),
         kind.maxAttempts ?? 1,
         o.runAfter ?? clock(),
         o.source ?? 'web',
@@ -173,7 +174,7 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
         .then(() =>
           db.query(`UPDATE jobs SET progress = $2::jsonb, updated_at = now() WHERE id = $1 AND status = 'running'`, [
             job.id,
-            JSON.stringify(p),
+            jsonForDatabase(p),
           ]),
         )
         .catch(() => {})
@@ -198,14 +199,14 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
          WHERE id = $1 RETURNING *`,
         [
           job.id,
-          JSON.stringify(result ?? null),
-          JSON.stringify({ ...latest, ...(latest?.total !== undefined ? { done: latest.total } : {}) }),
+          jsonForDatabase(result ?? null),
+          jsonForDatabase({ ...latest, ...(latest?.total !== undefined ? { done: latest.total } : {}) }),
         ],
       )
       return row
     } catch (err) {
       await pending
-      const message = err instanceof ValidationError ? Object.values(err.fields).join(' ') : ((err as Error)?.message ?? String(err))
+      const message = storableText(err instanceof ValidationError ? Object.values(err.fields).join(' ') : ((err as Error)?.message ?? String(err)))
       const retry = job.attempts < job.max_attempts
       const wait = (kind.backoffMs ?? defaultBackoff)(job.attempts)
       // A failed job keeps the progress it had made (its last report, which the throttle may not have written).
@@ -213,7 +214,7 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
         retry
           ? `UPDATE jobs SET status = 'queued', error = $2, run_after = $3, host = NULL, pid = NULL, updated_at = now() WHERE id = $1 RETURNING *`
           : `UPDATE jobs SET status = 'failed', error = $2, progress = coalesce($3::jsonb, progress), finished_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
-        retry ? [job.id, message, new Date(clock().getTime() + wait)] : [job.id, message, latest ? JSON.stringify(latest) : null],
+        retry ? [job.id, message, new Date(clock().getTime() + wait)] : [job.id, message, latest ? jsonForDatabase(latest) : null],
       )
       return row
     }
@@ -369,7 +370,7 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
              AND job_schedules.next_run_at IS NOT NULL AND $6::boolean THEN job_schedules.next_run_at ELSE EXCLUDED.next_run_at END,
            every = EXCLUDED.every
          RETURNING *`,
-        [key, kind, JSON.stringify(params), every, next, !when.at],
+        [key, kind, jsonForDatabase(params), every, next, !when.at],
       )
       return row
     },

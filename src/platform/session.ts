@@ -65,8 +65,12 @@ export async function setUpSession(
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: opts.secureCookies }
 
   app.addHook('onRequest', async (request, reply) => {
+    // A cookie holding a NUL was not written by Safer and cannot be looked up: treated as absent.
+    for (const [name, value] of Object.entries(request.cookies)) if (value?.includes('\u0000')) delete request.cookies[name]
     const header = request.headers.authorization
-    if (header?.startsWith('Bearer ')) {
+    if (header?.startsWith('Bearer ') && header.includes('\u0000')) {
+      request.viaApiToken = true
+    } else if (header?.startsWith('Bearer ')) {
       request.viaApiToken = true
       request.user = await opts.auth.userForApiToken(header.slice(7).trim())
       // A token that does not work (revoked, expired, its account disabled) is refused everywhere, even where the

@@ -22,6 +22,11 @@ export interface Materialised {
    */
   sha256: Promise<string>
   bytes: number
+  /**
+   * Where the file's first NUL (zero) byte is, counting from 0, or undefined when it has none: a CSV file is text and
+   * has none, so a file with one is not text (binary, or UTF-16). Known once sha256 has resolved (the same pass).
+   */
+  firstNul(): number | undefined
   cleanup(): void
 }
 
@@ -126,12 +131,16 @@ export async function freeBytes(folder: string): Promise<number> {
 /** Hash and count what passes; `guard` sees the running count and stops the stream with its message. */
 function hashingCounter(
   hash: crypto.Hash,
-  counter: { bytes: number },
+  counter: { bytes: number; firstNul?: number },
   onBytes?: (n: number) => void,
   guard?: (bytes: number) => string | undefined,
 ) {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
+      if (counter.firstNul === undefined) {
+        const at = chunk.indexOf(0)
+        if (at !== -1) counter.firstNul = counter.bytes + at
+      }
       counter.bytes += chunk.length
       const refused = guard?.(counter.bytes)
       if (refused) return done(new SourceError(refused))
@@ -168,7 +177,7 @@ async function toTempFile(
   fs.mkdirSync(tmpDir, { recursive: true })
   const target = tmpName(tmpDir, name)
   const hash = crypto.createHash('sha256')
-  const counter = { bytes: 0 }
+  const counter: { bytes: number; firstNul?: number } = { bytes: 0 }
   const unpack = decompressor(name)
   const cleanup = () => fs.rmSync(target, { force: true })
   try {
@@ -180,7 +189,7 @@ async function toTempFile(
     if (err instanceof SourceError) throw err
     throw new SourceError(`${name} could not be read: ${(err as Error).message}`)
   }
-  return { path: target, sha256: Promise.resolve(hash.digest('hex')), bytes: counter.bytes, cleanup }
+  return { path: target, sha256: Promise.resolve(hash.digest('hex')), bytes: counter.bytes, firstNul: () => counter.firstNul, cleanup }
 }
 
 /** What a .gz file says it unpacks to (its trailer holds the size modulo 4 GB); a .br file does not say. */
@@ -209,14 +218,14 @@ function fileSource(file: string, limits: ArchiveLimits): Source {
         return toTempFile(fs.createReadStream(file), name, tmpDir, onBytes, (bytes) => tooBig(file, size, bytes, limits, true))
       // A plain CSV is read where it is; it is only hashed, in the background.
       const hash = crypto.createHash('sha256')
-      const counter = { bytes: 0 }
+      const counter: { bytes: number; firstNul?: number } = { bytes: 0 }
       const sha256 = pipeline(fs.createReadStream(file), hashingCounter(hash, counter, onBytes), async (chunks: AsyncIterable<Buffer>) => {
         for await (const _ of chunks) {
           /* hashed */
         }
       }).then(() => hash.digest('hex'))
       sha256.catch(() => {}) // awaited by the importer; never an unhandled rejection
-      return { path: file, sha256, bytes: fs.statSync(file).size, cleanup: () => {} }
+      return { path: file, sha256, bytes: fs.statSync(file).size, firstNul: () => counter.firstNul, cleanup: () => {} }
     },
   }
 }
@@ -416,21 +425,34 @@ function splitCsvLine(line: string): string[] {
   return out
 }
 
+/** The longest first line readHeader reads (a header of 100,000 columns is about 1 MB). */
+export const HEADER_MAX_BYTES = 16 * 1024 * 1024
+
 /**
  * A CSV file's header row as its column names (a byte-order mark, a CR and spaces around each name dropped),
- * read without reading the rest of the file.
+ * read without reading the rest of the file: up to the first line break, however long the line (to HEADER_MAX_BYTES),
+ * so a refused header is reported with its true number of columns.
  */
 export async function readHeader(file: string): Promise<string[]> {
   const fd = fs.openSync(file, 'r')
   try {
-    const buf = Buffer.alloc(64 * 1024)
-    const n = fs.readSync(fd, buf, 0, buf.length, 0)
-    const text = buf
-      .subarray(0, n)
+    const chunks: Buffer[] = []
+    let read = 0
+    for (;;) {
+      const buf = Buffer.alloc(Math.min(1024 * 1024, HEADER_MAX_BYTES - read))
+      const n = buf.length ? fs.readSync(fd, buf, 0, buf.length, read) : 0
+      if (!n) break
+      const chunk = buf.subarray(0, n)
+      const nl = chunk.indexOf(0x0a)
+      chunks.push(nl === -1 ? chunk : chunk.subarray(0, nl))
+      read += n
+      if (nl !== -1) break
+    }
+    const text = Buffer.concat(chunks)
       .toString('utf8')
       .replace(/^\uFEFF/, '')
-    const end = text.search(/\r?\n/)
-    return splitCsvLine(end === -1 ? text : text.slice(0, end)).map((h) => h.trim())
+      .replace(/\r$/, '')
+    return splitCsvLine(text).map((h) => h.trim())
   } finally {
     fs.closeSync(fd)
   }

@@ -20,6 +20,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
 import type { Config } from '../config.ts'
 import { ValidationError } from './errors.ts'
+import { refuseNul } from './input.ts'
 import { checkCsrf } from './session.ts'
 import { freeBytes, sizeLabel, sweepOld, SWEEP_AGE_MS } from './sources.ts'
 import { withoutControlCharacters } from './format.ts'
@@ -288,6 +289,7 @@ export async function receiveFiles(request: FastifyRequest, opts: ReceiveOptions
       limits: { fileSize: maxFileBytes, files: maxFiles + 1, fields: 100, parts: maxFiles + 101, fieldSize: MB },
     })) {
       if (part.type === 'field') {
+        refuseNul({ [part.fieldname]: String(part.value) })
         if (!(part.fieldname in fields)) fields[part.fieldname] = String(part.value)
         continue
       }

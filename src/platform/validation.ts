@@ -11,8 +11,42 @@ import { ValidationError, type FieldErrors } from './errors.ts'
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv
 
-export const ajvOptions = { allErrors: true, strict: false as const, keywords: ['errorMessage'] }
+// strictNumbers: NaN and Infinity (which "1e309" and "Infinity" become when coerced) are not numbers.
+export const ajvOptions = { allErrors: true, strict: false as const, strictNumbers: true, keywords: ['errorMessage'] }
 export const ajv = addFormats(new Ajv({ ...ajvOptions }))
+
+/** The largest whole number the database's integer columns hold (and the smallest). */
+export const INT_MAX = 2147483647
+export const INT_MIN = -2147483648
+/** Bounds for a number with none of its own: far beyond any real value, well inside what PostgreSQL and JSON hold exactly. */
+export const NUMBER_LIMIT = 1e15
+const bounded = new WeakSet<object>()
+
+/**
+ * Give every integer and number in the schema that has no bound of its own the bounds the database can hold, so a value
+ * such as 99999999999999999999 is a field error ("must be 2147483647 or less"), never a database error. Changes the
+ * schema in place (once): route schemas (platform/input.ts) and every schema validate() checks.
+ */
+export function boundNumbers(schema: any, depth = 0): void {
+  if (!schema || typeof schema !== 'object' || depth > 32 || bounded.has(schema)) return
+  bounded.add(schema)
+  const types = [schema.type].flat()
+  if (types.includes('integer')) {
+    if (schema.maximum === undefined && schema.exclusiveMaximum === undefined) schema.maximum = INT_MAX
+    if (schema.minimum === undefined && schema.exclusiveMinimum === undefined) schema.minimum = INT_MIN
+  } else if (types.includes('number')) {
+    if (schema.maximum === undefined && schema.exclusiveMaximum === undefined) schema.maximum = NUMBER_LIMIT
+    if (schema.minimum === undefined && schema.exclusiveMinimum === undefined) schema.minimum = -NUMBER_LIMIT
+  }
+  for (const key of ['properties', 'patternProperties', '$defs', 'definitions'])
+    if (schema[key] && typeof schema[key] === 'object') for (const s of Object.values(schema[key])) boundNumbers(s, depth + 1)
+  for (const key of ['anyOf', 'allOf', 'oneOf']) if (Array.isArray(schema[key])) for (const s of schema[key]) boundNumbers(s, depth + 1)
+  for (const key of ['items', 'additionalProperties', 'not'])
+    if (schema[key] && typeof schema[key] === 'object') {
+      if (Array.isArray(schema[key])) for (const s of schema[key]) boundNumbers(s, depth + 1)
+      else boundNumbers(schema[key], depth + 1)
+    }
+}
 
 /** A choice from a fixed list, reported as "Select <title> from the list" when wrong. */
 export function choice<T extends readonly string[]>(values: T, title: string) {
@@ -74,8 +108,12 @@ export function messageFor(schema: TSchema, e: ErrorObject): { field: string; me
     case 'maxLength':
       return { field, message: `${title} must be ${prop?.maxLength} characters or fewer` }
     case 'minimum':
+      if (prop?.minimum === INT_MIN || prop?.minimum === -NUMBER_LIMIT)
+        return { field, message: `${title} is too small: it must be ${prop.minimum.toLocaleString('en-GB')} or more` }
       return { field, message: `${title} must be ${prop?.minimum} or more` }
     case 'maximum':
+      if (prop?.maximum === INT_MAX || prop?.maximum === NUMBER_LIMIT)
+        return { field, message: `${title} is too large: it must be ${prop.maximum.toLocaleString('en-GB')} or less` }
       return { field, message: `${title} must be ${prop?.maximum} or less` }
     case 'type':
       if ((e.params as any).type === 'integer') return { field, message: `${title} must be a whole number` }
@@ -119,6 +157,7 @@ const compiled = new WeakMap<TSchema, ReturnType<typeof ajv.compile>>()
 export function validate<T extends TSchema>(schema: T, value: unknown): Static<T> {
   let check = compiled.get(schema)
   if (!check) {
+    boundNumbers(schema)
     check = ajv.compile(schema)
     compiled.set(schema, check)
   }

@@ -89,12 +89,22 @@ export function setLocals(request: FastifyRequest, reply: FastifyReply) {
   if (showFlash) reply.clearCookie('safer_flash', { path: '/' })
   reply.locals = {
     ...(reply.locals ?? {}),
-    flash: showFlash ? decodeURIComponent(flash) : undefined,
+    flash: showFlash ? decodeFlash(flash) : undefined,
     user: request.user,
     csrfToken: request.csrfToken,
     cspNonce: (reply as any).cspNonce?.script,
     currentPath: request.url.split('?')[0],
     partnership: request.partnership,
     role: request.role,
+  }
+}
+
+/** The flash message as it was set; a cookie that is not one Safer wrote (it cannot be decoded, or holds a NUL) is ignored. */
+function decodeFlash(value: string): string | undefined {
+  try {
+    const text = decodeURIComponent(value)
+    return text.includes('\u0000') ? undefined : text
+  } catch {
+    return undefined
   }
 }
