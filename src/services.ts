@@ -38,7 +38,9 @@ export async function services(db: Db, config: Config) {
   const partnerships = partnershipService(db, { auth, organisations })
   const governance = governanceService(db, { organisations })
   const agreement = agreementService(db, { organisations, partnerships })
-  const assurance = assuranceService(db, { agreement })
+  const assurance = assuranceService(db, { agreement, auth, outbox })
+  // Rounds published before sign-off existed get their first publication (once).
+  await assurance.snapshotLegacyRounds()
   // What the capabilities built on partnerships add to them: partnerships itself names none of them.
   partnerships.onCreate((tx, p, actor) => assurance.setUpDefaults(p.id, actor, tx))
   partnerships.addOverviewPanel({ order: 10, load: (p, opts) => governance.overview(p, opts) })
