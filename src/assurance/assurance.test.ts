@@ -346,7 +346,7 @@ test('the matrix shows each rated cell with its label and colour, unrated cells 
   assert.match(csv.headers['content-type'], /text\/csv/)
   assert.match(
     csv.body,
-    /^\uFEFFpriority_number,priority,dimension,rating,rating_label,colour,previous_rating,change,findings,development_areas\r\n/,
+    /^\uFEFFpriority_number,priority,dimension,rating,rating_label,colour,previous_rating,change,findings,development_areas,carried_forward\r\n/,
   )
   assert.match(
     csv.body,
