@@ -350,7 +350,7 @@ test('the matrix shows each rated cell with its label and colour, unrated cells 
   )
   assert.match(
     csv.body,
-    /1,Serious organised crime and county lines,County co-ordination,4,Strong,#2171b5,,,A partnership has been established.,\r\n/,
+    /1,Serious organised crime and county lines,County co-ordination,4,Strong,#2171b5,,,A partnership has been established.,,false\r\n/,
   )
   const json = await c.get(`${base}/rounds/${r.id}?format=json`)
   const rows = json.json()
