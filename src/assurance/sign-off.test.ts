@@ -31,6 +31,8 @@ async function setting() {
 }
 
 const as = () => t.services.assurance
+/** The account behind a signed-in test client. */
+const userOf = (c: object) => (c as { user: { id: number; email: string } }).user
 const cell = (rating: number | null, findings: string[] = [], developmentAreas: string[] = []) => ({ rating, findings, developmentAreas })
 
 test('a draft round is seen by members marked as a draft, and by nobody else anywhere: pages, API, exports, print', async () => {
@@ -112,7 +114,7 @@ test("a contributor's change is submitted; it is public only once approved and p
   assert.equal(saved.status, 303)
   const [row] = await t.db.query('SELECT status, submitted_by FROM assessment_cells WHERE assessment_round_id = $1', [r.id])
   assert.equal(row.status, 'submitted')
-  assert.equal(row.submitted_by, lead.user.id)
+  assert.equal(row.submitted_by, userOf(lead).id)
   const publicCell = text((await anon.get(cellUrl)).body)
   assert.match(publicCell, /Developing/)
   assert.doesNotMatch(publicCell, /A county lines team is in place/)
@@ -182,7 +184,7 @@ test('an editor returns a cell with a comment; the contributor sees what was ask
   assert.match(text((await other.get(`${base}/sign-off`)).body), /No cells have been returned to you/)
 
   const [mail] = (await t.services.outbox.list()).filter((m) => m.partnership_id === p.id && m.template === 'assurance/returned')
-  assert.equal(mail.to_address, lead.user.email)
+  assert.equal(mail.to_address, userOf(lead).email)
   assert.match(mail.subject, /Returned to you: Priority 1: County lines, Driving front-line delivery \(Autumn 2019\)/)
   assert.match(mail.text_body, /Please give the evidence for Strong/)
   assert.match(mail.text_body, new RegExp(`${cellUrl}/edit`))
