@@ -200,7 +200,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
         table: tableView(assessmentsTable, rows, {
           caption: plural(rows.length, 'strategic assessment'),
           captionClasses: 'govuk-table__caption--m',
-          omit: isMember(request) ? [] : ['published'],
+          omit: isMember(request) ? [] : ['sensitivity'],
           page: { base: base(request) },
         }),
         breadcrumbs: crumbs(request),
@@ -310,6 +310,8 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     { config: { access: { partnership: 'editor' }, uploads: true }, schema: { params: IdParams } },
     async (request, reply) => {
       const id = params(request).id
+      // Only to an assessment the editor may see (404 otherwise, before the file is read).
+      await agreement.getStrategicAssessment(p(request).id, id, vis(request))
       return handleForm(request, reply, {
         template: `${V}/assessment.njk`,
         context: () => assessmentContext(request, id),
@@ -463,7 +465,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     request: FastifyRequest,
     opts: { isNew: boolean; title: string; action: string; v?: VersionRow; assessmentId?: number | null },
   ) {
-    const assessments = await agreement.listStrategicAssessments(p(request).id, all)
+    const assessments = await agreement.listStrategicAssessments(p(request).id, vis(request))
     const versions = opts.isNew ? await agreement.listVersions(p(request).id, all) : []
     const body = request.body as Record<string, unknown> | undefined
     const selectedAssessment = body ? body.strategicAssessmentId : (opts.v?.strategic_assessment_id ?? opts.assessmentId)

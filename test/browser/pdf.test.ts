@@ -52,12 +52,12 @@ async function agreement(opts: { published?: boolean } = {}) {
   const dims = await t.services.assurance.dimensions(p.id)
   const round = await t.services.assurance.createRound(
     p.id,
-    { title: 'Autumn 2020 assessment', assessedOn: '2020-10-15', agreementVersionId: v.id, published: true },
+    { title: 'Autumn 2020 assessment', assessedOn: '2020-10-15', agreementVersionId: v.id },
     systemActor,
   )
   const draft = await t.services.assurance.createRound(
     p.id,
-    { title: 'Spring 2021 draft review', assessedOn: '2021-04-20', agreementVersionId: v.id, published: false },
+    { title: 'Spring 2021 draft review', assessedOn: '2021-04-20', agreementVersionId: v.id },
     systemActor,
   )
   await t.services.assurance.recordCell(
@@ -85,6 +85,8 @@ async function agreement(opts: { published?: boolean } = {}) {
       )
     }
   }
+  // The round is published as a whole once its cells are recorded; the draft is not.
+  await t.services.assurance.publishRound(p.id, round.id, systemActor)
   return { p, v, round, draft, base: `/partnerships/${p.slug}/agreement/versions/${v.number}/print` }
 }
 
