@@ -310,8 +310,6 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     { config: { access: { partnership: 'editor' }, uploads: true }, schema: { params: IdParams } },
     async (request, reply) => {
       const id = params(request).id
-      // Only to an assessment the editor may see (404 otherwise, before the file is read).
-      await agreement.getStrategicAssessment(p(request).id, id, vis(request))
       return handleForm(request, reply, {
         template: `${V}/assessment.njk`,
         context: () => assessmentContext(request, id),
@@ -324,6 +322,8 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
             required: 'Select a file to upload',
           })
           const [file] = upload.files
+          // Only to an assessment the editor may see (404 otherwise; the CSRF check came first, in receiveFiles).
+          await agreement.getStrategicAssessment(p(request).id, id, vis(request))
           const sensitivity = upload.fields.sensitivity || 'partners'
           const f = await agreement.addAttachment(
             p(request).id,

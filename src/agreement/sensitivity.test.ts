@@ -103,6 +103,8 @@ test('an assessment is seen only by those its sensitivity allows, on its page, t
   // An editor not named cannot open the form of an assessment restricted to viewers.
   const vOnly = await t.services.agreement.createStrategicAssessment(s.p.id, { title: 'Viewers only', sensitivity: 'restricted', restrictedTo: ['viewer'] }, systemActor)
   assert.equal((await s.clients.get('editor')!.get(`${s.base}/${vOnly.id}/edit`)).status, 404)
+  assert.equal(await upload(s.clients.get('editor')!, `${s.base}/${vOnly.id}/attachments`, 'x.pdf', {}), 404)
+  assert.equal((await t.services.agreement.attachments(vOnly.id)).length, 0)
   assert.equal((await s.clients.get('viewer')!.get(`${s.base}/${vOnly.id}`)).status, 200)
   assert.equal((await s.clients.get('contributor')!.get(`${s.base}/${vOnly.id}`)).status, 404)
 })
