@@ -64,6 +64,7 @@ test('a draft round is seen by members marked as a draft, and by nobody else any
   assert.match(page, /Draft: this round has not been published/)
   assert.match(page, /Established : priority 1, County co-ordination/)
   assert.match(text((await viewer.get(base)).body), /Draft round .* Draft/)
+  assert.match(text((await viewer.get(`${base}/rounds/${r.id}/cells/${p1.id}/${dims[0].id}`)).body), /Draft This round has not been published/)
   assert.match(text((await viewer.get(`/partnerships/${p.slug}`)).body), /Draft, not yet published: Draft round/)
   // A member may print the draft by choosing it; the default print is what has been published (nothing yet).
   assert.match(text((await viewer.get(`/partnerships/${p.slug}/agreement/versions/1/print?round=${r.id}`)).body), /Draft: not published/)
