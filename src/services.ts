@@ -51,7 +51,9 @@ export async function services(db: Db, config: Config) {
   // Who may change a shared organisation depends on the partnerships that use it (docs/security.md, point 12).
   organisations.addUsage((id, q) => governance.partnershipsUsingOrganisation(id, q))
   organisations.addUsage((id, q) => agreement.partnershipsUsingOrganisation(id, q))
-  const assurance = assuranceService(db, { agreement })
+  const assurance = assuranceService(db, { agreement, auth, outbox })
+  // Rounds published before sign-off existed get their first publication (once).
+  await assurance.snapshotLegacyRounds()
   // What the capabilities built on partnerships add to them: partnerships itself names none of them.
   partnerships.onCreate((tx, p, actor) => assurance.setUpDefaults(p.id, actor, tx))
   partnerships.addOverviewPanel({ order: 10, load: (p, opts) => governance.overview(p, opts) })

@@ -482,7 +482,7 @@ test('the priorities of a version and the list of versions export as CSV and JSO
   assert.match(csv.headers['content-type'], /text\/csv/)
   assert.match(
     csv.body,
-    /^\uFEFFnumber,title,description,strategic_leads,ownership_level,ownership_statement,lineage_id\r\n1,The threat of serious organised crime,County lines\.,/,
+    /^\uFEFFnumber,title,description,strategic_leads,ownership_level,ownership_statement,lineage_id,note\r\n1,The threat of serious organised crime,County lines\.,/,
   )
   const json = (await c.get(`${base}/agreement/versions/1?format=json`)).json()
   assert.equal(json.length, 2)

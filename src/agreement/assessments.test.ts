@@ -107,7 +107,7 @@ test('an editor records a strategic assessment with its evidence sources, and an
   const list = await (await clientAs(t, 'anonymous')).get(`${base}?format=csv`)
   assert.match(
     list.body,
-    /Strategic Assessment 2019-20,2019-04-01,2020-03-31,2019-03-15,district assessments; joint strategic needs assessment; other,Serious Violence Problem profile,true,0/,
+    /Strategic Assessment 2019-20,2019-04-01,2020-03-31,2019-03-15,district assessments; joint strategic needs assessment; other,Serious Violence Problem profile,public,0/,
   )
 })
 
@@ -172,10 +172,15 @@ test('an unpublished assessment and its files are 404 to the public and visible 
   assert.equal((await viewer.get(`${href}/edit`)).status, 403)
 })
 
-test('an editor uploads a PDF; anyone downloads it from the published assessment, byte for byte', async () => {
+test('an editor uploads a PDF marked public; anyone downloads it from the published assessment, byte for byte', async () => {
   const { p, a, href } = await setup()
   const c = await clientAs(t, 'editor', p.id)
-  const res = await upload(c, `${href}/attachments`, { filename: 'Strategic assessment 2019–20.pdf', type: 'application/pdf', data: PDF })
+  const res = await upload(
+    c,
+    `${href}/attachments`,
+    { filename: 'Strategic assessment 2019–20.pdf', type: 'application/pdf', data: PDF },
+    { sensitivity: 'public' },
+  )
   assert.equal(res.status, 303)
   const [file] = await t.services.agreement.attachments(a.id)
   assert.equal(file.filename, 'Strategic assessment 2019–20.pdf')
@@ -196,8 +201,11 @@ test('an editor uploads a PDF; anyone downloads it from the published assessment
   assert.equal((await anon.get(`${href}/attachments/${file.id + 1000}`)).status, 404)
 
   // Word and CSV are accepted too.
-  assert.equal((await upload(c, `${href}/attachments`, { filename: 'problem-profile.docx', data: DOCX })).status, 303)
-  assert.equal((await upload(c, `${href}/attachments`, { filename: 'figures.CSV', type: 'text/csv', data: CSV })).status, 303)
+  assert.equal((await upload(c, `${href}/attachments`, { filename: 'problem-profile.docx', data: DOCX }, { sensitivity: 'public' })).status, 303)
+  assert.equal(
+    (await upload(c, `${href}/attachments`, { filename: 'figures.CSV', type: 'text/csv', data: CSV }, { sensitivity: 'public' })).status,
+    303,
+  )
   const files = await t.services.agreement.attachments(a.id)
   assert.deepEqual(
     files.map((f) => f.content_type),

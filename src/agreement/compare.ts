@@ -21,6 +21,8 @@ export interface ComparablePriority {
   description: string | null
   ownership_level: string | null
   ownership_statement: string | null
+  /** An editorial note, apart from the text: a change to it is not a rewording. */
+  note?: string | null
   leads: { id: number; name: string }[]
 }
 
@@ -42,6 +44,7 @@ export interface ComparisonRow<P extends ComparablePriority = ComparablePriority
   descriptionDiff: Segment[]
   leadsChanged: boolean
   ownershipChanged: boolean
+  noteChanged: boolean
 }
 
 export const TITLE_SIMILARITY_THRESHOLD = 0.6
@@ -224,6 +227,7 @@ export function comparePriorities<P extends ComparablePriority>(
   const { pairs, removed, added } = matchPriorities(from, to)
   const rows: (ComparisonRow<P> & { sortKey: number })[] = []
   for (const p of pairs) {
+    // Reworded: the priority's text (title and description) changed. Its editorial note is not its text.
     const reworded = norm(p.from.title) !== norm(p.to.title) || norm(p.from.description) !== norm(p.to.description)
     const renumbered = p.from.number !== p.to.number
     const changes: Change[] = []
@@ -241,6 +245,7 @@ export function comparePriorities<P extends ComparablePriority>(
       leadsChanged: leadKey(p.from) !== leadKey(p.to),
       ownershipChanged:
         norm(p.from.ownership_level) !== norm(p.to.ownership_level) || norm(p.from.ownership_statement) !== norm(p.to.ownership_statement),
+      noteChanged: norm(p.from.note) !== norm(p.to.note),
       sortKey: p.to.number,
     })
   }
@@ -255,6 +260,7 @@ export function comparePriorities<P extends ComparablePriority>(
       descriptionDiff: wordDiff('', t.description),
       leadsChanged: false,
       ownershipChanged: false,
+      noteChanged: false,
       sortKey: t.number,
     })
   }
@@ -269,6 +275,7 @@ export function comparePriorities<P extends ComparablePriority>(
       descriptionDiff: wordDiff(f.description, ''),
       leadsChanged: false,
       ownershipChanged: false,
+      noteChanged: false,
       sortKey: f.number - 0.5,
     })
   }

@@ -27,6 +27,7 @@ import {
   StatusInput,
   StrategicAssessmentInput,
   StrategicAssessmentJson,
+  AttachmentSensitivityInput,
   VersionInput,
   VersionJson,
 } from './schema.ts'
@@ -107,7 +108,8 @@ function assessmentFormValues(a: StrategicAssessmentRow) {
     evidenceSources: a.evidence_sources,
     otherEvidence: a.other_evidence,
     summary: a.summary,
-    published: a.published,
+    sensitivity: a.sensitivity,
+    restrictedTo: a.restricted_to,
     version: a.version,
   }
 }
@@ -132,6 +134,7 @@ function priorityFormValues(p: PriorityRow) {
     leadIds: p.leads.map((l) => l.id),
     ownershipLevel: p.ownership_level,
     ownershipStatement: p.ownership_statement,
+    note: p.note,
     version: p.version,
   }
 }
@@ -150,7 +153,8 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   const agreement = services.agreement
   const p = (request: FastifyRequest) => request.partnership!
   const base = (request: FastifyRequest) => `/partnerships/${p(request).slug}`
-  const vis = (request: FastifyRequest) => ({ includeUnpublished: isMember(request) })
+  /** What this visitor may see: members see unpublished records, and restricted ones when their role is named. */
+  const vis = (request: FastifyRequest) => ({ includeUnpublished: isMember(request), role: request.role })
   const all = { includeUnpublished: true }
   /**
    * A route's parameters, as its schema has checked them (IdParams, FileParams, NumberParams or PriorityParams: each
@@ -171,6 +175,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     member: isMember(request),
   })
   const common = {
+    roleNames: (roles: string[]) => ['administrators', ...roles.map((r) => `${r}s`)].join(', '),
     statusLabels: STATUS_LABELS,
     statusTags: STATUS_TAGS,
     ownershipTags: OWNERSHIP_TAGS,
@@ -195,7 +200,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
         table: tableView(assessmentsTable, rows, {
           caption: plural(rows.length, 'strategic assessment'),
           captionClasses: 'govuk-table__caption--m',
-          omit: isMember(request) ? [] : ['published'],
+          omit: isMember(request) ? [] : ['sensitivity'],
           page: { base: base(request) },
         }),
         breadcrumbs: crumbs(request),
@@ -246,7 +251,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       title: a.title,
       assessment: a,
       period: yearSpanLabel(a.period_start, a.period_end),
-      attachments: await agreement.attachments(a.id),
+      attachments: await agreement.attachments(a.id, undefined, vis(request)),
       versions,
       href,
       historyHref: history(request, 'strategic_assessment', a.id, href),
@@ -267,7 +272,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     '/partnerships/:partnership/assessments/strategic/:id/edit',
     { config: { access: { partnership: 'editor' } }, schema: { params: IdParams } },
     async (request, reply) => {
-      const a = await agreement.getStrategicAssessment(p(request).id, params(request).id, all)
+      const a = await agreement.getStrategicAssessment(p(request).id, params(request).id, vis(request))
       return reply.view(`${V}/assessment-form.njk`, {
         ...assessmentFormContext(request, `Change ${a.title}`, `${assessmentsPath(request)}/${a.id}/edit`),
         evidenceItems: evidenceItems(a.evidence_sources),
@@ -282,6 +287,8 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     { config: { access: { partnership: 'editor' } }, schema: { params: IdParams } },
     async (request, reply) => {
       const id = params(request).id
+      // An editor changes only an assessment they may see.
+      await agreement.getStrategicAssessment(p(request).id, id, vis(request))
       return handleForm(request, reply, {
         template: `${V}/assessment-form.njk`,
         context: async () => assessmentFormContext(request, 'Change strategic assessment', `${assessmentsPath(request)}/${id}/edit`),
@@ -315,11 +322,17 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
             required: 'Select a file to upload',
           })
           const [file] = upload.files
+          // Only to an assessment the editor may see (404 otherwise; the CSRF check came first, in receiveFiles).
+          await agreement.getStrategicAssessment(p(request).id, id, vis(request))
+          const sensitivity = upload.fields.sensitivity || 'partners'
           const f = await agreement.addAttachment(
             p(request).id,
             id,
             { filename: file.filename, data: fs.readFileSync(file.path) },
             request.actor,
+            undefined,
+            // Restricted at upload: editors and administrators; other roles are chosen on the file's own form.
+            { sensitivity, restrictedTo: sensitivity === 'restricted' ? ['editor'] : [] },
           )
           return { redirect: `${assessmentsPath(request)}/${id}#attachments`, flash: `${f.filename} uploaded` }
         },
@@ -342,11 +355,66 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     },
   )
 
+  const sensitivityContext = async (request: FastifyRequest) => {
+    const { id, attachmentId } = params(request)
+    const a = await agreement.getStrategicAssessment(p(request).id, id, vis(request))
+    const file = (await agreement.attachments(a.id, undefined, vis(request))).find((f) => f.id === attachmentId)
+    if (!file) throw new NotFoundError()
+    const href = `${assessmentsPath(request)}/${a.id}`
+    return {
+      title: `Who may see ${file.filename}`,
+      assessment: a,
+      file,
+      action: `${href}/attachments/${file.id}/sensitivity`,
+      backHref: `${href}#attachments`,
+      breadcrumbs: crumbs(request, assessmentsCrumb(request), { text: a.title, href }),
+    }
+  }
+
+  app.get(
+    '/partnerships/:partnership/assessments/strategic/:id/attachments/:attachmentId/sensitivity',
+    { config: { access: { partnership: 'editor' } }, schema: { params: FileParams } },
+    async (request, reply) => {
+      const ctx = await sensitivityContext(request)
+      return reply.view(`${V}/attachment-sensitivity.njk`, {
+        ...ctx,
+        values: { sensitivity: ctx.file.sensitivity, restrictedTo: ctx.file.restricted_to },
+      })
+    },
+  )
+
+  app.post(
+    '/partnerships/:partnership/assessments/strategic/:id/attachments/:attachmentId/sensitivity',
+    { config: { access: { partnership: 'editor' } }, schema: { params: FileParams } },
+    async (request, reply) => {
+      const ctx = await sensitivityContext(request)
+      return handleForm(request, reply, {
+        template: `${V}/attachment-sensitivity.njk`,
+        context: ctx,
+        run: async () => {
+          const f = await agreement.setAttachmentSensitivity(
+            p(request).id,
+            ctx.assessment.id,
+            ctx.file.id,
+            parseForm(AttachmentSensitivityInput, formBody(request)),
+            request.actor,
+          )
+          return { redirect: ctx.backHref, flash: `Who may see ${f.filename} saved` }
+        },
+      })
+    },
+  )
+
   app.post(
     '/partnerships/:partnership/assessments/strategic/:id/attachments/:attachmentId/delete',
     { config: { access: { partnership: 'editor' } }, schema: { params: FileParams } },
     async (request, reply) => {
       const { id, attachmentId } = params(request)
+      // Only a file the editor may see.
+      if (!(await agreement.attachments(id, undefined, vis(request))).some((f) => f.id === attachmentId)) {
+        await agreement.getStrategicAssessment(p(request).id, id, vis(request))
+        throw new NotFoundError()
+      }
       return handleForm(request, reply, {
         template: `${V}/assessment.njk`,
         context: () => assessmentContext(request, id),
@@ -397,7 +465,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     request: FastifyRequest,
     opts: { isNew: boolean; title: string; action: string; v?: VersionRow; assessmentId?: number | null },
   ) {
-    const assessments = await agreement.listStrategicAssessments(p(request).id, all)
+    const assessments = await agreement.listStrategicAssessments(p(request).id, vis(request))
     const versions = opts.isNew ? await agreement.listVersions(p(request).id, all) : []
     const body = request.body as Record<string, unknown> | undefined
     const selectedAssessment = body ? body.strategicAssessmentId : (opts.v?.strategic_assessment_id ?? opts.assessmentId)
@@ -753,6 +821,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
         version: view.version,
         priorities: view.priorities,
         sections: view.sections,
+        assessment: view.assessment,
         round: request.query.round,
         breadcrumbs: crumbs(request, agreementCrumb(request), { text: `Version ${view.version.number}`, href: here }),
       })
@@ -813,8 +882,17 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
   const tags = ['Agreement']
   const api = '/api/v1/partnerships/:partnership'
 
-  async function versionWithPriorities(v: VersionRow) {
-    return versionJson(v, await agreement.priorities(v.id))
+  /** A version's link to its strategic assessment, only for those who may see the assessment. */
+  async function withVisibleAssessment(request: FastifyRequest, versions: VersionRow[]) {
+    const visible = new Set((await agreement.listStrategicAssessments(p(request).id, vis(request))).map((a) => a.id))
+    return versions.map((v) =>
+      v.strategic_assessment_id && !visible.has(v.strategic_assessment_id) ? { ...v, strategic_assessment_id: null } : v,
+    )
+  }
+
+  async function versionWithPriorities(v: VersionRow, request: FastifyRequest) {
+    const [shown] = await withVisibleAssessment(request, [v])
+    return versionJson(shown, await agreement.priorities(v.id))
   }
 
   app.get(
@@ -829,7 +907,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
         response: { 200: Type.Array(VersionJson) },
       },
     },
-    async (request) => (await agreement.listVersions(p(request).id, vis(request))).map((v) => versionJson(v)),
+    async (request) => (await withVisibleAssessment(request, await agreement.listVersions(p(request).id, vis(request)))).map((v) => versionJson(v)),
   )
 
   app.post(
@@ -845,7 +923,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await versionWithPriorities(await agreement.createVersion(p(request).id, request.body, request.actor))),
+      reply.code(201).send(await versionWithPriorities(await agreement.createVersion(p(request).id, request.body, request.actor), request)),
   )
 
   app.get(
@@ -854,7 +932,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       config: { access: { partnership: 'public' } },
       schema: { tags, summary: 'One version with its priorities', security: [], params: NumberParams, response: { 200: VersionJson } },
     },
-    async (request) => versionWithPriorities(await agreement.getVersion(p(request).id, params(request).number, vis(request))),
+    async (request) => versionWithPriorities(await agreement.getVersion(p(request).id, params(request).number, vis(request)), request),
   )
 
   app.put(
@@ -872,7 +950,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     },
     async (request) => {
       const v = await agreement.getVersion(p(request).id, params(request).number, all)
-      return versionWithPriorities(await agreement.updateVersion(v.id, request.body, request.actor))
+      return versionWithPriorities(await agreement.updateVersion(v.id, request.body, request.actor), request)
     },
   )
 
@@ -890,7 +968,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     },
     async (request) => {
       const v = await agreement.getVersion(p(request).id, params(request).number, all)
-      return versionWithPriorities(await agreement.setStatus(v.id, request.body, request.actor))
+      return versionWithPriorities(await agreement.setStatus(v.id, request.body, request.actor), request)
     },
   )
 
@@ -1034,7 +1112,7 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
     },
     async (request) => {
       const a = await agreement.getStrategicAssessment(p(request).id, params(request).id, vis(request))
-      return assessmentJson(a, await agreement.attachments(a.id), p(request).slug)
+      return assessmentJson(a, await agreement.attachments(a.id, undefined, vis(request)), p(request).slug)
     },
   )
 
@@ -1051,8 +1129,9 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     async (request) => {
+      await agreement.getStrategicAssessment(p(request).id, params(request).id, vis(request))
       const a = await agreement.updateStrategicAssessment(p(request).id, params(request).id, request.body, request.actor)
-      return assessmentJson(a, await agreement.attachments(a.id), p(request).slug)
+      return assessmentJson(a, await agreement.attachments(a.id, undefined, vis(request)), p(request).slug)
     },
   )
 }

@@ -36,6 +36,36 @@ export type VersionStatus = (typeof VERSION_STATUSES)[number]
 
 export const STATUS_ACTIONS = ['agree', 'supersede', 'publish', 'unpublish'] as const
 
+/**
+ * Who may see a strategic assessment or one of its files: anyone (public), the partnership's members (partners, the
+ * default), or the members holding one of the named roles (restricted; the partnership's administrators always may).
+ */
+export const SENSITIVITIES = ['public', 'partners', 'restricted'] as const
+export type Sensitivity = (typeof SENSITIVITIES)[number]
+export const SENSITIVITY_LABELS: Record<Sensitivity, string> = {
+  public: 'Public',
+  partners: 'Partners only',
+  restricted: 'Restricted to named roles',
+}
+export const RESTRICTABLE_ROLES = ['viewer', 'contributor', 'editor'] as const
+
+const sensitivityFields = {
+  sensitivity: Type.Optional(choice(SENSITIVITIES, 'Who may see it')),
+  restrictedTo: Type.Optional(
+    Type.Array(choice(RESTRICTABLE_ROLES, 'Roles that may see it'), {
+      title: 'Roles that may see it',
+      description: "For sensitivity 'restricted': the partnership roles that may see it besides its administrators",
+    }),
+  ),
+}
+
+/** A file's sensitivity, changed on its own. */
+export const AttachmentSensitivityInput = Type.Object(
+  { ...sensitivityFields, version: Type.Optional(Type.Integer({ title: 'Version' })) },
+  { additionalProperties: false },
+)
+export type AttachmentSensitivityInput = Static<typeof AttachmentSensitivityInput>
+
 export const LIMITS = { title: 300, description: 5000, statement: 2000, notes: 5000, summary: 10000, otherEvidence: 300 }
 
 const date = (title: string) => Type.String({ format: 'date', title })
@@ -51,7 +81,10 @@ export const StrategicAssessmentInput = Type.Object(
     evidenceSources: Type.Optional(Type.Array(choice(EVIDENCE_SOURCES, 'Evidence sources'), { title: 'Evidence sources' })),
     otherEvidence: Type.Optional(Type.String({ maxLength: LIMITS.otherEvidence, title: 'Other evidence source' })),
     summary: Type.Optional(Type.String({ maxLength: LIMITS.summary, title: 'Summary' })),
-    published: Type.Optional(Type.Boolean({ title: 'Published' })),
+    ...sensitivityFields,
+    published: Type.Optional(
+      Type.Boolean({ title: 'Published', description: "Earlier form of sensitivity: true is 'public', false 'partners' (when sensitivity is not given)" }),
+    ),
     version: Type.Optional(Type.Integer({ title: 'Version' })),
   },
   { additionalProperties: false },
@@ -63,6 +96,8 @@ export const AttachmentJson = Type.Object({
   filename: Type.String(),
   contentType: Type.String(),
   sizeBytes: Type.Integer(),
+  sensitivity: Type.String(),
+  restrictedTo: Type.Array(Type.String()),
   href: Type.String(),
   uploadedAt: Type.String({ format: 'date-time' }),
 })
@@ -76,7 +111,9 @@ export const StrategicAssessmentJson = Type.Object({
   evidenceSources: Type.Array(Type.String()),
   otherEvidence: Nullable(Type.String()),
   summary: Nullable(Type.String()),
-  published: Type.Boolean(),
+  sensitivity: Type.String({ description: "'public', 'partners' (members only) or 'restricted' (the roles in restrictedTo, and administrators)" }),
+  restrictedTo: Type.Array(Type.String()),
+  published: Type.Boolean({ description: "true when sensitivity is 'public'" }),
   attachments: Type.Optional(Type.Array(AttachmentJson)),
   version: Type.Integer(),
   updatedAt: Type.String({ format: 'date-time' }),
@@ -146,6 +183,13 @@ const priorityFields = {
   leadIds: Type.Optional(Type.Array(Type.Integer({ title: 'Strategic lead organisations' }), { title: 'Strategic lead organisations' })),
   ownershipLevel: Type.Optional(Nullable(choice(OWNERSHIP_LEVELS, 'Ownership level'))),
   ownershipStatement: Type.Optional(Type.String({ maxLength: LIMITS.statement, title: 'Ownership statement' })),
+  note: Type.Optional(
+    Type.String({
+      maxLength: LIMITS.statement,
+      title: 'Editorial note',
+      description: 'A note about the priority, not part of its text (e.g. "Priority 1 in the October 2019 draft, unchanged")',
+    }),
+  ),
   version: Type.Optional(Type.Integer({ title: 'Version' })),
 }
 
@@ -172,6 +216,7 @@ export const PriorityJson = Type.Object({
   description: Nullable(Type.String()),
   ownershipLevel: Nullable(Type.String()),
   ownershipStatement: Nullable(Type.String()),
+  note: Nullable(Type.String()),
   leads: Type.Array(LeadJson),
   version: Type.Integer(),
 })
@@ -217,6 +262,7 @@ export const CompareJson = Type.Object({
       descriptionDiff: Type.Array(Segment),
       leadsChanged: Type.Boolean(),
       ownershipChanged: Type.Boolean(),
+      noteChanged: Type.Boolean({ description: 'The editorial note changed (not counted as rewording)' }),
     }),
   ),
 })

@@ -20,8 +20,11 @@ import { validate } from '../platform/validation.ts'
 import { FILE_TYPES, cleanFilename, fileTypeOf, type FileKind } from '../platform/uploads.ts'
 import type { OrganisationService } from '../organisations/service.ts'
 import type { PartnershipService } from '../partnerships/service.ts'
+import type { Role } from '../platform/auth/service.ts'
 import {
+  AttachmentSensitivityInput,
   PriorityCreateInput,
+  type Sensitivity,
   PriorityInput,
   StatusInput,
   StrategicAssessmentInput,
@@ -42,7 +45,8 @@ export interface StrategicAssessmentRow {
   evidence_sources: string[]
   other_evidence: string | null
   summary: string | null
-  published: boolean
+  sensitivity: Sensitivity
+  restricted_to: string[]
   version: number
   created_at: Date
   updated_at: Date
@@ -56,6 +60,8 @@ export interface AttachmentRow {
   filename: string
   content_type: string
   size_bytes: number
+  sensitivity: Sensitivity
+  restricted_to: string[]
   version: number
   created_at: Date
   created_by: number | null
@@ -98,6 +104,19 @@ export interface PriorityRow extends ComparablePriority {
 
 export interface Visibility {
   includeUnpublished: boolean
+  /** The visitor's role in the partnership, for records restricted to named roles. */
+  role?: Role
+}
+
+/**
+ * May this visitor see a record of this sensitivity? Public: anyone; partners: members; restricted: members with one
+ * of the named roles, and the partnership's administrators (site administrators count as administrators).
+ */
+export function maySee(row: { sensitivity: Sensitivity; restricted_to: string[] }, opts: Visibility) {
+  if (row.sensitivity === 'public') return true
+  if (!opts.includeUnpublished) return false
+  if (row.sensitivity === 'partners') return true
+  return opts.role === 'admin' || (opts.role !== undefined && row.restricted_to.includes(opts.role))
 }
 
 /**
@@ -154,6 +173,7 @@ export function priorityJson(p: PriorityRow) {
     description: p.description,
     ownershipLevel: p.ownership_level,
     ownershipStatement: p.ownership_statement,
+    note: p.note ?? null,
     leads: p.leads,
     version: p.version,
   }
@@ -189,7 +209,9 @@ export function assessmentJson(a: StrategicAssessmentRow, attachments?: Attachme
     evidenceSources: a.evidence_sources ?? [],
     otherEvidence: a.other_evidence,
     summary: a.summary,
-    published: a.published,
+    sensitivity: a.sensitivity,
+    restrictedTo: a.restricted_to ?? [],
+    published: a.sensitivity === 'public',
     ...(attachments
       ? {
           attachments: attachments.map((f) => ({
@@ -197,6 +219,8 @@ export function assessmentJson(a: StrategicAssessmentRow, attachments?: Attachme
             filename: f.filename,
             contentType: f.content_type,
             sizeBytes: f.size_bytes,
+            sensitivity: f.sensitivity,
+            restrictedTo: f.restricted_to ?? [],
             uploadedAt: iso(f.created_at),
             href: `/partnerships/${slug}/assessments/strategic/${a.id}/attachments/${f.id}`,
           })),
@@ -227,8 +251,13 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       id,
       partnershipId,
     ])
-    if (!row || (!row.published && !opts.includeUnpublished)) throw new NotFoundError()
+    if (!row || !maySee(row, opts)) throw new NotFoundError()
     return row
+  }
+
+  function sensitivityValues(data: { sensitivity?: string; restrictedTo?: string[]; published?: boolean }) {
+    const sensitivity = (data.sensitivity ?? (data.published ? 'public' : 'partners')) as Sensitivity
+    return { sensitivity, restricted_to: textArray(sensitivity === 'restricted' ? [...new Set(data.restrictedTo ?? [])] : []) }
   }
 
   function assessmentValues(data: StrategicAssessmentInput) {
@@ -244,7 +273,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       evidence_sources: textArray(sources),
       other_evidence: sources.includes('other') ? other : null,
       summary: data.summary ?? null,
-      published: data.published ?? false,
+      ...sensitivityValues(data),
     }
   }
 
@@ -388,6 +417,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       leadIds: number[]
       ownershipLevel?: string | null
       ownershipStatement?: string | null
+      note?: string | null
       lineageId?: number | null
     },
     actor: Actor,
@@ -410,6 +440,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
           description: p.description ?? null,
           ownership_level: p.ownershipLevel ?? null,
           ownership_statement: p.ownershipStatement ?? null,
+          note: p.note || null,
         },
         {
           actor,
@@ -451,18 +482,32 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
         prioritiesOf(version.id),
         Promise.all(printSections.map((s) => s.load(partnership, version, opts))),
       ])
-      return { version, priorities, sections }
+      // The strategic assessment it is based on, named only to those who may see it.
+      const assessment = version.strategic_assessment_id
+        ? await getStrategicAssessment(partnership.id, version.strategic_assessment_id, opts).catch((err) => {
+            if (err instanceof NotFoundError) return undefined
+            throw err
+          })
+        : undefined
+      return { version, priorities, sections, assessment }
     },
 
     // ---- Strategic assessments ----
 
-    listStrategicAssessments(partnershipId: number, opts: Visibility): Promise<StrategicAssessmentRow[]> {
-      return db.query<StrategicAssessmentRow>(
-        `SELECT a.*, (SELECT count(*) FROM strategic_assessment_attachments f WHERE f.strategic_assessment_id = a.id)::int AS attachment_count
-         FROM strategic_assessments a WHERE a.partnership_id = $1 AND (a.published OR $2)
-         ORDER BY a.period_start DESC NULLS LAST, a.id DESC`,
-        [partnershipId, opts.includeUnpublished],
+    /** The assessments this visitor may see, each with the number of its files they may see. */
+    async listStrategicAssessments(partnershipId: number, opts: Visibility): Promise<StrategicAssessmentRow[]> {
+      const rows = await db.query<StrategicAssessmentRow>(
+        `SELECT a.* FROM strategic_assessments a WHERE a.partnership_id = $1 ORDER BY a.period_start DESC NULLS LAST, a.id DESC`,
+        [partnershipId],
       )
+      const files = await db.query<{ strategic_assessment_id: number; sensitivity: Sensitivity; restricted_to: string[] }>(
+        `SELECT f.strategic_assessment_id, f.sensitivity, f.restricted_to FROM strategic_assessment_attachments f
+         JOIN strategic_assessments a ON a.id = f.strategic_assessment_id WHERE a.partnership_id = $1`,
+        [partnershipId],
+      )
+      return rows
+        .filter((r) => maySee(r, opts))
+        .map((r) => ({ ...r, attachment_count: files.filter((f) => f.strategic_assessment_id === r.id && maySee(f, opts)).length }))
     },
 
     getStrategicAssessment,
@@ -490,7 +535,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       const data = validate(StrategicAssessmentInput, input)
       const values = assessmentValues(data)
       return inTx(tx, async (q) => {
-        await getStrategicAssessment(partnershipId, id, { includeUnpublished: true }, q)
+        await getStrategicAssessment(partnershipId, id, { includeUnpublished: true, role: 'admin' }, q)
         return updateRecord<StrategicAssessmentRow>(q, 'strategic_assessments', id, data.version, values, {
           actor,
           partnershipId,
@@ -500,13 +545,35 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       })
     },
 
-    /** The files attached to an assessment (without their content). */
-    attachments(assessmentId: number, q: Queryable = db): Promise<AttachmentRow[]> {
-      return q.query<AttachmentRow>(
-        `SELECT id, strategic_assessment_id, filename, content_type, size_bytes, version, created_at, created_by
+    /** The files attached to an assessment (without their content) that this visitor may see (all, without `opts`). */
+    async attachments(assessmentId: number, q: Queryable = db, opts?: Visibility): Promise<AttachmentRow[]> {
+      const rows = await q.query<AttachmentRow>(
+        `SELECT id, strategic_assessment_id, filename, content_type, size_bytes, sensitivity, restricted_to, version, created_at, created_by
          FROM strategic_assessment_attachments WHERE strategic_assessment_id = $1 ORDER BY created_at, id`,
         [assessmentId],
       )
+      return opts ? rows.filter((f) => maySee(f, opts)) : rows
+    },
+
+    /** Change who may see a file: public only when marked public. */
+    async setAttachmentSensitivity(partnershipId: number, assessmentId: number, attachmentId: number, input: unknown, actor: Actor) {
+      const data = validate(AttachmentSensitivityInput, input)
+      return db.transaction(async (q) => {
+        const a = await getStrategicAssessment(partnershipId, assessmentId, { includeUnpublished: true, role: 'admin' }, q)
+        const [f] = await q.query<AttachmentRow>(
+          'SELECT id, filename FROM strategic_assessment_attachments WHERE id = $1 AND strategic_assessment_id = $2',
+          [attachmentId, a.id],
+        )
+        if (!f) throw new NotFoundError()
+        const values = sensitivityValues({ sensitivity: data.sensitivity ?? 'partners', restrictedTo: data.restrictedTo })
+        await updateRecord(q, 'strategic_assessment_attachments', f.id, data.version, values, {
+          actor,
+          partnershipId,
+          entity: 'attachment',
+          summary: `${f.filename}: ${values.sensitivity === 'restricted' ? `restricted to ${['admin', ...(data.restrictedTo ?? [])].join(', ')}` : values.sensitivity}`,
+        })
+        return f
+      })
     },
 
     /**
@@ -520,7 +587,9 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       file: { filename?: string; data?: Buffer | Uint8Array; truncated?: boolean } | undefined,
       actor: Actor,
       tx?: Queryable,
+      sensitivity: { sensitivity?: string; restrictedTo?: string[] } = {},
     ): Promise<AttachmentRow> {
+      const who = validate(AttachmentSensitivityInput, sensitivity)
       const filename = cleanFilename(file?.filename ?? '')
       if (!file || !filename) throw new ValidationError({ file: 'Select a file to upload' })
       const data = toBuffer(file.data)
@@ -531,7 +600,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       if ('message' in checked) throw new ValidationError({ file: checked.message })
       const type = FILE_TYPES[checked.kind]
       return inTx(tx, async (q) => {
-        const a = await getStrategicAssessment(partnershipId, assessmentId, { includeUnpublished: true }, q)
+        const a = await getStrategicAssessment(partnershipId, assessmentId, { includeUnpublished: true, role: 'admin' }, q)
         // The content is written after the audited insert, so the audit trail holds the file's details, not its bytes.
         const row = await createRecord<AttachmentRow>(
           q,
@@ -541,6 +610,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
             filename,
             content_type: type.contentType,
             size_bytes: data.length,
+            ...sensitivityValues({ sensitivity: who.sensitivity ?? 'partners', restrictedTo: who.restrictedTo }),
           },
           { actor, partnershipId, entity: 'attachment', summary: `${filename} attached to ${a.title}` },
         )
@@ -563,7 +633,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
         'SELECT * FROM strategic_assessment_attachments WHERE id = $1 AND strategic_assessment_id = $2',
         [attachmentId, assessmentId],
       )
-      if (!row) throw new NotFoundError()
+      if (!row || !maySee(row, opts)) throw new NotFoundError()
       return { ...row, content: toBuffer(row.content) }
     },
 
@@ -576,7 +646,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
       tx?: Queryable,
     ) {
       return inTx(tx, async (q) => {
-        const a = await getStrategicAssessment(partnershipId, assessmentId, { includeUnpublished: true }, q)
+        const a = await getStrategicAssessment(partnershipId, assessmentId, { includeUnpublished: true, role: 'admin' }, q)
         const [f] = await q.query<AttachmentRow>(
           'SELECT id, filename FROM strategic_assessment_attachments WHERE id = $1 AND strategic_assessment_id = $2',
           [attachmentId, a.id],
@@ -670,6 +740,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
                 leadIds: sp.leads.map((l) => l.id),
                 ownershipLevel: sp.ownership_level,
                 ownershipStatement: sp.ownership_statement,
+                note: sp.note,
                 lineageId: sp.lineage_id,
               },
               actor,
@@ -799,6 +870,7 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
               description: data.description ?? null,
               ownership_level: data.ownershipLevel ?? null,
               ownership_statement: data.ownershipStatement ?? null,
+              note: data.note || null,
             },
             {
               actor,

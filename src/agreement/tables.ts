@@ -8,6 +8,7 @@ import { escapeHtml } from '../platform/html.ts'
 import { yearSpanLabel } from '../platform/format.ts'
 import { STATUS_LABELS, type PriorityRow, type StrategicAssessmentRow, type VersionRow } from './service.ts'
 import type { ComparisonRow, Segment } from './compare.ts'
+import { SENSITIVITY_LABELS } from './schema.ts'
 
 export const STATUS_TAGS: Record<string, string> = { draft: 'govuk-tag--grey', agreed: 'govuk-tag--green', superseded: 'govuk-tag--orange' }
 const NOT_PUBLISHED = '<strong class="govuk-tag govuk-tag--grey">Not published</strong>'
@@ -27,7 +28,12 @@ export const assessmentsTable = defineTable<StrategicAssessmentRow>(
     { key: 'date_agreed', header: 'Date agreed', value: (r) => r.date_agreed, empty: 'Not given' },
     { key: 'evidence_sources', value: (r) => r.evidence_sources },
     { key: 'other_evidence', value: (r) => r.other_evidence },
-    { key: 'published', header: 'Published', value: (r) => r.published, html: (r) => (r.published ? 'Yes' : NOT_PUBLISHED) },
+    {
+      key: 'sensitivity',
+      header: 'Who may see it',
+      value: (r) => r.sensitivity,
+      text: (r) => SENSITIVITY_LABELS[r.sensitivity] + (r.sensitivity === 'restricted' ? ` (${['admin', ...r.restricted_to].join(', ')})` : ''),
+    },
     { key: 'attachments', header: 'Files', value: (r) => r.attachment_count, numeric: true },
     // The page reads the period from its dates, which the download has.
     {
@@ -39,7 +45,7 @@ export const assessmentsTable = defineTable<StrategicAssessmentRow>(
       empty: 'Not given',
     },
   ],
-  { pageOrder: ['title', 'period', 'date_agreed', 'attachments', 'published'] },
+  { pageOrder: ['title', 'period', 'date_agreed', 'attachments', 'sensitivity'] },
 )
 
 /** The versions of the agreement; `page.base` is the partnership's address. */
@@ -88,6 +94,7 @@ export const prioritiesTable = defineTable<PriorityRow>([
   { key: 'ownership_level', value: (p) => p.ownership_level },
   { key: 'ownership_statement', value: (p) => p.ownership_statement },
   { key: 'lineage_id', value: (p) => p.lineage_id },
+  { key: 'note', value: (p) => p.note ?? null },
 ])
 
 export const CHANGE_TAGS: Record<string, string> = {
@@ -119,8 +126,9 @@ function comparisonSide(r: ComparisonRow<PriorityRow>, side: 'from' | 'to', othe
   const leads = x.leads.map((l) => l.name).join(', ') || 'none'
   const ownership = `${escapeHtml(x.ownership_level || 'not judged')}${x.ownership_statement ? `. ${escapeHtml(x.ownership_statement)}` : ''}`
   const changed =
-    r.leadsChanged || r.ownershipChanged
+    r.leadsChanged || r.ownershipChanged || r.noteChanged
       ? `<p class="govuk-body-s govuk-!-margin-bottom-0">` +
+        (r.noteChanged ? `${side === 'to' ? '<strong>Note changed:</strong>' : 'Note:'} ${escapeHtml(x.note || 'none')}<br>` : '') +
         (r.leadsChanged
           ? `${side === 'to' ? '<strong>Strategic leads changed:</strong>' : 'Strategic leads:'} ${escapeHtml(leads)}<br>`
           : '') +

@@ -72,17 +72,20 @@ async function setting(opts: { published?: boolean; versionPublished?: boolean; 
   return { p, v, dims, base: `/partnerships/${p.slug}/assurance` }
 }
 
+/** A round; published (as a whole, a first publication) unless told otherwise. Publish again after recording cells for the public to see them. */
 async function round(partnershipId: number, versionId: number, opts: { title?: string; assessedOn?: string; published?: boolean } = {}) {
-  return t.services.assurance.createRound(
+  const r = await t.services.assurance.createRound(
     partnershipId,
-    {
-      title: opts.title ?? 'Autumn 2019 assessment',
-      assessedOn: opts.assessedOn ?? '2019-10-15',
-      agreementVersionId: versionId,
-      published: opts.published ?? true,
-    },
+    { title: opts.title ?? 'Autumn 2019 assessment', assessedOn: opts.assessedOn ?? '2019-10-15', agreementVersionId: versionId },
     systemActor,
   )
+  if (opts.published ?? true) await t.services.assurance.publishRound(partnershipId, r.id, systemActor)
+  return r
+}
+
+/** Publish a round again, so that what was recorded since is public. */
+async function publish(partnershipId: number, roundId: number) {
+  return t.services.assurance.publishRound(partnershipId, roundId, systemActor)
 }
 
 // ---- Defaults ----
@@ -177,7 +180,6 @@ test('an editor adds a round through the form, then records a cell with its rati
     'assessedOn-month': '10',
     'assessedOn-year': '2019',
     agreementVersionId: v.id,
-    published: 'true',
   })
   assert.equal(res.status, 303)
   const roundUrl = res.headers.location as string
@@ -315,6 +317,7 @@ test('the matrix shows each rated cell with its label and colour, unrated cells 
     { rating: null, findings: ['Recorded but not yet rated.'], developmentAreas: [] },
     systemActor,
   )
+  await publish(p.id, r.id)
   const c = await clientAs(t, 'anonymous')
   const res = await c.get(`${base}/rounds/${r.id}`)
   assert.equal(res.status, 200)
@@ -343,11 +346,11 @@ test('the matrix shows each rated cell with its label and colour, unrated cells 
   assert.match(csv.headers['content-type'], /text\/csv/)
   assert.match(
     csv.body,
-    /^\uFEFFpriority_number,priority,dimension,rating,rating_label,colour,previous_rating,change,findings,development_areas\r\n/,
+    /^\uFEFFpriority_number,priority,dimension,rating,rating_label,colour,previous_rating,change,findings,development_areas,carried_forward\r\n/,
   )
   assert.match(
     csv.body,
-    /1,Serious organised crime and county lines,County co-ordination,4,Strong,#2171b5,,,A partnership has been established.,\r\n/,
+    /1,Serious organised crime and county lines,County co-ordination,4,Strong,#2171b5,,,A partnership has been established.,,false\r\n/,
   )
   const json = await c.get(`${base}/rounds/${r.id}?format=json`)
   const rows = json.json()
@@ -388,6 +391,8 @@ test('the change since the previous round is worked out across agreement version
   await as.recordCell(r2.id, ext2.id, dims[0].id, { rating: 3, findings: [], developmentAreas: [] }, systemActor)
   await as.recordCell(r2.id, violence.id, dims[0].id, { rating: 2, findings: [], developmentAreas: [] }, systemActor)
   await as.recordCell(r2.id, ext2.id, dims[2].id, { rating: 4, findings: [], developmentAreas: [] }, systemActor)
+  await publish(p.id, r1.id)
+  await publish(p.id, r2.id)
 
   const m = await as.matrix(r2.id)
   assert.equal(m.previousRound?.id, r1.id)
@@ -412,7 +417,7 @@ test('the change since the previous round is worked out across agreement version
   assert.match(page, /Developing : priority 2, County co-ordination \+ New : not rated in Autumn 2019/)
   const index = text((await c.get(`/partnerships/${p.slug}/assurance`)).body)
   assert.match(index, /Autumn 2020 .* Autumn 2019/)
-  assert.match(index, /Latest assessment Autumn 2020 , 1 October 2020, compared with Autumn 2019/)
+  assert.match(index, /Latest published assessment Autumn 2020 , 1 October 2020, compared with Autumn 2019/)
 
   // A previous round the visitor may not see is not compared with.
   await t.db.query('UPDATE assessment_rounds SET published = false WHERE id = $1', [r1.id])
@@ -542,6 +547,7 @@ test('the print view gives each priority its ownership judgement, then each dime
     },
     systemActor,
   )
+  await publish(p.id, r.id)
   const c = await clientAs(t, 'anonymous')
   const res = await c.get(`/partnerships/${p.slug}/agreement/versions/1/print`)
   assert.equal(res.status, 200)
@@ -853,16 +859,17 @@ test('the partnership overview summarises the latest round', async () => {
     { rating: 2, findings: [], developmentAreas: [] },
     systemActor,
   )
+  await publish(p.id, r.id)
   const o = await t.services.assurance.overview(p, { includeUnpublished: false })
   assert.equal(o?.href, `/partnerships/${p.slug}/assurance`)
   assert.deepEqual(o?.lines, [
-    '1 assessment round',
+    '1 published assessment round',
     'Latest: Autumn 2019 assessment, 15 October 2019',
     '2 of 12 ratings recorded',
     'Strong: 1, Developing: 1',
   ])
   const c = await clientAs(t, 'anonymous')
-  assert.match(text((await c.get(`/partnerships/${p.slug}`)).body), /Assurance 1 assessment round/)
+  assert.match(text((await c.get(`/partnerships/${p.slug}`)).body), /Assurance 1 published assessment round/)
 })
 
 test('the API is described in the OpenAPI document under Assurance', async () => {

@@ -1,5 +1,6 @@
 /** What the assurance pages (and its part of the agreement's print view) show of a rating: markers, colours, change. */
 import { contrastRatio, marker, textColourFor, type Matrix, type MatrixCell } from './service.ts'
+import type { CellDifference } from './publications.ts'
 
 const CHANGE = {
   improved: { symbol: '▲', text: 'Improved' },
@@ -19,7 +20,23 @@ export function cellView(c: MatrixCell, m: Pick<Matrix, 'scale' | 'previousRound
         ? `not rated in ${m.previousRound.title}`
         : `since ${m.previousRound.title}${c.previousLevel && c.change !== 'unchanged' ? `, when it was ${c.previousLevel.label}` : ''}`
   }
-  return { ...c, marker: c.level ? marker(c.level.value, of) : '', changeSymbol: change?.symbol, changeText: change?.text, changeDetail }
+  // A rating given last round and not this one is shown, not hidden.
+  const wasText = c.rating === null && c.previousLevel ? `was ${c.previousLevel.label}; not rated now` : ''
+  return {
+    ...c,
+    marker: c.level ? marker(c.level.value, of) : '',
+    changeSymbol: change?.symbol,
+    changeText: change?.text,
+    changeDetail,
+    wasText,
+    statusText: c.status === 'submitted' ? 'Waiting for approval' : c.status === 'returned' ? 'Returned to contributor' : '',
+  }
+}
+
+/** A difference between two publications, in words: "Developing to Established", "3 findings added". */
+export function differenceView(d: CellDifference) {
+  const rating = d.ratingChanged ? `${d.labelBefore ?? 'Not rated'} to ${d.labelAfter ?? 'not rated'}` : `${d.labelAfter ?? 'Not rated'} (unchanged)`
+  return { ...d, ratingText: rating }
 }
 
 export function matrixView(m: Matrix) {

@@ -16,9 +16,10 @@ import { sendExport, FormatQuery } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { NotFoundError } from '../platform/errors.ts'
+import { choice } from '../platform/validation.ts'
 import { escapeHtml } from '../platform/html.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
-import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, RoundInput, RoundJson, CellJson } from './schema.ts'
+import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, PublicationJson, RoundInput, RoundJson, CellJson } from './schema.ts'
 import {
   cellJson,
   dimensionJson,
@@ -29,8 +30,9 @@ import {
   type Editor,
   type MatrixCell,
   type Round,
+  type RoundView,
 } from './service.ts'
-import { cellView, matrixView, scaleView } from './present.ts'
+import { cellView, differenceView, matrixView, scaleView } from './present.ts'
 
 const V = 'assurance/views'
 const here = path.join(srcDir, 'assurance')
@@ -46,6 +48,15 @@ const CellParams = Type.Object({
   dimension: Type.Integer({ minimum: 1, title: 'Dimension id' }),
 })
 const DimensionParams = Type.Object({ ...P, dimension: Type.Integer({ minimum: 1 }) })
+const PublicationParams = Type.Object({
+  ...P,
+  round: Type.Integer({ minimum: 1, title: 'Round id' }),
+  number: Type.Integer({ minimum: 1, title: 'Publication number' }),
+})
+const LineageParams = Type.Object({ ...P, lineage: Type.Integer({ minimum: 1, title: 'Priority' }) })
+/** Which copy of a round to show: its latest publication or the working copy (members only; the public always gets the publication). */
+const ViewQuery = Type.Object({ view: Type.Optional(choice(['published', 'working'] as const, 'View')) })
+const RoundQuery = Type.Object({ ...FormatQuery.properties, ...ViewQuery.properties })
 const LevelParams = Type.Object({ ...P, level: Type.Integer({ minimum: 1 }) })
 
 function editorOf(request: FastifyRequest): Editor {
@@ -78,11 +89,13 @@ const roundsTable = defineTable<Round>(
       key: 'published',
       header: 'Status',
       value: (r) => r.published,
+      text: (r) => (r.published ? `Published (${r.publicationCount})` : 'Draft'),
       html: (r) =>
         r.published
-          ? '<strong class="govuk-tag govuk-tag--green">Published</strong>'
-          : '<strong class="govuk-tag govuk-tag--grey">Not published</strong>',
+          ? `<strong class="govuk-tag govuk-tag--green">Published</strong>${r.publicationCount > 1 ? ` <span class="govuk-body-s">${r.publicationCount} publications</span>` : ''}${r.submittedCells ? ` <span class="govuk-body-s">${r.submittedCells} waiting for approval</span>` : ''}`
+          : `<strong class="govuk-tag govuk-tag--grey">Draft</strong>${r.submittedCells ? ` <span class="govuk-body-s">${r.submittedCells} waiting for approval</span>` : ''}`,
     },
+    { key: 'publications', value: (r) => r.publicationCount },
     {
       key: 'rated_cells',
       header: 'Ratings recorded',
@@ -111,6 +124,7 @@ const cellsTable = (titleOf: Map<number, string>) =>
     { key: 'change', value: (c) => c.change },
     { key: 'findings', value: (c) => c.findings },
     { key: 'development_areas', value: (c) => c.developmentAreas.map((a) => a.text) },
+    { key: 'carried_forward', value: (c) => c.carriedForward },
   ])
 
 export async function assuranceRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -126,6 +140,20 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     ...more,
   ]
   const member = (request: FastifyRequest) => ({ includeUnpublished: isMember(request) })
+  /** Editors and administrators edit rounds: they see the working copy and drafts first; everyone else, what is published. */
+  const editing = (request: FastifyRequest) => hasRole(request, 'editor')
+  /**
+   * The copy of a round a page shows: the public always its latest publication; members a draft's working copy; for a
+   * published round, those who may change it (editors, or a contributor on a cell of theirs) the working copy and the
+   * others its publication, unless they ask for the other with ?view=.
+   */
+  const viewOf = (request: FastifyRequest, round: Round, mayEdit = false): RoundView => {
+    if (!isMember(request)) return 'published'
+    if (!round.published) return 'working'
+    const asked = (request.query as { view?: RoundView } | undefined)?.view
+    if (asked) return asked
+    return editing(request) || mayEdit ? 'working' : 'published'
+  }
 
   async function loadRound(request: FastifyRequest) {
     return as.getRound(p(request).id, (request.params as Static<typeof RoundParams>).round, member(request))
@@ -146,7 +174,12 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     async (request, reply) => {
       const rounds = await as.listRounds(p(request).id, member(request))
       if (sendExport(reply, request.query.format, `assessment-rounds-${p(request).slug}`, rounds, roundsTable)) return reply
-      const latest = rounds[0] ? matrixView(await as.matrix(rounds[0].id, member(request))) : undefined
+      // The latest assessment: for editors the newest round (draft or not, its working copy); for everyone else the newest published one.
+      const latestRound = editing(request) ? rounds[0] : rounds.find((r) => r.published)
+      const latest = latestRound
+        ? matrixView(await as.matrix(latestRound.id, { ...member(request), view: editing(request) ? 'working' : 'published' }))
+        : undefined
+      const newerDraft = isMember(request) && !editing(request) ? rounds.find((r) => !r.published && r !== latestRound) : undefined
       const versions =
         hasRole(request, 'editor') && !rounds.length ? await as.agreementVersions(p(request).id, { includeUnpublished: true }) : []
       return reply.view(`${V}/index.njk`, {
@@ -165,6 +198,8 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
         isAdmin: hasRole(request, 'admin'),
         member: isMember(request),
         hasVersions: versions.length > 0,
+        newerDraft,
+        signOffHref: hasRole(request, 'contributor') ? `${base(request)}/sign-off` : undefined,
         breadcrumbs: crumbs(request).slice(0, 2),
       })
     },
@@ -173,30 +208,39 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   // ---- Add and change a round ----
   const roundFormContext = async (request: FastifyRequest, title: string, action: string, more: { text: string; href: string }[] = []) => {
     const versions = await as.agreementVersions(p(request).id, { includeUnpublished: true })
+    const rounds = await as.listRounds(p(request).id, { includeUnpublished: true })
     return {
       title,
       action,
       base: base(request),
       breadcrumbs: crumbs(request, more),
       versionItems: versions.map((v) => ({ value: v.id, text: `Version ${v.number}: ${v.title}${v.published ? '' : ' (not published)'}` })),
+      copyRounds: rounds.map((r) => ({ value: String(r.id), text: `Copy ${r.title}`, hint: `${r.ratedCells} of ${r.totalCells} ratings, ${r.published ? 'published' : 'draft'}` })),
     }
   }
 
   app.get('/partnerships/:partnership/assurance/rounds/new', { config: { access: { partnership: 'editor' } } }, async (request, reply) => {
     const context = await roundFormContext(request, 'Add an assessment round', `${base(request)}/rounds/new`)
     const latest = (await as.agreementVersions(p(request).id, { includeUnpublished: true })).at(-1)
-    return reply.view(`${V}/round-form.njk`, { ...context, values: { agreementVersionId: latest?.id } })
+    return reply.view(`${V}/round-form.njk`, {
+      ...context,
+      isNew: true,
+      values: { agreementVersionId: latest?.id, copyFrom: context.copyRounds[0]?.value ?? '0' },
+    })
   })
 
   app.post('/partnerships/:partnership/assurance/rounds/new', { config: { access: { partnership: 'editor' } } }, async (request, reply) =>
     handleForm(request, reply, {
       template: `${V}/round-form.njk`,
-      context: () => roundFormContext(request, 'Add an assessment round', `${base(request)}/rounds/new`),
+      context: async () => ({ ...(await roundFormContext(request, 'Add an assessment round', `${base(request)}/rounds/new`)), isNew: true }),
       run: async () => {
         const r = await as.createRound(p(request).id, parseForm(RoundInput, body(request)), request.actor)
+        const copied = Number(body(request).copyFrom) > 0
         return {
           redirect: roundHref(request, r.id),
-          flash: `${r.title} added. Choose a cell of the matrix to record its rating, findings and development areas.`,
+          flash: copied
+            ? `${r.title} added as a copy of the earlier round: each rating is marked carried forward until someone confirms or changes it.`
+            : `${r.title} added. Choose a cell of the matrix to record its rating, findings and development areas.`,
         }
       },
     }),
@@ -216,7 +260,6 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
           title: r.title,
           assessedOn: r.assessed_on,
           agreementVersionId: r.agreement_version_id,
-          published: r.published,
           version: r.version,
         },
       })
@@ -243,24 +286,33 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   )
 
   // ---- One round: the matrix ----
-  app.get<{ Querystring: Static<typeof FormatQuery> }>(
+  app.get<{ Querystring: Static<typeof RoundQuery> }>(
     '/partnerships/:partnership/assurance/rounds/:round',
-    { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: FormatQuery } },
+    { config: { access: { partnership: 'public' } }, schema: { params: RoundParams, querystring: RoundQuery } },
     async (request, reply) => {
       const r = await loadRound(request)
-      const m = await as.matrix(r.id, member(request))
+      const view = viewOf(request, r)
+      const m = await as.matrix(r.id, { ...member(request), view })
       const titleOf = new Map(m.rows.map((row) => [row.priority.id, row.priority.title]))
       if (sendExport(reply, request.query.format, `assessment-${p(request).slug}-${r.id}`, m.cells, cellsTable(titleOf))) return reply
       const editable = await as.editablePriorities(editorOf(request), r)
       const here = roundHref(request, r.id)
+      const unpublished = isMember(request) && r.published ? await as.differences(r.id, r.publicationCount, 'working') : []
+      const carried = m.view === 'working' ? m.cells.filter((c) => c.carriedForward).length : 0
       return reply.view(`${V}/round.njk`, {
         title: r.title,
         round: r,
         matrix: matrixView(m),
+        view: m.view,
+        publication: m.publication,
+        unpublishedChanges: unpublished.length,
+        carried,
         scale: scaleView(m.scale),
         base: base(request),
         roundBase: here,
-        canEditRound: hasRole(request, 'editor'),
+        cellQuery: isMember(request) && r.published && m.view !== viewOf(request, r) ? `?view=${m.view}` : '',
+        otherViewHref: isMember(request) && r.published ? `${here}?view=${m.view === 'working' ? 'published' : 'working'}` : undefined,
+        canEditRound: editing(request),
         member: isMember(request),
         role: request.role,
         editableNumbers: m.rows.filter((row) => editable.has(row.priority.id)).map((row) => row.priority.number),
@@ -271,46 +323,209 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     },
   )
 
-  // ---- One cell: findings and development areas ----
-  async function loadCell(request: FastifyRequest) {
-    const { priority, dimension } = request.params as Static<typeof CellParams>
-    const round = await loadRound(request)
-    const m = await as.matrix(round.id, member(request))
-    const row = m.rows.find((x) => x.priority.id === priority)
-    const cell = row?.cells.find((c) => c.dimensionId === dimension)
-    if (!row || !cell) throw new NotFoundError()
-    return { round, m, priority: row.priority, cell: cellView(cell, m) }
+  // ---- Publishing a round, and its publications ----
+  const publishContext = async (request: FastifyRequest) => {
+    const r = await loadRound(request)
+    const differences = r.published ? await as.differences(r.id, r.publicationCount, 'working') : []
+    const m = await as.matrix(r.id, { includeUnpublished: true, view: 'working' })
+    return {
+      title: `Publish ${r.title}`,
+      round: r,
+      differences: differences.map(differenceView),
+      waiting: m.cells.filter((c) => c.status === 'submitted').length,
+      returned: m.cells.filter((c) => c.status === 'returned').length,
+      carried: m.cells.filter((c) => c.carriedForward).length,
+      rated: m.round.ratedCells,
+      total: m.round.totalCells,
+      action: `${roundHref(request, r.id)}/publish`,
+      roundHref: roundHref(request, r.id),
+      breadcrumbs: crumbs(request, [{ text: r.title, href: roundHref(request, r.id) }]),
+    }
   }
 
   app.get(
-    '/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension',
-    { config: { access: { partnership: 'public' } }, schema: { params: CellParams } },
+    '/partnerships/:partnership/assurance/rounds/:round/publish',
+    { config: { access: { partnership: 'editor' } }, schema: { params: RoundParams } },
+    async (request, reply) => reply.view(`${V}/publish.njk`, { ...(await publishContext(request)), values: {} }),
+  )
+
+  app.post(
+    '/partnerships/:partnership/assurance/rounds/:round/publish',
+    { config: { access: { partnership: 'editor' } }, schema: { params: RoundParams } },
     async (request, reply) => {
-      const { round, m, priority, cell } = await loadCell(request)
-      const here = `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`
-      const canEdit = isMember(request) && (await as.mayEditCell(editorOf(request), priority.id))
-      return reply.view(`${V}/cell.njk`, {
-        title: `Priority ${priority.number}: ${cell.dimension}`,
-        round,
-        priority,
-        cell,
-        scaleCount: m.scale.length,
-        previousRound: m.previousRound,
-        level: cell.level ? scaleView(m.scale).find((l) => l.value === cell.rating) : undefined,
-        editHref: canEdit ? `${here}/edit` : undefined,
-        roundHref: roundHref(request, round.id),
-        base: base(request),
-        historyHref: isMember(request) && cell.id ? history(request, 'assessment_cell', cell.id, here) : undefined,
-        areaHistory: isMember(request)
-          ? Object.fromEntries(cell.developmentAreas.map((a) => [a.id, history(request, 'development_area', a.id, here)]))
-          : {},
-        breadcrumbs: crumbs(request, [{ text: round.title, href: roundHref(request, round.id) }]),
+      const r = await loadRound(request)
+      return handleForm(request, reply, {
+        template: `${V}/publish.njk`,
+        context: () => publishContext(request),
+        run: async () => {
+          const pub = await as.publishRound(p(request).id, r.id, request.actor)
+          return {
+            redirect: roundHref(request, r.id),
+            flash: `${r.title} published (publication ${pub.number}): anyone who may read the partnership's assessments now sees it as it stands.`,
+          }
+        },
       })
     },
   )
 
+  app.get(
+    '/partnerships/:partnership/assurance/rounds/:round/publications',
+    { config: { access: { partnership: 'public' } }, schema: { params: RoundParams } },
+    async (request, reply) => {
+      const r = await loadRound(request)
+      const pubs = await as.publications(r.id)
+      if (!pubs.length && !isMember(request)) throw new NotFoundError()
+      const rows = []
+      for (const [i, x] of pubs.entries()) {
+        const next = pubs[i + 1]
+        rows.push({
+          ...x,
+          changes: next ? (await as.differences(r.id, x.number, next.number)).length : undefined,
+        })
+      }
+      return reply.view(`${V}/publications.njk`, {
+        title: `Publications of ${r.title}`,
+        round: r,
+        publications: rows.reverse(),
+        roundHref: roundHref(request, r.id),
+        member: isMember(request),
+        breadcrumbs: crumbs(request, [{ text: r.title, href: roundHref(request, r.id) }]),
+      })
+    },
+  )
+
+  app.get<{ Params: Static<typeof PublicationParams> }>(
+    '/partnerships/:partnership/assurance/rounds/:round/publications/:number',
+    { config: { access: { partnership: 'public' } }, schema: { params: PublicationParams } },
+    async (request, reply) => {
+      const r = await loadRound(request)
+      const m = await as.matrix(r.id, { ...member(request), publication: request.params.number })
+      const pubs = await as.publications(r.id)
+      const next = pubs.find((x) => x.number === request.params.number + 1)
+      const differences = next
+        ? await as.differences(r.id, request.params.number, next.number)
+        : isMember(request)
+          ? await as.differences(r.id, request.params.number, 'working')
+          : []
+      const here = `${roundHref(request, r.id)}/publications/${request.params.number}`
+      return reply.view(`${V}/publication.njk`, {
+        title: `${r.title}: publication ${request.params.number}`,
+        round: r,
+        publication: m.publication,
+        matrix: matrixView(m),
+        scale: scaleView(m.scale),
+        next,
+        previous: pubs.find((x) => x.number === request.params.number - 1),
+        latest: pubs.at(-1),
+        differences: differences.map(differenceView),
+        member: isMember(request),
+        roundHref: roundHref(request, r.id),
+        here,
+        breadcrumbs: crumbs(request, [
+          { text: r.title, href: roundHref(request, r.id) },
+          { text: 'Publications', href: `${roundHref(request, r.id)}/publications` },
+        ]),
+      })
+    },
+  )
+
+  // ---- One priority across every round ----
+  app.get<{ Params: Static<typeof LineageParams> }>(
+    '/partnerships/:partnership/assurance/priorities/:lineage',
+    { config: { access: { partnership: 'public' } }, schema: { params: LineageParams } },
+    async (request, reply) => {
+      const h = await as.priorityAcrossRounds(p(request).id, request.params.lineage, { ...member(request), editing: editing(request) })
+      const scale = scaleView(await as.scale(p(request).id))
+      const dims = h.dimensions.map((d) => ({
+        ...d,
+        rounds: h.rounds.map((x) => {
+          const c = x.cells.find((cell) => cell.dimensionId === d.id)
+          return {
+            round: x.round,
+            view: x.view,
+            cell: c ? cellView(c, { scale: x.scale, previousRound: x.previousRound }) : undefined,
+            href: c ? `${roundHref(request, x.round.id)}/cells/${c.priorityId}/${c.dimensionId}` : undefined,
+          }
+        }),
+      }))
+      return reply.view(`${V}/priority.njk`, {
+        title: `Priority ${h.priority.number}: ${h.priority.title}`,
+        priority: h.priority,
+        rounds: h.rounds.map((x) => x.round),
+        dimensions: dims,
+        scale,
+        member: isMember(request),
+        editing: editing(request),
+        breadcrumbs: crumbs(request),
+      })
+    },
+  )
+
+  // ---- Sign-off: cells waiting for approval, and those returned ----
+  app.get('/partnerships/:partnership/assurance/sign-off', { config: { access: { partnership: 'contributor' } } }, async (request, reply) => {
+    const cells = (await as.signOffCells(p(request).id, editorOf(request))).map((c) => ({
+      ...c,
+      href: `${roundHref(request, c.roundId)}/cells/${c.priorityId}/${c.dimensionId}`,
+    }))
+    return reply.view(`${V}/sign-off.njk`, {
+      title: editing(request) ? 'Cells waiting for sign-off' : 'Your cells waiting for sign-off',
+      waiting: cells.filter((c) => c.status === 'submitted'),
+      returned: cells.filter((c) => c.status === 'returned'),
+      editing: editing(request),
+      breadcrumbs: crumbs(request),
+    })
+  })
+
+  // ---- One cell: findings and development areas ----
+  async function loadCell(request: FastifyRequest, view?: RoundView) {
+    const { priority, dimension } = request.params as Static<typeof CellParams>
+    const round = await loadRound(request)
+    const mayEdit = isMember(request) && (await as.mayEditCell(editorOf(request), priority))
+    const m = await as.matrix(round.id, { ...member(request), view: view ?? viewOf(request, round, mayEdit) })
+    const row = m.rows.find((x) => x.priority.id === priority)
+    const cell = row?.cells.find((c) => c.dimensionId === dimension)
+    if (!row || !cell) throw new NotFoundError()
+    return { round, m, priority: row.priority, cell: cellView(cell, m), mayEdit }
+  }
+
+  const cellContext = async (request: FastifyRequest) => {
+    const { round, m, priority, cell, mayEdit } = await loadCell(request)
+    const here = `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`
+    const working = m.view === 'working'
+    return {
+      title: `Priority ${priority.number}: ${cell.dimension}`,
+      round,
+      priority,
+      cell,
+      view: m.view,
+      here,
+      scaleCount: m.scale.length,
+      previousRound: m.previousRound,
+      level: cell.level ? scaleView(m.scale).find((l) => l.value === cell.rating) : undefined,
+      editHref: mayEdit ? `${here}/edit` : undefined,
+      canReview: working && editing(request) && cell.status === 'submitted' && cell.id !== null,
+      canConfirm: working && mayEdit && cell.carriedForward,
+      otherViewHref: isMember(request) && round.published ? `${here}?view=${working ? 'published' : 'working'}` : undefined,
+      roundHref: roundHref(request, round.id),
+      priorityHref: `${base(request)}/priorities/${priority.lineage_id}`,
+      base: base(request),
+      historyHref: isMember(request) && cell.id ? history(request, 'assessment_cell', cell.id, here) : undefined,
+      areaHistory:
+        isMember(request) && working
+          ? Object.fromEntries(cell.developmentAreas.map((a) => [a.id, history(request, 'development_area', a.id, here)]))
+          : {},
+      breadcrumbs: crumbs(request, [{ text: round.title, href: roundHref(request, round.id) }]),
+    }
+  }
+
+  app.get(
+    '/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension',
+    { config: { access: { partnership: 'public' } }, schema: { params: CellParams, querystring: ViewQuery } },
+    async (request, reply) => reply.view(`${V}/cell.njk`, { ...(await cellContext(request)), values: {} }),
+  )
+
   const cellFormContext = async (request: FastifyRequest) => {
-    const { round, m, priority, cell } = await loadCell(request)
+    const { round, m, priority, cell } = await loadCell(request, 'working')
     const here = `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`
     const scale = scaleView(m.scale)
     return {
@@ -318,6 +533,9 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       round,
       priority,
       cell,
+      previousRound: m.previousRound,
+      previousLevel: cell.previousLevel ? scale.find((l) => l.value === cell.previousRating) : undefined,
+      contributor: request.role === 'contributor',
       action: `${here}/edit`,
       cancelHref: here,
       ratingItems: scale.map((l) => ({
@@ -375,10 +593,81 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
               version: optionalInt(b.version),
             },
             request.actor,
+            undefined,
+            editorOf(request),
           )
           return {
             redirect: `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`,
-            flash: `Assessment of priority ${priority.number}, ${cell.dimension} saved`,
+            flash:
+              request.role === 'contributor'
+                ? `Assessment of priority ${priority.number}, ${cell.dimension} submitted: an editor will approve it or return it to you with a comment`
+                : `Assessment of priority ${priority.number}, ${cell.dimension} saved`,
+          }
+        },
+      })
+    },
+  )
+
+  // ---- Sign-off of one cell: approve, return with a comment, confirm what was carried forward ----
+  const cellIds = (request: FastifyRequest) => request.params as Static<typeof CellParams>
+
+  app.post(
+    '/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension/approve',
+    { config: { access: { partnership: 'editor' } }, schema: { params: CellParams } },
+    async (request, reply) => {
+      const r = await loadRound(request)
+      const { priority, dimension } = cellIds(request)
+      return handleForm(request, reply, {
+        template: `${V}/cell.njk`,
+        context: () => cellContext(request),
+        run: async () => {
+          await as.approveCell(r.id, priority, dimension, optionalInt(body(request).version) as number | undefined, request.actor)
+          return {
+            redirect: `${roundHref(request, r.id)}/cells/${priority}/${dimension}`,
+            flash: r.published ? 'Approved: it will be public when the round is published again' : 'Approved',
+          }
+        },
+      })
+    },
+  )
+
+  app.post(
+    '/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension/return',
+    { config: { access: { partnership: 'editor' } }, schema: { params: CellParams } },
+    async (request, reply) => {
+      const r = await loadRound(request)
+      const { priority, dimension } = cellIds(request)
+      const here = `${roundHref(request, r.id)}/cells/${priority}/${dimension}`
+      return handleForm(request, reply, {
+        template: `${V}/cell.njk`,
+        context: () => cellContext(request),
+        run: async () => {
+          const b = body(request)
+          await as.returnCell(r.id, priority, dimension, { comment: b.comment, version: optionalInt(b.version) as number | undefined }, request.actor, {
+            cellHref: `${request.protocol}://${request.host}${here}/edit`,
+            partnershipName: p(request).name,
+          })
+          return { redirect: here, flash: 'Returned to the contributor with your comment' }
+        },
+      })
+    },
+  )
+
+  app.post(
+    '/partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension/confirm',
+    { config: { access: { partnership: 'contributor' } }, schema: { params: CellParams } },
+    async (request, reply) => {
+      const r = await loadRound(request)
+      const { priority, dimension } = cellIds(request)
+      await as.assertMayEditCell(editorOf(request), priority)
+      return handleForm(request, reply, {
+        template: `${V}/cell.njk`,
+        context: () => cellContext(request),
+        run: async () => {
+          await as.confirmCell(r.id, priority, dimension, optionalInt(body(request).version) as number | undefined, editorOf(request), request.actor)
+          return {
+            redirect: `${roundHref(request, r.id)}/cells/${priority}/${dimension}`,
+            flash: request.role === 'contributor' ? 'Confirmed and submitted for approval' : 'Confirmed: no longer marked carried forward',
           }
         },
       })
@@ -642,12 +931,33 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
           'One round as a matrix: priorities by dimensions, each cell with its rating, findings, development areas and change since the previous round',
         security: [],
         params: RoundParams,
+        querystring: ViewQuery,
         response: { 200: MatrixJson },
       },
     },
     async (request) => {
       const r = await loadRound(request)
-      return matrixJson(await as.matrix(r.id, member(request)))
+      const asked = (request.query as { view?: RoundView }).view
+      return matrixJson(await as.matrix(r.id, { ...member(request), view: r.published ? (asked ?? 'working') : 'working' }))
+    },
+  )
+
+  app.post(
+    '/api/v1/partnerships/:partnership/assurance/rounds/:round/publish',
+    {
+      config: { access: { partnership: 'editor' } },
+      schema: {
+        tags,
+        summary:
+          'Publish a round as a whole: a new publication of every approved cell (cells waiting for approval stay as last published). Refused with 400 when nothing approved has changed.',
+        params: RoundParams,
+        response: { 201: PublicationJson },
+      },
+    },
+    async (request, reply) => {
+      const r = await loadRound(request)
+      const pub = await as.publishRound(p(request).id, r.id, request.actor)
+      return reply.code(201).send({ number: pub.number, publishedAt: new Date(pub.created_at).toISOString(), ratedCells: pub.rated_cells, totalCells: pub.total_cells })
     },
   )
 
@@ -668,8 +978,8 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       const r = await loadRound(request)
       const { priority, dimension } = request.params as Static<typeof CellParams>
       await as.assertMayEditCell(editorOf(request), priority)
-      await as.recordCell(r.id, priority, dimension, request.body, request.actor)
-      const m = await as.matrix(r.id, { includeUnpublished: true })
+      await as.recordCell(r.id, priority, dimension, request.body, request.actor, undefined, editorOf(request))
+      const m = await as.matrix(r.id, { includeUnpublished: true, view: 'working' })
       const cell = m.cells.find((c) => c.priorityId === priority && c.dimensionId === dimension)!
       return cellJson(cell)
     },

@@ -37,7 +37,14 @@ export const RoundInput = Type.Object(
       title: 'Agreement version',
       errorMessage: 'Select the agreement version this round assesses',
     }),
-    published: Type.Optional(Type.Boolean({ title: 'Published' })),
+    copyFrom: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        title: 'Start from',
+        description:
+          'The id of a round whose ratings, findings and development areas the new round starts with, each marked carried forward (0 or left out: an empty round). Only when adding a round.',
+      }),
+    ),
     version: Version,
   },
   { additionalProperties: false },
@@ -115,11 +122,19 @@ export const LevelJson = Type.Object({
   version: Type.Integer(),
 })
 
+export const PublicationJson = Type.Object({
+  number: Type.Integer(),
+  publishedAt: Type.String({ format: 'date-time' }),
+  ratedCells: Type.Integer(),
+  totalCells: Type.Integer(),
+})
+
 export const RoundJson = Type.Object({
   id: Type.Integer(),
   title: Type.String(),
   assessedOn: Type.String(),
-  published: Type.Boolean(),
+  published: Type.Boolean({ description: 'Published at least once (the public sees its latest publication)' }),
+  publications: Type.Integer(),
   version: Type.Integer(),
   agreementVersion: Type.Object({ id: Type.Integer(), number: Type.Integer(), title: Type.String() }),
   ratedCells: Type.Integer(),
@@ -136,6 +151,10 @@ export const CellJson = Type.Object({
   label: Nullable(Type.String()),
   colour: Nullable(Type.String()),
   previousRating: Nullable(Type.Integer()),
+  carriedForward: Type.Boolean(),
+  status: Type.Union([Type.Literal('submitted'), Type.Literal('returned'), Type.Literal('approved')], {
+    description: 'Sign-off: submitted by a contributor and waiting for approval, returned to them with a comment, or approved',
+  }),
   change: Type.Union([Type.Literal('improved'), Type.Literal('declined'), Type.Literal('unchanged'), Type.Literal('new'), Type.Null()]),
   findings: Type.Array(Type.String()),
   developmentAreas: Type.Array(Type.Object({ id: Type.Integer(), position: Type.Integer(), text: Type.String() })),
@@ -144,6 +163,10 @@ export const CellJson = Type.Object({
 
 export const MatrixJson = Type.Object({
   round: RoundJson,
+  view: Type.Union([Type.Literal('published'), Type.Literal('working')], {
+    description: 'published: the latest publication (what the public sees); working: the working copy (members only)',
+  }),
+  publication: Nullable(Type.Integer({ description: 'The publication shown (its number), for view=published' })),
   previousRound: Type.Union([Type.Object({ id: Type.Integer(), title: Type.String(), assessedOn: Type.String() }), Type.Null()]),
   scale: Type.Array(LevelJson),
   columns: Type.Array(DimensionJson),

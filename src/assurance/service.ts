@@ -8,7 +8,8 @@
  */
 import type { Db, Queryable } from '../platform/db/index.ts'
 import { maybeOne, inTransaction } from '../platform/db/index.ts'
-import type { Actor } from '../platform/audit.ts'
+import { systemActor, type Actor } from '../platform/audit.ts'
+import type { OutboxService } from '../platform/email/outbox.ts'
 import type { Role } from '../platform/auth/service.ts'
 import type { AgreementService, PriorityRow, VersionRow } from '../agreement/service.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
@@ -17,6 +18,17 @@ import { validate } from '../platform/validation.ts'
 import { formatDate } from '../platform/views.ts'
 import { CellInput, DEFAULT_DIMENSIONS, DEFAULT_SCALE, DimensionInput, LevelInput, POINT_MAX, RoundInput } from './schema.ts'
 import { plural } from '../platform/format.ts'
+import {
+  buildSnapshot,
+  ratedCells as snapshotRatedCells,
+  sameSnapshot,
+  snapshotDifferences,
+  type CellStatus,
+  type Snapshot,
+  type WorkingCell,
+} from './publications.ts'
+
+export type { CellStatus, Snapshot } from './publications.ts'
 
 // ---------------------------------------------------------------------------------------------------
 // Rows
@@ -62,10 +74,31 @@ export interface CellRow {
   dimension_id: number
   rating: number | null
   findings: string[]
+  status: CellStatus
+  carried_forward: boolean
+  review_comment: string | null
+  reviewed_by: number | null
+  reviewed_at: Date | null
+  submitted_by: number | null
   version: number
   updated_at: Date
   updated_by: number | null
 }
+
+export interface PublicationRow {
+  id: number
+  assessment_round_id: number
+  number: number
+  published_by_name: string | null
+  rated_cells: number
+  total_cells: number
+  snapshot: Snapshot
+  created_at: Date
+  created_by: number | null
+}
+
+/** Which copy of a round a page shows: the latest publication (what the public sees) or the working copy. */
+export type RoundView = 'published' | 'working'
 
 export interface DevelopmentAreaRow {
   id: number
@@ -84,6 +117,12 @@ export interface Round extends RoundRow {
   agreementVersion: AgreementVersion
   ratedCells: number
   totalCells: number
+  /** How many times it has been published (0: a draft). */
+  publicationCount: number
+  lastPublishedAt: Date | null
+  /** Cells waiting for an editor's approval, and cells returned to their contributor (members only; 0 otherwise). */
+  submittedCells: number
+  returnedCells: number
 }
 
 export type Change = 'improved' | 'declined' | 'unchanged' | 'new' | null
@@ -103,10 +142,20 @@ export interface MatrixCell {
   developmentAreas: DevelopmentAreaRow[]
   version: number
   updatedAt: Date | null
+  /** The working copy's sign-off state (a publication's cells are all 'approved'). */
+  status: CellStatus
+  carriedForward: boolean
+  reviewComment: string | null
+  submittedBy: number | null
+  previousFindings: string[]
+  previousDevelopmentAreas: string[]
 }
 
 export interface Matrix {
   round: Round
+  /** The copy shown, and for a publication, which one. */
+  view: RoundView
+  publication: PublicationRow | undefined
   previousRound: Round | undefined
   scale: LevelRow[]
   columns: DimensionRow[]
@@ -216,7 +265,14 @@ function byOrder(a: { position: number; id: number }, b: { position: number; id:
   return a.position - b.position || a.id - b.id
 }
 
-export function assuranceService(db: Db, deps: { agreement: AgreementService }) {
+/** What assurance needs besides the agreement: to email a contributor whose cell is returned (optional). */
+export interface AssuranceDeps {
+  agreement: AgreementService
+  auth?: { usersByIds(ids: number[]): Promise<Map<number, { email: string; name: string }>> }
+  outbox?: Pick<OutboxService, 'queue'>
+}
+
+export function assuranceService(db: Db, deps: AssuranceDeps) {
   const ag = agreementReads(deps.agreement)
 
   async function dimensions(partnershipId: number, q: Queryable = db): Promise<DimensionRow[]> {
@@ -227,37 +283,67 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
     return q.query<LevelRow>('SELECT * FROM rating_levels WHERE partnership_id = $1 ORDER BY value', [partnershipId])
   }
 
-  /** Agreement versions this visitor may see, by id. */
-  async function visibleVersions(partnershipId: number, includeUnpublished: boolean) {
-    return new Map(
-      (await ag.versions(partnershipId, includeUnpublished)).filter((v) => includeUnpublished || v.published).map((v) => [v.id, v]),
-    )
-  }
-
   /**
-   * The partnership's rounds this visitor may see, newest first. Non-members see a round only when it is
-   * published and so is the agreement version it assesses.
+   * The partnership's rounds this visitor may see, newest first. Non-members see a round only when it has been
+   * published and so is the agreement version it assesses, and its counts are those of its latest publication.
    */
-  async function listRounds(partnershipId: number, opts: { includeUnpublished: boolean }): Promise<Round[]> {
-    const versions = await visibleVersions(partnershipId, opts.includeUnpublished)
-    const rows = await db.query<RoundRow & { rated_cells: number }>(
-      `SELECT r.*, (SELECT count(*) FROM assessment_cells c WHERE c.assessment_round_id = r.id AND c.rating IS NOT NULL) AS rated_cells
-       FROM assessment_rounds r WHERE r.partnership_id = $1 AND (r.published OR $2) ORDER BY r.assessed_on DESC, r.id DESC`,
+  async function listRounds(partnershipId: number, opts: { includeUnpublished: boolean }, q: Queryable = db): Promise<Round[]> {
+    const versions = new Map(
+      (await deps.agreement.listVersions(partnershipId, { includeUnpublished: opts.includeUnpublished }, q))
+        .filter((v) => opts.includeUnpublished || v.published)
+        .map((v) => [v.id, v]),
+    )
+    const rows = await q.query<
+      RoundRow & {
+        rated_cells: number
+        submitted_cells: number
+        returned_cells: number
+        publication_count: number | null
+        last_published_at: Date | null
+        published_rated: number | null
+        published_total: number | null
+      }
+    >(
+      `SELECT r.*,
+         (SELECT count(*) FROM assessment_cells c WHERE c.assessment_round_id = r.id AND c.rating IS NOT NULL) AS rated_cells,
+         (SELECT count(*) FROM assessment_cells c WHERE c.assessment_round_id = r.id AND c.status = 'submitted') AS submitted_cells,
+         (SELECT count(*) FROM assessment_cells c WHERE c.assessment_round_id = r.id AND c.status = 'returned') AS returned_cells,
+         lp.number AS publication_count, lp.created_at AS last_published_at, lp.rated_cells AS published_rated, lp.total_cells AS published_total
+       FROM assessment_rounds r
+       LEFT JOIN LATERAL (SELECT x.number, x.created_at, x.rated_cells, x.total_cells FROM assessment_publications x
+                          WHERE x.assessment_round_id = r.id ORDER BY x.number DESC LIMIT 1) lp ON true
+       WHERE r.partnership_id = $1 AND (r.published OR $2) ORDER BY r.assessed_on DESC, r.id DESC`,
       [partnershipId, opts.includeUnpublished],
     )
     const visible = rows.filter((r) => versions.has(r.agreement_version_id))
-    const activeDimensions = (await dimensions(partnershipId)).filter((d) => d.active).length
+    const activeDimensions = (await dimensions(partnershipId, q)).filter((d) => d.active).length
     const priorityCounts = new Map<number, number>()
     for (const r of visible) {
       if (!priorityCounts.has(r.agreement_version_id))
-        priorityCounts.set(r.agreement_version_id, (await ag.priorities(r.agreement_version_id)).length)
+        priorityCounts.set(r.agreement_version_id, (await ag.priorities(r.agreement_version_id, q)).length)
     }
-    return visible.map(({ rated_cells, ...r }) => ({
-      ...r,
-      agreementVersion: versions.get(r.agreement_version_id)!,
-      ratedCells: Number(rated_cells),
-      totalCells: priorityCounts.get(r.agreement_version_id)! * activeDimensions,
-    }))
+    return visible.map(
+      ({ rated_cells, submitted_cells, returned_cells, publication_count, last_published_at, published_rated, published_total, ...r }) => ({
+        ...r,
+        agreementVersion: versions.get(r.agreement_version_id)!,
+        ratedCells: opts.includeUnpublished ? Number(rated_cells) : Number(published_rated ?? 0),
+        totalCells: opts.includeUnpublished ? priorityCounts.get(r.agreement_version_id)! * activeDimensions : Number(published_total ?? 0),
+        publicationCount: Number(publication_count ?? 0),
+        lastPublishedAt: last_published_at,
+        submittedCells: opts.includeUnpublished ? Number(submitted_cells) : 0,
+        returnedCells: opts.includeUnpublished ? Number(returned_cells) : 0,
+      }),
+    )
+  }
+
+  async function publications(roundId: number, q: Queryable = db): Promise<PublicationRow[]> {
+    return q.query<PublicationRow>('SELECT * FROM assessment_publications WHERE assessment_round_id = $1 ORDER BY number', [roundId])
+  }
+
+  async function latestPublication(roundId: number, q: Queryable = db): Promise<PublicationRow | undefined> {
+    return maybeOne<PublicationRow>(q, 'SELECT * FROM assessment_publications WHERE assessment_round_id = $1 ORDER BY number DESC LIMIT 1', [
+      roundId,
+    ])
   }
 
   async function getRound(partnershipId: number, roundId: number, opts: { includeUnpublished: boolean }): Promise<Round> {
@@ -289,55 +375,158 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
     return validate(RoundInput, raw)
   }
 
-  async function matrix(roundId: number, opts: { includeUnpublished?: boolean } = {}): Promise<Matrix> {
+  /** A round's content: its priorities, dimensions, scale and cells, from the working copy or from a publication. */
+  interface Content {
+    priorities: Priority[]
+    columns: DimensionRow[]
+    scale: LevelRow[]
+    cells: Map<string, WorkingCell & { version: number; updatedAt: Date | null; reviewComment: string | null; submittedBy: number | null }>
+  }
+
+  async function workingContent(round: RoundRow, q: Queryable = db): Promise<Content> {
+    const priorities = await ag.priorities(round.agreement_version_id, q)
+    const allDimensions = await dimensions(round.partnership_id, q)
+    const levels = await scale(round.partnership_id, q)
+    const cells = await q.query<CellRow>('SELECT * FROM assessment_cells WHERE assessment_round_id = $1', [round.id])
+    const areas = await q.query<DevelopmentAreaRow>(
+      'SELECT d.* FROM development_areas d JOIN assessment_cells c ON c.id = d.assessment_cell_id WHERE c.assessment_round_id = $1 ORDER BY d.position, d.id',
+      [round.id],
+    )
+    const used = new Set(cells.map((c) => c.dimension_id))
+    const areasOf = new Map<number, DevelopmentAreaRow[]>()
+    for (const x of areas) areasOf.set(x.assessment_cell_id, [...(areasOf.get(x.assessment_cell_id) ?? []), x])
+    return {
+      priorities,
+      columns: allDimensions.filter((d) => d.active || used.has(d.id)),
+      scale: levels,
+      cells: new Map(
+        cells.map((c) => [
+          `${c.priority_id}:${c.dimension_id}`,
+          {
+            dimensionId: c.dimension_id,
+            id: c.id,
+            rating: c.rating,
+            findings: c.findings,
+            developmentAreas: areasOf.get(c.id) ?? [],
+            carriedForward: c.carried_forward,
+            status: c.status,
+            version: c.version,
+            updatedAt: c.updated_at,
+            reviewComment: c.review_comment,
+            submittedBy: c.submitted_by,
+          },
+        ]),
+      ),
+    }
+  }
+
+  /** A publication's content, shaped like the working copy's (ids of levels and versions are not kept: 0). */
+  function publishedContent(s: Snapshot, agreementVersionId: number, partnershipId: number): Content {
+    const cells: Content['cells'] = new Map()
+    for (const r of s.rows)
+      for (const c of r.cells)
+        cells.set(`${r.priority.id}:${c.dimensionId}`, {
+          ...c,
+          developmentAreas: c.developmentAreas.map((x) => ({ ...x, assessment_cell_id: c.id ?? 0, version: 0 })),
+          status: 'approved',
+          version: 0,
+          updatedAt: null,
+          reviewComment: null,
+          submittedBy: null,
+        })
+    return {
+      priorities: s.rows.map((r) => ({
+        ...r.priority,
+        agreement_version_id: agreementVersionId,
+        ownership_level: null,
+        ownership_statement: null,
+        version: 0,
+        updated_at: new Date(0),
+      })) as Priority[],
+      columns: s.columns.map((d) => ({ ...d, partnership_id: partnershipId, version: 0, updated_at: new Date(0) })),
+      scale: s.scale.map((l) => ({ ...l, id: 0, partnership_id: partnershipId, version: 0, updated_at: new Date(0) })),
+      cells,
+    }
+  }
+
+  /** The working copy as a snapshot would hold it (for the differences not yet published). */
+  function snapshotOf(c: Content): Snapshot {
+    return buildSnapshot(
+      {
+        scale: c.scale,
+        columns: c.columns,
+        priorities: c.priorities,
+        cells: new Map([...c.cells].map(([k, v]) => [k, { ...v, status: 'approved' as const }])),
+      },
+      undefined,
+    )
+  }
+
+  /**
+   * A round as a matrix. Non-members always get its latest publication (or a given one); members get the working copy
+   * unless they ask for a publication. The previous round is the latest one before it (by date, then by when it was
+   * added) that the visitor may see, in the same copy: for a publication, the previous round's latest publication.
+   */
+  async function matrix(
+    roundId: number,
+    opts: { includeUnpublished?: boolean; view?: RoundView; publication?: number } = {},
+    q: Queryable = db,
+  ): Promise<Matrix> {
     const includeUnpublished = opts.includeUnpublished ?? false
-    const row = await roundRow(roundId)
-    const rounds = await listRounds(row.partnership_id, { includeUnpublished: true })
+    const view: RoundView = !includeUnpublished || opts.publication !== undefined ? 'published' : (opts.view ?? 'working')
+    const row = await roundRow(roundId, q)
+    const rounds = await listRounds(row.partnership_id, { includeUnpublished: true }, q)
     const round = rounds.find((r) => r.id === roundId)
     if (!round) throw new NotFoundError()
-    // The previous round: the latest one before this (by date, then by when it was added) that this visitor may see.
-    const visible = includeUnpublished ? rounds : rounds.filter((r) => r.published && r.agreementVersion.published)
-    const previousRound = visible.find((r) => r.assessed_on < round.assessed_on || (r.assessed_on === round.assessed_on && r.id < round.id))
+    let content: Content
+    let publication: PublicationRow | undefined
+    if (view === 'published') {
+      publication =
+        opts.publication !== undefined
+          ? await maybeOne<PublicationRow>(q, 'SELECT * FROM assessment_publications WHERE assessment_round_id = $1 AND number = $2', [
+              roundId,
+              opts.publication,
+            ])
+          : await latestPublication(roundId, q)
+      if (!publication) throw new NotFoundError()
+      content = publishedContent(publication.snapshot, round.agreement_version_id, round.partnership_id)
+    } else content = await workingContent(round, q)
 
-    const [priorities, allDimensions, levels, cells, areas] = await Promise.all([
-      ag.priorities(round.agreement_version_id),
-      dimensions(round.partnership_id),
-      scale(round.partnership_id),
-      db.query<CellRow>('SELECT * FROM assessment_cells WHERE assessment_round_id = $1', [roundId]),
-      db.query<DevelopmentAreaRow>(
-        'SELECT d.* FROM development_areas d JOIN assessment_cells c ON c.id = d.assessment_cell_id WHERE c.assessment_round_id = $1 ORDER BY d.position, d.id',
-        [roundId],
-      ),
-    ])
-    const used = new Set(cells.map((c) => c.dimension_id))
-    const columns = allDimensions.filter((d) => d.active || used.has(d.id))
-    const levelOf = new Map(levels.map((l) => [l.value, l]))
-    const cellAt = new Map(cells.map((c) => [`${c.priority_id}:${c.dimension_id}`, c]))
-    const areasOf = new Map<number, DevelopmentAreaRow[]>()
-    for (const a of areas) areasOf.set(a.assessment_cell_id, [...(areasOf.get(a.assessment_cell_id) ?? []), a])
+    const eligible = rounds.filter(
+      (r) => (view === 'working' ? includeUnpublished || r.published : r.published) && (includeUnpublished || r.agreementVersion.published),
+    )
+    const previousRound = eligible.find((r) => r.assessed_on < round.assessed_on || (r.assessed_on === round.assessed_on && r.id < round.id))
 
-    // Ratings of the previous round, by priority lineage and dimension.
-    const previousAt = new Map<string, number | null>()
+    // The previous round's cells, by priority lineage and dimension.
+    const previousAt = new Map<string, { rating: number | null; findings: string[]; developmentAreas: string[] }>()
     if (previousRound) {
-      const [prevPriorities, prevCells] = await Promise.all([
-        ag.priorities(previousRound.agreement_version_id),
-        db.query<CellRow>('SELECT priority_id, dimension_id, rating FROM assessment_cells WHERE assessment_round_id = $1', [
-          previousRound.id,
-        ]),
-      ])
-      const lineageOf = new Map(prevPriorities.map((p) => [p.id, p.lineage_id]))
-      for (const c of prevCells) {
-        const lineage = lineageOf.get(c.priority_id)
-        if (lineage !== undefined) previousAt.set(`${lineage}:${c.dimension_id}`, c.rating)
+      let prev: Content | undefined
+      if (view === 'published') {
+        const p = await latestPublication(previousRound.id, q)
+        if (p) prev = publishedContent(p.snapshot, previousRound.agreement_version_id, previousRound.partnership_id)
+      } else prev = await workingContent(previousRound, q)
+      if (prev) {
+        const lineageOf = new Map(prev.priorities.map((p) => [p.id, p.lineage_id]))
+        for (const [key, c] of prev.cells) {
+          const lineage = lineageOf.get(Number(key.split(':')[0]))
+          if (lineage !== undefined)
+            previousAt.set(`${lineage}:${c.dimensionId}`, {
+              rating: c.rating,
+              findings: c.findings,
+              developmentAreas: c.developmentAreas.map((x) => x.text),
+            })
+        }
       }
     }
 
-    const rows = priorities.map((priority) => ({
+    const levelOf = new Map(content.scale.map((l) => [l.value, l]))
+    const rows = content.priorities.map((priority) => ({
       priority,
-      cells: columns.map((d): MatrixCell => {
-        const c = cellAt.get(`${priority.id}:${d.id}`)
+      cells: content.columns.map((d): MatrixCell => {
+        const c = content.cells.get(`${priority.id}:${d.id}`)
         const rating = c?.rating ?? null
-        const previousRating = previousAt.get(`${priority.lineage_id}:${d.id}`) ?? null
+        const prev = previousAt.get(`${priority.lineage_id}:${d.id}`)
+        const previousRating = prev?.rating ?? null
         let change: Change = null
         if (rating !== null && previousRound) {
           change =
@@ -355,14 +544,89 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
           previousLevel: previousRating === null ? undefined : levelOf.get(previousRating),
           change,
           findings: c?.findings ?? [],
-          developmentAreas: c ? (areasOf.get(c.id) ?? []) : [],
+          developmentAreas: (c?.developmentAreas ?? []) as DevelopmentAreaRow[],
           version: c?.version ?? 0,
-          updatedAt: c?.updated_at ?? null,
+          updatedAt: c?.updatedAt ?? null,
+          status: c?.status ?? 'approved',
+          carriedForward: c?.carriedForward ?? false,
+          reviewComment: c?.reviewComment ?? null,
+          submittedBy: c?.submittedBy ?? null,
+          previousFindings: prev?.findings ?? [],
+          previousDevelopmentAreas: prev?.developmentAreas ?? [],
         }
       }),
     }))
-    const totalCells = priorities.length * columns.length
-    return { round: { ...round, totalCells }, previousRound, scale: levels, columns, rows, cells: rows.flatMap((r) => r.cells) }
+    const totalCells = content.priorities.length * content.columns.length
+    const ratedCells = rows.reduce((n, r) => n + r.cells.filter((c) => c.rating !== null).length, 0)
+    return {
+      round: { ...round, totalCells, ratedCells },
+      view,
+      publication,
+      previousRound,
+      scale: content.scale,
+      columns: content.columns,
+      rows,
+      cells: rows.flatMap((r) => r.cells),
+    }
+  }
+
+  /** Copy a round's cells into a new round (see createRound), each marked carried forward. */
+  async function copyCells(tx: Queryable, source: RoundRow, target: RoundRow, actor: Actor) {
+    const [from, to, dims, cells] = await Promise.all([
+      ag.priorities(source.agreement_version_id, tx),
+      ag.priorities(target.agreement_version_id, tx),
+      dimensions(target.partnership_id, tx),
+      tx.query<CellRow>('SELECT * FROM assessment_cells WHERE assessment_round_id = $1 ORDER BY id', [source.id]),
+    ])
+    const lineageOf = new Map(from.map((p) => [p.id, p.lineage_id]))
+    const targetOf = new Map(to.map((p) => [p.lineage_id, p]))
+    const active = new Map(dims.filter((d) => d.active).map((d) => [d.id, d]))
+    for (const c of cells) {
+      const p = targetOf.get(lineageOf.get(c.priority_id) ?? -1)
+      const d = active.get(c.dimension_id)
+      if (!p || !d) continue
+      const areas = await tx.query<DevelopmentAreaRow>('SELECT * FROM development_areas WHERE assessment_cell_id = $1 ORDER BY position, id', [c.id])
+      if (c.rating === null && !c.findings.length && !areas.length) continue
+      const where = `Priority ${p.number}, ${d.name} (${target.title})`
+      const cell = await createRecord<CellRow>(
+        tx,
+        'assessment_cells',
+        {
+          assessment_round_id: target.id,
+          priority_id: p.id,
+          dimension_id: d.id,
+          rating: c.rating,
+          findings: c.findings,
+          status: 'approved',
+          carried_forward: true,
+        },
+        { actor, partnershipId: target.partnership_id, entity: 'assessment_cell', summary: `${where}: carried forward from ${source.title}` },
+      )
+      await replaceDevelopmentAreas(
+        tx,
+        cell.id,
+        areas.map((x) => x.text),
+        { actor, partnershipId: target.partnership_id, where },
+      )
+    }
+  }
+
+  /** Find a cell of the working copy, locked for a change. */
+  async function lockedCell(tx: Queryable, roundId: number, priorityId: number, dimensionId: number) {
+    const c = await maybeOne<CellRow>(
+      tx,
+      'SELECT * FROM assessment_cells WHERE assessment_round_id = $1 AND priority_id = $2 AND dimension_id = $3 FOR UPDATE',
+      [roundId, priorityId, dimensionId],
+    )
+    if (!c) throw new NotFoundError()
+    return c
+  }
+
+  async function cellPlace(tx: Queryable, c: CellRow) {
+    const round = await roundRow(c.assessment_round_id, tx)
+    const priority = await ag.priority(c.priority_id, tx)
+    const dimension = await maybeOne<DimensionRow>(tx, 'SELECT * FROM assurance_dimensions WHERE id = $1', [c.dimension_id])
+    return { round, priority, dimension, where: `Priority ${priority?.number}, ${dimension?.name} (${round.title})` }
   }
 
   /** Replace a cell's development areas with `texts`, keeping the id of each one kept or reworded in place. */
@@ -489,49 +753,78 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
       }
     },
 
-    /** The Assurance box on the partnership's overview page. */
+    /**
+     * The Assurance box on the partnership's overview page: the latest published round, for everyone (what the
+     * committee has seen); members are also told of a newer draft round or of changes not yet published.
+     */
     async overview(
       partnership: { id: number; slug: string },
       opts: { includeUnpublished: boolean },
     ): Promise<{ heading: string; href: string; lines: string[] } | undefined> {
       const partnershipId = partnership.id
       const href = `/partnerships/${partnership.slug}/assurance`
-      const rounds = await listRounds(partnershipId, opts)
-      if (!rounds.length) return { heading: 'Assurance', href, lines: ['No assessment rounds yet'] }
-      const latest = rounds[0]
-      const [cells, levels] = await Promise.all([
-        db.query<{ rating: number; n: number }>(
-          'SELECT rating, count(*) AS n FROM assessment_cells WHERE assessment_round_id = $1 AND rating IS NOT NULL GROUP BY rating ORDER BY rating DESC',
-          [latest.id],
-        ),
-        scale(partnershipId),
-      ])
-      const label = new Map(levels.map((l) => [l.value, l.label]))
-      const lines = [
-        plural(rounds.length, 'assessment round'),
-        `Latest: ${latest.title}, ${formatDate(latest.assessed_on)}`,
-        `${latest.ratedCells} of ${latest.totalCells} ratings recorded`,
-      ]
-      if (cells.length) lines.push(cells.map((c) => `${label.get(c.rating) ?? c.rating}: ${c.n}`).join(', '))
+      const all = await listRounds(partnershipId, opts)
+      const published = all.filter((r) => r.published && r.publicationCount > 0)
+      const lines: string[] = []
+      const latest = published[0]
+      if (!latest) lines.push(all.length ? 'No assessment round published yet' : 'No assessment rounds yet')
+      else {
+        const m = await matrix(latest.id, { includeUnpublished: false, view: 'published' })
+        const label = new Map(m.scale.map((l) => [l.value, l.label]))
+        const counts = new Map<number, number>()
+        for (const c of m.cells) if (c.rating !== null) counts.set(c.rating, (counts.get(c.rating) ?? 0) + 1)
+        lines.push(plural(published.length, 'published assessment round'))
+        lines.push(`Latest: ${latest.title}, ${formatDate(latest.assessed_on)}`)
+        lines.push(`${m.round.ratedCells} of ${m.round.totalCells} ratings recorded`)
+        if (counts.size)
+          lines.push(
+            [...counts]
+              .sort((x, y) => y[0] - x[0])
+              .map(([rating, n]) => `${label.get(rating) ?? rating}: ${n}`)
+              .join(', '),
+          )
+      }
+      if (opts.includeUnpublished) {
+        const draft = all.find((r) => !r.published && (!latest || r.assessed_on >= latest.assessed_on))
+        if (draft) lines.push(`Draft, not yet published: ${draft.title}`)
+        const waiting = all.reduce((n, r) => n + r.submittedCells, 0)
+        if (waiting) lines.push(`${plural(waiting, 'cell')} waiting for approval`)
+      }
       return { heading: 'Assurance', href, lines }
     },
 
     dimensions: (partnershipId: number, q?: Queryable) => dimensions(partnershipId, q),
     scale: (partnershipId: number) => scale(partnershipId),
     scaleCss: async (partnershipId: number) => scaleCss(await scale(partnershipId)),
-    listRounds,
+    listRounds: (partnershipId: number, opts: { includeUnpublished: boolean }) => listRounds(partnershipId, opts),
     getRound,
-    matrix,
+    matrix: (roundId: number, opts: { includeUnpublished?: boolean; view?: RoundView; publication?: number } = {}) =>
+      matrix(roundId, opts),
+    publications: (roundId: number) => publications(roundId),
+    latestPublication: (roundId: number) => latestPublication(roundId),
 
     /** Agreement versions a round may assess (all of the partnership's, for its editors). */
     agreementVersions: (partnershipId: number, opts: { includeUnpublished: boolean }) =>
       ag.versions(partnershipId, opts.includeUnpublished),
 
+    /**
+     * A new round, a draft until it is published. With copyFrom (a round id of this partnership), it starts as a copy
+     * of that round: each rating, its findings and development areas carried forward to the same priority (matched by
+     * lineage across agreement versions) and dimension, marked carried forward until someone confirms or changes it.
+     */
     async createRound(partnershipId: number, input: unknown, actor: Actor, q?: Queryable): Promise<RoundRow> {
       const data = roundData(input)
       const run = async (tx: Queryable) => {
         await checkVersion(partnershipId, data.agreementVersionId, tx)
-        return createRecord<RoundRow>(
+        let source: RoundRow | undefined
+        if (data.copyFrom) {
+          source = await maybeOne<RoundRow>(tx, 'SELECT * FROM assessment_rounds WHERE id = $1 AND partnership_id = $2', [
+            data.copyFrom,
+            partnershipId,
+          ])
+          if (!source) throw new ValidationError({ copyFrom: "Choose one of this partnership's rounds to start from, or start with an empty round" })
+        }
+        const round = await createRecord<RoundRow>(
           tx,
           'assessment_rounds',
           {
@@ -539,16 +832,24 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
             agreement_version_id: data.agreementVersionId,
             title: data.title,
             assessed_on: data.assessedOn,
-            published: data.published ?? false,
+            published: false,
           },
-          { actor, partnershipId, entity: 'assessment_round', summary: data.title },
+          {
+            actor,
+            partnershipId,
+            entity: 'assessment_round',
+            summary: source ? `${data.title} (started as a copy of ${source.title})` : data.title,
+          },
         )
+        if (source) await copyCells(tx, source, round, actor)
+        return round
       }
       return inTransaction(db, q, run)
     },
 
     async updateRound(partnershipId: number, roundId: number, input: unknown, actor: Actor): Promise<RoundRow> {
       const data = roundData(input)
+      if (data.copyFrom) throw new ValidationError({ copyFrom: 'A round can start as a copy only when it is added' })
       return db.transaction(async (tx) => {
         const before = await roundRow(roundId, tx)
         if (before.partnership_id !== partnershipId) throw new NotFoundError()
@@ -567,15 +868,260 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
           'assessment_rounds',
           roundId,
           data.version,
-          {
-            agreement_version_id: data.agreementVersionId,
-            title: data.title,
-            assessed_on: data.assessedOn,
-            published: data.published ?? false,
-          },
+          { agreement_version_id: data.agreementVersionId, title: data.title, assessed_on: data.assessedOn },
           { actor, partnershipId, entity: 'assessment_round', summary: data.title },
         )
       })
+    },
+
+    /**
+     * Publish a round as a whole: a new publication (a frozen snapshot of every approved cell; cells waiting for
+     * approval or returned stay as the last publication had them). Refused when nothing has changed since the last.
+     */
+    async publishRound(partnershipId: number, roundId: number, actor: Actor, q?: Queryable): Promise<PublicationRow> {
+      return inTransaction(db, q, async (tx) => {
+        const round = await maybeOne<RoundRow>(tx, 'SELECT * FROM assessment_rounds WHERE id = $1 AND partnership_id = $2 FOR UPDATE', [
+          roundId,
+          partnershipId,
+        ])
+        if (!round) throw new NotFoundError()
+        const last = await latestPublication(roundId, tx)
+        const working = await workingContent(round, tx)
+        const snapshot = buildSnapshot({ ...working, cells: working.cells }, last?.snapshot)
+        if (last && sameSnapshot(last.snapshot, snapshot))
+          throw new ValidationError({
+            form: `Nothing approved has changed since publication ${last.number} (${formatDate(last.created_at)}), so there is nothing new to publish. Approve the cells waiting for approval first.`,
+          })
+        const number = (last?.number ?? 0) + 1
+        const publication = await createRecord<PublicationRow>(
+          tx,
+          'assessment_publications',
+          {
+            assessment_round_id: roundId,
+            number,
+            published_by_name: actor.name,
+            rated_cells: snapshotRatedCells(snapshot),
+            total_cells: working.priorities.length * working.columns.length,
+            snapshot,
+          },
+          { actor, partnershipId, entity: 'assessment_publication', summary: `${round.title}: publication ${number}` },
+        )
+        if (!round.published)
+          await updateRecord(
+            tx,
+            'assessment_rounds',
+            roundId,
+            undefined,
+            { published: true },
+            { actor, partnershipId, entity: 'assessment_round', summary: `${round.title} published` },
+          )
+        return publication
+      })
+    },
+
+    /** The differences cell by cell from one publication to the next (or, with no next, to the working copy). */
+    async differences(roundId: number, fromNumber: number, toNumber: number | 'working') {
+      const pubs = await publications(roundId)
+      const from = pubs.find((x) => x.number === fromNumber)
+      if (!from) throw new NotFoundError()
+      let to: Snapshot
+      if (toNumber === 'working') to = snapshotOf(await workingContent(await roundRow(roundId)))
+      else {
+        const x = pubs.find((p) => p.number === toNumber)
+        if (!x) throw new NotFoundError()
+        to = x.snapshot
+      }
+      return snapshotDifferences(from.snapshot, to)
+    },
+
+    /**
+     * Rounds marked published before publications existed get their first publication from their cells as they stand
+     * (run at start-up; does nothing once each published round has one).
+     */
+    async snapshotLegacyRounds() {
+      const legacy = await db.query<RoundRow>(
+        'SELECT r.* FROM assessment_rounds r WHERE r.published AND NOT EXISTS (SELECT 1 FROM assessment_publications x WHERE x.assessment_round_id = r.id) ORDER BY r.id',
+      )
+      for (const r of legacy) {
+        await db.transaction(async (tx) => {
+          const working = await workingContent(r, tx)
+          const snapshot = snapshotOf(working)
+          await createRecord(
+            tx,
+            'assessment_publications',
+            {
+              assessment_round_id: r.id,
+              number: 1,
+              published_by_name: 'Published before sign-off was introduced',
+              rated_cells: snapshotRatedCells(snapshot),
+              total_cells: working.priorities.length * working.columns.length,
+              snapshot,
+            },
+            { actor: systemActor, partnershipId: r.partnership_id, entity: 'assessment_publication', summary: `${r.title}: publication 1` },
+          )
+        })
+      }
+      return legacy.length
+    },
+
+    /** An editor approves a cell a contributor submitted: it will be in the round's next publication. */
+    async approveCell(roundId: number, priorityId: number, dimensionId: number, version: number | undefined, actor: Actor) {
+      return db.transaction(async (tx) => {
+        const c = await lockedCell(tx, roundId, priorityId, dimensionId)
+        const { round, where } = await cellPlace(tx, c)
+        if (c.status === 'approved') throw new ValidationError({ form: 'This cell is already approved' })
+        return updateRecord<CellRow>(
+          tx,
+          'assessment_cells',
+          c.id,
+          version,
+          { status: 'approved', review_comment: null, reviewed_by: actor.id, reviewed_at: new Date() },
+          { actor, partnershipId: round.partnership_id, entity: 'assessment_cell', summary: `${where}: approved` },
+        )
+      })
+    },
+
+    /**
+     * An editor returns a submitted cell to its contributor with a comment saying what is asked. The contributor sees it
+     * on the cell and in their list of returned cells, and is sent it by email when the cell has a known submitter.
+     */
+    async returnCell(
+      roundId: number,
+      priorityId: number,
+      dimensionId: number,
+      input: { comment?: unknown; version?: number },
+      actor: Actor,
+      opts: { cellHref?: string; partnershipName?: string } = {},
+    ) {
+      const comment = typeof input.comment === 'string' ? input.comment.trim() : ''
+      if (!comment) throw new ValidationError({ comment: 'Enter a comment saying what the contributor needs to change' })
+      if (comment.length > POINT_MAX)
+        throw new ValidationError({ comment: `The comment must be ${POINT_MAX.toLocaleString('en-GB')} characters or fewer` })
+      // The contributor to tell, read before the transaction (the accounts are the platform's).
+      const [submitter] = await db.query<{ submitted_by: number | null }>(
+        'SELECT submitted_by FROM assessment_cells WHERE assessment_round_id = $1 AND priority_id = $2 AND dimension_id = $3',
+        [roundId, priorityId, dimensionId],
+      )
+      const to = submitter?.submitted_by && deps.auth ? (await deps.auth.usersByIds([submitter.submitted_by])).get(submitter.submitted_by) : undefined
+      return db.transaction(async (tx) => {
+        const c = await lockedCell(tx, roundId, priorityId, dimensionId)
+        const { round, priority, dimension, where } = await cellPlace(tx, c)
+        if (c.status !== 'submitted')
+          throw new ValidationError({ comment: 'Only a cell waiting for approval can be returned: this one is not waiting' })
+        const updated = await updateRecord<CellRow>(
+          tx,
+          'assessment_cells',
+          c.id,
+          input.version,
+          { status: 'returned', review_comment: comment, reviewed_by: actor.id, reviewed_at: new Date() },
+          { actor, partnershipId: round.partnership_id, entity: 'assessment_cell', summary: `${where}: returned with a comment` },
+        )
+        if (to && deps.outbox && c.submitted_by === submitter?.submitted_by)
+          await deps.outbox.queue(tx, {
+            to: { email: to.email, name: to.name },
+            template: 'assurance/returned',
+            data: {
+              round: round.title,
+              priority: priority ? `Priority ${priority.number}: ${priority.title}` : '',
+              dimension: dimension?.name ?? '',
+              comment,
+              reviewer: actor.name,
+              href: opts.cellHref ?? '',
+              partnership: opts.partnershipName ?? '',
+            },
+            reason: `You are getting this because you submitted this part of the assessment${opts.partnershipName ? ` for ${opts.partnershipName}` : ''}.`,
+            partnershipId: round.partnership_id,
+            actor,
+          })
+        return updated
+      })
+    },
+
+    /** Confirm a cell carried forward from the previous round as still right (a contributor's confirmation is submitted for approval). */
+    async confirmCell(roundId: number, priorityId: number, dimensionId: number, version: number | undefined, who: Editor, actor: Actor) {
+      return db.transaction(async (tx) => {
+        const c = await lockedCell(tx, roundId, priorityId, dimensionId)
+        const { round, where } = await cellPlace(tx, c)
+        if (!c.carried_forward) throw new ValidationError({ form: 'This cell is not carried forward: there is nothing to confirm' })
+        const contributor = who.role === 'contributor'
+        return updateRecord<CellRow>(
+          tx,
+          'assessment_cells',
+          c.id,
+          version,
+          {
+            carried_forward: false,
+            status: contributor ? 'submitted' : 'approved',
+            submitted_by: contributor ? actor.id : c.submitted_by,
+          },
+          { actor, partnershipId: round.partnership_id, entity: 'assessment_cell', summary: `${where}: carried-forward assessment confirmed` },
+        )
+      })
+    },
+
+    /**
+     * Cells waiting for sign-off in the partnership: those submitted and those returned, newest round first. A
+     * contributor gets only the cells of priorities their organisation leads.
+     */
+    async signOffCells(partnershipId: number, who: Editor) {
+      const rows = await db.query<CellRow & { round_title: string; assessed_on: string; dimension_name: string; dimension_position: number }>(
+        `SELECT c.*, r.title AS round_title, r.assessed_on, d.name AS dimension_name, d.position AS dimension_position
+         FROM assessment_cells c JOIN assessment_rounds r ON r.id = c.assessment_round_id JOIN assurance_dimensions d ON d.id = c.dimension_id
+         WHERE r.partnership_id = $1 AND c.status <> 'approved' ORDER BY r.assessed_on DESC, r.id DESC, c.priority_id, d.position`,
+        [partnershipId],
+      )
+      const out = []
+      for (const r of rows) {
+        if (!(await mayEditCell(who, r.priority_id))) continue
+        const priority = await ag.priority(r.priority_id)
+        if (!priority) continue
+        out.push({
+          roundId: r.assessment_round_id,
+          roundTitle: r.round_title,
+          priorityId: r.priority_id,
+          priorityNumber: priority.number,
+          priorityTitle: priority.title,
+          dimensionId: r.dimension_id,
+          dimension: r.dimension_name,
+          status: r.status,
+          comment: r.review_comment,
+          updatedAt: r.updated_at,
+          version: r.version,
+        })
+      }
+      return out
+    },
+
+    /**
+     * One priority across every round this visitor may see (matched by lineage across agreement versions): its rating on
+     * each dimension in each round, oldest first. Those who do not edit see published rounds only, as published.
+     */
+    async priorityAcrossRounds(partnershipId: number, lineageId: number, opts: { includeUnpublished: boolean; editing: boolean }) {
+      const visible = (await listRounds(partnershipId, { includeUnpublished: opts.includeUnpublished }))
+        .filter((r) => opts.editing || r.published)
+        .reverse()
+      const versions = (await deps.agreement.listVersions(partnershipId, { includeUnpublished: opts.includeUnpublished })).filter(
+        (v) => opts.includeUnpublished || v.published,
+      )
+      let title: Priority | undefined
+      for (const v of [...versions].reverse()) {
+        title = (await ag.priorities(v.id)).find((p) => p.lineage_id === lineageId)
+        if (title) break
+      }
+      if (!title) throw new NotFoundError()
+      const columns = new Map<number, string>()
+      const rounds = []
+      for (const r of visible) {
+        const view: RoundView = opts.editing || !r.published ? 'working' : 'published'
+        const m = await matrix(r.id, { includeUnpublished: opts.includeUnpublished, view })
+        const row = m.rows.find((x) => x.priority.lineage_id === lineageId)
+        if (!row) continue
+        for (const d of m.columns) if (!columns.has(d.id)) columns.set(d.id, d.name)
+        rounds.push({ round: r, view, priority: row.priority, cells: row.cells, scale: m.scale, previousRound: m.previousRound })
+      }
+      const order = (await dimensions(partnershipId)).map((d) => d.id)
+      const dims = [...columns].sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0])).map(([id, name]) => ({ id, name }))
+      return { priority: title, rounds, dimensions: dims }
     },
 
     mayEditCell,
@@ -600,8 +1146,18 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
     /**
      * Record one cell of a round: its rating, findings and development areas, in one transaction. Send the
      * version you read (0 for a cell not yet recorded): a stale one is refused with "This was changed by X at T".
+     * A contributor's change is submitted for an editor's approval; an editor's (or the code's: `who` left out) is
+     * approved. Either way the cell is no longer marked carried forward.
      */
-    async recordCell(roundId: number, priorityId: number, dimensionId: number, input: unknown, actor: Actor, q?: Queryable) {
+    async recordCell(
+      roundId: number,
+      priorityId: number,
+      dimensionId: number,
+      input: unknown,
+      actor: Actor,
+      q?: Queryable,
+      who?: Editor,
+    ) {
       const raw = { ...(input as Record<string, unknown>) }
       for (const k of ['findings', 'developmentAreas'])
         if (Array.isArray(raw[k])) raw[k] = (raw[k] as unknown[]).map((p) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '')
@@ -646,14 +1202,25 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
         const where = `Priority ${priority.number}, ${dimension.name} (${round.title})`
         const ctx = { actor, partnershipId, entity: 'assessment_cell', summary: where }
         let cell: CellRow
+        const contributor = who?.role === 'contributor'
+        const signOff = contributor
+          ? { status: 'submitted', submitted_by: actor.id }
+          : { status: 'approved', review_comment: null, reviewed_by: actor.id, reviewed_at: new Date() }
         if (existing) {
-          cell = await updateRecord<CellRow>(tx, 'assessment_cells', existing.id, data.version, { rating, findings: data.findings }, ctx)
+          cell = await updateRecord<CellRow>(
+            tx,
+            'assessment_cells',
+            existing.id,
+            data.version,
+            { rating, findings: data.findings, carried_forward: false, ...signOff },
+            ctx,
+          )
         } else {
           if (data.version !== undefined && data.version !== 0) throw new ConflictError('another user', new Date())
           cell = await createRecord<CellRow>(
             tx,
             'assessment_cells',
-            { assessment_round_id: roundId, priority_id: priorityId, dimension_id: dimensionId, rating, findings: data.findings },
+            { assessment_round_id: roundId, priority_id: priorityId, dimension_id: dimensionId, rating, findings: data.findings, ...signOff },
             ctx,
           )
         }
@@ -672,9 +1239,12 @@ export function assuranceService(db: Db, deps: { agreement: AgreementService }) 
     /** The assessments of one round of an agreement version (the latest, unless one is asked for), for its print view. */
     async printAssessments(partnershipId: number, versionId: number, opts: { includeUnpublished: boolean; roundId?: number }) {
       const rounds = (await listRounds(partnershipId, opts)).filter((r) => r.agreement_version_id === versionId)
-      const round = opts.roundId !== undefined ? rounds.find((r) => r.id === opts.roundId) : rounds[0]
+      // What a committee gets: the latest published round, as published; members may choose a draft round (its working copy).
+      const round = opts.roundId !== undefined ? rounds.find((r) => r.id === opts.roundId) : rounds.find((r) => r.published)
       if (opts.roundId !== undefined && !round) throw new NotFoundError()
-      const m = round ? await matrix(round.id, opts) : undefined
+      const m = round
+        ? await matrix(round.id, { includeUnpublished: opts.includeUnpublished, view: round.published ? 'published' : 'working' })
+        : undefined
       return { rounds, round, matrix: m, scale: await scale(partnershipId) }
     },
 
@@ -844,6 +1414,7 @@ export function roundJson(r: Round) {
     title: r.title,
     assessedOn: r.assessed_on,
     published: r.published,
+    publications: r.publicationCount,
     version: r.version,
     agreementVersion: { id: r.agreementVersion.id, number: r.agreementVersion.number, title: r.agreementVersion.title },
     ratedCells: r.ratedCells,
@@ -862,6 +1433,8 @@ export function cellJson(c: MatrixCell) {
     label: c.level?.label ?? null,
     colour: c.level?.colour ?? null,
     previousRating: c.previousRating,
+    carriedForward: c.carriedForward,
+    status: c.status,
     change: c.change,
     findings: c.findings,
     developmentAreas: c.developmentAreas.map((a) => ({ id: a.id, position: a.position, text: a.text })),
@@ -872,6 +1445,8 @@ export function cellJson(c: MatrixCell) {
 export function matrixJson(m: Matrix) {
   return {
     round: roundJson(m.round),
+    view: m.view,
+    publication: m.publication?.number ?? null,
     previousRound: m.previousRound
       ? { id: m.previousRound.id, title: m.previousRound.title, assessedOn: m.previousRound.assessed_on }
       : null,

@@ -75,6 +75,51 @@ test("the 2019 round holds seed 000's text under each of the six dimensions", as
   }
 })
 
+test("the demo's rounds are published for everyone, and Autumn 2020's second publication has a difference to show", async () => {
+  const anon = new Client(t)
+  const rounds = (await anon.get('/api/v1/partnerships/hampshire/assurance/rounds')).json()
+  assert.deepEqual(
+    rounds.map((r: { title: string; published: boolean }) => [r.title, r.published]),
+    [
+      ['Autumn 2020 assessment', true],
+      ['Autumn 2019 assessment', true],
+    ],
+  )
+  assert.deepEqual(
+    rounds.map((r: { publications: number }) => r.publications),
+    [2, 1],
+  )
+  const index = text((await anon.get('/partnerships/hampshire/assurance')).body)
+  assert.match(index, /Latest published assessment Autumn 2020 assessment/)
+  const id = rounds[0].id
+  const first = text((await anon.get(`/partnerships/hampshire/assurance/rounds/${id}/publications/1`)).body)
+  assert.match(
+    first,
+    /Changed in publication 2 .*Priority 7: Creating opportunities for all children .* – Driving front-line delivery Rating: Established to Developing Development areas added: During the six-week summer holidays/,
+  )
+  // What is published now is the final cell.
+  const api = (await anon.get(`/api/v1/partnerships/hampshire/assurance/rounds/${id}`)).json()
+  const p7 = api.rows.find((r: { priority: { number: number } }) => r.priority.number === 7)
+  assert.equal(p7.cells.find((c: { dimension: string }) => c.dimension === 'Driving front-line delivery').rating, 2)
+})
+
+test("Hampshire's editorial notes are in the priorities' notes, not their text, so only real rewording counts", async () => {
+  const p = (await t.services.partnerships.bySlug('hampshire'))!
+  const [v2019, v2020] = await t.services.agreement.listVersions(p.id, { includeUnpublished: true })
+  const p2019 = await t.services.agreement.priorities(v2019.id)
+  const p2020 = await t.services.agreement.priorities(v2020.id)
+  assert.equal(p2020[0].note, 'Priority 1 in the October 2019 draft, unchanged.')
+  for (const x of [...p2019, ...p2020]) {
+    assert.doesNotMatch(x.description ?? '', /October 2019|^New priority/, `priority ${x.number}'s text`)
+    assert.ok(x.note, `priority ${x.number} has its note`)
+  }
+  // Priority 1's title is unchanged from 2019 to 2020; its description (the paper's text) changed.
+  const r = await t.services.agreement.compare(p.id, 1, 2, { includeUnpublished: false })
+  const row = r.rows.find((x) => x.to?.number === 1)!
+  assert.equal(row.noteChanged, true)
+  assert.deepEqual(row.titleDiff, [{ type: 'same', text: p2020[0].title }])
+})
+
 test('Worcestershire has its board with four sub-groups and two CSPs (seed 004)', async () => {
   const p = (await t.services.partnerships.bySlug('worcestershire'))!
   const bodies = await t.services.governance.list(p.id)

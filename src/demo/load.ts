@@ -55,6 +55,8 @@ interface Content {
       number: number
       title: string
       description?: string
+      /** An editorial note, apart from the priority's text ("Priority 1 in the October 2019 draft, unchanged"). */
+      note?: string
       leads: string[]
       ownership?: { level?: string; statement?: string }
       previousNumber?: number | null
@@ -64,8 +66,18 @@ interface Content {
     title: string
     date: string
     agreementVersion: number
-    cells: { priority: number; dimension: string; rating?: number | null; findings: string[]; developmentAreas: string[] }[]
+    /** Cells as the round was first published, before a later change was approved and published again (so its differences show). */
+    firstPublication?: { about?: string; cells: DemoCell[] }
+    cells: DemoCell[]
   }[]
+}
+
+interface DemoCell {
+  priority: number
+  dimension: string
+  rating?: number | null
+  findings: string[]
+  developmentAreas: string[]
 }
 
 export function demoContent(): Content[] {
@@ -215,7 +227,7 @@ async function loadAgreement(
           evidenceSources: a.evidenceSources ?? [],
           otherEvidence: opt(a.otherEvidence),
           summary: opt(a.summary),
-          published: true,
+          sensitivity: 'public',
         },
         actor,
         tx,
@@ -246,6 +258,7 @@ async function loadAgreement(
           number: p.number,
           title: p.title,
           description: opt(p.description),
+          note: opt(p.note),
           leadIds: p.leads.map((l) => org(l)!),
           ownershipLevel: opt(p.ownership?.level),
           ownershipStatement: opt(p.ownership?.statement),
@@ -262,19 +275,19 @@ async function loadAgreement(
   return versionIds
 }
 
+/**
+ * Each round is recorded, then published as a whole, so the demo shows it to everyone. A round with a
+ * `firstPublication` is first published with those cells as they were, then changed and published again, so its
+ * publications have differences to show.
+ */
 async function loadAssessments(s: Services, tx: Queryable, partnershipId: number, c: Content, versionIds: number[]) {
   let cells = 0
   const dimensions = await s.assurance.dimensions(partnershipId, tx)
   for (const r of c.assessmentRounds) {
     const versionId = versionIds[r.agreementVersion]
-    const round = await s.assurance.createRound(
-      partnershipId,
-      { title: r.title, assessedOn: r.date, agreementVersionId: versionId, published: true },
-      actor,
-      tx,
-    )
+    const round = await s.assurance.createRound(partnershipId, { title: r.title, assessedOn: r.date, agreementVersionId: versionId }, actor, tx)
     const priorities = await s.agreement.priorities(versionId, tx)
-    for (const cell of r.cells) {
+    const record = async (cell: DemoCell) => {
       const priority = priorities.find((p) => p.number === cell.priority)
       const dimension = dimensions.find((d) => d.name === cell.dimension)
       if (!priority || !dimension)
@@ -287,7 +300,17 @@ async function loadAssessments(s: Services, tx: Queryable, partnershipId: number
         actor,
         tx,
       )
+    }
+    const first = r.firstPublication?.cells ?? []
+    const isFirst = (x: DemoCell) => first.some((f) => f.priority === x.priority && f.dimension === x.dimension)
+    for (const cell of r.cells) {
+      await record(first.find((f) => f.priority === cell.priority && f.dimension === cell.dimension) ?? cell)
       cells++
+    }
+    await s.assurance.publishRound(partnershipId, round.id, actor, tx)
+    if (first.length) {
+      for (const cell of r.cells.filter(isFirst)) await record(cell)
+      await s.assurance.publishRound(partnershipId, round.id, actor, tx)
     }
   }
   return cells

@@ -34,6 +34,14 @@ async function concreteUrls() {
   const level = await q(`SELECT id FROM rating_levels WHERE partnership_id = $1 ORDER BY value LIMIT 1`, [p.id])
   const run = await q(`SELECT id FROM jobs WHERE kind = 'import:police-uk' ORDER BY id DESC LIMIT 1`)
   const custom = await q(`SELECT id FROM custom_areas WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [p.id])
+  // A file on the strategic assessment (the demo has none), for the page that says who may see it.
+  const file = await s.server.services.agreement.addAttachment(
+    p.id,
+    assessment.id,
+    { filename: 'every-page.csv', data: Buffer.from('district,offences\nWinchester,1\n') },
+    { id: null, name: 'Every page test' },
+  )
+  const lineage = await q(`SELECT lineage_id FROM priorities WHERE id = $1`, [priority.id])
   // A message in the outbox (held: the demo has no mail server), for its pages.
   const email = await s.server.services.outbox.sendTest('every-page@example.org', { id: null, name: 'Every page test' })
   // An account, an invitation and a password reset link, for their pages (the links are read from the outbox).
@@ -87,6 +95,8 @@ async function concreteUrls() {
         .replace(':id', String(idFor(r.url)))
         .replace(':number', String(version.number))
         .replace(':round', String(round.id))
+        .replace(':attachmentId', String(file.id))
+        .replace(':lineage', String(lineage.lineage_id))
         .replace(':priority', String(priority.id))
         .replace(':dimension', String(dimension.id))
         .replace(':level', String(level.id))

@@ -52,12 +52,12 @@ async function agreement(opts: { published?: boolean } = {}) {
   const dims = await t.services.assurance.dimensions(p.id)
   const round = await t.services.assurance.createRound(
     p.id,
-    { title: 'Autumn 2020 assessment', assessedOn: '2020-10-15', agreementVersionId: v.id, published: true },
+    { title: 'Autumn 2020 assessment', assessedOn: '2020-10-15', agreementVersionId: v.id },
     systemActor,
   )
   const draft = await t.services.assurance.createRound(
     p.id,
-    { title: 'Spring 2021 draft review', assessedOn: '2021-04-20', agreementVersionId: v.id, published: false },
+    { title: 'Spring 2021 draft review', assessedOn: '2021-04-20', agreementVersionId: v.id },
     systemActor,
   )
   await t.services.assurance.recordCell(
@@ -85,6 +85,8 @@ async function agreement(opts: { published?: boolean } = {}) {
       )
     }
   }
+  // The round is published as a whole once its cells are recorded; the draft is not.
+  await t.services.assurance.publishRound(p.id, round.id, systemActor)
   return { p, v, round, draft, base: `/partnerships/${p.slug}/agreement/versions/${v.number}/print` }
 }
 
@@ -212,6 +214,29 @@ test("a member downloads a draft partnership's PDF with its unpublished round; a
   const texts = pageTexts(res.rawPayload, doc.getPageCount())
   // The print view was asked for with the member's own session: the unpublished round is in it, on every page.
   texts.forEach((s, i) => assert.ok(s.includes('Spring 2021 draft review, 20 April 2021'), `page ${i + 1}: ${s.slice(0, 200)}`))
+})
+
+test('the PDF names the strategic assessment only to those its sensitivity allows, as the print view does', async () => {
+  const p = await makePartnership(t.services, { published: true })
+  const a = await t.services.agreement.createStrategicAssessment(
+    p.id,
+    { title: 'Force Strategic Assessment OFFICIAL-SENSITIVE', sensitivity: 'restricted', restrictedTo: ['editor'] },
+    systemActor,
+  )
+  const v = await t.services.agreement.createVersion(p.id, { title: 'County Agreement 2021', strategicAssessmentId: a.id, published: true }, systemActor)
+  await t.services.agreement.addPriority(v.id, { number: 1, title: 'Serious violence' }, systemActor)
+  const url = `/partnerships/${p.slug}/agreement/versions/${v.number}/print?format=pdf`
+  const pdfText = async (cookie?: string) => {
+    const res = await t.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} })
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300))
+    const doc = await PDFDocument.load(res.rawPayload)
+    return pageTexts(res.rawPayload, doc.getPageCount()).join(' ').replace(/\s+/g, ' ')
+  }
+  assert.doesNotMatch(await pdfText(), /Force Strategic Assessment/, 'the public')
+  const viewer = await clientAs(t, 'viewer', p.id)
+  assert.doesNotMatch(await pdfText([...viewer.cookies].map(([k, v]) => `${k}=${v}`).join('; ')), /Force Strategic Assessment/, 'a viewer')
+  const editor = await clientAs(t, 'editor', p.id)
+  assert.match(await pdfText([...editor.cookies].map(([k, v]) => `${k}=${v}`).join('; ')), /Based on the strategic assessment: Force Strategic Assessment/)
 })
 
 test('without Chromium the PDF says so plainly (503), and the print view still works', async () => {
