@@ -157,20 +157,27 @@ test("the site administrator's pages reflow at 320 px and pass axe at 320 and 12
   assert.deepEqual(problems, [])
 })
 
-test('the crime area page draws its chart and map, and shows their text at 12 px or more at 320 px', async () => {
-  // The checks above count only visible text: this one makes sure there is chart and map text to count.
+test('the crime area page shows one chart (the narrow one at 320 px, the wide one at 1280 px), its legend and a map', async () => {
+  // The checks above count only visible text: this one makes sure there is chart text to count.
   const page = await s.browser.newPage()
-  await page.setViewportSize({ width: 320, height: 800 })
-  await page.goto(`${s.server.url}/crime/areas/E10000014`)
-  // One function passed to the page, with nothing named inside it (tsx would wrap a named function in a helper the page lacks).
-  const shown = await page.evaluate(() =>
-    ['svg.safer-chart', 'svg.safer-chart text', 'svg.safer-choropleth'].map(
-      (sel) => [...document.querySelectorAll(sel)].filter((e) => e.checkVisibility()).length,
-    ),
-  )
+  for (const [width, shownId] of [
+    [320, 'crime-chart-narrow'],
+    [1280, 'crime-chart'],
+  ] as const) {
+    await page.setViewportSize({ width, height: 800 })
+    await page.goto(`${s.server.url}/crime/areas/E10000014`)
+    // One function passed to the page, with nothing named inside it (tsx would wrap a named function in a helper the page lacks).
+    const [charts, chartTexts, legendItems, maps, mapTexts] = await page.evaluate(() =>
+      ['svg.safer-chart', 'svg.safer-chart text', '.safer-chart-figure .safer-legend li', 'svg.safer-choropleth', 'svg.safer-choropleth text'].map(
+        (sel) => [...document.querySelectorAll(sel)].filter((e) => e.checkVisibility()).length,
+      ),
+    )
+    assert.equal(charts, 1, `one chart is shown at ${width} px`)
+    assert.equal(await page.locator(`svg:has(> title#${shownId}-title)`).isVisible(), true, `the chart shown at ${width} px is ${shownId}`)
+    assert.ok(chartTexts >= 5, `the chart has its axis text (${chartTexts})`)
+    assert.equal(legendItems, 14, 'the legend lists the 14 crime types police.uk uses')
+    assert.equal(maps, 1, 'one map is shown')
+    assert.equal(mapTexts, 0, 'the map has no text of its own: its legend is a list in the page')
+  }
   await page.close()
-  const [charts, chartTexts, maps] = shown
-  assert.equal(charts, 1, 'one chart is shown')
-  assert.ok(chartTexts > 10, `the chart has its axis and legend text (${chartTexts})`)
-  assert.equal(maps, 1, 'one map is shown')
 })
