@@ -17,6 +17,7 @@ import { listPartitions, setUpCrimeStore, areaCountsSql, forcePfaValues, type Pa
 import { crimeQueries, type Target } from './queries.ts'
 import { findForce, forceBySlug, FORCES } from './forces.ts'
 import type { Kind } from './formats.ts'
+import { plural } from '../platform/format.ts'
 import {
   POLICE_UK_IMPORT,
   importRecord,
@@ -254,7 +255,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
         rowsKept,
         filesImported: imported.length,
         filesRefused: refused.length,
-        message: `police.uk import: ${imported.length} file(s) imported (${rowsKept.toLocaleString('en-GB')} records), ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${refused.length} refused`,
+        message: `police.uk import: ${plural(imported.length, 'file')} imported (${plural(rowsKept, 'record')}), ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${refused.length} refused`,
       }
       await audit('finished', outcome)
       return outcome

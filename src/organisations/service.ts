@@ -5,6 +5,7 @@ import { recordAudit, type Actor } from '../platform/audit.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
+import { plural } from '../platform/format.ts'
 import { AreaInput, OrganisationInput } from './schema.ts'
 
 export interface OrganisationRow {
@@ -160,7 +161,7 @@ export function organisationService(db: Db) {
             action: 'create',
             entity: 'area',
             entityId: source.id,
-            summary: `${added.length} areas added from ${source.name}`,
+            summary: `${plural(added.length, 'area')} added from ${source.name}`,
             after: { codes: added.map((a) => a.code) },
           })
         }
