@@ -93,7 +93,7 @@ test('safer import police-uk prints a summary table, and exits 1 when a file was
     assert.match(ok.out, /File\s+Kind\s+Force\s+Month\s+Kept\s+Duplicates\s+No location\s+Rejected\s+Result/)
     assert.match(ok.out, /2019-01-west-mercia-street\.csv\s+street\s+west-mercia\s+2019-01\s+13\s+1\s+2\s+0\s+imported/)
     assert.match(ok.out, /Note: .* has 1 record\(s\) with crime types police\.uk did not use in 2019-01 \(Public disorder and weapons\)/)
-    assert.match(ok.out, /1 file\(s\): 1 imported \(13 records kept\), 0 unchanged, 0 skipped, 0 refused\./)
+    assert.match(ok.out, /1 file: 1 imported \(13 records kept\), 0 unchanged, 0 skipped, 0 refused\./)
     const refused = safer('import', 'police-uk', bad.path('2019-02-west-mercia-street.csv'), fixture)
     assert.equal(refused.status, 1)
     assert.match(
@@ -101,7 +101,7 @@ test('safer import police-uk prints a summary table, and exits 1 when a file was
       /Refused: .*2019-02-west-mercia-street\.csv was not imported: one line has a problem\. Nothing from it was saved\./,
     )
     assert.match(refused.out, /2019-02-west-mercia-street\.csv:3: Month "2019-2" is not a month written YYYY-MM/)
-    assert.match(refused.out, /2 file\(s\): 0 imported \(0 records kept\), 1 unchanged, 0 skipped, 1 refused\./)
+    assert.match(refused.out, /2 files: 0 imported \(0 records kept\), 1 unchanged, 0 skipped, 1 refused\./)
   } finally {
     bad.remove()
     await own.remove()

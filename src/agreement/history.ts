@@ -1,6 +1,9 @@
 /** How agreement versions, priorities, strategic assessments and attachments read in the History view (see auditWordsRegistry). */
 import type { Queryable } from '../platform/db/index.ts'
 import type { AuditWords } from '../platform/audit.ts'
+import type { Role } from '../platform/auth/service.ts'
+import { maySee } from './service.ts'
+import type { Sensitivity } from './schema.ts'
 
 const ids = (xs: string[]) => xs.filter((x) => /^\d{1,9}$/.test(x)).map(Number)
 const priorityName = (r: Record<string, unknown>) => (r.title ? `Priority ${r.number ?? '?'}: ${r.title}` : null)
@@ -9,6 +12,15 @@ export function describeAgreementHistory(words: AuditWords, db: Queryable) {
   const byId = (table: string, name: (r: any) => string) => async (xs: string[]) => {
     const rows = await db.query<any>(`SELECT * FROM ${table} WHERE id = ANY($1::int[])`, [ids(xs)])
     return new Map(rows.map((r) => [String(r.id), name(r)]))
+  }
+  // A restricted assessment or file keeps its history as hidden as itself (a record that is gone: its members may read).
+  const readable = async (table: string, id: string, role: Role) => {
+    if (!/^\d{1,9}$/.test(id)) return false
+    const [row] = await db.query<{ sensitivity: Sensitivity; restricted_to: string[] }>(
+      `SELECT sensitivity, restricted_to FROM ${table} WHERE id = $1`,
+      [Number(id)],
+    )
+    return !row || maySee(row, { includeUnpublished: true, role })
   }
   words.describe('agreement_version', {
     label: 'agreement version',
@@ -42,6 +54,7 @@ export function describeAgreementHistory(words: AuditWords, db: Queryable) {
       evidence_sources: { label: 'Evidence sources' },
     },
     names: byId('strategic_assessments', (r) => r.title),
+    mayRead: (id, role) => readable('strategic_assessments', id, role),
   })
   words.describe('attachment', {
     label: 'attachment',
@@ -58,5 +71,6 @@ export function describeAgreementHistory(words: AuditWords, db: Queryable) {
       )
       return new Map(rows.map((r) => [String(r.id), r.filename]))
     },
+    mayRead: (id, role) => readable('strategic_assessment_attachments', id, role),
   })
 }

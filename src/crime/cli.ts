@@ -10,6 +10,7 @@ import cliProgress from 'cli-progress'
 import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
 import { textTable } from '../platform/cli.ts'
+import { plural } from '../platform/format.ts'
 import type { FileResult } from './importer.ts'
 
 const n = (v: number | undefined) => (v === undefined ? '' : v.toLocaleString('en-GB'))
@@ -58,13 +59,13 @@ export function summary(results: FileResult[]): string {
   for (const r of results.filter((x) => x.status === 'refused' || x.status === 'skipped')) {
     out.push('', `${r.status === 'refused' ? 'Refused' : 'Skipped'}: ${r.message}`)
     for (const p of r.problems ?? []) out.push(`  ${p}`)
-    if (r.moreProblems) out.push(`  … and ${n(r.moreProblems)} more problem(s)`)
+    if (r.moreProblems) out.push(`  … and ${n(r.moreProblems)} more ${r.moreProblems === 1 ? 'problem' : 'problems'}`)
   }
   const imported = results.filter((r) => r.status === 'imported')
   const count = (s: FileResult['status']) => results.filter((r) => r.status === s).length
   out.push(
     '',
-    `${results.length} file(s): ${imported.length} imported (${n(imported.reduce((t, r) => t + (r.rowsKept ?? 0), 0))} records kept), ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('refused')} refused.`,
+    `${plural(results.length, 'file')}: ${imported.length} imported (${plural(imported.reduce((t, r) => t + (r.rowsKept ?? 0), 0), 'record')} kept), ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('refused')} refused.`,
   )
   return out.join('\n')
 }

@@ -595,7 +595,7 @@ test('every import is recorded, with who, when and what happened to each file, a
   assert.equal(run.results[0].status, 'imported')
   const [audit] = await t.db.query(`SELECT * FROM audit_log WHERE entity = 'data import' AND entity_id = $1`, [String(importId)])
   assert.equal(audit.user_name, 'test importer')
-  assert.match(audit.summary, /1 file\(s\) imported/)
+  assert.match(audit.summary, /1 file imported \(13 records\)/)
   const coverage = await t.services.crime.coverageTable('street')
   const row = coverage.find((c) => c.force === 'west-mercia' && c.month === '2019-01')!
   assert.equal(row.import_id, importId)

@@ -121,7 +121,7 @@ test('migration 062 copies every import recorded in data_imports into jobs, keep
     )
   await row(7, 'police-uk', 'web', 'finished', 'Ann Analyst', {
     results,
-    message: 'police.uk import: 1 file(s) imported (13 records), 0 unchanged, 1 refused',
+    message: 'police.uk import: 1 file imported (13 records), 0 unchanged, 1 refused',
   })
   await row(8, 'police-uk', 'command line', 'failed', 'Carl Cli', {
     rows: 0,
@@ -224,7 +224,7 @@ test('migration 062 copies every import recorded in data_imports into jobs, keep
     rowsKept: 13,
     filesImported: 1,
     filesRefused: 1,
-    message: 'police.uk import: 1 file(s) imported (13 records), 0 unchanged, 1 refused',
+    message: 'police.uk import: 1 file imported (13 records), 0 unchanged, 1 refused',
   })
   assert.equal(new Date(seven.started_at).toISOString(), '2026-01-05T09:30:00.000Z')
   assert.equal(new Date(seven.finished_at).toISOString(), '2026-01-05T09:35:00.000Z')
@@ -269,7 +269,7 @@ test('migration 062 copies every import recorded in data_imports into jobs, keep
       bytesDone: 1000,
       rowsKept: 13,
       currentFile: null,
-      message: 'police.uk import: 1 file(s) imported (13 records), 0 unchanged, 1 refused',
+      message: 'police.uk import: 1 file imported (13 records), 0 unchanged, 1 refused',
       results,
     },
   )

@@ -2,8 +2,9 @@
  * What the crime data pages show, assembled from the queries: the area page (monthly totals by crime type as a
  * chart and tables, a map of its LSOAs, the coverage calendar) and the coverage calendars.
  */
-import { renderVegaLite, monthlyStackedBarSpec } from '../platform/charts.ts'
-import { renderChoropleth } from '../platform/maps.ts'
+import { renderVegaLite, monthlyStackedBarSpec, stackedCategories } from '../platform/charts.ts'
+import { CRIME_TYPE_COLOURS } from './colours.ts'
+import { renderChoropleth, type LegendClass } from '../platform/maps.ts'
 import type { GeographyService } from '../geography/service.ts'
 import { AREA_TYPE_LABELS } from '../geography/service.ts'
 import { monthsBetween, type CrimeQueries, type Target, type Coverage } from './queries.ts'
@@ -13,6 +14,9 @@ import { forceBySlug } from './forces.ts'
 import { monthLabel, periodLabel, plural, shortMonthLabel } from '../platform/format.ts'
 
 const fmt = (n: number) => n.toLocaleString('en-GB')
+
+/** The chart's two widths in CSS px, axes included: the stylesheet shows the wide one only where it fits unscaled. */
+export const CHART_WIDTH = { wide: 740, narrow: 288 }
 const rate = (count: number, population: number | null | undefined) => (population ? (count / population) * 1000 : null)
 
 export function targetName(t: Target) {
@@ -111,20 +115,31 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
     (byType[0] ? `. The largest category is ${byType[0].type} (${byType[0].share.toFixed(0)}%).` : '.') +
     (gaps.size ? ` ${plural(gaps.size, 'month')} ${gaps.size === 1 ? 'is' : 'are'} not loaded.` : '') +
     ' The same figures are in the tables below.'
-  const chartSvg = await renderVegaLite(
-    monthlyStackedBarSpec({
-      rows: byMonthType
-        .filter((r) => !gaps.has(String(r.month)))
-        .map((r) => ({ month: String(r.month), category: String(r.crime_type), count: Number(r.count) })),
-      months,
-      gaps: [...gaps],
-      categoryTitle: 'Crime type',
-      valueTitle: 'Records',
-      width: 640,
-      height: 300,
-    }),
-    { title: `Records each month by crime type, ${targetName(target)}`, description: chartDescription, idPrefix: 'crime-chart' },
-  )
+  // Drawn twice: wide, and narrow for a phone (the page shows the one that fits without shrinking its text), with one
+  // legend in the page beside them. Each crime type has its colour from crime/colours.ts, the same on every page.
+  const chartData = {
+    rows: byMonthType
+      .filter((r) => !gaps.has(String(r.month)))
+      .map((r) => ({ month: String(r.month), category: String(r.crime_type), count: Number(r.count) })),
+    months,
+    gaps: [...gaps],
+    categoryTitle: 'Crime type',
+    valueTitle: 'Records',
+    colours: CRIME_TYPE_COLOURS,
+    legend: 'none' as const,
+  }
+  const chartTitle = `Records each month by crime type, ${targetName(target)}`
+  const chartSvg = await renderVegaLite(monthlyStackedBarSpec({ ...chartData, fitWidth: CHART_WIDTH.wide, height: 300 }), {
+    title: chartTitle,
+    description: chartDescription,
+    idPrefix: 'crime-chart',
+  })
+  const chartSvgNarrow = await renderVegaLite(monthlyStackedBarSpec({ ...chartData, fitWidth: CHART_WIDTH.narrow, height: 240 }), {
+    title: chartTitle,
+    description: chartDescription,
+    idPrefix: 'crime-chart-narrow',
+  })
+  const chartLegend = stackedCategories(chartData).legend
 
   // Year on year: the latest 12 months against the 12 before, when all 24 are loaded.
   let yearOnYear: { current: number; previous: number; change: number; from: string; to: string } | undefined
@@ -143,7 +158,7 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
 
   // LSOAs: counts for the map and the table of the highest.
   let lsoas: { code: string | null; name: string; count: number; population: number | null; rate: number | null }[] = []
-  let map: { svg: string; legend: { from: number; to: number; colour: string; count: number }[]; noData: number } | undefined
+  let map: { svg: string; legend: LegendClass[]; noData: number } | undefined
   if (target.kind === 'area' && target.area.kind !== 'lsoa') {
     const byLsoa = await queries.streetCounts(target, { from, to, group: ['lsoa'], types }, coverage)
     const facts = await geography.lsoasOf(target.area)
@@ -166,8 +181,9 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
         idPrefix: 'crime-map',
         valueLabel: 'Records per 1,000 people',
         title: `Records per 1,000 people by LSOA, ${targetName(target)}, ${periodLabel(from, to, { short: true })}`,
-        description: `A map of the ${features.length} LSOAs of ${targetName(target)}, shaded by records per 1,000 residents (mid-2019 population) from ${periodLabel(from, to)}. Darker is higher. The LSOAs with the highest rates are listed in the table below.`,
+        description: `A map of the ${plural(features.length, 'LSOA')} of ${targetName(target)}, shaded by records per 1,000 residents (mid-2019 population) from ${periodLabel(from, to)}. Darker is higher. The LSOAs with the highest rates are listed in the table below.`,
         format: (v) => v.toLocaleString('en-GB', { maximumFractionDigits: 0 }),
+        legend: 'none',
       })
       map = { svg: m.svg, legend: m.legend, noData: m.noDataCount }
     }
@@ -218,6 +234,8 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
     byType,
     byMonthType,
     chartSvg,
+    chartSvgNarrow,
+    chartLegend,
     chartDescription,
     coverage,
     yearOnYear,

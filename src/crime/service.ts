@@ -18,6 +18,7 @@ import { listPartitions, setUpCrimeStore, areaCountsSql, forcePfaValues, type Pa
 import { crimeQueries, type Target } from './queries.ts'
 import { findForce, forceBySlug, FORCES } from './forces.ts'
 import type { Kind } from './formats.ts'
+import { plural } from '../platform/format.ts'
 import {
   POLICE_UK_IMPORT,
   importRecord,
@@ -259,7 +260,7 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
         filesImported: imported.length,
         filesRefused: refused.length,
         filesHeld: held.length,
-        message: `police.uk import: ${imported.length} file(s) imported (${rowsKept.toLocaleString('en-GB')} records), ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${refused.length} refused${held.length ? `, ${held.length} waiting for confirmation to replace what is loaded` : ''}`,
+        message: `police.uk import: ${plural(imported.length, 'file')} imported (${plural(rowsKept, 'record')}), ${results.filter((r) => r.status === 'unchanged').length} unchanged, ${refused.length} refused${held.length ? `, ${held.length} waiting for confirmation to replace what is loaded` : ''}`,
       }
       // The uploaded files stay until the person confirms or cancels the replacements (or a day passes: uploads.ts sweeps).
       if (held.length && params.upload) keepUpload = true

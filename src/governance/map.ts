@@ -172,12 +172,96 @@ export interface MapOptions {
   title?: string
   /** Add xmlns for a standalone .svg file. */
   standalone?: boolean
+  /**
+   * 'wide' (the default): the senior body on the left, the bodies reporting to it in a column to its right.
+   * 'narrow': for a phone, NARROW_WIDTH px wide: one body under another, each indented under the body it reports to,
+   * so the map is shown at its own size (its text never shrinks) and scrolls down with the page, not sideways.
+   */
+  layout?: 'wide' | 'narrow'
+}
+
+/** The width of the narrow map, in CSS px: it fits a 320 px screen with the page's margins. */
+export const NARROW_WIDTH = 288
+
+const NARROW = { margin: 2, indent: 18, padX: 10, padY: 9, nameSize: 14, nameLine: 18, typeSize: 13, typeLine: 17, gapY: 10, maxNameLines: 4 }
+
+/** One body's box: its name, its type and its colour band. */
+function bodyBox(b: MapBody, x: number, y: number, w: number, h: number, name: string[], isRoot: boolean, m: typeof NARROW | typeof BOX) {
+  const colour = TYPE_COLOURS[b.type] ?? '#505a5f'
+  const textX = x + m.padX + 6
+  const tspans = name
+    .map((line, i) => `<tspan x="${textX}" y="${y + m.padY + m.nameSize + i * m.nameLine}">${escapeHtml(line)}</tspan>`)
+    .join('')
+  const typeY = y + m.padY + m.nameSize + name.length * m.nameLine + 4
+  return (
+    `<g class="safer-map__body" data-slug="${escapeHtml(b.slug)}">` +
+    `<title>${escapeHtml(b.name)} (${escapeHtml(TYPE_LABELS[b.type] ?? b.type)})</title>` +
+    `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="3" fill="#ffffff" stroke="#0b0c0c" stroke-width="${isRoot ? 3 : 1.5}"/>` +
+    `<rect x="${x + (isRoot ? 1.5 : 0.75)}" y="${y + (isRoot ? 1.5 : 0.75)}" width="6" height="${h - (isRoot ? 3 : 1.5)}" fill="${colour}"/>` +
+    `<text class="safer-map__name" font-size="${m.nameSize}" font-weight="bold" fill="#0b0c0c">${tspans}</text>` +
+    `<text class="safer-map__type" x="${textX}" y="${typeY}" font-size="${m.typeSize}" fill="#505a5f">${escapeHtml(TYPE_LABELS[b.type] ?? b.type)}</text>` +
+    `</g>`
+  )
+}
+
+/**
+ * The narrow map: bodies in the order of the list (depth first), each box indented under the body it reports to, with
+ * a line from a point near the left of that body's box down and across to it.
+ */
+function narrowMap(bodies: MapBody[], id: string, opts: MapOptions): string {
+  const m = NARROW
+  const nodes = flatten(forest(bodies))
+  const boxes: string[] = []
+  const lines: string[] = []
+  const placed = new Map<number, { x: number; bottom: number; slug: string }>()
+  let y = m.margin
+  for (const n of nodes) {
+    const depth = Math.min(n.depth, 5)
+    const x = m.margin + depth * m.indent
+    const w = NARROW_WIDTH - m.margin - x
+    const name = wrapText(n.name, w - 2 * m.padX - 6, m.nameSize, true, m.maxNameLines)
+    const h = m.padY * 2 + name.length * m.nameLine + 4 + m.typeLine
+    const parent = n.reports_to_id !== null ? placed.get(n.reports_to_id) : undefined
+    if (parent && n.depth > 0) {
+      const fromX = parent.x + m.indent / 2
+      lines.push(
+        `<path class="safer-map__line" data-from="${escapeHtml(n.slug)}" data-to="${escapeHtml(parent.slug)}" d="M${fromX} ${parent.bottom}V${y + h / 2}H${x}" fill="none" stroke="#505a5f" stroke-width="2"/>`,
+      )
+    }
+    boxes.push(bodyBox(n, x, y, w, h, name, n.depth === 0, m))
+    placed.set(n.id, { x, bottom: y + h, slug: n.slug })
+    y += h + m.gapY
+  }
+  const height = Math.ceil(y - m.gapY + m.margin)
+  return finishMap(bodies, id, opts, NARROW_WIDTH, height, lines, boxes, 'shown above it, further to the left')
+}
+
+function finishMap(bodies: MapBody[], id: string, opts: MapOptions, width: number, height: number, lines: string[], boxes: string[], where: string) {
+  const count = plural(bodies.length, 'body')
+  const reporting = bodies.filter((b) => b.reports_to_id !== null).length
+  const title = `Governance map${opts.title ? ` of ${opts.title}` : ''}`
+  const desc = `A diagram of ${count}${reporting ? `, with a line from each body to the body it reports to, which is ${where}` : ''}. The list on this page gives the same structure as text.`
+  return accessibleSvg({
+    id,
+    title,
+    desc,
+    width,
+    height,
+    className: 'safer-map',
+    xmlns: !!opts.standalone,
+    attributes: { 'font-family': 'Helvetica, Arial, sans-serif' },
+    body:
+      `<rect width="${width}" height="${height}" fill="#ffffff"/>` +
+      `<g class="safer-map__lines">${lines.join('')}</g>` +
+      `<g class="safer-map__bodies">${boxes.join('')}</g>`,
+  })
 }
 
 /** The governance map as an SVG string (empty string when there are no bodies). */
 export function mapSvg(bodies: MapBody[], opts: MapOptions = {}): string {
   if (!bodies.length) return ''
   const id = opts.idPrefix ?? 'governance-map'
+  if (opts.layout === 'narrow') return narrowMap(bodies, id, opts)
   const roots = forest(bodies)
   const textWidthMax = BOX.width - 2 * BOX.padX - 6
   const nameLines = new Map(bodies.map((b) => [b.id, wrapText(b.name, textWidthMax, BOX.nameSize, true, BOX.maxNameLines)]))
@@ -217,41 +301,7 @@ export function mapSvg(bodies: MapBody[], opts: MapOptions = {}): string {
         `<path class="safer-map__line" data-from="${escapeHtml(b.slug)}" data-to="${escapeHtml(p.data.body!.slug)}" d="M${x} ${fromY}H${elbow}V${toY}H${toX}" fill="none" stroke="#505a5f" stroke-width="2"/>`,
       )
     }
-    const isRoot = n.depth === 1
-    const colour = TYPE_COLOURS[b.type] ?? '#505a5f'
-    const textX = x + BOX.padX + 6
-    const name = nameLines.get(b.id)!
-    const tspans = name
-      .map((line, i) => `<tspan x="${textX}" y="${y + BOX.padY + BOX.nameSize + i * BOX.nameLine}">${escapeHtml(line)}</tspan>`)
-      .join('')
-    const typeY = y + BOX.padY + BOX.nameSize + name.length * BOX.nameLine + 4
-    boxes.push(
-      `<g class="safer-map__body" data-slug="${escapeHtml(b.slug)}">` +
-        `<title>${escapeHtml(b.name)} (${escapeHtml(TYPE_LABELS[b.type] ?? b.type)})</title>` +
-        `<rect x="${x}" y="${y}" width="${BOX.width}" height="${boxHeight}" rx="3" fill="#ffffff" stroke="#0b0c0c" stroke-width="${isRoot ? 3 : 1.5}"/>` +
-        `<rect x="${x + (isRoot ? 1.5 : 0.75)}" y="${y + (isRoot ? 1.5 : 0.75)}" width="6" height="${boxHeight - (isRoot ? 3 : 1.5)}" fill="${colour}"/>` +
-        `<text class="safer-map__name" font-size="${BOX.nameSize}" font-weight="bold" fill="#0b0c0c">${tspans}</text>` +
-        `<text class="safer-map__type" x="${textX}" y="${typeY}" font-size="${BOX.typeSize}" fill="#505a5f">${escapeHtml(TYPE_LABELS[b.type] ?? b.type)}</text>` +
-        `</g>`,
-    )
+    boxes.push(bodyBox(b, x, y, BOX.width, boxHeight, nameLines.get(b.id)!, n.depth === 1, BOX))
   }
-
-  const count = plural(bodies.length, 'body')
-  const reporting = bodies.filter((b) => b.reports_to_id !== null).length
-  const title = `Governance map${opts.title ? ` of ${opts.title}` : ''}`
-  const desc = `A diagram of ${count}${reporting ? `, with a line from each body to the body it reports to, which is shown to its left` : ''}. The list after the diagram gives the same structure as text.`
-  return accessibleSvg({
-    id,
-    title,
-    desc,
-    width,
-    height,
-    className: 'safer-map',
-    xmlns: !!opts.standalone,
-    attributes: { 'font-family': 'Helvetica, Arial, sans-serif' },
-    body:
-      `<rect width="${width}" height="${height}" fill="#ffffff"/>` +
-      `<g class="safer-map__lines">${lines.join('')}</g>` +
-      `<g class="safer-map__bodies">${boxes.join('')}</g>`,
-  })
+  return finishMap(bodies, id, opts, width, height, lines, boxes, 'shown to its left')
 }

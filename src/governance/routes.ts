@@ -175,6 +175,7 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
         }),
         tree: map.tree,
         svg: map.svg,
+        svgNarrow: map.svgNarrow,
         lineCount: map.bodies.filter((b) => b.reports_to_id !== null).length,
         breadcrumbs: crumbs(request).slice(0, 2),
       })

@@ -483,14 +483,15 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
       })
     },
 
-    /** The partnership's bodies as a forest (for the nested list) and as the SVG map. */
+    /** The partnership's bodies as a forest (for the nested list) and as the SVG map, wide and narrow (for a phone). */
     async map(
       partnershipId: number,
       opts: MapOptions = {},
       q: Queryable = db,
-    ): Promise<{ bodies: (BodyView & { depth: number })[]; tree: TreeNode<BodyView>[]; svg: string }> {
+    ): Promise<{ bodies: (BodyView & { depth: number })[]; tree: TreeNode<BodyView>[]; svg: string; svgNarrow: string }> {
       const bodies = await listBodies(partnershipId, q)
-      return { bodies, tree: forest(bodies), svg: mapSvg(bodies, opts) }
+      const narrow = { ...opts, layout: 'narrow' as const, idPrefix: `${opts.idPrefix ?? 'governance-map'}-narrow` }
+      return { bodies, tree: forest(bodies), svg: mapSvg(bodies, opts), svgNarrow: mapSvg(bodies, narrow) }
     },
 
     /** The governance section of the partnership's overview page. */

@@ -6,6 +6,7 @@ import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/errors.ts'
 import { ROLE_RANK, type Role } from '../platform/auth/service.ts'
 import { validate } from '../platform/validation.ts'
+import { plural } from '../platform/format.ts'
 import { AreaInput, OrganisationInput } from './schema.ts'
 
 export interface OrganisationRow {
@@ -217,7 +218,7 @@ export function organisationService(db: Db) {
             action: 'create',
             entity: 'area',
             entityId: source.id,
-            summary: `${added.length} areas added from ${source.name}`,
+            summary: `${plural(added.length, 'area')} added from ${source.name}`,
             after: { codes: added.map((a) => a.code) },
           })
         }

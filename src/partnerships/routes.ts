@@ -29,7 +29,7 @@ import {
   InvitationParams,
   TokenParams,
 } from './schema.ts'
-import { ValidationError } from '../platform/errors.ts'
+import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { MIN_PASSWORD_LENGTH } from '../platform/auth/passwords.ts'
 import { formatDateTime } from '../platform/errors.ts'
 import { hasRole, isMember, type Partnership } from '../platform/access.ts'
@@ -369,7 +369,10 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
       const { entity, id } = request.params
       const words = services.auditWords
       // Some records' history is for the partnership's admins only (who holds which role).
-      if (!hasRole(request, words.described(entity)?.readableBy ?? 'viewer')) throw new ForbiddenError()
+      const described = words.described(entity)
+      if (!hasRole(request, described?.readableBy ?? 'viewer')) throw new ForbiddenError()
+      // And some records are narrower still (restricted to named roles): their history is as hidden as they are.
+      if (described?.mayRead && !(await described.mayRead(id, request.role!))) throw new NotFoundError()
       const entries = await words.explain(await historyOf(services.db, entity, id, p(request).id))
       // Named only from its entries in this partnership: a record of another partnership is not even named here.
       const name = entries.find((e) => e.recordName)?.recordName

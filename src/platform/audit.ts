@@ -265,6 +265,11 @@ export interface EntityWords {
   rowName?: (row: Record<string, unknown>) => string | null | undefined
   /** The least partnership role that may read these records' history (default: any member, 'viewer'). */
   readableBy?: 'viewer' | 'contributor' | 'editor' | 'admin'
+  /**
+   * Whether a member with this role may read one record's history, for records whose own setting narrows who sees
+   * them (a strategic assessment restricted to named roles). Asked of the capability that owns the records.
+   */
+  mayRead?: (id: string, role: 'viewer' | 'contributor' | 'editor' | 'admin') => Promise<boolean>
 }
 
 export interface Change {

@@ -193,7 +193,17 @@ const config = {
     domainColor: SECONDARY_TEXT_COLOUR,
     tickColor: SECONDARY_TEXT_COLOUR,
   },
-  legend: { labelColor: TEXT_COLOUR, titleColor: TEXT_COLOUR, labelFontSize: 12, titleFontSize: 13, labelLimit: 400 },
+  legend: {
+    labelColor: TEXT_COLOUR,
+    titleColor: TEXT_COLOUR,
+    labelFontSize: 12,
+    titleFontSize: 13,
+    labelLimit: 400,
+    // A dark edge on each swatch, so the light colours (yellow, pale green) stand out from the white page.
+    symbolStrokeColor: SECONDARY_TEXT_COLOUR,
+    symbolStrokeWidth: 1,
+    symbolSize: 144,
+  },
   text: { color: TEXT_COLOUR },
 }
 
@@ -275,21 +285,39 @@ export interface MonthlyStackedBarOptions {
   gaps: string[]
   categoryTitle: string
   valueTitle: string
+  /** The plot's width and height (without axes and legend). */
   width?: number
   height?: number
+  /**
+   * A fixed colour for each category that has one (crime types: crime/colours.ts), so a category has the same colour
+   * on every chart whatever else the chart holds. Categories without one get the free colours of the palette.
+   */
+  colours?: Readonly<Record<string, string>>
+  /**
+   * The whole chart's width, axes and legend included: the plot is made as wide as fits. Text is drawn at 12 px or
+   * more, so an SVG shown at this width (never scaled down) keeps its text at 12 px or more.
+   */
+  fitWidth?: number
+  /**
+   * The legend beside the plot (the default), or none: the page shows stackedCategories() as a list instead, which
+   * wraps on a narrow screen and is never cut short.
+   */
+  legend?: 'right' | 'none'
 }
 
-/**
- * Bars of counts by month, stacked by category. Each category keeps its colour from its place in the sorted list of
- * category names. Beyond 16 categories, the smallest are added together as "Other".
- */
-export function monthlyStackedBarSpec(opts: MonthlyStackedBarOptions): object {
-  const width = opts.width ?? 640
-  const height = opts.height ?? 320
+/** The colour of each category, in the order given: its fixed colour, or the next palette colour no fixed one uses. */
+export function categoryColours(categories: string[], fixed: Readonly<Record<string, string>> = {}): string[] {
+  const taken = new Set(Object.values(fixed).map((c) => c.toLowerCase()))
+  const free = CATEGORY_PALETTE.filter((c) => !taken.has(c.toLowerCase()))
+  let next = 0
+  return categories.map((c) => (Object.hasOwn(fixed, c) ? fixed[c] : (free[next++ % free.length] ?? SECONDARY_TEXT_COLOUR)))
+}
+
+/** The categories a stacked chart draws, in stacking order (bottom up) with their colours: its legend. */
+export function stackedCategories(opts: Pick<MonthlyStackedBarOptions, 'rows' | 'months' | 'gaps' | 'colours'>) {
   const inAxis = new Set(opts.months)
   const gapSet = new Set(opts.gaps)
   const rows = opts.rows.filter((r) => inAxis.has(r.month) && !gapSet.has(r.month) && Number.isFinite(r.count))
-
   const totals = new Map<string, number>()
   for (const r of rows) totals.set(r.category, (totals.get(r.category) ?? 0) + r.count)
   let categories = [...totals.keys()].sort(compareNames)
@@ -301,17 +329,33 @@ export function monthlyStackedBarSpec(opts: MonthlyStackedBarOptions): object {
     categories = categories.filter((c) => kept.has(c))
     other = true
   }
-  const known = new Set(categories)
+  const colours = categoryColours(categories, opts.colours)
+  const legend = categories.map((category, i) => ({ category, colour: colours[i] }))
+  if (other) legend.push({ category: OTHER, colour: SECONDARY_TEXT_COLOUR })
+  return { rows, legend }
+}
+
+/**
+ * Bars of counts by month, stacked by category (in alphabetical order, bottom up; the legend lists them in the same
+ * order). A category's colour is its fixed colour (opts.colours), or else from its place among the sorted names of
+ * the categories without one. Beyond 16 categories, the smallest are added together as "Other".
+ */
+export function monthlyStackedBarSpec(opts: MonthlyStackedBarOptions): object {
+  const noLegend = opts.legend === 'none'
+  // With fitWidth, the plot is what is left beside the y axis and a legend on the right.
+  const width = opts.fitWidth ? Math.max(100, opts.fitWidth - (noLegend ? 60 : 300)) : (opts.width ?? 640)
+  const height = opts.height ?? 320
+  const { rows, legend } = stackedCategories(opts)
+  const known = new Set(legend.map((l) => l.category))
   const values = rows.map((r) => ({ month: r.month, category: known.has(r.category) ? r.category : OTHER, count: r.count }))
-  const domain = other ? [...categories, OTHER] : categories
-  const range = other
-    ? [...CATEGORY_PALETTE.slice(0, categories.length), SECONDARY_TEXT_COLOUR]
-    : CATEGORY_PALETTE.slice(0, categories.length)
+  const domain = legend.map((l) => l.category)
+  const range = legend.map((l) => l.colour)
 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width,
+    width: opts.fitWidth ?? width,
     height,
+    ...(opts.fitWidth ? { autosize: { type: 'fit-x', contains: 'padding' } } : {}),
     config,
     layer: [
       ...gapLayers(opts.months, opts.gaps, width, height),
@@ -328,14 +372,22 @@ export function monthlyStackedBarSpec(opts: MonthlyStackedBarOptions): object {
             title: opts.valueTitle,
             stack: 'zero',
             scale: values.length ? { zero: true, nice: true } : { domain: [0, 1] },
-            axis: { format: ',d', tickMinStep: 1, gridColor: GRID_COLOUR },
+            axis: {
+              format: ',d',
+              tickMinStep: 1,
+              gridColor: GRID_COLOUR,
+              // In a narrow chart the axis title goes across, above the axis, to leave the plot its width.
+              ...(opts.fitWidth && opts.fitWidth < 400
+                ? { titleAngle: 0, titleAlign: 'left', titleAnchor: 'end', titleBaseline: 'bottom', titleX: -40, titleY: -10 }
+                : {}),
+            },
           },
           color: {
             field: 'category',
             type: 'nominal',
             title: opts.categoryTitle,
             scale: { domain, range },
-            legend: domain.length ? { orient: 'right', symbolType: 'square' } : null,
+            legend: domain.length && !noLegend ? { orient: 'right', symbolType: 'square' } : null,
           },
           order: { field: 'category', sort: 'ascending' },
         },

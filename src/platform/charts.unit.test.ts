@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { renderVegaLite, monthlyStackedBarSpec, finishSvg } from './charts.ts'
+import { renderVegaLite, monthlyStackedBarSpec, finishSvg, categoryColours, stackedCategories } from './charts.ts'
 
 const opts = { title: 'Recorded crime & <ASB>', description: 'Crimes by month, October to December 2018', idPrefix: 'crime-chart' }
 
@@ -272,4 +272,45 @@ test('style attributes and style elements become presentation attributes, and id
 test('charts do not fetch data', async () => {
   const spec = { data: { url: 'http://127.0.0.1:9/data.json' }, mark: 'bar', encoding: { x: { field: 'a', type: 'nominal' } } }
   await assert.rejects(renderVegaLite(spec, opts), /charts do not load external data \(http:\/\/127\.0\.0\.1:9\/data\.json\)/)
+})
+
+test('fixed colours: a category keeps its own colour; the others take the palette colours no fixed one uses', async () => {
+  const fixed = { Robbery: '#DC050C', Burglary: '#12436d' }
+  // '#12436d' is the palette's first colour: it is taken, so the first category without a fixed colour gets the second.
+  assert.deepEqual(categoryColours(['Arson', 'Burglary', 'Robbery', 'Zeta'], fixed), ['#28a197', '#12436d', '#DC050C', '#801650'])
+  const { legend } = stackedCategories({
+    rows: [
+      { month: '2018-10', category: 'Zeta', count: 1 },
+      { month: '2018-10', category: 'Robbery', count: 2 },
+      { month: '2018-11', category: 'Arson', count: 0 },
+    ],
+    months,
+    gaps: [],
+    colours: fixed,
+  })
+  assert.deepEqual(legend, [
+    { category: 'Arson', colour: '#28a197' },
+    { category: 'Robbery', colour: '#DC050C' },
+    { category: 'Zeta', colour: '#801650' },
+  ])
+})
+
+test('fitWidth draws the whole chart, axes included, exactly that wide, with no text under 12 px; legend "none" leaves the legend out', async () => {
+  const rows = ['Robbery', 'Drugs', 'A very long crime type name that goes on'].flatMap((category, i) =>
+    months.map((month) => ({ month, category, count: 100 * (i + 1) })),
+  )
+  for (const fitWidth of [288, 740]) {
+    const svg = await renderVegaLite(
+      monthlyStackedBarSpec({ rows, months, gaps: ['2018-11'], categoryTitle: 'Type', valueTitle: 'Crimes', fitWidth, legend: 'none' }),
+      opts,
+    )
+    assert.equal(/viewBox="0 0 ([\d.]+) /.exec(svg)![1], String(fitWidth))
+    assert.doesNotMatch(svg, /role-legend/, 'no legend')
+    assert.doesNotMatch(svg, />A very long crime type/, 'no legend text')
+    const sizes = [...svg.matchAll(/font-size="([\d.]+)px"/g)].map((m) => Number(m[1]))
+    assert.ok(sizes.length > 3)
+    assert.ok(Math.min(...sizes) >= 12, `text sizes ${[...new Set(sizes)]}`)
+  }
+  const withLegend = await renderVegaLite(monthlyStackedBarSpec({ rows, months, gaps: [], categoryTitle: 'Type', valueTitle: 'Crimes' }), opts)
+  assert.match(withLegend, /role-legend/)
 })

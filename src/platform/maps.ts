@@ -29,6 +29,11 @@ export interface ChoroplethOptions {
   /** How many classes (1 to 9; default 5). Fewer when there are fewer distinct values. */
   classes?: number
   format?: (v: number) => string
+  /**
+   * The legend drawn in the SVG under the map (the default), or none: the page shows `legend` as a list instead, whose
+   * text stays readable however small the map is shown. Without it, the SVG holds no text at all.
+   */
+  legend?: 'svg' | 'none'
 }
 
 export interface LegendClass {
@@ -38,6 +43,8 @@ export interface LegendClass {
   colour: string
   /** How many areas are in the class. */
   count: number
+  /** "10 to 15", or "15" when both ends read the same as formatted (a class of one value, or one rounded to it). */
+  label: string
 }
 
 export interface Choropleth {
@@ -95,6 +102,13 @@ function quantileBreaks(values: number[], classes: number): number[] {
   }
   if (sorted[sorted.length - 1] > breaks[breaks.length - 1]) breaks.push(sorted[sorted.length - 1])
   return breaks
+}
+
+/** A class's range as people read it: "10 to 15", or "15" when both ends are the same once formatted. */
+export function rangeLabel(from: number, to: number, format: (v: number) => string = defaultFormat): string {
+  const a = format(from)
+  const b = format(to)
+  return a === b ? a : `${a} to ${b}`
 }
 
 /** The class of v for these breaks: from <= v < to, the last class closed. */
@@ -170,7 +184,13 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
   const known = areas.map((a) => valueOf(a.code)).filter((v): v is number => v !== null)
   const breaks = quantileBreaks(known, Math.max(1, Math.min(9, Math.round(opts.classes ?? 5))))
   const colours = breaks.length ? BLUES[breaks.length - 1] : []
-  const legend: LegendClass[] = colours.map((colour, i) => ({ from: breaks[i], to: breaks[i + 1], colour, count: 0 }))
+  const legend: LegendClass[] = colours.map((colour, i) => ({
+    from: breaks[i],
+    to: breaks[i + 1],
+    colour,
+    count: 0,
+    label: rangeLabel(breaks[i], breaks[i + 1], format),
+  }))
   for (const v of known) legend[classOf(v, breaks)].count++
   const noDataCount = areas.length - known.length
 
@@ -178,11 +198,8 @@ export function renderChoropleth(opts: ChoroplethOptions): Choropleth {
   const pad = 8
   const fontSize = 13
   const rowHeight = 22
-  const entries = legend.map((c) => ({
-    fill: c.colour,
-    label: c.from === c.to ? format(c.from) : `${format(c.from)} to ${format(c.to)}`,
-  }))
-  if (noDataCount) entries.push({ fill: `url(#${noDataId})`, label: NO_DATA })
+  const entries = opts.legend === 'none' ? [] : legend.map((c) => ({ fill: c.colour, label: c.label }))
+  if (noDataCount && opts.legend !== 'none') entries.push({ fill: `url(#${noDataId})`, label: NO_DATA })
   const placed: { x: number; row: number; fill: string; label: string }[] = []
   let x = pad
   let row = 0

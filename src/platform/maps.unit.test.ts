@@ -5,7 +5,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { geoArea } from 'd3-geo'
 import type { Feature } from 'geojson'
-import { renderChoropleth } from './maps.ts'
+import { renderChoropleth, rangeLabel } from './maps.ts'
 
 // The bundled copies of the ONS boundary files (byte for byte the files in ../shared/data, Brotli-compressed),
 // so that these tests always run, with or without the shared data.
@@ -318,4 +318,44 @@ test('longitude is scaled for latitude, holes stay holes, and names are escaped'
   // North is up
   const ps = points(area.d)
   assert.ok(ps[0][1] > ps[2][1], 'the southern edge is drawn below the northern one')
+})
+
+test('legend labels read as people say them: "15 to 20", and "15" for a class whose ends are the same as shown', () => {
+  assert.equal(rangeLabel(15, 20), '15 to 20')
+  assert.equal(rangeLabel(15, 15), '15')
+  assert.equal(rangeLabel(1234.5, 2000), '1,234.5 to 2,000')
+  const whole = (v: number) => v.toLocaleString('en-GB', { maximumFractionDigits: 0 })
+  assert.equal(rangeLabel(14.6, 15.4, whole), '15', 'both ends round to 15')
+  assert.equal(rangeLabel(14.4, 15.4, whole), '14 to 15')
+
+  // On a map: one value everywhere is one class, "7"; values that differ by less than the rounding are one label too.
+  const features = westMercia.slice(0, 30)
+  const one = renderChoropleth({ ...base, features, values: Object.fromEntries(features.map((f) => [f.properties!.code, 7])) })
+  assert.deepEqual(
+    one.legend.map((c) => c.label),
+    ['7'],
+  )
+  assert.doesNotMatch(one.svg, /7 to 7/)
+  assert.match(one.svg, />7<\/text>/)
+  const close = renderChoropleth({
+    ...base,
+    features,
+    values: Object.fromEntries(features.map((f, i) => [f.properties!.code, i < 20 ? 15.01 + i / 1000 : 30 + i])),
+    classes: 3,
+    format: whole,
+  })
+  assert.equal(close.legend[0].label, '15', `the lower class is 15.01 to ${close.legend[0].to}`)
+  assert.doesNotMatch(close.svg, /15 to 15/)
+})
+
+test('a map drawn without its legend holds no text (the page lists the legend), and keeps the classes', () => {
+  const features = westMercia.slice(0, 40)
+  const values = Object.fromEntries(features.map((f, i) => [f.properties!.code, i % 10 ? i : null]))
+  const withLegend = renderChoropleth({ ...base, features, values })
+  const without = renderChoropleth({ ...base, features, values, legend: 'none' })
+  assert.match(withLegend.svg, /<text/)
+  assert.doesNotMatch(without.svg, /<text/)
+  assert.deepEqual(without.legend, withLegend.legend)
+  assert.equal(without.noDataCount, 4)
+  assert.equal(areas(without.svg).length, 40)
 })

@@ -44,21 +44,24 @@ export async function startTestServer() {
   }
 }
 
-/** Run axe on the page; fail on any serious or critical violation, naming each. */
-export async function expectAccessible(page: Page, label = page.url()) {
+/** axe's violations on the page, for these tags: each rule's id, impact, help and its first three elements. */
+export async function axeViolations(page: Page, tags: string[]) {
   await page.evaluate(axeSource)
-  const result = await page.evaluate(async () => {
+  return page.evaluate(async (values) => {
     const axe = (window as unknown as { axe: typeof import('axe-core') }).axe
-    const r = await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
-    })
+    const r = await axe.run(document, { runOnly: { type: 'tag', values } })
     return r.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
     }))
-  })
+  }, tags)
+}
+
+/** Run axe on the page; fail on any serious or critical violation, naming each. */
+export async function expectAccessible(page: Page, label = page.url()) {
+  const result = await axeViolations(page, ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
   const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   assert.deepEqual(serious, [], `axe found serious or critical problems on ${label}:\n${JSON.stringify(serious, null, 2)}`)
 }

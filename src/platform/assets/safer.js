@@ -20,7 +20,8 @@ if (progress) {
       bar.value = pct
       bar.textContent = `${pct}%`
       const name = r.currentFile ? `. Now reading ${r.currentFile.split(/[\\/]/).pop()}` : ''
-      const text = `${r.filesDone.toLocaleString('en-GB')} of ${r.filesTotal.toLocaleString('en-GB')} files, ${r.rowsKept.toLocaleString('en-GB')} records saved${name}.`
+      const count = (n, one) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : `${one}s`}`
+      const text = `${r.filesDone.toLocaleString('en-GB')} of ${count(r.filesTotal, 'file')}, ${count(r.rowsKept, 'record')} saved${name}.`
       // Spoken only when a file finishes, not at every poll.
       if (r.filesDone !== lastDone) {
         status.textContent = text
