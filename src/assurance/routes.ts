@@ -644,7 +644,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
         run: async () => {
           const b = body(request)
           await as.returnCell(r.id, priority, dimension, { comment: b.comment, version: optionalInt(b.version) as number | undefined }, request.actor, {
-            cellHref: `${request.protocol}://${request.host}${here}/edit`,
+            cellHref: `${services.auth.baseUrl}${here}/edit`, // never the request's Host header (docs/accounts.md)
             partnershipName: p(request).name,
           })
           return { redirect: here, flash: 'Returned to the contributor with your comment' }
