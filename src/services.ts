@@ -20,6 +20,7 @@ import { outboxService } from './platform/email/outbox.ts'
 import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
 import { archiveLimits } from './platform/sources.ts'
+import { siteService } from './site/service.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -32,7 +33,16 @@ export async function services(db: Db, config: Config) {
   const pdf = pdfService({ chromiumPath: config.chromiumPath, idleMs: config.pdfIdleSeconds * 1000, jobs })
   // Email: written to the outbox in the transaction of the change that causes it, sent by the 'email:send' job
   // (held in the outbox, readable by site administrators, when no SMTP_URL is set).
-  const outbox = outboxService(db, { jobs, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, serviceName: config.serviceName })
+  // The installation's own name, council or partnership, logo and colours (site administrators set them).
+  const site = siteService(db, { serviceName: config.serviceName })
+  await site.refresh()
+  const outbox = outboxService(db, {
+    jobs,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    serviceName: config.serviceName,
+    brand: () => site.brand(),
+  })
   jobs.define(outbox.job)
   await outbox.resume()
   const partnerships = partnershipService(db, { auth, organisations })
@@ -61,7 +71,7 @@ export async function services(db: Db, config: Config) {
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
-  return { db, analytics, secret, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime }
+  return { db, analytics, secret, site, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

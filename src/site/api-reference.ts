@@ -1,0 +1,113 @@
+/**
+ * The API reference page, read from the OpenAPI document (/api/v1/openapi.json) and the routes' access rules:
+ * each operation grouped under its tag, with its method, address, parameters, body fields and who may call it.
+ */
+import type { Access } from '../platform/access.ts'
+
+export interface ApiParameter {
+  name: string
+  in: string
+  required: boolean
+  type: string
+  description: string
+}
+export interface ApiOperation {
+  id: string
+  method: string
+  path: string
+  summary: string
+  description: string
+  who: string
+  parameters: ApiParameter[]
+  body: ApiParameter[]
+}
+export interface ApiGroup {
+  id: string
+  name: string
+  operations: ApiOperation[]
+}
+
+type Json = Record<string, any>
+
+const ROLE_WORDS: Record<string, string> = {
+  viewer: 'members of the partnership (viewer or above)',
+  contributor: 'contributors, editors and admins of the partnership',
+  editor: 'editors and admins of the partnership',
+  admin: 'admins of the partnership',
+}
+
+/** Who may call an operation, in words. Site administrators may always. */
+export function whoMay(access: Access | undefined): string {
+  if (!access) return 'Not stated'
+  if (access === 'public') return 'Anyone (no token needed)'
+  if (access === 'signed-in') return 'Anyone with a token'
+  if (access === 'editor-anywhere') return 'Editors of any partnership, and site administrators'
+  if (access === 'site-admin') return 'Site administrators only'
+  if (access.partnership === 'public') return 'Anyone for a published partnership; members for an unpublished one'
+  return `${ROLE_WORDS[access.partnership][0].toUpperCase()}${ROLE_WORDS[access.partnership].slice(1)}, and site administrators`
+}
+
+function typeOf(schema: Json | undefined): string {
+  if (!schema) return ''
+  if (schema.enum) return `one of: ${schema.enum.join(', ')}`
+  if (schema.anyOf) {
+    const consts = schema.anyOf.filter((s: Json) => 'const' in s || s.enum)
+    if (consts.length === schema.anyOf.length) return `one of: ${schema.anyOf.flatMap((s: Json) => s.enum ?? [s.const]).join(', ')}`
+    return schema.anyOf
+      .map(typeOf)
+      .filter((t: string) => t && t !== 'null')
+      .join(' or ')
+  }
+  if (schema.type === 'array') return `list of ${typeOf(schema.items) || 'values'}`
+  return [schema.type, schema.format ? `(${schema.format})` : ''].filter(Boolean).join(' ')
+}
+
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+
+export function apiReference(document: Json, rules: { method: string; url: string; access: Access }[]): ApiGroup[] {
+  const accessOf = new Map(rules.map((r) => [`${r.method} ${r.url}`, r.access]))
+  const groups = new Map<string, ApiOperation[]>()
+  for (const [p, item] of Object.entries((document.paths ?? {}) as Json)) {
+    for (const [method, op] of Object.entries(item as Json)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue
+      const fastifyPath = p.replace(/\{([^}]+)\}/g, ':$1')
+      const tag = (op.tags?.[0] as string) ?? 'Other'
+      const bodySchema = op.requestBody?.content?.['application/json']?.schema as Json | undefined
+      const required = new Set<string>(bodySchema?.required ?? [])
+      const operation: ApiOperation = {
+        id: `${method}-${slug(p)}`,
+        method: method.toUpperCase(),
+        path: p,
+        summary: op.summary ?? '',
+        description: op.description ?? '',
+        who: whoMay(accessOf.get(`${method.toUpperCase()} ${fastifyPath}`)),
+        parameters: ((op.parameters ?? []) as Json[]).map((x) => ({
+          name: x.name,
+          in: x.in === 'path' ? 'in the address' : x.in === 'query' ? 'query' : x.in,
+          required: !!x.required,
+          type: typeOf(x.schema),
+          description: x.description ?? x.schema?.title ?? '',
+        })),
+        body: Object.entries((bodySchema?.properties ?? {}) as Json).map(([name, s]) => ({
+          name,
+          in: 'body',
+          required: required.has(name),
+          type: typeOf(s),
+          description: s.description ?? s.title ?? '',
+        })),
+      }
+      groups.set(tag, [...(groups.get(tag) ?? []), operation])
+    }
+  }
+  return [...groups]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, operations]) => ({
+      id: slug(name),
+      name: name[0].toUpperCase() + name.slice(1),
+      operations: operations.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method)),
+    }))
+}
