@@ -9,7 +9,7 @@ export const ROUTE_RULES: Record<string, string> = {
   'GET /cookies': 'public',
   'GET /api': 'public',
   'GET /status': 'public',
-  'GET /site/logo': 'public',
+  'GET /site/logo/:hash': 'public',
   'GET /site/brand.css': 'public',
   'GET /admin/site': 'site-admin',
   'POST /admin/site': 'site-admin',

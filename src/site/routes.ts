@@ -18,6 +18,7 @@ import { apiReference } from './api-reference.ts'
 
 const V = 'site/views'
 const KindParam = Type.Object({ kind: choice(STATEMENT_KINDS, 'Statement') })
+const LogoParam = Type.Object({ hash: Type.String({ title: 'Logo', pattern: '^[0-9a-fA-F]{12,64}$' }) })
 const adminCrumbs = [{ text: 'Administration', href: '/admin' }]
 const settingsCrumbs = [...adminCrumbs, { text: 'Site settings', href: '/admin/site' }]
 
@@ -68,12 +69,14 @@ export async function siteRoutes(app: FastifyInstance, { services }: { services:
 
   // ---- The brand: logo and colours ----
 
-  app.get('/site/logo', { config: { access: 'public' } }, async (_request, reply) => {
+  // The address names the file's hash, so a new logo has a new address and each can be kept by browsers for long.
+  app.get<{ Params: Static<typeof LogoParam> }>('/site/logo/:hash', { config: { access: 'public' }, schema: { params: LogoParam } }, async (request, reply) => {
     const logo = await site.logo()
-    if (!logo) return reply.code(404).type('text/plain').send('No logo has been set')
+    if (!logo || !logo.sha256.startsWith(request.params.hash.toLowerCase()))
+      return reply.code(404).type('text/plain').send('There is no such logo: the logo may have been changed')
     return reply
       .header('content-type', logo.contentType)
-      .header('cache-control', 'public, max-age=3600')
+      .header('cache-control', 'public, max-age=31536000, immutable')
       .header('etag', `"${logo.sha256}"`)
       .header('x-content-type-options', 'nosniff')
       .header('content-disposition', 'inline; filename="logo"')

@@ -106,7 +106,7 @@ export function siteService(db: Db, opts: { serviceName: string }) {
       headerText: row.header_text,
       linkColour: row.link_colour,
       logo: row.logo_sha256
-        ? { url: `/site/logo?v=${row.logo_sha256.slice(0, 12)}`, contentType: row.logo_content_type!, width: row.logo_width, height: row.logo_height }
+        ? { url: `/site/logo/${row.logo_sha256.slice(0, 16)}`, contentType: row.logo_content_type!, width: row.logo_width, height: row.logo_height }
         : null,
       version: row.version,
     }

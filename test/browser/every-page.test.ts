@@ -15,7 +15,7 @@ const s = browserSuite({ demo: true, openData: true })
  * only inside the frame of its message page, under a sandbox policy that lets no script run (so axe cannot run in it
  * either: test/browser/outbox.test.ts checks the message page with the frame).
  */
-const NOT_HTML = /^\/api\/|^\/health$|^\/site\/logo$|\.css$|\.svg$|\/attachments\/:attachmentId$|^\/admin\/outbox\/:id\/html$/
+const NOT_HTML = /^\/api\/|^\/health$|^\/site\/logo\/|\.css$|\.svg$|\/attachments\/:attachmentId$|^\/admin\/outbox\/:id\/html$/
 
 async function concreteUrls() {
   const q = async (sql: string, params: unknown[] = []) => (await s.server.services.db.query(sql, params))[0]
