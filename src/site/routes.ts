@@ -49,6 +49,8 @@ export async function siteRoutes(app: FastifyInstance, { services }: { services:
   // ---- The API reference and the service status, for people ----
 
   app.get('/api', { config: { access: 'public' } }, async (_request, reply) => {
+    // The generated OpenAPI document, read loosely by apiReference.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const doc = app.swagger() as unknown as Record<string, any>
     return reply.view(`${V}/api.njk`, {
       title: 'API reference',
