@@ -10,6 +10,8 @@ export const AA_NORMAL_TEXT = 4.5
 
 /** The page background links are read against. */
 export const PAGE_BACKGROUND = '#ffffff'
+/** govuk-frontend's surface colour, behind the menu (service navigation) and the footer, whose links use the link colour. */
+export const SURFACE_BACKGROUND = '#f4f8fb'
 
 /** '#1d70b8' from '#1D70B8', '1d70b8' or '#17b' (lower case, six digits), or undefined when it is not a colour. */
 export function parseColour(value: string): string | undefined {
@@ -71,9 +73,12 @@ export function colourProblems(input: { [K in keyof BrandColours]: string }): Pa
       problems.headerText = `Header text colour ${parsed.headerText} on ${parsed.headerBackground} has a contrast of ${ratioLabel(r)}: it must be at least 4.5 to 1 (WCAG 2.2 level AA) so that everyone can read the header. Choose a darker background or a lighter text colour, or the other way round`
   }
   if (parsed.linkColour) {
-    const r = contrastRatio(parsed.linkColour, PAGE_BACKGROUND)
-    if (r < AA_NORMAL_TEXT)
-      problems.linkColour = `Link colour ${parsed.linkColour} on the white page has a contrast of ${ratioLabel(r)}: it must be at least 4.5 to 1 (WCAG 2.2 level AA). Choose a darker colour`
+    const onPage = contrastRatio(parsed.linkColour, PAGE_BACKGROUND)
+    const onSurface = contrastRatio(parsed.linkColour, SURFACE_BACKGROUND)
+    if (onPage < AA_NORMAL_TEXT)
+      problems.linkColour = `Link colour ${parsed.linkColour} on the white page has a contrast of ${ratioLabel(onPage)}: it must be at least 4.5 to 1 (WCAG 2.2 level AA). Choose a darker colour`
+    else if (onSurface < AA_NORMAL_TEXT)
+      problems.linkColour = `Link colour ${parsed.linkColour} on the pale background of the menu and footer (${SURFACE_BACKGROUND}) has a contrast of ${ratioLabel(onSurface)}: it must be at least 4.5 to 1 (WCAG 2.2 level AA). Choose a darker colour`
   }
   return problems
 }

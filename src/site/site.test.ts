@@ -21,7 +21,7 @@ after(async () => {
 /** A signed-in site administrator, and their name (for the audit trail). */
 const siteAdmin = async () => (await clientAs(t, 'site-admin')) as Client & { user: { name: string } }
 
-const DEFAULT_COLOURS = { headerBackground: '#1f3a5f', headerText: '#ffffff', linkColour: '#1d70b8' }
+const DEFAULT_COLOURS = { headerBackground: '#1f3a5f', headerText: '#ffffff', linkColour: '#1a65a6' }
 
 async function saveSettings(c: Client, values: Record<string, string>) {
   const { values: current } = await t.services.site.settings()
@@ -59,7 +59,7 @@ test('a site administrator names the installation and its council, and every pag
   const css = await new Client(t).get('/site/brand.css')
   assert.equal(css.headers['content-type'], 'text/css; charset=utf-8')
   assert.match(css.body, /\.safer-brand-header \{ background-color: #4c2c92; color: #ffffff;/)
-  assert.match(css.body, /color: #005ea5/)
+  assert.match(css.body, /:root \{ --govuk-link-colour: #005ea5; --govuk-brand-colour: #005ea5; \}/)
   // Email carries the same name, council and header colour.
   const email = t.services.outbox.render('platform/test-message', { name: 'Sam', requestedAt: 'today' }, 'You asked for it.')
   assert.match(email.html, /background: #4c2c92/)

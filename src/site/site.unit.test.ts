@@ -27,6 +27,9 @@ test('colours whose contrast fails AA are refused with the ratio and what to do'
   const low = colourProblems({ headerBackground: '#777777', headerText: '#ffffff', linkColour: '#777777' })
   assert.match(low.headerText!, /contrast of 4\.4 to 1: it must be at least 4\.5 to 1/)
   assert.match(low.linkColour!, /Link colour #777777 on the white page has a contrast of 4\.4 to 1/)
+  // #767676 passes on white (4.54 to 1) but not on the menu and footer's #f4f8fb (4.25 to 1, worked by hand from WCAG's formula).
+  const pale = colourProblems({ headerBackground: '#0b0c0c', headerText: '#ffffff', linkColour: '#767676' })
+  assert.match(pale.linkColour!, /Link colour #767676 on the pale background of the menu and footer \(#f4f8fb\) has a contrast of 4\.2 to 1/)
   const bad = colourProblems({ headerBackground: 'navy', headerText: '', linkColour: '#1d70b8' })
   assert.match(bad.headerBackground!, /must be a colour code like #1d70b8/)
   assert.equal(bad.headerText, 'Enter the header text colour, like #1d70b8')

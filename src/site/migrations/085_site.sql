@@ -24,7 +24,7 @@ CREATE TABLE site_settings (
   contact_email text,
   header_background text NOT NULL DEFAULT '#1f3a5f',
   header_text text NOT NULL DEFAULT '#ffffff',
-  link_colour text NOT NULL DEFAULT '#1d70b8',
+  link_colour text NOT NULL DEFAULT '#1a65a6',
   logo_id integer REFERENCES site_logos(id),
   version integer NOT NULL DEFAULT 1,
   created_at timestamptz NOT NULL DEFAULT now(),
