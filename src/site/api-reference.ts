@@ -49,19 +49,22 @@ export function whoMay(access: Access | undefined): string {
   return `${ROLE_WORDS[access.partnership][0].toUpperCase()}${ROLE_WORDS[access.partnership].slice(1)}, and site administrators`
 }
 
+const isNull = (s: Json) => s?.type === 'null' || (Array.isArray(s?.enum) && s.enum.every((v: unknown) => v === null))
+
 function typeOf(schema: Json | undefined): string {
   if (!schema) return ''
-  if (schema.enum) return `one of: ${schema.enum.join(', ')}`
+  const nullable = schema.nullable ? ' or null' : ''
+  if (isNull(schema)) return 'null'
+  if (schema.enum) return `one of: ${schema.enum.filter((v: unknown) => v !== null).join(', ')}${nullable}`
   if (schema.anyOf) {
-    const consts = schema.anyOf.filter((s: Json) => 'const' in s || s.enum)
-    if (consts.length === schema.anyOf.length) return `one of: ${schema.anyOf.flatMap((s: Json) => s.enum ?? [s.const]).join(', ')}`
-    return schema.anyOf
-      .map(typeOf)
-      .filter((t: string) => t && t !== 'null')
-      .join(' or ')
+    const options = (schema.anyOf as Json[]).filter((s) => !isNull(s))
+    const orNull = options.length < schema.anyOf.length ? ' or null' : ''
+    if (options.length && options.every((s) => 'const' in s || s.enum))
+      return `one of: ${options.flatMap((s) => s.enum ?? [s.const]).join(', ')}${orNull}`
+    return options.map(typeOf).filter(Boolean).join(' or ') + orNull
   }
-  if (schema.type === 'array') return `list of ${typeOf(schema.items) || 'values'}`
-  return [schema.type, schema.format ? `(${schema.format})` : ''].filter(Boolean).join(' ')
+  if (schema.type === 'array') return `list of ${typeOf(schema.items) || 'values'}${nullable}`
+  return [schema.type, schema.format ? `(${schema.format})` : ''].filter(Boolean).join(' ') + nullable
 }
 
 const slug = (s: string) =>

@@ -14,6 +14,13 @@ export const STATEMENT_TITLES: Record<StatementKind, string> = {
   cookies: 'Cookies',
 }
 
+/** How a sentence names each statement: "Change the cookies page". */
+export const STATEMENT_NAMES: Record<StatementKind, string> = {
+  accessibility: 'the accessibility statement',
+  privacy: 'the privacy notice',
+  cookies: 'the cookies page',
+}
+
 export const COMPLIANCE = {
   full: 'fully compliant',
   partial: 'partially compliant',

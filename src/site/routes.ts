@@ -11,7 +11,7 @@ import { receiveFiles } from '../platform/uploads.ts'
 import { choice } from '../platform/validation.ts'
 import { changedFields } from '../platform/audit.ts'
 import { SESSION_COOKIE, CSRF_COOKIE } from '../platform/session.ts'
-import { STATEMENT_KINDS, STATEMENT_TITLES, type StatementKind } from './defaults.ts'
+import { STATEMENT_KINDS, STATEMENT_NAMES, STATEMENT_TITLES, type StatementKind } from './defaults.ts'
 import { MAX_LOGO_BYTES } from './logo.ts'
 import { statusReport } from './status.ts'
 import { apiReference } from './api-reference.ts'
@@ -21,6 +21,18 @@ const KindParam = Type.Object({ kind: choice(STATEMENT_KINDS, 'Statement') })
 const LogoParam = Type.Object({ hash: Type.String({ title: 'Logo', pattern: '^[0-9a-fA-F]{12,64}$' }) })
 const adminCrumbs = [{ text: 'Administration', href: '/admin' }]
 const settingsCrumbs = [...adminCrumbs, { text: 'Site settings', href: '/admin/site' }]
+
+/** The settings' fields in the words of the settings page, for its list of changes. */
+const FIELD_NAMES: Record<string, string> = {
+  service_name: 'name',
+  organisation_name: 'council or partnership',
+  organisation_url: 'its website',
+  contact_email: 'contact email address',
+  header_background: 'header background colour',
+  header_text: 'header text colour',
+  link_colour: 'link colour',
+  logo_id: 'logo',
+}
 
 /** Every cookie Safer sets: all essential (the cookies page lists them; a test compares this with what is set). */
 export const COOKIES = [
@@ -104,8 +116,8 @@ export async function siteRoutes(app: FastifyInstance, { services }: { services:
       settings: s,
       values: s.values,
       maxLogoKb: MAX_LOGO_BYTES / 1024,
-      statements: STATEMENT_KINDS.map((k) => ({ kind: k, title: STATEMENT_TITLES[k] })),
-      history: history.slice(0, 20).map((h) => ({ ...h, changes: changedFields(h) })),
+      statements: STATEMENT_KINDS.map((k) => ({ kind: k, title: STATEMENT_TITLES[k], name: STATEMENT_NAMES[k] })),
+      history: history.slice(0, 20).map((h) => ({ ...h, changes: changedFields(h).map((c) => FIELD_NAMES[c.field] ?? c.field.replace(/_/g, ' ')) })),
     }
   }
 
@@ -152,7 +164,7 @@ export async function siteRoutes(app: FastifyInstance, { services }: { services:
     const statement = await site.statement(kind)
     const history = await site.statementHistory(kind)
     return {
-      title: `Change the ${STATEMENT_TITLES[kind].toLowerCase()}`,
+      title: `Change ${STATEMENT_NAMES[kind]}`,
       breadcrumbs: settingsCrumbs,
       statement,
       history,

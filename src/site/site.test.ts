@@ -300,6 +300,9 @@ test('the API reference lists every operation of the OpenAPI document, with who 
   assert.match(body, /Who may call it: Anyone \(no token needed\)/)
   assert.match(body, /Who may call it: Site administrators only/)
   assert.match(body, /Who may call it: Editors of any partnership, and site administrators/)
+  // Every parameter's type reads as words: no empty choice lists ("one of: ,").
+  assert.doesNotMatch(body, /one of: ?[,)]/)
+  assert.match(body, /strategicAssessmentId \(body, integer or null, optional\)/)
 })
 
 test('the status page shows each part of the service, with the same facts one click away as JSON', async () => {

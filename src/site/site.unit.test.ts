@@ -136,7 +136,21 @@ test('the API reference groups operations by tag, with parameters, body fields a
         put: {
           tags: ['things'],
           summary: 'Change a thing',
-          requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['name'], properties: { name: { type: 'string', title: 'Name' } } } } } },
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['name'],
+                  properties: {
+                    name: { type: 'string', title: 'Name' },
+                    parentId: { anyOf: [{ type: 'integer' }, { enum: [null] }], title: 'Parent' },
+                    kind: { anyOf: [{ const: 'a' }, { const: 'b' }], title: 'Kind' },
+                  },
+                },
+              },
+            },
+          },
         },
       },
       '/api/v1/areas': { get: { tags: ['areas'], summary: 'Areas' } },
@@ -156,6 +170,10 @@ test('the API reference groups operations by tag, with parameters, body fields a
   )
   const [get, put] = groups[1].operations
   assert.deepEqual(get.parameters, [{ name: 'id', in: 'in the address', required: true, type: 'integer', description: '' }])
-  assert.deepEqual(put.body, [{ name: 'name', in: 'body', required: true, type: 'string', description: 'Name' }])
+  assert.deepEqual(put.body, [
+    { name: 'name', in: 'body', required: true, type: 'string', description: 'Name' },
+    { name: 'parentId', in: 'body', required: false, type: 'integer or null', description: 'Parent' },
+    { name: 'kind', in: 'body', required: false, type: 'one of: a, b', description: 'Kind' },
+  ])
   assert.equal(whoMay(undefined), 'Not stated')
 })
