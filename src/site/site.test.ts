@@ -55,6 +55,7 @@ test('a site administrator names the installation and its council, and every pag
   assert.match(page.body, /<title>[^<]* – Hampshire Community Safety – Hampshire County Council<\/title>/)
   assert.match(text(page.body), /Hampshire Community Safety is run by Hampshire County Council/)
   assert.match(page.body, /href="https:\/\/www\.hants\.gov\.uk"/)
+  assert.match(page.body, /<meta name="theme-color" content="#4c2c92">/)
   // The colours reach the page's brand stylesheet.
   const css = await new Client(t).get('/site/brand.css')
   assert.equal(css.headers['content-type'], 'text/css; charset=utf-8')
