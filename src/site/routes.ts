@@ -3,6 +3,7 @@
  * reference and service status pages for people, the logo and the brand's stylesheet, and the site settings
  * (Administration > Site settings, site administrators only).
  */
+import fs from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Services } from '../services.ts'
@@ -147,8 +148,7 @@ export async function siteRoutes(app: FastifyInstance, { services }: { services:
           required: 'Select a logo to upload',
         })
         const [file] = upload.files
-        const { readFileSync } = await import('node:fs')
-        await site.setLogo({ data: readFileSync(file.path), filename: file.filename, type: file.type as 'png' | 'svg' }, request.actor)
+        await site.setLogo({ data: fs.readFileSync(file.path), filename: file.filename, type: file.type as 'png' | 'svg' }, request.actor)
         return { redirect: '/admin/site', flash: `Logo ${file.filename} uploaded` }
       },
     }),

@@ -357,3 +357,17 @@ test('in demo mode the banner says the text comes from council papers and the ra
     await demo.close()
   }
 })
+
+test('the status page needs attention while an email failed in the last day, and not for an old failure', async () => {
+  const c = new Client(t)
+  const message = await t.services.outbox.sendTest('status-test@example.org', { id: null, name: 'test' })
+  await t.db.query(`UPDATE outbox SET status = 'failed', updated_at = now() WHERE id = $1`, [message.id])
+  let json = (await c.get('/health')).json()
+  assert.equal(json.outbox.status, 'degraded')
+  assert.equal(json.outbox.failed, 1)
+  await t.db.query(`UPDATE outbox SET updated_at = now() - interval '2 days' WHERE id = $1`, [message.id])
+  json = (await c.get('/health')).json()
+  assert.equal(json.outbox.status, 'ok')
+  assert.equal(json.outbox.failed, 1)
+  await t.db.query(`UPDATE outbox SET status = 'sent' WHERE id = $1`, [message.id])
+})

@@ -20,6 +20,9 @@ export interface StatusReport {
   crimeData: { status: CheckStatus; forces: number; latestMonth: string | null; lastImportedAt: string | null; message: string }
 }
 
+/** Email that failed this recently makes the status "needs attention". */
+export const OUTBOX_RECENT_MS = 24 * 60 * 60 * 1000
+
 /** Queued work older than this means the worker is not keeping up (or not running). */
 export const JOBS_LATE_MINUTES = 10
 
@@ -77,8 +80,12 @@ export async function statusReport(services: Services, now = new Date()): Promis
     }
     const counts = await services.outbox.counts()
     const sending = !!services.outbox.mailServer
+    // A failure needs attention until someone has looked: "needs attention" while one failed in the last day.
+    const recentFailures = counts.failed
+      ? (await services.outbox.list({ status: 'failed', limit: 200 })).filter((m) => now.getTime() - new Date(m.updated_at).getTime() < OUTBOX_RECENT_MS).length
+      : 0
     outbox = {
-      status: counts.failed ? 'degraded' : 'ok',
+      status: recentFailures ? 'degraded' : 'ok',
       sending,
       waiting: counts.queued + counts.sending,
       held: counts.held,
@@ -86,7 +93,7 @@ export async function statusReport(services: Services, now = new Date()): Promis
       message: !sending
         ? 'No mail server is set up: email is held for site administrators to read'
         : counts.failed
-          ? `${counts.failed} ${counts.failed === 1 ? 'message' : 'messages'} could not be sent`
+          ? `${counts.failed} ${counts.failed === 1 ? 'message' : 'messages'} could not be sent${recentFailures ? `, ${recentFailures} in the last day` : ''}`
           : 'Sending',
     }
     const coverage = await services.crime.coverageTable('street')
