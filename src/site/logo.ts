@@ -77,8 +77,10 @@ function decodeEntities(s: string) {
 
 /** What in a CSS text (a style element or attribute) could load or run something, or undefined. */
 function cssProblem(css: string): string | undefined {
+  // CSS escapes (\69 is "i") are decoded first, so "@\69mport" is read as "@import".
   const c = decodeEntities(css)
-    .replace(/\\[0-9a-f]{1,6}\s?/gi, '?')
+    .replace(/\\([0-9a-f]{1,6})\s?/gi, (_, h) => String.fromCodePoint(parseInt(h, 16) % 0x110000))
+    .replace(/\\(.)/g, '$1')
     .toLowerCase()
   if (c.includes('@import')) return 'a style that imports another file (@import)'
   if (/url\s*\(\s*['"]?\s*(?!#)/.test(c)) return 'a style that loads another file (url(...) to an address)'

@@ -90,6 +90,7 @@ test('an SVG logo that could run script or load anything is refused, saying what
     [svg('<rect fill="url(https://evil.example/a)"/>'), /reference to another file/],
     [svg('<rect style="fill:url(&#104;ttps://evil.example)"/>'), /loads another file/],
     [svg('<style>@import url(https://evil.example/a.css);</style>'), /@import/],
+    [svg('<style>@\\69mport "https://evil.example/a.css";</style>'), /@import/],
     [svg('<style>rect{background:url(https://evil.example/a.png)}</style>'), /loads another file/],
     [Buffer.from('<!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>'), /DOCTYPE or entity/],
     [svg('<iframe src="https://evil.example"/>'), /a frame/],
