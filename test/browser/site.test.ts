@@ -93,6 +93,9 @@ test("the header shows the council's name, logo and colours, with no GOV.UK crow
     assert.notEqual(await header.evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(11, 12, 12)')
     await expectAccessible(page, `branded start page at ${width} px`)
     await noSidewaysScroll(page, `branded start page at ${width} px`)
+    // On paper (and in PDFs of print views) the header is left out, as GOV.UK's was.
+    await page.emulateMedia({ media: 'print' })
+    assert.equal(await header.evaluate((e) => getComputedStyle(e).display), 'none')
     await page.close()
   }
 })
