@@ -32,6 +32,7 @@ import { scorecardRoutes } from './scorecard/routes.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { geographyRoutes } from './geography/routes.ts'
 import { crimeRoutes } from './crime/routes.ts'
+import { siteRoutes } from './site/routes.ts'
 
 export async function buildApp({ config, services }: { config: Config; services: Services }): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
@@ -70,7 +71,11 @@ export async function buildApp({ config, services }: { config: Config; services:
   })
   // Files: multipart bodies only for routes that take them, read by receiveFiles (CSRF first), under SAFER_DATA_DIR/files.
   await setUpUploads(app, config)
-  await setUpViews(app, { serviceName: config.serviceName, demo: config.demo, production: true })
+  // The installation's name, logo and colours (src/site), re-read from the database every few seconds.
+  app.addHook('onRequest', async () => {
+    await services.site.fresh()
+  })
+  await setUpViews(app, { serviceName: config.serviceName, demo: config.demo, production: true, brand: () => services.site.brand() })
   await app.register(swagger, {
     openapi: {
       info: {
@@ -109,6 +114,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(geographyRoutes, { services })
   await app.register(crimeRoutes, { services, config })
   await app.register(adminRoutes, { services })
+  await app.register(siteRoutes, { services })
   return app
 }
 

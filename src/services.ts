@@ -29,6 +29,7 @@ import { describeGovernanceHistory } from './governance/history.ts'
 import { describeAgreementHistory } from './agreement/history.ts'
 import { describeAssuranceHistory } from './assurance/history.ts'
 import { describeGeographyHistory } from './geography/history.ts'
+import { siteService } from './site/service.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -40,7 +41,16 @@ export async function services(db: Db, config: Config) {
   const pdf = pdfService({ chromiumPath: config.chromiumPath, idleMs: config.pdfIdleSeconds * 1000, jobs })
   // Email: written to the outbox in the transaction of the change that causes it, sent by the 'email:send' job
   // (held in the outbox, readable by site administrators, when no SMTP_URL is set).
-  const outbox = outboxService(db, { jobs, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, serviceName: config.serviceName })
+  // The installation's own name, council or partnership, logo and colours (site administrators set them).
+  const site = siteService(db, { serviceName: config.serviceName })
+  await site.refresh()
+  const outbox = outboxService(db, {
+    jobs,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    serviceName: config.serviceName,
+    brand: () => site.brand(),
+  })
   jobs.define(outbox.job)
   await outbox.resume()
   // Accounts: invitations and password resets are emailed through the outbox.
@@ -88,7 +98,7 @@ export async function services(db: Db, config: Config) {
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
-  return { db, analytics, secret, auditWords, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime, scorecard }
+  return { db, analytics, secret, site, auditWords, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime, scorecard }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

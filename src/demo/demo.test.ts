@@ -148,3 +148,14 @@ test('loading the demo again does nothing when nothing changed, and a forced ref
   const after = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM priorities`)
   assert.equal(after[0].n, before[0].n)
 })
+
+test("Hampshire's strategic assessment shows that it was agreed in March 2019, as seeds 000 and 003 say", async () => {
+  // Seed 003 paragraph 6: "The HCSSG has agreed a Strategic Assessment in March 2019"; seed 000 paragraph 7: "agreed and published in March 2019".
+  const c = new Client(t)
+  const list = await c.get('/partnerships/hampshire/assessments/strategic')
+  const href = /href="(\/partnerships\/hampshire\/assessments\/strategic\/\d+)"/.exec(list.body)?.[1]
+  assert.ok(href, 'the list links to the assessment')
+  const page = text((await c.get(href)).body)
+  assert.match(page, /Date agreed \d{1,2} March 2019/)
+  assert.doesNotMatch(page, /Date agreed Not given/)
+})

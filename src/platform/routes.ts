@@ -1,4 +1,4 @@
-/** The platform's own pages: start page, health, accessibility statement, the OpenAPI document. */
+/** The platform's own pages: start page and the OpenAPI document (health, status and the statements are src/site's). */
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../services.ts'
 import type { Config } from '../config.ts'
@@ -8,30 +8,6 @@ export async function platformRoutes(app: FastifyInstance, { services }: { servi
     const partnerships = await services.partnerships.visibleTo(request.user)
     return reply.view('platform/views/home.njk', { title: 'Community safety partnerships', partnerships })
   })
-
-  app.get('/health', { config: { access: 'public' } }, async (_request, reply) => {
-    const started = process.hrtime.bigint()
-    try {
-      await services.db.query('SELECT 1')
-      const ms = Number(process.hrtime.bigint() - started) / 1e6
-      return {
-        status: 'ok',
-        database: {
-          engine: services.db.kind === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL server',
-          status: 'ok',
-          responseMs: Math.round(ms * 10) / 10,
-        },
-      }
-    } catch (err) {
-      return reply
-        .code(503)
-        .send({ status: 'unavailable', database: { engine: services.db.kind, status: 'unavailable', message: (err as Error).message } })
-    }
-  })
-
-  app.get('/accessibility', { config: { access: 'public' } }, async (_request, reply) =>
-    reply.view('platform/views/accessibility.njk', { title: 'Accessibility statement' }),
-  )
 
   app.get('/api/v1/openapi.json', { config: { access: 'public' } }, async () => app.swagger())
 }

@@ -46,6 +46,8 @@ const isJpeg = startsWith(0xff, 0xd8, 0xff)
 const isGzip = startsWith(0x1f, 0x8b)
 /** Text (CSV, plain text): no NUL byte at its start, and not one of the binary formats above. */
 const isText = (b: Buffer) => !b.subarray(0, HEAD_BYTES).includes(0) && ![isZip, isOle, isPdf, isPng, isJpeg, isGzip].some((f) => f(b))
+/** An SVG image: text with an <svg> element near its start (what it may contain is the receiving capability's check). */
+const isSvg = (b: Buffer) => isText(b) && /<svg[\s>]/i.test(b.subarray(0, HEAD_BYTES).toString('utf8'))
 
 export interface FileType {
   extensions: string[]
@@ -112,6 +114,7 @@ export const FILE_TYPES = {
   csv: { extensions: ['.csv'], group: 'CSV', short: 'CSV', label: 'CSV file', contentType: 'text/csv', check: isText },
   txt: { extensions: ['.txt'], group: 'text', short: 'TXT', label: 'text file', contentType: 'text/plain', check: isText },
   png: { extensions: ['.png'], group: 'image', short: 'PNG', label: 'PNG image', contentType: 'image/png', check: isPng },
+  svg: { extensions: ['.svg'], group: 'image', short: 'SVG', label: 'SVG image', contentType: 'image/svg+xml', check: isSvg },
   jpeg: { extensions: ['.jpg', '.jpeg'], group: 'image', short: 'JPEG', label: 'JPEG image', contentType: 'image/jpeg', check: isJpeg },
   zip: { extensions: ['.zip'], group: 'zip', short: 'ZIP', label: 'zip file', contentType: 'application/zip', check: isZip },
 } satisfies Record<string, FileType>

@@ -64,13 +64,31 @@ function configure(env: nunjucks.Environment) {
   env.addGlobal('now', () => new Date())
 }
 
-export async function setUpViews(app: FastifyInstance, opts: { serviceName: string; demo: boolean; production: boolean }) {
+/** What every page shows of the installation's identity (src/site: name, council or partnership, logo, colours). */
+export interface PageBrand {
+  serviceName: string
+}
+
+export async function setUpViews(
+  app: FastifyInstance,
+  opts: { serviceName: string; demo: boolean; production: boolean; brand?: () => PageBrand },
+) {
+  const brand = opts.brand ?? (() => ({ serviceName: opts.serviceName }))
   await app.register(view, {
     engine: { nunjucks },
     templates: [srcDir, govukDist],
     production: opts.production,
     options: { onConfigure: configure, autoescape: true, throwOnUndefined: false },
-    defaultContext: { serviceName: opts.serviceName, demoMode: opts.demo },
+    // Read when each page is drawn, so a change in Site settings shows on the next page.
+    defaultContext: {
+      get serviceName() {
+        return brand().serviceName
+      },
+      get brand() {
+        return brand()
+      },
+      demoMode: opts.demo,
+    },
   })
 
   // A one-time confirmation message shown on the page after a redirect ("Priority added").

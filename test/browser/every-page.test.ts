@@ -18,7 +18,7 @@ const s = browserSuite({ demo: true, openData: true })
  * only inside the frame of its message page, under a sandbox policy that lets no script run (so axe cannot run in it
  * either: test/browser/outbox.test.ts checks the message page with the frame).
  */
-const NOT_HTML = /^\/api\/|^\/health$|\.css$|\.svg$|\/attachments\/:attachmentId$|^\/admin\/outbox\/:id\/html$/
+const NOT_HTML = /^\/api\/|^\/health$|^\/site\/logo\/|\.css$|\.svg$|\/attachments\/:attachmentId$|^\/admin\/outbox\/:id\/html$/
 
 async function concreteUrls() {
   const q = async (sql: string, params: unknown[] = []) => (await s.server.services.db.query(sql, params))[0]
@@ -101,7 +101,8 @@ async function concreteUrls() {
         .replace(':dimension', String(dimension.id))
         .replace(':level', String(level.id))
         .replace(':code', 'E10000014')
-        .replace(':token', r.url.startsWith('/invitations/') ? tokens.invitation : tokens.reset),
+        .replace(':token', r.url.startsWith('/invitations/') ? tokens.invitation : tokens.reset)
+        .replace(':kind', 'accessibility'),
     )
     .map((url) => (url.endsWith('/compare') ? `${url}?from=1&to=2` : url))
 }

@@ -75,11 +75,21 @@ export interface NewEmail {
   actor: Actor
 }
 
+export interface EmailBrand {
+  serviceName: string
+  organisationName: string
+  organisationSet: boolean
+  headerBackground: string
+  headerText: string
+}
+
 export interface OutboxOptions {
   jobs: JobService
   smtpUrl?: string
   mailFrom?: string
   serviceName: string
+  /** The installation's current name, council or partnership and header colours (src/site), for each message's layout. */
+  brand?: () => EmailBrand
   clock?: () => Date
   /** Minutes to wait after failed attempt 1, 2, ...; the message fails after one more attempt than there are waits. */
   retryMinutes?: number[]
@@ -229,7 +239,14 @@ export function outboxService(db: Db, opts: OutboxOptions) {
 
     /** Render a template without storing anything (for a preview, or a test of a template). */
     render(template: string, data: Record<string, unknown>, reason: string): RenderedEmail {
-      return renderEmail(template, data, { reason, serviceName: opts.serviceName })
+      const b = opts.brand?.()
+      return renderEmail(template, data, {
+        reason,
+        serviceName: b?.serviceName ?? opts.serviceName,
+        organisationName: b?.organisationSet ? b.organisationName : undefined,
+        headerBackground: b?.headerBackground,
+        headerText: b?.headerText,
+      })
     },
 
     /**

@@ -51,7 +51,11 @@ export function templateFiles(name: string) {
 }
 
 /** Render a template with its data, inside the layout. Throws (with the template's name) when a file is missing. */
-export function renderEmail(name: string, data: Record<string, unknown>, footer: { reason: string; serviceName: string }): RenderedEmail {
+export function renderEmail(
+  name: string,
+  data: Record<string, unknown>,
+  footer: { reason: string; serviceName: string; organisationName?: string; headerBackground?: string; headerText?: string },
+): RenderedEmail {
   const files = templateFiles(name)
   for (const f of Object.values(files)) {
     if (!fs.existsSync(path.join(srcDir, f))) throw new Error(`The email template "${name}" has no file src/${f}`)
@@ -66,7 +70,15 @@ export function renderEmail(name: string, data: Record<string, unknown>, footer:
   }
   const subject = render(text, files.subject, context).replace(/\s+/g, ' ').trim()
   if (!subject) throw new Error(`The email template "${name}" gave an empty subject`)
-  const layout = { subject, reason: footer.reason, serviceName: footer.serviceName }
+  const layout = {
+    subject,
+    reason: footer.reason,
+    serviceName: footer.serviceName,
+    organisationName: footer.organisationName,
+    // Colours come only from Site settings, checked as #rrggbb there; anything else falls back to the defaults.
+    headerBackground: /^#[0-9a-f]{6}$/i.test(footer.headerBackground ?? '') ? footer.headerBackground : '#1f3a5f',
+    headerText: /^#[0-9a-f]{6}$/i.test(footer.headerText ?? '') ? footer.headerText : '#ffffff',
+  }
   return {
     subject,
     text:
