@@ -46,7 +46,15 @@ try {
     const code = `indicator-${i + 1}`
     await s.scorecard.defineIndicator(
       p.id,
-      { code, name: `Indicator ${i + 1}`, unit, ...(unit === 'rate' ? { per: 1000 } : {}), polarity: 'lower-is-better', frequency: 'month', ragMethod: 'statistical' },
+      {
+        code,
+        name: `Indicator ${i + 1}`,
+        unit,
+        ...(unit === 'rate' ? { per: 1000 } : {}),
+        polarity: 'lower-is-better',
+        frequency: 'month',
+        ragMethod: 'statistical',
+      },
       systemActor,
     )
     months.forEach((m, k) => {
@@ -84,8 +92,12 @@ try {
     }),
   )
   const seconds = (performance.now() - t0) / 1000
-  console.log(`\nScorecard of ${INDICATORS} indicators x ${MONTHS} months, ${USERS} concurrent users, ${REQUESTS} requests (${fmt(REQUESTS / seconds)} a second):`)
-  console.log(`  server time  p50 ${fmt(pct(server, 50))} ms   p95 ${fmt(pct(server, 95))} ms   p99 ${fmt(pct(server, 99))} ms   (goal p95 ≤ 150 ms)`)
+  console.log(
+    `\nScorecard of ${INDICATORS} indicators x ${MONTHS} months, ${USERS} concurrent users, ${REQUESTS} requests (${fmt(REQUESTS / seconds)} a second):`,
+  )
+  console.log(
+    `  server time  p50 ${fmt(pct(server, 50))} ms   p95 ${fmt(pct(server, 95))} ms   p99 ${fmt(pct(server, 99))} ms   (goal p95 ≤ 150 ms)`,
+  )
   console.log(`  round trip   p50 ${fmt(pct(total, 50))} ms   p95 ${fmt(pct(total, 95))} ms`)
   const one: number[] = []
   for (let i = 0; i < 30; i++) {

@@ -61,7 +61,12 @@ export async function buildApp({ config, services }: { config: Config; services:
     allowedPath: (p) => p === '/govuk-frontend.min.js' || p.startsWith('/images/') || p.startsWith('/fonts/') || p === '/manifest.json',
   })
   await app.register(rateLimit, { global: false })
-  await setUpSession(app, { auth: services.auth, secret: services.secret, secureCookies: config.secureCookies, sessionDays: config.sessionDays })
+  await setUpSession(app, {
+    auth: services.auth,
+    secret: services.secret,
+    secureCookies: config.secureCookies,
+    sessionDays: config.sessionDays,
+  })
   // Pages that take real work: limited per address for people not signed in (platform/heavy.ts).
   setUpHeavyLimit(app, { perMinute: config.heavyRequestsPerMinute })
   await setUpAccess(app, {
@@ -119,7 +124,9 @@ export async function buildApp({ config, services }: { config: Config; services:
 }
 
 function wantsJson(url: string, accept?: string) {
-  return url.startsWith('/api/') || url.split('?')[0] === '/health' || (accept?.includes('application/json') && !accept.includes('text/html'))
+  return (
+    url.startsWith('/api/') || url.split('?')[0] === '/health' || (accept?.includes('application/json') && !accept.includes('text/html'))
+  )
 }
 
 const TITLES: Record<number, string> = {

@@ -129,7 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!Number.isFinite(config.pdfIdleSeconds) || config.pdfIdleSeconds < 0)
     throw new Error(`SAFER_PDF_IDLE_SECONDS must be a number of seconds (found "${env.SAFER_PDF_IDLE_SECONDS}")`)
   if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i.test(config.baseUrl))
-    throw new Error(`SAFER_BASE_URL must be the address people reach Safer at, like https://safer.council.gov.uk (found "${config.baseUrl}")`)
+    throw new Error(
+      `SAFER_BASE_URL must be the address people reach Safer at, like https://safer.council.gov.uk (found "${config.baseUrl}")`,
+    )
   checkMailSettings(config)
   return config
 }

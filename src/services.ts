@@ -98,7 +98,25 @@ export async function services(db: Db, config: Config) {
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
-  return { db, analytics, secret, site, auditWords, jobs, pdf, outbox, auth, partnerships, organisations, governance, agreement, assurance, geography, crime, scorecard }
+  return {
+    db,
+    analytics,
+    secret,
+    site,
+    auditWords,
+    jobs,
+    pdf,
+    outbox,
+    auth,
+    partnerships,
+    organisations,
+    governance,
+    agreement,
+    assurance,
+    geography,
+    crime,
+    scorecard,
+  }
 }
 export type Services = Awaited<ReturnType<typeof services>>
 

@@ -33,15 +33,18 @@ async function assessed() {
     [p.id],
   )
   const label = async (value: number) =>
-    (await t.db.query<{ label: string }>(`SELECT label FROM rating_levels WHERE partnership_id = $1 AND value = $2`, [p.id, value]))[0].label
+    (await t.db.query<{ label: string }>(`SELECT label FROM rating_levels WHERE partnership_id = $1 AND value = $2`, [p.id, value]))[0]
+      .label
   return { p, versionId: v.id, priority, dimension, label }
 }
 
 /** The rows of the History view's "what changed" tables, as "Field | Before | After". */
 function changeRows(html: string): string[] {
-  return [...html.matchAll(/<tr class="govuk-table__row"><th scope="row"[^>]*>([\s\S]*?)<\/th><td[^>]*>([\s\S]*?)<\/td><td[^>]*>([\s\S]*?)<\/td><\/tr>/g)].map(
-    (m) => [m[1], m[2], m[3]].map((x) => text(x)).join(' | '),
-  )
+  return [
+    ...html.matchAll(
+      /<tr class="govuk-table__row"><th scope="row"[^>]*>([\s\S]*?)<\/th><td[^>]*>([\s\S]*?)<\/td><td[^>]*>([\s\S]*?)<\/td><\/tr>/g,
+    ),
+  ].map((m) => [m[1], m[2], m[3]].map((x) => text(x)).join(' | '))
 }
 
 test("history of an assessment names the priority's title, the dimension's name and the rating's label, before and after", async () => {
@@ -136,9 +139,17 @@ test('the audit log is paged, 50 at a time, and filtered by who, what and when; 
   const bob = await makeUser(t.services, { name: 'Bob Auditlog' })
   await t.db.transaction(async (tx) => {
     for (let i = 0; i < 120; i++)
-      await recordAudit(tx, { id: alice.id, name: alice.name }, { action: 'update', entity: 'body', entityId: 9000 + i, partnershipId: p.id, summary: `Alice ${i}` })
+      await recordAudit(
+        tx,
+        { id: alice.id, name: alice.name },
+        { action: 'update', entity: 'body', entityId: 9000 + i, partnershipId: p.id, summary: `Alice ${i}` },
+      )
     for (let i = 0; i < 3; i++)
-      await recordAudit(tx, { id: bob.id, name: bob.name }, { action: 'create', entity: 'priority', entityId: 9500 + i, partnershipId: p.id, summary: `Bob ${i}` })
+      await recordAudit(
+        tx,
+        { id: bob.id, name: bob.name },
+        { action: 'create', entity: 'priority', entityId: 9500 + i, partnershipId: p.id, summary: `Bob ${i}` },
+      )
   })
   // Bob's changes were made in March 2019.
   await t.db.query(`UPDATE audit_log SET at = '2019-03-15T10:00:00Z' WHERE user_id = $1 AND partnership_id = $2`, [bob.id, p.id])

@@ -86,10 +86,19 @@ const BAD_INTEGERS = ['99999999999999999999', '-99999999999999999999', '1e309', 
 function fill(url: string, slug: string, override: Record<string, string> = {}) {
   return url
     .replace(/:partnership\b/, override.partnership ?? slug)
-    .replace(/:([a-zA-Z]+)/g, (_, name) => override[name] ?? ({ entity: 'nothing', code: 'E99999999' } as Record<string, string>)[name] ?? '999999')
+    .replace(
+      /:([a-zA-Z]+)/g,
+      (_, name) => override[name] ?? ({ entity: 'nothing', code: 'E99999999' } as Record<string, string>)[name] ?? '999999',
+    )
 }
 
-async function probe(c: Client, method: string, url: string, body?: { form?: Record<string, string>; json?: unknown }, headers: Record<string, string> = {}) {
+async function probe(
+  c: Client,
+  method: string,
+  url: string,
+  body?: { form?: Record<string, string>; json?: unknown },
+  headers: Record<string, string> = {},
+) {
   return c.request(method, url, { ...body, headers })
 }
 
@@ -103,7 +112,8 @@ function clear400(res: { status: number; body: string }, apiRoute: boolean, patt
     } catch {
       return `${where}: 400 is not JSON`
     }
-    if (!json.errors || !pattern.test(JSON.stringify(json.errors))) return `${where}: JSON errors ${JSON.stringify(json.errors)} do not match ${pattern}`
+    if (!json.errors || !pattern.test(JSON.stringify(json.errors)))
+      return `${where}: JSON errors ${JSON.stringify(json.errors)} do not match ${pattern}`
     return undefined
   }
   const summary = errorSummary(res.body)
@@ -111,7 +121,7 @@ function clear400(res: { status: number; body: string }, apiRoute: boolean, patt
   return undefined
 }
 
-test('security 4: a NUL byte in any route\'s address, query or body, and integers no database holds, are a 400 with a clear message, never a 500; a malformed flash cookie is ignored', async () => {
+test("security 4: a NUL byte in any route's address, query or body, and integers no database holds, are a 400 with a clear message, never a 500; a malformed flash cookie is ignored", async () => {
   const p = await makePartnership(t.services, { published: true })
   await t.services.governance.create(p.id, { name: 'Safer Communities Board', type: 'board' }, systemActor)
   const admin = await clientAs(t, 'site-admin')
@@ -123,8 +133,7 @@ test('security 4: a NUL byte in any route\'s address, query or body, and integer
     const url = fill(rule.url, p.slug)
     const key = `${rule.method} ${rule.url}`
     const write = rule.method !== 'GET'
-    const body = (extra: Record<string, string> = {}) =>
-      write ? (api ? { json: { ...extra } } : { form: { ...extra } }) : undefined
+    const body = (extra: Record<string, string> = {}) => (write ? (api ? { json: { ...extra } } : { form: { ...extra } }) : undefined)
 
     // A NUL in each path parameter, or in the query.
     const params = [...rule.url.matchAll(/:([a-zA-Z]+)/g)].map((m) => m[1])
@@ -172,7 +181,8 @@ test('security 4: a NUL byte in any route\'s address, query or body, and integer
       const cookie = [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
       const plain = await t.app.inject({ method: 'GET', url, headers: { cookie } })
       const flashed = await t.app.inject({ method: 'GET', url, headers: { cookie: `${cookie}; safer_flash=%25E0%25A4%25A` } })
-      if (flashed.statusCode !== plain.statusCode) wrong.push(`${key} with a malformed flash cookie: ${flashed.statusCode}, without it ${plain.statusCode}`)
+      if (flashed.statusCode !== plain.statusCode)
+        wrong.push(`${key} with a malformed flash cookie: ${flashed.statusCode}, without it ${plain.statusCode}`)
     }
   }
   assert.deepEqual(wrong, [])
@@ -205,12 +215,18 @@ test('security 4: a NUL in a session cookie, a form posted by a browser or a JSO
 test('security 4: bounds given to schemas keep their own where they had them, and say what is wrong', async () => {
   const { boundNumbers, validate, INT_MAX } = await import('../src/platform/validation.ts')
   const { Type } = await import('@sinclair/typebox')
-  const schema = Type.Object({ n: Type.Integer({ title: 'Number', minimum: 1 }), x: Type.Optional(Type.Number({ title: 'Rate', maximum: 5 })) })
+  const schema = Type.Object({
+    n: Type.Integer({ title: 'Number', minimum: 1 }),
+    x: Type.Optional(Type.Number({ title: 'Rate', maximum: 5 })),
+  })
   boundNumbers(schema)
   assert.equal((schema.properties.n as any).minimum, 1)
   assert.equal((schema.properties.n as any).maximum, INT_MAX)
   assert.equal((schema.properties.x as any).maximum, 5)
-  assert.throws(() => validate(schema, { n: 1e20 }), (e: any) => /Number is too large: it must be 2,147,483,647 or less/.test(e.fields.n))
+  assert.throws(
+    () => validate(schema, { n: 1e20 }),
+    (e: any) => /Number is too large: it must be 2,147,483,647 or less/.test(e.fields.n),
+  )
   assert.equal(validate(schema, { n: 2147483647 }).n, 2147483647)
 })
 
@@ -229,8 +245,14 @@ test('security 2: the Import page writes the name of whoever started the running
     assert.equal(page.status, 200)
     assert.ok(!page.body.includes('<img src=x'), 'the name is not HTML')
     assert.ok(!page.body.includes('<b>co</b>'), 'the name is not HTML')
-    assert.match(page.body, /started by &lt;img src=x onerror=alert\(1\)&gt; (&quot;|&#34;)Eve(&quot;|&#34;) &amp; &lt;b&gt;co&lt;\/b&gt;\)/)
-    assert.match(text(page.body), /An import is running \(started by <img src=x onerror=alert\(1\)> "Eve" & <b>co<\/b>\)\. See its progress/)
+    assert.match(
+      page.body,
+      /started by &lt;img src=x onerror=alert\(1\)&gt; (&quot;|&#34;)Eve(&quot;|&#34;) &amp; &lt;b&gt;co&lt;\/b&gt;\)/,
+    )
+    assert.match(
+      text(page.body),
+      /An import is running \(started by <img src=x onerror=alert\(1\)> "Eve" & <b>co<\/b>\)\. See its progress/,
+    )
   } finally {
     release()
     await running
@@ -269,11 +291,13 @@ test('security 5: a refusal whose text holds a NUL is recorded with the import, 
   assert.equal((await editor.get(`/api/v1/crime/imports/${importId}`)).json().results.length, 3)
 })
 
-test('security 5: text stored in a job\'s progress, result and error is made storable (a NUL or half a character)', async () => {
+test("security 5: text stored in a job's progress, result and error is made storable (a NUL or half a character)", async () => {
   const { jsonForDatabase, storableText } = await import('../src/platform/input.ts')
   assert.equal(storableText('a\u0000b'), 'a\uFFFDb')
   assert.equal(storableText('x\uD800y\uDC00z\uD83D\uDE00'), 'x\uFFFDy\uFFFDz\uD83D\uDE00')
-  assert.deepEqual(JSON.parse(jsonForDatabase({ 'k\u0000': ['v\u0000', 1, null, { m: 'ok' }] })), { 'k\uFFFD': ['v\uFFFD', 1, null, { m: 'ok' }] })
+  assert.deepEqual(JSON.parse(jsonForDatabase({ 'k\u0000': ['v\u0000', 1, null, { m: 'ok' }] })), {
+    'k\uFFFD': ['v\uFFFD', 1, null, { m: 'ok' }],
+  })
   // A job whose result and error hold NULs is recorded, not lost.
   const jobs = t.services.jobs
   jobs.define({ kind: 'test:security-5', title: () => 'Security 5', run: async () => ({ message: 'line 2: "\u0000"' }) })
@@ -296,7 +320,12 @@ test('security 5: text stored in a job\'s progress, result and error is made sto
 
 /** The fixture's street records moved to another month (a force-month no other test uses), and the count police.uk's rules give. */
 function streetFor(month: string, keep?: number) {
-  const rows = parseCsv(fs.readFileSync(STREET, 'utf8').replace(/^\uFEFF/, '').trimEnd())
+  const rows = parseCsv(
+    fs
+      .readFileSync(STREET, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trimEnd(),
+  )
   const [header, ...records] = rows
   const idCol = header.indexOf('Crime ID')
   const typeCol = header.indexOf('Crime type')
@@ -390,7 +419,10 @@ test('security 13: replacing a loaded force-month from the Import page asks firs
   const id3 = Number(/\/crime\/imports\/(\d+)/.exec(String(confirmed.headers.location))![1])
   assert.notEqual(id3, id2)
   const replaced = (await finishedRun(c, id3)).results.find((r) => r.month === month)!
-  assert.deepEqual([replaced.status, replaced.replaced, replaced.rowsBefore, replaced.rowsKept], ['imported', true, full.count, small.count])
+  assert.deepEqual(
+    [replaced.status, replaced.replaced, replaced.rowsBefore, replaced.rowsKept],
+    ['imported', true, full.count, small.count],
+  )
   assert.equal(await loadedCount(c, month), small.count)
   assert.match(text((await editor.get(`/crime/imports/${id3}`)).body), new RegExp(`replaced what import ${id2} held`))
   assert.deepEqual(uploadsIn(c), [], 'the uploaded files are removed once used')
@@ -412,7 +444,12 @@ test('security 13: the command line replaces a loaded force-month and says so, w
   assert.equal(results[0].status, 'imported')
   assert.equal(results[0].rowsBefore, full.count)
   const out = summary(results)
-  assert.match(out, new RegExp(`Replaced a force-month already loaded:\\n  street west-mercia ${month}: ${full.count} records from ${name}, now 2 from .*${name}`))
+  assert.match(
+    out,
+    new RegExp(
+      `Replaced a force-month already loaded:\\n  street west-mercia ${month}: ${full.count} records from ${name}, now 2 from .*${name}`,
+    ),
+  )
 })
 
 // ---------------------------------------------------------------- 14
@@ -426,13 +463,20 @@ test('security 14: a file with a header and no records, or with bytes that are n
   const loaded = before.parts.find((p) => p.kind === 'street' && p.force === 'west-mercia' && p.month === '2019-01')!
   assert.ok(loaded.rows_kept > 0)
   const name = '2019-01-west-mercia-street.csv'
-  const dir = tempFiles({ [`header-only/${name}`]: `${header}\n`, [`no-newline/${name}`]: header, [`utf16/${name}`]: Buffer.from(street.toString('utf8'), 'utf16le') })
+  const dir = tempFiles({
+    [`header-only/${name}`]: `${header}\n`,
+    [`no-newline/${name}`]: header,
+    [`utf16/${name}`]: Buffer.from(street.toString('utf8'), 'utf16le'),
+  })
   writeZip(dir.path('nul.zip'), [{ name, data: Buffer.concat([Buffer.from(`${header}\n`), Buffer.alloc(5000)]) }])
   writeZip(dir.path('nul-after-records.zip'), [{ name, data: Buffer.concat([street, Buffer.alloc(10)]) }])
   writeZip(dir.path('empty.zip'), [{ name, data: Buffer.from(`${header}\r\n`) }])
   const cases: [string, RegExp][] = [
     [dir.path('nul.zip'), /is not a text file: it has a zero \(NUL\) byte at byte [\d,]+/],
-    [dir.path('nul-after-records.zip'), new RegExp(`is not a text file: it has a zero \\(NUL\\) byte at byte ${(street.length + 1).toLocaleString('en-GB')},`)],
+    [
+      dir.path('nul-after-records.zip'),
+      new RegExp(`is not a text file: it has a zero \\(NUL\\) byte at byte ${(street.length + 1).toLocaleString('en-GB')},`),
+    ],
     [dir.path('empty.zip'), /has the police\.uk header but no records after it/],
     [dir.path(`header-only/${name}`), /has the police\.uk header but no records after it/],
     [dir.path(`no-newline/${name}`), /has the police\.uk header but no records after it/],
@@ -443,7 +487,8 @@ test('security 14: a file with a header and no records, or with bytes that are n
     assert.equal(results.length, 1, file)
     assert.equal(results[0].status, 'refused', `${file}: ${results[0].message}`)
     assert.match(results[0].message!, message)
-    if (!/utf16|no-newline/.test(file)) assert.match(results[0].message!, /Nothing from it was saved, and the data already loaded for this force and month is unchanged\./)
+    if (!/utf16|no-newline/.test(file))
+      assert.match(results[0].message!, /Nothing from it was saved, and the data already loaded for this force and month is unchanged\./)
     assert.deepEqual(await snapshot(c), before, `${file} changed what was loaded`)
   }
   dir.remove()
@@ -451,19 +496,33 @@ test('security 14: a file with a header and no records, or with bytes that are n
 
 // ---------------------------------------------------------------- 7
 
-test('security 7: public coverage data (crime and geography, page, JSON and CSV) shows each file\'s name and date, not who imported it or where the file was', async () => {
+test("security 7: public coverage data (crime and geography, page, JSON and CSV) shows each file's name and date, not who imported it or where the file was", async () => {
   const c = await crime()
   const dir = tempFiles({ 'deep/server/folder/2019-01-west-mercia-street.csv': fs.readFileSync(STREET) })
   const importer = 'Imogen Importer-Staffname'
-  await c.services.crime.importPaths([dir.path('deep/server/folder/2019-01-west-mercia-street.csv')], { id: null, name: importer }, 'command line', {
-    replace: true,
-  })
+  await c.services.crime.importPaths(
+    [dir.path('deep/server/folder/2019-01-west-mercia-street.csv')],
+    { id: null, name: importer },
+    'command line',
+    {
+      replace: true,
+    },
+  )
   dir.remove()
   const staffOnly = [importer, 'deep/server/folder', dir.dir, '/work/', 'imported_by', 'test importer']
   const anon = new Client(c)
   const editor = await clientAs(c, 'editor', (await makePartnership(c.services, { published: true })).id)
   for (const who of [anon, editor]) {
-    for (const url of ['/api/v1/crime/coverage', '/api/v1/crime/coverage?format=csv', '/crime/coverage', '/crime/coverage?format=csv', '/crime/coverage?format=json', '/geography', '/geography?format=json', '/geography?format=csv']) {
+    for (const url of [
+      '/api/v1/crime/coverage',
+      '/api/v1/crime/coverage?format=csv',
+      '/crime/coverage',
+      '/crime/coverage?format=csv',
+      '/crime/coverage?format=json',
+      '/geography',
+      '/geography?format=json',
+      '/geography?format=csv',
+    ]) {
       const res = await who.get(url)
       assert.equal(res.status, 200, url)
       for (const s of staffOnly) assert.ok(!res.body.includes(s), `${url} shows "${s}"`)
@@ -536,11 +595,10 @@ test('security 11: heavy pages are limited per address for people not signed in 
       assert.equal(res.statusCode, 200)
     }
     // A burst of requests at once: exactly the limit is answered, the rest refused.
-    const burst = await Promise.all(Array.from({ length: limit + 3 }, (_, i) => get(`/crime/areas/E07000237?from=2016-0${(i % 9) + 1}&to=2019-01`, '198.51.100.77')))
-    assert.deepEqual(
-      burst.map((r) => r.statusCode).sort(),
-      [...Array(limit).fill(200), ...Array(3).fill(429)],
+    const burst = await Promise.all(
+      Array.from({ length: limit + 3 }, (_, i) => get(`/crime/areas/E07000237?from=2016-0${(i % 9) + 1}&to=2019-01`, '198.51.100.77')),
     )
+    assert.deepEqual(burst.map((r) => r.statusCode).sort(), [...Array(limit).fill(200), ...Array(3).fill(429)])
     // What the public gets may be cached for a minute; what a signed-in person gets is not marked public.
     const fresh = await get(heavy[0], '192.0.2.9')
     assert.equal(fresh.headers['cache-control'], 'public, max-age=60')
@@ -563,9 +621,10 @@ test('security 11: the limit is a window of a minute per address: the next minut
 
 // ---------------------------------------------------------------- 12
 
-test('security 12: an organisation several partnerships use is changed only by site administrators or an administrator of each; one partnership\'s editors change only their own', async () => {
+test("security 12: an organisation several partnerships use is changed only by site administrators or an administrator of each; one partnership's editors change only their own", async () => {
   const [a, b] = [await makePartnership(t.services, { published: true }), await makePartnership(t.services, { published: true })]
-  const org = async (name: string) => t.services.organisations.create({ name: `${name} ${Date.now()}`, type: 'county council' }, systemActor)
+  const org = async (name: string) =>
+    t.services.organisations.create({ name: `${name} ${Date.now()}`, type: 'county council' }, systemActor)
   const shared = await org('Shared County Council')
   const own = await org('Own District Council')
   const unused = await org('Unused Council')
@@ -573,7 +632,10 @@ test('security 12: an organisation several partnerships use is changed only by s
   const bodyB = await t.services.governance.create(b.id, { name: 'Board B', type: 'board' }, systemActor)
   await t.services.governance.addMember(bodyB.id, { organisationId: shared.id, role: 'member' }, systemActor)
   await t.services.governance.create(a.id, { name: 'Group A', type: 'sub-group', chairOrganisationId: own.id }, systemActor)
-  assert.deepEqual(await t.services.organisations.partnershipsUsing(shared.id), [a.id, b.id].sort((x, y) => x - y))
+  assert.deepEqual(
+    await t.services.organisations.partnershipsUsing(shared.id),
+    [a.id, b.id].sort((x, y) => x - y),
+  )
 
   const editorA = await clientAs(t, 'editor', a.id)
   const adminA = await clientAs(t, 'admin', a.id)
@@ -591,9 +653,14 @@ test('security 12: an organisation several partnerships use is changed only by s
     const before = await t.services.organisations.get(shared.id)
     const res = await rename(c, shared, 'Renamed by one partnership')
     assert.equal(res.status, 403)
-    assert.match(text(res.body), /shared by 2 partnerships.*Only a site administrator, or someone who is an administrator of every one of those partnerships, can change it/)
+    assert.match(
+      text(res.body),
+      /shared by 2 partnerships.*Only a site administrator, or someone who is an administrator of every one of those partnerships, can change it/,
+    )
     assert.equal((await c.get(`/organisations/${shared.id}/edit`)).status, 403)
-    const api = await c.request('PUT', `/api/v1/organisations/${shared.id}`, { json: { name: 'Renamed by API', type: before.type, version: before.version } })
+    const api = await c.request('PUT', `/api/v1/organisations/${shared.id}`, {
+      json: { name: 'Renamed by API', type: before.type, version: before.version },
+    })
     assert.equal(api.status, 403)
     assert.deepEqual(await t.services.organisations.get(shared.id), before, 'nothing changed')
     assert.ok(!(await c.get(`/organisations/${shared.id}`)).body.includes(`/organisations/${shared.id}/edit`), 'no Change button')
@@ -618,10 +685,28 @@ test('security 12: an organisation several partnerships use is changed only by s
 // ---------------------------------------------------------------- 15
 
 test('security 15: CSV cells that a spreadsheet could read as a formula, after a line break, tab or spaces, are written as text', () => {
-  const values = ['\n=1+1', '\r+cmd|x', '\r\n-2+3', '\n@SUM(A1)', '\t=x', '\r=x', ' =HYPERLINK("x")', '\u00a0+1', '=1', '+1', '-1', '@x', 'plain', 'a=b', '']
+  const values = [
+    '\n=1+1',
+    '\r+cmd|x',
+    '\r\n-2+3',
+    '\n@SUM(A1)',
+    '\t=x',
+    '\r=x',
+    ' =HYPERLINK("x")',
+    '\u00a0+1',
+    '=1',
+    '+1',
+    '-1',
+    '@x',
+    'plain',
+    'a=b',
+    '',
+  ]
   const table = defineTable<{ v: unknown }>([{ key: 'value', header: 'Value', value: (r) => r.v }])
   const csv = toCsv([...values.map((v) => ({ v })), { v: -5 }, { v: 3.5 }], table)
-  const cells = parseCsv(csv.replace(/\r\n$/, '')).slice(1).map((r) => r[0])
+  const cells = parseCsv(csv.replace(/\r\n$/, ''))
+    .slice(1)
+    .map((r) => r[0])
   // A spreadsheet reads text as a formula when, after any spaces and line breaks, it starts with = + - @ (or starts with a tab or CR).
   const risky = (s: string) => /^[\t\r]/.test(s) || /^[=+\-@]/.test(s.replace(/^[\s\u00a0]+/, ''))
   values.forEach((v, i) => {

@@ -219,9 +219,7 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
             return {
               redirect: `/admin/users/${u.id}`,
               flash:
-                action === 'disable'
-                  ? `${u.email} is disabled: signed out everywhere, API tokens revoked`
-                  : `${u.email} can sign in again`,
+                action === 'disable' ? `${u.email} is disabled: signed out everywhere, API tokens revoked` : `${u.email} can sign in again`,
             }
           },
         }),

@@ -201,7 +201,10 @@ test('an editor uploads a PDF marked public; anyone downloads it from the publis
   assert.equal((await anon.get(`${href}/attachments/${file.id + 1000}`)).status, 404)
 
   // Word and CSV are accepted too.
-  assert.equal((await upload(c, `${href}/attachments`, { filename: 'problem-profile.docx', data: DOCX }, { sensitivity: 'public' })).status, 303)
+  assert.equal(
+    (await upload(c, `${href}/attachments`, { filename: 'problem-profile.docx', data: DOCX }, { sensitivity: 'public' })).status,
+    303,
+  )
   assert.equal(
     (await upload(c, `${href}/attachments`, { filename: 'figures.CSV', type: 'text/csv', data: CSV }, { sensitivity: 'public' })).status,
     303,

@@ -907,7 +907,8 @@ export async function agreementRoutes(app: FastifyInstance, { services }: { serv
         response: { 200: Type.Array(VersionJson) },
       },
     },
-    async (request) => (await withVisibleAssessment(request, await agreement.listVersions(p(request).id, vis(request)))).map((v) => versionJson(v)),
+    async (request) =>
+      (await withVisibleAssessment(request, await agreement.listVersions(p(request).id, vis(request)))).map((v) => versionJson(v)),
   )
 
   app.post(

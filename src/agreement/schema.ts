@@ -83,7 +83,10 @@ export const StrategicAssessmentInput = Type.Object(
     summary: Type.Optional(Type.String({ maxLength: LIMITS.summary, title: 'Summary' })),
     ...sensitivityFields,
     published: Type.Optional(
-      Type.Boolean({ title: 'Published', description: "Earlier form of sensitivity: true is 'public', false 'partners' (when sensitivity is not given)" }),
+      Type.Boolean({
+        title: 'Published',
+        description: "Earlier form of sensitivity: true is 'public', false 'partners' (when sensitivity is not given)",
+      }),
     ),
     version: Type.Optional(Type.Integer({ title: 'Version' })),
   },
@@ -111,7 +114,9 @@ export const StrategicAssessmentJson = Type.Object({
   evidenceSources: Type.Array(Type.String()),
   otherEvidence: Nullable(Type.String()),
   summary: Nullable(Type.String()),
-  sensitivity: Type.String({ description: "'public', 'partners' (members only) or 'restricted' (the roles in restrictedTo, and administrators)" }),
+  sensitivity: Type.String({
+    description: "'public', 'partners' (members only) or 'restricted' (the roles in restrictedTo, and administrators)",
+  }),
   restrictedTo: Type.Array(Type.String()),
   published: Type.Boolean({ description: "true when sensitivity is 'public'" }),
   attachments: Type.Optional(Type.Array(AttachmentJson)),

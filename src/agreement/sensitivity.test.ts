@@ -27,7 +27,9 @@ async function upload(c: Client, url: string, filename: string, fields: Record<s
   for (const [k, v] of Object.entries({ _csrf: c.csrf(), ...fields }))
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`))
   parts.push(
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/pdf\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/pdf\r\n\r\n`,
+    ),
     PDF,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   )
@@ -35,7 +37,10 @@ async function upload(c: Client, url: string, filename: string, fields: Record<s
     method: 'POST',
     url,
     payload: Buffer.concat(parts),
-    headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': `multipart/form-data; boundary=${boundary}` },
+    headers: {
+      cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    },
   })
   return res.statusCode
 }
@@ -53,7 +58,9 @@ async function setting() {
   const police = await mk('Police assessment', { sensitivity: 'restricted', restrictedTo: ['editor'] })
   const versions = []
   for (const a of [open, partners, police])
-    versions.push(await ag.createVersion(p.id, { title: `Agreement on ${a.title}`, strategicAssessmentId: a.id, published: true }, systemActor))
+    versions.push(
+      await ag.createVersion(p.id, { title: `Agreement on ${a.title}`, strategicAssessmentId: a.id, published: true }, systemActor),
+    )
   const clients = new Map<Who, Client>()
   for (const who of WHO) clients.set(who, await clientAs(t, who, p.id))
   return { p, open, partners, police, versions, clients, base: `/partnerships/${p.slug}/assessments/strategic` }
@@ -101,7 +108,11 @@ test('an assessment is seen only by those its sensitivity allows, on its page, t
   assert.deepEqual(police.restrictedTo, ['editor'])
   assert.equal(police.published, false)
   // An editor not named cannot open the form of an assessment restricted to viewers.
-  const vOnly = await t.services.agreement.createStrategicAssessment(s.p.id, { title: 'Viewers only', sensitivity: 'restricted', restrictedTo: ['viewer'] }, systemActor)
+  const vOnly = await t.services.agreement.createStrategicAssessment(
+    s.p.id,
+    { title: 'Viewers only', sensitivity: 'restricted', restrictedTo: ['viewer'] },
+    systemActor,
+  )
   assert.equal((await s.clients.get('editor')!.get(`${s.base}/${vOnly.id}/edit`)).status, 404)
   assert.equal(await upload(s.clients.get('editor')!, `${s.base}/${vOnly.id}/attachments`, 'x.pdf', {}), 404)
   assert.equal((await t.services.agreement.attachments(vOnly.id)).length, 0)
@@ -115,13 +126,19 @@ test('the form sets the sensitivity and the roles; the old published flag still 
   const base = `/partnerships/${p.slug}/assessments/strategic`
   const form = await editor.get(`${base}/new`)
   assert.match(form.body, /<input class="govuk-radios__input" id="sensitivity" name="sensitivity" type="radio" value="partners" checked/)
-  const res = await editor.post(`${base}/new`, { title: 'Force assessment', sensitivity: 'restricted', restrictedTo: ['contributor', 'editor'] })
+  const res = await editor.post(`${base}/new`, {
+    title: 'Force assessment',
+    sensitivity: 'restricted',
+    restrictedTo: ['contributor', 'editor'],
+  })
   assert.equal(res.status, 303)
   const [row] = await t.db.query('SELECT sensitivity, restricted_to FROM strategic_assessments WHERE partnership_id = $1', [p.id])
   assert.deepEqual(row, { sensitivity: 'restricted', restricted_to: ['contributor', 'editor'] })
   const bad = await editor.post(`${base}/new`, { title: 'X', sensitivity: 'secret' })
   assert.equal(bad.status, 400)
-  const api = await editor.request('POST', `/api/v1/partnerships/${p.slug}/strategic-assessments`, { json: { title: 'Old client', published: true } })
+  const api = await editor.request('POST', `/api/v1/partnerships/${p.slug}/strategic-assessments`, {
+    json: { title: 'Old client', published: true },
+  })
   assert.equal(api.status, 201, api.body)
   assert.equal(api.json().sensitivity, 'public')
 })
@@ -152,7 +169,11 @@ test('a file is public only when marked public; restricted files only for the na
       const label = `${who} / ${f.filename}`
       assert.equal((await c.get(`${url}/attachments/${f.id}`)).status, sees ? 200 : 404, label)
       assert.equal(page.includes(f.filename), sees, `page: ${label}`)
-      assert.equal(api.attachments.some((x: { filename: string }) => x.filename === f.filename), sees, `api: ${label}`)
+      assert.equal(
+        api.attachments.some((x: { filename: string }) => x.filename === f.filename),
+        sees,
+        `api: ${label}`,
+      )
     }
   }
   // The list counts only the files each may see.
@@ -169,10 +190,21 @@ test('a file is public only when marked public; restricted files only for the na
   const def = files[0]
   const form = await editor.get(`${url}/attachments/${def.id}/sensitivity`)
   assert.equal(form.status, 200)
-  assert.equal((await editor.post(`${url}/attachments/${def.id}/sensitivity`, { sensitivity: 'restricted', restrictedTo: 'viewer', version: String(def.version) })).status, 303)
+  assert.equal(
+    (
+      await editor.post(`${url}/attachments/${def.id}/sensitivity`, {
+        sensitivity: 'restricted',
+        restrictedTo: 'viewer',
+        version: String(def.version),
+      })
+    ).status,
+    303,
+  )
   assert.equal((await s.clients.get('viewer')!.get(`${url}/attachments/${def.id}`)).status, 200)
   assert.equal((await s.clients.get('contributor')!.get(`${url}/attachments/${def.id}`)).status, 404)
-  const [audit] = await t.db.query("SELECT summary FROM audit_log WHERE entity = 'attachment' AND entity_id = $1 AND action = 'update'", [String(def.id)])
+  const [audit] = await t.db.query("SELECT summary FROM audit_log WHERE entity = 'attachment' AND entity_id = $1 AND action = 'update'", [
+    String(def.id),
+  ])
   assert.match(audit.summary, /default\.pdf: restricted to admin, viewer/)
   // An editor may not touch a file they may not see.
   const viewerOnly = (await t.services.agreement.attachments(s.open.id)).find((f) => f.filename === 'default.pdf')!
@@ -184,7 +216,11 @@ test("a priority's editorial note is kept apart from its text: the comparison ca
   const p = await makePartnership(t.services, { published: true })
   const ag = t.services.agreement
   const v1 = await ag.createVersion(p.id, { title: 'Draft 2019', published: true }, systemActor)
-  await ag.addPriority(v1.id, { number: 1, title: 'County lines', description: 'Exploitation of children.', note: 'Priority 1 of the October 2019 draft.' }, systemActor)
+  await ag.addPriority(
+    v1.id,
+    { number: 1, title: 'County lines', description: 'Exploitation of children.', note: 'Priority 1 of the October 2019 draft.' },
+    systemActor,
+  )
   await ag.addPriority(v1.id, { number: 2, title: 'Domestic abuse' }, systemActor)
   await ag.setStatus(v1.id, { action: 'agree' }, systemActor)
   const editor = await clientAs(t, 'editor', p.id)
@@ -213,5 +249,8 @@ test("a priority's editorial note is kept apart from its text: the comparison ca
   assert.match(page, /Note changed: Priority 1 in the October 2019 draft, unchanged\./)
   const api = (await editor.get(`/api/v1/partnerships/${p.slug}/agreement/versions/2/priorities`)).json()
   assert.equal(api[0].note, 'Priority 1 in the October 2019 draft, unchanged.')
-  assert.match(text((await editor.get(`/partnerships/${p.slug}/agreement/versions/2`)).body), /Note Priority 1 in the October 2019 draft, unchanged\./)
+  assert.match(
+    text((await editor.get(`/partnerships/${p.slug}/agreement/versions/2`)).body),
+    /Note Priority 1 in the October 2019 draft, unchanged\./,
+  )
 })

@@ -32,7 +32,8 @@ export const assessmentsTable = defineTable<StrategicAssessmentRow>(
       key: 'sensitivity',
       header: 'Who may see it',
       value: (r) => r.sensitivity,
-      text: (r) => SENSITIVITY_LABELS[r.sensitivity] + (r.sensitivity === 'restricted' ? ` (${['admin', ...r.restricted_to].join(', ')})` : ''),
+      text: (r) =>
+        SENSITIVITY_LABELS[r.sensitivity] + (r.sensitivity === 'restricted' ? ` (${['admin', ...r.restricted_to].join(', ')})` : ''),
     },
     { key: 'attachments', header: 'Files', value: (r) => r.attachment_count, numeric: true },
     // The page reads the period from its dates, which the download has.

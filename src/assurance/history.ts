@@ -46,8 +46,14 @@ export function describeAssuranceHistory(words: AuditWords, db: Queryable) {
         `SELECT id, priority_id, dimension_id FROM assessment_cells WHERE id = ANY($1::int[])`,
         [ids(xs)],
       )
-      const priorities = await words.namesOf('priority', rows.map((r) => String(r.priority_id)))
-      const dimensions = await words.namesOf('assurance_dimension', rows.map((r) => String(r.dimension_id)))
+      const priorities = await words.namesOf(
+        'priority',
+        rows.map((r) => String(r.priority_id)),
+      )
+      const dimensions = await words.namesOf(
+        'assurance_dimension',
+        rows.map((r) => String(r.dimension_id)),
+      )
       return new Map(
         rows.map((r) => [
           String(r.id),

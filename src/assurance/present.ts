@@ -35,7 +35,9 @@ export function cellView(c: MatrixCell, m: Pick<Matrix, 'scale' | 'previousRound
 
 /** A difference between two publications, in words: "Developing to Established", "3 findings added". */
 export function differenceView(d: CellDifference) {
-  const rating = d.ratingChanged ? `${d.labelBefore ?? 'Not rated'} to ${d.labelAfter ?? 'not rated'}` : `${d.labelAfter ?? 'Not rated'} (unchanged)`
+  const rating = d.ratingChanged
+    ? `${d.labelBefore ?? 'Not rated'} to ${d.labelAfter ?? 'not rated'}`
+    : `${d.labelAfter ?? 'Not rated'} (unchanged)`
   return { ...d, ratingText: rating }
 }
 

@@ -21,20 +21,35 @@ function working(cells: Record<string, Partial<WorkingCell>>) {
     cells: new Map(
       Object.entries(cells).map(([k, c]) => [
         k,
-        { dimensionId: Number(k.split(':')[1]), id: 1, rating: null, findings: [], developmentAreas: [], carriedForward: false, status: 'approved' as const, ...c },
+        {
+          dimensionId: Number(k.split(':')[1]),
+          id: 1,
+          rating: null,
+          findings: [],
+          developmentAreas: [],
+          carriedForward: false,
+          status: 'approved' as const,
+          ...c,
+        },
       ]),
     ),
   }
 }
 
 test('a publication takes approved cells as they stand and the others as last published, or leaves them out', () => {
-  const first = buildSnapshot(working({ '1:10': { rating: 2, findings: ['Meetings held.'] }, '1:11': { rating: 1, status: 'submitted' } }), undefined)
+  const first = buildSnapshot(
+    working({ '1:10': { rating: 2, findings: ['Meetings held.'] }, '1:11': { rating: 1, status: 'submitted' } }),
+    undefined,
+  )
   assert.deepEqual(
     first.rows[0].cells.map((c) => [c.dimensionId, c.rating]),
     [[10, 2]],
     'a submitted cell never published is left out',
   )
-  const second = buildSnapshot(working({ '1:10': { rating: 3, findings: ['Changed, not approved.'], status: 'returned' }, '1:11': { rating: 1 } }), first)
+  const second = buildSnapshot(
+    working({ '1:10': { rating: 3, findings: ['Changed, not approved.'], status: 'returned' }, '1:11': { rating: 1 } }),
+    first,
+  )
   assert.deepEqual(
     second.rows[0].cells.map((c) => [c.dimensionId, c.rating, c.findings]),
     [
@@ -46,7 +61,9 @@ test('a publication takes approved cells as they stand and the others as last pu
 
 test('the differences between two publications, cell by cell: rating before and after, points added and taken out', () => {
   const a: Snapshot = buildSnapshot(
-    working({ '1:10': { rating: 2, findings: ['Meetings held.', 'Old point.'], developmentAreas: [{ id: 1, position: 1, text: 'Map networks.' }] } }),
+    working({
+      '1:10': { rating: 2, findings: ['Meetings held.', 'Old point.'], developmentAreas: [{ id: 1, position: 1, text: 'Map networks.' }] },
+    }),
     undefined,
   )
   const b: Snapshot = buildSnapshot(

@@ -19,7 +19,18 @@ import { NotFoundError } from '../platform/errors.ts'
 import { choice } from '../platform/validation.ts'
 import { escapeHtml } from '../platform/html.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
-import { CellInput, DimensionInput, DimensionJson, LevelInput, LevelJson, MatrixJson, PublicationJson, RoundInput, RoundJson, CellJson } from './schema.ts'
+import {
+  CellInput,
+  DimensionInput,
+  DimensionJson,
+  LevelInput,
+  LevelJson,
+  MatrixJson,
+  PublicationJson,
+  RoundInput,
+  RoundJson,
+  CellJson,
+} from './schema.ts'
 import {
   cellJson,
   dimensionJson,
@@ -215,7 +226,11 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       base: base(request),
       breadcrumbs: crumbs(request, more),
       versionItems: versions.map((v) => ({ value: v.id, text: `Version ${v.number}: ${v.title}${v.published ? '' : ' (not published)'}` })),
-      copyRounds: rounds.map((r) => ({ value: String(r.id), text: `Copy ${r.title}`, hint: `${r.ratedCells} of ${r.totalCells} ratings, ${r.published ? 'published' : 'draft'}` })),
+      copyRounds: rounds.map((r) => ({
+        value: String(r.id),
+        text: `Copy ${r.title}`,
+        hint: `${r.ratedCells} of ${r.totalCells} ratings, ${r.published ? 'published' : 'draft'}`,
+      })),
     }
   }
 
@@ -232,7 +247,10 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   app.post('/partnerships/:partnership/assurance/rounds/new', { config: { access: { partnership: 'editor' } } }, async (request, reply) =>
     handleForm(request, reply, {
       template: `${V}/round-form.njk`,
-      context: async () => ({ ...(await roundFormContext(request, 'Add an assessment round', `${base(request)}/rounds/new`)), isNew: true }),
+      context: async () => ({
+        ...(await roundFormContext(request, 'Add an assessment round', `${base(request)}/rounds/new`)),
+        isNew: true,
+      }),
       run: async () => {
         const r = await as.createRound(p(request).id, parseForm(RoundInput, body(request)), request.actor)
         const copied = Number(body(request).copyFrom) > 0
@@ -462,19 +480,23 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
   )
 
   // ---- Sign-off: cells waiting for approval, and those returned ----
-  app.get('/partnerships/:partnership/assurance/sign-off', { config: { access: { partnership: 'contributor' } } }, async (request, reply) => {
-    const cells = (await as.signOffCells(p(request).id, editorOf(request))).map((c) => ({
-      ...c,
-      href: `${roundHref(request, c.roundId)}/cells/${c.priorityId}/${c.dimensionId}`,
-    }))
-    return reply.view(`${V}/sign-off.njk`, {
-      title: editing(request) ? 'Cells waiting for sign-off' : 'Your cells waiting for sign-off',
-      waiting: cells.filter((c) => c.status === 'submitted'),
-      returned: cells.filter((c) => c.status === 'returned'),
-      editing: editing(request),
-      breadcrumbs: crumbs(request),
-    })
-  })
+  app.get(
+    '/partnerships/:partnership/assurance/sign-off',
+    { config: { access: { partnership: 'contributor' } } },
+    async (request, reply) => {
+      const cells = (await as.signOffCells(p(request).id, editorOf(request))).map((c) => ({
+        ...c,
+        href: `${roundHref(request, c.roundId)}/cells/${c.priorityId}/${c.dimensionId}`,
+      }))
+      return reply.view(`${V}/sign-off.njk`, {
+        title: editing(request) ? 'Cells waiting for sign-off' : 'Your cells waiting for sign-off',
+        waiting: cells.filter((c) => c.status === 'submitted'),
+        returned: cells.filter((c) => c.status === 'returned'),
+        editing: editing(request),
+        breadcrumbs: crumbs(request),
+      })
+    },
+  )
 
   // ---- One cell: findings and development areas ----
   async function loadCell(request: FastifyRequest, view?: RoundView) {
@@ -643,10 +665,17 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
         context: () => cellContext(request),
         run: async () => {
           const b = body(request)
-          await as.returnCell(r.id, priority, dimension, { comment: b.comment, version: optionalInt(b.version) as number | undefined }, request.actor, {
-            cellHref: `${services.auth.baseUrl}${here}/edit`, // never the request's Host header (docs/accounts.md)
-            partnershipName: p(request).name,
-          })
+          await as.returnCell(
+            r.id,
+            priority,
+            dimension,
+            { comment: b.comment, version: optionalInt(b.version) as number | undefined },
+            request.actor,
+            {
+              cellHref: `${services.auth.baseUrl}${here}/edit`, // never the request's Host header (docs/accounts.md)
+              partnershipName: p(request).name,
+            },
+          )
           return { redirect: here, flash: 'Returned to the contributor with your comment' }
         },
       })
@@ -664,7 +693,14 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
         template: `${V}/cell.njk`,
         context: () => cellContext(request),
         run: async () => {
-          await as.confirmCell(r.id, priority, dimension, optionalInt(body(request).version) as number | undefined, editorOf(request), request.actor)
+          await as.confirmCell(
+            r.id,
+            priority,
+            dimension,
+            optionalInt(body(request).version) as number | undefined,
+            editorOf(request),
+            request.actor,
+          )
           return {
             redirect: `${roundHref(request, r.id)}/cells/${priority}/${dimension}`,
             flash: request.role === 'contributor' ? 'Confirmed and submitted for approval' : 'Confirmed: no longer marked carried forward',
@@ -957,7 +993,14 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     async (request, reply) => {
       const r = await loadRound(request)
       const pub = await as.publishRound(p(request).id, r.id, request.actor)
-      return reply.code(201).send({ number: pub.number, publishedAt: new Date(pub.created_at).toISOString(), ratedCells: pub.rated_cells, totalCells: pub.total_cells })
+      return reply
+        .code(201)
+        .send({
+          number: pub.number,
+          publishedAt: new Date(pub.created_at).toISOString(),
+          ratedCells: pub.rated_cells,
+          totalCells: pub.total_cells,
+        })
     },
   )
 

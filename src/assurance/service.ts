@@ -341,9 +341,11 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
   }
 
   async function latestPublication(roundId: number, q: Queryable = db): Promise<PublicationRow | undefined> {
-    return maybeOne<PublicationRow>(q, 'SELECT * FROM assessment_publications WHERE assessment_round_id = $1 ORDER BY number DESC LIMIT 1', [
-      roundId,
-    ])
+    return maybeOne<PublicationRow>(
+      q,
+      'SELECT * FROM assessment_publications WHERE assessment_round_id = $1 ORDER BY number DESC LIMIT 1',
+      [roundId],
+    )
   }
 
   async function getRound(partnershipId: number, roundId: number, opts: { includeUnpublished: boolean }): Promise<Round> {
@@ -495,7 +497,9 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     const eligible = rounds.filter(
       (r) => (view === 'working' ? includeUnpublished || r.published : r.published) && (includeUnpublished || r.agreementVersion.published),
     )
-    const previousRound = eligible.find((r) => r.assessed_on < round.assessed_on || (r.assessed_on === round.assessed_on && r.id < round.id))
+    const previousRound = eligible.find(
+      (r) => r.assessed_on < round.assessed_on || (r.assessed_on === round.assessed_on && r.id < round.id),
+    )
 
     // The previous round's cells, by priority lineage and dimension.
     const previousAt = new Map<string, { rating: number | null; findings: string[]; developmentAreas: string[] }>()
@@ -585,7 +589,10 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
       const p = targetOf.get(lineageOf.get(c.priority_id) ?? -1)
       const d = active.get(c.dimension_id)
       if (!p || !d) continue
-      const areas = await tx.query<DevelopmentAreaRow>('SELECT * FROM development_areas WHERE assessment_cell_id = $1 ORDER BY position, id', [c.id])
+      const areas = await tx.query<DevelopmentAreaRow>(
+        'SELECT * FROM development_areas WHERE assessment_cell_id = $1 ORDER BY position, id',
+        [c.id],
+      )
       if (c.rating === null && !c.findings.length && !areas.length) continue
       const where = `Priority ${p.number}, ${d.name} (${target.title})`
       const cell = await createRecord<CellRow>(
@@ -600,7 +607,12 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
           status: 'approved',
           carried_forward: true,
         },
-        { actor, partnershipId: target.partnership_id, entity: 'assessment_cell', summary: `${where}: carried forward from ${source.title}` },
+        {
+          actor,
+          partnershipId: target.partnership_id,
+          entity: 'assessment_cell',
+          summary: `${where}: carried forward from ${source.title}`,
+        },
       )
       await replaceDevelopmentAreas(
         tx,
@@ -798,8 +810,7 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     scaleCss: async (partnershipId: number) => scaleCss(await scale(partnershipId)),
     listRounds: (partnershipId: number, opts: { includeUnpublished: boolean }) => listRounds(partnershipId, opts),
     getRound,
-    matrix: (roundId: number, opts: { includeUnpublished?: boolean; view?: RoundView; publication?: number } = {}) =>
-      matrix(roundId, opts),
+    matrix: (roundId: number, opts: { includeUnpublished?: boolean; view?: RoundView; publication?: number } = {}) => matrix(roundId, opts),
     publications: (roundId: number) => publications(roundId),
     latestPublication: (roundId: number) => latestPublication(roundId),
 
@@ -822,7 +833,8 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
             data.copyFrom,
             partnershipId,
           ])
-          if (!source) throw new ValidationError({ copyFrom: "Choose one of this partnership's rounds to start from, or start with an empty round" })
+          if (!source)
+            throw new ValidationError({ copyFrom: "Choose one of this partnership's rounds to start from, or start with an empty round" })
         }
         const round = await createRecord<RoundRow>(
           tx,
@@ -1002,7 +1014,10 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
         'SELECT submitted_by FROM assessment_cells WHERE assessment_round_id = $1 AND priority_id = $2 AND dimension_id = $3',
         [roundId, priorityId, dimensionId],
       )
-      const to = submitter?.submitted_by && deps.auth ? (await deps.auth.usersByIds([submitter.submitted_by])).get(submitter.submitted_by) : undefined
+      const to =
+        submitter?.submitted_by && deps.auth
+          ? (await deps.auth.usersByIds([submitter.submitted_by])).get(submitter.submitted_by)
+          : undefined
       return db.transaction(async (tx) => {
         const c = await lockedCell(tx, roundId, priorityId, dimensionId)
         const { round, priority, dimension, where } = await cellPlace(tx, c)
@@ -1054,7 +1069,12 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
             status: contributor ? 'submitted' : 'approved',
             submitted_by: contributor ? actor.id : c.submitted_by,
           },
-          { actor, partnershipId: round.partnership_id, entity: 'assessment_cell', summary: `${where}: carried-forward assessment confirmed` },
+          {
+            actor,
+            partnershipId: round.partnership_id,
+            entity: 'assessment_cell',
+            summary: `${where}: carried-forward assessment confirmed`,
+          },
         )
       })
     },
@@ -1064,7 +1084,9 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
      * contributor gets only the cells of priorities their organisation leads.
      */
     async signOffCells(partnershipId: number, who: Editor) {
-      const rows = await db.query<CellRow & { round_title: string; assessed_on: string; dimension_name: string; dimension_position: number }>(
+      const rows = await db.query<
+        CellRow & { round_title: string; assessed_on: string; dimension_name: string; dimension_position: number }
+      >(
         `SELECT c.*, r.title AS round_title, r.assessed_on, d.name AS dimension_name, d.position AS dimension_position
          FROM assessment_cells c JOIN assessment_rounds r ON r.id = c.assessment_round_id JOIN assurance_dimensions d ON d.id = c.dimension_id
          WHERE r.partnership_id = $1 AND c.status <> 'approved' ORDER BY r.assessed_on DESC, r.id DESC, c.priority_id, d.position`,
@@ -1149,15 +1171,7 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
      * A contributor's change is submitted for an editor's approval; an editor's (or the code's: `who` left out) is
      * approved. Either way the cell is no longer marked carried forward.
      */
-    async recordCell(
-      roundId: number,
-      priorityId: number,
-      dimensionId: number,
-      input: unknown,
-      actor: Actor,
-      q?: Queryable,
-      who?: Editor,
-    ) {
+    async recordCell(roundId: number, priorityId: number, dimensionId: number, input: unknown, actor: Actor, q?: Queryable, who?: Editor) {
       const raw = { ...(input as Record<string, unknown>) }
       for (const k of ['findings', 'developmentAreas'])
         if (Array.isArray(raw[k])) raw[k] = (raw[k] as unknown[]).map((p) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '')
@@ -1220,7 +1234,14 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
           cell = await createRecord<CellRow>(
             tx,
             'assessment_cells',
-            { assessment_round_id: roundId, priority_id: priorityId, dimension_id: dimensionId, rating, findings: data.findings, ...signOff },
+            {
+              assessment_round_id: roundId,
+              priority_id: priorityId,
+              dimension_id: dimensionId,
+              rating,
+              findings: data.findings,
+              ...signOff,
+            },
             ctx,
           )
         }

@@ -64,7 +64,10 @@ test('a draft round is seen by members marked as a draft, and by nobody else any
   assert.match(page, /Draft: this round has not been published/)
   assert.match(page, /Established : priority 1, County co-ordination/)
   assert.match(text((await viewer.get(base)).body), /Draft round .* Draft/)
-  assert.match(text((await viewer.get(`${base}/rounds/${r.id}/cells/${p1.id}/${dims[0].id}`)).body), /Draft This round has not been published/)
+  assert.match(
+    text((await viewer.get(`${base}/rounds/${r.id}/cells/${p1.id}/${dims[0].id}`)).body),
+    /Draft This round has not been published/,
+  )
   assert.match(text((await viewer.get(`/partnerships/${p.slug}`)).body), /Draft, not yet published: Draft round/)
   // A member may print the draft by choosing it; the default print is what has been published (nothing yet).
   assert.match(text((await viewer.get(`/partnerships/${p.slug}/agreement/versions/1/print?round=${r.id}`)).body), /Draft: not published/)
@@ -75,7 +78,11 @@ test('the latest assessment is the latest published round for everyone who does 
   const r1 = await as().createRound(p.id, { title: 'Autumn 2019', assessedOn: '2019-10-15', agreementVersionId: v.id }, systemActor)
   await as().recordCell(r1.id, p1.id, dims[0].id, cell(2), systemActor)
   await as().publishRound(p.id, r1.id, systemActor)
-  const r2 = await as().createRound(p.id, { title: 'Spring 2020, nearly empty', assessedOn: '2020-04-01', agreementVersionId: v.id }, systemActor)
+  const r2 = await as().createRound(
+    p.id,
+    { title: 'Spring 2020, nearly empty', assessedOn: '2020-04-01', agreementVersionId: v.id },
+    systemActor,
+  )
   for (const who of ['anonymous', 'viewer', 'contributor'] as const) {
     const c = await clientAs(t, who, p.id)
     const index = text((await c.get(base)).body)
@@ -89,7 +96,12 @@ test('the latest assessment is the latest published round for everyone who does 
   assert.equal(o?.lines[1], 'Latest: Autumn 2019, 15 October 2019')
   assert.ok(o?.lines.includes('Draft, not yet published: Spring 2020, nearly empty'))
   const pub = await as().overview(p, { includeUnpublished: false })
-  assert.deepEqual(pub?.lines, ['1 published assessment round', 'Latest: Autumn 2019, 15 October 2019', '1 of 12 ratings recorded', 'Developing: 1'])
+  assert.deepEqual(pub?.lines, [
+    '1 published assessment round',
+    'Latest: Autumn 2019, 15 October 2019',
+    '1 of 12 ratings recorded',
+    'Developing: 1',
+  ])
   void r2
 })
 
@@ -149,12 +161,22 @@ test("a contributor's change is submitted; it is public only once approved and p
   assert.equal(first.status, 200)
   const firstText = text(first.body)
   assert.match(firstText, /Developing : priority 1, County co-ordination/)
-  assert.match(firstText, /Changed in publication 2 .* Rating: Developing to Established Findings added: A county lines team is in place\. Development areas added: The Partnership will map exploitation\./)
+  assert.match(
+    firstText,
+    /Changed in publication 2 .* Rating: Developing to Established Findings added: A county lines team is in place\. Development areas added: The Partnership will map exploitation\./,
+  )
   assert.equal((await anon.get(`${base}/rounds/${r.id}/publications/3`)).status, 404)
   // Every step is in the audit trail.
-  const h = await historyOf(t.db, 'assessment_cell', Number((await t.db.query('SELECT id FROM assessment_cells WHERE assessment_round_id = $1', [r.id]))[0].id))
+  const h = await historyOf(
+    t.db,
+    'assessment_cell',
+    Number((await t.db.query('SELECT id FROM assessment_cells WHERE assessment_round_id = $1', [r.id]))[0].id),
+  )
   assert.ok(h.some((e) => /approved/.test(e.summary ?? '')))
-  const pubs = await t.db.query("SELECT count(*)::int AS n FROM audit_log WHERE entity = 'assessment_publication' AND partnership_id = $1", [p.id])
+  const pubs = await t.db.query(
+    "SELECT count(*)::int AS n FROM audit_log WHERE entity = 'assessment_publication' AND partnership_id = $1",
+    [p.id],
+  )
   assert.equal(pubs[0].n, 2)
 })
 
@@ -176,7 +198,10 @@ test('an editor returns a cell with a comment; the contributor sees what was ask
   const [row] = await t.db.query('SELECT status, review_comment FROM assessment_cells WHERE assessment_round_id = $1', [r.id])
   assert.deepEqual(row, { status: 'returned', review_comment: comment })
 
-  assert.match(text((await lead.get(cellUrl)).body), new RegExp(`Returned to the contributor with this comment: ${comment.replace(/[.:]/g, '.')}`))
+  assert.match(
+    text((await lead.get(cellUrl)).body),
+    new RegExp(`Returned to the contributor with this comment: ${comment.replace(/[.:]/g, '.')}`),
+  )
   assert.match(text((await lead.get(`${cellUrl}/edit`)).body), /An editor returned this with a comment: Please give the evidence/)
   const mine = text((await lead.get(`${base}/sign-off`)).body)
   assert.match(mine, /Returned to you, with what was asked Autumn 2019: priority 1, Driving front-line delivery Please give the evidence/)
@@ -200,13 +225,22 @@ test('an editor returns a cell with a comment; the contributor sees what was ask
 test('a new round can start as a copy of the previous one: carried forward until confirmed or changed, with last round beside the form', async () => {
   const { p, v, p1, p2, dims, police, base } = await setting()
   const r1 = await as().createRound(p.id, { title: 'Autumn 2019', assessedOn: '2019-10-15', agreementVersionId: v.id }, systemActor)
-  await as().recordCell(r1.id, p1.id, dims[0].id, cell(2, ['Intelligence is shared weekly.'], ['The Partnership will map networks.']), systemActor)
+  await as().recordCell(
+    r1.id,
+    p1.id,
+    dims[0].id,
+    cell(2, ['Intelligence is shared weekly.'], ['The Partnership will map networks.']),
+    systemActor,
+  )
   await as().recordCell(r1.id, p2.id, dims[0].id, cell(3, ['A DA board meets.']), systemActor)
   await as().publishRound(p.id, r1.id, systemActor)
 
   const editor = await clientAs(t, 'editor', p.id)
   const form = await editor.get(`${base}/rounds/new`)
-  assert.match(form.body, new RegExp(`<input class="govuk-radios__input" id="copyFrom" name="copyFrom" type="radio" value="${r1.id}" checked`))
+  assert.match(
+    form.body,
+    new RegExp(`<input class="govuk-radios__input" id="copyFrom" name="copyFrom" type="radio" value="${r1.id}" checked`),
+  )
   const res = await editor.post(`${base}/rounds/new`, {
     title: 'Autumn 2020',
     'assessedOn-day': '15',
@@ -217,7 +251,10 @@ test('a new round can start as a copy of the previous one: carried forward until
   })
   assert.equal(res.status, 303)
   const r2 = Number(/rounds\/(\d+)$/.exec(res.headers.location)![1])
-  const cells = await t.db.query('SELECT priority_id, rating, findings, carried_forward, status FROM assessment_cells WHERE assessment_round_id = $1 ORDER BY priority_id', [r2])
+  const cells = await t.db.query(
+    'SELECT priority_id, rating, findings, carried_forward, status FROM assessment_cells WHERE assessment_round_id = $1 ORDER BY priority_id',
+    [r2],
+  )
   assert.deepEqual(cells, [
     { priority_id: p1.id, rating: 2, findings: ['Intelligence is shared weekly.'], carried_forward: true, status: 'approved' },
     { priority_id: p2.id, rating: 3, findings: ['A DA board meets.'], carried_forward: true, status: 'approved' },
@@ -235,26 +272,49 @@ test('a new round can start as a copy of the previous one: carried forward until
   const cellUrl = `${base}/rounds/${r2}/cells/${p1.id}/${dims[0].id}`
   const edit = text((await editor.get(`${cellUrl}/edit`)).body)
   assert.match(edit, /This assessment was carried forward from Autumn 2019/)
-  assert.match(edit, /In Autumn 2019 Rating: ●●○○ Developing Findings: Intelligence is shared weekly\. Development areas: The Partnership will map networks\./)
+  assert.match(
+    edit,
+    /In Autumn 2019 Rating: ●●○○ Developing Findings: Intelligence is shared weekly\. Development areas: The Partnership will map networks\./,
+  )
 
   // The police lead confirms their cell: no longer carried forward, and submitted for approval.
   const lead = await clientAs(t, 'contributor', p.id, { organisationId: police.id })
   assert.match(text((await lead.get(cellUrl)).body), /Confirm it is still right/)
   assert.equal((await lead.post(`${cellUrl}/confirm`, { version: '1' })).status, 303)
-  assert.deepEqual((await t.db.query('SELECT carried_forward, status FROM assessment_cells WHERE assessment_round_id = $1 AND priority_id = $2', [r2, p1.id]))[0], {
-    carried_forward: false,
-    status: 'submitted',
-  })
+  assert.deepEqual(
+    (
+      await t.db.query('SELECT carried_forward, status FROM assessment_cells WHERE assessment_round_id = $1 AND priority_id = $2', [
+        r2,
+        p1.id,
+      ])
+    )[0],
+    {
+      carried_forward: false,
+      status: 'submitted',
+    },
+  )
   // The editor changes the other: saving clears the mark too.
   const other = `${base}/rounds/${r2}/cells/${p2.id}/${dims[0].id}`
   assert.equal((await editor.post(`${other}/edit`, { rating: '4', findings: 'A DA board meets.', version: '1' })).status, 303)
-  assert.deepEqual((await t.db.query('SELECT carried_forward, status FROM assessment_cells WHERE assessment_round_id = $1 AND priority_id = $2', [r2, p2.id]))[0], {
-    carried_forward: false,
-    status: 'approved',
-  })
+  assert.deepEqual(
+    (
+      await t.db.query('SELECT carried_forward, status FROM assessment_cells WHERE assessment_round_id = $1 AND priority_id = $2', [
+        r2,
+        p2.id,
+      ])
+    )[0],
+    {
+      carried_forward: false,
+      status: 'approved',
+    },
+  )
   // A round to copy must be this partnership's.
   const elsewhere = await setting()
-  const foreign = await as().createRound(elsewhere.p.id, { title: 'Theirs', assessedOn: '2019-01-01', agreementVersionId: elsewhere.v.id }, systemActor)
+  const foreign = await as().createRound(
+    elsewhere.p.id,
+    { title: 'Theirs', assessedOn: '2019-01-01', agreementVersionId: elsewhere.v.id },
+    systemActor,
+  )
   const bad = await editor.post(`${base}/rounds/new`, {
     title: 'X',
     'assessedOn-day': '1',

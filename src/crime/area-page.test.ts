@@ -22,16 +22,16 @@ after(async () => {
 
 /** The legend lists of the page, in order: [title, items (text and swatch colour)]. */
 function legends(html: string) {
-  return [...html.matchAll(/<p class="govuk-body-s govuk-!-font-weight-bold[^"]*">([^<]*)<\/p>\s*<ul class="safer-legend">([\s\S]*?)<\/ul>/g)].map(
-    ([, title, list]) => ({
-      title,
-      items: [...list.matchAll(/<li class="safer-legend__item">([\s\S]*?)<\/li>/g)].map(([, li]) => ({
-        text: /<span>([^<]*)<\/span>/.exec(li)![1].replace(/&#39;/g, "'").replace(/&amp;/g, '&'),
-        fill: /<rect[^>]*fill="([^"]*)"/.exec(li)![1],
-        hatched: /<path/.test(li),
-      })),
-    }),
-  )
+  return [
+    ...html.matchAll(/<p class="govuk-body-s govuk-!-font-weight-bold[^"]*">([^<]*)<\/p>\s*<ul class="safer-legend">([\s\S]*?)<\/ul>/g),
+  ].map(([, title, list]) => ({
+    title,
+    items: [...list.matchAll(/<li class="safer-legend__item">([\s\S]*?)<\/li>/g)].map(([, li]) => ({
+      text: /<span>([^<]*)<\/span>/.exec(li)![1].replace(/&#39;/g, "'").replace(/&amp;/g, '&'),
+      fill: /<rect[^>]*fill="([^"]*)"/.exec(li)![1],
+      hatched: /<path/.test(li),
+    })),
+  }))
 }
 
 test('the chart draws each crime type in its fixed colour, wide and narrow, and its legend lists them with the same colours', async () => {
@@ -74,11 +74,18 @@ test('the map legend is a list: each class as "a to b" or one number, with its c
     assert.equal(m[5], m[4] === '1' ? 'LSOA' : 'LSOAs', `"${item.text}"`)
     total += Number(m[4])
   }
-  const lsoas = Number(/<dt class="govuk-summary-list__key">\s*LSOAs\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*([\d,]+)/.exec(res.body)![1].replace(/,/g, ''))
+  const lsoas = Number(
+    /<dt class="govuk-summary-list__key">\s*LSOAs\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*([\d,]+)/
+      .exec(res.body)![1]
+      .replace(/,/g, ''),
+  )
   assert.equal(total, lsoas, 'every LSOA of the area is in one class')
   assert.doesNotMatch(res.body, /\b1 LSOAs\b/)
   // The City of London has few LSOAs (six), so some classes hold one.
-  assert.ok(map.items.some((i) => /: 1 LSOA$/.test(i.text)), map.items.map((i) => i.text).join('; '))
+  assert.ok(
+    map.items.some((i) => /: 1 LSOA$/.test(i.text)),
+    map.items.map((i) => i.text).join('; '),
+  )
   // The map itself holds no text: its legend is the list.
   const svg = /<svg[^>]*class="safer-choropleth"[\s\S]*?<\/svg>/.exec(res.body)![0]
   assert.doesNotMatch(svg, /<text/)

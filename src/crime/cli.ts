@@ -65,7 +65,10 @@ export function summary(results: FileResult[]): string {
   const count = (s: FileResult['status']) => results.filter((r) => r.status === s).length
   out.push(
     '',
-    `${plural(results.length, 'file')}: ${imported.length} imported (${plural(imported.reduce((t, r) => t + (r.rowsKept ?? 0), 0), 'record')} kept), ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('refused')} refused.`,
+    `${plural(results.length, 'file')}: ${imported.length} imported (${plural(
+      imported.reduce((t, r) => t + (r.rowsKept ?? 0), 0),
+      'record',
+    )} kept), ${count('unchanged')} unchanged, ${count('skipped')} skipped, ${count('refused')} refused.`,
   )
   return out.join('\n')
 }

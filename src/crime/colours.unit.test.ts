@@ -11,9 +11,35 @@ import { renderVegaLite, monthlyStackedBarSpec } from '../platform/charts.ts'
 
 /** Paul Tol's discrete rainbow (https://personal.sron.nl/~pault/, figure 22), colours 1 to 29, as he gives them. */
 const TOL_DISCRETE_RAINBOW = [
-  '#E8ECFB', '#D9CCE3', '#D1BBD7', '#CAACCB', '#BA8DB4', '#AE76A3', '#AA6F9E', '#994F88', '#882E72', '#1965B0',
-  '#437DBF', '#5289C7', '#6195CF', '#7BAFDE', '#4EB265', '#90C987', '#CAE0AB', '#F7F056', '#F7CB45', '#F6C141',
-  '#F4A736', '#F1932D', '#EE8026', '#E8601C', '#E65518', '#DC050C', '#A5170E', '#72190E', '#42150A',
+  '#E8ECFB',
+  '#D9CCE3',
+  '#D1BBD7',
+  '#CAACCB',
+  '#BA8DB4',
+  '#AE76A3',
+  '#AA6F9E',
+  '#994F88',
+  '#882E72',
+  '#1965B0',
+  '#437DBF',
+  '#5289C7',
+  '#6195CF',
+  '#7BAFDE',
+  '#4EB265',
+  '#90C987',
+  '#CAE0AB',
+  '#F7F056',
+  '#F7CB45',
+  '#F6C141',
+  '#F4A736',
+  '#F1932D',
+  '#EE8026',
+  '#E8601C',
+  '#E65518',
+  '#DC050C',
+  '#A5170E',
+  '#72190E',
+  '#42150A',
 ]
 // prettier-ignore
 const CURRENT_TYPES = [
@@ -49,7 +75,7 @@ function lab([r, g, b]: [number, number, number]): [number, number, number] {
   const x = (0.4124 * R + 0.3576 * G + 0.1805 * B) / 0.95047
   const y = 0.2126 * R + 0.7152 * G + 0.0722 * B
   const z = (0.0193 * R + 0.1192 * G + 0.9505 * B) / 1.08883
-  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27) * t / 116 + 16 / 116)
+  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t) / 116 + 16 / 116)
   return [116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))]
 }
 const deltaE = (a: string, b: string, kind: 'normal' | 'protan' | 'deutan') => {

@@ -93,7 +93,9 @@ export function detectFormat(found: string[], fileLabel: string): HeaderCheck {
   // Many columns: the first 20 are listed, with the true count (a file of 100,000 columns is named as such).
   const shown = found.length > 20 ? `${list(found.slice(0, 20))} and ${(found.length - 20).toLocaleString('en-GB')} more` : list(found)
   const what =
-    found.length === 1 && found[0] === '' ? 'an empty first line' : `${found.length === 1 ? 'this column' : `these ${found.length.toLocaleString('en-GB')} columns`}: ${shown}`
+    found.length === 1 && found[0] === ''
+      ? 'an empty first line'
+      : `${found.length === 1 ? 'this column' : `these ${found.length.toLocaleString('en-GB')} columns`}: ${shown}`
   return {
     ok: false,
     message: `${fileLabel} is not a police.uk file: its first line has ${what}. Expected the header of one of the police.uk formats, ${expected}.`,

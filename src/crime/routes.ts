@@ -567,7 +567,8 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
     { config: { access: 'editor-anywhere' }, schema: { params: IdParam } },
     async (request, reply) => {
       const action = (request.body as { action?: unknown } | undefined)?.action
-      if (action !== 'replace' && action !== 'cancel') throw new ValidationError({ action: 'Choose whether to replace the data loaded or keep it' })
+      if (action !== 'replace' && action !== 'cancel')
+        throw new ValidationError({ action: 'Choose whether to replace the data loaded or keep it' })
       try {
         const id = await crime.decideHeld(request.params.id, action, request.actor)
         if (id === undefined) {

@@ -365,7 +365,8 @@ export function crimeService(db: Db, analytics: Analytics, deps: { geography: Ge
         throw new ValidationError({ action: 'This import has nothing waiting for confirmation.' })
       if (!upload || !fs.existsSync(upload.dir))
         throw new ValidationError({
-          action: 'The uploaded files are no longer on the server: the replacement was already confirmed or cancelled, or more than a day has passed. Upload the files again.',
+          action:
+            'The uploaded files are no longer on the server: the replacement was already confirmed or cancelled, or more than a day has passed. Upload the files again.',
         })
       if (action === 'cancel') {
         fs.rmSync(upload.dir, { recursive: true, force: true })

@@ -285,7 +285,12 @@ async function loadAssessments(s: Services, tx: Queryable, partnershipId: number
   const dimensions = await s.assurance.dimensions(partnershipId, tx)
   for (const r of c.assessmentRounds) {
     const versionId = versionIds[r.agreementVersion]
-    const round = await s.assurance.createRound(partnershipId, { title: r.title, assessedOn: r.date, agreementVersionId: versionId }, actor, tx)
+    const round = await s.assurance.createRound(
+      partnershipId,
+      { title: r.title, assessedOn: r.date, agreementVersionId: versionId },
+      actor,
+      tx,
+    )
     const priorities = await s.agreement.priorities(versionId, tx)
     const record = async (cell: DemoCell) => {
       const priority = priorities.find((p) => p.number === cell.priority)

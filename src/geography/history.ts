@@ -11,7 +11,9 @@ export function describeGeographyHistory(words: AuditWords, db: Queryable) {
       lsoa_codes: {
         label: 'LSOAs',
         words: (v) =>
-          Array.isArray(v) ? `${plural(v.length, 'LSOA')}: ${v.slice(0, 10).join(', ')}${v.length > 10 ? ` and ${v.length - 10} more` : ''}` : null,
+          Array.isArray(v)
+            ? `${plural(v.length, 'LSOA')}: ${v.slice(0, 10).join(', ')}${v.length > 10 ? ` and ${v.length - 10} more` : ''}`
+            : null,
       },
     },
     names: async (xs) => {

@@ -206,7 +206,9 @@ export async function geographyRoutes(app: FastifyInstance, { services }: { serv
         areas: rows,
         typeLabel: pluralNoun(AREA_TYPE_LABELS[type]).toLowerCase(),
         table: tableView(geoAreasTable, rows, {
-          caption: searching ? `${plural(rows.length, 'area')} found${result?.more ? ' (the first ones)' : ''}` : plural(rows.length, 'area'),
+          caption: searching
+            ? `${plural(rows.length, 'area')} found${result?.more ? ' (the first ones)' : ''}`
+            : plural(rows.length, 'area'),
           captionClasses: 'govuk-table__caption--m',
           omit: request.user ? [] : ['actions'],
           page: { inDirectory },

@@ -125,7 +125,11 @@ test('/areas is the one page of areas; /geography/areas leads there with its que
 
 test("a body's area links to that area's crime data", async () => {
   const p = await makePartnership(t.services, { published: true })
-  const body = await t.services.governance.create(p.id, { name: 'South Worcester CSP board', type: 'board', areaCode: 'E22000332' }, systemActor)
+  const body = await t.services.governance.create(
+    p.id,
+    { name: 'South Worcester CSP board', type: 'board', areaCode: 'E22000332' },
+    systemActor,
+  )
   const c = await clientAs(t, 'anonymous')
   const page = await c.get(`/partnerships/${p.slug}/bodies/${body.slug}`)
   assert.equal(page.status, 200)

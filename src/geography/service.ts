@@ -119,11 +119,15 @@ export function checkSearchText(typed: unknown): string {
   const s = typeof typed === 'string' ? typed : ''
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s))
-    throw new ValidationError({ q: 'The search has characters that are not letters, numbers or spaces (control characters): type it again' })
+    throw new ValidationError({
+      q: 'The search has characters that are not letters, numbers or spaces (control characters): type it again',
+    })
   const q = s.replace(/\s+/g, ' ').trim()
   if (!q) throw new ValidationError({ q: SEARCH_HINT })
   if (q.length > SEARCH_MAX_LENGTH)
-    throw new ValidationError({ q: `The search must be ${SEARCH_MAX_LENGTH} characters or fewer (this is ${q.length}): ${SEARCH_HINT.replace(/^Enter/, 'enter')}` })
+    throw new ValidationError({
+      q: `The search must be ${SEARCH_MAX_LENGTH} characters or fewer (this is ${q.length}): ${SEARCH_HINT.replace(/^Enter/, 'enter')}`,
+    })
   return q
 }
 
@@ -308,7 +312,23 @@ export function geographyService(
   // ---- Area search: the names people use, LSOA names and codes, postcode districts ----
 
   /** Words people add that are not part of an area's name ("South Worcester CSP", "Winchester district"). */
-  const NOT_NAME_WORDS = new Set(['and', 'of', 'the', 'csp', 'community', 'safety', 'partnership', 'council', 'district', 'borough', 'police', 'force', 'area', 'lsoa', 'city'])
+  const NOT_NAME_WORDS = new Set([
+    'and',
+    'of',
+    'the',
+    'csp',
+    'community',
+    'safety',
+    'partnership',
+    'council',
+    'district',
+    'borough',
+    'police',
+    'force',
+    'area',
+    'lsoa',
+    'city',
+  ])
   /** A name as search compares it: lower case, letters and digits only, "-shire" dropped ("Worcestershire" reads as "worcester"). */
   const searchKey = (s: string) =>
     s
@@ -338,9 +358,21 @@ export function geographyService(
       .catch(() => [])
     if (!d) return undefined
     const postcode: PostcodeDistrict = { district: d.district, town: d.post_town || d.town_area || null, lsoa: null }
-    if (d.latitude === null || d.longitude === null) return { postcode: { ...postcode, problem: `${district} has no map position (it is not a place, such as a PO box district)` }, hits: [] }
+    if (d.latitude === null || d.longitude === null)
+      return {
+        postcode: { ...postcode, problem: `${district} has no map position (it is not a place, such as a PO box district)` },
+        hits: [],
+      }
     // The nearest LSOA by its population-weighted centroid (distances in km, near enough at these scales).
-    const [near] = await analytics.all<{ code: string; name: string; lad: string | null; csp21: string | null; county: string | null; pfa21: string | null; km: number }>(
+    const [near] = await analytics.all<{
+      code: string
+      name: string
+      lad: string | null
+      csp21: string | null
+      county: string | null
+      pfa21: string | null
+      km: number
+    }>(
       `SELECT code, name, coalesce(lad22, lad19) AS lad, csp21, county, pfa21,
          111.2 * sqrt(power(latitude - ?, 2) + power((longitude - ?) * cos(radians(?)), 2)) AS km
        FROM geo.lsoa WHERE latitude IS NOT NULL ORDER BY km LIMIT 1`,

@@ -27,8 +27,14 @@ export function describeGovernanceHistory(words: AuditWords, db: Queryable) {
         `SELECT id, person, organisation_id, body_id FROM body_members WHERE id = ANY($1::int[])`,
         [ids(xs)],
       )
-      const orgs = await words.namesOf('organisation', rows.flatMap((r) => (r.organisation_id === null ? [] : [String(r.organisation_id)])))
-      const bodies = await words.namesOf('body', rows.map((r) => String(r.body_id)))
+      const orgs = await words.namesOf(
+        'organisation',
+        rows.flatMap((r) => (r.organisation_id === null ? [] : [String(r.organisation_id)])),
+      )
+      const bodies = await words.namesOf(
+        'body',
+        rows.map((r) => String(r.body_id)),
+      )
       return new Map(
         rows.map((r) => {
           const who = [r.person, r.organisation_id === null ? null : orgs.get(String(r.organisation_id))].filter(Boolean).join(', ')

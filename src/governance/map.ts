@@ -183,7 +183,18 @@ export interface MapOptions {
 /** The width of the narrow map, in CSS px: it fits a 320 px screen with the page's margins. */
 export const NARROW_WIDTH = 288
 
-const NARROW = { margin: 2, indent: 18, padX: 10, padY: 9, nameSize: 14, nameLine: 18, typeSize: 13, typeLine: 17, gapY: 10, maxNameLines: 4 }
+const NARROW = {
+  margin: 2,
+  indent: 18,
+  padX: 10,
+  padY: 9,
+  nameSize: 14,
+  nameLine: 18,
+  typeSize: 13,
+  typeLine: 17,
+  gapY: 10,
+  maxNameLines: 4,
+}
 
 /** One body's box: its name, its type and its colour band. */
 function bodyBox(b: MapBody, x: number, y: number, w: number, h: number, name: string[], isRoot: boolean, m: typeof NARROW | typeof BOX) {
@@ -236,7 +247,16 @@ function narrowMap(bodies: MapBody[], id: string, opts: MapOptions): string {
   return finishMap(bodies, id, opts, NARROW_WIDTH, height, lines, boxes, 'shown above it, further to the left')
 }
 
-function finishMap(bodies: MapBody[], id: string, opts: MapOptions, width: number, height: number, lines: string[], boxes: string[], where: string) {
+function finishMap(
+  bodies: MapBody[],
+  id: string,
+  opts: MapOptions,
+  width: number,
+  height: number,
+  lines: string[],
+  boxes: string[],
+  where: string,
+) {
   const count = plural(bodies.length, 'body')
   const reporting = bodies.filter((b) => b.reports_to_id !== null).length
   const title = `Governance map${opts.title ? ` of ${opts.title}` : ''}`

@@ -43,7 +43,9 @@ test('the narrow map (for a phone) is 288 px wide, one body under another, each 
   assert.match(svg, /A diagram of 5 bodies, with a line from each body to the body it reports to, which is shown above it/)
 
   const box = (slug: string) => {
-    const m = new RegExp(`data-slug="${slug}"><title>[^<]*</title><rect x="([\\d.]+)" y="([\\d.]+)" width="([\\d.]+)" height="([\\d.]+)"`).exec(svg)
+    const m = new RegExp(
+      `data-slug="${slug}"><title>[^<]*</title><rect x="([\\d.]+)" y="([\\d.]+)" width="([\\d.]+)" height="([\\d.]+)"`,
+    ).exec(svg)
     assert.ok(m, `a box for ${slug}`)
     const [x, y, w, h] = m.slice(1).map(Number)
     return { x, y, w, h }

@@ -86,7 +86,8 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
     { config: { access: 'public' }, schema: { params: IdParam } },
     async (request, reply) => {
       const o = await orgs.get(request.params.id)
-      const mayChange = !!request.user && (await app.allows(request, 'editor-anywhere')) && !(await orgs.whyNotChange(o.id, await editor(request)))
+      const mayChange =
+        !!request.user && (await app.allows(request, 'editor-anywhere')) && !(await orgs.whyNotChange(o.id, await editor(request)))
       return reply.view(`${V}/show.njk`, { title: o.name, organisation: o, mayChange, breadcrumbs: crumbs })
     },
   )
@@ -262,7 +263,8 @@ export async function organisationRoutes(app: FastifyInstance, { services }: { s
       config: { access: 'editor-anywhere' },
       schema: {
         tags,
-        summary: 'Change an organisation (send the version you read: a stale version is refused with 409). One that several partnerships use: site administrators, or administrators of each of them (403 otherwise)',
+        summary:
+          'Change an organisation (send the version you read: a stale version is refused with 409). One that several partnerships use: site administrators, or administrators of each of them (403 otherwise)',
         params: IdParam,
         body: OrganisationInput,
         response: { 200: Organisation },

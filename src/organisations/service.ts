@@ -68,7 +68,8 @@ export function organisationService(db: Db) {
     if (who.siteAdmin) return undefined
     const using = await partnershipsUsing(id, q)
     const rank = (p: number) => ROLE_RANK[who.roles.get(p) as Role] ?? -1
-    if (!using.length) return [...who.roles.values()].some((r) => ROLE_RANK[r] >= ROLE_RANK.editor) ? undefined : 'Only editors can change organisations.'
+    if (!using.length)
+      return [...who.roles.values()].some((r) => ROLE_RANK[r] >= ROLE_RANK.editor) ? undefined : 'Only editors can change organisations.'
     if (using.length === 1)
       return rank(using[0]) >= ROLE_RANK.editor
         ? undefined

@@ -5,7 +5,17 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
-import { testApp, clientAs as anyClientAs, Client, makeUser, makePartnership, errorSummary, text, PASSWORD, type TestApp } from '../../test/helpers.ts'
+import {
+  testApp,
+  clientAs as anyClientAs,
+  Client,
+  makeUser,
+  makePartnership,
+  errorSummary,
+  text,
+  PASSWORD,
+  type TestApp,
+} from '../../test/helpers.ts'
 import { systemActor } from '../platform/audit.ts'
 
 /** A signed-in client with its user (clientAs, typed for the roles that have one). */

@@ -260,7 +260,11 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
         const invitation = await ps.invite(p(request), { email: body.inviteEmail, role: body.inviteRole }, request.actor).catch((err) => {
           // The invitation form's fields are inviteEmail and inviteRole (the page has another form with email and role).
           if (err instanceof ValidationError)
-            throw new ValidationError(Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [k === 'email' ? 'inviteEmail' : k === 'role' ? 'inviteRole' : k, v])))
+            throw new ValidationError(
+              Object.fromEntries(
+                Object.entries(err.fields).map(([k, v]) => [k === 'email' ? 'inviteEmail' : k === 'role' ? 'inviteRole' : k, v]),
+              ),
+            )
           throw err
         })
         return { redirect: `${base(request)}/people`, flash: `Invitation sent to ${invitation.email}` }
@@ -277,7 +281,10 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
         context: () => peopleContext(request),
         run: async () => {
           const invitation = await ps.resendInvitation(p(request), request.params.invitation, request.actor)
-          return { redirect: `${base(request)}/people`, flash: `Invitation sent again to ${invitation.email}. The link sent before no longer works.` }
+          return {
+            redirect: `${base(request)}/people`,
+            flash: `Invitation sent again to ${invitation.email}. The link sent before no longer works.`,
+          }
         },
       }),
   )

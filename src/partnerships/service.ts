@@ -275,9 +275,19 @@ export function partnershipService(
       if (Object.keys(errors).length) throw new ValidationError(errors)
       return db.transaction(async (tx) => {
         const existing = await deps.auth.findUserByEmail(email, tx)
-        if (existing && (await maybeOne(tx, 'SELECT 1 FROM partnership_roles WHERE partnership_id = $1 AND user_id = $2', [p.id, existing.id])))
-          throw new ValidationError({ email: `${existing.name} (${existing.email}) is already in this partnership. Change their role in the list of people.` })
-        if (await maybeOne(tx, `SELECT 1 FROM invitations WHERE partnership_id = $1 AND lower(email) = lower($2) AND status = 'pending'`, [p.id, email]))
+        if (
+          existing &&
+          (await maybeOne(tx, 'SELECT 1 FROM partnership_roles WHERE partnership_id = $1 AND user_id = $2', [p.id, existing.id]))
+        )
+          throw new ValidationError({
+            email: `${existing.name} (${existing.email}) is already in this partnership. Change their role in the list of people.`,
+          })
+        if (
+          await maybeOne(tx, `SELECT 1 FROM invitations WHERE partnership_id = $1 AND lower(email) = lower($2) AND status = 'pending'`, [
+            p.id,
+            email,
+          ])
+        )
           throw new ValidationError({ email: `${email} has already been invited. Resend the invitation from the list of invitations.` })
         const token = randomToken()
         const invitation = await createRecord<Invitation>(
@@ -334,12 +344,19 @@ export function partnershipService(
     async withdrawInvitation(p: Partnership, id: number, actor: Actor): Promise<Invitation> {
       return db.transaction(async (tx) => {
         const before = await pendingInvitation(tx, p.id, id)
-        return updateRecord<Invitation>(tx, 'invitations', id, undefined, { status: 'withdrawn' }, {
-          actor,
-          partnershipId: p.id,
-          entity: 'invitation',
-          summary: `Invitation to ${before.email} withdrawn`,
-        })
+        return updateRecord<Invitation>(
+          tx,
+          'invitations',
+          id,
+          undefined,
+          { status: 'withdrawn' },
+          {
+            actor,
+            partnershipId: p.id,
+            entity: 'invitation',
+            summary: `Invitation to ${before.email} withdrawn`,
+          },
+        )
       })
     },
 
@@ -395,12 +412,19 @@ export function partnershipService(
         }
         const actor = { id: user.id, name: user.name }
         await service.grantRole(user.id, partnership.id, invitation.role, actor, tx)
-        await updateRecord(tx, 'invitations', invitation.id, undefined, { status: 'accepted', accepted_at: new Date(), accepted_by: user.id }, {
-          actor,
-          partnershipId: partnership.id,
-          entity: 'invitation',
-          summary: `Invitation to ${invitation.email} accepted`,
-        })
+        await updateRecord(
+          tx,
+          'invitations',
+          invitation.id,
+          undefined,
+          { status: 'accepted', accepted_at: new Date(), accepted_by: user.id },
+          {
+            actor,
+            partnershipId: partnership.id,
+            entity: 'invitation',
+            summary: `Invitation to ${invitation.email} accepted`,
+          },
+        )
         return { user, partnership }
       })
     },

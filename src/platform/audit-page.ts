@@ -41,7 +41,9 @@ export async function auditLogPage(
   const total = await auditCount(services.db, filter)
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE))
   const page = Math.min(asked, pages)
-  const entries = await words.explain(await auditLog(services.db, { ...filter, limit: AUDIT_PAGE_SIZE, offset: (page - 1) * AUDIT_PAGE_SIZE }))
+  const entries = await words.explain(
+    await auditLog(services.db, { ...filter, limit: AUDIT_PAGE_SIZE, offset: (page - 1) * AUDIT_PAGE_SIZE }),
+  )
   const people = await auditPeople(services.db, { partnershipId: opts.partnershipId })
   const kinds = await auditEntityTypes(services.db, { partnershipId: opts.partnershipId })
   const pageHref = (n: number) => `${opts.here}?${new URLSearchParams({ ...query, page: String(n) })}`
@@ -66,10 +68,15 @@ export async function auditLogPage(
         ? {
             previous: page > 1 ? { href: pageHref(page - 1) } : undefined,
             next: page < pages ? { href: pageHref(page + 1) } : undefined,
-            items: pageNumbers(page, pages).map((n) => (n === null ? { ellipsis: true } : { number: n, href: pageHref(n), current: n === page })),
+            items: pageNumbers(page, pages).map((n) =>
+              n === null ? { ellipsis: true } : { number: n, href: pageHref(n), current: n === page },
+            ),
           }
         : undefined,
     exportHref: filtered ? `${opts.here}?${new URLSearchParams(query)}` : undefined,
-    table: tableView(auditTable, entries, { caption: plural(total, 'change'), captionClasses: 'govuk-table__caption--m govuk-visually-hidden' }),
+    table: tableView(auditTable, entries, {
+      caption: plural(total, 'change'),
+      captionClasses: 'govuk-table__caption--m govuk-visually-hidden',
+    }),
   }
 }

@@ -109,15 +109,13 @@ export const auditTable = defineTable<AuditEntry & Partial<Explained>>([
     key: 'summary',
     header: 'What',
     value: (e) => e.summary,
-    text: (e) => e.what ?? `${e.action[0].toUpperCase()}${e.action.slice(1)} ${e.entity.replace(/_/g, ' ')}${e.summary ? `: ${e.summary}` : ''}`,
+    text: (e) =>
+      e.what ?? `${e.action[0].toUpperCase()}${e.action.slice(1)} ${e.entity.replace(/_/g, ' ')}${e.summary ? `: ${e.summary}` : ''}`,
   },
   {
     key: 'changes',
     header: 'Changes',
-    value: (e) =>
-      (e.changes ?? rawChanges(e))
-        .map((c) => `${c.label}: ${c.before || '(none)'} -> ${c.after || '(none)'}`)
-        .join('; '),
+    value: (e) => (e.changes ?? rawChanges(e)).map((c) => `${c.label}: ${c.before || '(none)'} -> ${c.after || '(none)'}`).join('; '),
     // The page shows the first four fields changed, in words; the download has every field with its values.
     html: (e) => {
       const changes = e.changes ?? rawChanges(e)
@@ -229,7 +227,10 @@ export async function* auditPages(db: Queryable, filter: AuditFilter = {}, size 
       params.push(before)
       where = `${where ? `${where} AND` : 'WHERE'} id < $${params.length}`
     }
-    const rows: AuditEntry[] = await db.query<AuditEntry>(`SELECT * FROM audit_log ${where} ORDER BY id DESC LIMIT ${Math.floor(size)}`, params)
+    const rows: AuditEntry[] = await db.query<AuditEntry>(
+      `SELECT * FROM audit_log ${where} ORDER BY id DESC LIMIT ${Math.floor(size)}`,
+      params,
+    )
     if (!rows.length) return
     yield rows
     before = Number(rows[rows.length - 1].id)

@@ -311,6 +311,9 @@ test('fitWidth draws the whole chart, axes included, exactly that wide, with no 
     assert.ok(sizes.length > 3)
     assert.ok(Math.min(...sizes) >= 12, `text sizes ${[...new Set(sizes)]}`)
   }
-  const withLegend = await renderVegaLite(monthlyStackedBarSpec({ rows, months, gaps: [], categoryTitle: 'Type', valueTitle: 'Crimes' }), opts)
+  const withLegend = await renderVegaLite(
+    monthlyStackedBarSpec({ rows, months, gaps: [], categoryTitle: 'Type', valueTitle: 'Crimes' }),
+    opts,
+  )
   assert.match(withLegend, /role-legend/)
 })

@@ -52,9 +52,14 @@ export class UnauthorisedError extends Error {
 export function inputErrorFromDatabase(err: unknown): ValidationError | undefined {
   const code = (err as { code?: unknown } | null)?.code
   if (code === '22003') return new ValidationError({ form: 'A number in what was sent is too large or too small. Check it and try again.' })
-  if (code === '22P02') return new ValidationError({ form: 'Something in what was sent is not in the form expected (a number or a date). Check it and try again.' })
+  if (code === '22P02')
+    return new ValidationError({
+      form: 'Something in what was sent is not in the form expected (a number or a date). Check it and try again.',
+    })
   if (code === '22021' || code === '22P05')
-    return new ValidationError({ form: 'What was sent contains a NUL character (a zero byte), which Safer cannot store. Remove it and try again.' })
+    return new ValidationError({
+      form: 'What was sent contains a NUL character (a zero byte), which Safer cannot store. Remove it and try again.',
+    })
   return undefined
 }
 

@@ -68,6 +68,7 @@ export function setUpHeavyLimit(app: FastifyInstance, opts: { perMinute: number 
     if (request.method === 'GET') cacheable.add(request)
   })
   app.addHook('onSend', async (request, reply) => {
-    if (cacheable.has(request) && reply.statusCode === 200 && !reply.hasHeader('cache-control')) reply.header('cache-control', 'public, max-age=60')
+    if (cacheable.has(request) && reply.statusCode === 200 && !reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'public, max-age=60')
   })
 }

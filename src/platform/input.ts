@@ -59,12 +59,16 @@ export function nulFields(body: unknown): string[] {
     .map(([k]) => k.replaceAll('\u0000', ''))
 }
 
-export const NUL_MESSAGE = 'contains a NUL character (a zero byte, written %00 or \\u0000), which Safer cannot store. Remove it and try again.'
+export const NUL_MESSAGE =
+  'contains a NUL character (a zero byte, written %00 or \\u0000), which Safer cannot store. Remove it and try again.'
 
 /** Refuse a body whose fields hold a NUL: one field error each. */
 export function refuseNul(body: unknown) {
   const fields = nulFields(body)
-  if (fields.length) throw new ValidationError(Object.fromEntries(fields.map((f) => [f || 'form', `${f && f !== 'form' ? `“${f}”` : 'What was sent'} ${NUL_MESSAGE}`])))
+  if (fields.length)
+    throw new ValidationError(
+      Object.fromEntries(fields.map((f) => [f || 'form', `${f && f !== 'form' ? `“${f}”` : 'What was sent'} ${NUL_MESSAGE}`])),
+    )
 }
 
 /** A NUL in the raw address, written as %00 (in any case) or as the character itself. */

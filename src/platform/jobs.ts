@@ -206,7 +206,9 @@ export function jobService(db: Db, opts: { clock?: () => Date; progressIntervalM
       return row
     } catch (err) {
       await pending
-      const message = storableText(err instanceof ValidationError ? Object.values(err.fields).join(' ') : ((err as Error)?.message ?? String(err)))
+      const message = storableText(
+        err instanceof ValidationError ? Object.values(err.fields).join(' ') : ((err as Error)?.message ?? String(err)),
+      )
       const retry = job.attempts < job.max_attempts
       const wait = (kind.backoffMs ?? defaultBackoff)(job.attempts)
       // A failed job keeps the progress it had made (its last report, which the throttle may not have written).

@@ -176,5 +176,16 @@ test('the site audit log downloads as JSON for a site administrator', async () =
   assert.equal(res.status, 200)
   const rows = res.json()
   assert.ok(rows.length > 0)
-  assert.deepEqual(Object.keys(rows[0]), ['at', 'user', 'action', 'record_type', 'record_id', 'summary', 'changes', 'before', 'after', 'record'])
+  assert.deepEqual(Object.keys(rows[0]), [
+    'at',
+    'user',
+    'action',
+    'record_type',
+    'record_id',
+    'summary',
+    'changes',
+    'before',
+    'after',
+    'record',
+  ])
 })

@@ -76,7 +76,9 @@ export async function setUpSession(
       // A token that does not work (revoked, expired, its account disabled) is refused everywhere, even where the
       // public may read: a script learns that its token stopped working rather than quietly getting less.
       if (!request.user)
-        throw new UnauthorisedError('This API token does not work: it may have expired or been revoked, or its account disabled. Create a new one on your account page.')
+        throw new UnauthorisedError(
+          'This API token does not work: it may have expired or been revoked, or its account disabled. Create a new one on your account page.',
+        )
     } else {
       const token = request.cookies[SESSION_COOKIE]
       if (token) request.user = await opts.auth.userForSession(token)

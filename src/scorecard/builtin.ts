@@ -26,7 +26,11 @@ export interface BuiltinIndicator {
 }
 
 export const ASB = 'Anti-social behaviour'
-export const codeOfType = (type: string) => `police-uk-${type.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`
+export const codeOfType = (type: string) =>
+  `police-uk-${type
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}`
 
 const SOURCE = 'police.uk street-level crime data (Open Government Licence); ONS mid-year population estimates'
 
@@ -41,19 +45,17 @@ export const BUILTIN: BuiltinIndicator[] = [
     frequency: 'month',
     source: SOURCE,
   },
-  ...ALL_CRIME_TYPES.map(
-    (type): BuiltinIndicator => ({
-      code: type === ASB ? 'police-uk-asb' : codeOfType(type),
-      name: type === ASB ? 'Anti-social behaviour' : type,
-      definition: `${type === ASB ? 'Anti-social behaviour incidents' : `Recorded crimes of the type "${type}"`} in the area per 1,000 residents.`,
-      unit: 'rate',
-      per: 1000,
-      polarity: 'lower-is-better',
-      frequency: 'month',
-      source: SOURCE,
-      crimeTypes: [type],
-    }),
-  ),
+  ...ALL_CRIME_TYPES.map((type): BuiltinIndicator => ({
+    code: type === ASB ? 'police-uk-asb' : codeOfType(type),
+    name: type === ASB ? 'Anti-social behaviour' : type,
+    definition: `${type === ASB ? 'Anti-social behaviour incidents' : `Recorded crimes of the type "${type}"`} in the area per 1,000 residents.`,
+    unit: 'rate',
+    per: 1000,
+    polarity: 'lower-is-better',
+    frequency: 'month',
+    source: SOURCE,
+    crimeTypes: [type],
+  })),
   {
     code: 'police-uk-stop-and-search',
     name: 'Stop and search',

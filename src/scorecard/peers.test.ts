@@ -47,7 +47,10 @@ function independentFeatures(): Map<string, Independent> {
       .map((r) => r.LSOA11CD),
   )
   const density = new Map(
-    csvObjects(file('lsoa11_area_popdensity_mid2017_ew')).map((r) => [r.Code, { pop: Number(r['Mid-2017 population']), km2: Number(r['Area Sq Km']) }]),
+    csvObjects(file('lsoa11_area_popdensity_mid2017_ew')).map((r) => [
+      r.Code,
+      { pop: Number(r['Mid-2017 population']), km2: Number(r['Area Sq Km']) },
+    ]),
   )
   const sums = new Map<string, { pop: number; imdPop: number; imdSum: number; rural: number; pop17: number; km2: number }>()
   for (const r of csvObjects(file('lsoa11_to_lsoa21_bestfit_lad22_ew'))) {
@@ -94,9 +97,7 @@ function independentNeighbours(all: Map<string, Independent>, seed: string, k: n
     .filter((r) => r.code !== seed && !exclude.includes(r.code) && hasImd(r.code) === hasImd(seed))
     .map((r) => ({
       code: r.code,
-      distance: Math.sqrt(
-        scaled.reduce((s, col) => (col.get(seed) === null ? s : s + (col.get(seed)! - col.get(r.code)!) ** 2), 0),
-      ),
+      distance: Math.sqrt(scaled.reduce((s, col) => (col.get(seed) === null ? s : s + (col.get(seed)! - col.get(r.code)!) ** 2), 0)),
     }))
     .sort((a, b) => a.distance - b.distance || a.code.localeCompare(b.code))
     .slice(0, k)

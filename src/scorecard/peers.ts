@@ -93,12 +93,7 @@ export function nearestNeighbours(areas: PeerFeatures[], k = 15): Map<string, Ne
   checkAreas(areas, k)
   const z = standardiser(areas)
   const scored = areas.map((area) => ({ area, z: z(area) }))
-  return new Map(
-    scored.map(({ area, z: own }) => [
-      area.code,
-      nearest(own, scored, k, new Set([area.code])),
-    ]),
-  )
+  return new Map(scored.map(({ area, z: own }) => [area.code, nearest(own, scored, k, new Set([area.code]))]))
 }
 
 /**

@@ -90,7 +90,10 @@ test('the groups and distances are the same to the last bit whatever the order t
     assert.deepEqual(shuffled.get(a.code), forwards.get(a.code), a.code)
   }
   // The map is keyed in the order given.
-  assert.deepEqual([...backwards.keys()], [...many].reverse().map((a) => a.code))
+  assert.deepEqual(
+    [...backwards.keys()],
+    [...many].reverse().map((a) => a.code),
+  )
 })
 
 test('one area among a pool it is not in: standardised by the pool alone, itself and the excluded left out', () => {
@@ -119,10 +122,12 @@ test('one area among a pool it is not in: standardised by the pool alone, itself
   assert.deepEqual(neighboursAmong(area('W', NaN, 0.5, 10), four), [])
 })
 
-test("for an area of the pool, neighboursAmong gives exactly its nearestNeighbours list", () => {
+test('for an area of the pool, neighboursAmong gives exactly its nearestNeighbours list', () => {
   let seed = 777
   const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
-  const many = Array.from({ length: 30 }, (_, i) => area(`P${String(i).padStart(2, '0')}`, i % 7 ? 1 + next() * 32843 : NaN, next(), 20 + next() * 9000))
+  const many = Array.from({ length: 30 }, (_, i) =>
+    area(`P${String(i).padStart(2, '0')}`, i % 7 ? 1 + next() * 32843 : NaN, next(), 20 + next() * 9000),
+  )
   const all = nearestNeighbours(many, 15)
   for (const a of many) assert.deepEqual(neighboursAmong(a, many, 15), all.get(a.code), a.code)
 })

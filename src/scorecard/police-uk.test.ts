@@ -32,7 +32,10 @@ function expectedCounts() {
 }
 
 test('police.uk indicators count the area’s crimes per 1,000 residents, and hide small counts with secondary suppression across crime types', async () => {
-  const p = await t.services.partnerships.create({ slug: unique('pk'), name: 'Herefordshire police.uk test', published: true, areaCode: HEREFORDSHIRE }, systemActor)
+  const p = await t.services.partnerships.create(
+    { slug: unique('pk'), name: 'Herefordshire police.uk test', published: true, areaCode: HEREFORDSHIRE },
+    systemActor,
+  )
   await t.services.scorecard.defineIndicator(p.id, { code: 'police-uk-crime' }, systemActor)
   const population = (await t.services.geography.area(HEREFORDSHIRE)).population!
   const counts = expectedCounts()
@@ -44,7 +47,10 @@ test('police.uk indicators count the area’s crimes per 1,000 residents, and hi
 
   // All crime (anti-social behaviour left out): count and rate per 1,000 of the mid-2019 population.
   const all = (await anon.get(`${api}/police-uk-crime/values?area=${HEREFORDSHIRE}`)).json().rows
-  assert.deepEqual(all.map((r: any) => r.period), months)
+  assert.deepEqual(
+    all.map((r: any) => r.period),
+    months,
+  )
   for (const r of all) {
     const n = [...counts.get(r.period)!].filter(([k]) => k !== 'Anti-social behaviour').reduce((a, [, c]) => a + c, 0)
     assert.equal(r.numerator, n)
@@ -60,7 +66,9 @@ test('police.uk indicators count the area’s crimes per 1,000 residents, and hi
     const small = types.filter((k) => (m.get(k) ?? 0) > 0 && (m.get(k) ?? 0) < 5)
     const expectedHidden = new Set(small)
     if (small.length === 1) {
-      const other = types.filter((k) => !expectedHidden.has(k) && (m.get(k) ?? 0) > 0).sort((a, b) => m.get(a)! - m.get(b)! || (codeOfType(a) < codeOfType(b) ? -1 : 1))[0]
+      const other = types
+        .filter((k) => !expectedHidden.has(k) && (m.get(k) ?? 0) > 0)
+        .sort((a, b) => m.get(a)! - m.get(b)! || (codeOfType(a) < codeOfType(b) ? -1 : 1))[0]
       expectedHidden.add(other)
       secondarySeen = true
     }

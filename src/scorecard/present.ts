@@ -18,8 +18,20 @@ export function valuesTable(ind: Indicator) {
   return defineTable<SeriesPoint>([
     { key: 'area', value: (r) => r.area },
     { key: 'period', header: 'Period', value: (r) => r.period, html: (r) => escapeHtml(r.periodLabel) },
-    { key: 'numerator', header: ind.unit === 'count' ? 'Count' : 'Numerator', numeric: true, value: (r) => r.numerator, html: (r) => (r.suppressed ? '[c]' : fmt(r.numerator, 0)) },
-    { key: 'denominator', header: 'Denominator', numeric: true, value: (r) => r.denominator, html: (r) => (r.suppressed ? '[c]' : fmt(r.denominator, 0)) },
+    {
+      key: 'numerator',
+      header: ind.unit === 'count' ? 'Count' : 'Numerator',
+      numeric: true,
+      value: (r) => r.numerator,
+      html: (r) => (r.suppressed ? '[c]' : fmt(r.numerator, 0)),
+    },
+    {
+      key: 'denominator',
+      header: 'Denominator',
+      numeric: true,
+      value: (r) => r.denominator,
+      html: (r) => (r.suppressed ? '[c]' : fmt(r.denominator, 0)),
+    },
     { key: 'value', header: 'Value', numeric: true, value: (r) => r.value, html: (r) => escapeHtml(formatValue(ind, r.value)) },
     { key: 'ci95_lower', value: (r) => r.ci95?.[0] ?? null },
     { key: 'ci95_upper', value: (r) => r.ci95?.[1] ?? null },
@@ -77,13 +89,30 @@ export const scorecardTable = defineTable<ScorecardRow>(
     },
     { key: 'area', header: 'Area', value: (r) => r.areaName ?? r.area ?? '' },
     { key: 'period', header: 'Latest', value: (r) => r.latest?.periodLabel ?? 'No figures yet' },
-    { key: 'value', header: 'Value', numeric: true, value: (r) => (r.latest ? r.latest.value : null), html: (r) => (r.latest ? escapeHtml(formatValue(r.indicator, r.latest.value)) : '') },
+    {
+      key: 'value',
+      header: 'Value',
+      numeric: true,
+      value: (r) => (r.latest ? r.latest.value : null),
+      html: (r) => (r.latest ? escapeHtml(formatValue(r.indicator, r.latest.value)) : ''),
+    },
     { key: 'ci95_lower', value: (r) => r.latest?.ci95?.[0] ?? null },
     { key: 'ci95_upper', value: (r) => r.latest?.ci95?.[1] ?? null },
-    { key: 'ci95', header: '95% interval', pageOnly: true, value: (r) => interval(r.latest?.ci95 ?? null, r.indicator.unit === 'count' ? 0 : 1) },
+    {
+      key: 'ci95',
+      header: '95% interval',
+      pageOnly: true,
+      value: (r) => interval(r.latest?.ci95 ?? null, r.indicator.unit === 'count' ? 0 : 1),
+    },
     { key: 'change', header: 'Change on a year before', value: (r) => (r.latest ? changeText(r.indicator, r.latest, r.adjustedP) : '') },
     { key: 'adjusted_p_value', value: (r) => r.adjustedP },
-    { key: 'rag', header: 'RAG', value: (r) => r.rag?.status ?? '', html: (r) => (r.rag ? `<strong class="govuk-tag ${RAG_CLASS[r.rag.status]}">${r.rag.status}</strong> ${escapeHtml(r.rag.reason)}` : 'Not rated') },
+    {
+      key: 'rag',
+      header: 'RAG',
+      value: (r) => r.rag?.status ?? '',
+      html: (r) =>
+        r.rag ? `<strong class="govuk-tag ${RAG_CLASS[r.rag.status]}">${r.rag.status}</strong> ${escapeHtml(r.rag.reason)}` : 'Not rated',
+    },
     { key: 'trend', header: 'Recent values', pageOnly: true, value: () => '', html: (r) => r.sparkline },
     { key: 'caveats', header: 'Caveats', value: (r) => r.indicator.caveats ?? '' },
   ],
@@ -128,7 +157,13 @@ export function sparkline(id: string, ind: Indicator, points: SeriesPoint[]): st
 export async function trendChart(ind: Indicator, points: SeriesPoint[], areaName: string): Promise<string> {
   const data = points
     .filter((p) => p.value !== null)
-    .map((p) => ({ period: `${p.periodStart}-01`, label: p.periodLabel, value: p.value, lower: p.ci95?.[0] ?? p.value, upper: p.ci95?.[1] ?? p.value }))
+    .map((p) => ({
+      period: `${p.periodStart}-01`,
+      label: p.periodLabel,
+      value: p.value,
+      lower: p.ci95?.[0] ?? p.value,
+      upper: p.ci95?.[1] ?? p.value,
+    }))
   if (data.length < 2) return ''
   const axisTitle = ind.unit === 'rate' ? `per ${formatNumber(ind.per ?? 1000)}` : ind.unit === 'percentage' ? 'per cent' : ind.unit
   const spec = {
@@ -139,7 +174,10 @@ export async function trendChart(ind: Indicator, points: SeriesPoint[], areaName
     data: { values: data },
     encoding: { x: { field: 'period', type: 'temporal', title: null, axis: { format: '%b %Y' } } },
     layer: [
-      { mark: { type: 'area', color: '#cfe1f3' }, encoding: { y: { field: 'lower', type: 'quantitative', title: axisTitle }, y2: { field: 'upper' } } },
+      {
+        mark: { type: 'area', color: '#cfe1f3' },
+        encoding: { y: { field: 'lower', type: 'quantitative', title: axisTitle }, y2: { field: 'upper' } },
+      },
       { mark: { type: 'line', color: '#12436d', point: true }, encoding: { y: { field: 'value', type: 'quantitative' } } },
     ],
   }
@@ -177,7 +215,12 @@ export const uploadsTable = defineTable<UploadListRow>([
   { key: 'filename', header: 'File', value: (u) => u.filename },
   { key: 'rows', header: 'Rows', numeric: true, value: (u) => u.row_count },
   { key: 'status', header: 'Status', value: (u) => u.status },
-  { key: 'updated_at', header: 'When', value: (u) => new Date(u.updated_at).toISOString(), text: (u) => formatDateTime(new Date(u.updated_at)) },
+  {
+    key: 'updated_at',
+    header: 'When',
+    value: (u) => new Date(u.updated_at).toISOString(),
+    text: (u) => formatDateTime(new Date(u.updated_at)),
+  },
   {
     key: 'action',
     header: 'Action',

@@ -18,7 +18,19 @@ import { tableView } from '../platform/tables.ts'
 import { sendPdf, fileNamePart } from '../platform/pdf.ts'
 import { plural } from '../platform/format.ts'
 import { ROLES } from '../platform/auth/service.ts'
-import { IndicatorInput, IndicatorJson, ValueInput, ValueJson, ValuesQuery, UNITS, POLARITIES, FREQUENCY_CHOICES, SENSITIVITIES, RAG_METHODS, COMPARATORS } from './schema.ts'
+import {
+  IndicatorInput,
+  IndicatorJson,
+  ValueInput,
+  ValueJson,
+  ValuesQuery,
+  UNITS,
+  POLARITIES,
+  FREQUENCY_CHOICES,
+  SENSITIVITIES,
+  RAG_METHODS,
+  COMPARATORS,
+} from './schema.ts'
 import { isEditor, NATIONAL_AREAS, type Indicator, type Viewer } from './service.ts'
 import { previewTable, scorecardTable, sparkline, trendChart, uploadsTable, valuesTable, type ScorecardRow } from './present.ts'
 import { FREQUENCY_WORDS } from './periods.ts'
@@ -29,13 +41,31 @@ const PartnershipParams = Type.Object(P)
 const CodeParams = Type.Object({ ...P, code: Type.String({ maxLength: 80 }) })
 const UploadParams = Type.Object({ ...P, upload: Type.Integer({ minimum: 1, title: 'Upload id' }) })
 const ScorecardQuery = Type.Object({ format: Type.Optional(choice(['csv', 'json', 'pdf'] as const, 'Format')) })
-const IndicatorQuery = Type.Object({ area: Type.Optional(Type.String({ maxLength: 40 })), format: Type.Optional(choice(['csv', 'json'] as const, 'Format')) })
+const IndicatorQuery = Type.Object({
+  area: Type.Optional(Type.String({ maxLength: 40 })),
+  format: Type.Optional(choice(['csv', 'json'] as const, 'Format')),
+})
 
 const UNIT_WORDS: Record<string, string> = { count: 'Count', rate: 'Rate', percentage: 'Percentage', number: 'Number', money: 'Money (£)' }
-const POLARITY_WORDS: Record<string, string> = { 'lower-is-better': 'Lower is better', 'higher-is-better': 'Higher is better', neither: 'Neither' }
-const SENSITIVITY_WORDS: Record<string, string> = { public: 'Public', partners: 'Partners only (members of the partnership)', restricted: 'Restricted to named roles' }
-const RAG_WORDS: Record<string, string> = { none: 'Not rated', target: 'Against a target, with a tolerance', statistical: 'Statistical: red only when significantly worse' }
-const COMPARATOR_WORDS: Record<string, string> = { 'last-year': 'The same period a year before', 'england-and-wales': 'England and Wales (values for area K04000001)' }
+const POLARITY_WORDS: Record<string, string> = {
+  'lower-is-better': 'Lower is better',
+  'higher-is-better': 'Higher is better',
+  neither: 'Neither',
+}
+const SENSITIVITY_WORDS: Record<string, string> = {
+  public: 'Public',
+  partners: 'Partners only (members of the partnership)',
+  restricted: 'Restricted to named roles',
+}
+const RAG_WORDS: Record<string, string> = {
+  none: 'Not rated',
+  target: 'Against a target, with a tolerance',
+  statistical: 'Statistical: red only when significantly worse',
+}
+const COMPARATOR_WORDS: Record<string, string> = {
+  'last-year': 'The same period a year before',
+  'england-and-wales': 'England and Wales (values for area K04000001)',
+}
 
 export async function scorecardRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const sc = services.scorecard
@@ -60,11 +90,19 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     let n = 0
     const rows = new Map<unknown, ScorecardRow>()
     for (const r of card.rows)
-      rows.set(r, { ...r, areaName: r.area ? await sc.areaName(r.area, p(request).id) : null, sparkline: sparkline(`spark-${++n}`, r.indicator, r.points) })
+      rows.set(r, {
+        ...r,
+        areaName: r.area ? await sc.areaName(r.area, p(request).id) : null,
+        sparkline: sparkline(`spark-${++n}`, r.indicator, r.points),
+      })
     const page = { base: base(request) }
     const groups = card.groups.map((g) => ({
       title: g.title,
-      table: tableView(scorecardTable, g.rows.map((r) => rows.get(r)!), { caption: g.title, captionClasses: 'govuk-table__caption--m', page }),
+      table: tableView(
+        scorecardTable,
+        g.rows.map((r) => rows.get(r)!),
+        { caption: g.title, captionClasses: 'govuk-table__caption--m', page },
+      ),
     }))
     return { card, groups, all: [...rows.values()] }
   }
@@ -74,7 +112,11 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams, querystring: ScorecardQuery } },
     async (request, reply) => {
       const view = await scorecardView(request)
-      if (request.query.format !== 'pdf' && sendExport(reply, request.query.format, `scorecard-${p(request).slug}`, view.all, scorecardTable)) return reply
+      if (
+        request.query.format !== 'pdf' &&
+        sendExport(reply, request.query.format, `scorecard-${p(request).slug}`, view.all, scorecardTable)
+      )
+        return reply
       if (request.query.format === 'pdf') return reply.redirect(`${base(request)}/scorecard/print?format=pdf`, 303)
       return reply.view(`${V}/scorecard.njk`, {
         title: 'Performance scorecard',
@@ -161,14 +203,21 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Querystring: { code?: string } }>(
     '/partnerships/:partnership/scorecard/indicators/new',
-    { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParams, querystring: Type.Object({ code: Type.Optional(Type.String({ maxLength: 80 })) }) } },
+    {
+      config: { access: { partnership: 'editor' } },
+      schema: { params: PartnershipParams, querystring: Type.Object({ code: Type.Optional(Type.String({ maxLength: 80 })) }) },
+    },
     async (request, reply) => {
       // ?code=police-uk-burglary: take a built-in indicator onto the scorecard.
-      const builtin = request.query.code ? (await sc.indicators(p(request).id, viewer(request))).find((i) => i.code === request.query.code && i.builtin && !i.onScorecard) : undefined
+      const builtin = request.query.code
+        ? (await sc.indicators(p(request).id, viewer(request))).find((i) => i.code === request.query.code && i.builtin && !i.onScorecard)
+        : undefined
       return reply.view(`${V}/indicator-form.njk`, {
         ...(await indicatorContext(request)),
         builtin,
-        values: builtin ? formValues(builtin) : { suppressionThreshold: 5, sensitivity: 'public', ragMethod: 'none', frequency: 'month', polarity: 'lower-is-better' },
+        values: builtin
+          ? formValues(builtin)
+          : { suppressionThreshold: 5, sensitivity: 'public', ragMethod: 'none', frequency: 'month', polarity: 'lower-is-better' },
         errors: {},
       })
     },
@@ -188,7 +237,8 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
       }),
   )
 
-  const loadIndicator = async (request: FastifyRequest) => sc.indicator(p(request).id, (request.params as { code: string }).code, viewer(request))
+  const loadIndicator = async (request: FastifyRequest) =>
+    sc.indicator(p(request).id, (request.params as { code: string }).code, viewer(request))
 
   app.get<{ Params: Static<typeof CodeParams>; Querystring: Static<typeof IndicatorQuery> }>(
     '/partnerships/:partnership/scorecard/indicators/:code',
@@ -211,13 +261,17 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         areaName,
         areaItems,
         chart: await trendChart(ind, points, areaName),
-        table: tableView(table, points.slice().reverse(), { caption: `${ind.name}${areaName ? ` in ${areaName}` : ''}: ${plural(points.length, 'period')}`, captionClasses: 'govuk-table__caption--m' }),
+        table: tableView(table, points.slice().reverse(), {
+          caption: `${ind.name}${areaName ? ` in ${areaName}` : ''}: ${plural(points.length, 'period')}`,
+          captionClasses: 'govuk-table__caption--m',
+        }),
         exportHref: `${base(request)}/scorecard/indicators/${ind.code}${area ? `?area=${encodeURIComponent(area)}` : ''}`,
         ragText:
           RAG_WORDS[ind.rag_method] +
           (ind.rag_method === 'target' ? `: target ${ind.target}${ind.tolerance !== null ? `, tolerance ${ind.tolerance}%` : ''}` : '') +
           (ind.rag_method === 'statistical' ? `, compared with ${COMPARATOR_WORDS[ind.comparator].toLowerCase()}` : ''),
-        sensitivityText: SENSITIVITY_WORDS[ind.sensitivity] + (ind.sensitivity === 'restricted' ? `: ${ind.restricted_roles.join(', ')}` : ''),
+        sensitivityText:
+          SENSITIVITY_WORDS[ind.sensitivity] + (ind.sensitivity === 'restricted' ? `: ${ind.restricted_roles.join(', ')}` : ''),
         unitWords: UNIT_WORDS,
         polarityWords: POLARITY_WORDS,
         frequencyWords: FREQUENCY_WORDS,
@@ -238,7 +292,12 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     async (request, reply) => {
       const ind = await loadIndicator(request)
       if (!ind.onScorecard) throw new NotFoundError()
-      return reply.view(`${V}/indicator-form.njk`, { ...(await indicatorContext(request, ind)), builtin: ind.builtin ? ind : undefined, values: formValues(ind), errors: {} })
+      return reply.view(`${V}/indicator-form.njk`, {
+        ...(await indicatorContext(request, ind)),
+        builtin: ind.builtin ? ind : undefined,
+        values: formValues(ind),
+        errors: {},
+      })
     },
   )
 
@@ -265,7 +324,13 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
 
   const valueContext = async (request: FastifyRequest) => {
     const ind = await loadIndicator(request)
-    return { title: `Enter a value: ${ind.name}`, base: base(request), indicator: ind, frequencyWords: FREQUENCY_WORDS, breadcrumbs: crumbs(request, [{ text: ind.name, href: `${base(request)}/scorecard/indicators/${ind.code}` }]) }
+    return {
+      title: `Enter a value: ${ind.name}`,
+      base: base(request),
+      indicator: ind,
+      frequencyWords: FREQUENCY_WORDS,
+      breadcrumbs: crumbs(request, [{ text: ind.name, href: `${base(request)}/scorecard/indicators/${ind.code}` }]),
+    }
   }
 
   app.get(
@@ -288,14 +353,22 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         run: async () => {
           const ind = await loadIndicator(request)
           const body = formBody(request)
-          const v = await sc.setValue(p(request).id, ind.code, {
-            area: String(body.area ?? ''),
-            period: String(body.period ?? ''),
-            numerator: String(body.numerator ?? ''),
-            denominator: String(body.denominator ?? ''),
-            value: String(body.value ?? ''),
-          }, request.actor)
-          return { redirect: `${base(request)}/scorecard/indicators/${ind.code}?area=${encodeURIComponent(v.area_code)}`, flash: `Value for ${v.period} saved` }
+          const v = await sc.setValue(
+            p(request).id,
+            ind.code,
+            {
+              area: String(body.area ?? ''),
+              period: String(body.period ?? ''),
+              numerator: String(body.numerator ?? ''),
+              denominator: String(body.denominator ?? ''),
+              value: String(body.value ?? ''),
+            },
+            request.actor,
+          )
+          return {
+            redirect: `${base(request)}/scorecard/indicators/${ind.code}?area=${encodeURIComponent(v.area_code)}`,
+            flash: `Value for ${v.period} saved`,
+          }
         },
       }),
   )
@@ -306,7 +379,10 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     title: 'Upload indicator values',
     base: base(request),
     uploads: await sc.uploads(p(request).id),
-    uploadsTable: tableView(uploadsTable, await sc.uploads(p(request).id), { caption: 'Saved and undone uploads', page: { base: base(request), csrfToken: request.csrfToken } }),
+    uploadsTable: tableView(uploadsTable, await sc.uploads(p(request).id), {
+      caption: 'Saved and undone uploads',
+      page: { base: base(request), csrfToken: request.csrfToken },
+    }),
     indicators: (await sc.stored(p(request).id)).filter((i) => !i.builtin),
     breadcrumbs: crumbs(request),
   })
@@ -322,12 +398,28 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     { config: { access: { partnership: 'editor' }, uploads: true }, schema: { params: PartnershipParams } },
     async (request, reply) => {
       try {
-        const upload = await receiveFiles(request, { field: 'file', accept: ['csv'], maxFiles: 1, maxFileBytes: 5 * 1024 * 1024, required: 'Select a CSV file of indicator values' })
+        const upload = await receiveFiles(request, {
+          field: 'file',
+          accept: ['csv'],
+          maxFiles: 1,
+          maxFileBytes: 5 * 1024 * 1024,
+          required: 'Select a CSV file of indicator values',
+        })
         const [file] = upload.files
         const result = await sc.previewUpload(p(request).id, file.path, file.filename, request.actor)
         if (!result.upload) {
           // Every problem, each with its line; nothing saved.
-          return reply.code(400).view(`${V}/upload.njk`, { ...(await uploadContext(request)), problems: result.check.problems, filename: file.filename, values: {}, errors: { file: `${file.filename} has ${plural(result.check.problems.length, 'problem')}: nothing has been saved. Correct the file and upload it again.` } })
+          return reply
+            .code(400)
+            .view(`${V}/upload.njk`, {
+              ...(await uploadContext(request)),
+              problems: result.check.problems,
+              filename: file.filename,
+              values: {},
+              errors: {
+                file: `${file.filename} has ${plural(result.check.problems.length, 'problem')}: nothing has been saved. Correct the file and upload it again.`,
+              },
+            })
         }
         return reply.redirect(`${base(request)}/scorecard/uploads/${result.upload.id}`, 303)
       } catch (err) {
@@ -347,7 +439,13 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         base: base(request),
         upload,
         check,
-        rowsTable: tableView(previewTable, check.rows, { caption: `The rows of ${upload.filename}`, captionClasses: 'govuk-table__caption--m' }), errors: check.problems.length ? { file: check.problems.join('; ') } : {}, breadcrumbs: crumbs(request) })
+        rowsTable: tableView(previewTable, check.rows, {
+          caption: `The rows of ${upload.filename}`,
+          captionClasses: 'govuk-table__caption--m',
+        }),
+        errors: check.problems.length ? { file: check.problems.join('; ') } : {},
+        breadcrumbs: crumbs(request),
+      })
     },
   )
 
@@ -381,7 +479,8 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
   const priorityNames = async (request: FastifyRequest) => {
     const version = await services.agreement.latestVersion(p(request).id, { includeUnpublished: request.role !== undefined })
     const prs = version ? await services.agreement.priorities(version.id) : []
-    return (lineages: number[]) => prs.filter((pr) => lineages.includes(pr.lineage_id)).map((pr) => ({ number: pr.number, title: pr.title }))
+    return (lineages: number[]) =>
+      prs.filter((pr) => lineages.includes(pr.lineage_id)).map((pr) => ({ number: pr.number, title: pr.title }))
   }
   const indicatorJson = (ind: Indicator, names: (l: number[]) => { number: number; title: string }[]) => ({
     code: ind.code,
@@ -417,7 +516,13 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     '/api/v1/partnerships/:partnership/indicators',
     {
       config: { access: { partnership: 'editor' } },
-      schema: { tags, summary: 'Define an indicator (or put a built-in one on the scorecard with your settings)', params: PartnershipParams, body: IndicatorInput, response: { 201: IndicatorJson } },
+      schema: {
+        tags,
+        summary: 'Define an indicator (or put a built-in one on the scorecard with your settings)',
+        params: PartnershipParams,
+        body: IndicatorInput,
+        response: { 201: IndicatorJson },
+      },
     },
     async (request, reply) => {
       const ind = await sc.defineIndicator(p(request).id, request.body, request.actor)
@@ -443,9 +548,20 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
       const ind = await loadIndicator(request)
       const area = request.query.area ?? (await sc.mainArea(p(request), ind))
       const points = area ? await sc.series(p(request), ind, area, viewer(request), { from: request.query.from, to: request.query.to }) : []
-      if (request.query.format === 'csv' && sendExport(reply, 'csv', `${p(request).slug}-${ind.code}`, points, valuesTable(ind))) return reply
+      if (request.query.format === 'csv' && sendExport(reply, 'csv', `${p(request).slug}-${ind.code}`, points, valuesTable(ind)))
+        return reply
       return {
-        rows: points.map((x) => ({ area: x.area, period: x.period, numerator: x.numerator, denominator: x.denominator, value: x.value, ci95: x.ci95, ci998: x.ci998, suppressed: x.suppressed, change: x.change })),
+        rows: points.map((x) => ({
+          area: x.area,
+          period: x.period,
+          numerator: x.numerator,
+          denominator: x.denominator,
+          value: x.value,
+          ci95: x.ci95,
+          ci998: x.ci998,
+          suppressed: x.suppressed,
+          change: x.change,
+        })),
       }
     },
   )
@@ -454,7 +570,13 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     '/api/v1/partnerships/:partnership/indicators/:code/values',
     {
       config: { access: { partnership: 'editor' } },
-      schema: { tags, summary: 'Enter (or replace) one value of one of the partnership’s own indicators', params: CodeParams, body: ValueInput, response: { 201: Type.Object({ area: Type.String(), period: Type.String(), value: Type.Number() }) } },
+      schema: {
+        tags,
+        summary: 'Enter (or replace) one value of one of the partnership’s own indicators',
+        params: CodeParams,
+        body: ValueInput,
+        response: { 201: Type.Object({ area: Type.String(), period: Type.String(), value: Type.Number() }) },
+      },
     },
     async (request, reply) => {
       const ind = await loadIndicator(request)

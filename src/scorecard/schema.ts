@@ -39,7 +39,9 @@ export const IndicatorInput = Type.Object(
     priorities: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { title: 'Priorities it measures' })),
     ragMethod: Type.Optional(choice(RAG_METHODS, 'RAG rating')),
     target: Type.Optional(Type.Number({ title: 'Target', errorMessage: 'Enter the target as a number' })),
-    tolerance: Type.Optional(Type.Number({ minimum: 0, title: 'Tolerance', errorMessage: 'Enter the tolerance as a percentage, such as 5' })),
+    tolerance: Type.Optional(
+      Type.Number({ minimum: 0, title: 'Tolerance', errorMessage: 'Enter the tolerance as a percentage, such as 5' }),
+    ),
     comparator: Type.Optional(choice(COMPARATORS, 'Compared with')),
     version: Type.Optional(Type.Integer({ title: 'Version' })),
   },
@@ -48,12 +50,22 @@ export const IndicatorInput = Type.Object(
 export type IndicatorInput = Static<typeof IndicatorInput>
 
 const Figure = (title: string) =>
-  Type.Optional(Type.Union([Type.Number(), Type.String({ maxLength: 40 }), Type.Null()], { title, errorMessage: `Enter the ${title.toLowerCase()} as a number` }))
+  Type.Optional(
+    Type.Union([Type.Number(), Type.String({ maxLength: 40 }), Type.Null()], {
+      title,
+      errorMessage: `Enter the ${title.toLowerCase()} as a number`,
+    }),
+  )
 
 export const ValueInput = Type.Object(
   {
     area: Type.String({ minLength: 1, maxLength: 40, title: 'Area', errorMessage: 'Enter the area’s GSS code, such as E06000019' }),
-    period: Type.String({ minLength: 1, maxLength: 20, title: 'Period', errorMessage: 'Enter the period, such as 2019-01, 2019/20 Q1 or 2019/20' }),
+    period: Type.String({
+      minLength: 1,
+      maxLength: 20,
+      title: 'Period',
+      errorMessage: 'Enter the period, such as 2019-01, 2019/20 Q1 or 2019/20',
+    }),
     numerator: Figure('Numerator'),
     denominator: Figure('Denominator'),
     value: Figure('Value'),
@@ -85,7 +97,12 @@ export const ValueJson = Type.Object({
   ci998: Interval,
   suppressed: Type.Boolean(),
   change: Nullable(
-    Type.Object({ period: Type.String(), value: Nullable(Type.Number()), ratio: Nullable(Type.Number()), p_value: Nullable(Type.Number()) }),
+    Type.Object({
+      period: Type.String(),
+      value: Nullable(Type.Number()),
+      ratio: Nullable(Type.Number()),
+      p_value: Nullable(Type.Number()),
+    }),
   ),
 })
 

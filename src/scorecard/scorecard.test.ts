@@ -30,7 +30,11 @@ async function partnership(opts: { published?: boolean } = {}) {
 }
 
 async function define(partnershipId: number, input: Record<string, unknown>) {
-  return t.services.scorecard.defineIndicator(partnershipId, { polarity: 'lower-is-better', frequency: 'financial-year', ...input }, systemActor)
+  return t.services.scorecard.defineIndicator(
+    partnershipId,
+    { polarity: 'lower-is-better', frequency: 'financial-year', ...input },
+    systemActor,
+  )
 }
 
 function csvFile(body: string) {
@@ -119,7 +123,10 @@ test('an upload with bad rows lists every problem with its line, and saves nothi
   assert.match(errorSummary(res.body), /figures\.csv has 8 problems: nothing has been saved/)
   assert.match(page, /figures\.csv:3: indicator: expected the code of one of this partnership's indicators, found "no-such-indicator"/)
   assert.match(page, /figures\.csv:4: area: expected a GSS code, LSOA code or custom area, found "E99999999"/)
-  assert.match(page, /figures\.csv:5: period: expected 2019-01 \(month\), 2019\/20 Q1 \(quarter\) or 2019\/20 \(financial year\), found "2018\/21"/)
+  assert.match(
+    page,
+    /figures\.csv:5: period: expected 2019-01 \(month\), 2019\/20 Q1 \(quarter\) or 2019\/20 \(financial year\), found "2018\/21"/,
+  )
   assert.match(page, /figures\.csv:6: value: expected a number, found "many"/)
   assert.match(page, /figures\.csv:7: numerator: expected at most the denominator \(30\) for a percentage, found 40/)
   assert.match(page, /figures\.csv:8: period: repeats line 2 \(the same indicator, area and period\)/)
@@ -133,7 +140,9 @@ test('an upload with bad rows lists every problem with its line, and saves nothi
 test('a file without the expected header is refused at line 1', async () => {
   const { p, base } = await partnership()
   const editor = await clientAs(t, 'editor', p.id)
-  const res = await postFiles(t, editor, `${base}/scorecard/upload`, 'file', [{ filename: 'x.csv', data: Buffer.from('code,area,when,count\nx,y,z,1\n') }])
+  const res = await postFiles(t, editor, `${base}/scorecard/upload`, 'file', [
+    { filename: 'x.csv', data: Buffer.from('code,area,when,count\nx,y,z,1\n') },
+  ])
   assert.equal(res.status, 400)
   assert.match(text(res.body), /x\.csv:1: header: expected the columns indicator,area,period,numerator,denominator,value/)
 })
@@ -148,11 +157,15 @@ test('a clean upload is previewed before anything is saved, then saved, then und
   assert.equal(res.status, 303)
   const preview = await editor.get(String(res.headers.location))
   assert.match(text(preview.body), /2 rows to save\. Nothing has been saved yet/)
-  const values = async () => (await editor.get(`${api}/indicators/hate-crimes/values?area=${HEREFORDSHIRE}`)).json().rows.map((r: any) => [r.period, r.value])
+  const values = async () =>
+    (await editor.get(`${api}/indicators/hate-crimes/values?area=${HEREFORDSHIRE}`)).json().rows.map((r: any) => [r.period, r.value])
   assert.deepEqual(await values(), [['2017/18', 750]])
   const confirm = await editor.post(`${res.headers.location}/confirm`)
   assert.equal(confirm.status, 303)
-  assert.deepEqual(await values(), [['2017/18', 758], ['2018/19', 587]])
+  assert.deepEqual(await values(), [
+    ['2017/18', 758],
+    ['2018/19', 587],
+  ])
   const [upload] = await t.services.scorecard.uploads(p.id)
   const undo = await editor.post(`${base}/scorecard/uploads/${upload.id}/undo`)
   assert.equal(undo.status, 303)
@@ -195,8 +208,12 @@ test('the API gives values with Byar intervals in the value’s units and the ch
 test('disclosure control: counts of 1 to 4 are "[c]" for anyone who is not an editor, with what follows from them withheld; zero is shown', async () => {
   const { p, base, api } = await partnership()
   await define(p.id, { code: 'channel', name: 'Channel referrals', unit: 'count' })
-  await importCsv(p.id, `${HEADER}\nchannel,${HEREFORDSHIRE},2016/17,,,0\nchannel,${HEREFORDSHIRE},2017/18,,,3\nchannel,${HEREFORDSHIRE},2018/19,,,16\n`)
-  const rows = async (who: Awaited<ReturnType<typeof clientAs>>) => (await who.get(`${api}/indicators/channel/values?area=${HEREFORDSHIRE}`)).json().rows
+  await importCsv(
+    p.id,
+    `${HEADER}\nchannel,${HEREFORDSHIRE},2016/17,,,0\nchannel,${HEREFORDSHIRE},2017/18,,,3\nchannel,${HEREFORDSHIRE},2018/19,,,16\n`,
+  )
+  const rows = async (who: Awaited<ReturnType<typeof clientAs>>) =>
+    (await who.get(`${api}/indicators/channel/values?area=${HEREFORDSHIRE}`)).json().rows
   for (const who of [await clientAs(t, 'anonymous'), await clientAs(t, 'viewer', p.id), await clientAs(t, 'contributor', p.id)]) {
     const [zero, small, big] = await rows(who)
     assert.deepEqual([zero.value, zero.suppressed], [0, false])
@@ -216,7 +233,9 @@ test('disclosure control: counts of 1 to 4 are "[c]" for anyone who is not an ed
   // The page applies the same rule as the API.
   const page = text((await (await clientAs(t, 'anonymous')).get(`${base}/scorecard/indicators/channel?area=${HEREFORDSHIRE}`)).body)
   assert.match(page, /\[c\]/)
-  const editorPage = text((await (await clientAs(t, 'editor', p.id)).get(`${base}/scorecard/indicators/channel?area=${HEREFORDSHIRE}`)).body)
+  const editorPage = text(
+    (await (await clientAs(t, 'editor', p.id)).get(`${base}/scorecard/indicators/channel?area=${HEREFORDSHIRE}`)).body,
+  )
   assert.doesNotMatch(editorPage, /\[c\]/)
 })
 
@@ -247,9 +266,18 @@ test('a percentage from a small numerator is withheld with its interval', async 
 test('partners-only indicators are for members; restricted ones for the roles named', async () => {
   const { p, api, base } = await partnership()
   await define(p.id, { code: 'partners-fig', name: 'Partners figure', unit: 'count', sensitivity: 'partners' })
-  await define(p.id, { code: 'secret-fig', name: 'Restricted figure', unit: 'count', sensitivity: 'restricted', restrictedRoles: ['editor'] })
+  await define(p.id, {
+    code: 'secret-fig',
+    name: 'Restricted figure',
+    unit: 'count',
+    sensitivity: 'restricted',
+    restrictedRoles: ['editor'],
+  })
   const codes = async (who: Awaited<ReturnType<typeof clientAs>>) =>
-    (await who.get(`${api}/indicators`)).json().rows.map((r: any) => r.code).filter((c: string) => !c.startsWith('police-uk-'))
+    (await who.get(`${api}/indicators`))
+      .json()
+      .rows.map((r: any) => r.code)
+      .filter((c: string) => !c.startsWith('police-uk-'))
   const anon = await clientAs(t, 'anonymous')
   assert.deepEqual(await codes(anon), [])
   assert.deepEqual(await codes(await clientAs(t, 'viewer', p.id)), ['partners-fig'])
@@ -266,20 +294,29 @@ test('the indicators API lists the built-in police.uk indicators with stable cod
   await define(p.id, { code: 'hate-crimes', name: 'Hate crimes', unit: 'count', priorities: [priority.lineage_id] })
   const rows = (await (await clientAs(t, 'editor', p.id)).get(`${api}/indicators`)).json().rows
   const codes = rows.map((r: any) => r.code)
-  for (const c of ['police-uk-crime', 'police-uk-asb', 'police-uk-burglary', 'police-uk-violence-and-sexual-offences', 'police-uk-stop-and-search'])
+  for (const c of [
+    'police-uk-crime',
+    'police-uk-asb',
+    'police-uk-burglary',
+    'police-uk-violence-and-sexual-offences',
+    'police-uk-stop-and-search',
+  ])
     assert.ok(codes.includes(c), c)
   assert.deepEqual(rows.find((r: any) => r.code === 'hate-crimes').priorities, [{ number: 1, title: 'Hate crime' }])
-  assert.deepEqual(rows.find((r: any) => r.code === 'police-uk-crime'), {
-    code: 'police-uk-crime',
-    name: 'All recorded crime',
-    unit: 'rate',
-    per: 1000,
-    polarity: 'lower-is-better',
-    frequency: 'month',
-    sensitivity: 'public',
-    builtin: true,
-    priorities: [],
-  })
+  assert.deepEqual(
+    rows.find((r: any) => r.code === 'police-uk-crime'),
+    {
+      code: 'police-uk-crime',
+      name: 'All recorded crime',
+      unit: 'rate',
+      per: 1000,
+      polarity: 'lower-is-better',
+      frequency: 'month',
+      sensitivity: 'public',
+      builtin: true,
+      priorities: [],
+    },
+  )
   // The scorecard groups indicators by the priorities they measure.
   const page = text((await (await clientAs(t, 'editor', p.id)).get(`/partnerships/${p.slug}/scorecard`)).body)
   assert.match(page, /Priority 1: Hate crime/)
@@ -302,7 +339,10 @@ test('a value entered in the form is checked like a CSV row, with the message on
   const editor = await clientAs(t, 'editor', p.id)
   const bad = await editor.post(`${base}/scorecard/indicators/hate/values/new`, { area: HEREFORDSHIRE, period: '2019-01', value: '4' })
   assert.equal(bad.status, 400)
-  assert.match(text(errorSummary(bad.body)), /hate is recorded by financial year: expected a financial year such as 2019\/20, found "2019-01"/)
+  assert.match(
+    text(errorSummary(bad.body)),
+    /hate is recorded by financial year: expected a financial year such as 2019\/20, found "2019-01"/,
+  )
   const good = await editor.post(`${base}/scorecard/indicators/hate/values/new`, { area: HEREFORDSHIRE, period: '2019/20', value: '4' })
   assert.equal(good.status, 303)
   assert.equal((await editor.get(`${api}/indicators/hate/values`)).json().rows[0].value, 4)
@@ -310,7 +350,25 @@ test('a value entered in the form is checked like a CSV row, with the message on
 
 test('safer indicators define and import: the same checks; a bad file saves nothing and exits with status 2', async () => {
   const { p } = await partnership()
-  const out = await indicatorsCommand(t.services, ['define', '--partnership', p.slug, '--code', 'alcohol-arrests', '--name', 'Alcohol-tagged arrests', '--unit', 'count', '--frequency', 'financial-year', '--polarity', 'neither'], systemActor)
+  const out = await indicatorsCommand(
+    t.services,
+    [
+      'define',
+      '--partnership',
+      p.slug,
+      '--code',
+      'alcohol-arrests',
+      '--name',
+      'Alcohol-tagged arrests',
+      '--unit',
+      'count',
+      '--frequency',
+      'financial-year',
+      '--polarity',
+      'neither',
+    ],
+    systemActor,
+  )
   assert.match(out, /Indicator alcohol-arrests \(Alcohol-tagged arrests\) defined/)
   const bad = csvFile(`${HEADER}\nalcohol-arrests,${HEREFORDSHIRE},2017/18,,,3655\nalcohol-arrests,${HEREFORDSHIRE},2018/19,,,lots\n`)
   await assert.rejects(indicatorsCommand(t.services, ['import', bad, '--partnership', p.slug], systemActor), (err: unknown) => {
@@ -328,7 +386,10 @@ test('safer indicators define and import: the same checks; a bad file saves noth
 test('the indicator page draws the trend with its band as an SVG with a text alternative, and the print view lists the scorecard', async () => {
   const { p, base } = await partnership()
   await define(p.id, { code: 'da-crimes', name: 'Domestic abuse crimes', unit: 'count' })
-  await importCsv(p.id, `${HEADER}\nda-crimes,${HEREFORDSHIRE},2016/17,,,5900\nda-crimes,${HEREFORDSHIRE},2017/18,,,6142\nda-crimes,${HEREFORDSHIRE},2018/19,,,7055\n`)
+  await importCsv(
+    p.id,
+    `${HEADER}\nda-crimes,${HEREFORDSHIRE},2016/17,,,5900\nda-crimes,${HEREFORDSHIRE},2017/18,,,6142\nda-crimes,${HEREFORDSHIRE},2018/19,,,7055\n`,
+  )
   const anon = await clientAs(t, 'anonymous')
   const page = await anon.get(`${base}/scorecard/indicators/da-crimes`)
   assert.equal(page.status, 200)
@@ -336,7 +397,10 @@ test('the indicator page draws the trend with its band as an SVG with a text alt
   assert.match(page.body, /<title[^>]*>Domestic abuse crimes in Herefordshire[^<]*95% confidence interval<\/title>/)
   assert.match(text(page.body), /3 periods, from 5,900 in 2016\/17 to 7,055 in 2018\/19/)
   const json = (await anon.get(`${base}/scorecard/indicators/da-crimes?format=json`)).json()
-  assert.deepEqual(json.map((r: any) => r.value), [5900, 6142, 7055])
+  assert.deepEqual(
+    json.map((r: any) => r.value),
+    [5900, 6142, 7055],
+  )
   const print = await anon.get(`${base}/scorecard/print`)
   assert.equal(print.status, 200)
   assert.match(text(print.body), /Performance scorecard[\s\S]*Domestic abuse crimes/)
@@ -358,14 +422,20 @@ test('many changes on one page: the scorecard adjusts their p-values by Holm’s
   const { p, base, api } = await partnership()
   await define(p.id, { code: 'a', name: 'Indicator A', unit: 'count' })
   await define(p.id, { code: 'b', name: 'Indicator B', unit: 'count' })
-  await importCsv(p.id, `${HEADER}\na,${HEREFORDSHIRE},2017/18,,,100\na,${HEREFORDSHIRE},2018/19,,,130\nb,${HEREFORDSHIRE},2017/18,,,100\nb,${HEREFORDSHIRE},2018/19,,,112\n`)
+  await importCsv(
+    p.id,
+    `${HEADER}\na,${HEREFORDSHIRE},2017/18,,,100\na,${HEREFORDSHIRE},2018/19,,,130\nb,${HEREFORDSHIRE},2017/18,,,100\nb,${HEREFORDSHIRE},2018/19,,,112\n`,
+  )
   const anon = await clientAs(t, 'anonymous')
   const pOf = async (code: string) => (await anon.get(`${api}/indicators/${code}/values`)).json().rows[1].change.p_value as number
   const [pa, pb] = [await pOf('a'), await pOf('b')]
   // Holm for two p-values, written out: the smaller doubled (at most 1), the larger at least that.
   const [small, large] = pa < pb ? [pa, pb] : [pb, pa]
   const adjSmall = Math.min(1, 2 * small)
-  const expected = new Map([[pa < pb ? 'a' : 'b', adjSmall], [pa < pb ? 'b' : 'a', Math.max(adjSmall, large)]])
+  const expected = new Map([
+    [pa < pb ? 'a' : 'b', adjSmall],
+    [pa < pb ? 'b' : 'a', Math.max(adjSmall, large)],
+  ])
   const rows = (await anon.get(`${base}/scorecard?format=json`)).json()
   for (const r of rows) assert.ok(Math.abs(r.adjusted_p_value - expected.get(r.code)!) < 1e-6, `${r.code}: ${r.adjusted_p_value}`)
   assert.match(text((await anon.get(`${base}/scorecard`)).body), /adjusted for multiple comparisons by Holm's method/)

@@ -211,7 +211,13 @@ interface RawPoint {
 }
 
 /** Statistics and disclosure control for an indicator's raw figures (one area, in period order). */
-function buildSeries(ind: Indicator, raw: RawPoint[], hidden: Set<string>, viewer: Viewer, opts: { latestOnly?: boolean } = {}): SeriesPoint[] {
+function buildSeries(
+  ind: Indicator,
+  raw: RawPoint[],
+  hidden: Set<string>,
+  viewer: Viewer,
+  opts: { latestOnly?: boolean } = {},
+): SeriesPoint[] {
   const editor = isEditor(viewer)
   const byPeriod = new Map(raw.map((r) => [r.period.text, r]))
   const isHidden = (r: RawPoint) => !editor && hidden.has(`${ind.code}|${r.area}|${r.period.text}`)
@@ -251,7 +257,12 @@ function buildSeries(ind: Indicator, raw: RawPoint[], hidden: Set<string>, viewe
       change =
         suppressed || prevHidden
           ? { period: prev.period.text, value: null, ratio: null, p_value: null }
-          : { period: prev.period.text, value: prev.value, ratio: ratio === null ? null : round(ratio), p_value: p === null ? null : Number(p.toPrecision(6)) }
+          : {
+              period: prev.period.text,
+              value: prev.value,
+              ratio: ratio === null ? null : round(ratio),
+              p_value: p === null ? null : Number(p.toPrecision(6)),
+            }
     }
     return {
       area: r.area,
@@ -302,12 +313,17 @@ export function ragFor(ind: Indicator, latest: SeriesPoint | undefined, benchmar
   if (ind.rag_method === 'target') {
     if (ind.target === null) return null
     const t = formatValue(ind, ind.target)
-    const worseBy = ind.target === 0 ? 0 : ((higherBetter ? ind.target - latest.value : latest.value - ind.target) / Math.abs(ind.target)) * 100
+    const worseBy =
+      ind.target === 0 ? 0 : ((higherBetter ? ind.target - latest.value : latest.value - ind.target) / Math.abs(ind.target)) * 100
     const tol = ind.tolerance ?? 0
     if (worseBy <= 0) return { status: 'green', reason: `Green: ${v} meets the target of ${t}` }
     const pct = `${formatNumber(worseBy, 1)}%`
     const dir = higherBetter ? 'below' : 'above'
-    if (worseBy <= tol) return { status: 'amber', reason: `Amber: ${v} is ${pct} ${dir} the target of ${t}, within the tolerance of ${formatNumber(tol, 1)}%` }
+    if (worseBy <= tol)
+      return {
+        status: 'amber',
+        reason: `Amber: ${v} is ${pct} ${dir} the target of ${t}, within the tolerance of ${formatNumber(tol, 1)}%`,
+      }
     return { status: 'red', reason: `Red: ${v} is ${pct} ${dir} the target of ${t}, more than the tolerance of ${formatNumber(tol, 1)}%` }
   }
   if (ind.comparator === 'england-and-wales') {
@@ -315,8 +331,10 @@ export function ragFor(ind: Indicator, latest: SeriesPoint | undefined, benchmar
     const b = formatValue(ind, benchmark.value)
     const c = compareWithBenchmark({ lower: latest.ci95[0], upper: latest.ci95[1] }, benchmark.value, ind.polarity)
     const word = latest.value > benchmark.value ? 'higher' : 'lower'
-    if (c === 'worse') return { status: 'red', reason: `Red: ${v} is significantly ${word} than ${b} for ${benchmark.label} (95% interval excludes it)` }
-    if (c === 'better') return { status: 'green', reason: `Green: ${v} is significantly ${word} than ${b} for ${benchmark.label} (95% interval excludes it)` }
+    if (c === 'worse')
+      return { status: 'red', reason: `Red: ${v} is significantly ${word} than ${b} for ${benchmark.label} (95% interval excludes it)` }
+    if (c === 'better')
+      return { status: 'green', reason: `Green: ${v} is significantly ${word} than ${b} for ${benchmark.label} (95% interval excludes it)` }
     return { status: 'amber', reason: `Amber: ${v} is not significantly different from ${b} for ${benchmark.label}` }
   }
   const ch = latest.change
@@ -445,7 +463,10 @@ export function scorecardService(
       const builtin = builtinByCode.get(input.code)
       checkRules(input, builtin)
       return inTransaction(db, tx, async (q) => {
-        const taken = await q.query('SELECT 1 FROM scorecard_indicators WHERE partnership_id = $1 AND code = $2', [partnershipId, input.code])
+        const taken = await q.query('SELECT 1 FROM scorecard_indicators WHERE partnership_id = $1 AND code = $2', [
+          partnershipId,
+          input.code,
+        ])
         if (taken.length) throw new ValidationError({ code: `This partnership already has an indicator with the code ${input.code}` })
         const [{ n }] = await q.query<{ n: number }>(
           'SELECT coalesce(max(position), 0)::int + 1 AS n FROM scorecard_indicators WHERE partnership_id = $1',
@@ -462,7 +483,13 @@ export function scorecardService(
       })
     },
 
-    async updateIndicator(partnershipId: number, code: string, raw: unknown, version: number | undefined, actor: Actor): Promise<Indicator> {
+    async updateIndicator(
+      partnershipId: number,
+      code: string,
+      raw: unknown,
+      version: number | undefined,
+      actor: Actor,
+    ): Promise<Indicator> {
       const input = validate(IndicatorInput, { ...(raw as object), code })
       const current = (await stored(partnershipId)).find((i) => i.code === code)
       if (!current) throw new NotFoundError()
@@ -569,7 +596,12 @@ export function scorecardService(
     },
 
     /** Save rows given in code (the demo): the same checks as a file, all or nothing. */
-    async importRows(partnershipId: number, filename: string, lines: string[][], actor: Actor): Promise<{ check: UploadCheck; uploadId?: number }> {
+    async importRows(
+      partnershipId: number,
+      filename: string,
+      lines: string[][],
+      actor: Actor,
+    ): Promise<{ check: UploadCheck; uploadId?: number }> {
       const check = await checkRows(partnershipId, lines, filename)
       if (check.problems.length) return { check }
       const uploadId = await db.transaction(async (tx) => {
@@ -599,18 +631,31 @@ export function scorecardService(
               'scorecard_values',
               v.id,
               v.version,
-              { numerator: v.replaced.numerator, denominator: v.replaced.denominator, value: v.replaced.value, upload_id: v.replaced.upload_id, replaced: null },
+              {
+                numerator: v.replaced.numerator,
+                denominator: v.replaced.denominator,
+                value: v.replaced.value,
+                upload_id: v.replaced.upload_id,
+                replaced: null,
+              },
               ctx,
             )
           else await deleteRecord(tx, 'scorecard_values', v.id, v.version, ctx)
         }
         await bump(tx, partnershipId)
-        await updateRecord(tx, 'scorecard_uploads', id, upload.version, { status: 'undone' }, {
-          actor,
-          partnershipId,
-          entity: 'indicator upload',
-          summary: `${upload.filename} undone (${plural(values.length, 'value')})`,
-        })
+        await updateRecord(
+          tx,
+          'scorecard_uploads',
+          id,
+          upload.version,
+          { status: 'undone' },
+          {
+            actor,
+            partnershipId,
+            entity: 'indicator upload',
+            summary: `${upload.filename} undone (${plural(values.length, 'value')})`,
+          },
+        )
         return { ...upload, values: values.length }
       })
     },
@@ -677,7 +722,10 @@ export function scorecardService(
       const version = await deps.agreement.latestVersion(p.id, { includeUnpublished: viewer.role !== undefined })
       const priorities = version ? await deps.agreement.priorities(version.id) : []
       const groups = priorities
-        .map((pr) => ({ title: `Priority ${pr.number}: ${pr.title}`, rows: rows.filter((r) => r.indicator.priority_lineages.includes(pr.lineage_id)) }))
+        .map((pr) => ({
+          title: `Priority ${pr.number}: ${pr.title}`,
+          rows: rows.filter((r) => r.indicator.priority_lineages.includes(pr.lineage_id)),
+        }))
         .filter((g) => g.rows.length)
       const linked = new Set(priorities.map((pr) => pr.lineage_id))
       const other = rows.filter((r) => !r.indicator.priority_lineages.some((l) => linked.has(l)))
@@ -705,9 +753,10 @@ export function scorecardService(
     const builtins = all.filter((i) => i.builtin)
     // Local figures for every area in one query; built-ins for the partnership's area in one crime query.
     const values = locals.length
-      ? await db.query<ValueRow>(`SELECT indicator_id, area_code, period, numerator::float8 AS numerator, denominator::float8 AS denominator, value::float8 AS value FROM scorecard_values WHERE indicator_id = ANY($1::int[])`, [
-          locals.map((i) => i.id),
-        ])
+      ? await db.query<ValueRow>(
+          `SELECT indicator_id, area_code, period, numerator::float8 AS numerator, denominator::float8 AS denominator, value::float8 AS value FROM scorecard_values WHERE indicator_id = ANY($1::int[])`,
+          [locals.map((i) => i.id)],
+        )
       : []
     const rows: ScorecardRowData[] = []
     for (const ind of locals) {
@@ -737,15 +786,20 @@ export function scorecardService(
         const latest = points[points.length - 1]
         rows.push({ indicator: ind, area: p.area_code, points, latest, rag: ragFor(ind, latest), adjustedP: null })
       }
-    } else for (const ind of builtins) rows.push({ indicator: ind, area: undefined, points: [], latest: undefined, rag: null, adjustedP: null })
+    } else
+      for (const ind of builtins) rows.push({ indicator: ind, area: undefined, points: [], latest: undefined, rag: null, adjustedP: null })
     return rows
   }
 
   async function getUpload(partnershipId: number, id: number) {
-    const [u] = await db.query<{ id: number; filename: string; status: string; content: string | null; version: number; row_count: number }>(
-      'SELECT * FROM scorecard_uploads WHERE id = $1 AND partnership_id = $2',
-      [id, partnershipId],
-    )
+    const [u] = await db.query<{
+      id: number
+      filename: string
+      status: string
+      content: string | null
+      version: number
+      row_count: number
+    }>('SELECT * FROM scorecard_uploads WHERE id = $1 AND partnership_id = $2', [id, partnershipId])
     if (!u) throw new NotFoundError()
     return u
   }
@@ -775,15 +829,24 @@ export function scorecardService(
   // ---- Checking rows ----
 
   async function checkFile(partnershipId: number, file: string, filename: string): Promise<UploadCheck> {
-    const first = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? ''
+    const first =
+      fs
+        .readFileSync(file, 'utf8')
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/)[0] ?? ''
     const header = first.split(',').map((h) => h.trim().replace(/^"|"$/g, '').toLowerCase())
     if (header.join(',') !== CSV_HEADER.join(','))
-      return { rows: [], problems: [`${filename}:1: header: expected the columns ${CSV_HEADER.join(',')}, found ${first.trim() || 'nothing'}`] }
+      return {
+        rows: [],
+        problems: [`${filename}:1: header: expected the columns ${CSV_HEADER.join(',')}, found ${first.trim() || 'nothing'}`],
+      }
     const { rows, rejected } = await analytics.withConnection(async (q) => {
       const table = `scorecard_upload_${crypto.randomBytes(6).toString('hex')}`
       try {
         const staged = (await stageCsv(q, table, [file], CSV_HEADER)).get(file)!
-        const rows = await q.all<Record<(typeof CSV_HEADER)[number], string | null>>(`SELECT ${CSV_HEADER.join(', ')} FROM ${table} ORDER BY rowid`)
+        const rows = await q.all<Record<(typeof CSV_HEADER)[number], string | null>>(
+          `SELECT ${CSV_HEADER.join(', ')} FROM ${table} ORDER BY rowid`,
+        )
         return { rows, rejected: staged.rejected }
       } finally {
         await q.run(`DROP TABLE IF EXISTS ${table}`)
@@ -833,11 +896,15 @@ export function scorecardService(
       else if (!ind) at('indicator', `expected the code of one of this partnership's indicators, found "${code}"`)
       else if (ind.builtin) at('indicator', `${code} is counted from the police.uk data; its values cannot be uploaded`)
       if (!area) at('area', 'expected a GSS code, LSOA code or custom area, found nothing')
-      else if ((await areaName(area, partnershipId)) === null) at('area', `expected a GSS code, LSOA code or custom area, found "${area}", which is not an area Safer knows`)
+      else if ((await areaName(area, partnershipId)) === null)
+        at('area', `expected a GSS code, LSOA code or custom area, found "${area}", which is not an area Safer knows`)
       const period = parsePeriod(periodText_)
       if (!period) at('period', `expected 2019-01 (month), 2019/20 Q1 (quarter) or 2019/20 (financial year), found "${periodText_}"`)
       else if (ind && period.frequency !== ind.frequency)
-        at('period', `${code} is recorded by ${FREQUENCY_WORDS[ind.frequency]}: expected ${FREQUENCY_FORMAT[ind.frequency]}, found "${periodText_}"`)
+        at(
+          'period',
+          `${code} is recorded by ${FREQUENCY_WORDS[ind.frequency]}: expected ${FREQUENCY_FORMAT[ind.frequency]}, found "${periodText_}"`,
+        )
       const [n, d, v] = figures.map((f, i) => {
         const field = ['numerator', 'denominator', 'value'][i]
         if (f === '') return null
@@ -853,11 +920,13 @@ export function scorecardService(
         if (counts && n !== null && n < 0) at('numerator', `expected a count of 0 or more, found ${n}`)
         if (counts && n !== null && !Number.isInteger(n)) at('numerator', `expected a whole number (a count), found ${n}`)
         if (ind.unit === 'count' && v !== null && v < 0) at('value', `expected a count of 0 or more, found ${v}`)
-        else if (ind.unit === 'count' && n === null && v !== null && !Number.isInteger(v)) at('value', `expected a whole number (a count), found ${v}`)
+        else if (ind.unit === 'count' && n === null && v !== null && !Number.isInteger(v))
+          at('value', `expected a whole number (a count), found ${v}`)
         if (d !== null && d <= 0) at('denominator', `expected a number greater than 0, found ${d}`)
         if ((ind.unit === 'rate' || ind.unit === 'percentage') && n !== null && d === null && v === null)
           at('denominator', `expected a denominator with the numerator for a ${ind.unit}`)
-        if (ind.unit === 'percentage' && n !== null && d !== null && n > d) at('numerator', `expected at most the denominator (${d}) for a percentage, found ${n}`)
+        if (ind.unit === 'percentage' && n !== null && d !== null && n > d)
+          at('numerator', `expected at most the denominator (${d}) for a percentage, found ${n}`)
         if (ind.unit === 'percentage' && v !== null && (v < 0 || v > 100)) at('value', `expected a percentage from 0 to 100, found ${v}`)
       }
       if (ind && period) {
@@ -893,11 +962,10 @@ export function scorecardService(
     for (const r of rows) {
       const ind = own.get(r.indicator)!
       const period = parsePeriod(r.period)!
-      const [existing] = await q.query<ValueRow>('SELECT * FROM scorecard_values WHERE indicator_id = $1 AND area_code = $2 AND period = $3', [
-        ind.id,
-        r.area,
-        period.text,
-      ])
+      const [existing] = await q.query<ValueRow>(
+        'SELECT * FROM scorecard_values WHERE indicator_id = $1 AND area_code = $2 AND period = $3',
+        [ind.id, r.area, period.text],
+      )
       const figures = { numerator: r.numerator, denominator: r.denominator, value: r.value, upload_id: uploadId }
       const ctx = { actor, partnershipId, entity: 'indicator value', summary: `${r.indicator} ${r.area} ${r.period}: ${r.value}` }
       if (existing) {
@@ -923,12 +991,22 @@ export function scorecardService(
 
   function toRaw(rows: ValueRow[]): RawPoint[] {
     return rows
-      .map((v) => ({ area: v.area_code, period: parsePeriod(v.period)!, numerator: num(v.numerator), denominator: num(v.denominator), value: Number(v.value) }))
+      .map((v) => ({
+        area: v.area_code,
+        period: parsePeriod(v.period)!,
+        numerator: num(v.numerator),
+        denominator: num(v.denominator),
+        value: Number(v.value),
+      }))
       .sort((a, b) => (a.period.start < b.period.start ? -1 : 1))
   }
 
   function primaryHidden(ind: Indicator, raw: RawPoint[]): Set<string> {
-    const cells: Cell[] = raw.map((r) => ({ key: `${ind.code}|${r.area}|${r.period.text}`, count: countOf(ind, r.numerator), threshold: ind.suppression_threshold }))
+    const cells: Cell[] = raw.map((r) => ({
+      key: `${ind.code}|${r.area}|${r.period.text}`,
+      count: countOf(ind, r.numerator),
+      threshold: ind.suppression_threshold,
+    }))
     return suppressedCells(cells)
   }
 
@@ -950,7 +1028,12 @@ export function scorecardService(
       for (const ind of locals) {
         const raw = toRaw(rows.filter((r) => r.indicator_id === ind.id))
         points.set(ind.code, raw)
-        for (const r of raw) cells.push({ key: `${ind.code}|${area}|${r.period.text}`, count: countOf(ind, r.numerator), threshold: ind.suppression_threshold })
+        for (const r of raw)
+          cells.push({
+            key: `${ind.code}|${area}|${r.period.text}`,
+            count: countOf(ind, r.numerator),
+            threshold: ind.suppression_threshold,
+          })
       }
     }
     const crimeInds = inds.filter((i) => i.builtin && i.spec && !i.spec.stopSearch)
@@ -969,7 +1052,14 @@ export function scorecardService(
     }
   }
 
-  async function crimeSeries(p: Partnership, inds: Indicator[], area: string, points: Map<string, RawPoint[]>, cells: Cell[], groups: Group[]) {
+  async function crimeSeries(
+    p: Partnership,
+    inds: Indicator[],
+    area: string,
+    points: Map<string, RawPoint[]>,
+    cells: Cell[],
+    groups: Group[],
+  ) {
     const t = await target(p, area)
     if (!t || t.kind !== 'area') return
     const population = t.area.population
@@ -1001,9 +1091,12 @@ export function scorecardService(
       const crimeTotal = [...types].filter(([k]) => k !== ASB).reduce((n, [, c]) => n + c, 0)
       const parts: string[] = []
       for (const ind of inds) {
-        const count = ind.code === 'police-uk-crime' ? crimeTotal : (ind.spec!.crimeTypes ?? []).reduce((n, k) => n + (types.get(k) ?? 0), 0)
+        const count =
+          ind.code === 'police-uk-crime' ? crimeTotal : (ind.spec!.crimeTypes ?? []).reduce((n, k) => n + (types.get(k) ?? 0), 0)
         if (ind.code !== 'police-uk-crime' && !types.size) continue
-        points.get(ind.code)!.push({ area, period, numerator: count, denominator: population, value: (count / population) * (ind.per ?? 1000) })
+        points
+          .get(ind.code)!
+          .push({ area, period, numerator: count, denominator: population, value: (count / population) * (ind.per ?? 1000) })
       }
       // Every crime type is a cell of the month's group (those not on the page too: they could be asked for).
       for (const [type, count] of types) {
@@ -1028,7 +1121,12 @@ export function scorecardService(
     )
     if (!loaded) return
     const coverage = await deps.crime.queries.coverage(t, 'stop-and-search', loaded.from, loaded.to)
-    const rows = await deps.crime.queries.recordCounts('stop-and-search', t, { from: loaded.from, to: loaded.to, group: ['month', 'outcome'] }, coverage)
+    const rows = await deps.crime.queries.recordCounts(
+      'stop-and-search',
+      t,
+      { from: loaded.from, to: loaded.to, group: ['month', 'outcome'] },
+      coverage,
+    )
     const months = [...new Set(rows.map((r) => String(r.month)))].sort()
     for (const ind of inds) points.set(ind.code, [])
     for (const m of months) {
@@ -1041,7 +1139,15 @@ export function scorecardService(
         const kind = ind.spec!.stopSearch
         const n = kind === 'count' ? total : kind === 'arrest' ? arrest : nfa
         if (kind !== 'count' && total === 0) continue
-        points.get(ind.code)!.push({ area, period, numerator: n, denominator: kind === 'count' ? null : total, value: kind === 'count' ? n : (n / total) * 100 })
+        points
+          .get(ind.code)!
+          .push({
+            area,
+            period,
+            numerator: n,
+            denominator: kind === 'count' ? null : total,
+            value: kind === 'count' ? n : (n / total) * 100,
+          })
         cells.push({ key: `${ind.code}|${area}|${m}`, count: n, threshold: ind.suppression_threshold })
       }
     }

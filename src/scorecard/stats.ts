@@ -86,7 +86,11 @@ export function rateInterval(
  * Wilson's score interval for a proportion (Wilson 1927; Newcombe 1998, method 3; PHEindicatormethods `phe_proportion`):
  * (2x + z² ∓ z√(z² + 4x(1 − x/n))) / (2(n + z²)). All three figures are 0–1; callers multiply by 100 for percentages.
  */
-export function wilsonInterval(numerator: number, denominator: number, confidence: Confidence): { proportion: number; lower: number; upper: number } {
+export function wilsonInterval(
+  numerator: number,
+  denominator: number,
+  confidence: Confidence,
+): { proportion: number; lower: number; upper: number } {
   checkCount(numerator, 'numerator')
   checkCount(denominator, 'denominator')
   if (denominator === 0) throw new RangeError('The denominator must be greater than 0 for a percentage')
@@ -112,9 +116,9 @@ function binomialTail(k: number, n: number, p: number, side: 'lower' | 'upper'):
   const odds = p / (1 - p)
   let term = binomialPmf(k, n, p)
   let sum = 0
-  for (let i = k; i >= 0 && i <= n && term > 0; ) {
+  for (let i = k; i >= 0 && i <= n && term > 0;) {
     sum += term
-    const ratio = side === 'upper' ? ((n - i) / (i + 1)) * odds : (i / (n - i + 1)) / odds
+    const ratio = side === 'upper' ? ((n - i) / (i + 1)) * odds : i / (n - i + 1) / odds
     // The rest is at most term × ratio / (1 − ratio) while the ratio keeps falling: stop far below the sum's precision.
     if (ratio < 1 && (term * ratio) / (1 - ratio) < sum * 1e-17) break
     term *= ratio
@@ -288,7 +292,11 @@ export function poissonTrend(
   for (let iter = 0; iter < 200; iter++) {
     // Newton–Raphson on (a, b), which for the canonical log link is exactly IRLS.
     const mu = fitted(a, b)
-    let ua = 0, ub = 0, iaa = 0, iab = 0, ibb = 0
+    let ua = 0,
+      ub = 0,
+      iaa = 0,
+      iab = 0,
+      ibb = 0
     for (let i = 0; i < k; i++) {
       const r = counts[i] - mu[i]
       ua += r
@@ -329,7 +337,10 @@ export function poissonTrend(
  * X² = [Σ rᵢ(tᵢ − t̄)]² / (p(1 − p) Σ nᵢ(tᵢ − t̄)²), t̄ = Σ nᵢtᵢ/N, p = R/N, on 1 degree of freedom.
  * Consecutive, equally spaced periods, oldest first.
  */
-export function chiSquaredTrend(numerators: number[], denominators: number[]): { direction: TrendDirection; pValue: number; method: string } {
+export function chiSquaredTrend(
+  numerators: number[],
+  denominators: number[],
+): { direction: TrendDirection; pValue: number; method: string } {
   const method = 'chi-squared test for trend in proportions (Cochran–Armitage)'
   if (numerators.length !== denominators.length) throw new RangeError('There must be one denominator for each numerator')
   if (numerators.length < 2) throw new RangeError('A trend needs at least two periods')
@@ -367,7 +378,8 @@ export function funnelLimits(
 ): { population: number; lower: number; upper: number }[] {
   checkConfidence(confidence)
   checkPositive(per, 'rate multiplier (per)')
-  if (!Number.isFinite(benchmarkRate) || benchmarkRate < 0) throw new RangeError(`The benchmark rate must be 0 or more (it was ${benchmarkRate})`)
+  if (!Number.isFinite(benchmarkRate) || benchmarkRate < 0)
+    throw new RangeError(`The benchmark rate must be 0 or more (it was ${benchmarkRate})`)
   const alpha = 1 - confidence
   return populations.map((population) => {
     checkPositive(population, 'population')

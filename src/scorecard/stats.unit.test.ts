@@ -241,7 +241,11 @@ test('Poisson trend over five periods satisfies the likelihood equations, and it
   assert.ok(Math.abs(score) < 1e-6, `score for the slope is ${score}`)
   const total = 82
   const eSum = e.reduce((s, x) => s + x, 0)
-  const lr = poissonDeviance(y, e.map((x) => (x * total) / eSum)) - poissonDeviance(y, mu)
+  const lr =
+    poissonDeviance(
+      y,
+      e.map((x) => (x * total) / eSum),
+    ) - poissonDeviance(y, mu)
   close(got.pValue, pChi1(lr), 1e-9, 'p')
   assert.equal(got.direction, got.pValue < 0.05 ? 'increasing' : 'no significant change')
 })

@@ -152,7 +152,8 @@ export function checkSvg(data: Buffer, subject = 'The selected file'): LogoCheck
     const local = name.replace(/^svg:/, '')
     const editor = EDITOR_PREFIXES.test(rawName)
     if (!editor && FORBIDDEN_WHY[local]) return refuse(FORBIDDEN_WHY[local])
-    if (!editor && !SVG_ELEMENTS.has(local) && !/^fe[a-z]+$/.test(local)) return refuse(`an element that is not part of a drawing (<${rawName}>)`)
+    if (!editor && !SVG_ELEMENTS.has(local) && !/^fe[a-z]+$/.test(local))
+      return refuse(`an element that is not part of a drawing (<${rawName}>)`)
     if (closing) {
       if (local === 'style') inStyle = false
       continue
@@ -167,7 +168,8 @@ export function checkSvg(data: Buffer, subject = 'The selected file'): LogoCheck
       // eslint-disable-next-line no-control-regex
       const value = decodeEntities(rawValue).replace(/[\s\u0000-\u001f]+/g, '')
       if (a.startsWith('on')) return refuse(`an event handler (${attrName}), which runs script`)
-      if ((a === 'href' || a.endsWith(':href')) && !value.startsWith('#')) return refuse(`a link to another address (${attrName}="${rawValue.slice(0, 60)}")`)
+      if ((a === 'href' || a.endsWith(':href')) && !value.startsWith('#'))
+        return refuse(`a link to another address (${attrName}="${rawValue.slice(0, 60)}")`)
       if (/javascript:|vbscript:|data:/i.test(value)) return refuse(`an address that runs script or carries a file (${attrName})`)
       if (a === 'style') {
         const why = cssProblem(rawValue)

@@ -38,8 +38,16 @@ const FIELD_NAMES: Record<string, string> = {
 /** Every cookie Safer sets: all essential (the cookies page lists them; a test compares this with what is set). */
 export const COOKIES = [
   { name: SESSION_COOKIE, purpose: 'Keeps you signed in. Only set when you sign in.', expires: '7 days, or when you sign out' },
-  { name: CSRF_COOKIE, purpose: 'Makes sure that forms you send come from this website, not another one (security).', expires: 'When you close your browser' },
-  { name: 'safer_flash', purpose: 'Shows a confirmation, like "Priority added", on the next page after you save something.', expires: '1 minute' },
+  {
+    name: CSRF_COOKIE,
+    purpose: 'Makes sure that forms you send come from this website, not another one (security).',
+    expires: 'When you close your browser',
+  },
+  {
+    name: 'safer_flash',
+    purpose: 'Shows a confirmation, like "Priority added", on the next page after you save something.',
+    expires: '1 minute',
+  },
 ]
 
 export async function siteRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -85,20 +93,26 @@ export async function siteRoutes(app: FastifyInstance, { services }: { services:
   // ---- The brand: logo and colours ----
 
   // The address names the file's hash, so a new logo has a new address and each can be kept by browsers for long.
-  app.get<{ Params: Static<typeof LogoParam> }>('/site/logo/:hash', { config: { access: 'public' }, schema: { params: LogoParam } }, async (request, reply) => {
-    const logo = await site.logo()
-    if (!logo || !logo.sha256.startsWith(request.params.hash.toLowerCase()))
-      return reply.code(404).type('text/plain').send('There is no such logo: the logo may have been changed')
-    return reply
-      .header('content-type', logo.contentType)
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .header('etag', `"${logo.sha256}"`)
-      .header('x-content-type-options', 'nosniff')
-      .header('content-disposition', 'inline; filename="logo"')
-      // Even if a checked SVG is opened on its own, it may run nothing and load nothing.
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-      .send(logo.content)
-  })
+  app.get<{ Params: Static<typeof LogoParam> }>(
+    '/site/logo/:hash',
+    { config: { access: 'public' }, schema: { params: LogoParam } },
+    async (request, reply) => {
+      const logo = await site.logo()
+      if (!logo || !logo.sha256.startsWith(request.params.hash.toLowerCase()))
+        return reply.code(404).type('text/plain').send('There is no such logo: the logo may have been changed')
+      return (
+        reply
+          .header('content-type', logo.contentType)
+          .header('cache-control', 'public, max-age=31536000, immutable')
+          .header('etag', `"${logo.sha256}"`)
+          .header('x-content-type-options', 'nosniff')
+          .header('content-disposition', 'inline; filename="logo"')
+          // Even if a checked SVG is opened on its own, it may run nothing and load nothing.
+          .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+          .send(logo.content)
+      )
+    },
+  )
 
   app.get('/site/brand.css', { config: { access: 'public' } }, async (_request, reply) => {
     const b = await site.fresh()
@@ -118,11 +132,15 @@ export async function siteRoutes(app: FastifyInstance, { services }: { services:
       values: s.values,
       maxLogoKb: MAX_LOGO_BYTES / 1024,
       statements: STATEMENT_KINDS.map((k) => ({ kind: k, title: STATEMENT_TITLES[k], name: STATEMENT_NAMES[k] })),
-      history: history.slice(0, 20).map((h) => ({ ...h, changes: changedFields(h).map((c) => FIELD_NAMES[c.field] ?? c.field.replace(/_/g, ' ')) })),
+      history: history
+        .slice(0, 20)
+        .map((h) => ({ ...h, changes: changedFields(h).map((c) => FIELD_NAMES[c.field] ?? c.field.replace(/_/g, ' ')) })),
     }
   }
 
-  app.get('/admin/site', { config: { access: 'site-admin' } }, async (_request, reply) => reply.view(`${V}/settings.njk`, await settingsContext()))
+  app.get('/admin/site', { config: { access: 'site-admin' } }, async (_request, reply) =>
+    reply.view(`${V}/settings.njk`, await settingsContext()),
+  )
 
   app.post('/admin/site', { config: { access: 'site-admin' } }, async (request, reply) =>
     handleForm(request, reply, {

@@ -106,7 +106,12 @@ export function siteService(db: Db, opts: { serviceName: string }) {
       headerText: row.header_text,
       linkColour: row.link_colour,
       logo: row.logo_sha256
-        ? { url: `/site/logo/${row.logo_sha256.slice(0, 16)}`, contentType: row.logo_content_type!, width: row.logo_width, height: row.logo_height }
+        ? {
+            url: `/site/logo/${row.logo_sha256.slice(0, 16)}`,
+            contentType: row.logo_content_type!,
+            width: row.logo_width,
+            height: row.logo_height,
+          }
         : null,
       version: row.version,
     }
@@ -227,7 +232,14 @@ export function siteService(db: Db, opts: { serviceName: string }) {
           summary: `Uploaded the logo ${file.filename}`,
           after: { filename: file.filename, content_type: checked.contentType, bytes: checked.content.length, sha256 },
         })
-        await updateRecord(tx, 'site_settings', 1, undefined, { logo_id: logo.id }, { actor, entity: ENTITY, summary: `Logo set to ${file.filename}` })
+        await updateRecord(
+          tx,
+          'site_settings',
+          1,
+          undefined,
+          { logo_id: logo.id },
+          { actor, entity: ENTITY, summary: `Logo set to ${file.filename}` },
+        )
       })
       return refresh()
     },
@@ -280,7 +292,13 @@ export function siteService(db: Db, opts: { serviceName: string }) {
         const existing = await maybeOne<{ version: number }>(tx, 'SELECT version FROM site_statements WHERE kind = $1 FOR UPDATE', [kind])
         if (!existing) {
           if (input.version) throw new ValidationError({ form: 'This statement was removed while you were editing it. Reload the page.' })
-          await createRecord(tx, 'site_statements', { kind, ...values }, { ...ctx, summary: `Wrote the ${STATEMENT_TITLES[kind].toLowerCase()}` }, 'kind')
+          await createRecord(
+            tx,
+            'site_statements',
+            { kind, ...values },
+            { ...ctx, summary: `Wrote the ${STATEMENT_TITLES[kind].toLowerCase()}` },
+            'kind',
+          )
         } else {
           await updateRecord(tx, 'site_statements', kind, input.version ?? -1, values, ctx, 'kind')
         }

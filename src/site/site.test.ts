@@ -105,7 +105,9 @@ test('only site administrators may change the settings', async () => {
 test('a safe SVG logo is kept and shown in the header, served so that it can run nothing', async () => {
   const admin = await siteAdmin()
   await saveSettings(admin, { organisationName: 'Test Borough Council' })
-  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="90" height="40"><!-- logo --><rect width="90" height="40" fill="#fff"/></svg>')
+  const svg = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="90" height="40"><!-- logo --><rect width="90" height="40" fill="#fff"/></svg>',
+  )
   const res = await postFiles(t, admin, '/admin/site/logo', 'logo', [{ filename: 'council.svg', data: svg }])
   assert.equal(res.status, 303, res.body)
   const page = await new Client(t).get('/')
@@ -127,7 +129,10 @@ test('an SVG logo with a script or an event handler is refused, and the logo sho
   const admin = await siteAdmin()
   const before = t.services.site.brand().logo
   for (const [data, message] of [
-    ['<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>', /The selected file contains a script, which a logo may not have/],
+    [
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>',
+      /The selected file contains a script, which a logo may not have/,
+    ],
     ['<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>', /contains an event handler \(onload\), which runs script/],
     ['<svg xmlns="http://www.w3.org/2000/svg"><use href="https://evil.example/a.svg#x"/></svg>', /a link to another address/],
   ] as const) {
@@ -143,7 +148,9 @@ test('a logo larger than 200 KB, or not a PNG or SVG, is refused with the limit'
   const big = await postFiles(t, admin, '/admin/site/logo', 'logo', [{ filename: 'big.png', data: png(100, 40, 201 * 1024) }])
   assert.equal(big.status, 400)
   assert.match(errorSummary(big.body), /The selected file must be smaller than 200 KB/)
-  const jpeg = await postFiles(t, admin, '/admin/site/logo', 'logo', [{ filename: 'logo.jpg', data: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) }])
+  const jpeg = await postFiles(t, admin, '/admin/site/logo', 'logo', [
+    { filename: 'logo.jpg', data: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]) },
+  ])
   assert.equal(jpeg.status, 400)
   assert.match(errorSummary(jpeg.body), /The selected file must be an image \(PNG or SVG\) file/)
   const ok = await postFiles(t, admin, '/admin/site/logo', 'logo', [{ filename: 'small.png', data: png(120, 40, 2000) }])
@@ -154,7 +161,11 @@ test('a logo larger than 200 KB, or not a PNG or SVG, is refused with the limit'
 
 test('the statements start with default text naming the installation and its council', async () => {
   const admin = await siteAdmin()
-  await saveSettings(admin, { serviceName: 'Worcestershire Safer', organisationName: 'Worcestershire County Council', contactEmail: 'safer@worcestershire.gov.uk' })
+  await saveSettings(admin, {
+    serviceName: 'Worcestershire Safer',
+    organisationName: 'Worcestershire County Council',
+    contactEmail: 'safer@worcestershire.gov.uk',
+  })
   const a11y = text((await new Client(t).get('/accessibility')).body)
   assert.match(a11y, /Accessibility statement for Worcestershire Safer/)
   assert.match(a11y, /This accessibility statement applies to Worcestershire Safer, run by Worcestershire County Council/)
@@ -203,7 +214,10 @@ test('a site administrator edits a statement: the text is escaped, the change au
   const form = await admin.get('/admin/site/statements/privacy')
   assert.equal(form.status, 200)
   const version = Number(/name="version" value="(\d+)"/.exec(form.body)?.[1])
-  const first = await admin.post('/admin/site/statements/privacy', { body: '## Our notice\n\nWe keep <script>alert(1)</script> nothing.', version })
+  const first = await admin.post('/admin/site/statements/privacy', {
+    body: '## Our notice\n\nWe keep <script>alert(1)</script> nothing.',
+    version,
+  })
   assert.equal(first.status, 303)
   assert.equal(first.headers.location, '/privacy')
   const page = await new Client(t).get('/privacy')
@@ -266,7 +280,7 @@ test('the accessibility statement needs its compliance status and dates, and sho
   assert.match(page, /This statement was prepared on 10 March 2026\. It was last reviewed on 2 November 2026\./)
 })
 
-test("the footer links to the statements, the API reference and the service status, and anyone can read them", async () => {
+test('the footer links to the statements, the API reference and the service status, and anyone can read them', async () => {
   const home = await new Client(t).get('/')
   const footer = home.body.slice(home.body.indexOf('<footer'))
   const links = [...footer.matchAll(/<a class="govuk-footer__link" href="(\/[^"]*)">([^<]+)<\/a>/g)].map((m) => [m[1], m[2]])
@@ -294,7 +308,9 @@ test('the API reference lists every operation of the OpenAPI document, with who 
   )
   assert.ok(operations.length > 10)
   const page = await c.get('/api')
-  const shown = [...page.body.matchAll(/<strong class="govuk-tag[^"]*">(\w+)<\/strong> <code class="safer-break">([^<]+)<\/code>/g)].map((m) => `${m[1]} ${m[2]}`)
+  const shown = [...page.body.matchAll(/<strong class="govuk-tag[^"]*">(\w+)<\/strong> <code class="safer-break">([^<]+)<\/code>/g)].map(
+    (m) => `${m[1]} ${m[2]}`,
+  )
   assert.deepEqual(shown.sort(), operations.sort())
   assert.match(page.body, /href="\/api\/v1\/openapi\.json"/)
   const body = text(page.body)
@@ -352,7 +368,10 @@ test('in demo mode the banner says the text comes from council papers and the ra
   const demo = await testApp({ demo: true })
   try {
     const page = text((await new Client(demo).get('/')).body)
-    assert.match(page, /Its partnerships, committees, priorities and their text come from published council papers; the assessment ratings are illustrative, not the partnerships' own\./)
+    assert.match(
+      page,
+      /Its partnerships, committees, priorities and their text come from published council papers; the assessment ratings are illustrative, not the partnerships' own\./,
+    )
   } finally {
     await demo.close()
   }

@@ -29,7 +29,10 @@ test('colours whose contrast fails AA are refused with the ratio and what to do'
   assert.match(low.linkColour!, /Link colour #777777 on the white page has a contrast of 4\.4 to 1/)
   // #767676 passes on white (4.54 to 1) but not on the menu and footer's #f4f8fb (4.25 to 1, worked by hand from WCAG's formula).
   const pale = colourProblems({ headerBackground: '#0b0c0c', headerText: '#ffffff', linkColour: '#767676' })
-  assert.match(pale.linkColour!, /Link colour #767676 on the pale background of the menu and footer \(#f4f8fb\) has a contrast of 4\.2 to 1/)
+  assert.match(
+    pale.linkColour!,
+    /Link colour #767676 on the pale background of the menu and footer \(#f4f8fb\) has a contrast of 4\.2 to 1/,
+  )
   const bad = colourProblems({ headerBackground: 'navy', headerText: '', linkColour: '#1d70b8' })
   assert.match(bad.headerBackground!, /must be a colour code like #1d70b8/)
   assert.equal(bad.headerText, 'Enter the header text colour, like #1d70b8')
@@ -42,7 +45,10 @@ test('statement text: headings, lists, bold and links become GOV.UK HTML; everyt
   assert.match(html, /<h2 class="govuk-heading-m">Who we are<\/h2>/)
   assert.match(html, /<p class="govuk-body">We are &lt;b&gt;the council&lt;\/b&gt; &amp; friends\.<br>\nSecond line\.<\/p>/)
   assert.match(html, /<ul class="govuk-list govuk-list--bullet"><li>one<\/li><li><strong>two<\/strong><\/li><\/ul>/)
-  assert.match(html, /<ol class="govuk-list govuk-list--number"><li>first<\/li><li><a class="govuk-link" href="https:\/\/ico\.org\.uk\/">ICO<\/a><\/li><\/ol>/)
+  assert.match(
+    html,
+    /<ol class="govuk-list govuk-list--number"><li>first<\/li><li><a class="govuk-link" href="https:\/\/ico\.org\.uk\/">ICO<\/a><\/li><\/ol>/,
+  )
   assert.match(html, /<h3 class="govuk-heading-s">Small<\/h3>/)
 })
 
@@ -53,13 +59,19 @@ test('statement text cannot carry markup or script: tags are shown as typed and 
   assert.doesNotMatch(html, /<script/)
   assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/)
   assert.doesNotMatch(html, /href="javascript|href="data|href="\/\/evil/)
-  assert.match(html, /click\) x y <a class="govuk-link" href="\/cookies">ok<\/a> <a class="govuk-link" href="mailto:a@b\.gov\.uk">mail<\/a>/)
+  assert.match(
+    html,
+    /click\) x y <a class="govuk-link" href="\/cookies">ok<\/a> <a class="govuk-link" href="mailto:a@b\.gov\.uk">mail<\/a>/,
+  )
   assert.doesNotMatch(html, /" ?onmouseover="/)
   assert.equal(safeHref('JAVASCRIPT:alert(1)'), undefined)
   assert.equal(safeHref('/\\evil.example'), undefined)
 })
 
-const svg = (body: string, attrs = '') => Buffer.from(`<?xml version="1.0"?>\n<!-- made by hand -->\n<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"${attrs}>${body}</svg>`)
+const svg = (body: string, attrs = '') =>
+  Buffer.from(
+    `<?xml version="1.0"?>\n<!-- made by hand -->\n<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"${attrs}>${body}</svg>`,
+  )
 
 test('an SVG logo that only draws is kept, without its comments, with its size', () => {
   const r = checkSvg(
@@ -133,7 +145,11 @@ test('the API reference groups operations by tag, with parameters, body fields a
   const doc = {
     paths: {
       '/api/v1/things/{id}': {
-        get: { tags: ['things'], summary: 'One thing', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }] },
+        get: {
+          tags: ['things'],
+          summary: 'One thing',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+        },
         put: {
           tags: ['things'],
           summary: 'Change a thing',

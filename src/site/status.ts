@@ -15,7 +15,14 @@ export interface StatusReport {
   version: string
   database: { engine: string; status: CheckStatus; responseMs?: number; message?: string }
   analytics: { status: CheckStatus; responseMs?: number; message?: string }
-  jobs: { status: CheckStatus; queued: number; running: number; oldestWaitingMinutes: number | null; lastFinishedAt: string | null; message: string }
+  jobs: {
+    status: CheckStatus
+    queued: number
+    running: number
+    oldestWaitingMinutes: number | null
+    lastFinishedAt: string | null
+    message: string
+  }
   outbox: { status: CheckStatus; sending: boolean; waiting: number; held: number; failed: number; message: string }
   crimeData: { status: CheckStatus; forces: number; latestMonth: string | null; lastImportedAt: string | null; message: string }
 }
@@ -54,9 +61,29 @@ export async function statusReport(services: Services, now = new Date()): Promis
     ? { status: 'unavailable', message: duck.error.message }
     : { status: 'ok', responseMs: duck.ms }
 
-  let jobs: StatusReport['jobs'] = { status: 'unavailable', queued: 0, running: 0, oldestWaitingMinutes: null, lastFinishedAt: null, message: 'Not known: the database did not answer' }
-  let outbox: StatusReport['outbox'] = { status: 'unavailable', sending: false, waiting: 0, held: 0, failed: 0, message: 'Not known: the database did not answer' }
-  let crimeData: StatusReport['crimeData'] = { status: 'unavailable', forces: 0, latestMonth: null, lastImportedAt: null, message: 'Not known: the database did not answer' }
+  let jobs: StatusReport['jobs'] = {
+    status: 'unavailable',
+    queued: 0,
+    running: 0,
+    oldestWaitingMinutes: null,
+    lastFinishedAt: null,
+    message: 'Not known: the database did not answer',
+  }
+  let outbox: StatusReport['outbox'] = {
+    status: 'unavailable',
+    sending: false,
+    waiting: 0,
+    held: 0,
+    failed: 0,
+    message: 'Not known: the database did not answer',
+  }
+  let crimeData: StatusReport['crimeData'] = {
+    status: 'unavailable',
+    forces: 0,
+    latestMonth: null,
+    lastImportedAt: null,
+    message: 'Not known: the database did not answer',
+  }
   if (!dbCheck.error) {
     const [queued, running, done] = await Promise.all([
       services.jobs.list({ status: 'queued', limit: 500 }),
@@ -82,7 +109,9 @@ export async function statusReport(services: Services, now = new Date()): Promis
     const sending = !!services.outbox.mailServer
     // A failure needs attention until someone has looked: "needs attention" while one failed in the last day.
     const recentFailures = counts.failed
-      ? (await services.outbox.list({ status: 'failed', limit: 200 })).filter((m) => now.getTime() - new Date(m.updated_at).getTime() < OUTBOX_RECENT_MS).length
+      ? (await services.outbox.list({ status: 'failed', limit: 200 })).filter(
+          (m) => now.getTime() - new Date(m.updated_at).getTime() < OUTBOX_RECENT_MS,
+        ).length
       : 0
     outbox = {
       status: recentFailures ? 'degraded' : 'ok',

@@ -80,7 +80,8 @@ async function concreteUrls() {
   const worcs = await q(`SELECT id FROM partnerships WHERE slug = 'worcestershire'`)
   const csv = path.join(os.tmpdir(), `every-page-${process.pid}.csv`)
   fs.writeFileSync(csv, 'indicator,area,period,numerator,denominator,value\nhate-crimes,E10000034,2019/20,,,600\n')
-  const preview = (await s.server.services.scorecard.previewUpload(worcs.id, csv, 'every-page.csv', { id: null, name: 'Every page test' })).upload!
+  const preview = (await s.server.services.scorecard.previewUpload(worcs.id, csv, 'every-page.csv', { id: null, name: 'Every page test' }))
+    .upload!
   fs.rmSync(csv)
   const scorecard = (url: string) =>
     url.replace(':partnership', 'worcestershire').replace(':code', 'hate-crimes').replace(':upload', String(preview.id))

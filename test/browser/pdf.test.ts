@@ -223,7 +223,11 @@ test('the PDF names the strategic assessment only to those its sensitivity allow
     { title: 'Force Strategic Assessment OFFICIAL-SENSITIVE', sensitivity: 'restricted', restrictedTo: ['editor'] },
     systemActor,
   )
-  const v = await t.services.agreement.createVersion(p.id, { title: 'County Agreement 2021', strategicAssessmentId: a.id, published: true }, systemActor)
+  const v = await t.services.agreement.createVersion(
+    p.id,
+    { title: 'County Agreement 2021', strategicAssessmentId: a.id, published: true },
+    systemActor,
+  )
   await t.services.agreement.addPriority(v.id, { number: 1, title: 'Serious violence' }, systemActor)
   const url = `/partnerships/${p.slug}/agreement/versions/${v.number}/print?format=pdf`
   const pdfText = async (cookie?: string) => {
@@ -236,7 +240,10 @@ test('the PDF names the strategic assessment only to those its sensitivity allow
   const viewer = await clientAs(t, 'viewer', p.id)
   assert.doesNotMatch(await pdfText([...viewer.cookies].map(([k, v]) => `${k}=${v}`).join('; ')), /Force Strategic Assessment/, 'a viewer')
   const editor = await clientAs(t, 'editor', p.id)
-  assert.match(await pdfText([...editor.cookies].map(([k, v]) => `${k}=${v}`).join('; ')), /Based on the strategic assessment: Force Strategic Assessment/)
+  assert.match(
+    await pdfText([...editor.cookies].map(([k, v]) => `${k}=${v}`).join('; ')),
+    /Based on the strategic assessment: Force Strategic Assessment/,
+  )
 })
 
 test('without Chromium the PDF says so plainly (503), and the print view still works', async () => {

@@ -108,7 +108,9 @@ async function problemsOn(page: Page, label: string): Promise<string[]> {
     problems.push(`${label}: scrolls sideways (${layout.scrollWidth} px wide in ${layout.clientWidth}): ${layout.wide.join(', ')}`)
   }
   if (layout.small.length) {
-    problems.push(`${label}: ${layout.small.length} of ${layout.texts} chart or map texts under ${MIN_FONT_PX} px, e.g. ${layout.small.slice(0, 3).join('; ')}`)
+    problems.push(
+      `${label}: ${layout.small.length} of ${layout.texts} chart or map texts under ${MIN_FONT_PX} px, e.g. ${layout.small.slice(0, 3).join('; ')}`,
+    )
   }
   const violations = await axeViolations(page, AXE_TAGS)
   for (const v of violations) problems.push(`${label}: axe ${v.id} (${v.impact}): ${v.help} at ${v.nodes.join(', ')}`)
@@ -168,9 +170,13 @@ test('the crime area page shows one chart (the narrow one at 320 px, the wide on
     await page.goto(`${s.server.url}/crime/areas/E10000014`)
     // One function passed to the page, with nothing named inside it (tsx would wrap a named function in a helper the page lacks).
     const [charts, chartTexts, legendItems, maps, mapTexts] = await page.evaluate(() =>
-      ['svg.safer-chart', 'svg.safer-chart text', '.safer-chart-figure .safer-legend li', 'svg.safer-choropleth', 'svg.safer-choropleth text'].map(
-        (sel) => [...document.querySelectorAll(sel)].filter((e) => e.checkVisibility()).length,
-      ),
+      [
+        'svg.safer-chart',
+        'svg.safer-chart text',
+        '.safer-chart-figure .safer-legend li',
+        'svg.safer-choropleth',
+        'svg.safer-choropleth text',
+      ].map((sel) => [...document.querySelectorAll(sel)].filter((e) => e.checkVisibility()).length),
     )
     assert.equal(charts, 1, `one chart is shown at ${width} px`)
     assert.equal(await page.locator(`svg:has(> title#${shownId}-title)`).isVisible(), true, `the chart shown at ${width} px is ${shownId}`)

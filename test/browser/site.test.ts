@@ -12,14 +12,25 @@ import { PASSWORD } from '../helpers.ts'
 import { systemActor } from '../../src/platform/audit.ts'
 
 const BRAND = { headerBackground: '#4c2c92', headerText: '#ffffff', linkColour: '#005ea5' }
-const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="120" height="40" fill="#ffffff"/><circle cx="20" cy="20" r="12" fill="#4c2c92"/></svg>'
+const LOGO =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="120" height="40" fill="#ffffff"/><circle cx="20" cy="20" r="12" fill="#4c2c92"/></svg>'
 
 const s = browserSuite({
   setUp: async (server) => {
-    await server.services.auth.createUser({ email: 'admin@site.browser.test', name: 'Alexandra Administrator-Longname', password: PASSWORD, siteAdmin: true })
+    await server.services.auth.createUser({
+      email: 'admin@site.browser.test',
+      name: 'Alexandra Administrator-Longname',
+      password: PASSWORD,
+      siteAdmin: true,
+    })
     const { values } = await server.services.site.settings()
     await server.services.site.updateSettings(
-      { ...values, ...BRAND, serviceName: 'Worcestershire Community Safety Partnerships', organisationName: 'Worcestershire County Council' },
+      {
+        ...values,
+        ...BRAND,
+        serviceName: 'Worcestershire Community Safety Partnerships',
+        organisationName: 'Worcestershire County Council',
+      },
       systemActor,
     )
     await server.services.site.setLogo({ data: Buffer.from(LOGO), filename: 'council.svg', type: 'svg' }, systemActor)
@@ -30,7 +41,10 @@ const WIDTHS = [320, 1280]
 const PAGES = ['/accessibility', '/privacy', '/cookies', '/api', '/status']
 
 async function noSidewaysScroll(page: Page, label: string) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }))
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }))
   assert.ok(scrollWidth <= innerWidth, `${label} scrolls sideways: ${scrollWidth} px of content in ${innerWidth} px`)
 }
 
@@ -47,7 +61,7 @@ test('the statement pages, the API reference and the status page pass axe and do
   }
 })
 
-test("each footer link opens its page, for someone who is not signed in", async () => {
+test('each footer link opens its page, for someone who is not signed in', async () => {
   const page = await s.browser.newPage({ viewport: { width: 1280, height: 900 } })
   for (const [name, heading] of [
     ['Accessibility statement', /Accessibility statement for Worcestershire Community Safety Partnerships/],
@@ -82,14 +96,19 @@ test("the header shows the council's name, logo and colours, with no GOV.UK crow
     assert.equal(await page.locator('.govuk-header__logotype, .govuk-logo, svg[class*="crown"], [class*="crown"]').count(), 0)
     assert.doesNotMatch(await page.locator('body').innerText(), /GOV\.UK/)
     const fonts = await page.evaluate(() =>
-      ['h1', '.govuk-body', '.safer-brand-header__name', '.govuk-footer__link'].map((sel) => getComputedStyle(document.querySelector(sel)!).fontFamily),
+      ['h1', '.govuk-body', '.safer-brand-header__name', '.govuk-footer__link'].map(
+        (sel) => getComputedStyle(document.querySelector(sel)!).fontFamily,
+      ),
     )
     for (const f of fonts) {
       assert.doesNotMatch(f, /GDS Transport|nta/i)
       assert.match(f, /system-ui/)
     }
     const fontFaces = await page.evaluate(() => [...document.fonts].map((f) => f.family))
-    assert.deepEqual(fontFaces.filter((f) => /GDS|Transport/i.test(f)), [])
+    assert.deepEqual(
+      fontFaces.filter((f) => /GDS|Transport/i.test(f)),
+      [],
+    )
     assert.notEqual(await header.evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(11, 12, 12)')
     await expectAccessible(page, `branded start page at ${width} px`)
     await noSidewaysScroll(page, `branded start page at ${width} px`)
@@ -107,13 +126,21 @@ async function sameRow(page: Page, a: string, b: string) {
   return ra.y < rb.y + rb.height && rb.y < ra.y + ra.height
 }
 
-test('sign-in and sign-out stay on the service name\'s row from 641 px wide, and wrap beneath it at 320 px without sideways scroll', async () => {
+test("sign-in and sign-out stay on the service name's row from 641 px wide, and wrap beneath it at 320 px without sideways scroll", async () => {
   for (const width of [641, 1280]) {
     const page = await s.browser.newPage({ viewport: { width, height: 900 } })
     await page.goto(s.server.url + '/')
-    assert.equal(await sameRow(page, '.safer-brand-header__name', '.safer-brand-header__account >> text=Sign in'), true, `sign-in at ${width} px`)
+    assert.equal(
+      await sameRow(page, '.safer-brand-header__name', '.safer-brand-header__account >> text=Sign in'),
+      true,
+      `sign-in at ${width} px`,
+    )
     await signIn(page, s.server.url, 'admin@site.browser.test', PASSWORD)
-    assert.equal(await sameRow(page, '.safer-brand-header__name', '.safer-brand-header__account >> text=Sign out'), true, `sign-out at ${width} px`)
+    assert.equal(
+      await sameRow(page, '.safer-brand-header__name', '.safer-brand-header__account >> text=Sign out'),
+      true,
+      `sign-out at ${width} px`,
+    )
     await page.close()
   }
   const phone = await s.browser.newPage({ viewport: { width: 320, height: 700 } })

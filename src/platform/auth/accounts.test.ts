@@ -6,7 +6,17 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
-import { testApp, clientAs as anyClientAs, Client, makeUser, makePartnership, errorSummary, text, PASSWORD, type TestApp } from '../../../test/helpers.ts'
+import {
+  testApp,
+  clientAs as anyClientAs,
+  Client,
+  makeUser,
+  makePartnership,
+  errorSummary,
+  text,
+  PASSWORD,
+  type TestApp,
+} from '../../../test/helpers.ts'
 import { CSRF_COOKIE, SESSION_COOKIE } from '../session.ts'
 
 /** A signed-in client with its user (clientAs, typed for the roles that have one). */
@@ -204,9 +214,10 @@ test('API tokens can be given an expiry date: a past date is refused, and an exp
     month: String(next.getUTCMonth() + 1),
     year: String(next.getUTCFullYear()),
   })
-  const [row] = await t.db.query<{ id: number; expires_at: Date }>(`SELECT id, expires_at FROM api_tokens WHERE user_id = $1 AND name = 'Expiring'`, [
-    c.user.id,
-  ])
+  const [row] = await t.db.query<{ id: number; expires_at: Date }>(
+    `SELECT id, expires_at FROM api_tokens WHERE user_id = $1 AND name = 'Expiring'`,
+    [c.user.id],
+  )
   // It works until the end of the chosen day (London time).
   const endOfDay = new Date(row.expires_at).getTime()
   assert.ok(endOfDay > next.getTime() - 86_400_000 && endOfDay <= next.getTime() + 2 * 86_400_000, String(row.expires_at))
@@ -319,7 +330,10 @@ test('a reset link stops working after an hour, and a disabled account gets none
 test('emailed links start with SAFER_BASE_URL, whatever Host header the request came with', async () => {
   const user = await makeUser(t.services)
   const c = new Client(t)
-  await c.request('POST', '/forgot-password', { form: { email: user.email }, headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' } })
+  await c.request('POST', '/forgot-password', {
+    form: { email: user.email },
+    headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' },
+  })
   const [message] = await emailsTo(user.email)
   assert.match(message.text_body, /https:\/\/safer\.example\.org\/reset-password\//)
   assert.doesNotMatch(message.text_body + message.html_body, /evil\.example/)
@@ -357,7 +371,8 @@ test('the sign-in limit applies per account (from any address), saying the same 
   // An address with no account is limited the same way (the limit does not reveal which addresses exist).
   const nobody = `nobody-${crypto.randomUUID()}@example.test`
   const statuses = []
-  for (let i = 0; i <= PER_ACCOUNT; i++) statuses.push((await new Client(t).post('/sign-in', { email: nobody, password: 'wrong password' })).status)
+  for (let i = 0; i <= PER_ACCOUNT; i++)
+    statuses.push((await new Client(t).post('/sign-in', { email: nobody, password: 'wrong password' })).status)
   assert.deepEqual(statuses, [...Array(PER_ACCOUNT).fill(400), 429])
   // The window passes: the account can sign in again.
   await t.db.query(`UPDATE sign_in_failures SET at = at - interval '1 day'`)
@@ -424,7 +439,11 @@ test('a disabled account is refused at once even if its sessions were left in pl
 
 test('new accounts made by site admins follow the password and email rules', async () => {
   const admin = await clientAs(t, 'site-admin')
-  const res = await admin.post('/admin/users', { name: 'New Person', email: `new-${crypto.randomUUID()}@example.test`, password: 'qwerty123456' })
+  const res = await admin.post('/admin/users', {
+    name: 'New Person',
+    email: `new-${crypto.randomUUID()}@example.test`,
+    password: 'qwerty123456',
+  })
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /on a list of common passwords/)
   const bad = await admin.post('/admin/users', { name: 'New Person', email: 'someone@nowhere', password: 'lantern pebble orchard' })

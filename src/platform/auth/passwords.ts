@@ -56,8 +56,7 @@ export function passwordProblem(password: string, opts: { email?: string } = {})
   if ([...password].length < MIN_PASSWORD_LENGTH)
     return `Password must be ${MIN_PASSWORD_LENGTH} characters or more. Three random words together work well, like "kettle window marble"`
   if (password.length > MAX_PASSWORD_LENGTH) return `Password must be ${MAX_PASSWORD_LENGTH} characters or fewer`
-  if (opts.email && password.trim().toLowerCase() === opts.email.trim().toLowerCase())
-    return 'Password must not be your email address'
+  if (opts.email && password.trim().toLowerCase() === opts.email.trim().toLowerCase()) return 'Password must not be your email address'
   if (isCommonPassword(password))
     return 'This password is on a list of common passwords that attackers try first. Choose another: three random words together work well'
   return undefined
@@ -67,8 +66,7 @@ export function passwordProblem(password: string, opts: { email?: string } = {})
 export function emailProblem(email: string): string | undefined {
   if (!email.trim()) return 'Enter an email address'
   if (email.length > 254) return 'Email address must be 254 characters or fewer'
-  if (!isEmailValid(email.trim()))
-    return 'Enter an email address in the correct format, like name@example.org'
+  if (!isEmailValid(email.trim())) return 'Enter an email address in the correct format, like name@example.org'
   return undefined
 }
 

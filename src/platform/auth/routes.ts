@@ -160,7 +160,12 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
     reply.header('cache-control', 'no-store')
     const user = await auth.resetLinkUser(request.params.token)
     if (!user) return linkExpired(reply)
-    return reply.view(`${V}/reset-password.njk`, { title: 'Choose a new password', account: user.email, minLength: MIN_PASSWORD_LENGTH, values: {} })
+    return reply.view(`${V}/reset-password.njk`, {
+      title: 'Choose a new password',
+      account: user.email,
+      minLength: MIN_PASSWORD_LENGTH,
+      values: {},
+    })
   })
 
   app.post<{ Params: { token: string } }>('/reset-password/:token', { config: { access: 'public' } }, async (request, reply) => {

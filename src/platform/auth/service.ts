@@ -105,11 +105,18 @@ export function authService(
     actor: Actor,
     opts: { summary: string; keepSessionHash?: string; revokeTokens: boolean },
   ) {
-    await updateRecord(tx, 'users', userId, undefined, { password_hash: await hashPassword(password) }, {
-      actor,
-      entity: 'user',
-      summary: opts.summary,
-    })
+    await updateRecord(
+      tx,
+      'users',
+      userId,
+      undefined,
+      { password_hash: await hashPassword(password) },
+      {
+        actor,
+        entity: 'user',
+        summary: opts.summary,
+      },
+    )
     await tx.query('DELETE FROM sessions WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2', [userId, opts.keepSessionHash ?? null])
     if (opts.revokeTokens) await revokeAllTokens(tx, userId, actor)
   }
@@ -126,7 +133,9 @@ export function authService(
   async function checkEmail(q: Queryable, email: string, exceptId?: number) {
     const problem = emailProblem(email)
     if (problem) throw new ValidationError({ email: problem })
-    if (await maybeOne(q, 'SELECT 1 FROM users WHERE lower(email) = lower($1) AND id IS DISTINCT FROM $2', [email.trim(), exceptId ?? null])) {
+    if (
+      await maybeOne(q, 'SELECT 1 FROM users WHERE lower(email) = lower($1) AND id IS DISTINCT FROM $2', [email.trim(), exceptId ?? null])
+    ) {
       throw new ValidationError({ email: `There is already an account for ${email.trim()}` })
     }
   }
@@ -196,11 +205,18 @@ export function authService(
       if (disabled && actor.id === id) throw new ValidationError({ form: 'You cannot disable your own account' })
       return db.transaction(async (tx) => {
         const user = await service.getUser(id, tx)
-        const row = await updateRecord(tx, 'users', id, version, { disabled }, {
-          actor,
-          entity: 'user',
-          summary: `${disabled ? 'Disabled' : 'Re-enabled'} ${user.email}`,
-        })
+        const row = await updateRecord(
+          tx,
+          'users',
+          id,
+          version,
+          { disabled },
+          {
+            actor,
+            entity: 'user',
+            summary: `${disabled ? 'Disabled' : 'Re-enabled'} ${user.email}`,
+          },
+        )
         if (disabled) {
           await tx.query('DELETE FROM sessions WHERE user_id = $1', [id])
           await revokeAllTokens(tx, id, actor)
@@ -251,7 +267,9 @@ export function authService(
       if (!deps.outbox) throw new Error('Password reset needs the outbox')
       const outbox = deps.outbox
       return db.transaction(async (tx) => {
-        const user = await maybeOne<User>(tx, `SELECT ${USER_COLUMNS} FROM users u WHERE lower(u.email) = lower($1) FOR UPDATE`, [email.trim()])
+        const user = await maybeOne<User>(tx, `SELECT ${USER_COLUMNS} FROM users u WHERE lower(u.email) = lower($1) FOR UPDATE`, [
+          email.trim(),
+        ])
         if (!user || user.disabled) return false
         const recent = await maybeOne<{ n: number }>(
           tx,
@@ -450,7 +468,9 @@ export function authService(
 
     /** Every account, by name, with when each last signed in (site administration). */
     listUsers() {
-      return db.query<User & { last_sign_in_at: Date | null }>(`SELECT ${USER_COLUMNS}, u.last_sign_in_at FROM users u ORDER BY u.name, u.id`)
+      return db.query<User & { last_sign_in_at: Date | null }>(
+        `SELECT ${USER_COLUMNS}, u.last_sign_in_at FROM users u ORDER BY u.name, u.id`,
+      )
     },
   }
   return service
