@@ -43,9 +43,9 @@ const accountsTable = defineTable<AccountRow>([
   { key: 'organisation', header: 'Organisation', value: (u) => u.organisation_name, empty: '–' },
   { key: 'site_admin', value: (u) => u.site_admin },
   {
-    key: 'disabled',
+    key: 'status',
     header: 'Status',
-    value: (u) => u.disabled,
+    value: (u) => (u.disabled ? 'Disabled' : 'Active'),
     html: (u) => (u.disabled ? tag('Disabled', 'grey') : tag('Active', 'green')),
     text: (u) => (u.disabled ? 'Disabled' : 'Active'),
   },

@@ -33,6 +33,11 @@ export function describeAssuranceHistory(words: AuditWords, db: Queryable) {
     ])
     return r ? `${r.label} (${value})` : null
   }
+  const CELL_STATUS_WORDS: Record<string, string> = {
+    submitted: 'Waiting for approval',
+    returned: 'Returned to the contributor',
+    approved: 'Approved',
+  }
   words.describe('assessment_cell', {
     label: 'assessment',
     fields: {
@@ -40,6 +45,12 @@ export function describeAssuranceHistory(words: AuditWords, db: Queryable) {
       priority_id: { label: 'Priority', ref: 'priority' },
       dimension_id: { label: 'Dimension', ref: 'assurance_dimension' },
       rating: { label: 'Rating', words: (v, e) => ratingLabel(v, e.partnership_id) },
+      // Sign-off (docs/assurance-sign-off.md): people by name, the state in words.
+      status: { label: 'Sign-off', words: async (v) => CELL_STATUS_WORDS[String(v)] ?? String(v ?? '') },
+      submitted_by: { label: 'Submitted by', ref: 'user' },
+      reviewed_by: { label: 'Reviewed by', ref: 'user' },
+      review_comment: { label: 'Comment to the contributor' },
+      carried_forward: { label: 'Carried forward from the last round' },
     },
     names: async (xs) => {
       const rows = await db.query<{ id: number; priority_id: number; dimension_id: number }>(
