@@ -272,36 +272,28 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
     }),
   )
 
-  app.post<{ Params: Static<typeof InvitationParams> }>(
-    '/partnerships/:partnership/invitations/:invitation/resend',
-    { config: { access: { partnership: 'admin' } }, schema: { params: InvitationParams } },
-    async (request, reply) =>
-      handleForm(request, reply, {
-        template: `${V}/people.njk`,
-        context: () => peopleContext(request),
-        run: async () => {
-          const invitation = await ps.resendInvitation(p(request), request.params.invitation, request.actor)
-          return {
-            redirect: `${base(request)}/people`,
-            flash: `Invitation sent again to ${invitation.email}. The link sent before no longer works.`,
-          }
-        },
-      }),
-  )
-
-  app.post<{ Params: Static<typeof InvitationParams> }>(
-    '/partnerships/:partnership/invitations/:invitation/withdraw',
-    { config: { access: { partnership: 'admin' } }, schema: { params: InvitationParams } },
-    async (request, reply) =>
-      handleForm(request, reply, {
-        template: `${V}/people.njk`,
-        context: () => peopleContext(request),
-        run: async () => {
-          const invitation = await ps.withdrawInvitation(p(request), request.params.invitation, request.actor)
-          return { redirect: `${base(request)}/people`, flash: `Invitation to ${invitation.email} withdrawn` }
-        },
-      }),
-  )
+  // Resend (a new link; the old one stops working) or withdraw a pending invitation.
+  const invitationActions = {
+    resend: async (request: FastifyRequest<{ Params: Static<typeof InvitationParams> }>) => {
+      const invitation = await ps.resendInvitation(p(request), request.params.invitation, request.actor)
+      return `Invitation sent again to ${invitation.email}. The link sent before no longer works.`
+    },
+    withdraw: async (request: FastifyRequest<{ Params: Static<typeof InvitationParams> }>) => {
+      const invitation = await ps.withdrawInvitation(p(request), request.params.invitation, request.actor)
+      return `Invitation to ${invitation.email} withdrawn`
+    },
+  }
+  for (const [action, run] of Object.entries(invitationActions))
+    app.post<{ Params: Static<typeof InvitationParams> }>(
+      `/partnerships/:partnership/invitations/:invitation/${action}`,
+      { config: { access: { partnership: 'admin' } }, schema: { params: InvitationParams } },
+      async (request, reply) =>
+        handleForm(request, reply, {
+          template: `${V}/people.njk`,
+          context: () => peopleContext(request),
+          run: async () => ({ redirect: `${base(request)}/people`, flash: await run(request) }),
+        }),
+    )
 
   // Accepting: the link in the email. Public (the person may have no account yet); the token is the permission.
   const invitationExpired = (reply: FastifyReply) =>

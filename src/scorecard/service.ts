@@ -580,19 +580,7 @@ export function scorecardService(
     /** Save the rows of a file from the command line: all of them in one transaction, or none if any row is bad. */
     async importFile(partnershipId: number, file: string, actor: Actor): Promise<{ check: UploadCheck; uploadId?: number }> {
       const filename = path.basename(file)
-      const check = await checkFile(partnershipId, file, filename)
-      if (check.problems.length) return { check }
-      const uploadId = await db.transaction(async (tx) => {
-        const upload = await createRecord<{ id: number }>(
-          tx,
-          'scorecard_uploads',
-          { partnership_id: partnershipId, filename, row_count: check.rows.length, status: 'saved' },
-          { actor, partnershipId, entity: 'indicator upload', summary: `${filename} imported (${plural(check.rows.length, 'value')})` },
-        )
-        await saveRows(tx, partnershipId, check.rows, upload.id, actor)
-        return upload.id
-      })
-      return { check, uploadId }
+      return saveChecked(partnershipId, filename, await checkFile(partnershipId, file, filename), actor)
     },
 
     /** Save rows given in code (the demo): the same checks as a file, all or nothing. */
@@ -602,19 +590,7 @@ export function scorecardService(
       lines: string[][],
       actor: Actor,
     ): Promise<{ check: UploadCheck; uploadId?: number }> {
-      const check = await checkRows(partnershipId, lines, filename)
-      if (check.problems.length) return { check }
-      const uploadId = await db.transaction(async (tx) => {
-        const upload = await createRecord<{ id: number }>(
-          tx,
-          'scorecard_uploads',
-          { partnership_id: partnershipId, filename, row_count: check.rows.length, status: 'saved' },
-          { actor, partnershipId, entity: 'indicator upload', summary: `${filename} imported (${plural(check.rows.length, 'value')})` },
-        )
-        await saveRows(tx, partnershipId, check.rows, upload.id, actor)
-        return upload.id
-      })
-      return { check, uploadId }
+      return saveChecked(partnershipId, filename, await checkRows(partnershipId, lines, filename), actor)
     },
 
     /** Undo a saved upload: its new values removed, the values it replaced put back, in one transaction. */
@@ -955,6 +931,22 @@ export function scorecardService(
   }
 
   /** Write checked rows: new values are created, existing ones replaced (keeping what they were, for undo). */
+  /** Save checked rows as one upload, all of them in one transaction, or nothing when the check found problems. */
+  async function saveChecked(partnershipId: number, filename: string, check: UploadCheck, actor: Actor) {
+    if (check.problems.length) return { check }
+    const uploadId = await db.transaction(async (tx) => {
+      const upload = await createRecord<{ id: number }>(
+        tx,
+        'scorecard_uploads',
+        { partnership_id: partnershipId, filename, row_count: check.rows.length, status: 'saved' },
+        { actor, partnershipId, entity: 'indicator upload', summary: `${filename} imported (${plural(check.rows.length, 'value')})` },
+      )
+      await saveRows(tx, partnershipId, check.rows, upload.id, actor)
+      return upload.id
+    })
+    return { check, uploadId }
+  }
+
   async function saveRows(q: Queryable, partnershipId: number, rows: UploadRow[], uploadId: number | null, actor: Actor) {
     const own = new Map((await stored(partnershipId, q)).map((i) => [i.code, i]))
     await bump(q, partnershipId)
@@ -1139,15 +1131,13 @@ export function scorecardService(
         const kind = ind.spec!.stopSearch
         const n = kind === 'count' ? total : kind === 'arrest' ? arrest : nfa
         if (kind !== 'count' && total === 0) continue
-        points
-          .get(ind.code)!
-          .push({
-            area,
-            period,
-            numerator: n,
-            denominator: kind === 'count' ? null : total,
-            value: kind === 'count' ? n : (n / total) * 100,
-          })
+        points.get(ind.code)!.push({
+          area,
+          period,
+          numerator: n,
+          denominator: kind === 'count' ? null : total,
+          value: kind === 'count' ? n : (n / total) * 100,
+        })
         cells.push({ key: `${ind.code}|${area}|${m}`, count: n, threshold: ind.suppression_threshold })
       }
     }
