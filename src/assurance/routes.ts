@@ -993,14 +993,12 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     async (request, reply) => {
       const r = await loadRound(request)
       const pub = await as.publishRound(p(request).id, r.id, request.actor)
-      return reply
-        .code(201)
-        .send({
-          number: pub.number,
-          publishedAt: new Date(pub.created_at).toISOString(),
-          ratedCells: pub.rated_cells,
-          totalCells: pub.total_cells,
-        })
+      return reply.code(201).send({
+        number: pub.number,
+        publishedAt: new Date(pub.created_at).toISOString(),
+        ratedCells: pub.rated_cells,
+        totalCells: pub.total_cells,
+      })
     },
   )
 

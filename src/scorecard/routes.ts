@@ -409,17 +409,15 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         const result = await sc.previewUpload(p(request).id, file.path, file.filename, request.actor)
         if (!result.upload) {
           // Every problem, each with its line; nothing saved.
-          return reply
-            .code(400)
-            .view(`${V}/upload.njk`, {
-              ...(await uploadContext(request)),
-              problems: result.check.problems,
-              filename: file.filename,
-              values: {},
-              errors: {
-                file: `${file.filename} has ${plural(result.check.problems.length, 'problem')}: nothing has been saved. Correct the file and upload it again.`,
-              },
-            })
+          return reply.code(400).view(`${V}/upload.njk`, {
+            ...(await uploadContext(request)),
+            problems: result.check.problems,
+            filename: file.filename,
+            values: {},
+            errors: {
+              file: `${file.filename} has ${plural(result.check.problems.length, 'problem')}: nothing has been saved. Correct the file and upload it again.`,
+            },
+          })
         }
         return reply.redirect(`${base(request)}/scorecard/uploads/${result.upload.id}`, 303)
       } catch (err) {
