@@ -168,7 +168,7 @@ test('invitations check the address and the role, and refuse a second one while 
   assert.equal((await emailsTo(member.email)).length, 0)
 })
 
-test('a partnership keeps at least one admin: removing or downgrading the last one is refused, through the page or grantRole', async () => {
+test('a partnership keeps at least one admin who can sign in: removing or downgrading the last one is refused, through the page or grantRole', async () => {
   const p = await makePartnership(t.services)
   const admin = await clientAs(t, 'admin', p.id)
   const remove = await admin.post(`/partnerships/${p.slug}/people/${admin.user.id}/remove`)
@@ -182,8 +182,14 @@ test('a partnership keeps at least one admin: removing or downgrading the last o
     /A partnership must keep at least one administrator/,
   )
   assert.equal(await t.services.partnerships.roleIn(admin.user.id, p.id), 'admin')
-  // With a second admin, either may step down; then the other is the last.
+  // A second admin whose account is disabled does not count: nobody could sign in to run the partnership.
   const second = await makeUser(t.services, { role: 'admin', partnershipId: p.id })
+  await t.services.auth.setDisabled(second.id, true, systemActor)
+  const whileDisabled = await admin.post(`/partnerships/${p.slug}/people`, { email: admin.user.email, role: 'editor' })
+  assert.equal(whileDisabled.status, 400)
+  assert.match(errorSummary(whileDisabled.body), /A partnership must keep at least one administrator/)
+  // With a second admin who can sign in, either may step down; then the other is the last.
+  await t.services.auth.setDisabled(second.id, false, systemActor)
   const ok = await admin.post(`/partnerships/${p.slug}/people`, { email: admin.user.email, role: 'editor' })
   assert.equal(ok.status, 303)
   await assert.rejects(t.services.partnerships.grantRole(second.id, p.id, 'editor', systemActor), /at least one administrator/)

@@ -432,11 +432,16 @@ export function partnershipService(
 
   /** A partnership keeps at least one administrator: refuse a change that would leave it none (the caller holds the lock). */
   async function keepAnAdmin(q: Queryable, partnershipId: number, leavingUserId: number) {
-    const others = await q.query(`SELECT 1 FROM partnership_roles WHERE partnership_id = $1 AND role = 'admin' AND user_id <> $2`, [
-      partnershipId,
-      leavingUserId,
-    ])
-    if (!others.length)
+    const others = await q.query<{ user_id: number }>(
+      `SELECT user_id FROM partnership_roles WHERE partnership_id = $1 AND role = 'admin' AND user_id <> $2`,
+      [partnershipId, leavingUserId],
+    )
+    // An administrator whose account is disabled cannot sign in, so does not count.
+    const accounts = await deps.auth.usersByIds(
+      others.map((o) => o.user_id),
+      q,
+    )
+    if (![...accounts.values()].some((u) => !u.disabled))
       throw new ValidationError({
         role: 'A partnership must keep at least one administrator. Make someone else an administrator first.',
       })

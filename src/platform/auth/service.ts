@@ -460,9 +460,9 @@ export function authService(
     },
 
     /** Accounts with these ids, by id (for lists that show who holds a role). */
-    async usersByIds(ids: number[]): Promise<Map<number, User>> {
+    async usersByIds(ids: number[], q: Queryable = db): Promise<Map<number, User>> {
       if (!ids.length) return new Map()
-      const rows = await db.query<User>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ANY($1::int[])`, [ids])
+      const rows = await q.query<User>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ANY($1::int[])`, [ids])
       return new Map(rows.map((u) => [u.id, u]))
     },
 
