@@ -405,6 +405,11 @@ test('the indicator page draws the trend with its band as an SVG with a text alt
   assert.equal(print.status, 200)
   assert.match(text(print.body), /Performance scorecard[\s\S]*Domestic abuse crimes/)
   assert.match(print.body, /format=pdf/)
+  // Each group of the print view is headed once (its table's caption), not twice.
+  const caption = /<caption[^>]*>\s*([^<]+?)\s*<\/caption>/.exec(print.body)![1]
+  assert.equal(text(print.body).split(caption).length - 1, 1, caption)
+  // Every page of the partnership links to its scorecard in the navigation.
+  assert.match(page.body, new RegExp(`<a[^>]*href="${base}/scorecard"[^>]*>\\s*Scorecard\\s*</a>`))
   // The partnership's overview has the scorecard's box.
   assert.match(text((await anon.get(base)).body), /Performance scorecard\s+1 indicator on the scorecard/)
 })
