@@ -16,7 +16,7 @@ import { monthLabel, periodLabel, plural, shortMonthLabel } from '../platform/fo
 const fmt = (n: number) => n.toLocaleString('en-GB')
 
 /** The chart's two widths in CSS px, axes included: the stylesheet shows the wide one only where it fits unscaled. */
-export const CHART_WIDTH = { wide: 740, narrow: 288 }
+const CHART_WIDTH = { wide: 740, narrow: 288 }
 const rate = (count: number, population: number | null | undefined) => (population ? (count / population) * 1000 : null)
 
 export function targetName(t: Target) {

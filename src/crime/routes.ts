@@ -534,31 +534,30 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
   )
 
   async function progressPage(request: FastifyRequest<{ Params: Static<typeof IdParam> }>, reply: any, errors?: Record<string, string>) {
-    {
-      const r = await crime.importRun(request.params.id)
-      const results = (r.results ?? []).map((x: any) => ({ ...x, kindLabel: x.kind ? KIND_LABELS[x.kind as Kind] : '' }))
-      const pct = r.bytes_total ? Math.min(100, Math.round((Number(r.bytes_done) / Number(r.bytes_total)) * 100)) : 0
-      return reply.view(`${V}/import-progress.njk`, {
-        title:
-          r.status === 'running' || r.status === 'queued'
-            ? 'Importing police.uk data'
-            : `Import ${r.id}: ${r.status === 'finished' ? (r.files_held ? 'finished, waiting for you to confirm replacing data' : r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
-        run: r,
-        results,
-        pct,
-        breadcrumbs: importCrumbs,
-        counts: {
-          imported: results.filter((x: any) => x.status === 'imported').length,
-          unchanged: results.filter((x: any) => x.status === 'unchanged').length,
-          refused: results.filter((x: any) => x.status === 'refused').length,
-          skipped: results.filter((x: any) => x.status === 'skipped').length,
-          held: results.filter((x: any) => x.status === 'held').length,
-        },
-        held: results.filter((x: any) => x.status === 'held'),
-        heldFilesKept: r.status === 'finished' && (await crime.heldFilesKept(r.id)),
-        errors,
-      })
-    }
+    const r = await crime.importRun(request.params.id)
+    const results = (r.results ?? []).map((x: any) => ({ ...x, kindLabel: x.kind ? KIND_LABELS[x.kind as Kind] : '' }))
+    const held = results.filter((x: any) => x.status === 'held')
+    const pct = r.bytes_total ? Math.min(100, Math.round((Number(r.bytes_done) / Number(r.bytes_total)) * 100)) : 0
+    return reply.view(`${V}/import-progress.njk`, {
+      title:
+        r.status === 'running' || r.status === 'queued'
+          ? 'Importing police.uk data'
+          : `Import ${r.id}: ${r.status === 'finished' ? (r.files_held ? 'finished, waiting for you to confirm replacing data' : r.files_refused ? 'finished, with files refused' : 'finished') : r.status}`,
+      run: r,
+      results,
+      pct,
+      breadcrumbs: importCrumbs,
+      counts: {
+        imported: results.filter((x: any) => x.status === 'imported').length,
+        unchanged: results.filter((x: any) => x.status === 'unchanged').length,
+        refused: results.filter((x: any) => x.status === 'refused').length,
+        skipped: results.filter((x: any) => x.status === 'skipped').length,
+        held: held.length,
+      },
+      held,
+      heldFilesKept: r.status === 'finished' && (await crime.heldFilesKept(r.id)),
+      errors,
+    })
   }
 
   // Replacing loaded data waits for the person to confirm it (docs/security.md, point 13): replace, or cancel.

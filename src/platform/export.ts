@@ -19,7 +19,7 @@ interface Column<T> {
 }
 
 /** What a spreadsheet may read as the start of a formula (see cell). */
-export const FORMULA = /^(?:[=+\-@\t\r\n]|[\s\u00a0\u3000]+[=+\-@])/
+const FORMULA = /^(?:[=+\-@\t\r\n]|[\s\u00a0\u3000]+[=+\-@])/
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return ''

@@ -7,6 +7,7 @@
  * an image with a Content-Security-Policy that allows no script, and shown in an <img>, which never runs script:
  * the check and the way it is served each stop a script on their own.
  */
+import { FILE_TYPES, notRealMessage } from '../platform/uploads.ts'
 
 /** The largest logo file, in bytes (a logo is small; 200 KB is generous for a PNG of a header's height). */
 export const MAX_LOGO_BYTES = 200 * 1024
@@ -187,9 +188,9 @@ export function checkSvg(data: Buffer, subject = 'The selected file'): LogoCheck
 
 /** Check a PNG logo: its signature and header, and its size in pixels. */
 export function checkPng(data: Buffer, subject = 'The selected file'): LogoCheck {
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-  if (data.length < 24 || !data.subarray(0, 8).equals(signature) || data.subarray(12, 16).toString('latin1') !== 'IHDR')
-    return { ok: false, message: `${subject} is not a real PNG image: check that it opens, then upload it again` }
+  // The signature is the uploads' own check (platform/uploads.ts); the header after it is this one's.
+  if (data.length < 24 || !FILE_TYPES.png.check(data) || data.subarray(12, 16).toString('latin1') !== 'IHDR')
+    return { ok: false, message: notRealMessage(subject, 'png') }
   const width = data.readUInt32BE(16)
   const height = data.readUInt32BE(20)
   if (!width || !height || width > MAX_LOGO_PIXELS || height > MAX_LOGO_PIXELS)

@@ -14,7 +14,7 @@ import { changedFields } from '../platform/audit.ts'
 import { SESSION_COOKIE, CSRF_COOKIE } from '../platform/session.ts'
 import { STATEMENT_KINDS, STATEMENT_NAMES, STATEMENT_TITLES, type StatementKind } from './defaults.ts'
 import { MAX_LOGO_BYTES } from './logo.ts'
-import { statusReport } from './status.ts'
+import { recentStatusReport } from './status.ts'
 import { apiReference } from './api-reference.ts'
 
 const V = 'site/views'
@@ -81,12 +81,12 @@ export async function siteRoutes(app: FastifyInstance, { services }: { services:
   })
 
   app.get('/status', { config: { access: 'public' } }, async (_request, reply) => {
-    const report = await statusReport(services)
+    const report = await recentStatusReport(services)
     return reply.code(report.status === 'unavailable' ? 503 : 200).view(`${V}/status.njk`, { title: 'Service status', report })
   })
 
   app.get('/health', { config: { access: 'public' } }, async (_request, reply) => {
-    const report = await statusReport(services)
+    const report = await recentStatusReport(services)
     return reply.code(report.status === 'unavailable' ? 503 : 200).send(report)
   })
 

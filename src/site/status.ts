@@ -49,6 +49,26 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value?: T; 
   }
 }
 
+/** How long one report answers /status and /health: they are public, and each report runs several queries. */
+export const STATUS_MAX_AGE_MS = 5_000
+
+const recent = new WeakMap<Services, { at: number; report: Promise<StatusReport> }>()
+
+/** The report made in the last STATUS_MAX_AGE_MS (its checkedAt says when), or a new one; requests meanwhile share it. */
+export function recentStatusReport(services: Services): Promise<StatusReport> {
+  const kept = recent.get(services)
+  if (kept && Date.now() - kept.at < STATUS_MAX_AGE_MS) return kept.report
+  const report = statusReport(services)
+  recent.set(services, { at: Date.now(), report })
+  report.catch(() => recent.delete(services))
+  return report
+}
+
+/** Makes the next recentStatusReport a new one (the tests, after changing what it reports). */
+export function forgetStatusReport(services: Services) {
+  recent.delete(services)
+}
+
 export async function statusReport(services: Services, now = new Date()): Promise<StatusReport> {
   const engine = services.db.kind === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL server'
   const dbCheck = await timed(() => services.db.query('SELECT 1'))

@@ -6,24 +6,16 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
-import { browserSuite, expectAccessible, signIn } from './browser.ts'
+import { browserSuite, expectAccessible, expectNoSidewaysScroll, signIn } from './browser.ts'
 import { DEMO_LOGINS } from '../../src/demo/logins.ts'
 
 const s = browserSuite({ demo: true })
 const WIDTHS = [320, 1280]
 
-async function noSidewaysScroll(page: Page, label: string) {
-  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
-  }))
-  assert.ok(scrollWidth <= clientWidth, `${label}: the page is ${scrollWidth}px wide in a ${clientWidth}px window`)
-}
-
 async function check(page: Page, path: string, label: string) {
   const res = await page.goto(s.server.url + path)
   assert.equal(res?.status(), 200, `${label}: ${path}`)
-  await noSidewaysScroll(page, label)
+  await expectNoSidewaysScroll(page, label)
   await expectAccessible(page, label)
 }
 

@@ -66,6 +66,15 @@ export async function expectAccessible(page: Page, label = page.url()) {
   assert.deepEqual(serious, [], `axe found serious or critical problems on ${label}:\n${JSON.stringify(serious, null, 2)}`)
 }
 
+/** Fail when the page is wider than its window: it scrolls sideways (WCAG 2.2 reflow, 1.4.10). */
+export async function expectNoSidewaysScroll(page: Page, label = page.url()) {
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }))
+  assert.ok(scrollWidth <= clientWidth, `${label} scrolls sideways: the page is ${scrollWidth} px wide in a ${clientWidth} px window`)
+}
+
 export async function signIn(page: Page, baseUrl: string, email: string, password: string) {
   await page.goto(`${baseUrl}/sign-in`)
   await expectAccessible(page, 'sign-in')

@@ -7,7 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Page } from 'playwright-core'
-import { browserSuite, expectAccessible, signIn } from './browser.ts'
+import { browserSuite, expectAccessible, expectNoSidewaysScroll, signIn } from './browser.ts'
 import { PASSWORD } from '../helpers.ts'
 import { systemActor } from '../../src/platform/audit.ts'
 
@@ -40,14 +40,6 @@ const s = browserSuite({
 const WIDTHS = [320, 1280]
 const PAGES = ['/accessibility', '/privacy', '/cookies', '/api', '/status']
 
-async function noSidewaysScroll(page: Page, label: string) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }))
-  assert.ok(scrollWidth <= innerWidth, `${label} scrolls sideways: ${scrollWidth} px of content in ${innerWidth} px`)
-}
-
 test('the statement pages, the API reference and the status page pass axe and do not scroll sideways at 320 and 1280 px', async () => {
   for (const width of WIDTHS) {
     const page = await s.browser.newPage({ viewport: { width, height: 900 } })
@@ -55,7 +47,7 @@ test('the statement pages, the API reference and the status page pass axe and do
       const res = await page.goto(s.server.url + path)
       assert.equal(res?.status(), 200, path)
       await expectAccessible(page, `${path} at ${width} px`)
-      await noSidewaysScroll(page, `${path} at ${width} px`)
+      await expectNoSidewaysScroll(page, `${path} at ${width} px`)
     }
     await page.close()
   }
@@ -111,7 +103,7 @@ test("the header shows the council's name, logo and colours, with no GOV.UK crow
     )
     assert.notEqual(await header.evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(11, 12, 12)')
     await expectAccessible(page, `branded start page at ${width} px`)
-    await noSidewaysScroll(page, `branded start page at ${width} px`)
+    await expectNoSidewaysScroll(page, `branded start page at ${width} px`)
     // On paper (and in PDFs of print views) the header is left out, as GOV.UK's was.
     await page.emulateMedia({ media: 'print' })
     assert.equal(await header.evaluate((e) => getComputedStyle(e).display), 'none')
@@ -145,7 +137,7 @@ test("sign-in and sign-out stay on the service name's row from 641 px wide, and 
   }
   const phone = await s.browser.newPage({ viewport: { width: 320, height: 700 } })
   await signIn(phone, s.server.url, 'admin@site.browser.test', PASSWORD)
-  await noSidewaysScroll(phone, 'signed-in start page at 320 px')
+  await expectNoSidewaysScroll(phone, 'signed-in start page at 320 px')
   for (const name of ['Alexandra Administrator-Longname', 'Sign out']) {
     const box = await phone.locator('.safer-brand-header__account').getByText(name).boundingBox()
     assert.ok(box && box.x >= 0 && box.x + box.width <= 320, `${name} is within the screen at 320 px`)
@@ -160,7 +152,7 @@ test('the site settings and statement pages pass axe at 320 and 1280 px, and a l
     for (const path of ['/admin/site', '/admin/site/statements/accessibility']) {
       await page.goto(s.server.url + path)
       await expectAccessible(page, `${path} at ${width} px`)
-      await noSidewaysScroll(page, `${path} at ${width} px`)
+      await expectNoSidewaysScroll(page, `${path} at ${width} px`)
     }
     await page.close()
   }
