@@ -720,11 +720,16 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
   }
 
   /** May this person change this priority's cells? Editors and administrators: any. Contributors: their organisation's priorities. */
+  const mayEditPriority = (who: Editor, p: Priority | undefined) =>
+    who.role === 'admin' ||
+    who.role === 'editor' ||
+    (who.role === 'contributor' && !!who.organisationId && !!p?.leads.some((l) => l.id === who.organisationId))
+
+  /** The same, by the priority's id (read only for a contributor). */
   async function mayEditCell(who: Editor, priorityId: number): Promise<boolean> {
     if (who.role === 'admin' || who.role === 'editor') return true
     if (who.role !== 'contributor' || !who.organisationId) return false
-    const p = await ag.priority(priorityId)
-    return !!p?.leads.some((l) => l.id === who.organisationId)
+    return mayEditPriority(who, await ag.priority(priorityId))
   }
 
   async function checkDimensionName(q: Queryable, partnershipId: number, name: string, exceptId?: number) {
@@ -1093,10 +1098,12 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
         [partnershipId],
       )
       const out = []
+      // Each priority read once, however many of its cells are waiting.
+      const priorities = new Map<number, Priority | undefined>()
       for (const r of rows) {
-        if (!(await mayEditCell(who, r.priority_id))) continue
-        const priority = await ag.priority(r.priority_id)
-        if (!priority) continue
+        if (!priorities.has(r.priority_id)) priorities.set(r.priority_id, await ag.priority(r.priority_id))
+        const priority = priorities.get(r.priority_id)
+        if (!priority || !mayEditPriority(who, priority)) continue
         out.push({
           roundId: r.assessment_round_id,
           roundTitle: r.round_title,
