@@ -574,6 +574,31 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     }
   }
 
+  /** Record a publication of a round (publishRound; snapshotLegacyRounds): its snapshot, and the counts the list of rounds shows. */
+  async function createPublication(
+    tx: Queryable,
+    round: RoundRow,
+    number: number,
+    working: Content,
+    snapshot: Snapshot,
+    actor: Actor,
+    publishedBy: string,
+  ) {
+    return createRecord<PublicationRow>(
+      tx,
+      'assessment_publications',
+      {
+        assessment_round_id: round.id,
+        number,
+        published_by_name: publishedBy,
+        rated_cells: snapshotRatedCells(snapshot),
+        total_cells: working.priorities.length * working.columns.length,
+        snapshot,
+      },
+      { actor, partnershipId: round.partnership_id, entity: 'assessment_publication', summary: `${round.title}: publication ${number}` },
+    )
+  }
+
   /** Copy a round's cells into a new round (see createRound), each marked carried forward. */
   async function copyCells(tx: Queryable, source: RoundRow, target: RoundRow, actor: Actor) {
     const [from, to, dims, cells] = await Promise.all([
@@ -904,25 +929,12 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
         if (!round) throw new NotFoundError()
         const last = await latestPublication(roundId, tx)
         const working = await workingContent(round, tx)
-        const snapshot = buildSnapshot({ ...working, cells: working.cells }, last?.snapshot)
+        const snapshot = buildSnapshot(working, last?.snapshot)
         if (last && sameSnapshot(last.snapshot, snapshot))
           throw new ValidationError({
             form: `Nothing approved has changed since publication ${last.number} (${formatDate(last.created_at)}), so there is nothing new to publish. Approve the cells waiting for approval first.`,
           })
-        const number = (last?.number ?? 0) + 1
-        const publication = await createRecord<PublicationRow>(
-          tx,
-          'assessment_publications',
-          {
-            assessment_round_id: roundId,
-            number,
-            published_by_name: actor.name,
-            rated_cells: snapshotRatedCells(snapshot),
-            total_cells: working.priorities.length * working.columns.length,
-            snapshot,
-          },
-          { actor, partnershipId, entity: 'assessment_publication', summary: `${round.title}: publication ${number}` },
-        )
+        const publication = await createPublication(tx, round, (last?.number ?? 0) + 1, working, snapshot, actor, actor.name)
         if (!round.published)
           await updateRecord(
             tx,
@@ -962,20 +974,7 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
       for (const r of legacy) {
         await db.transaction(async (tx) => {
           const working = await workingContent(r, tx)
-          const snapshot = snapshotOf(working)
-          await createRecord(
-            tx,
-            'assessment_publications',
-            {
-              assessment_round_id: r.id,
-              number: 1,
-              published_by_name: 'Published before sign-off was introduced',
-              rated_cells: snapshotRatedCells(snapshot),
-              total_cells: working.priorities.length * working.columns.length,
-              snapshot,
-            },
-            { actor: systemActor, partnershipId: r.partnership_id, entity: 'assessment_publication', summary: `${r.title}: publication 1` },
-          )
+          await createPublication(tx, r, 1, working, snapshotOf(working), systemActor, 'Published before sign-off was introduced')
         })
       }
       return legacy.length
