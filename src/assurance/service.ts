@@ -648,22 +648,34 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     }
   }
 
-  /** Find a cell of the working copy, locked for a change. */
-  async function lockedCell(tx: Queryable, roundId: number, priorityId: number, dimensionId: number) {
+  /**
+   * Change the sign-off of a cell of the working copy (approve, return, confirm), in the caller's transaction: the cell
+   * is locked, `change` checks it (throwing a ValidationError) and says what to set and, for its history, what was done.
+   */
+  async function signOffCell(
+    tx: Queryable,
+    cell: { roundId: number; priorityId: number; dimensionId: number; version: number | undefined },
+    actor: Actor,
+    change: (c: CellRow) => { set: Partial<CellRow>; done: string },
+  ) {
     const c = await maybeOne<CellRow>(
       tx,
       'SELECT * FROM assessment_cells WHERE assessment_round_id = $1 AND priority_id = $2 AND dimension_id = $3 FOR UPDATE',
-      [roundId, priorityId, dimensionId],
+      [cell.roundId, cell.priorityId, cell.dimensionId],
     )
     if (!c) throw new NotFoundError()
-    return c
-  }
-
-  async function cellPlace(tx: Queryable, c: CellRow) {
     const round = await roundRow(c.assessment_round_id, tx)
     const priority = await ag.priority(c.priority_id, tx)
     const dimension = await maybeOne<DimensionRow>(tx, 'SELECT * FROM assurance_dimensions WHERE id = $1', [c.dimension_id])
-    return { round, priority, dimension, where: `Priority ${priority?.number}, ${dimension?.name} (${round.title})` }
+    const where = `Priority ${priority?.number}, ${dimension?.name} (${round.title})`
+    const { set, done } = change(c)
+    const updated = await updateRecord<CellRow>(tx, 'assessment_cells', c.id, cell.version, set, {
+      actor,
+      partnershipId: round.partnership_id,
+      entity: 'assessment_cell',
+      summary: `${where}: ${done}`,
+    })
+    return { before: c, updated, round, priority, dimension }
   }
 
   /** Replace a cell's development areas with `texts`, keeping the id of each one kept or reworded in place. */
@@ -983,17 +995,11 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     /** An editor approves a cell a contributor submitted: it will be in the round's next publication. */
     async approveCell(roundId: number, priorityId: number, dimensionId: number, version: number | undefined, actor: Actor) {
       return db.transaction(async (tx) => {
-        const c = await lockedCell(tx, roundId, priorityId, dimensionId)
-        const { round, where } = await cellPlace(tx, c)
-        if (c.status === 'approved') throw new ValidationError({ form: 'This cell is already approved' })
-        return updateRecord<CellRow>(
-          tx,
-          'assessment_cells',
-          c.id,
-          version,
-          { status: 'approved', review_comment: null, reviewed_by: actor.id, reviewed_at: new Date() },
-          { actor, partnershipId: round.partnership_id, entity: 'assessment_cell', summary: `${where}: approved` },
-        )
+        const { updated } = await signOffCell(tx, { roundId, priorityId, dimensionId, version }, actor, (c) => {
+          if (c.status === 'approved') throw new ValidationError({ form: 'This cell is already approved' })
+          return { set: { status: 'approved', review_comment: null, reviewed_by: actor.id, reviewed_at: new Date() }, done: 'approved' }
+        })
+        return updated
       })
     },
 
@@ -1023,19 +1029,16 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
           ? (await deps.auth.usersByIds([submitter.submitted_by])).get(submitter.submitted_by)
           : undefined
       return db.transaction(async (tx) => {
-        const c = await lockedCell(tx, roundId, priorityId, dimensionId)
-        const { round, priority, dimension, where } = await cellPlace(tx, c)
-        if (c.status !== 'submitted')
-          throw new ValidationError({ comment: 'Only a cell waiting for approval can be returned: this one is not waiting' })
-        const updated = await updateRecord<CellRow>(
-          tx,
-          'assessment_cells',
-          c.id,
-          input.version,
-          { status: 'returned', review_comment: comment, reviewed_by: actor.id, reviewed_at: new Date() },
-          { actor, partnershipId: round.partnership_id, entity: 'assessment_cell', summary: `${where}: returned with a comment` },
-        )
-        if (to && deps.outbox && c.submitted_by === submitter?.submitted_by)
+        const ids = { roundId, priorityId, dimensionId, version: input.version }
+        const { before, updated, round, priority, dimension } = await signOffCell(tx, ids, actor, (c) => {
+          if (c.status !== 'submitted')
+            throw new ValidationError({ comment: 'Only a cell waiting for approval can be returned: this one is not waiting' })
+          return {
+            set: { status: 'returned', review_comment: comment, reviewed_by: actor.id, reviewed_at: new Date() },
+            done: 'returned with a comment',
+          }
+        })
+        if (to && deps.outbox && before.submitted_by === submitter?.submitted_by)
           await deps.outbox.queue(tx, {
             to: { email: to.email, name: to.name },
             template: 'assurance/returned',
@@ -1059,27 +1062,19 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     /** Confirm a cell carried forward from the previous round as still right (a contributor's confirmation is submitted for approval). */
     async confirmCell(roundId: number, priorityId: number, dimensionId: number, version: number | undefined, who: Editor, actor: Actor) {
       return db.transaction(async (tx) => {
-        const c = await lockedCell(tx, roundId, priorityId, dimensionId)
-        const { round, where } = await cellPlace(tx, c)
-        if (!c.carried_forward) throw new ValidationError({ form: 'This cell is not carried forward: there is nothing to confirm' })
         const contributor = who.role === 'contributor'
-        return updateRecord<CellRow>(
-          tx,
-          'assessment_cells',
-          c.id,
-          version,
-          {
-            carried_forward: false,
-            status: contributor ? 'submitted' : 'approved',
-            submitted_by: contributor ? actor.id : c.submitted_by,
-          },
-          {
-            actor,
-            partnershipId: round.partnership_id,
-            entity: 'assessment_cell',
-            summary: `${where}: carried-forward assessment confirmed`,
-          },
-        )
+        const { updated } = await signOffCell(tx, { roundId, priorityId, dimensionId, version }, actor, (c) => {
+          if (!c.carried_forward) throw new ValidationError({ form: 'This cell is not carried forward: there is nothing to confirm' })
+          return {
+            set: {
+              carried_forward: false,
+              status: contributor ? 'submitted' : 'approved',
+              submitted_by: contributor ? actor.id : c.submitted_by,
+            },
+            done: 'carried-forward assessment confirmed',
+          }
+        })
+        return updated
       })
     },
 
