@@ -854,7 +854,6 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     getRound,
     matrix: (roundId: number, opts: { includeUnpublished?: boolean; view?: RoundView; publication?: number } = {}) => matrix(roundId, opts),
     publications: (roundId: number) => publications(roundId),
-    latestPublication: (roundId: number) => latestPublication(roundId),
 
     /** Agreement versions a round may assess (all of the partnership's, for its editors). */
     agreementVersions: (partnershipId: number, opts: { includeUnpublished: boolean }) =>
