@@ -393,8 +393,7 @@ export function partnershipService(
           const errors: Record<string, string> = {}
           if (!name) errors.name = 'Enter your full name'
           else if (name.length > 200) errors.name = 'Full name must be 200 characters or fewer'
-          const problem = !password ? 'Enter a password' : undefined
-          if (problem) errors.password = problem
+          if (!password) errors.password = 'Enter a password'
           if (Object.keys(errors).length) throw new ValidationError(errors)
           user = await deps.auth.createUser(
             { email: invitation.email, name, password },
