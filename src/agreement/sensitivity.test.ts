@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { testApp, clientAs, makePartnership, text, type Client, type TestApp } from '../../test/helpers.ts'
 import { systemActor } from '../platform/audit.ts'
-import { CSRF_COOKIE } from '../platform/session.ts'
+import { postFiles } from '../../test/upload-helpers.ts'
 import type { Role } from '../platform/auth/service.ts'
 
 let t: TestApp
@@ -20,30 +20,9 @@ after(async () => {
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n')
 
-async function upload(c: Client, url: string, filename: string, fields: Record<string, string>) {
-  if (!c.cookies.has(CSRF_COOKIE)) await c.get('/sign-in')
-  const boundary = `----safer${Date.now()}`
-  const parts: Buffer[] = []
-  for (const [k, v] of Object.entries({ _csrf: c.csrf(), ...fields }))
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`))
-  parts.push(
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/pdf\r\n\r\n`,
-    ),
-    PDF,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  )
-  const res = await t.app.inject({
-    method: 'POST',
-    url,
-    payload: Buffer.concat(parts),
-    headers: {
-      cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-    },
-  })
-  return res.statusCode
-}
+/** Upload a PDF as a browser would (test/upload-helpers.ts): the status of the answer. */
+const upload = async (c: Client, url: string, filename: string, fields: Record<string, string>) =>
+  (await postFiles(t, c, url, 'file', [{ filename, data: PDF }], { fields })).status
 
 type Who = 'anonymous' | Role
 const WHO: Who[] = ['anonymous', 'viewer', 'contributor', 'editor', 'admin']

@@ -44,6 +44,7 @@ import {
   type RoundView,
 } from './service.ts'
 import { cellView, differenceView, matrixView, scaleView } from './present.ts'
+import { snapshotDifferences } from './publications.ts'
 
 const V = 'assurance/views'
 const here = path.join(srcDir, 'assurance')
@@ -393,14 +394,11 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       const r = await loadRound(request)
       const pubs = await as.publications(r.id)
       if (!pubs.length && !isMember(request)) throw new NotFoundError()
-      const rows = []
-      for (const [i, x] of pubs.entries()) {
-        const next = pubs[i + 1]
-        rows.push({
-          ...x,
-          changes: next ? (await as.differences(r.id, x.number, next.number)).length : undefined,
-        })
-      }
+      // Each publication's changes to the next, from the snapshots already read.
+      const rows = pubs.map((x, i) => ({
+        ...x,
+        changes: pubs[i + 1] ? snapshotDifferences(x.snapshot, pubs[i + 1].snapshot).length : undefined,
+      }))
       return reply.view(`${V}/publications.njk`, {
         title: `Publications of ${r.title}`,
         round: r,
@@ -421,7 +419,7 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       const pubs = await as.publications(r.id)
       const next = pubs.find((x) => x.number === request.params.number + 1)
       const differences = next
-        ? await as.differences(r.id, request.params.number, next.number)
+        ? snapshotDifferences(m.publication!.snapshot, next.snapshot)
         : isMember(request)
           ? await as.differences(r.id, request.params.number, 'working')
           : []

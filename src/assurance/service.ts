@@ -574,6 +574,31 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     }
   }
 
+  /** Record a publication of a round (publishRound; snapshotLegacyRounds): its snapshot, and the counts the list of rounds shows. */
+  async function createPublication(
+    tx: Queryable,
+    round: RoundRow,
+    number: number,
+    working: Content,
+    snapshot: Snapshot,
+    actor: Actor,
+    publishedBy: string,
+  ) {
+    return createRecord<PublicationRow>(
+      tx,
+      'assessment_publications',
+      {
+        assessment_round_id: round.id,
+        number,
+        published_by_name: publishedBy,
+        rated_cells: snapshotRatedCells(snapshot),
+        total_cells: working.priorities.length * working.columns.length,
+        snapshot,
+      },
+      { actor, partnershipId: round.partnership_id, entity: 'assessment_publication', summary: `${round.title}: publication ${number}` },
+    )
+  }
+
   /** Copy a round's cells into a new round (see createRound), each marked carried forward. */
   async function copyCells(tx: Queryable, source: RoundRow, target: RoundRow, actor: Actor) {
     const [from, to, dims, cells] = await Promise.all([
@@ -623,22 +648,34 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     }
   }
 
-  /** Find a cell of the working copy, locked for a change. */
-  async function lockedCell(tx: Queryable, roundId: number, priorityId: number, dimensionId: number) {
+  /**
+   * Change the sign-off of a cell of the working copy (approve, return, confirm), in the caller's transaction: the cell
+   * is locked, `change` checks it (throwing a ValidationError) and says what to set and, for its history, what was done.
+   */
+  async function signOffCell(
+    tx: Queryable,
+    cell: { roundId: number; priorityId: number; dimensionId: number; version: number | undefined },
+    actor: Actor,
+    change: (c: CellRow) => { set: Partial<CellRow>; done: string },
+  ) {
     const c = await maybeOne<CellRow>(
       tx,
       'SELECT * FROM assessment_cells WHERE assessment_round_id = $1 AND priority_id = $2 AND dimension_id = $3 FOR UPDATE',
-      [roundId, priorityId, dimensionId],
+      [cell.roundId, cell.priorityId, cell.dimensionId],
     )
     if (!c) throw new NotFoundError()
-    return c
-  }
-
-  async function cellPlace(tx: Queryable, c: CellRow) {
     const round = await roundRow(c.assessment_round_id, tx)
     const priority = await ag.priority(c.priority_id, tx)
     const dimension = await maybeOne<DimensionRow>(tx, 'SELECT * FROM assurance_dimensions WHERE id = $1', [c.dimension_id])
-    return { round, priority, dimension, where: `Priority ${priority?.number}, ${dimension?.name} (${round.title})` }
+    const where = `Priority ${priority?.number}, ${dimension?.name} (${round.title})`
+    const { set, done } = change(c)
+    const updated = await updateRecord<CellRow>(tx, 'assessment_cells', c.id, cell.version, set, {
+      actor,
+      partnershipId: round.partnership_id,
+      entity: 'assessment_cell',
+      summary: `${where}: ${done}`,
+    })
+    return { before: c, updated, round, priority, dimension }
   }
 
   /** Replace a cell's development areas with `texts`, keeping the id of each one kept or reworded in place. */
@@ -720,11 +757,16 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
   }
 
   /** May this person change this priority's cells? Editors and administrators: any. Contributors: their organisation's priorities. */
+  const mayEditPriority = (who: Editor, p: Priority | undefined) =>
+    who.role === 'admin' ||
+    who.role === 'editor' ||
+    (who.role === 'contributor' && !!who.organisationId && !!p?.leads.some((l) => l.id === who.organisationId))
+
+  /** The same, by the priority's id (read only for a contributor). */
   async function mayEditCell(who: Editor, priorityId: number): Promise<boolean> {
     if (who.role === 'admin' || who.role === 'editor') return true
     if (who.role !== 'contributor' || !who.organisationId) return false
-    const p = await ag.priority(priorityId)
-    return !!p?.leads.some((l) => l.id === who.organisationId)
+    return mayEditPriority(who, await ag.priority(priorityId))
   }
 
   async function checkDimensionName(q: Queryable, partnershipId: number, name: string, exceptId?: number) {
@@ -812,7 +854,6 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     getRound,
     matrix: (roundId: number, opts: { includeUnpublished?: boolean; view?: RoundView; publication?: number } = {}) => matrix(roundId, opts),
     publications: (roundId: number) => publications(roundId),
-    latestPublication: (roundId: number) => latestPublication(roundId),
 
     /** Agreement versions a round may assess (all of the partnership's, for its editors). */
     agreementVersions: (partnershipId: number, opts: { includeUnpublished: boolean }) =>
@@ -899,25 +940,12 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
         if (!round) throw new NotFoundError()
         const last = await latestPublication(roundId, tx)
         const working = await workingContent(round, tx)
-        const snapshot = buildSnapshot({ ...working, cells: working.cells }, last?.snapshot)
+        const snapshot = buildSnapshot(working, last?.snapshot)
         if (last && sameSnapshot(last.snapshot, snapshot))
           throw new ValidationError({
             form: `Nothing approved has changed since publication ${last.number} (${formatDate(last.created_at)}), so there is nothing new to publish. Approve the cells waiting for approval first.`,
           })
-        const number = (last?.number ?? 0) + 1
-        const publication = await createRecord<PublicationRow>(
-          tx,
-          'assessment_publications',
-          {
-            assessment_round_id: roundId,
-            number,
-            published_by_name: actor.name,
-            rated_cells: snapshotRatedCells(snapshot),
-            total_cells: working.priorities.length * working.columns.length,
-            snapshot,
-          },
-          { actor, partnershipId, entity: 'assessment_publication', summary: `${round.title}: publication ${number}` },
-        )
+        const publication = await createPublication(tx, round, (last?.number ?? 0) + 1, working, snapshot, actor, actor.name)
         if (!round.published)
           await updateRecord(
             tx,
@@ -957,20 +985,7 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
       for (const r of legacy) {
         await db.transaction(async (tx) => {
           const working = await workingContent(r, tx)
-          const snapshot = snapshotOf(working)
-          await createRecord(
-            tx,
-            'assessment_publications',
-            {
-              assessment_round_id: r.id,
-              number: 1,
-              published_by_name: 'Published before sign-off was introduced',
-              rated_cells: snapshotRatedCells(snapshot),
-              total_cells: working.priorities.length * working.columns.length,
-              snapshot,
-            },
-            { actor: systemActor, partnershipId: r.partnership_id, entity: 'assessment_publication', summary: `${r.title}: publication 1` },
-          )
+          await createPublication(tx, r, 1, working, snapshotOf(working), systemActor, 'Published before sign-off was introduced')
         })
       }
       return legacy.length
@@ -979,17 +994,11 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     /** An editor approves a cell a contributor submitted: it will be in the round's next publication. */
     async approveCell(roundId: number, priorityId: number, dimensionId: number, version: number | undefined, actor: Actor) {
       return db.transaction(async (tx) => {
-        const c = await lockedCell(tx, roundId, priorityId, dimensionId)
-        const { round, where } = await cellPlace(tx, c)
-        if (c.status === 'approved') throw new ValidationError({ form: 'This cell is already approved' })
-        return updateRecord<CellRow>(
-          tx,
-          'assessment_cells',
-          c.id,
-          version,
-          { status: 'approved', review_comment: null, reviewed_by: actor.id, reviewed_at: new Date() },
-          { actor, partnershipId: round.partnership_id, entity: 'assessment_cell', summary: `${where}: approved` },
-        )
+        const { updated } = await signOffCell(tx, { roundId, priorityId, dimensionId, version }, actor, (c) => {
+          if (c.status === 'approved') throw new ValidationError({ form: 'This cell is already approved' })
+          return { set: { status: 'approved', review_comment: null, reviewed_by: actor.id, reviewed_at: new Date() }, done: 'approved' }
+        })
+        return updated
       })
     },
 
@@ -1019,19 +1028,16 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
           ? (await deps.auth.usersByIds([submitter.submitted_by])).get(submitter.submitted_by)
           : undefined
       return db.transaction(async (tx) => {
-        const c = await lockedCell(tx, roundId, priorityId, dimensionId)
-        const { round, priority, dimension, where } = await cellPlace(tx, c)
-        if (c.status !== 'submitted')
-          throw new ValidationError({ comment: 'Only a cell waiting for approval can be returned: this one is not waiting' })
-        const updated = await updateRecord<CellRow>(
-          tx,
-          'assessment_cells',
-          c.id,
-          input.version,
-          { status: 'returned', review_comment: comment, reviewed_by: actor.id, reviewed_at: new Date() },
-          { actor, partnershipId: round.partnership_id, entity: 'assessment_cell', summary: `${where}: returned with a comment` },
-        )
-        if (to && deps.outbox && c.submitted_by === submitter?.submitted_by)
+        const ids = { roundId, priorityId, dimensionId, version: input.version }
+        const { before, updated, round, priority, dimension } = await signOffCell(tx, ids, actor, (c) => {
+          if (c.status !== 'submitted')
+            throw new ValidationError({ comment: 'Only a cell waiting for approval can be returned: this one is not waiting' })
+          return {
+            set: { status: 'returned', review_comment: comment, reviewed_by: actor.id, reviewed_at: new Date() },
+            done: 'returned with a comment',
+          }
+        })
+        if (to && deps.outbox && before.submitted_by === submitter?.submitted_by)
           await deps.outbox.queue(tx, {
             to: { email: to.email, name: to.name },
             template: 'assurance/returned',
@@ -1055,27 +1061,19 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
     /** Confirm a cell carried forward from the previous round as still right (a contributor's confirmation is submitted for approval). */
     async confirmCell(roundId: number, priorityId: number, dimensionId: number, version: number | undefined, who: Editor, actor: Actor) {
       return db.transaction(async (tx) => {
-        const c = await lockedCell(tx, roundId, priorityId, dimensionId)
-        const { round, where } = await cellPlace(tx, c)
-        if (!c.carried_forward) throw new ValidationError({ form: 'This cell is not carried forward: there is nothing to confirm' })
         const contributor = who.role === 'contributor'
-        return updateRecord<CellRow>(
-          tx,
-          'assessment_cells',
-          c.id,
-          version,
-          {
-            carried_forward: false,
-            status: contributor ? 'submitted' : 'approved',
-            submitted_by: contributor ? actor.id : c.submitted_by,
-          },
-          {
-            actor,
-            partnershipId: round.partnership_id,
-            entity: 'assessment_cell',
-            summary: `${where}: carried-forward assessment confirmed`,
-          },
-        )
+        const { updated } = await signOffCell(tx, { roundId, priorityId, dimensionId, version }, actor, (c) => {
+          if (!c.carried_forward) throw new ValidationError({ form: 'This cell is not carried forward: there is nothing to confirm' })
+          return {
+            set: {
+              carried_forward: false,
+              status: contributor ? 'submitted' : 'approved',
+              submitted_by: contributor ? actor.id : c.submitted_by,
+            },
+            done: 'carried-forward assessment confirmed',
+          }
+        })
+        return updated
       })
     },
 
@@ -1093,10 +1091,12 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
         [partnershipId],
       )
       const out = []
+      // Each priority read once, however many of its cells are waiting.
+      const priorities = new Map<number, Priority | undefined>()
       for (const r of rows) {
-        if (!(await mayEditCell(who, r.priority_id))) continue
-        const priority = await ag.priority(r.priority_id)
-        if (!priority) continue
+        if (!priorities.has(r.priority_id)) priorities.set(r.priority_id, await ag.priority(r.priority_id))
+        const priority = priorities.get(r.priority_id)
+        if (!priority || !mayEditPriority(who, priority)) continue
         out.push({
           roundId: r.assessment_round_id,
           roundTitle: r.round_title,

@@ -12,7 +12,7 @@ import { parseForm } from '../platform/validation.ts'
 import { hasRole, historyHref } from '../platform/access.ts'
 import { BODY_TYPES, BodyInput, BodyJson, BodyWithMembersJson, MEMBER_ROLES, MemberInput, MemberJson } from './schema.ts'
 import { bodyJson, chairText, memberJson, memberName, type BodyView, type MemberView } from './service.ts'
-import { TYPE_LABELS } from './map.ts'
+import { TYPE_LABELS, mapSvg } from './map.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { escapeHtml } from '../platform/html.ts'
 import { plural } from '../platform/format.ts'
@@ -187,9 +187,10 @@ export async function governanceRoutes(app: FastifyInstance, { services }: { ser
     '/partnerships/:partnership/governance/map.svg',
     { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams } },
     async (request, reply) => {
-      const map = await gov.map(p(request).id, { title: p(request).name, standalone: true })
-      if (!map.svg) return reply.code(404).type('text/plain; charset=utf-8').send('This partnership has no bodies yet')
-      return reply.type('image/svg+xml; charset=utf-8').send(`<?xml version="1.0" encoding="UTF-8"?>\n${map.svg}`)
+      // The wide map only (gov.map would draw the narrow one, for phones, too).
+      const svg = mapSvg(await gov.list(p(request).id), { title: p(request).name, standalone: true })
+      if (!svg) return reply.code(404).type('text/plain; charset=utf-8').send('This partnership has no bodies yet')
+      return reply.type('image/svg+xml; charset=utf-8').send(`<?xml version="1.0" encoding="UTF-8"?>\n${svg}`)
     },
   )
 

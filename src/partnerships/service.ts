@@ -362,11 +362,7 @@ export function partnershipService(
 
     /** The invitation a link is for, while it is pending and unexpired, with its partnership and whether the email has an account. */
     async invitationByToken(token: string) {
-      const invitation = await maybeOne<Invitation>(
-        db,
-        `SELECT * FROM invitations WHERE token_hash = $1 AND status = 'pending' AND expires_at > now()`,
-        [sha256(token)],
-      )
+      const invitation = await invitationWithToken(db, token)
       if (!invitation) return undefined
       const partnership = (await service.byId(invitation.partnership_id))!
       const account = await deps.auth.findUserByEmail(invitation.email)
@@ -379,11 +375,7 @@ export function partnershipService(
      */
     async acceptInvitation(token: string, input: { name?: string; password?: string }): Promise<{ user: User; partnership: Partnership }> {
       return db.transaction(async (tx) => {
-        const invitation = await maybeOne<Invitation>(
-          tx,
-          `SELECT * FROM invitations WHERE token_hash = $1 AND status = 'pending' AND expires_at > now() FOR UPDATE`,
-          [sha256(token)],
-        )
+        const invitation = await invitationWithToken(tx, token, { lock: true })
         if (!invitation) throw new NotFoundError('This invitation has expired, was withdrawn or has already been used')
         const partnership = (await service.byId(invitation.partnership_id, tx))!
         const password = input.password ?? ''
@@ -401,8 +393,7 @@ export function partnershipService(
           const errors: Record<string, string> = {}
           if (!name) errors.name = 'Enter your full name'
           else if (name.length > 200) errors.name = 'Full name must be 200 characters or fewer'
-          const problem = !password ? 'Enter a password' : undefined
-          if (problem) errors.password = problem
+          if (!password) errors.password = 'Enter a password'
           if (Object.keys(errors).length) throw new ValidationError(errors)
           user = await deps.auth.createUser(
             { email: invitation.email, name, password },
@@ -445,6 +436,15 @@ export function partnershipService(
       throw new ValidationError({
         role: 'A partnership must keep at least one administrator. Make someone else an administrator first.',
       })
+  }
+
+  /** The invitation a link's token is for, while it is pending and unexpired (locked, for accepting it). */
+  function invitationWithToken(q: Queryable, token: string, opts: { lock?: boolean } = {}) {
+    return maybeOne<Invitation>(
+      q,
+      `SELECT * FROM invitations WHERE token_hash = $1 AND status = 'pending' AND expires_at > now()${opts.lock ? ' FOR UPDATE' : ''}`,
+      [sha256(token)],
+    )
   }
 
   async function pendingInvitation(tx: Queryable, partnershipId: number, id: number) {
