@@ -202,6 +202,14 @@ function countOf(ind: Indicator, numerator: number | null): number | null {
   return ind.unit === 'count' || ind.unit === 'rate' || ind.unit === 'percentage' ? numerator : null
 }
 
+/** How the interval of a figure is worked out, or null when it has none. */
+function methodOf(ind: Indicator, numerator: number | null): string | null {
+  if (numerator === null) return null
+  if (ind.unit === 'percentage') return 'Wilson score'
+  if (ind.unit === 'count' || ind.unit === 'rate') return numerator < 10 ? 'exact Poisson' : "Byar's method"
+  return null
+}
+
 interface RawPoint {
   area: string
   period: Period
@@ -223,26 +231,24 @@ function buildSeries(
   const isHidden = (r: RawPoint) => !editor && hidden.has(`${ind.code}|${r.area}|${r.period.text}`)
   return raw.map((r, k) => {
     const suppressed = isHidden(r)
+    const point: SeriesPoint = {
+      area: r.area,
+      period: r.period.text,
+      periodLabel: periodText(r.period),
+      periodStart: r.period.start,
+      numerator: suppressed ? null : r.numerator,
+      denominator: suppressed ? null : r.denominator,
+      value: suppressed ? null : round(r.value),
+      ci95: null,
+      ci998: null,
+      method: null,
+      suppressed,
+      change: null,
+    }
     // The scorecard needs the statistics of the latest point only (the others draw its sparkline).
-    if (opts.latestOnly && k < raw.length - 1)
-      return {
-        area: r.area,
-        period: r.period.text,
-        periodLabel: periodText(r.period),
-        periodStart: r.period.start,
-        numerator: suppressed ? null : r.numerator,
-        denominator: suppressed ? null : r.denominator,
-        value: suppressed ? null : round(r.value),
-        ci95: null,
-        ci998: null,
-        method: null,
-        suppressed,
-        change: null,
-      }
+    if (opts.latestOnly && k < raw.length - 1) return point
     const prev = byPeriod.get(yearBefore(r.period).text)
-    let change: SeriesPoint['change'] = null
     if (prev) {
-      const prevHidden = isHidden(prev)
       let ratio: number | null = prev.value ? r.value / prev.value : null
       let p: number | null = null
       if (r.numerator !== null && prev.numerator !== null && ind.unit !== 'number' && ind.unit !== 'money') {
@@ -254,8 +260,8 @@ function buildSeries(
           p = t.pValue
         }
       }
-      change =
-        suppressed || prevHidden
+      point.change =
+        suppressed || isHidden(prev)
           ? { period: prev.period.text, value: null, ratio: null, p_value: null }
           : {
               period: prev.period.text,
@@ -264,29 +270,12 @@ function buildSeries(
               p_value: p === null ? null : Number(p.toPrecision(6)),
             }
     }
-    return {
-      area: r.area,
-      period: r.period.text,
-      periodLabel: periodText(r.period),
-      periodStart: r.period.start,
-      numerator: suppressed ? null : r.numerator,
-      denominator: suppressed ? null : r.denominator,
-      value: suppressed ? null : round(r.value),
-      ci95: suppressed ? null : interval(ind, r.numerator, r.denominator, 0.95),
-      ci998: suppressed ? null : interval(ind, r.numerator, r.denominator, 0.998),
-      method:
-        r.numerator === null
-          ? null
-          : ind.unit === 'percentage'
-            ? 'Wilson score'
-            : ind.unit === 'count' || ind.unit === 'rate'
-              ? r.numerator < 10
-                ? 'exact Poisson'
-                : "Byar's method"
-              : null,
-      suppressed,
-      change,
+    if (!suppressed) {
+      point.ci95 = interval(ind, r.numerator, r.denominator, 0.95)
+      point.ci998 = interval(ind, r.numerator, r.denominator, 0.998)
     }
+    point.method = methodOf(ind, r.numerator)
+    return point
   })
 }
 
