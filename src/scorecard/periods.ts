@@ -5,7 +5,6 @@
 import { financialYear, monthLabel, quarterLabel } from '../platform/format.ts'
 
 export type Frequency = 'month' | 'quarter' | 'financial-year'
-export const FREQUENCIES: readonly Frequency[] = ['month', 'quarter', 'financial-year']
 
 export interface Period {
   text: string
@@ -59,14 +58,6 @@ export function periodText(p: Period): string {
   if (p.frequency === 'month') return monthLabel(p.start)
   if (p.frequency === 'quarter') return quarterLabel(p.start)
   return p.text
-}
-
-/** The months from start to end inclusive ('YYYY-MM'). */
-export function monthsOf(p: Period): string[] {
-  const out: string[] = []
-  let [y, m] = p.start.split('-').map(Number)
-  for (let t = 0; t < 12 && ym(y, m) <= p.end; t++, m++) out.push(ym(y, m))
-  return out
 }
 
 export const FREQUENCY_WORDS: Record<Frequency, string> = { month: 'month', quarter: 'quarter', 'financial-year': 'financial year' }
