@@ -16,7 +16,7 @@ import crypto from 'node:crypto'
 import type { Db, Queryable } from '../platform/db/index.ts'
 import { inTransaction } from '../platform/db/index.ts'
 import type { Analytics } from '../platform/analytics.ts'
-import { stageCsv } from '../platform/csv-stage.ts'
+import { lineOf, stageCsv } from '../platform/csv-stage.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import type { Actor } from '../platform/audit.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
@@ -819,19 +819,13 @@ export function scorecardService(
     })
     // Lines: the header is line 1; rows DuckDB could not read keep their own lines.
     const rejectedLines = rejected.map((r) => r.line).sort((a, b) => a - b)
-    const lines: string[][] = []
-    const lineNumbers: number[] = []
-    rows.forEach((r, k) => {
-      let line = 2 + k
-      for (const x of rejectedLines) if (x <= line) line++
-      lines.push(CSV_HEADER.map((c) => r[c] ?? ''))
-      lineNumbers.push(line)
-    })
+    const lines = rows.map((r) => CSV_HEADER.map((c) => r[c] ?? ''))
+    const lineNumbers = rows.map((_, k) => lineOf(k, rejectedLines))
     if (!rows.length && !rejected.length) return { rows: [], problems: [`${filename}:2: the file has a header but no rows`] }
     const checked = await checkRows(partnershipId, lines, filename, lineNumbers)
     const problems = [...rejected.map((r) => `${filename}:${r.line}: ${r.reason}`), ...checked.problems]
-    const lineOf = (s: string) => Number(/:(\d+):/.exec(s)?.[1] ?? 0)
-    return { rows: checked.rows, problems: problems.sort((a, b) => lineOf(a) - lineOf(b)) }
+    const lineIn = (s: string) => Number(/:(\d+):/.exec(s)?.[1] ?? 0)
+    return { rows: checked.rows, problems: problems.sort((a, b) => lineIn(a) - lineIn(b)) }
   }
 
   async function checkText(partnershipId: number, content: string, filename: string) {
