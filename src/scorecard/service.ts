@@ -913,7 +913,6 @@ export function scorecardService(
     return { rows, problems }
   }
 
-  /** Write checked rows: new values are created, existing ones replaced (keeping what they were, for undo). */
   /** Save checked rows as one upload, all of them in one transaction, or nothing when the check found problems. */
   async function saveChecked(partnershipId: number, filename: string, check: UploadCheck, actor: Actor) {
     if (check.problems.length) return { check }
@@ -930,6 +929,7 @@ export function scorecardService(
     return { check, uploadId }
   }
 
+  /** Write checked rows: new values are created, existing ones replaced (keeping what they were, for undo). */
   async function saveRows(q: Queryable, partnershipId: number, rows: UploadRow[], uploadId: number | null, actor: Actor) {
     const own = new Map((await stored(partnershipId, q)).map((i) => [i.code, i]))
     await bump(q, partnershipId)
