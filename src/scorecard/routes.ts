@@ -246,7 +246,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     async (request, reply) => {
       const ind = await loadIndicator(request)
       const areas = await sc.areasOf(p(request), ind)
-      const area = request.query.area ?? (await sc.mainArea(p(request), ind))
+      const area = request.query.area ?? (await sc.mainArea(p(request), ind, areas))
       const points = area ? await sc.series(p(request), ind, area, viewer(request)) : []
       const table = valuesTable(ind)
       if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}${area ? `-${area}` : ''}`, points, table)) return reply

@@ -355,6 +355,11 @@ export interface UploadCheck {
 
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)$/
 
+/** The main area among an indicator's areas (most figures first): the partnership's area if it is one, else the first that is not a national benchmark. */
+function mainAreaOf(p: Partnership, areas: string[]): string | undefined {
+  return p.area_code && areas.includes(p.area_code) ? p.area_code : (areas.find((a) => !NATIONAL_AREAS[a]) ?? areas[0])
+}
+
 export function scorecardService(
   db: Db,
   analytics: Analytics,
@@ -653,10 +658,9 @@ export function scorecardService(
       return rows.map((r) => r.area_code)
     },
 
-    /** The main area of an indicator on the scorecard: the partnership's area if it has figures there, else its first area. */
-    async mainArea(p: Partnership, ind: Indicator): Promise<string | undefined> {
-      const areas = await service.areasOf(p, ind)
-      return p.area_code && areas.includes(p.area_code) ? p.area_code : (areas.find((a) => !NATIONAL_AREAS[a]) ?? areas[0])
+    /** The main area of an indicator on the scorecard (given its areas, when the caller has them already). */
+    async mainArea(p: Partnership, ind: Indicator, areas?: string[]): Promise<string | undefined> {
+      return mainAreaOf(p, areas ?? (await service.areasOf(p, ind)))
     },
 
     areaName,
@@ -728,8 +732,8 @@ export function scorecardService(
       const mine = values.filter((v) => v.indicator_id === ind.id)
       const counts = new Map<string, number>()
       for (const v of mine) counts.set(v.area_code, (counts.get(v.area_code) ?? 0) + 1)
-      const areas = [...counts.keys()]
-      const area = p.area_code && counts.has(p.area_code) ? p.area_code : (areas.find((a) => !NATIONAL_AREAS[a]) ?? areas[0])
+      const areas = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : 1))
+      const area = mainAreaOf(p, areas)
       const raw = toRaw(mine.filter((v) => v.area_code === area))
       const hidden = primaryHidden(ind, raw)
       const points = buildSeries(ind, raw, hidden, viewer, { latestOnly: true })
