@@ -33,7 +33,7 @@ import type { OrganisationService } from '../organisations/service.ts'
 import { rateInterval, wilsonInterval, poissonRateRatioTest, holm, compareWithBenchmark, type Confidence } from './stats.ts'
 import { BUILTIN, builtinByCode, isBuiltinCode, ASB, type BuiltinIndicator, type Polarity, type Sensitivity, type Unit } from './builtin.ts'
 import { FREQUENCY_FORMAT, FREQUENCY_WORDS, parsePeriod, periodText, yearBefore, type Frequency, type Period } from './periods.ts'
-import { suppressedCells, type Cell, type Group } from './disclosure.ts'
+import { SUPPRESSED, suppressedCells, type Cell, type Group } from './disclosure.ts'
 import { IndicatorInput, ValueInput } from './schema.ts'
 
 export const CSV_HEADER = ['indicator', 'area', 'period', 'numerator', 'denominator', 'value'] as const
@@ -281,7 +281,7 @@ function buildSeries(
 
 /** "7,055", "45.2 per 1,000", "12.5%", "£1,200". */
 export function formatValue(ind: Pick<Indicator, 'unit' | 'per'>, v: number | null): string {
-  if (v === null) return '[c]'
+  if (v === null) return SUPPRESSED
   if (ind.unit === 'count') return formatNumber(v)
   if (ind.unit === 'rate') return `${formatNumber(v, 1)} per ${formatNumber(ind.per ?? 1000)}`
   if (ind.unit === 'percentage') return `${formatNumber(v, 1)}%`
