@@ -15,20 +15,16 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { loadConfig } from '../src/config.ts'
-import { openPglite } from '../src/platform/db/index.ts'
-import { migrate } from '../src/platform/db/migrate.ts'
-import { services as buildServices } from '../src/services.ts'
 import { buildApp } from '../src/app.ts'
 import { systemActor } from '../src/platform/audit.ts'
 import { generateNational } from './generate-national.ts'
+import { keptStore, pct } from './bench-store.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const ROWS = Number(process.env.BENCH_QUERY_ROWS ?? 18_000_000)
 const RUNS = Number(process.env.BENCH_QUERY_RUNS ?? 60)
 const MONTHS = 36
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 1 })
-const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
 
 const csv = path.join(os.tmpdir(), `safer-bench-query-csv-${ROWS}`)
 const dataDir = path.join(os.tmpdir(), `safer-bench-query-store-${ROWS}`)
@@ -36,24 +32,21 @@ if (!fs.existsSync(path.join(csv, 'expected.json'))) {
   console.log(`Generating ${ROWS.toLocaleString('en-GB')} rows over ${MONTHS} months in ${csv} ...`)
   await generateNational({ out: csv, rows: ROWS, months: MONTHS, from: '2019-01', progress: true })
 }
-const fresh = !fs.existsSync(path.join(dataDir, 'ready'))
-if (fresh) fs.rmSync(dataDir, { recursive: true, force: true })
-const db = await openPglite(path.join(dataDir, 'pglite'))
-await migrate(db)
-const config = loadConfig({ SAFER_DATA_DIR: dataDir, SAFER_LOG_LEVEL: 'silent' })
-const s = await buildServices(db, config)
-if (fresh) {
+const {
+  db,
+  config,
+  services: s,
+} = await keptStore(dataDir, async (services) => {
   console.log('Loading the geography and importing the data (once) ...')
-  await s.geography.importPaths(
+  await services.geography.importPaths(
     [path.join(root, 'opendata/geography'), path.join(root, 'opendata/boundaries')],
     systemActor,
     'command line',
   )
   const t = performance.now()
-  await s.crime.importPaths([csv], systemActor, 'command line')
+  await services.crime.importPaths([csv], systemActor, 'command line')
   console.log(`  imported in ${fmt((performance.now() - t) / 1000)} s`)
-  fs.writeFileSync(path.join(dataDir, 'ready'), '')
-}
+})
 const [{ n }] = await s.analytics.all<{ n: number }>(`SELECT count(*) AS n FROM crime.street`)
 console.log(`Store: ${n.toLocaleString('en-GB')} records, ${MONTHS} months, all 43 forces\n`)
 

@@ -9,34 +9,22 @@
  *
  *   BENCH_PEERS_RUNS (default 20) changes the number of warm runs.
  */
-import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { loadConfig } from '../src/config.ts'
-import { openPglite } from '../src/platform/db/index.ts'
-import { migrate } from '../src/platform/db/migrate.ts'
-import { services as buildServices } from '../src/services.ts'
 import { systemActor } from '../src/platform/audit.ts'
 import { cspPeerFeatures, nearestNeighbours, neighboursAmong } from '../src/scorecard/peers.ts'
+import { keptStore, pct } from './bench-store.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const RUNS = Number(process.env.BENCH_PEERS_RUNS ?? 20)
 const fmt = (n: number, dp = 1) => n.toLocaleString('en-GB', { maximumFractionDigits: dp })
 const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024)} MB`
-const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
 
 const dataDir = path.join(os.tmpdir(), 'safer-bench-peers-store')
-const fresh = !fs.existsSync(path.join(dataDir, 'ready'))
-if (fresh) fs.rmSync(dataDir, { recursive: true, force: true })
-const db = await openPglite(path.join(dataDir, 'pglite'))
-await migrate(db)
-const config = loadConfig({ SAFER_DATA_DIR: dataDir, SAFER_LOG_LEVEL: 'silent' })
-const s = await buildServices(db, config)
-if (fresh) {
+const { db, services: s } = await keptStore(dataDir, async (services) => {
   console.log('Loading the bundled ONS geography (once) ...')
-  await s.geography.importPaths([path.join(root, 'opendata/geography')], systemActor, 'command line')
-  fs.writeFileSync(path.join(dataDir, 'ready'), '')
-}
+  await services.geography.importPaths([path.join(root, 'opendata/geography')], systemActor, 'command line')
+})
 
 // Peak memory: the resident set sampled every 5 ms while peers are computed, and the process's maximum.
 let peakRss = process.memoryUsage().rss

@@ -12,25 +12,18 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { loadConfig } from '../src/config.ts'
-import { openPglite } from '../src/platform/db/index.ts'
-import { migrate } from '../src/platform/db/migrate.ts'
-import { services as buildServices } from '../src/services.ts'
 import { buildApp } from '../src/app.ts'
 import { systemActor } from '../src/platform/audit.ts'
+import { openStore, pct } from './bench-store.ts'
 
 const REQUESTS = Number(process.env.BENCH_SCORECARD_REQUESTS ?? 400)
 const USERS = 20
 const INDICATORS = 25
 const MONTHS = 36
-const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 1 })
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safer-bench-scorecard-'))
-const db = await openPglite(path.join(dataDir, 'pglite'))
-await migrate(db)
-const config = loadConfig({ SAFER_DATA_DIR: dataDir, SAFER_LOG_LEVEL: 'silent' })
-const s = await buildServices(db, config)
+const { db, config, services: s } = await openStore(dataDir)
 const app = await buildApp({ config, services: s })
 await app.ready()
 

@@ -45,7 +45,7 @@ function structuralReason(type: string, message: string, expected: number) {
 }
 
 /** The line of the k-th accepted record (0-based), given the (sorted) lines DuckDB rejected. */
-function lineOf(k: number, rejectedLines: number[]) {
+export function lineOf(k: number, rejectedLines: number[]) {
   let line = 2 + k
   for (const r of rejectedLines) if (r <= line) line++
   return line

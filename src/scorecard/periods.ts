@@ -2,10 +2,9 @@
  * The scorecard's periods as analysts write them: a month "2019-01", a quarter of a financial year "2019/20 Q1"
  * (Q1 is April to June) and a financial year "2019/20" (April to March).
  */
-import { monthLabel } from '../platform/format.ts'
+import { financialYear, monthLabel, quarterLabel } from '../platform/format.ts'
 
 export type Frequency = 'month' | 'quarter' | 'financial-year'
-export const FREQUENCIES: readonly Frequency[] = ['month', 'quarter', 'financial-year']
 
 export interface Period {
   text: string
@@ -24,7 +23,6 @@ const ym = (y: number, m: number) => {
   const t = y * 12 + (m - 1)
   return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`
 }
-const fyText = (y: number) => `${y}/${String((y + 1) % 100).padStart(2, '0')}`
 
 /** The period a text names, or undefined when it is not one of the three forms (or "2019/21"). */
 export function parsePeriod(text: string): Period | undefined {
@@ -49,26 +47,17 @@ export function parsePeriod(text: string): Period | undefined {
 
 /** The same period a year before. */
 export function yearBefore(p: Period): Period {
-  const y = Number(p.start.slice(0, 4))
-  if (p.frequency === 'month') return parsePeriod(ym(y - 1, Number(p.start.slice(5))))!
-  const fy = Number(p.start.slice(5)) >= 4 ? y : y - 1
-  if (p.frequency === 'financial-year') return parsePeriod(fyText(fy - 1))!
-  return parsePeriod(`${fyText(fy - 1)} ${p.text.slice(-2)}`)!
+  const start = ym(Number(p.start.slice(0, 4)) - 1, Number(p.start.slice(5)))
+  if (p.frequency === 'month') return parsePeriod(start)!
+  if (p.frequency === 'financial-year') return parsePeriod(financialYear(start))!
+  return parsePeriod(`${financialYear(start)} ${p.text.slice(-2)}`)!
 }
 
 /** How a period reads on a page: "January 2019", "Q1 2019/20", "2019/20". */
 export function periodText(p: Period): string {
   if (p.frequency === 'month') return monthLabel(p.start)
-  if (p.frequency === 'quarter') return `${p.text.slice(-2)} ${p.text.slice(0, 7)}`
+  if (p.frequency === 'quarter') return quarterLabel(p.start)
   return p.text
-}
-
-/** The months from start to end inclusive ('YYYY-MM'). */
-export function monthsOf(p: Period): string[] {
-  const out: string[] = []
-  let [y, m] = p.start.split('-').map(Number)
-  for (let t = 0; t < 12 && ym(y, m) <= p.end; t++, m++) out.push(ym(y, m))
-  return out
 }
 
 export const FREQUENCY_WORDS: Record<Frequency, string> = { month: 'month', quarter: 'quarter', 'financial-year': 'financial year' }

@@ -7,6 +7,7 @@ import { accessibleSvg, escapeHtml } from '../platform/html.ts'
 import { defineTable, link } from '../platform/tables.ts'
 import { formatNumber } from '../platform/format.ts'
 import { formatDateTime } from '../platform/errors.ts'
+import { SUPPRESSED } from './disclosure.ts'
 import { formatValue, pText, type Indicator, type Rag, type SeriesPoint, type UploadRow } from './service.ts'
 
 const fmt = (v: number | null | undefined, dp = 1) => (v === null || v === undefined ? '' : formatNumber(v, dp))
@@ -23,14 +24,14 @@ export function valuesTable(ind: Indicator) {
       header: ind.unit === 'count' ? 'Count' : 'Numerator',
       numeric: true,
       value: (r) => r.numerator,
-      html: (r) => (r.suppressed ? '[c]' : fmt(r.numerator, 0)),
+      html: (r) => (r.suppressed ? SUPPRESSED : fmt(r.numerator, 0)),
     },
     {
       key: 'denominator',
       header: 'Denominator',
       numeric: true,
       value: (r) => r.denominator,
-      html: (r) => (r.suppressed ? '[c]' : fmt(r.denominator, 0)),
+      html: (r) => (r.suppressed ? SUPPRESSED : fmt(r.denominator, 0)),
     },
     { key: 'value', header: 'Value', numeric: true, value: (r) => r.value, html: (r) => escapeHtml(formatValue(ind, r.value)) },
     { key: 'ci95_lower', value: (r) => r.ci95?.[0] ?? null },

@@ -16,7 +16,7 @@ import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { receiveFiles } from '../platform/uploads.ts'
 import { tableView } from '../platform/tables.ts'
 import { sendPdf, fileNamePart } from '../platform/pdf.ts'
-import { plural } from '../platform/format.ts'
+import { formatNumber, plural } from '../platform/format.ts'
 import { ROLES } from '../platform/auth/service.ts'
 import {
   IndicatorInput,
@@ -167,7 +167,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     indicator: ind,
     action: ind ? `${base(request)}/scorecard/indicators/${ind.code}/edit` : `${base(request)}/scorecard/indicators/new`,
     unitItems: UNITS.map((u) => ({ value: u, text: UNIT_WORDS[u] })),
-    perItems: [1000, 10000, 100000].map((v) => ({ value: v, text: `Per ${v.toLocaleString('en-GB')}` })),
+    perItems: [1000, 10000, 100000].map((v) => ({ value: v, text: `Per ${formatNumber(v)}` })),
     polarityItems: POLARITIES.map((v) => ({ value: v, text: POLARITY_WORDS[v] })),
     frequencyItems: FREQUENCY_CHOICES.map((v) => ({ value: v, text: FREQUENCY_WORDS[v].replace(/^./, (c) => c.toUpperCase()) })),
     sensitivityItems: SENSITIVITIES.map((v) => ({ value: v, text: SENSITIVITY_WORDS[v] })),
@@ -246,7 +246,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     async (request, reply) => {
       const ind = await loadIndicator(request)
       const areas = await sc.areasOf(p(request), ind)
-      const area = request.query.area ?? (await sc.mainArea(p(request), ind))
+      const area = request.query.area ?? (await sc.mainArea(p(request), ind, areas))
       const points = area ? await sc.series(p(request), ind, area, viewer(request)) : []
       const table = valuesTable(ind)
       if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}${area ? `-${area}` : ''}`, points, table)) return reply

@@ -16,7 +16,7 @@ import crypto from 'node:crypto'
 import type { Db, Queryable } from '../platform/db/index.ts'
 import { inTransaction } from '../platform/db/index.ts'
 import type { Analytics } from '../platform/analytics.ts'
-import { stageCsv } from '../platform/csv-stage.ts'
+import { lineOf, stageCsv } from '../platform/csv-stage.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import type { Actor } from '../platform/audit.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
@@ -33,7 +33,7 @@ import type { OrganisationService } from '../organisations/service.ts'
 import { rateInterval, wilsonInterval, poissonRateRatioTest, holm, compareWithBenchmark, type Confidence } from './stats.ts'
 import { BUILTIN, builtinByCode, isBuiltinCode, ASB, type BuiltinIndicator, type Polarity, type Sensitivity, type Unit } from './builtin.ts'
 import { FREQUENCY_FORMAT, FREQUENCY_WORDS, parsePeriod, periodText, yearBefore, type Frequency, type Period } from './periods.ts'
-import { suppressedCells, type Cell, type Group } from './disclosure.ts'
+import { SUPPRESSED, suppressedCells, type Cell, type Group } from './disclosure.ts'
 import { IndicatorInput, ValueInput } from './schema.ts'
 
 export const CSV_HEADER = ['indicator', 'area', 'period', 'numerator', 'denominator', 'value'] as const
@@ -202,6 +202,14 @@ function countOf(ind: Indicator, numerator: number | null): number | null {
   return ind.unit === 'count' || ind.unit === 'rate' || ind.unit === 'percentage' ? numerator : null
 }
 
+/** How the interval of a figure is worked out, or null when it has none. */
+function methodOf(ind: Indicator, numerator: number | null): string | null {
+  if (numerator === null) return null
+  if (ind.unit === 'percentage') return 'Wilson score'
+  if (ind.unit === 'count' || ind.unit === 'rate') return numerator < 10 ? 'exact Poisson' : "Byar's method"
+  return null
+}
+
 interface RawPoint {
   area: string
   period: Period
@@ -223,26 +231,24 @@ function buildSeries(
   const isHidden = (r: RawPoint) => !editor && hidden.has(`${ind.code}|${r.area}|${r.period.text}`)
   return raw.map((r, k) => {
     const suppressed = isHidden(r)
+    const point: SeriesPoint = {
+      area: r.area,
+      period: r.period.text,
+      periodLabel: periodText(r.period),
+      periodStart: r.period.start,
+      numerator: suppressed ? null : r.numerator,
+      denominator: suppressed ? null : r.denominator,
+      value: suppressed ? null : round(r.value),
+      ci95: null,
+      ci998: null,
+      method: null,
+      suppressed,
+      change: null,
+    }
     // The scorecard needs the statistics of the latest point only (the others draw its sparkline).
-    if (opts.latestOnly && k < raw.length - 1)
-      return {
-        area: r.area,
-        period: r.period.text,
-        periodLabel: periodText(r.period),
-        periodStart: r.period.start,
-        numerator: suppressed ? null : r.numerator,
-        denominator: suppressed ? null : r.denominator,
-        value: suppressed ? null : round(r.value),
-        ci95: null,
-        ci998: null,
-        method: null,
-        suppressed,
-        change: null,
-      }
+    if (opts.latestOnly && k < raw.length - 1) return point
     const prev = byPeriod.get(yearBefore(r.period).text)
-    let change: SeriesPoint['change'] = null
     if (prev) {
-      const prevHidden = isHidden(prev)
       let ratio: number | null = prev.value ? r.value / prev.value : null
       let p: number | null = null
       if (r.numerator !== null && prev.numerator !== null && ind.unit !== 'number' && ind.unit !== 'money') {
@@ -254,8 +260,8 @@ function buildSeries(
           p = t.pValue
         }
       }
-      change =
-        suppressed || prevHidden
+      point.change =
+        suppressed || isHidden(prev)
           ? { period: prev.period.text, value: null, ratio: null, p_value: null }
           : {
               period: prev.period.text,
@@ -264,35 +270,18 @@ function buildSeries(
               p_value: p === null ? null : Number(p.toPrecision(6)),
             }
     }
-    return {
-      area: r.area,
-      period: r.period.text,
-      periodLabel: periodText(r.period),
-      periodStart: r.period.start,
-      numerator: suppressed ? null : r.numerator,
-      denominator: suppressed ? null : r.denominator,
-      value: suppressed ? null : round(r.value),
-      ci95: suppressed ? null : interval(ind, r.numerator, r.denominator, 0.95),
-      ci998: suppressed ? null : interval(ind, r.numerator, r.denominator, 0.998),
-      method:
-        r.numerator === null
-          ? null
-          : ind.unit === 'percentage'
-            ? 'Wilson score'
-            : ind.unit === 'count' || ind.unit === 'rate'
-              ? r.numerator < 10
-                ? 'exact Poisson'
-                : "Byar's method"
-              : null,
-      suppressed,
-      change,
+    if (!suppressed) {
+      point.ci95 = interval(ind, r.numerator, r.denominator, 0.95)
+      point.ci998 = interval(ind, r.numerator, r.denominator, 0.998)
     }
+    point.method = methodOf(ind, r.numerator)
+    return point
   })
 }
 
 /** "7,055", "45.2 per 1,000", "12.5%", "£1,200". */
 export function formatValue(ind: Pick<Indicator, 'unit' | 'per'>, v: number | null): string {
-  if (v === null) return '[c]'
+  if (v === null) return SUPPRESSED
   if (ind.unit === 'count') return formatNumber(v)
   if (ind.unit === 'rate') return `${formatNumber(v, 1)} per ${formatNumber(ind.per ?? 1000)}`
   if (ind.unit === 'percentage') return `${formatNumber(v, 1)}%`
@@ -365,6 +354,11 @@ export interface UploadCheck {
 }
 
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)$/
+
+/** The main area among an indicator's areas (most figures first): the partnership's area if it is one, else the first that is not a national benchmark. */
+function mainAreaOf(p: Partnership, areas: string[]): string | undefined {
+  return p.area_code && areas.includes(p.area_code) ? p.area_code : (areas.find((a) => !NATIONAL_AREAS[a]) ?? areas[0])
+}
 
 export function scorecardService(
   db: Db,
@@ -664,10 +658,9 @@ export function scorecardService(
       return rows.map((r) => r.area_code)
     },
 
-    /** The main area of an indicator on the scorecard: the partnership's area if it has figures there, else its first area. */
-    async mainArea(p: Partnership, ind: Indicator): Promise<string | undefined> {
-      const areas = await service.areasOf(p, ind)
-      return p.area_code && areas.includes(p.area_code) ? p.area_code : (areas.find((a) => !NATIONAL_AREAS[a]) ?? areas[0])
+    /** The main area of an indicator on the scorecard (given its areas, when the caller has them already). */
+    async mainArea(p: Partnership, ind: Indicator, areas?: string[]): Promise<string | undefined> {
+      return mainAreaOf(p, areas ?? (await service.areasOf(p, ind)))
     },
 
     areaName,
@@ -739,8 +732,8 @@ export function scorecardService(
       const mine = values.filter((v) => v.indicator_id === ind.id)
       const counts = new Map<string, number>()
       for (const v of mine) counts.set(v.area_code, (counts.get(v.area_code) ?? 0) + 1)
-      const areas = [...counts.keys()]
-      const area = p.area_code && counts.has(p.area_code) ? p.area_code : (areas.find((a) => !NATIONAL_AREAS[a]) ?? areas[0])
+      const areas = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : 1))
+      const area = mainAreaOf(p, areas)
       const raw = toRaw(mine.filter((v) => v.area_code === area))
       const hidden = primaryHidden(ind, raw)
       const points = buildSeries(ind, raw, hidden, viewer, { latestOnly: true })
@@ -830,19 +823,13 @@ export function scorecardService(
     })
     // Lines: the header is line 1; rows DuckDB could not read keep their own lines.
     const rejectedLines = rejected.map((r) => r.line).sort((a, b) => a - b)
-    const lines: string[][] = []
-    const lineNumbers: number[] = []
-    rows.forEach((r, k) => {
-      let line = 2 + k
-      for (const x of rejectedLines) if (x <= line) line++
-      lines.push(CSV_HEADER.map((c) => r[c] ?? ''))
-      lineNumbers.push(line)
-    })
+    const lines = rows.map((r) => CSV_HEADER.map((c) => r[c] ?? ''))
+    const lineNumbers = rows.map((_, k) => lineOf(k, rejectedLines))
     if (!rows.length && !rejected.length) return { rows: [], problems: [`${filename}:2: the file has a header but no rows`] }
     const checked = await checkRows(partnershipId, lines, filename, lineNumbers)
     const problems = [...rejected.map((r) => `${filename}:${r.line}: ${r.reason}`), ...checked.problems]
-    const lineOf = (s: string) => Number(/:(\d+):/.exec(s)?.[1] ?? 0)
-    return { rows: checked.rows, problems: problems.sort((a, b) => lineOf(a) - lineOf(b)) }
+    const lineIn = (s: string) => Number(/:(\d+):/.exec(s)?.[1] ?? 0)
+    return { rows: checked.rows, problems: problems.sort((a, b) => lineIn(a) - lineIn(b)) }
   }
 
   async function checkText(partnershipId: number, content: string, filename: string) {
@@ -930,7 +917,6 @@ export function scorecardService(
     return { rows, problems }
   }
 
-  /** Write checked rows: new values are created, existing ones replaced (keeping what they were, for undo). */
   /** Save checked rows as one upload, all of them in one transaction, or nothing when the check found problems. */
   async function saveChecked(partnershipId: number, filename: string, check: UploadCheck, actor: Actor) {
     if (check.problems.length) return { check }
@@ -947,6 +933,7 @@ export function scorecardService(
     return { check, uploadId }
   }
 
+  /** Write checked rows: new values are created, existing ones replaced (keeping what they were, for undo). */
   async function saveRows(q: Queryable, partnershipId: number, rows: UploadRow[], uploadId: number | null, actor: Actor) {
     const own = new Map((await stored(partnershipId, q)).map((i) => [i.code, i]))
     await bump(q, partnershipId)
