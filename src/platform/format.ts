@@ -20,10 +20,15 @@ const LONG_MONTHS = [
 ]
 const SHORT_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
+/** One formatter per number of decimal places: toLocaleString with options builds a new one on every call (~100 µs). */
+const numberFormats = new Map<number, Intl.NumberFormat>()
+
 /** 12,345 (and 12.3 with one decimal place): numbers as people read them; '' for none. */
 export function formatNumber(v: unknown, dp = 0): string {
   if (v === null || v === undefined || v === '' || typeof v === 'boolean' || Number.isNaN(Number(v))) return ''
-  return Number(v).toLocaleString('en-GB', { minimumFractionDigits: dp, maximumFractionDigits: dp })
+  let f = numberFormats.get(dp)
+  if (!f) numberFormats.set(dp, (f = new Intl.NumberFormat('en-GB', { minimumFractionDigits: dp, maximumFractionDigits: dp })))
+  return f.format(Number(v))
 }
 
 /** '2 December 2026' for a date ('YYYY-MM-DD', a timestamp or a Date); '' for none. */
