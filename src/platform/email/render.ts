@@ -12,6 +12,7 @@ import path from 'node:path'
 import nunjucks from 'nunjucks'
 import { srcDir } from '../paths.ts'
 import { formatDate } from '../views.ts'
+import { formatNumber } from '../format.ts'
 
 export interface RenderedEmail {
   subject: string
@@ -30,11 +31,7 @@ function environment(autoescape: boolean) {
     lstripBlocks: true,
   })
   env.addFilter('date', formatDate)
-  env.addFilter('number', (v: unknown, dp = 0) =>
-    v === null || v === undefined || v === '' || Number.isNaN(Number(v))
-      ? ''
-      : Number(v).toLocaleString('en-GB', { minimumFractionDigits: dp, maximumFractionDigits: dp }),
-  )
+  env.addFilter('number', formatNumber)
   return env
 }
 const html = environment(true)
