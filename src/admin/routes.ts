@@ -354,7 +354,6 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
       return reply
         .header('content-security-policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
         .header('x-frame-options', 'SAMEORIGIN')
-        .header('cache-control', 'no-store')
         .type('text/html; charset=utf-8')
         .send(message.html_body)
     },
