@@ -167,6 +167,7 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
 
   // ---- One account: edit its name and email address, disable or re-enable it ----
   const UserParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+  // The page, its form filled in from the account (a form sent back with errors shows what was sent instead: handleForm).
   const userContext = async (id: number) => {
     const account = await services.auth.getUser(id)
     return {
@@ -174,16 +175,13 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
       account,
       organisationName: await services.auth.organisationName(account),
       breadcrumbs: crumbs,
+      values: { name: account.name, email: account.email, version: account.version },
     }
   }
   app.get<{ Params: Static<typeof UserParams> }>(
     '/admin/users/:id',
     { config: { access: 'site-admin' }, schema: { params: UserParams } },
-    async (request, reply) => {
-      const context = await userContext(request.params.id)
-      const a = context.account
-      return reply.view(`${V}/user.njk`, { ...context, values: { name: a.name, email: a.email, version: a.version } })
-    },
+    async (request, reply) => reply.view(`${V}/user.njk`, await userContext(request.params.id)),
   )
   app.post<{ Params: Static<typeof UserParams> }>(
     '/admin/users/:id',
@@ -210,10 +208,7 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
       async (request, reply) =>
         handleForm(request, reply, {
           template: `${V}/user.njk`,
-          context: async () => {
-            const context = await userContext(request.params.id)
-            return { ...context, values: { name: context.account.name, email: context.account.email, version: context.account.version } }
-          },
+          context: () => userContext(request.params.id),
           run: async () => {
             const u = await services.auth.setDisabled(request.params.id, action === 'disable', request.actor)
             return {
