@@ -100,12 +100,11 @@ const END_OF_DAY = `(($1::date + 1)::timestamp AT TIME ZONE 'Europe/London')`
 
 export function authService(
   db: Db,
-  config: { sessionDays: number; baseUrl?: string; serviceName?: string },
+  config: { sessionDays: number; baseUrl: string; serviceName: string },
   directory: Directory,
   deps: { outbox?: OutboxService } = {},
 ) {
-  const baseUrl = (config.baseUrl ?? 'http://localhost:3000').replace(/\/+$/, '')
-  const serviceName = config.serviceName ?? 'Safer'
+  const { baseUrl, serviceName } = config
 
   /** Replace the password; end sessions (all, or all but one) and, for a reset, revoke the API tokens. */
   async function setPassword(
