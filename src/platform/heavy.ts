@@ -28,7 +28,7 @@ export class TooManyRequestsError extends Error {
   }
 }
 
-export function isHeavy(request: FastifyRequest) {
+function isHeavy(request: FastifyRequest) {
   return !!request.routeOptions.config?.heavy || (request.query as { format?: unknown } | undefined)?.format === 'pdf'
 }
 
