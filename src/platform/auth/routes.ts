@@ -151,16 +151,13 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
       again: { href: '/forgot-password', text: 'Ask for a new link' },
     })
 
+  const resetContext = (user: User) => ({ title: 'Choose a new password', account: user.email, minLength: MIN_PASSWORD_LENGTH })
+
   app.get<{ Params: { token: string } }>('/reset-password/:token', { config: { access: 'public' } }, async (request, reply) => {
     reply.header('cache-control', 'no-store')
     const user = await auth.resetLinkUser(request.params.token)
     if (!user) return linkExpired(reply)
-    return reply.view(`${V}/reset-password.njk`, {
-      title: 'Choose a new password',
-      account: user.email,
-      minLength: MIN_PASSWORD_LENGTH,
-      values: {},
-    })
+    return reply.view(`${V}/reset-password.njk`, { ...resetContext(user), values: {} })
   })
 
   app.post<{ Params: { token: string } }>('/reset-password/:token', { config: { access: 'public' } }, async (request, reply) => {
@@ -169,7 +166,7 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
     if (!user) return linkExpired(reply)
     return handleForm(request, reply, {
       template: `${V}/reset-password.njk`,
-      context: { title: 'Choose a new password', account: user.email, minLength: MIN_PASSWORD_LENGTH },
+      context: resetContext(user),
       run: async () => {
         try {
           await auth.resetWithLink(request.params.token, field(formBody(request), 'password'), { id: null, name: 'anonymous' })
