@@ -37,7 +37,6 @@ const accountsTable = defineTable<AccountRow>([
     header: 'Name',
     value: (u) => u.name,
     html: (u) => `${link(`/admin/users/${u.id}`, u.name)}${u.site_admin ? ' (site administrator)' : ''}`,
-    text: (u) => `${u.name}${u.site_admin ? ' (site administrator)' : ''}`,
   },
   { key: 'email', header: 'Email', value: (u) => u.email },
   { key: 'organisation', header: 'Organisation', value: (u) => u.organisation_name, empty: '–' },
@@ -47,13 +46,12 @@ const accountsTable = defineTable<AccountRow>([
     header: 'Status',
     value: (u) => (u.disabled ? 'Disabled' : 'Active'),
     html: (u) => (u.disabled ? tag('Disabled', 'grey') : tag('Active', 'green')),
-    text: (u) => (u.disabled ? 'Disabled' : 'Active'),
   },
   {
     key: 'last_sign_in_at',
     header: 'Last signed in',
     value: (u) => u.last_sign_in_at,
-    text: (u) => (u.last_sign_in_at ? formatDateTime(new Date(u.last_sign_in_at)) : ''),
+    text: (u) => when(u.last_sign_in_at),
     empty: 'Never',
   },
 ])
