@@ -13,6 +13,7 @@ import { auditLogPage } from '../platform/audit-page.ts'
 import { formatDateTime } from '../platform/errors.ts'
 import { parseForm } from '../platform/validation.ts'
 import { NewUserSchema } from '../platform/auth/service.ts'
+import { MIN_PASSWORD_LENGTH } from '../platform/auth/passwords.ts'
 import { formVersion } from '../platform/forms.ts'
 import { OUTBOX_STATUSES, type OutboxMessage, type OutboxStatus } from '../platform/email/outbox.ts'
 
@@ -130,6 +131,13 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
     const orgs = await services.organisations.names(rows.flatMap((u) => (u.organisation_id === null ? [] : [u.organisation_id])))
     return rows.map((u) => ({ ...u, organisation_name: (u.organisation_id !== null && orgs.get(u.organisation_id)) || null }))
   }
+  const indexContext = async (rows: AccountRow[]) => ({
+    title: 'Administration',
+    accounts: accountsView(rows),
+    orgItems: await orgItems(),
+    minLength: MIN_PASSWORD_LENGTH,
+    breadcrumbs: crumbs.slice(0, 1),
+  })
 
   app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>(
     '/admin',
@@ -137,25 +145,14 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
     async (request, reply) => {
       const rows = await users()
       if (sendExport(reply, request.query.format, 'users', rows, accountsTable)) return reply
-      return reply.view(`${V}/index.njk`, {
-        title: 'Administration',
-        accounts: accountsView(rows),
-        orgItems: await orgItems(),
-        values: {},
-        breadcrumbs: crumbs.slice(0, 1),
-      })
+      return reply.view(`${V}/index.njk`, { ...(await indexContext(rows)), values: {} })
     },
   )
 
   app.post('/admin/users', { config: { access: 'site-admin' } }, async (request, reply) =>
     handleForm(request, reply, {
       template: `${V}/index.njk`,
-      context: async () => ({
-        title: 'Administration',
-        accounts: accountsView(await users()),
-        orgItems: await orgItems(),
-        breadcrumbs: crumbs.slice(0, 1),
-      }),
+      context: async () => indexContext(await users()),
       run: async () => {
         const u = await services.auth.createUser(parseForm(NewUserSchema, formBody(request)), request.actor)
         return { redirect: '/admin', flash: `Account created for ${u.email}` }
