@@ -59,8 +59,7 @@ function nulFields(body: unknown): string[] {
     .map(([k]) => k.replaceAll('\u0000', ''))
 }
 
-const NUL_MESSAGE =
-  'contains a NUL character (a zero byte, written %00 or \\u0000), which Safer cannot store. Remove it and try again.'
+const NUL_MESSAGE = 'contains a NUL character (a zero byte, written %00 or \\u0000), which Safer cannot store. Remove it and try again.'
 
 /** Refuse a body whose fields hold a NUL: one field error each. */
 export function refuseNul(body: unknown) {
