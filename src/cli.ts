@@ -18,6 +18,7 @@ import { openDatabase } from './platform/db/index.ts'
 import { migrate } from './platform/db/migrate.ts'
 import { fail, reportCommandError } from './platform/cli.ts'
 import { ROLES, type Role } from './platform/auth/service.ts'
+import { MIN_PASSWORD_LENGTH } from './platform/auth/passwords.ts'
 import { DEMO_LOGINS } from './demo/logins.ts'
 import type { Services } from './services.ts'
 
@@ -168,7 +169,7 @@ export async function main(argv = process.argv.slice(2)) {
           if (!values.name) fail("Give the person's full name with --name")
           if (values.role && !ROLES.includes(values.role as Role)) fail(`--role must be one of ${ROLES.join(', ')}`)
           if (values.role && !values.partnership) fail('Give the partnership with --partnership when you give a --role')
-          const password = values.password ?? (await askPassword('Password (12 characters or more): '))
+          const password = values.password ?? (await askPassword(`Password (${MIN_PASSWORD_LENGTH} characters or more): `))
           let organisationId: number | undefined
           if (values.organisation) {
             const org = await s.organisations.byName(values.organisation)
@@ -194,7 +195,7 @@ export async function main(argv = process.argv.slice(2)) {
             `Account created for ${values.email}${values.partnership ? ` (${values.role ?? 'viewer'} in ${values.partnership})` : ''}.`,
           )
         } else if (sub === 'reset-password') {
-          const password = values.password ?? (await askPassword('New password (12 characters or more): '))
+          const password = values.password ?? (await askPassword(`New password (${MIN_PASSWORD_LENGTH} characters or more): `))
           await s.auth.resetPassword(values.email!, password, { id: null, name: 'safer user reset-password (command line)' })
           console.log(`Password changed for ${values.email}; their sessions have been signed out and their API tokens revoked.`)
         } else fail(USAGE)

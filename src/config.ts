@@ -78,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     signInAttemptsPerWindow: Number(env.SAFER_SIGN_IN_ATTEMPTS || 10),
     signInWindowMs: Number(env.SAFER_SIGN_IN_WINDOW_MS || 15 * 60 * 1000),
     signInAttemptsPerAccount: Number(env.SAFER_SIGN_IN_ATTEMPTS_PER_ACCOUNT || 10),
-    baseUrl: (env.SAFER_BASE_URL || `http://localhost:${Number(env.PORT || 3000)}`).replace(/\/+$/, ''),
+    baseUrl: env.SAFER_BASE_URL || `http://localhost:${Number(env.PORT || 3000)}`,
     sessionDays: Number(env.SAFER_SESSION_DAYS || 7),
     serviceName: env.SAFER_SERVICE_NAME || 'Safer',
     trustProxy: env.SAFER_TRUST_PROXY === 'true',
@@ -98,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     mailFrom: env.MAIL_FROM || undefined,
     ...overrides,
   }
+  // Links are made as baseUrl + '/path': without a trailing slash, however it was given.
+  config.baseUrl = config.baseUrl.replace(/\/+$/, '')
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`PORT must be a whole number between 0 and 65535 (found "${env.PORT}")`)
   }

@@ -238,13 +238,28 @@ export class Client {
   }
 }
 
-/** A signed-in client for a new user with this role in the partnership. */
+/** An account made by makeUser. */
+export type TestUser = Awaited<ReturnType<typeof makeUser>>
+
+/** A signed-in client for a new user with this role in the partnership (with its user), or a signed-out one. */
+export async function clientAs(
+  t: TestApp,
+  role: Role | 'site-admin' | 'outsider',
+  partnershipId?: number,
+  extra?: { organisationId?: number },
+): Promise<Client & { user: TestUser }>
+export async function clientAs(
+  t: TestApp,
+  role: Role | 'site-admin' | 'anonymous' | 'outsider',
+  partnershipId?: number,
+  extra?: { organisationId?: number },
+): Promise<Client & { user?: TestUser }>
 export async function clientAs(
   t: TestApp,
   role: Role | 'site-admin' | 'anonymous' | 'outsider',
   partnershipId?: number,
   extra: { organisationId?: number } = {},
-) {
+): Promise<Client & { user?: TestUser }> {
   const c = new Client(t)
   if (role === 'anonymous') return c
   const user =
@@ -255,6 +270,21 @@ export async function clientAs(
         : await makeUser(t.services, { role, partnershipId, ...extra })
   await c.signIn(user.email)
   return Object.assign(c, { user })
+}
+
+/** The base address the email tests give the app (SAFER_BASE_URL), so links in messages can be found. */
+export const TEST_BASE_URL = 'https://safer.example.org'
+
+/** Messages in the outbox to this address, newest first. */
+export async function emailsTo(t: TestApp, address: string) {
+  return (await t.services.outbox.list({ limit: 1000 })).filter((m) => m.to_address === address.toLowerCase())
+}
+
+/** The path of the first link to TEST_BASE_URL in a message's text whose path starts with `pathStart`. */
+export function linkIn(body: string, pathStart = '/') {
+  const m = body.match(new RegExp(`${TEST_BASE_URL.replace(/[.]/g, '\\.')}(${pathStart}\\S*)`))
+  if (!m) throw new Error(`No link to ${TEST_BASE_URL}${pathStart} in: ${body}`)
+  return m[1]
 }
 
 /** The text of the GOV.UK error summary on a page, or '' if there is none. */

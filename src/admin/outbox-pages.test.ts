@@ -54,6 +54,7 @@ describe('outbox pages without a mail server', () => {
     assert.equal(html.status, 200)
     assert.match(html.headers['content-type'], /^text\/html/)
     assert.match(html.headers['content-security-policy'], /^sandbox; default-src 'none'; style-src 'unsafe-inline'/)
+    assert.equal(html.headers['cache-control'], 'no-store', 'said to a signed-in user (security 10)')
     assert.ok(html.body.includes('Hello Lee &lt;script&gt;alert(1)&lt;/script&gt;,'))
 
     const csv = await admin.get('/admin/outbox?format=csv&status=held')

@@ -13,6 +13,7 @@ import { auditLogPage } from '../platform/audit-page.ts'
 import { formatDateTime } from '../platform/errors.ts'
 import { parseForm } from '../platform/validation.ts'
 import { NewUserSchema } from '../platform/auth/service.ts'
+import { MIN_PASSWORD_LENGTH } from '../platform/auth/passwords.ts'
 import { formVersion } from '../platform/forms.ts'
 import { OUTBOX_STATUSES, type OutboxMessage, type OutboxStatus } from '../platform/email/outbox.ts'
 
@@ -37,7 +38,6 @@ const accountsTable = defineTable<AccountRow>([
     header: 'Name',
     value: (u) => u.name,
     html: (u) => `${link(`/admin/users/${u.id}`, u.name)}${u.site_admin ? ' (site administrator)' : ''}`,
-    text: (u) => `${u.name}${u.site_admin ? ' (site administrator)' : ''}`,
   },
   { key: 'email', header: 'Email', value: (u) => u.email },
   { key: 'organisation', header: 'Organisation', value: (u) => u.organisation_name, empty: '–' },
@@ -47,13 +47,12 @@ const accountsTable = defineTable<AccountRow>([
     header: 'Status',
     value: (u) => (u.disabled ? 'Disabled' : 'Active'),
     html: (u) => (u.disabled ? tag('Disabled', 'grey') : tag('Active', 'green')),
-    text: (u) => (u.disabled ? 'Disabled' : 'Active'),
   },
   {
     key: 'last_sign_in_at',
     header: 'Last signed in',
     value: (u) => u.last_sign_in_at,
-    text: (u) => (u.last_sign_in_at ? formatDateTime(new Date(u.last_sign_in_at)) : ''),
+    text: (u) => when(u.last_sign_in_at),
     empty: 'Never',
   },
 ])
@@ -132,6 +131,13 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
     const orgs = await services.organisations.names(rows.flatMap((u) => (u.organisation_id === null ? [] : [u.organisation_id])))
     return rows.map((u) => ({ ...u, organisation_name: (u.organisation_id !== null && orgs.get(u.organisation_id)) || null }))
   }
+  const indexContext = async (rows: AccountRow[]) => ({
+    title: 'Administration',
+    accounts: accountsView(rows),
+    orgItems: await orgItems(),
+    minLength: MIN_PASSWORD_LENGTH,
+    breadcrumbs: crumbs.slice(0, 1),
+  })
 
   app.get<{ Querystring: Static<typeof FormatOnlyQuery> }>(
     '/admin',
@@ -139,25 +145,14 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
     async (request, reply) => {
       const rows = await users()
       if (sendExport(reply, request.query.format, 'users', rows, accountsTable)) return reply
-      return reply.view(`${V}/index.njk`, {
-        title: 'Administration',
-        accounts: accountsView(rows),
-        orgItems: await orgItems(),
-        values: {},
-        breadcrumbs: crumbs.slice(0, 1),
-      })
+      return reply.view(`${V}/index.njk`, { ...(await indexContext(rows)), values: {} })
     },
   )
 
   app.post('/admin/users', { config: { access: 'site-admin' } }, async (request, reply) =>
     handleForm(request, reply, {
       template: `${V}/index.njk`,
-      context: async () => ({
-        title: 'Administration',
-        accounts: accountsView(await users()),
-        orgItems: await orgItems(),
-        breadcrumbs: crumbs.slice(0, 1),
-      }),
+      context: async () => indexContext(await users()),
       run: async () => {
         const u = await services.auth.createUser(parseForm(NewUserSchema, formBody(request)), request.actor)
         return { redirect: '/admin', flash: `Account created for ${u.email}` }
@@ -167,6 +162,7 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
 
   // ---- One account: edit its name and email address, disable or re-enable it ----
   const UserParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+  // The page, its form filled in from the account (a form sent back with errors shows what was sent instead: handleForm).
   const userContext = async (id: number) => {
     const account = await services.auth.getUser(id)
     return {
@@ -174,16 +170,13 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
       account,
       organisationName: await services.auth.organisationName(account),
       breadcrumbs: crumbs,
+      values: { name: account.name, email: account.email, version: account.version },
     }
   }
   app.get<{ Params: Static<typeof UserParams> }>(
     '/admin/users/:id',
     { config: { access: 'site-admin' }, schema: { params: UserParams } },
-    async (request, reply) => {
-      const context = await userContext(request.params.id)
-      const a = context.account
-      return reply.view(`${V}/user.njk`, { ...context, values: { name: a.name, email: a.email, version: a.version } })
-    },
+    async (request, reply) => reply.view(`${V}/user.njk`, await userContext(request.params.id)),
   )
   app.post<{ Params: Static<typeof UserParams> }>(
     '/admin/users/:id',
@@ -210,10 +203,7 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
       async (request, reply) =>
         handleForm(request, reply, {
           template: `${V}/user.njk`,
-          context: async () => {
-            const context = await userContext(request.params.id)
-            return { ...context, values: { name: context.account.name, email: context.account.email, version: context.account.version } }
-          },
+          context: () => userContext(request.params.id),
           run: async () => {
             const u = await services.auth.setDisabled(request.params.id, action === 'disable', request.actor)
             return {
@@ -354,7 +344,6 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
       return reply
         .header('content-security-policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
         .header('x-frame-options', 'SAMEORIGIN')
-        .header('cache-control', 'no-store')
         .type('text/html; charset=utf-8')
         .send(message.html_body)
     },

@@ -7,40 +7,31 @@ import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import {
   testApp,
-  clientAs as anyClientAs,
+  clientAs,
   Client,
   makeUser,
   makePartnership,
   errorSummary,
   text,
+  emailsTo as emailsIn,
+  linkIn as anyLinkIn,
   PASSWORD,
+  TEST_BASE_URL,
   type TestApp,
 } from '../../test/helpers.ts'
 import { systemActor } from '../platform/audit.ts'
 
-/** A signed-in client with its user (clientAs, typed for the roles that have one). */
-async function clientAs(...args: Parameters<typeof anyClientAs>) {
-  return (await anyClientAs(...args)) as Client & { user: Awaited<ReturnType<typeof makeUser>> }
-}
-
-const BASE = 'https://safer.example.org'
 let t: TestApp
 before(async () => {
-  t = await testApp({ baseUrl: BASE })
+  t = await testApp({ baseUrl: TEST_BASE_URL })
 })
 after(async () => {
   await t.close()
 })
 
 const address = () => `invitee-${crypto.randomUUID()}@example.test`
-async function emailsTo(email: string) {
-  return (await t.services.outbox.list({ limit: 1000 })).filter((m) => m.to_address === email.toLowerCase())
-}
-function linkIn(body: string) {
-  const m = body.match(/https:\/\/safer\.example\.org(\/invitations\/[A-Za-z0-9_-]+)/)
-  assert.ok(m, `an invitation link in: ${body}`)
-  return m[1]
-}
+const emailsTo = (email: string) => emailsIn(t, email)
+const linkIn = (body: string) => anyLinkIn(body, '/invitations/')
 async function invite(admin: Client, slug: string, email: string, role = 'editor') {
   const res = await admin.post(`/partnerships/${slug}/invitations`, { inviteEmail: email, inviteRole: role })
   assert.equal(res.status, 303, errorSummary(res.body))

@@ -38,14 +38,17 @@ export async function auditLogPage(
   const filter = { ...chosen, partnershipId: opts.partnershipId }
   const words = services.auditWords
   if (streamExport(reply, q.format, opts.filename, auditTable, () => explainPages(words, auditPages(services.db, filter)))) return undefined
-  const total = await auditCount(services.db, filter)
+  // The count and the filter's choices do not depend on each other: asked for together.
+  const [total, people, kinds] = await Promise.all([
+    auditCount(services.db, filter),
+    auditPeople(services.db, { partnershipId: opts.partnershipId }),
+    auditEntityTypes(services.db, { partnershipId: opts.partnershipId }),
+  ])
   const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE))
   const page = Math.min(asked, pages)
   const entries = await words.explain(
     await auditLog(services.db, { ...filter, limit: AUDIT_PAGE_SIZE, offset: (page - 1) * AUDIT_PAGE_SIZE }),
   )
-  const people = await auditPeople(services.db, { partnershipId: opts.partnershipId })
-  const kinds = await auditEntityTypes(services.db, { partnershipId: opts.partnershipId })
   const pageHref = (n: number) => `${opts.here}?${new URLSearchParams({ ...query, page: String(n) })}`
   const first = total ? (page - 1) * AUDIT_PAGE_SIZE + 1 : 0
   const filtered = Object.keys(query).length > 0

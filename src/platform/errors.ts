@@ -44,6 +44,11 @@ export class UnauthorisedError extends Error {
   }
 }
 
+/** Too many requests or attempts in a short time; the message says how long to wait. 429. */
+export class TooManyRequestsError extends Error {
+  statusCode = 429
+}
+
 /**
  * A database error caused by what was sent rather than by a fault: a number out of the column's range (22003), text
  * that is not a number (22P02), or a NUL character (22021, 22P05). The platform refuses such input before it reaches

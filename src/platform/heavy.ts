@@ -11,6 +11,8 @@
  * since they are the same for everyone. docs/security.md, point 11.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { TooManyRequestsError } from './errors.ts'
+import { plural } from './format.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,16 +21,12 @@ declare module 'fastify' {
   }
 }
 
-export class TooManyRequestsError extends Error {
-  statusCode = 429
-  constructor(public retryAfterSeconds: number) {
-    super(
-      `You have asked for many pages that take a lot of work in a short time, so Safer is pausing your requests to keep the service quick for everyone. Wait ${retryAfterSeconds === 1 ? '1 second' : `${retryAfterSeconds} seconds`}, then try again. Signing in lifts this limit.`,
-    )
-  }
-}
+const tooMany = (retryAfterSeconds: number) =>
+  new TooManyRequestsError(
+    `You have asked for many pages that take a lot of work in a short time, so Safer is pausing your requests to keep the service quick for everyone. Wait ${plural(retryAfterSeconds, 'second')}, then try again. Signing in lifts this limit.`,
+  )
 
-export function isHeavy(request: FastifyRequest) {
+function isHeavy(request: FastifyRequest) {
   return !!request.routeOptions.config?.heavy || (request.query as { format?: unknown } | undefined)?.format === 'pdf'
 }
 
@@ -63,7 +61,7 @@ export function setUpHeavyLimit(app: FastifyInstance, opts: { perMinute: number 
     const r = count(request.ip)
     if (!r.allowed) {
       reply.header('retry-after', String(r.retryAfterSeconds))
-      throw new TooManyRequestsError(r.retryAfterSeconds)
+      throw tooMany(r.retryAfterSeconds)
     }
     if (request.method === 'GET') cacheable.add(request)
   })

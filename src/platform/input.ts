@@ -41,7 +41,7 @@ export function jsonForDatabase(value: unknown): string {
 }
 
 /** True if the text, or any string or key inside the value, holds a NUL character. */
-export function hasNul(value: unknown, depth = 0): boolean {
+function hasNul(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\u0000')
   if (depth > 64 || value === null || typeof value !== 'object') return false
   if (Array.isArray(value)) return value.some((v) => hasNul(v, depth + 1))
@@ -50,7 +50,7 @@ export function hasNul(value: unknown, depth = 0): boolean {
 }
 
 /** The fields of a body that hold a NUL (top-level names; 'form' when the body itself is a string). */
-export function nulFields(body: unknown): string[] {
+function nulFields(body: unknown): string[] {
   if (typeof body === 'string') return body.includes('\u0000') ? ['form'] : []
   if (!body || typeof body !== 'object') return []
   if (Array.isArray(body)) return hasNul(body) ? ['form'] : []
@@ -59,8 +59,7 @@ export function nulFields(body: unknown): string[] {
     .map(([k]) => k.replaceAll('\u0000', ''))
 }
 
-export const NUL_MESSAGE =
-  'contains a NUL character (a zero byte, written %00 or \\u0000), which Safer cannot store. Remove it and try again.'
+const NUL_MESSAGE = 'contains a NUL character (a zero byte, written %00 or \\u0000), which Safer cannot store. Remove it and try again.'
 
 /** Refuse a body whose fields hold a NUL: one field error each. */
 export function refuseNul(body: unknown) {
@@ -72,7 +71,7 @@ export function refuseNul(body: unknown) {
 }
 
 /** A NUL in the raw address, written as %00 (in any case) or as the character itself. */
-export function addressHasNul(url: string) {
+function addressHasNul(url: string) {
   return /%00/i.test(url) || url.includes('\u0000')
 }
 

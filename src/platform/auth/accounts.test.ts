@@ -8,42 +8,30 @@ import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import {
   testApp,
-  clientAs as anyClientAs,
+  clientAs,
   Client,
   makeUser,
   makePartnership,
   errorSummary,
   text,
+  emailsTo as emailsIn,
+  linkIn,
   PASSWORD,
+  TEST_BASE_URL,
   type TestApp,
 } from '../../../test/helpers.ts'
 import { CSRF_COOKIE, SESSION_COOKIE } from '../session.ts'
 
-/** A signed-in client with its user (clientAs, typed for the roles that have one). */
-async function clientAs(...args: Parameters<typeof anyClientAs>) {
-  return (await anyClientAs(...args)) as Client & { user: Awaited<ReturnType<typeof makeUser>> }
-}
-
-const BASE = 'https://safer.example.org'
 const PER_ACCOUNT = 4
 let t: TestApp
 before(async () => {
-  t = await testApp({ baseUrl: BASE, signInAttemptsPerAccount: PER_ACCOUNT })
+  t = await testApp({ baseUrl: TEST_BASE_URL, signInAttemptsPerAccount: PER_ACCOUNT })
 })
 after(async () => {
   await t.close()
 })
 
-/** Messages in the outbox to this address, newest first. */
-async function emailsTo(address: string) {
-  return (await t.services.outbox.list({ limit: 1000 })).filter((m) => m.to_address === address.toLowerCase())
-}
-/** The path of the first link to BASE in a message's text. */
-function linkIn(body: string) {
-  const m = body.match(/https:\/\/safer\.example\.org(\/\S+)/)
-  assert.ok(m, `a link in: ${body}`)
-  return m[1]
-}
+const emailsTo = (address: string) => emailsIn(t, address)
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex')
 async function apiStatus(token: string) {
   return (await t.app.inject({ method: 'GET', url: '/api/v1/partnerships', headers: { authorization: `Bearer ${token}` } })).statusCode

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Services } from '../../services.ts'
 import type { Config } from '../../config.ts'
 import { handleForm, formBody } from '../forms.ts'
-import { NotFoundError, ValidationError } from '../errors.ts'
+import { NotFoundError, TooManyRequestsError, ValidationError } from '../errors.ts'
 import { apiTokenProblems, type User } from './service.ts'
 import { DEMO_LOGINS } from '../../demo/logins.ts'
 import { safeReturnTo } from './return-to.ts'
@@ -15,11 +15,6 @@ import { SESSION_COOKIE } from '../session.ts'
 import { MIN_PASSWORD_LENGTH } from './passwords.ts'
 
 const V = 'platform/auth/views'
-
-/** Too many attempts: the error pages show it as "Too many attempts" with the message. */
-class TooManyAttemptsError extends Error {
-  statusCode = 429
-}
 
 /** The text of a field of a submitted form (never an array or undefined). */
 function field(body: Record<string, unknown>, name: string): string {
@@ -97,7 +92,7 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
         if (Object.keys(errors).length) throw new ValidationError(errors)
         // The per-account limit: failed attempts with this email address, from any address.
         if ((await auth.signInFailures(email, config.signInWindowMs)) >= config.signInAttemptsPerAccount) {
-          throw new TooManyAttemptsError(
+          throw new TooManyRequestsError(
             `Too many failed attempts to sign in with this email address. Wait ${windowMinutes} minutes, then try again, or reset your password.`,
           )
         }
@@ -156,16 +151,13 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
       again: { href: '/forgot-password', text: 'Ask for a new link' },
     })
 
+  const resetContext = (user: User) => ({ title: 'Choose a new password', account: user.email, minLength: MIN_PASSWORD_LENGTH })
+
   app.get<{ Params: { token: string } }>('/reset-password/:token', { config: { access: 'public' } }, async (request, reply) => {
     reply.header('cache-control', 'no-store')
     const user = await auth.resetLinkUser(request.params.token)
     if (!user) return linkExpired(reply)
-    return reply.view(`${V}/reset-password.njk`, {
-      title: 'Choose a new password',
-      account: user.email,
-      minLength: MIN_PASSWORD_LENGTH,
-      values: {},
-    })
+    return reply.view(`${V}/reset-password.njk`, { ...resetContext(user), values: {} })
   })
 
   app.post<{ Params: { token: string } }>('/reset-password/:token', { config: { access: 'public' } }, async (request, reply) => {
@@ -174,7 +166,7 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
     if (!user) return linkExpired(reply)
     return handleForm(request, reply, {
       template: `${V}/reset-password.njk`,
-      context: { title: 'Choose a new password', account: user.email, minLength: MIN_PASSWORD_LENGTH },
+      context: resetContext(user),
       run: async () => {
         try {
           await auth.resetWithLink(request.params.token, field(formBody(request), 'password'), { id: null, name: 'anonymous' })

@@ -85,17 +85,26 @@ export interface ApiTokenRow {
   expires_at: Date | null
 }
 
+/**
+ * A password reset link (r, its token's hash in $1) that still works, joined to its account (u): unused, unexpired,
+ * the account not disabled.
+ */
+const LIVE_RESET_LINK = `password_resets r JOIN users u ON u.id = r.user_id
+  WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now() AND NOT u.disabled`
+
+/** The key the per-account sign-in limit counts failures under: the email address, hashed (it may have no account). */
+const emailHash = (email: string) => sha256(email.trim().toLowerCase())
+
 /** The moment a token chosen to expire on this date (YYYY-MM-DD) stops working: the start of the next day, London time. */
 const END_OF_DAY = `(($1::date + 1)::timestamp AT TIME ZONE 'Europe/London')`
 
 export function authService(
   db: Db,
-  config: { sessionDays: number; baseUrl?: string; serviceName?: string },
+  config: { sessionDays: number; baseUrl: string; serviceName: string },
   directory: Directory,
   deps: { outbox?: OutboxService } = {},
 ) {
-  const baseUrl = (config.baseUrl ?? 'http://localhost:3000').replace(/\/+$/, '')
-  const serviceName = config.serviceName ?? 'Safer'
+  const { baseUrl, serviceName } = config
 
   /** Replace the password; end sessions (all, or all but one) and, for a reset, revoke the API tokens. */
   async function setPassword(
@@ -303,12 +312,7 @@ export function authService(
 
     /** The account a reset link is for, while it is unused and unexpired; undefined otherwise. */
     async resetLinkUser(token: string): Promise<User | undefined> {
-      return maybeOne<User>(
-        db,
-        `SELECT ${USER_COLUMNS} FROM password_resets r JOIN users u ON u.id = r.user_id
-         WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now() AND NOT u.disabled`,
-        [sha256(token)],
-      )
+      return maybeOne<User>(db, `SELECT ${USER_COLUMNS} FROM ${LIVE_RESET_LINK}`, [sha256(token)])
     },
 
     /**
@@ -317,20 +321,14 @@ export function authService(
      */
     async resetWithLink(token: string, password: string, actor: Actor): Promise<User> {
       return db.transaction(async (tx) => {
-        const user = await maybeOne<User & { reset_id: number }>(
-          tx,
-          `SELECT ${USER_COLUMNS}, r.id AS reset_id FROM password_resets r JOIN users u ON u.id = r.user_id
-           WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now() AND NOT u.disabled FOR UPDATE OF r`,
-          [sha256(token)],
-        )
+        const user = await maybeOne<User>(tx, `SELECT ${USER_COLUMNS} FROM ${LIVE_RESET_LINK} FOR UPDATE OF r`, [sha256(token)])
         if (!user) throw new NotFoundError('This link has expired or has already been used')
         const problem = passwordProblem(password, { email: user.email })
         if (problem) throw new ValidationError({ password: problem })
         await tx.query('UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL', [user.id])
         const who = actor.id === null ? { id: user.id, name: user.name } : actor
         await setPassword(tx, user.id, password, who, { summary: 'Password reset with an emailed link', revokeTokens: true })
-        const { reset_id: _, ...u } = user
-        return u
+        return user
       })
     },
 
@@ -359,17 +357,17 @@ export function authService(
       const row = await maybeOne<{ n: number }>(
         db,
         `SELECT count(*)::int AS n FROM sign_in_failures WHERE email_hash = $1 AND at > now() - make_interval(secs => $2)`,
-        [sha256(email.trim().toLowerCase()), windowMs / 1000],
+        [emailHash(email), windowMs / 1000],
       )
       return row?.n ?? 0
     },
     async recordSignInFailure(email: string, windowMs: number) {
       // Old failures are cleared as new ones come, so the table does not grow for ever.
       await db.query(`DELETE FROM sign_in_failures WHERE at < now() - make_interval(secs => $1)`, [windowMs / 1000])
-      await db.query('INSERT INTO sign_in_failures (email_hash) VALUES ($1)', [sha256(email.trim().toLowerCase())])
+      await db.query('INSERT INTO sign_in_failures (email_hash) VALUES ($1)', [emailHash(email)])
     },
     async clearSignInFailures(email: string) {
-      await db.query('DELETE FROM sign_in_failures WHERE email_hash = $1', [sha256(email.trim().toLowerCase())])
+      await db.query('DELETE FROM sign_in_failures WHERE email_hash = $1', [emailHash(email)])
     },
 
     async startSession(userId: number): Promise<string> {
