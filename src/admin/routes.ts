@@ -204,6 +204,7 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
         handleForm(request, reply, {
           template: `${V}/user.njk`,
           context: () => userContext(request.params.id),
+          valuesFromContext: true,
           run: async () => {
             const u = await services.auth.setDisabled(request.params.id, action === 'disable', request.actor)
             return {
