@@ -55,6 +55,11 @@ export function noun(n: number, one: string, many = pluralNoun(one)): string {
   return Number(n) === 1 ? one : many
 }
 
+/** The text with its first letter in capitals: capitalise('disabled') -> 'Disabled'; '' stays ''. */
+export function capitalise(s: string): string {
+  return s ? s[0].toUpperCase() + s.slice(1) : s
+}
+
 /** A count and its noun: plural(21, 'county') -> '21 counties', plural(1, 'LSOA') -> '1 LSOA', plural(1234, 'record') -> '1,234 records'. */
 export function plural(n: number, one: string, many = pluralNoun(one)): string {
   return `${formatNumber(n)} ${noun(n, one, many)}`

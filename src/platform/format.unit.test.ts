@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
+  capitalise,
   financialYear,
   formatDate,
   formatNumber,
@@ -113,4 +114,11 @@ test('accessibleSvg is one image named by its title and described by its desc', 
     scaled,
     '<svg role="img" aria-labelledby="c-title c-desc" viewBox="0 0 10 5" width="100%" preserveAspectRatio="xMinYMin meet" focusable="false"><title id="c-title">t</title><desc id="c-desc">d</desc></svg>',
   )
+})
+
+test('capitalise puts the first letter in capitals and leaves the rest and the empty text alone', () => {
+  assert.equal(capitalise('disabled'), 'Disabled')
+  assert.equal(capitalise('community safety partnership'), 'Community safety partnership')
+  assert.equal(capitalise('LSOA'), 'LSOA')
+  assert.equal(capitalise(''), '')
 })
