@@ -257,12 +257,23 @@ export async function barChart(opts: {
   const description = opts.rows
     .map((r) => `${r.label}: ${opts.measures.map((m) => `${m.label.toLowerCase()} ${formatPence(r[m.key])}`).join(', ')}`)
     .join('. ')
-  return renderVegaLite(spec, {
+  const render = {
     title: opts.title,
     description: `${description}. The table gives every figure.`,
     idPrefix: `${opts.idPrefix}${narrow ? '-narrow' : ''}`,
-  })
+  }
+  // Drawing is deterministic (same spec, same bytes) and costs tens of milliseconds: the same figures reuse their drawing.
+  const key = JSON.stringify([spec, render])
+  let svg = drawn.get(key)
+  if (!svg) {
+    if (drawn.size >= 200) drawn.delete(drawn.keys().next().value!)
+    svg = renderVegaLite(spec, render)
+    drawn.set(key, svg)
+    svg.catch(() => drawn.delete(key))
+  }
+  return svg
 }
+const drawn = new Map<string, Promise<string>>()
 
 const SUMMARY_CHARTS = {
   byPriority: {
