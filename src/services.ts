@@ -30,6 +30,8 @@ import { describeAgreementHistory } from './agreement/history.ts'
 import { describeAssuranceHistory } from './assurance/history.ts'
 import { describeGeographyHistory } from './geography/history.ts'
 import { siteService } from './site/service.ts'
+import { fundingService } from './funding/service.ts'
+import { describeFundingHistory } from './funding/history.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -98,6 +100,11 @@ export async function services(db: Db, config: Config) {
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
+  // Funding: grants, allocations to the agreement's priorities, spend and commissioned contracts.
+  const funding = fundingService(db, { organisations, agreement })
+  organisations.addUsage((id, q) => funding.partnershipsUsingOrganisation(id, q))
+  partnerships.addOverviewPanel({ order: 50, load: (p, opts) => funding.overview(p, opts) })
+  describeFundingHistory(auditWords, db)
   return {
     db,
     analytics,
@@ -116,6 +123,7 @@ export async function services(db: Db, config: Config) {
     geography,
     crime,
     scorecard,
+    funding,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>
