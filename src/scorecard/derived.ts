@@ -153,7 +153,7 @@ export function inView(
         })
     })
   sums.sort((a, b) => (a.end < b.end ? -1 : a.end > b.end ? 1 : a.order - b.order))
-  const withheld = suppressedSums(hidden, sums)
+  const withheld = suppressedSums(hidden, sums, new Map(raw.map((r) => [key(r.period.text), r.numerator])))
   return { points, hidden: new Set([...hidden, ...withheld]) }
 }
 
