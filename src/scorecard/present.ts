@@ -204,11 +204,12 @@ export function sparkline(id: string, ind: Indicator, points: SeriesPoint[]): st
 }
 
 /** The trend with its 95% confidence band, as Vega-Lite drawn to SVG. */
-export async function trendChart(ind: Indicator, points: SeriesPoint[], areaName: string): Promise<string> {
+export async function trendChart(ind: Indicator, points: SeriesPoint[], areaName: string, byEnd = false): Promise<string> {
+  // Rolling 12 months and years to date overlap (years to date share their first month): drawn at their last month.
   const data = points
     .filter((p) => p.value !== null)
     .map((p) => ({
-      period: `${p.periodStart}-01`,
+      period: `${byEnd ? p.periodEnd : p.periodStart}-01`,
       label: p.periodLabel,
       value: p.value,
       lower: p.ci95?.[0] ?? p.value,

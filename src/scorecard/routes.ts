@@ -333,7 +333,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         trend: series?.trend,
         trendP: series?.trend.pValue !== null && series?.trend.pValue !== undefined ? pText(series.trend.pValue) : '',
         baselineText: ind.baseline ? periodText(parseAnyPeriod(ind.baseline)!) : '',
-        chart: await trendChart(ind, points, areaName),
+        chart: await trendChart(ind, points, areaName, view === 'rolling-12' || view === 'fytd'),
         table: tableView(table, points.slice().reverse(), {
           caption: `${ind.name}${areaName ? ` in ${areaName}` : ''}: ${plural(points.length, 'period')}`,
           captionClasses: 'govuk-table__caption--m',
