@@ -211,7 +211,11 @@ test('a view the figures do not allow is refused by the API, and the page keeps 
   assert.equal(page.status, 200)
   assert.match(text(page.body), /cannot be shown by rolling 12 months/)
   // The scorecard in rolling 12 months says which indicators keep their own periods.
-  assert.match(text((await anon.get(`${base}/scorecard?view=rolling-12`)).body), /1 indicator cannot be shown by rolling 12 months/)
+  const card = await anon.get(`${base}/scorecard?view=rolling-12`)
+  assert.match(text(card.body), /1 indicator cannot be shown by rolling 12 months/)
+  // Its downloads and print view keep the view.
+  assert.match(card.body, /scorecard\?view=rolling-12&amp;format=csv/)
+  assert.match(card.body, /scorecard\/print\?view=rolling-12"/)
 })
 
 test('the recent trend over five periods: direction, colour by polarity and the method named, on the page and in the API', async () => {

@@ -73,6 +73,12 @@ const COMPARATOR_WORDS: Record<string, string> = {
   'england-and-wales': 'England and Wales (values for area K04000001)',
 }
 
+/** A path with the query parameters that have values ("/x?view=fytd", or "/x" when none). */
+function withQuery(pathname: string, params: Record<string, string | undefined>) {
+  const q = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => !!e[1])).toString()
+  return q ? `${pathname}?${q}` : pathname
+}
+
 export async function scorecardRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const sc = services.scorecard
   const p = (request: FastifyRequest) => request.partnership!
@@ -152,6 +158,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
 
   const scorecardPage = (request: FastifyRequest, view: Awaited<ReturnType<typeof scorecardView>>) => ({
     title: 'Performance scorecard',
+    query: withQuery('', { view: view.choices.view || undefined, adjust: (request.query as { adjust?: string }).adjust }),
     base: base(request),
     groups: view.groups,
     count: view.all.length,
@@ -338,7 +345,10 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
           caption: `${ind.name}${areaName ? ` in ${areaName}` : ''}: ${plural(points.length, 'period')}`,
           captionClasses: 'govuk-table__caption--m',
         }),
-        exportHref: `${base(request)}/scorecard/indicators/${ind.code}?${new URLSearchParams({ ...(area ? { area } : {}), ...(view !== ind.frequency ? { view } : {}) }).toString()}`,
+        exportHref: withQuery(`${base(request)}/scorecard/indicators/${ind.code}`, {
+          area,
+          view: view !== ind.frequency ? view : undefined,
+        }),
         ragText:
           RAG_WORDS[ind.rag_method] +
           (ind.rag_method === 'target' ? `: target ${ind.target}${ind.tolerance !== null ? `, tolerance ${ind.tolerance}%` : ''}` : '') +
