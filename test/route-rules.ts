@@ -148,6 +148,7 @@ export const ROUTE_RULES: Record<string, string> = {
   'GET /partnerships/:partnership/assurance/rounds/:round/cells/:priority/:dimension': 'partnership:public',
   'GET /partnerships/:partnership/scorecard': 'partnership:public',
   'GET /partnerships/:partnership/scorecard/print': 'partnership:public',
+  'POST /partnerships/:partnership/scorecard/settings': 'partnership:editor',
   'GET /partnerships/:partnership/scorecard/indicators/new': 'partnership:editor',
   'POST /partnerships/:partnership/scorecard/indicators/new': 'partnership:editor',
   'GET /partnerships/:partnership/scorecard/indicators/:code': 'partnership:public',
