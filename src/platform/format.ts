@@ -146,3 +146,8 @@ export function hyphenated(s: string, max: number): string {
     .slice(0, max)
     .replace(/-+$/, '')
 }
+
+/** A p-value as a page writes it: "p < 0.001", "p = 0.003" (three places below 0.01), "p = 0.41" (two places). */
+export function pValueText(p: number): string {
+  return p < 0.001 ? 'p < 0.001' : `p = ${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`
+}
