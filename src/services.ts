@@ -21,6 +21,7 @@ import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
 import { archiveLimits } from './platform/sources.ts'
 import { scorecardService } from './scorecard/service.ts'
+import { stalePreviews } from './scorecard/cleanup.ts'
 import { auditWordsRegistry } from './platform/audit.ts'
 import { describePlatformHistory } from './platform/history-words.ts'
 import { describePartnershipHistory } from './partnerships/history.ts'
@@ -100,6 +101,9 @@ export async function services(db: Db, config: Config) {
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
+  // Upload previews nobody saved are deleted after 24 hours, by a job scheduled daily.
+  const scorecardPreviews = stalePreviews(db, jobs)
+  await scorecardPreviews.schedule()
   // Funding: grants, allocations to the agreement's priorities, spend and commissioned contracts.
   const funding = fundingService(db, { organisations, agreement })
   organisations.addUsage((id, q) => funding.partnershipsUsingOrganisation(id, q))
@@ -124,6 +128,7 @@ export async function services(db: Db, config: Config) {
     crime,
     scorecard,
     funding,
+    scorecardPreviews,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>
