@@ -10,6 +10,7 @@ import {
   periodLabel,
   plural,
   pluralNoun,
+  pValueText,
   quarterLabel,
   shortMonthLabel,
   yearSpanLabel,
@@ -121,4 +122,13 @@ test('capitalise puts the first letter in capitals and leaves the rest and the e
   assert.equal(capitalise('community safety partnership'), 'Community safety partnership')
   assert.equal(capitalise('LSOA'), 'LSOA')
   assert.equal(capitalise(''), '')
+})
+
+test('a p-value reads as the pages write it: below 0.001 as such, three places below 0.01, two above', () => {
+  assert.equal(pValueText(0.0004), 'p < 0.001')
+  assert.equal(pValueText(0.001), 'p = 0.001')
+  assert.equal(pValueText(0.0031), 'p = 0.003')
+  assert.equal(pValueText(0.015625), 'p = 0.02')
+  assert.equal(pValueText(0.41), 'p = 0.41')
+  assert.equal(pValueText(1), 'p = 1.00')
 })
