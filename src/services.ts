@@ -29,6 +29,7 @@ import { describeGovernanceHistory } from './governance/history.ts'
 import { describeAgreementHistory } from './agreement/history.ts'
 import { describeAssuranceHistory } from './assurance/history.ts'
 import { describeGeographyHistory } from './geography/history.ts'
+import { describeScorecardHistory } from './scorecard/history.ts'
 import { siteService } from './site/service.ts'
 
 export async function services(db: Db, config: Config) {
@@ -98,6 +99,7 @@ export async function services(db: Db, config: Config) {
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
+  describeScorecardHistory(auditWords, db, scorecard.peers)
   return {
     db,
     analytics,

@@ -34,6 +34,7 @@ import {
 import { isEditor, NATIONAL_AREAS, type Indicator, type Viewer } from './service.ts'
 import { previewTable, scorecardTable, sparkline, trendChart, uploadsTable, valuesTable, type ScorecardRow } from './present.ts'
 import { FREQUENCY_WORDS } from './periods.ts'
+import { peerRoutes, peerSection } from './peer-routes.ts'
 
 const V = 'scorecard/views'
 const P = { partnership: Type.String() }
@@ -44,6 +45,8 @@ const ScorecardQuery = Type.Object({ format: Type.Optional(choice(['csv', 'json'
 const IndicatorQuery = Type.Object({
   area: Type.Optional(Type.String({ maxLength: 40 })),
   format: Type.Optional(choice(['csv', 'json'] as const, 'Format')),
+  /** table=peers: download the comparison with peers instead of the values. */
+  table: Type.Optional(choice(['peers'] as const, 'Table')),
 })
 
 const UNIT_WORDS: Record<string, string> = { count: 'Count', rate: 'Rate', percentage: 'Percentage', number: 'Number', money: 'Money (£)' }
@@ -65,6 +68,7 @@ const RAG_WORDS: Record<string, string> = {
 const COMPARATOR_WORDS: Record<string, string> = {
   'last-year': 'The same period a year before',
   'england-and-wales': 'England and Wales (values for area K04000001)',
+  peers: 'The peer average (the partnership’s statistical peers, for the same period)',
 }
 
 export async function scorecardRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -249,8 +253,17 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
       const area = request.query.area ?? (await sc.mainArea(p(request), ind, areas))
       const points = area ? await sc.series(p(request), ind, area, viewer(request)) : []
       const table = valuesTable(ind)
-      if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}${area ? `-${area}` : ''}`, points, table)) return reply
       const areaName = area ? ((await sc.areaName(area, p(request).id)) ?? area) : ''
+      const peers =
+        !request.query.format || request.query.table === 'peers'
+          ? await peerSection(services, request, ind, area, points, areaName, viewer(request))
+          : null
+      if (request.query.table === 'peers') {
+        if (!peers) throw new NotFoundError()
+        if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}-peers`, peers.comparison.figures, peers.table))
+          return reply
+      }
+      if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}${area ? `-${area}` : ''}`, points, table)) return reply
       const areaItems = []
       for (const a of areas) areaItems.push({ value: a, text: `${(await sc.areaName(a, p(request).id)) ?? a} (${a})` })
       return reply.view(`${V}/indicator.njk`, {
@@ -261,6 +274,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         areaName,
         areaItems,
         chart: await trendChart(ind, points, areaName),
+        peers: peers?.view,
         table: tableView(table, points.slice().reverse(), {
           caption: `${ind.name}${areaName ? ` in ${areaName}` : ''}: ${plural(points.length, 'period')}`,
           captionClasses: 'govuk-table__caption--m',
@@ -582,4 +596,6 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
       return reply.code(201).send({ area: v.area_code, period: v.period, value: Number(v.value) })
     },
   )
+
+  await peerRoutes(app, { services })
 }
