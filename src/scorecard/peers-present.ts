@@ -106,23 +106,25 @@ export async function peerBarChart(ind: Indicator, c: PeerComparison, areaName: 
   const shown = c.figures.filter((f) => f.value !== null)
   if (shown.length < 2) return ''
   const data = shown.map((f) => ({
-    name: f.self ? `${areaName} (this area)` : f.name,
+    name: f.self ? areaName : f.name,
     value: f.value,
     lower: f.ci95?.[0] ?? f.value,
     upper: f.ci95?.[1] ?? f.value,
     who: f.self ? 'This area' : 'Peer',
   }))
+  const y = { field: 'name', type: 'nominal', sort: null, title: null, axis: { labelLimit: 240 } }
   const layers: object[] = [
     {
       mark: { type: 'bar' },
       encoding: {
+        y,
         x: { field: 'value', type: 'quantitative', title: axisTitle(ind) },
         color: { field: 'who', type: 'nominal', title: null, scale: { domain: ['This area', 'Peer'], range: [AREA_COLOUR, PEER_COLOUR] } },
       },
     },
     {
       mark: { type: 'rule', color: '#0b0c0c', strokeWidth: 1.5 },
-      encoding: { x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' } },
+      encoding: { y, x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' } },
     },
   ]
   if (c.average !== null)
@@ -137,7 +139,6 @@ export async function peerBarChart(ind: Indicator, c: PeerComparison, areaName: 
     height: { step: 18 },
     config: { font: FONT, axis: AXIS, legend: { labelFontSize: 12, titleFontSize: 12, orient: 'bottom' } },
     data: { values: data },
-    encoding: { y: { field: 'name', type: 'nominal', sort: null, title: null, axis: { labelLimit: 200 } } },
     layer: layers,
   }
   const self = c.figures.find((f) => f.self)
@@ -185,7 +186,7 @@ export async function funnelPlot(ind: Indicator, c: PeerComparison, areaName: st
   const points = shown.map((f) => ({
     population: f.denominator,
     rate: f.value,
-    name: f.self ? `${areaName} (this area)` : f.name,
+    name: f.self ? areaName : f.name,
     who: f.self ? 'This area' : 'Peer',
   }))
   const self = c.figures.find((f) => f.self)
@@ -208,11 +209,11 @@ export async function funnelPlot(ind: Indicator, c: PeerComparison, areaName: st
           x: {
             field: 'population',
             type: 'quantitative',
-            scale: { type: 'log' },
+            scale: { type: 'log', domain: [lo, hi], nice: false },
             title: ind.builtin ? 'Population' : 'Denominator',
-            axis: { format: '~s' },
+            axis: { format: '~s', tickCount: 5 },
           },
-          y: { field: 'rate', type: 'quantitative', title: axisTitle(ind) },
+          y: { field: 'rate', type: 'quantitative', title: axisTitle(ind), scale: { zero: false } },
           detail: { field: 'side' },
           strokeDash: {
             field: 'line',
@@ -250,7 +251,6 @@ export async function funnelPlot(ind: Indicator, c: PeerComparison, areaName: st
         },
       },
     ],
-    resolve: { scale: { color: 'independent' } },
   }
   const svg = await renderVegaLite(spec, {
     title: `Funnel plot of ${ind.name}, ${c.periodLabel}: rate against population, with 95% and 99.8% limits around the peer rate`,
