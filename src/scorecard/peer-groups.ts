@@ -128,6 +128,8 @@ export function peerGroups(
     cspByCode: Map<string, PeerFeatures>
     nearest: Map<string, Neighbour[]>
     districts: Map<string, PeerFeatures & { csps: string[] }>
+    /** Names of other areas (counties, police force areas), asked of the geography once per version. */
+    names: Map<string, Promise<string>>
   }
   let computedFor: { stamp: string; value: Promise<Computed> } | undefined
 
@@ -142,6 +144,7 @@ export function peerGroups(
           cspByCode: new Map(csps.map((c) => [c.code, c])),
           nearest: csps.length ? nearestNeighbours(csps, DEFAULT_PEERS) : new Map(),
           districts: new Map(districts.map((d) => [d.code, d])),
+          names: new Map(),
         }
       })()
       computedFor = { stamp, value }
@@ -177,12 +180,19 @@ export function peerGroups(
     const chosen = own && own.area_code === code ? own : null
     let name = features?.name
     if (!name) {
-      try {
-        name = (await deps.geography.area(code)).name
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err
-        name = code
-      }
+      if (!c.names.has(code))
+        c.names.set(
+          code,
+          deps.geography.area(code).then(
+            (a) => a.name,
+            (err) => {
+              if (err instanceof NotFoundError) return code
+              c.names.delete(code)
+              throw err
+            },
+          ),
+        )
+      name = await c.names.get(code)!
     }
     return {
       area: { code, name, kind: csp ? 'csp' : district ? 'district' : 'other' },
