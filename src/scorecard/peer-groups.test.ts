@@ -19,6 +19,7 @@ import {
   csvObjects,
 } from '../../test/crime-helpers.ts'
 import { systemActor } from '../platform/audit.ts'
+import { indicatorsCommand } from './cli.ts'
 
 let t: TestApp
 let files: string[]
@@ -255,4 +256,39 @@ test('local indicators: peers’ values uploaded for peer codes are ranked, with
     await (await clientAs(t, 'editor', p.id)).get(`${base}/scorecard/indicators/hate-rate?table=peers&format=json`)
   ).json()
   assert.ok(editorFigures.every((f: any) => !f.suppressed))
+})
+
+test('safer indicators peers: shows the peers, sets the partnership’s own (with the same checks), and goes back to the computed list', async () => {
+  const { p } = await partnership()
+  const run = (...args: string[]) => indicatorsCommand(t.services, ['peers', '--partnership', p.slug, ...args], systemActor)
+  assert.match(await run(), /The 15 nearest CSPs to South Worcester \(computed\):[\s\S]*West Lancashire/)
+  await assert.rejects(run('--set', `${HEREFORDSHIRE},${TELFORD}`), /Choose at least 3 peers \(you gave 2 areas\)/)
+  const set = await run('--set', `${HEREFORDSHIRE},${TELFORD},${SHROPSHIRE}`)
+  assert.match(
+    set,
+    /The partnership's own peers of South Worcester:[\s\S]*E22000326\s+Herefordshire, County of[\s\S]*Telford and Wrekin[\s\S]*Shropshire/,
+  )
+  assert.match(await run('--computed'), /The 15 nearest CSPs to South Worcester \(computed\)/)
+  assert.equal(await t.services.scorecard.peers.stored(p.id), null)
+  // The comparator can be given when an indicator is defined.
+  await indicatorsCommand(
+    t.services,
+    [
+      'define',
+      '--partnership',
+      p.slug,
+      '--code',
+      'asb-calls',
+      '--name',
+      'ASB calls',
+      '--unit',
+      'count',
+      '--rag',
+      'statistical',
+      '--comparator',
+      'peers',
+    ],
+    systemActor,
+  )
+  assert.equal((await t.services.scorecard.stored(p.id)).find((i) => i.code === 'asb-calls')!.comparator, 'peers')
 })
