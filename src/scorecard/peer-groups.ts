@@ -287,10 +287,14 @@ export function peerGroups(
       const g = await group(p)
       if (!g.rows.length) return
       const peers = g.rows
+      // The peers' local values for every indicator on the page in one query.
+      const ids = want.flatMap((r) => (!r.indicator.builtin && r.indicator.id !== null ? [r.indicator.id] : []))
+      const periods = [...new Set(want.map((r) => r.latest!.period))]
+      const values = ids.length ? await peerValues(ids, peers, periods) : []
       for (const r of want) {
         r.peers = r.indicator.builtin
           ? await crimeComparison(r.indicator, r.latest!, peers, viewer)
-          : await localComparison(r.indicator, r.latest!, peers, viewer)
+          : await localComparison(r.indicator, r.latest!, peers, viewer, values)
         if (r.indicator.rag_method === 'statistical' && r.indicator.comparator === 'peers')
           r.rag =
             r.peers && r.peers.average !== null
@@ -358,12 +362,33 @@ export function peerGroups(
     return compare(ind, latest, peers, figures, viewer)
   }
 
-  async function localComparison(ind: Indicator, latest: SeriesPoint, peers: PeerRow[], viewer: Viewer): Promise<PeerComparison | null> {
+  interface PeerValue {
+    indicator_id: number
+    area_code: string
+    period: string
+    numerator: number | null
+    denominator: number | null
+    value: number
+  }
+
+  function peerValues(indicatorIds: number[], peers: PeerRow[], periods: string[]): Promise<PeerValue[]> {
+    return db.query<PeerValue>(
+      `SELECT indicator_id, area_code, period, numerator::float8 AS numerator, denominator::float8 AS denominator, value::float8 AS value
+       FROM scorecard_values WHERE indicator_id = ANY($1::int[]) AND area_code = ANY($2::text[]) AND period = ANY($3::text[])`,
+      [indicatorIds, peers.map((x) => x.code), periods],
+    )
+  }
+
+  async function localComparison(
+    ind: Indicator,
+    latest: SeriesPoint,
+    peers: PeerRow[],
+    viewer: Viewer,
+    prefetched?: PeerValue[],
+  ): Promise<PeerComparison | null> {
     if (ind.id === null) return null
-    const rows = await db.query<{ area_code: string; numerator: number | null; denominator: number | null; value: number }>(
-      `SELECT area_code, numerator::float8 AS numerator, denominator::float8 AS denominator, value::float8 AS value FROM scorecard_values
-       WHERE indicator_id = $1 AND period = $2 AND area_code = ANY($3::text[])`,
-      [ind.id, latest.period, peers.map((x) => x.code)],
+    const rows = (prefetched ?? (await peerValues([ind.id], peers, [latest.period]))).filter(
+      (r) => r.indicator_id === ind.id && r.period === latest.period,
     )
     const byCode = new Map(rows.map((r) => [r.area_code, r]))
     const figures: Raw[] = peers.flatMap((peer) => {
