@@ -292,3 +292,30 @@ test('safer indicators peers: shows the peers, sets the partnership’s own (wit
   )
   assert.equal((await t.services.scorecard.stored(p.id)).find((i) => i.code === 'asb-calls')!.comparator, 'peers')
 })
+
+test('a district’s peers leave out its own CSP; a county has no computed list, and the page says an editor may choose one', async () => {
+  const worcester = await partnership('E07000237')
+  const rows = (await (await clientAs(t, 'anonymous')).get(`${worcester.api}/peers`)).json().rows
+  assert.equal(rows.length, 15)
+  assert.ok(!rows.some((r: any) => r.code === SOUTH_WORCESTER))
+  assert.ok(rows.every((r: any) => r.code.startsWith('E22') && r.chosen_by === 'computed'))
+  const county = await partnership('E10000034')
+  assert.deepEqual((await (await clientAs(t, 'anonymous')).get(`${county.api}/peers`)).json().rows, [])
+  const page = text((await (await clientAs(t, 'editor', county.p.id)).get(`${county.base}/scorecard/peers`)).body)
+  assert.match(
+    page,
+    /Peers are computed for CSPs and districts\. Worcestershire is neither, so no list is computed: choose the partnership's own list below/,
+  )
+  // Its own list works, with distances null (a county has no computed features).
+  const res = await (
+    await clientAs(t, 'editor', county.p.id)
+  ).post(`${county.base}/scorecard/peers`, {
+    codes: `${SOUTH_WORCESTER}\n${NORTH_WORCS}\n${HEREFORDSHIRE}`,
+  })
+  assert.equal(res.status, 303, errorSummary(res.body))
+  const own = (await (await clientAs(t, 'anonymous')).get(`${county.api}/peers`)).json().rows
+  assert.deepEqual(
+    own.map((r: any) => [r.code, r.distance, r.chosen_by]),
+    [SOUTH_WORCESTER, NORTH_WORCS, HEREFORDSHIRE].map((c) => [c, null, 'partnership']),
+  )
+})
