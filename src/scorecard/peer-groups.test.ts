@@ -20,6 +20,7 @@ import {
 } from '../../test/crime-helpers.ts'
 import { systemActor } from '../platform/audit.ts'
 import { indicatorsCommand } from './cli.ts'
+import { codeOfType } from './builtin.ts'
 
 let t: TestApp
 let files: string[]
@@ -318,4 +319,41 @@ test('a district’s peers leave out its own CSP; a county has no computed list,
     own.map((r: any) => [r.code, r.distance, r.chosen_by]),
     [SOUTH_WORCESTER, NORTH_WORCS, HEREFORDSHIRE].map((c) => [c, null, 'partnership']),
   )
+})
+
+test('police.uk crime types: a peer’s count of 1 to 4 is [c] for the public, and one hidden peer hides the next smallest (the pooled average would give it away)', async () => {
+  const { p, base } = await partnership()
+  const peers = [HEREFORDSHIRE, TELFORD, SHROPSHIRE, NORTH_WORCS]
+  await t.services.scorecard.peers.choose(p, peers.join('\n'), undefined, systemActor)
+  // By hand: each CSP's crimes of each type in the latest month.
+  const lad = lsoaToLad19()
+  const csp = new Map(ladLookup2021().map((r) => [r['lad-code'], r['csp-code']]))
+  const month = files
+    .map((f) => /(\d{4}-\d{2})-west-mercia/.exec(f)![1])
+    .sort()
+    .at(-1)!
+  const counts = new Map<string, number>()
+  for (const r of independentStreet(files).kept) {
+    const c = r.lsoa && r.month === month ? csp.get(lad.get(r.lsoa) ?? '') : undefined
+    if (c) counts.set(`${c}|${r.type}`, (counts.get(`${c}|${r.type}`) ?? 0) + 1)
+  }
+  const n = (c: string, type: string) => counts.get(`${c}|${type}`) ?? 0
+  const types = ['Possession of weapons', 'Bicycle theft', 'Theft from the person', 'Robbery', 'Other crime']
+  const type = types.find((ty) => peers.some((c) => n(c, ty) > 0 && n(c, ty) < 5))
+  assert.ok(type, 'a crime type with a small count for a peer in the bundled month')
+  const code = codeOfType(type)
+  await t.services.scorecard.defineIndicator(p.id, { code }, systemActor)
+  const expected = new Set(peers.filter((c) => n(c, type) > 0 && n(c, type) < 5))
+  if (expected.size === 1) {
+    const next = peers.filter((c) => !expected.has(c) && n(c, type) > 0).sort((a, b) => n(a, type) - n(b, type) || (a < b ? -1 : 1))[0]
+    if (next) expected.add(next)
+  }
+  const figures = (await (await clientAs(t, 'anonymous')).get(`${base}/scorecard/indicators/${code}?table=peers&format=json`)).json()
+  for (const c of peers) {
+    const f = figures.find((x: any) => x.code === c)
+    assert.equal(f.suppressed, expected.has(c), `${c}: ${n(c, type)} ${type}`)
+    assert.equal(f.numerator, expected.has(c) ? null : n(c, type))
+  }
+  const editor = (await (await clientAs(t, 'editor', p.id)).get(`${base}/scorecard/indicators/${code}?table=peers&format=json`)).json()
+  for (const c of peers) assert.equal(editor.find((x: any) => x.code === c).numerator, n(c, type))
 })
