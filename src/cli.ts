@@ -7,7 +7,7 @@
  *   safer user reset-password --email E [--password P]
  *   safer import police-uk PATH... [--replace]   police.uk CSV files, folders of them, or archive zips
  *   safer import geography DIR...                ONS lookups, populations and boundaries
- *   safer indicators define|import ...           the performance scorecard's indicators (src/scorecard/cli.ts)
+ *   safer indicators define|import|peers ...   the performance scorecard's indicators (src/scorecard/cli.ts)
  * Passwords not given with --password are read from SAFER_PASSWORD or asked for.
  */
 import os from 'node:os'
@@ -35,6 +35,7 @@ const USAGE = `Usage:
   safer import geography DIR...
   safer indicators define --partnership SLUG --code CODE --name "NAME" --unit count|rate|percentage|number|money [--per 1000] [--polarity ...] [--frequency ...] [--sensitivity ...]
   safer indicators import FILE.csv --partnership SLUG
+  safer indicators peers --partnership SLUG [--set "CODE,CODE,..." | --computed]
 
 import police-uk takes police.uk CSV files (street, outcomes, stop-and-search), folders of them (searched
 recursively) or police.uk archive zips. A force-month already loaded from the same file is left as it is

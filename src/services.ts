@@ -30,6 +30,7 @@ import { describeGovernanceHistory } from './governance/history.ts'
 import { describeAgreementHistory } from './agreement/history.ts'
 import { describeAssuranceHistory } from './assurance/history.ts'
 import { describeGeographyHistory } from './geography/history.ts'
+import { describeScorecardHistory } from './scorecard/history.ts'
 import { siteService } from './site/service.ts'
 import { fundingService } from './funding/service.ts'
 import { describeFundingHistory } from './funding/history.ts'
@@ -101,6 +102,7 @@ export async function services(db: Db, config: Config) {
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
+  describeScorecardHistory(auditWords, db, scorecard.peers)
   // Upload previews nobody saved are deleted after 24 hours, by a job scheduled daily.
   const scorecardPreviews = stalePreviews(db, jobs)
   await scorecardPreviews.schedule()

@@ -11,6 +11,7 @@ import { SUPPRESSED } from './disclosure.ts'
 import { formatValue, pText, type Comparison, type Indicator, type Rag, type SeriesPoint, type UploadRow } from './service.ts'
 import type { Trend } from './derived.ts'
 import type { View } from './periods.ts'
+import type { PeerComparison } from './peer-groups.ts'
 
 const fmt = (v: number | null | undefined, dp = 1) => (v === null || v === undefined ? '' : formatNumber(v, dp))
 const interval = (ci: [number, number] | null, dp = 1) => (ci ? `${fmt(ci[0], dp)} to ${fmt(ci[1], dp)}` : '')
@@ -105,6 +106,7 @@ export interface ScorecardRow {
   trend: Trend
   view: View
   sparkline: string
+  peers?: PeerComparison | null
 }
 
 /** The scorecard's table (one per priority on the page; all rows in the download). */
@@ -162,6 +164,15 @@ export const scorecardTable = defineTable<ScorecardRow>(
       html: (r) =>
         r.rag ? `<strong class="govuk-tag ${RAG_CLASS[r.rag.status]}">${r.rag.status}</strong> ${escapeHtml(r.rag.reason)}` : 'Not rated',
     },
+    {
+      key: 'peers',
+      header: 'Among peers',
+      value: (r) => r.peers?.text ?? '',
+      text: (r) => r.peers?.text ?? (r.indicator.spec?.stopSearch ? 'Not compared (police force areas)' : 'No peer figures'),
+    },
+    { key: 'peer_rank', value: (r) => r.peers?.rank ?? null },
+    { key: 'peer_of', value: (r) => r.peers?.of ?? null },
+    { key: 'peer_average', value: (r) => r.peers?.average ?? null },
     { key: 'trend', header: 'Recent values', pageOnly: true, value: () => '', html: (r) => r.sparkline },
     { key: 'caveats', header: 'Caveats', value: (r) => r.indicator.caveats ?? '' },
   ],

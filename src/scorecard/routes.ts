@@ -35,6 +35,7 @@ import { ADJUSTMENTS, ADJUSTMENT_WORDS, isEditor, pText, NATIONAL_AREAS, type Ad
 import { previewTable, scorecardTable, sparkline, trendChart, uploadsTable, valuesTable, type ScorecardRow } from './present.ts'
 import { FREQUENCY_WORDS, parseAnyPeriod, periodText, VIEWS, VIEW_WORDS, type View } from './periods.ts'
 import { TrendJson } from './schema.ts'
+import { peerRoutes, peerSection } from './peer-routes.ts'
 
 const V = 'scorecard/views'
 const P = { partnership: Type.String() }
@@ -50,6 +51,8 @@ const IndicatorQuery = Type.Object({
   area: Type.Optional(Type.String({ maxLength: 40 })),
   view: Type.Optional(choice(VIEWS, 'Period view')),
   format: Type.Optional(choice(['csv', 'json'] as const, 'Format')),
+  /** table=peers: download the comparison with peers instead of the values. */
+  table: Type.Optional(choice(['peers'] as const, 'Table')),
 })
 
 const UNIT_WORDS: Record<string, string> = { count: 'Count', rate: 'Rate', percentage: 'Percentage', number: 'Number', money: 'Money (£)' }
@@ -71,6 +74,7 @@ const RAG_WORDS: Record<string, string> = {
 const COMPARATOR_WORDS: Record<string, string> = {
   'last-year': 'The same period a year before',
   'england-and-wales': 'England and Wales (values for area K04000001)',
+  peers: 'The peer average (the partnership’s statistical peers, for the same period)',
 }
 
 /** A path with the query parameters that have values ("/x?view=fytd", or "/x" when none). */
@@ -323,8 +327,18 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
       const points = series?.points ?? []
       const table = valuesTable(ind)
       const suffix = `${area ? `-${area}` : ''}${view !== ind.frequency ? `-${view}` : ''}`
-      if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}${suffix}`, points, table)) return reply
       const areaName = area ? ((await sc.areaName(area, p(request).id)) ?? area) : ''
+      // Peers are ranked in the indicator's own periods (a summed view's periods are not stored for the peers).
+      const peers =
+        view === ind.frequency && (!request.query.format || request.query.table === 'peers')
+          ? await peerSection(services, request, ind, area, points, areaName, viewer(request))
+          : null
+      if (request.query.table === 'peers') {
+        if (!peers) throw new NotFoundError()
+        if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}-peers`, peers.comparison.figures, peers.table))
+          return reply
+      }
+      if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}${suffix}`, points, table)) return reply
       const areaItems = []
       for (const a of areas) areaItems.push({ value: a, text: `${(await sc.areaName(a, p(request).id)) ?? a} (${a})` })
       return reply.view(`${V}/indicator.njk`, {
@@ -341,6 +355,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         trendP: series?.trend.pValue !== null && series?.trend.pValue !== undefined ? pText(series.trend.pValue) : '',
         baselineText: ind.baseline ? periodText(parseAnyPeriod(ind.baseline)!) : '',
         chart: await trendChart(ind, points, areaName, view === 'rolling-12' || view === 'fytd'),
+        peers: peers?.view,
         table: tableView(table, points.slice().reverse(), {
           caption: `${ind.name}${areaName ? ` in ${areaName}` : ''}: ${plural(points.length, 'period')}`,
           captionClasses: 'govuk-table__caption--m',
@@ -681,4 +696,6 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
       return reply.code(201).send({ area: v.area_code, period: v.period, value: Number(v.value) })
     },
   )
+
+  await peerRoutes(app, { services })
 }

@@ -9,7 +9,7 @@ export const POLARITIES = ['lower-is-better', 'higher-is-better', 'neither'] as 
 export const FREQUENCY_CHOICES = ['month', 'quarter', 'financial-year'] as const
 export const SENSITIVITIES = ['public', 'partners', 'restricted'] as const
 export const RAG_METHODS = ['none', 'target', 'statistical'] as const
-export const COMPARATORS = ['last-year', 'england-and-wales'] as const
+export const COMPARATORS = ['last-year', 'england-and-wales', 'peers'] as const
 
 export const IndicatorInput = Type.Object(
   {

@@ -54,6 +54,7 @@ import {
 import { derive, inView, recentTrend, viewsFor, type RawPoint, type Trend } from './derived.ts'
 import { SUPPRESSED, suppressedCells, type Cell, type Group } from './disclosure.ts'
 import { IndicatorInput, ValueInput } from './schema.ts'
+import { peerGroups, type PeerComparison } from './peer-groups.ts'
 
 export const CSV_HEADER = ['indicator', 'area', 'period', 'numerator', 'denominator', 'value'] as const
 /** Areas that are not in the geography but stand for a benchmark. */
@@ -86,7 +87,7 @@ export interface IndicatorRow {
   rag_method: 'none' | 'target' | 'statistical'
   target: string | null
   tolerance: string | null
-  comparator: 'last-year' | 'england-and-wales'
+  comparator: 'last-year' | 'england-and-wales' | 'peers'
   /** The financial year each period is also compared with ('2017/18'), or null. */
   baseline: string | null
   position: number
@@ -162,6 +163,8 @@ export interface ScorecardRowData {
   trend: Trend
   /** The view the row is shown in: the page's, or the indicator's own periods when its figures do not allow that. */
   view: View
+  /** The position among the partnership's peers for the latest period (peer-groups.ts), when there is one. */
+  peers?: PeerComparison | null
 }
 
 export interface Rag {
@@ -363,16 +366,17 @@ export function ragFor(ind: Indicator, latest: SeriesPoint | undefined, benchmar
       }
     return { status: 'red', reason: `Red: ${v} is ${pct} ${dir} the target of ${t}, more than the tolerance of ${formatNumber(tol, 1)}%` }
   }
-  if (ind.comparator === 'england-and-wales') {
+  if (ind.comparator === 'england-and-wales' || ind.comparator === 'peers') {
     if (!benchmark || !latest.ci95) return null
     const b = formatValue(ind, benchmark.value)
     const c = compareWithBenchmark({ lower: latest.ci95[0], upper: latest.ci95[1] }, benchmark.value, ind.polarity)
     const word = latest.value > benchmark.value ? 'higher' : 'lower'
-    if (c === 'worse')
-      return { status: 'red', reason: `Red: ${v} is significantly ${word} than ${b} for ${benchmark.label} (95% interval excludes it)` }
+    // The peers: "the peer average of 38.1 per 1,000 for 15 peers" (peer-groups.ts gives the label).
+    const against = ind.comparator === 'peers' ? `the peer average of ${b} for ${benchmark.label}` : `${b} for ${benchmark.label}`
+    if (c === 'worse') return { status: 'red', reason: `Red: ${v} is significantly ${word} than ${against} (95% interval excludes it)` }
     if (c === 'better')
-      return { status: 'green', reason: `Green: ${v} is significantly ${word} than ${b} for ${benchmark.label} (95% interval excludes it)` }
-    return { status: 'amber', reason: `Amber: ${v} is not significantly different from ${b} for ${benchmark.label}` }
+      return { status: 'green', reason: `Green: ${v} is significantly ${word} than ${against} (95% interval excludes it)` }
+    return { status: 'amber', reason: `Amber: ${v} is not significantly different from ${against}` }
   }
   const ch = latest.change
   if (!ch || ch.value === null || ch.p_value === null) return null
@@ -432,6 +436,8 @@ export function scorecardService(
   }
   const computed = new Map<string, Promise<ScorecardRowData[]>>()
   const adjustmentKey = (partnershipId: number) => `scorecard-adjustment-${partnershipId}`
+  // Statistical peers: the partnership's peer group and each row's position among them (peer-groups.ts).
+  const peers = peerGroups(db, { geography: deps.geography, crime: deps.crime, bump, rag: ragFor })
 
   /** Every indicator the viewer may see: the partnership's own, then the built-ins (with its settings for them). */
   async function indicators(partnershipId: number, viewer: Viewer): Promise<Indicator[]> {
@@ -512,6 +518,7 @@ export function scorecardService(
     indicators,
     indicator,
     stored,
+    peers,
 
     /** Define an indicator (or take a built-in one onto the scorecard with the partnership's settings). */
     async defineIndicator(partnershipId: number, raw: unknown, actor: Actor, tx?: Queryable): Promise<Indicator> {
@@ -864,7 +871,11 @@ export function scorecardService(
         area,
         points,
         latest,
-        rag: ragFor(ind, latest, national ? { value: national.value, label: 'England and Wales' } : undefined),
+        rag: ragFor(
+          ind,
+          latest,
+          national && ind.comparator === 'england-and-wales' ? { value: Number(national.value), label: 'England and Wales' } : undefined,
+        ),
         adjustedP: null,
         adjustedBaselineP: null,
         trend: shown.trend,
@@ -902,6 +913,7 @@ export function scorecardService(
           trend: recentTrend(ind, [], () => false),
           view: ind.frequency,
         })
+    await peers.attach(p, rows, viewer)
     return rows
 
     /** An indicator's figures in the page's view (or its own periods, when the view is not one they allow), with the trend. */

@@ -44,6 +44,8 @@ async function publicPages() {
     `${h}/agreement/versions/${version}`,
     `${h}/agreement/compare?from=1&to=2`,
     `${h}/crime`,
+    // The scorecard's peers page: Herefordshire's computed peers (a CSP), with their features in a wide table.
+    '/partnerships/herefordshire/scorecard/peers',
     '/crime',
     '/crime/areas/E10000014',
     '/crime/areas/E22000332',
