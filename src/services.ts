@@ -30,6 +30,8 @@ import { describeAgreementHistory } from './agreement/history.ts'
 import { describeAssuranceHistory } from './assurance/history.ts'
 import { describeGeographyHistory } from './geography/history.ts'
 import { siteService } from './site/service.ts'
+import { scrutinyService } from './scrutiny/service.ts'
+import { describeScrutinyHistory } from './scrutiny/history.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -98,6 +100,10 @@ export async function services(db: Db, config: Config) {
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
+  // Scrutiny: a council workspace's committees and meetings; a partnership's box names the committees scrutinising it.
+  const scrutiny = scrutinyService(db, { governance, partnerships })
+  partnerships.addOverviewPanel({ order: 5, load: (p, opts) => scrutiny.overview(p, opts) })
+  describeScrutinyHistory(auditWords, db)
   return {
     db,
     analytics,
@@ -116,6 +122,7 @@ export async function services(db: Db, config: Config) {
     geography,
     crime,
     scorecard,
+    scrutiny,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>
