@@ -54,6 +54,13 @@ function substitute(iso: string, taken: Set<string>): string {
  * moved and extra days of 2020, 2022 and 2023 (VE Day, the Platinum Jubilee, the State Funeral, the Coronation).
  */
 export function bankHolidays(year: number): Set<string> {
+  let days = holidayCache.get(year)
+  if (!days) holidayCache.set(year, (days = computeBankHolidays(year)))
+  return days
+}
+const holidayCache = new Map<number, Set<string>>()
+
+function computeBankHolidays(year: number): Set<string> {
   const easter = easterSunday(year)
   const days = new Set<string>()
   days.add(substitute(`${year}-01-01`, days))

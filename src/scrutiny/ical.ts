@@ -12,6 +12,8 @@ export function icalText(s: string): string {
 
 /** Lines longer than 75 octets are folded: CRLF then a space (RFC 5545 3.1), never inside a UTF-8 character. */
 export function foldLine(line: string): string {
+  // Most lines are short and plain: nothing to fold.
+  if (line.length <= 75 && Buffer.byteLength(line) === line.length) return line
   const out: string[] = []
   let current = ''
   let bytes = 0

@@ -11,6 +11,7 @@ import type { Config } from '../config.ts'
 import { handleForm, formBody, formVersion } from '../platform/forms.ts'
 import { sendExport, ExportFormat } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
+import { ValidationError } from '../platform/errors.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { plural } from '../platform/format.ts'
@@ -35,7 +36,6 @@ import {
   meetingStart,
   meetingTitle,
   type ItemRow,
-  type ItemView,
   type MeetingView,
   DEFAULT_DECLARATIONS,
   DEFAULT_PARTICIPATION_TITLE,
@@ -197,15 +197,15 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
 
   app.get('/meetings.ics', { config: { access: 'public' } }, async (_request, reply) => {
     const meetings = await s.publicMeetings({})
-    const agendas = await s.publicAgendas(meetings)
-    const events = meetings.map((m) => calendarEvent(m, m.council, agendas.get(m.id) ?? []))
+    const events = meetings.map((m) => calendarEvent(m, m.council))
     return reply
       .type('text/calendar; charset=utf-8')
       .header('content-disposition', 'inline; filename="meetings.ics"')
       .send(icalendar('Council meetings', events))
   })
 
-  function calendarEvent(m: MeetingView, council: { slug: string; name: string }, agenda: ItemView[]): CalendarEvent {
+  /** A meeting in a calendar feed: its start, place and a link to its page (the agenda is on the page, not in the feed). */
+  function calendarEvent(m: MeetingView, council: { slug: string; name: string }): CalendarEvent {
     return {
       uid: `meeting-${m.id}@${new URL(config.baseUrl).host}`,
       date: m.date,
@@ -213,7 +213,7 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
       summary: `${m.body_name} (${council.name})`,
       location: m.place,
       url: absolute(meetingHref(council.slug, m)),
-      description: agenda.length ? `Agenda:\n${agenda.map((i) => `${i.number}. ${i.shownTitle}`).join('\n')}` : undefined,
+      description: m.agenda_published ? `Agenda: ${absolute(meetingHref(council.slug, m))}` : undefined,
       cancelled: m.status === 'cancelled',
       updated: new Date(m.updated_at),
     }
@@ -233,7 +233,12 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
       },
     },
     async (request) => {
-      const meetings = await s.publicMeetings({ from: request.query.from, to: request.query.to })
+      // A year at most: from defaults to today, to to a year after from.
+      const from = request.query.from ?? (request.query.to ? addDays(request.query.to, -366) : todayInLondon())
+      const to = request.query.to ?? addDays(from, 366)
+      if (to < from) throw new ValidationError({ to: 'to must be the same as or after from' })
+      if (addDays(from, 366) < to) throw new ValidationError({ to: 'Ask for a year at most: to must be no more than 366 days after from' })
+      const meetings = await s.publicMeetings({ from, to })
       const agendas = await s.publicAgendas(meetings)
       return meetings.map((m) => ({
         id: m.id,
@@ -619,8 +624,7 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
     { config: { access: { partnership: 'public' } }, schema: { params: BodyParams } },
     async (request, reply) => {
       const c = await s.committee(p(request).id, bodySlug(request))
-      const agendas = await s.publicAgendas(c.meetings)
-      const events = c.meetings.map((m) => calendarEvent(m, p(request), agendas.get(m.id) ?? []))
+      const events = c.meetings.map((m) => calendarEvent(m, p(request)))
       return reply
         .type('text/calendar; charset=utf-8')
         .header('content-disposition', `inline; filename="${c.body.slug}.ics"`)
