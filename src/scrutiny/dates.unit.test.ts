@@ -85,3 +85,14 @@ test('iCalendar text is escaped and long lines folded at 75 octets (RFC 5545 3.1
   assert.equal(lines.map((l, i) => (i ? l.slice(1) : l)).join(''), long)
   assert.ok(lines.slice(1).every((l) => l.startsWith(' ')))
 })
+
+test('plain ASCII lines fold at 75 octets too', () => {
+  const long = `URL:https://safer.example.org/partnerships/hampshire-county-council/meetings/123456789?x=${'a'.repeat(100)}`
+  const lines = foldLine(long).split('\r\n')
+  assert.deepEqual(
+    lines.map((l) => Buffer.byteLength(l)),
+    // 75 octets, then a space and 74 octets, then a space and the rest.
+    [75, 75, 1 + long.length - 75 - 74],
+  )
+  assert.equal(lines.map((l, i) => (i ? l.slice(1) : l)).join(''), long)
+})

@@ -13,7 +13,13 @@ export function icalText(s: string): string {
 /** Lines longer than 75 octets are folded: CRLF then a space (RFC 5545 3.1), never inside a UTF-8 character. */
 export function foldLine(line: string): string {
   // Most lines are short and plain: nothing to fold.
-  if (line.length <= 75 && Buffer.byteLength(line) === line.length) return line
+  if (Buffer.byteLength(line) === line.length) {
+    if (line.length <= 75) return line
+    // Plain ASCII: one octet a character.
+    const parts = [line.slice(0, 75)]
+    for (let i = 75; i < line.length; i += 74) parts.push(line.slice(i, i + 74))
+    return parts.join('\r\n ')
+  }
   const out: string[] = []
   let current = ''
   let bytes = 0

@@ -112,7 +112,8 @@ export const DEFAULT_DECLARATIONS =
 export const DEFAULT_PARTICIPATION_TITLE = 'Public participation'
 export const DEFAULT_PARTICIPATION_WORDING = 'To receive any deputations, petitions or questions from members of the public.'
 
-const MEETING_SELECT = `SELECT id, partnership_id, body_id, to_char(meeting_date, 'YYYY-MM-DD') AS date, to_char(start_time, 'HH24:MI') AS start_time,
+// Dates come back as 'YYYY-MM-DD' text from both engines (platform/db); a time's text is 'HH:MM:SS'.
+const MEETING_SELECT = `SELECT id, partnership_id, body_id, meeting_date AS date, left(start_time::text, 5) AS start_time,
   place, status, agenda_published, decisions_published, minutes_published, version, updated_at FROM meetings`
 const COMMITTEE_SELECT = `SELECT id, body_id, partnership_id, remit, crime_and_disorder, support_officers, standing_invitees, declarations_wording,
   participation_title, participation_wording, notice_working_days, to_char(notice_time, 'HH24:MI') AS notice_time, version FROM committees`
