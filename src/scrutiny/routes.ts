@@ -667,7 +667,11 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
         template: `${V}/committee-form.njk`,
         context: async () => ({ ...(await committeeFormContext(request, c.body.slug)), body: c.body }),
         run: async () => {
-          await s.saveCommittee(p(request).id, c.body.slug, parseForm(CommitteeInput, formBody(request)), request.actor)
+          const data = parseForm(CommitteeInput, formBody(request))
+          // Links to partnerships this editor cannot see (so were not offered on the form) are kept.
+          const offered = new Set((await partnershipItems(request)).map((x) => x.value))
+          const kept = c.scrutinises.filter((x) => !offered.has(x.id)).map((x) => x.id)
+          await s.saveCommittee(p(request).id, c.body.slug, { ...data, scrutinises: [...(data.scrutinises ?? []), ...kept] }, request.actor)
           return { redirect: `${base(request)}/committees/${c.body.slug}`, flash: `${c.body.name} saved` }
         },
       })

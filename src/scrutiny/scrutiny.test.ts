@@ -354,3 +354,25 @@ test('an unpublished council and its meetings are nowhere public', async () => {
     assert.ok(!(await anon.get(url)).body.includes('Secret Room'), url)
   assert.equal((await anon.get(`/partnerships/${hidden.slug}/meetings`)).status, 404)
 })
+
+test("editing a committee keeps its links to partnerships the editor cannot see, and the form's own choices change", async () => {
+  const hidden = await t.services.partnerships.create({ slug: unique('private'), name: 'Private Partnership' }, systemActor)
+  const body = await s().createCommittee(
+    council.id,
+    { name: 'Crime and Disorder Panel', type: 'scrutiny panel', scrutinises: [hidden.id, partnership.id] },
+    systemActor,
+  )
+  const editor = await clientAs(t, 'editor', council.id)
+  const res = await editor.post(`/partnerships/${council.slug}/committees/${body.slug}/edit`, { remit: 'New remit', noticeTime: '09:00' })
+  assert.equal(res.status, 303)
+  const c = await s().committee(council.id, body.slug)
+  assert.deepEqual(
+    c.scrutinises.map((x) => x.name),
+    ['Private Partnership'],
+    'the visible partnership, not ticked, is unlinked; the private one stays',
+  )
+  assert.equal(c.committee?.remit, 'New remit')
+  // The public does not see the unpublished partnership's name on the committee page.
+  const anon = await clientAs(t, 'anonymous')
+  assert.ok(!(await anon.get(`/partnerships/${council.slug}/committees/${body.slug}`)).body.includes('Private Partnership'))
+})

@@ -361,7 +361,7 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
     },
 
     /** The partnership overview's box: the committees that scrutinise it, linked. */
-    async overview(p: Partnership, opts: { includeUnpublished: boolean }) {
+    async overview(p: Partnership, _opts: { includeUnpublished: boolean }) {
       if (p.kind === 'council') {
         const committees = await service.committees(p.id)
         return {
@@ -372,7 +372,8 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
             : ['No committees recorded yet'],
         }
       }
-      const by = (await service.scrutinisedBy(p.id)).filter((x) => x.council.published || opts.includeUnpublished)
+      // Only published councils: the partnership's own people are not the council's, so an unpublished one is 404 to them.
+      const by = (await service.scrutinisedBy(p.id)).filter((x) => x.council.published)
       if (!by.length) return undefined
       return {
         heading: 'Scrutiny',
