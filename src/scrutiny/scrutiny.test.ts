@@ -223,6 +223,12 @@ test('a crime and disorder committee and the partnership it scrutinises link to 
   const member = text((await anon.get(`/partnerships/${council.slug}/members/${memberId}`)).body)
   assert.ok(member.includes('Policy and Resources Select Committee (chairman)'))
   assert.ok(member.includes('Chandlers Ford'))
+  // A council's workspace leads with its committees and meetings; the site's navigation has every council's meetings.
+  const nav = (await anon.get(`/partnerships/${council.slug}`)).body
+  assert.ok(
+    nav.includes(`href="/partnerships/${council.slug}/committees"`) && nav.includes(`href="/partnerships/${council.slug}/meetings"`),
+  )
+  assert.ok((await anon.get('/partnerships')).body.includes('href="/meetings"'))
   // The council's committee shows on its governance map too.
   const map = await anon.get(`/partnerships/${council.slug}/governance`)
   assert.ok(text(map.body).includes('Policy and Resources Select Committee'))
