@@ -56,6 +56,14 @@ export function describeScrutinyHistory(words: AuditWords, db: Queryable) {
       return new Map(rows.map((r) => [String(r.id), `meeting of ${r.date}`]))
     },
   })
+  words.describe('declaration', {
+    label: 'declaration of interest',
+    fields: {
+      meeting_id: { label: 'Meeting', ref: 'meeting' },
+      item_id: { label: 'Agenda item', ref: 'agenda_item' },
+      councillor_id: { label: 'Member', ref: 'councillor' },
+    },
+  })
   words.describe('agenda_item', {
     label: 'agenda item',
     fields: {

@@ -21,6 +21,8 @@ import {
   COMMITTEE_ROLES,
   CommitteeInput,
   CouncillorInput,
+  DeclarationInput,
+  INTEREST_KINDS,
   ItemInput,
   MEETING_STATUSES,
   MeetingInput,
@@ -336,10 +338,29 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
         ? agenda.map((i) => (i.exempt ? `${i.number}. Exempt: ${i.published_title}` : `${i.number}. ${i.title}`)).join('; ')
         : undefined,
     }
+    // Declarations are public with the minutes (the workspace's people see them at once).
+    const declarations =
+      member || meeting.minutes_published
+        ? (await s.declarations(p(request).id, meeting.id)).map((d) => ({
+            ...d,
+            itemText: d.item
+              ? `${d.item.number}. ${d.item.exempt && !member ? `Exempt: ${d.item.published_title}` : d.item.title}`
+              : 'The whole meeting',
+          }))
+        : []
+    const editing = canEdit(request)
     return {
       title: meetingTitle(meeting),
       meeting,
       committee,
+      declarations,
+      declarationChoices: editing
+        ? {
+            members: (await s.meetingMembers(p(request).id, meeting.id)).map((m) => ({ value: m.id, text: m.name })),
+            items: agenda.map((i) => ({ value: i.id, text: `${i.number}. ${i.title}` })),
+            kinds: INTEREST_KINDS.map((k) => ({ value: k, text: k[0].toUpperCase() + k.slice(1) + ' interest' })),
+          }
+        : undefined,
       agenda: agenda.map((i) => ({
         ...i,
         paragraphs: paragraphs(i.purpose),
@@ -404,6 +425,23 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
         run: async () => {
           const m = await s.updateMeeting(p(request).id, meeting.id, parseForm(MeetingInput, formBody(request)), request.actor)
           return { redirect: meetingHref(p(request).slug, m), flash: 'Meeting saved' }
+        },
+      })
+    },
+  )
+
+  app.post(
+    '/partnerships/:partnership/meetings/:meeting/declarations',
+    { config: { access: { partnership: 'editor' } }, schema: { params: MeetingParams } },
+    async (request, reply) => {
+      const id = meetingId(request)
+      await s.meeting(p(request).id, id, { member: true })
+      return handleForm(request, reply, {
+        template: `${V}/meeting.njk`,
+        context: () => meetingContext(request, id),
+        run: async () => {
+          await s.declare(p(request).id, id, parseForm(DeclarationInput, formBody(request)), request.actor)
+          return { redirect: `${base(request)}/meetings/${id}#declarations`, flash: 'Declaration of interest recorded' }
         },
       })
     },

@@ -137,6 +137,22 @@ export const MembershipInput = Type.Object(
   { additionalProperties: false },
 )
 
+export const INTEREST_KINDS = ['disclosable pecuniary', 'other registrable', 'non-registrable'] as const
+export const DeclarationInput = Type.Object(
+  {
+    councillorId: Type.Integer({ minimum: 1, title: 'Member', errorMessage: 'Select the member making the declaration' }),
+    itemId: optionalInt('Agenda item', { minimum: 1 }),
+    kind: choice(INTEREST_KINDS, 'Kind of interest'),
+    nature: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      title: 'Nature of the interest',
+      errorMessage: 'Enter the nature of the interest, like "Owns a business in the area"',
+    }),
+  },
+  { additionalProperties: false },
+)
+
 // ---- The public API ----
 
 export const MeetingsQuery = Type.Object({

@@ -382,3 +382,58 @@ test("editing a committee keeps its links to partnerships the editor cannot see,
   const anon = await clientAs(t, 'anonymous')
   assert.ok(!(await anon.get(`/partnerships/${council.slug}/committees/${body.slug}`)).body.includes('Private Partnership'))
 })
+
+test('declarations of interest: only committee members declare; public with the minutes; an exempt item keeps its published title', async () => {
+  const editor = await clientAs(t, 'editor', council.id)
+  const outsiderMember = await s().addCouncillor(council.id, { name: 'Councillor Not On It', kind: 'councillor' }, systemActor)
+  const { agenda } = await s().meeting(council.id, meetingId, { member: true })
+  const exempt = agenda.find((i) => i.exempt)!
+  const url = `/partnerships/${council.slug}/meetings/${meetingId}/declarations`
+  const [{ n: before }] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM declarations')
+  let res = await editor.post(url, {
+    councillorId: outsiderMember.id,
+    itemId: exempt.id,
+    kind: 'other registrable',
+    nature: 'Knows a bidder',
+  })
+  assert.equal(res.status, 400)
+  assert.match(
+    errorSummary(res.body),
+    /Councillor Not On It is not a member of Policy and Resources Select Committee, so cannot declare an interest at its meeting/,
+  )
+  res = await editor.post(url, { councillorId: memberId, itemId: exempt.id, kind: '', nature: '' })
+  assert.match(errorSummary(res.body), /Enter the nature of the interest/)
+  const [{ n: still }] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM declarations')
+  assert.equal(still, before, 'nothing saved')
+  res = await editor.post(url, {
+    councillorId: memberId,
+    itemId: exempt.id,
+    kind: 'disclosable pecuniary',
+    nature: 'Shareholder in a bidder',
+  })
+  assert.equal(res.status, 303)
+  assert.ok(text((await editor.get(`/partnerships/${council.slug}/meetings/${meetingId}`)).body).includes('Shareholder in a bidder'))
+  const anon = await clientAs(t, 'anonymous')
+  const page = `/partnerships/${council.slug}/meetings/${meetingId}`
+  assert.ok(!(await anon.get(page)).body.includes('Shareholder in a bidder'), 'not public before the minutes')
+  const { meeting } = await s().meeting(council.id, meetingId, { member: true })
+  await s().updateMeeting(
+    council.id,
+    meetingId,
+    {
+      bodyId: meeting.body_id,
+      date: meeting.date,
+      startTime: meeting.start_time,
+      place: meeting.place,
+      status: meeting.status,
+      agendaPublished: true,
+      decisionsPublished: true,
+      minutesPublished: true,
+      version: meeting.version,
+    },
+    systemActor,
+  )
+  const body = (await anon.get(page)).body
+  assert.ok(text(body).includes('Councillor Jonathan Glen 7. Exempt: Contract award Disclosable pecuniary Shareholder in a bidder'))
+  for (const secret of SECRETS) assert.ok(!body.includes(secret), secret)
+})

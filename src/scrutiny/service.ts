@@ -20,6 +20,7 @@ import { COMMITTEE_TYPES, type BodyType } from '../governance/schema.ts'
 import {
   CommitteeInput,
   CouncillorInput,
+  DeclarationInput,
   ItemInput,
   MeetingInput,
   MembershipInput,
@@ -679,6 +680,63 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
           { actor, partnershipId, entity: 'meeting', summary: `${body.name}, ${shortDate(data.date)}` },
         ).catch(clash)
         return meetingRow(tx, partnershipId, id)
+      })
+    },
+
+    // ---- Declarations of interest ----
+
+    /** A meeting's declarations, with the member's name and the item's number and title, in the order made. */
+    async declarations(partnershipId: number, meetingId: number, q: Queryable = db) {
+      const meeting = await meetingRow(q, partnershipId, meetingId)
+      const list = await items(q, meeting)
+      const rows = await q.query<{ id: number; item_id: number | null; councillor_id: number; name: string; kind: string; nature: string }>(
+        `SELECT d.id, d.item_id, d.councillor_id, c.name, d.kind, d.nature FROM declarations d JOIN councillors c ON c.id = d.councillor_id
+         WHERE d.meeting_id = $1 ORDER BY d.id`,
+        [meeting.id],
+      )
+      return rows.map((r) => {
+        const item = list.find((i) => i.id === r.item_id)
+        return {
+          ...r,
+          item: item
+            ? { id: item.id, number: item.number, title: item.title, exempt: item.exempt, published_title: item.published_title }
+            : null,
+        }
+      })
+    },
+
+    /** The members who may declare an interest at a meeting: the members of its committee. */
+    async meetingMembers(partnershipId: number, meetingId: number, q: Queryable = db) {
+      const meeting = await meetingRow(q, partnershipId, meetingId)
+      const committee = await committeeOf(q, meeting.body_id)
+      return committee ? committeeMembers(q, committee.id) : []
+    },
+
+    /** Record a declaration. Only a member of the meeting's committee may declare, on one of the meeting's items. */
+    async declare(partnershipId: number, meetingId: number, input: unknown, actor: Actor, q?: Queryable) {
+      const data = validate(DeclarationInput, input)
+      return inTx(q, async (tx) => {
+        const meeting = await meetingRow(tx, partnershipId, meetingId)
+        const member = (await service.meetingMembers(partnershipId, meetingId, tx)).find((m) => m.id === data.councillorId)
+        if (!member) {
+          const who = await maybeOne<{ name: string }>(tx, 'SELECT name FROM councillors WHERE id = $1 AND partnership_id = $2', [
+            data.councillorId,
+            partnershipId,
+          ])
+          throw new ValidationError({
+            councillorId: who
+              ? `${who.name} is not a member of ${meeting.body_name}, so cannot declare an interest at its meeting. Add them to the committee first.`
+              : 'Select the member making the declaration from the list',
+          })
+        }
+        if (data.itemId && !(await maybeOne(tx, 'SELECT 1 FROM agenda_items WHERE id = $1 AND meeting_id = $2', [data.itemId, meeting.id])))
+          throw new ValidationError({ itemId: 'Select the item from this meeting’s agenda' })
+        return createRecord(
+          tx,
+          'declarations',
+          { meeting_id: meeting.id, item_id: data.itemId ?? null, councillor_id: member.id, kind: data.kind, nature: data.nature.trim() },
+          { actor, partnershipId, entity: 'declaration', summary: `${member.name}: ${data.kind} interest (${meetingTitle(meeting)})` },
+        )
       })
     },
 

@@ -53,7 +53,13 @@ test("an editor's forms fit a phone and pass axe, with the error summary on bad 
   await signIn(page, s.server.url, DEMO_LOGINS.accounts[0].email, DEMO_LOGINS.password)
   const council = (await s.server.services.partnerships.bySlug('hampshire-county-council'))!
   const [meeting] = await s.server.services.scrutiny.meetings(council.id)
-  for (const url of [`${BASE}/meetings/new`, `${BASE}/meetings/${meeting.id}/items/new`, `${BASE}/committees/new`, `${BASE}/members/new`]) {
+  for (const url of [
+    `${BASE}/meetings/${meeting.id}`,
+    `${BASE}/meetings/new`,
+    `${BASE}/meetings/${meeting.id}/items/new`,
+    `${BASE}/committees/new`,
+    `${BASE}/members/new`,
+  ]) {
     assert.equal((await page.goto(s.server.url + url))?.status(), 200, url)
     await expectNoSidewaysScroll(page, url)
     await expectAccessible(page, url)
