@@ -241,6 +241,7 @@ export const ROUTE_RULES: Record<string, string> = {
   'GET /partnerships/:partnership/meetings/:meeting': 'partnership:public',
   'GET /partnerships/:partnership/meetings/:meeting/edit': 'partnership:editor',
   'POST /partnerships/:partnership/meetings/:meeting/edit': 'partnership:editor',
+  'POST /partnerships/:partnership/meetings/:meeting/attendance': 'partnership:editor',
   'POST /partnerships/:partnership/meetings/:meeting/declarations': 'partnership:editor',
   'GET /partnerships/:partnership/meetings/:meeting/items/new': 'partnership:editor',
   'POST /partnerships/:partnership/meetings/:meeting/items/new': 'partnership:editor',

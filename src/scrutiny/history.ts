@@ -64,6 +64,14 @@ export function describeScrutinyHistory(words: AuditWords, db: Queryable) {
       councillor_id: { label: 'Member', ref: 'councillor' },
     },
   })
+  words.describe('attendance', {
+    label: 'attendance',
+    fields: {
+      meeting_id: { label: 'Meeting', ref: 'meeting' },
+      councillor_id: { label: 'Member', ref: 'councillor' },
+      substitute_for: { label: 'Substitute for', ref: 'councillor' },
+    },
+  })
   words.describe('agenda_item', {
     label: 'agenda item',
     fields: {

@@ -21,6 +21,8 @@ import {
   COMMITTEE_ROLES,
   CommitteeInput,
   CouncillorInput,
+  ATTENDANCE,
+  AttendanceInput,
   DeclarationInput,
   INTEREST_KINDS,
   ItemInput,
@@ -48,6 +50,7 @@ import { icalendar, type CalendarEvent } from './ical.ts'
 
 const V = 'scrutiny/views'
 const STATUS_LABELS: Record<string, string> = { scheduled: 'Scheduled', confirmed: 'Confirmed', cancelled: 'Cancelled', held: 'Held' }
+const ATTENDANCE_LABELS: Record<string, string> = { present: 'Present', apologies: 'Apologies', absent: 'Absent', substitute: 'Substitute' }
 const ROLE_LABELS: Record<string, string> = {
   chairman: 'Chairman',
   'vice-chairman': 'Vice-chairman',
@@ -349,14 +352,27 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
           }))
         : []
     const editing = canEdit(request)
+    const attendance = member || meeting.minutes_published ? await s.attendance(p(request).id, meeting.id) : []
+    const committeeMembers = editing ? await s.meetingMembers(p(request).id, meeting.id) : []
     return {
+      attendance: attendance.map((a) => ({
+        ...a,
+        statusText: a.status === 'substitute' ? `Substitute for ${a.substitute_for_name ?? 'a member'}` : ATTENDANCE_LABELS[a.status],
+      })),
+      attendanceChoices: editing
+        ? {
+            members: committeeMembers.map((m) => ({ value: m.id, text: m.role === 'substitute' ? `${m.name} (substitute)` : m.name })),
+            absentees: committeeMembers.filter((m) => m.role !== 'substitute').map((m) => ({ value: m.id, text: m.name })),
+            statuses: ATTENDANCE.map((x) => ({ value: x, text: ATTENDANCE_LABELS[x] })),
+          }
+        : undefined,
       title: meetingTitle(meeting),
       meeting,
       committee,
       declarations,
       declarationChoices: editing
         ? {
-            members: (await s.meetingMembers(p(request).id, meeting.id)).map((m) => ({ value: m.id, text: m.name })),
+            members: committeeMembers.map((m) => ({ value: m.id, text: m.name })),
             items: agenda.map((i) => ({ value: i.id, text: `${i.number}. ${i.title}` })),
             kinds: INTEREST_KINDS.map((k) => ({ value: k, text: k[0].toUpperCase() + k.slice(1) + ' interest' })),
           }
@@ -425,6 +441,23 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
         run: async () => {
           const m = await s.updateMeeting(p(request).id, meeting.id, parseForm(MeetingInput, formBody(request)), request.actor)
           return { redirect: meetingHref(p(request).slug, m), flash: 'Meeting saved' }
+        },
+      })
+    },
+  )
+
+  app.post(
+    '/partnerships/:partnership/meetings/:meeting/attendance',
+    { config: { access: { partnership: 'editor' } }, schema: { params: MeetingParams } },
+    async (request, reply) => {
+      const id = meetingId(request)
+      await s.meeting(p(request).id, id, { member: true })
+      return handleForm(request, reply, {
+        template: `${V}/meeting.njk`,
+        context: () => meetingContext(request, id),
+        run: async () => {
+          await s.recordAttendance(p(request).id, id, parseForm(AttendanceInput, formBody(request)), request.actor)
+          return { redirect: `${base(request)}/meetings/${id}#meeting-attendance`, flash: 'Attendance recorded' }
         },
       })
     },
@@ -786,6 +819,11 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
     async (request, reply) => {
       const { councillor, committees } = await s.councillor(p(request).id, (request.params as { member: number }).member)
       const here = `${base(request)}/members/${councillor.id}`
+      // Attendance is public with each meeting's minutes; the workspace's people see all of it.
+      const record = await s.attendanceOf(p(request).id, councillor.id)
+      const shown = record.meetings.filter((m) => isMember(request) || m.minutes_published)
+      const counts = { present: 0, substitute: 0, apologies: 0, absent: 0 } as Record<string, number>
+      for (const m of shown) counts[m.attendance]++
       return reply.view(`${V}/member.njk`, {
         title: councillor.name,
         m: councillor,
@@ -798,6 +836,15 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
           .filter(([, v]) => v)
           .map(([k, v]) => ({ key: { text: k }, value: { text: v } })),
         committees: committees.map((c) => ({ ...c, roleLabel: ROLE_LABELS[c.role] })),
+        attendance: shown.map((m) => ({
+          ...m,
+          href: meetingHref(p(request).slug, m),
+          when: longDate(m.date),
+          label: ATTENDANCE_LABELS[m.attendance],
+        })),
+        attendanceSummary: shown.length
+          ? `${plural(counts.present + counts.substitute, 'meeting')} attended of ${shown.length} recorded (${counts.apologies} with apologies, ${counts.absent} absent)`
+          : null,
         base: base(request),
         historyHref: historyHref(request, 'councillor', councillor.id, here),
         breadcrumbs: crumbs(request, [{ text: 'Committees', href: `${base(request)}/committees` }]),

@@ -153,6 +153,16 @@ export const DeclarationInput = Type.Object(
   { additionalProperties: false },
 )
 
+export const ATTENDANCE = ['present', 'apologies', 'absent', 'substitute'] as const
+export const AttendanceInput = Type.Object(
+  {
+    attendeeId: Type.Integer({ minimum: 1, title: 'Member', errorMessage: 'Select the member whose attendance to record' }),
+    attendance: choice(ATTENDANCE, 'Attendance'),
+    substituteFor: optionalInt('Substitute for', { minimum: 1 }),
+  },
+  { additionalProperties: false },
+)
+
 // ---- The public API ----
 
 export const MeetingsQuery = Type.Object({

@@ -437,3 +437,34 @@ test('declarations of interest: only committee members declare; public with the 
   assert.ok(text(body).includes('Councillor Jonathan Glen 7. Exempt: Contract award Disclosable pecuniary Shareholder in a bidder'))
   for (const secret of SECRETS) assert.ok(!body.includes(secret), secret)
 })
+
+test('attendance: members present or with apologies, a substitute for a member, shown on the member page with the minutes', async () => {
+  const editor = await clientAs(t, 'editor', council.id)
+  const sub = await s().addCouncillor(council.id, { name: 'Councillor Sam Substitute', kind: 'councillor' }, systemActor)
+  const other = await s().addCouncillor(council.id, { name: 'Councillor Olive Other', kind: 'councillor' }, systemActor)
+  await s().addMembership(council.id, committeeSlug, { councillorId: sub.id, role: 'substitute' }, systemActor)
+  await s().addMembership(council.id, committeeSlug, { councillorId: other.id, role: 'member' }, systemActor)
+  const url = `/partnerships/${council.slug}/meetings/${meetingId}/attendance`
+  let res = await editor.post(url, { attendeeId: other.id, attendance: 'substitute', substituteFor: memberId })
+  assert.equal(res.status, 400)
+  assert.match(errorSummary(res.body), /Councillor Olive Other is not one of the committee’s substitutes, so cannot attend as one/)
+  res = await editor.post(url, { attendeeId: sub.id, attendance: 'substitute' })
+  assert.match(errorSummary(res.body), /Select the member of the committee they stood in for/)
+  const [{ n }] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM attendance')
+  assert.equal(n, 0, 'nothing saved')
+  for (const form of [
+    { attendeeId: memberId, attendance: 'present' },
+    { attendeeId: other.id, attendance: 'apologies' },
+    { attendeeId: sub.id, attendance: 'substitute', substituteFor: other.id },
+  ])
+    assert.equal((await editor.post(url, form)).status, 303)
+  // Changing one's record replaces it.
+  assert.equal((await editor.post(url, { attendeeId: memberId, attendance: 'present' })).status, 303)
+  const anon = await clientAs(t, 'anonymous')
+  const page = text((await anon.get(`/partnerships/${council.slug}/meetings/${meetingId}`)).body)
+  assert.ok(page.includes('Councillor Jonathan Glen: Present'))
+  assert.ok(page.includes('Councillor Sam Substitute: Substitute for Councillor Olive Other'))
+  assert.ok(page.includes('Councillor Olive Other: Apologies'))
+  const member = text((await anon.get(`/partnerships/${council.slug}/members/${other.id}`)).body)
+  assert.ok(member.includes('0 meetings attended of 1 recorded (1 with apologies, 0 absent)'))
+})

@@ -21,6 +21,7 @@ import {
   CommitteeInput,
   CouncillorInput,
   DeclarationInput,
+  AttendanceInput,
   ItemInput,
   MeetingInput,
   MembershipInput,
@@ -738,6 +739,71 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
           { actor, partnershipId, entity: 'declaration', summary: `${member.name}: ${data.kind} interest (${meetingTitle(meeting)})` },
         )
       })
+    },
+
+    // ---- Attendance ----
+
+    /** Who attended a meeting, by name. */
+    async attendance(partnershipId: number, meetingId: number, q: Queryable = db) {
+      const meeting = await meetingRow(q, partnershipId, meetingId)
+      return q.query<{ id: number; councillor_id: number; name: string; status: string; substitute_for_name: string | null }>(
+        `SELECT a.id, a.councillor_id, c.name, a.status, f.name AS substitute_for_name FROM attendance a
+         JOIN councillors c ON c.id = a.councillor_id LEFT JOIN councillors f ON f.id = a.substitute_for
+         WHERE a.meeting_id = $1 ORDER BY CASE a.status WHEN 'present' THEN 0 WHEN 'substitute' THEN 1 WHEN 'apologies' THEN 2 ELSE 3 END, c.name`,
+        [meeting.id],
+      )
+    },
+
+    /**
+     * Record (or change) a member's attendance. Members of the committee are present, give apologies or are absent; a
+     * substitute attends for a member of the committee and must be one of its substitutes.
+     */
+    async recordAttendance(partnershipId: number, meetingId: number, input: unknown, actor: Actor, q?: Queryable) {
+      const data = validate(AttendanceInput, input)
+      return inTx(q, async (tx) => {
+        const meeting = await meetingRow(tx, partnershipId, meetingId)
+        const members = await service.meetingMembers(partnershipId, meetingId, tx)
+        const member = members.find((m) => m.id === data.attendeeId)
+        if (!member) throw new ValidationError({ attendeeId: `Select a member of ${meeting.body_name}` })
+        let substituteFor: number | null = null
+        if (data.attendance === 'substitute') {
+          if (member.role !== 'substitute')
+            throw new ValidationError({ attendance: `${member.name} is not one of the committee’s substitutes, so cannot attend as one` })
+          const absent = members.find((m) => m.id === data.substituteFor && m.role !== 'substitute')
+          if (!absent) throw new ValidationError({ substituteFor: 'Select the member of the committee they stood in for' })
+          substituteFor = absent.id
+        }
+        const values = { status: data.attendance, substitute_for: substituteFor }
+        const ctx = { actor, partnershipId, entity: 'attendance', summary: `${member.name}: ${data.attendance} (${meetingTitle(meeting)})` }
+        const existing = await maybeOne<{ id: number }>(tx, 'SELECT id FROM attendance WHERE meeting_id = $1 AND councillor_id = $2', [
+          meeting.id,
+          member.id,
+        ])
+        return existing
+          ? updateRecord(tx, 'attendance', existing.id, undefined, values, ctx)
+          : createRecord(tx, 'attendance', { meeting_id: meeting.id, councillor_id: member.id, ...values }, ctx)
+      })
+    },
+
+    /** A member's attendance over the meetings recorded: counts by status, and the meetings. */
+    async attendanceOf(partnershipId: number, councillorId: number, q: Queryable = db) {
+      const rows = await q.query<{ meeting_id: number; status: string }>(
+        `SELECT a.meeting_id, a.status FROM attendance a JOIN councillors c ON c.id = a.councillor_id
+         WHERE a.councillor_id = $1 AND c.partnership_id = $2`,
+        [councillorId, partnershipId],
+      )
+      const meetings = rows.length
+        ? await withBodies(
+            q,
+            await q.query<MeetingRow>(`${MEETING_SELECT} WHERE id = ANY($1::int[]) ORDER BY meeting_date DESC`, [
+              rows.map((r) => r.meeting_id),
+            ]),
+          )
+        : []
+      const status = new Map(rows.map((r) => [r.meeting_id, r.status]))
+      const counts: Record<string, number> = { present: 0, substitute: 0, apologies: 0, absent: 0 }
+      for (const r of rows) counts[r.status]++
+      return { counts, meetings: meetings.map((m) => ({ ...m, attendance: status.get(m.id)! })) }
     },
 
     // ---- Agenda items ----

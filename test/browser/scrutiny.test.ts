@@ -53,6 +53,13 @@ test("an editor's forms fit a phone and pass axe, with the error summary on bad 
   await signIn(page, s.server.url, DEMO_LOGINS.accounts[0].email, DEMO_LOGINS.password)
   const council = (await s.server.services.partnerships.bySlug('hampshire-county-council'))!
   const [meeting] = await s.server.services.scrutiny.meetings(council.id)
+  // A member on the committee, so that the meeting page shows its attendance and declarations forms.
+  const member = await s.server.services.scrutiny.addCouncillor(
+    council.id,
+    { name: 'Councillor Test Member', kind: 'councillor' },
+    systemActor,
+  )
+  await s.server.services.scrutiny.addMembership(council.id, meeting.body_slug, { councillorId: member.id, role: 'member' }, systemActor)
   for (const url of [
     `${BASE}/meetings/${meeting.id}`,
     `${BASE}/meetings/new`,
@@ -71,5 +78,8 @@ test("an editor's forms fit a phone and pass axe, with the error summary on bad 
   await page.waitForLoadState('load')
   assert.match(await page.locator('.govuk-error-summary').innerText(), /Select the paragraph of Schedule 12A/)
   await expectAccessible(page, 'item form with errors')
+  await page.goto(`${s.server.url}${BASE}/meetings/${meeting.id}`)
+  assert.equal(await page.getByRole('button', { name: 'Record attendance' }).count(), 1)
+  assert.equal(await page.getByRole('button', { name: 'Record the declaration' }).count(), 1)
   await page.close()
 })
