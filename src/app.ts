@@ -29,6 +29,7 @@ import { governanceRoutes } from './governance/routes.ts'
 import { agreementRoutes } from './agreement/routes.ts'
 import { assuranceRoutes } from './assurance/routes.ts'
 import { scorecardRoutes } from './scorecard/routes.ts'
+import { scrutinyRoutes } from './scrutiny/routes.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { geographyRoutes } from './geography/routes.ts'
 import { crimeRoutes } from './crime/routes.ts'
@@ -118,6 +119,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(assuranceRoutes, { services })
   await app.register(scorecardRoutes, { services })
   await app.register(fundingRoutes, { services })
+  await app.register(scrutinyRoutes, { services, config })
   await app.register(geographyRoutes, { services })
   await app.register(crimeRoutes, { services, config })
   await app.register(adminRoutes, { services })

@@ -34,6 +34,8 @@ import { describeScorecardHistory } from './scorecard/history.ts'
 import { siteService } from './site/service.ts'
 import { fundingService } from './funding/service.ts'
 import { describeFundingHistory } from './funding/history.ts'
+import { scrutinyService } from './scrutiny/service.ts'
+import { describeScrutinyHistory } from './scrutiny/history.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -111,6 +113,10 @@ export async function services(db: Db, config: Config) {
   organisations.addUsage((id, q) => funding.partnershipsUsingOrganisation(id, q))
   partnerships.addOverviewPanel({ order: 50, load: (p, opts) => funding.overview(p, opts) })
   describeFundingHistory(auditWords, db)
+  // Scrutiny: a council workspace's committees and meetings; a partnership's box names the committees scrutinising it.
+  const scrutiny = scrutinyService(db, { governance, partnerships })
+  partnerships.addOverviewPanel({ order: 5, load: (p, opts) => scrutiny.overview(p, opts) })
+  describeScrutinyHistory(auditWords, db)
   return {
     db,
     analytics,
@@ -131,6 +137,7 @@ export async function services(db: Db, config: Config) {
     scorecard,
     funding,
     scorecardPreviews,
+    scrutiny,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>

@@ -190,3 +190,34 @@ test("the demo's funding is the seeds' own figures: Herefordshire's £80,000 PCC
     [106000, 3798000],
   )
 })
+
+test("Hampshire County Council's Policy and Resources Select Committee meets on 14 November 2019 with seed 000's agenda", async () => {
+  const anon = new Client(t)
+  const meetings = (await anon.get('/api/v1/meetings?from=2019-11-14&to=2019-11-14')).json()
+  const m = meetings.find((x: { council: { slug: string } }) => x.council.slug === 'hampshire-county-council')
+  assert.equal(m.body.name, 'Policy and Resources Select Committee')
+  assert.equal(m.start, '2019-11-14T10:00:00+00:00')
+  assert.equal(m.place, 'Wellington Room, Elizabeth II Court South, The Castle, Winchester')
+  assert.deepEqual(
+    m.agenda.map((i: { number: number; title: string }) => `${i.number}. ${i.title}`),
+    [
+      '1. Apologies for absence',
+      '2. Declarations of interest',
+      '3. Minutes of the previous meeting',
+      '4. Deputations',
+      '5. Chairman’s announcements',
+      '6. Hampshire Community Safety Strategy Group',
+      '7. Work Programme',
+      '8. Exempt: Contract award (illustrative, demo only)',
+    ],
+  )
+  assert.equal(m.agenda[2].purpose, 'To confirm the minutes of the previous meeting held on 24 September 2019.')
+  const page = await anon.get(m.url.replace(/^https?:\/\/[^/]+/, ''))
+  assert.equal(page.status, 200)
+  assert.ok(!page.body.includes('CCTV maintenance'))
+  // The partnership links to the committee that scrutinises it.
+  assert.match(
+    text((await anon.get('/partnerships/hampshire')).body),
+    /Scrutinised by Policy and Resources Select Committee, Hampshire County Council/,
+  )
+})

@@ -16,6 +16,7 @@ import type { Role } from '../platform/auth/service.ts'
 import { DEMO_LOGINS } from './logins.ts'
 import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
+import { loadScrutinyDemo, SCRUTINY_DEMO_SLUGS } from '../scrutiny/demo.ts'
 
 const here = path.join(srcDir, 'demo')
 const FILES = ['hampshire', 'worcestershire', 'herefordshire']
@@ -91,6 +92,7 @@ function contentHash() {
   h.update(fs.readFileSync(path.join(here, 'load.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scorecard', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'funding', 'demo.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'demo.ts')))
   return h.digest('hex').slice(0, 16)
 }
 
@@ -108,11 +110,7 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
 
   await s.db.transaction(async (tx) => {
     // Refresh: the demo partnerships are replaced whole (their bodies, agreements and rounds go with them).
-    await s.partnerships.removeBySlugs(
-      contents.map((c) => c.partnership.slug),
-      actor,
-      tx,
-    )
+    await s.partnerships.removeBySlugs([...contents.map((c) => c.partnership.slug), ...SCRUTINY_DEMO_SLUGS], actor, tx)
 
     const orgIds = new Map<string, number>()
     for (const c of contents) {
@@ -163,6 +161,8 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
       counts.priorities += c.agreementVersions.reduce((n, v) => n + v.priorities.length, 0)
       counts.cells += await loadAssessments(s, tx, p.id, c, versionIds)
     }
+    // Hampshire County Council's council workspace: its select committee and the meeting of seed 000.
+    partnershipIds.set('hampshire-county-council', await loadScrutinyDemo(s, tx, actor, partnershipIds))
     await loadUsers(s, tx, partnershipIds, orgIds)
     await setSetting(tx, 'demo_hash', hash)
   })
@@ -345,7 +345,7 @@ async function loadUsers(s: Services, tx: Queryable, partnershipIds: Map<string,
       await s.partnerships.grantRole(user.id, partnershipIds.get('hampshire')!, a.role as Role, actor, tx)
       // The partnership manager also looks after the other demo partnerships.
       if (a.role === 'admin')
-        for (const slug of ['worcestershire', 'herefordshire'])
+        for (const slug of ['worcestershire', 'herefordshire', 'hampshire-county-council'])
           await s.partnerships.grantRole(user.id, partnershipIds.get(slug)!, 'admin', actor, tx)
     }
   }

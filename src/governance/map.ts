@@ -33,6 +33,12 @@ const TYPE_RANK = new Map<string, number>([
   ['sub-group', 3],
   ['panel', 4],
   ['task and finish group', 5],
+  ['council', 0],
+  ['cabinet', 1],
+  ['overview and scrutiny board', 2],
+  ['overview and scrutiny committee', 2],
+  ['select committee', 3],
+  ['scrutiny panel', 4],
 ])
 
 /** Bodies in reporting order: senior bodies first, then those reporting to them by type (board, CSP, sub-group, ...) and name. */
@@ -149,6 +155,12 @@ const TYPE_COLOURS: Record<string, string> = {
   'sub-group': '#4c2c92',
   panel: '#912b88',
   'task and finish group': '#6f777b',
+  council: '#1d70b8',
+  cabinet: '#003078',
+  'overview and scrutiny board': '#00703c',
+  'overview and scrutiny committee': '#00703c',
+  'select committee': '#00703c',
+  'scrutiny panel': '#912b88',
 }
 
 const BOX = {

@@ -9,8 +9,25 @@ export const BODY_TYPES = [
   'sub-group',
   'panel',
   'task and finish group',
+  // A council workspace's bodies (issue 10): the council, its cabinet and its committees.
+  'council',
+  'cabinet',
+  'overview and scrutiny board',
+  'overview and scrutiny committee',
+  'select committee',
+  'scrutiny panel',
 ] as const
 export type BodyType = (typeof BODY_TYPES)[number]
+
+/** The types of body that are council committees (their meetings, members and agendas are in src/scrutiny). */
+export const COMMITTEE_TYPES: readonly BodyType[] = [
+  'council',
+  'cabinet',
+  'overview and scrutiny board',
+  'overview and scrutiny committee',
+  'select committee',
+  'scrutiny panel',
+]
 
 export const MEMBER_ROLES = ['chair', 'vice-chair', 'member', 'observer', 'adviser'] as const
 export type MemberRole = (typeof MEMBER_ROLES)[number]

@@ -318,6 +318,19 @@ export function governanceService(db: Db, deps: { organisations: OrganisationSer
       return rows.map((r) => r.partnership_id)
     },
 
+    /** Bodies by id, in any partnership (scrutiny's meetings across councils name their bodies). */
+    async byIds(
+      ids: number[],
+      q: Queryable = db,
+    ): Promise<Map<number, { id: number; partnership_id: number; slug: string; name: string; type: BodyType }>> {
+      if (!ids.length) return new Map()
+      const rows = await q.query<{ id: number; partnership_id: number; slug: string; name: string; type: BodyType }>(
+        'SELECT id, partnership_id, slug, name, type FROM bodies WHERE id = ANY($1::int[])',
+        [[...new Set(ids)]],
+      )
+      return new Map(rows.map((r) => [r.id, r]))
+    },
+
     /** The partnership's bodies in reporting order (each senior body followed by those reporting to it), each with its depth. */
     list: listBodies,
 

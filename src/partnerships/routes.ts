@@ -102,6 +102,7 @@ const partnershipsTable = defineTable<Partnership>([
   { key: 'name', value: (r) => r.name },
   { key: 'area_code', value: (r) => r.area_code },
   { key: 'published', value: (r) => r.published },
+  { key: 'kind', value: (r) => r.kind },
 ])
 
 export async function partnershipRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -162,7 +163,7 @@ export async function partnershipRoutes(app: FastifyInstance, { services }: { se
     const x = p(request)
     return reply.view(`${V}/form.njk`, {
       title: 'Partnership settings',
-      values: { name: x.name, shortName: x.short_name, areaCode: x.area_code, published: x.published, version: x.version },
+      values: { name: x.name, shortName: x.short_name, areaCode: x.area_code, published: x.published, kind: x.kind, version: x.version },
       areaItems: await areaItems(),
       action: `${base(request)}/settings`,
       breadcrumbs: crumbs(request),

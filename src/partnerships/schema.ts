@@ -13,6 +13,12 @@ export const PartnershipInput = Type.Object(
     shortName: Type.Optional(Type.String({ maxLength: 30, title: 'Short name' })),
     areaCode: Type.Optional(Type.String({ maxLength: 9, title: 'Area' })),
     published: Type.Optional(Type.Boolean({ title: 'Published' })),
+    kind: Type.Optional(
+      Type.Union([Type.Literal('partnership'), Type.Literal('council')], {
+        title: 'Kind of workspace',
+        errorMessage: 'Select whether this is a partnership or a council',
+      }),
+    ),
     version: Type.Optional(Type.Integer()),
   },
   { additionalProperties: false },
@@ -25,6 +31,7 @@ export const PartnershipJson = Type.Object({
   shortName: Type.Union([Type.String(), Type.Null()]),
   areaCode: Type.Union([Type.String(), Type.Null()]),
   published: Type.Boolean(),
+  kind: Type.Union([Type.Literal('partnership'), Type.Literal('council')]),
 })
 
 /** ?format=csv|json and nothing else (the list and the audit log). */

@@ -22,7 +22,14 @@ import { PartnershipInput, PartnershipJson } from './schema.ts'
 export { PartnershipInput, PartnershipJson }
 
 export function partnershipJson(p: Partnership) {
-  return { slug: p.slug, name: p.name, shortName: p.short_name, areaCode: p.area_code, published: p.published }
+  return {
+    slug: p.slug,
+    name: p.name,
+    shortName: p.short_name,
+    areaCode: p.area_code,
+    published: p.published,
+    kind: p.kind ?? 'partnership',
+  }
 }
 
 /** Run inside the transaction that creates a partnership, after its row is written. */
@@ -126,6 +133,7 @@ export function partnershipService(
             short_name: data.shortName ?? null,
             area_code: data.areaCode ?? null,
             published: data.published ?? false,
+            kind: data.kind ?? 'partnership',
           },
           { actor, entity: 'partnership', summary: data.name },
         )
@@ -145,7 +153,13 @@ export function partnershipService(
           'partnerships',
           p.id,
           data.version,
-          { name: data.name, short_name: data.shortName ?? null, area_code: data.areaCode ?? null, published: data.published ?? false },
+          {
+            name: data.name,
+            short_name: data.shortName ?? null,
+            area_code: data.areaCode ?? null,
+            published: data.published ?? false,
+            kind: data.kind ?? p.kind,
+          },
           { actor, entity: 'partnership', partnershipId: p.id, summary: data.name },
         )
       })

@@ -29,6 +29,8 @@ export interface Partnership {
   short_name: string | null
   area_code: string | null
   published: boolean
+  /** A partnership's workspace, or a council's (its democratic services: committees, meetings and scrutiny). */
+  kind: 'partnership' | 'council'
   version: number
 }
 

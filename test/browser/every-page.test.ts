@@ -18,7 +18,7 @@ const s = browserSuite({ demo: true, openData: true })
  * only inside the frame of its message page, under a sandbox policy that lets no script run (so axe cannot run in it
  * either: test/browser/outbox.test.ts checks the message page with the frame).
  */
-const NOT_HTML = /^\/api\/|^\/health$|^\/site\/logo\/|\.css$|\.svg$|\/attachments\/:attachmentId$|^\/admin\/outbox\/:id\/html$/
+const NOT_HTML = /^\/api\/|^\/health$|^\/site\/logo\/|\.css$|\.svg$|\.ics$|\/attachments\/:attachmentId$|^\/admin\/outbox\/:id\/html$/
 
 async function concreteUrls() {
   const q = async (sql: string, params: unknown[] = []) => (await s.server.services.db.query(sql, params))[0]
@@ -85,10 +85,24 @@ async function concreteUrls() {
   fs.rmSync(csv)
   const scorecard = (url: string) =>
     url.replace(':partnership', 'worcestershire').replace(':code', 'hate-crimes').replace(':upload', String(preview.id))
+  // Scrutiny's pages: Hampshire County Council's workspace (from the demo), its meeting and a member (the demo has none).
+  const council = (await s.server.services.partnerships.bySlug('hampshire-county-council'))!
+  const [meeting] = await s.server.services.scrutiny.meetings(council.id)
+  const { agenda } = await s.server.services.scrutiny.meeting(council.id, meeting.id, { member: true })
+  const councillor = await s.server.services.scrutiny.addCouncillor(council.id, { name: 'Every page test', kind: 'councillor' }, who)
+  const scrutiny = (url: string) =>
+    /^\/partnerships\/:partnership\/(meetings|committees|members\/)/.test(url)
+      ? url
+          .replace(':partnership', council.slug)
+          .replace(':body', meeting.body_slug)
+          .replace(':meeting', String(meeting.id))
+          .replace(':item', String(agenda[0].id))
+          .replace(':member', String(councillor.id))
+      : url
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
     .map((r) =>
-      (r.url.includes('/scorecard') ? scorecard(r.url) : r.url)
+      scrutiny(r.url.includes('/scorecard') ? scorecard(r.url) : r.url)
         .replace(':partnership', 'hampshire')
         .replace(':body', body.slug)
         .replace(':member', String(member.id))
