@@ -30,6 +30,8 @@ import { describeAgreementHistory } from './agreement/history.ts'
 import { describeAssuranceHistory } from './assurance/history.ts'
 import { describeGeographyHistory } from './geography/history.ts'
 import { siteService } from './site/service.ts'
+import { planService } from './plans/service.ts'
+import { describePlanHistory } from './plans/history.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -92,12 +94,16 @@ export async function services(db: Db, config: Config) {
   describeAgreementHistory(auditWords, db)
   describeAssuranceHistory(auditWords, db)
   describeGeographyHistory(auditWords, db)
+  describePlanHistory(auditWords, db)
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
   // The performance scorecard: local figures in the database, police.uk ones counted through the crime service.
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
+  // Action plans: each agreement version's plan; a new version starts with the open items of the one it copies.
+  const plans = planService(db, analytics, { agreement, assurance, organisations, auth })
+  agreement.onVersionCreated((tx, version, from, actor) => plans.onVersionCreated(tx, version, from, actor))
   return {
     db,
     analytics,
@@ -116,6 +122,7 @@ export async function services(db: Db, config: Config) {
     geography,
     crime,
     scorecard,
+    plans,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>
