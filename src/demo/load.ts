@@ -15,6 +15,7 @@ import type { Actor } from '../platform/audit.ts'
 import type { Role } from '../platform/auth/service.ts'
 import { DEMO_LOGINS } from './logins.ts'
 import { loadScorecardDemo } from '../scorecard/demo.ts'
+import { loadPlanDemo } from '../plans/demo.ts'
 
 const here = path.join(srcDir, 'demo')
 const FILES = ['hampshire', 'worcestershire', 'herefordshire']
@@ -89,6 +90,7 @@ function contentHash() {
   for (const f of FILES) h.update(fs.readFileSync(path.join(here, 'content', `${f}.json`)))
   h.update(fs.readFileSync(path.join(here, 'load.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scorecard', 'demo.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'plans', 'demo.ts')))
   return h.digest('hex').slice(0, 16)
 }
 
@@ -102,7 +104,7 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
   const stored = await getSetting(s.db, 'demo_hash')
   if (!opts.force && stored === hash) return { loaded: false, summary: '' }
   const contents = demoContent()
-  const counts = { partnerships: 0, bodies: 0, priorities: 0, cells: 0 }
+  const counts = { partnerships: 0, bodies: 0, priorities: 0, cells: 0, actions: 0 }
 
   await s.db.transaction(async (tx) => {
     // Refresh: the demo partnerships are replaced whole (their bodies, agreements and rounds go with them).
@@ -162,13 +164,15 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
       counts.cells += await loadAssessments(s, tx, p.id, c, versionIds)
     }
     await loadUsers(s, tx, partnershipIds, orgIds)
+    // Hampshire's action plan: an action for each development area of its latest assessment round.
+    counts.actions = await loadPlanDemo(s, tx, partnershipIds.get('hampshire')!, actor)
     await setSetting(tx, 'demo_hash', hash)
   })
   // The scorecard's indicators and figures from the seeds, on the partnerships just loaded.
   const figures = await loadScorecardDemo(s, actor)
   return {
     loaded: true,
-    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells, ${figures} scorecard figures`,
+    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells, ${counts.actions} plan actions, ${figures} scorecard figures`,
   }
 }
 

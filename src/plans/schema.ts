@@ -27,13 +27,9 @@ function optionalId(title: string, extra: Record<string, unknown> = {}) {
     Type.Union([Type.Null(), Type.Integer({ minimum: 1 })], { title, ...extra }) as unknown as TSchema as ReturnType<typeof Type.Integer>,
   )
 }
+/** A date: plain, so that parseForm reads a GOV.UK date input's three boxes into it; left out when blank. */
 const optionalDate = (title: string) =>
-  Type.Optional(
-    Type.Union([Type.Null(), Type.String({ format: 'date' })], {
-      title,
-      errorMessage: `${title} must be a real date, like 31 3 2021`,
-    }) as unknown as ReturnType<typeof Type.String>,
-  )
+  Type.Optional(Type.String({ format: 'date', title, errorMessage: `${title} must be a real date, like 31 3 2021` }))
 
 export const ItemInput = Type.Object(
   {
@@ -93,7 +89,7 @@ export const UpdateInput = Type.Object(
 )
 export type UpdateInput = Static<typeof UpdateInput>
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
+const Nullable = <T extends TSchema>(t: T, opts: { description?: string } = {}) => Type.Union([t, Type.Null()], opts)
 
 export const PlanItemJson = Type.Object({
   id: Type.Integer(),
@@ -123,7 +119,9 @@ export const PlanItemJson = Type.Object({
 })
 
 export const PlanJson = Type.Object({
-  agreementVersion: Type.Object({ id: Type.Integer(), number: Type.Integer(), title: Type.String() }),
+  agreementVersion: Nullable(Type.Object({ id: Type.Integer(), number: Type.Integer(), title: Type.String() }), {
+    description: 'null when the partnership has no agreement version yet (and so no plan)',
+  }),
   priorities: Type.Array(
     Type.Object({
       id: Type.Integer(),

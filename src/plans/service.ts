@@ -491,14 +491,20 @@ export function planService(
   }
 
   /** Check every row against the plan of `version`; returns the problems (each "file:line: column: reason") and the rows' values. */
-  async function checkImport(partnershipId: number, version: VersionRow, rows: CsvRow[], filename: string, q: Queryable) {
+  async function checkImport(
+    version: VersionRow,
+    rows: CsvRow[],
+    filename: string,
+    organisations: { id: number; name: string }[],
+    q: Queryable,
+  ) {
     const problems: { line: number; text: string }[] = []
     const at = (line: number, field: string, what: string) => problems.push({ line, text: `${filename}:${line}: ${field}: ${what}` })
     const priorities = await deps.agreement.priorities(version.id, q)
     const byNumber = new Map(priorities.map((p) => [p.number, p]))
     const existing = await rowsOf(version.id, q)
     const existingByExt = new Map(existing.filter((r) => r.external_id).map((r) => [r.external_id!, r]))
-    const orgs = new Map((await deps.organisations.list()).map((o) => [o.name.trim().toLowerCase(), o.id]))
+    const orgs = new Map(organisations.map((o) => [o.name.trim().toLowerCase(), o.id]))
     const seen = new Map<string, number>()
     type Checked = {
       line: number
@@ -644,19 +650,21 @@ export function planService(
     mayUpdate,
 
     /** The plan of one agreement version (the latest, when none is named). Members only (routes: viewer). */
-    async plan(partnershipId: number, versionNumber?: number): Promise<Plan | undefined> {
-      const versions = await deps.agreement.listVersions(partnershipId, { includeUnpublished: true })
+    async plan(partnershipId: number, versionNumber?: number, q: Queryable = db): Promise<Plan | undefined> {
+      const versions = await deps.agreement.listVersions(partnershipId, { includeUnpublished: true }, q)
+      // The latest: the newest agreed version, else the newest of any status (as agreement.latestVersion).
+      const agreed = versions.filter((v) => v.status === 'agreed')
       const version =
         versionNumber !== undefined
           ? versions.find((v) => v.number === versionNumber)
-          : await deps.agreement.latestVersion(partnershipId, { includeUnpublished: true })
+          : (agreed[agreed.length - 1] ?? versions[versions.length - 1])
       if (versionNumber !== undefined && !version) throw new NotFoundError()
       if (!version) return undefined
-      const { priorities, items } = await assemble(version.id)
+      const { priorities, items } = await assemble(version.id, q)
       const carriedFrom = items.filter((i) => i.carried_from_id)
       const fromVersions = new Map<number, number>()
       if (carriedFrom.length) {
-        const src = await db.query<{ id: number; agreement_version_id: number }>(
+        const src = await q.query<{ id: number; agreement_version_id: number }>(
           'SELECT id, agreement_version_id FROM plan_items WHERE id = ANY($1::int[])',
           [carriedFrom.map((i) => i.carried_from_id)],
         )
@@ -668,7 +676,7 @@ export function planService(
         priorities,
         items,
         carried: carriedFrom.map((item) => ({ item, fromVersionNumber: fromVersions.get(item.carried_from_id!) ?? null })),
-        developmentAreas: await this.developmentAreas(partnershipId, version, items),
+        developmentAreas: await this.developmentAreas(partnershipId, version, items, q),
       }
     },
 
@@ -732,7 +740,12 @@ export function planService(
         let grew = true
         while (grew) {
           grew = false
-          for (const i of items) if (i.parent_id && beneath.has(i.parent_id) && !beneath.has(i.id)) (beneath.add(i.id), (grew = true))
+          for (const i of items) {
+            if (i.parent_id && beneath.has(i.parent_id) && !beneath.has(i.id)) {
+              beneath.add(i.id)
+              grew = true
+            }
+          }
         }
       }
       return items.filter((i) => i.level < MAX_LEVEL && !beneath.has(i.id))
@@ -935,8 +948,10 @@ export function planService(
       const version = await versionOf(partnershipId, versionId)
       const read = await readCsv(file, filename)
       if (read.problems.length && !read.rows.length) return { problems: read.problems, created: 0, updated: 0, unchanged: 0 }
+      // Read before the transaction: PGlite has one connection, and the directory's list takes no transaction.
+      const organisations = await deps.organisations.list()
       return db.transaction(async (q) => {
-        const { problems, checked, byNumber, existingByExt } = await checkImport(partnershipId, version, read.rows, filename, q)
+        const { problems, checked, byNumber, existingByExt } = await checkImport(version, read.rows, filename, organisations, q)
         const all = [...read.problems, ...problems].sort((a, b) => Number(/:(\d+):/.exec(a)?.[1]) - Number(/:(\d+):/.exec(b)?.[1]))
         if (all.length) return { problems: all, created: 0, updated: 0, unchanged: 0 }
         const idOf = new Map([...existingByExt].map(([k, v]) => [k, v.id]))
@@ -975,7 +990,7 @@ export function planService(
             return
           }
           const changed = (Object.keys(values) as (keyof typeof values)[]).filter(
-            (k) => JSON.stringify(values[k] ?? null) !== JSON.stringify((before as any)[k] ?? null),
+            (k) => JSON.stringify(values[k] ?? null) !== JSON.stringify((before as unknown as Record<string, unknown>)[k] ?? null),
           )
           if (!changed.length) {
             unchanged++
