@@ -104,6 +104,7 @@ export async function services(db: Db, config: Config) {
   // Action plans: each agreement version's plan; a new version starts with the open items of the one it copies.
   const plans = planService(db, analytics, { agreement, assurance, organisations, auth })
   agreement.onVersionCreated((tx, version, from, actor) => plans.onVersionCreated(tx, version, from, actor))
+  partnerships.addOverviewPanel({ order: 35, load: (p, opts) => plans.overview(p, opts) })
   return {
     db,
     analytics,

@@ -1017,6 +1017,26 @@ export function planService(
       return plan.items.map((i) => ({ ...i, parentExternalId: i.parent_id ? (byId.get(i.parent_id)?.external_id ?? null) : null }))
     },
 
+    /** The Action plan box on the partnership's overview page: for members only (plans name leads). */
+    async overview(partnership: { id: number; slug: string }, opts: { includeUnpublished: boolean }) {
+      if (!opts.includeUnpublished) return undefined
+      const plan = await this.plan(partnership.id)
+      if (!plan) return undefined
+      const open = plan.items.filter((i) => OPEN.includes(i.status))
+      const worrying = open.filter((i) => i.status === 'at-risk' || i.status === 'off-track').length
+      const without = plan.developmentAreas.filter((a) => a.planPriority && !a.actions.length).length
+      return {
+        heading: 'Action plan',
+        href: `/partnerships/${partnership.slug}/plan`,
+        lines: plan.items.length
+          ? [
+              `Version ${plan.version.number}: ${plan.items.length === 1 ? '1 item' : `${plan.items.length} items`}, ${open.length} open, ${worrying} at risk or off track`,
+              ...(without ? [`${without === 1 ? '1 development area' : `${without} development areas`} without an action`] : []),
+            ]
+          : ['No actions yet: add them, import a CSV file or make them from development areas'],
+      }
+    },
+
     /**
      * The partnership's actions in every version's plan, for other capabilities (funding: a grant allocation may
      * point to an action). Objectives are left out; newest version first.
