@@ -233,14 +233,11 @@ export async function planRoutes(app: FastifyInstance, { services }: { services:
     { config: { access: { partnership: 'viewer' } }, schema: { params: PartnershipParams, querystring: PlanQuery } },
     async (request, reply) => {
       const plan = await plans.plan(p(request).id, request.query.version)
-      if (
-        plan &&
-        sendExport(reply, request.query.format, `plan-${p(request).slug}-version-${plan.version.number}`, plans.csvRows(plan), planTable)
-      )
+      const rowsOf = plan ? plans.csvRows(plan) : []
+      if (plan && sendExport(reply, request.query.format, `plan-${p(request).slug}-version-${plan.version.number}`, rowsOf, planTable))
         return reply
       const canEdit = hasRole(request, 'editor')
       const page = { base: base(request) }
-      const rowsOf = plan ? plans.csvRows(plan) : []
       const areas = plan?.developmentAreas ?? []
       return reply.view(`${V}/plan.njk`, {
         title: 'Action plan',

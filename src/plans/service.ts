@@ -181,8 +181,9 @@ export function planService(
     const names = await deps.organisations.names([...new Set(rows.map((r) => r.organisation_id).filter((x): x is number => !!x))], q)
     const rolled = rollUp(rows.map((r) => ({ id: r.id, parentId: r.parent_id, status: r.status, progress: r.progress, weight: r.weight })))
     const children = new Map<number | null, PlanItemRow[]>()
+    const ids = new Set(rows.map((r) => r.id))
     for (const r of rows) {
-      const key = r.parent_id !== null && rows.some((x) => x.id === r.parent_id) ? r.parent_id : null
+      const key = r.parent_id !== null && ids.has(r.parent_id) ? r.parent_id : null
       if (key === null) children.set(-r.priority_id, [...(children.get(-r.priority_id) ?? []), r])
       else children.set(key, [...(children.get(key) ?? []), r])
     }
