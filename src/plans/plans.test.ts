@@ -94,6 +94,8 @@ test('items make a tree of at most four levels; parents show weighted progress a
   const page = text((await editor.get(`${base}/plan`)).body)
   assert.match(page, /Priority 1: Serious violence At risk 18% complete/)
   assert.match(page, /Reduce knife crime Objective, level 2 .* At risk Worst beneath; its own: On track 18%/)
+  const objectivePage = text((await editor.get(`${base}/plan/items/${objective.id}`)).body)
+  assert.match(objectivePage, /Status On track Progress 90% Beneath it At risk 18%, weighted across 3 items Kind Objective, level 2 of 4/)
 })
 
 test("a progress update goes on the item's timeline; a contributor may update only their own organisation's items", async () => {
