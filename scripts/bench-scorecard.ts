@@ -5,7 +5,8 @@
  * each with its intervals, change on a year before (exact test), RAG and sparkline; 20 concurrent users (half
  * anonymous, so disclosure control runs, half editors) ask for the scorecard page through the app in-process
  * (app.inject). Server time is the app's own Server-Timing figure. Goal: p95 ≤ 150 ms.
- * (Peers are not on the scorecard yet: see docs/scorecard.md.)
+ * (Peers are not on the scorecard yet: see docs/scorecard.md.) Then each period view (rolling 12 months, year to
+ * date, ...) once: the first request, which computes the sums and their disclosure control, and later ones.
  *
  *   BENCH_SCORECARD_REQUESTS (default 400) changes the run.
  */
@@ -99,6 +100,26 @@ try {
     one.push(performance.now() - t)
   }
   console.log(`  one user at a time: p50 ${fmt(pct(one, 50))} ms   p95 ${fmt(pct(one, 95))} ms`)
+  // Each period view: the first request computes its rows (sums, disclosure control of summed periods, trend), for
+  // the public (disclosure control runs) then an editor; later ones reuse them.
+  const views = ['month', 'quarter', 'financial-year', 'rolling-12', 'fytd']
+  const cold: string[] = []
+  for (const view of views) {
+    const t = performance.now()
+    await app.inject({ url: `${url}?view=${view}` })
+    const anon = performance.now() - t
+    const t2 = performance.now()
+    await app.inject({ url: `${url}?view=${view}`, headers: { cookie } })
+    const ed = performance.now() - t2
+    const warm: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const t3 = performance.now()
+      await app.inject({ url: `${url}?view=${view}` })
+      warm.push(performance.now() - t3)
+    }
+    cold.push(`${view} ${fmt(anon)} / ${fmt(ed)} ms first, ${fmt(pct(warm, 50))} ms after`)
+  }
+  console.log(`  by period view (public / editor): ${cold.join('; ')}`)
 } finally {
   await app.close()
   await s.analytics.close()

@@ -21,6 +21,7 @@ import { geographyService } from './geography/service.ts'
 import { crimeService } from './crime/service.ts'
 import { archiveLimits } from './platform/sources.ts'
 import { scorecardService } from './scorecard/service.ts'
+import { stalePreviews } from './scorecard/cleanup.ts'
 import { auditWordsRegistry } from './platform/audit.ts'
 import { describePlatformHistory } from './platform/history-words.ts'
 import { describePartnershipHistory } from './partnerships/history.ts'
@@ -32,6 +33,8 @@ import { describeGeographyHistory } from './geography/history.ts'
 import { siteService } from './site/service.ts'
 import { planService } from './plans/service.ts'
 import { describePlanHistory } from './plans/history.ts'
+import { fundingService } from './funding/service.ts'
+import { describeFundingHistory } from './funding/history.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -105,6 +108,14 @@ export async function services(db: Db, config: Config) {
   const plans = planService(db, analytics, { agreement, assurance, organisations, auth })
   agreement.onVersionCreated((tx, version, from, actor) => plans.onVersionCreated(tx, version, from, actor))
   partnerships.addOverviewPanel({ order: 35, load: (p, opts) => plans.overview(p, opts) })
+  // Upload previews nobody saved are deleted after 24 hours, by a job scheduled daily.
+  const scorecardPreviews = stalePreviews(db, jobs)
+  await scorecardPreviews.schedule()
+  // Funding: grants, allocations to the agreement's priorities, spend and commissioned contracts.
+  const funding = fundingService(db, { organisations, agreement })
+  organisations.addUsage((id, q) => funding.partnershipsUsingOrganisation(id, q))
+  partnerships.addOverviewPanel({ order: 50, load: (p, opts) => funding.overview(p, opts) })
+  describeFundingHistory(auditWords, db)
   return {
     db,
     analytics,
@@ -124,6 +135,8 @@ export async function services(db: Db, config: Config) {
     crime,
     scorecard,
     plans,
+    funding,
+    scorecardPreviews,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>

@@ -51,8 +51,11 @@ before(async () => {
   slugs.published = published.slug
   slugs.unpublished = unpublished.slug
   // Something on each partnership's governance map, so that the map's own address answers.
-  for (const p of [published, unpublished])
+  for (const p of [published, unpublished]) {
     await t.services.governance.create(p.id, { name: 'Safer Communities Board', type: 'board' }, systemActor)
+    // Funding shown to the public (it is members-only until an editor says otherwise), so its pages answer.
+    await t.services.funding.setPublic(p.id, { visibility: 'public' }, systemActor)
+  }
   for (const who of WHO) {
     const list = [`safer_csrf=${csrfCookie}`]
     if (who !== 'anonymous') {

@@ -110,6 +110,16 @@ test("history names a body's chair organisation and area; a deleted record's nam
   const page = await admin.get(`/partnerships/${p.slug}/history/body/${b.id}`)
   assert.equal(page.status, 200)
   assert.ok(changeRows(page.body).includes(`Chair's organisation | ${orgName} | ${other}`), changeRows(page.body).join('\n'))
+  // A change's own note (its summary) is said once, in the heading of its entry.
+  await recordAudit(t.db, systemActor, {
+    action: 'update',
+    entity: 'body',
+    entityId: b.id,
+    partnershipId: p.id,
+    summary: 'Chair changed at the AGM',
+  })
+  const again = text((await admin.get(`/partnerships/${p.slug}/history/body/${b.id}`)).body)
+  assert.equal(again.split('Chair changed at the AGM').length - 1, 1, again)
 })
 
 test('the audit log shows changes in words: the record by name and each field before and after', async () => {

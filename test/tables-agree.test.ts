@@ -235,3 +235,48 @@ test('the crime coverage and the geography areas agree with their downloads', as
   const counties = await pageAndCsv('anonymous', '/areas?type=county')
   agree(pageTable(counties.html, /areas?$/), counties.csv)
 })
+
+test("a partnership's funding tables (summaries, grants, contracts, funders, allocations, spend, budget lines) agree with their downloads", async () => {
+  const p = await makePartnership(t.services, { published: true })
+  const v = await t.services.agreement.createVersion(p.id, { title: 'Strategy', published: true }, systemActor)
+  const pr = await t.services.agreement.addPriority(
+    v.id,
+    { number: 1, title: 'Address domestic violence and abuse', leadIds: [] },
+    systemActor,
+  )
+  const f = t.services.funding
+  const pcc = await f.createFunder(p.id, { name: 'West Mercia PCC', kind: 'police and crime commissioner' }, systemActor)
+  const g = await f.createGrant(
+    p.id,
+    { funderId: pcc.id, title: 'OPCC grant', financialYear: '2016/17', amount: '£80,000', startsOn: '2016-04-01', endsOn: '2017-03-31' },
+    systemActor,
+  )
+  const a = await f.addAllocation(p.id, g.id, { priorityLineage: pr.lineage_id, amount: '£30,000' }, systemActor)
+  await f.addAllocation(p.id, g.id, { project: 'Analytical support', amount: '15,000.50' }, systemActor)
+  await f.addSpend(p.id, g.id, { allocationId: a.id, spentOn: '2016-09-14', amount: '2,500', description: 'Refuge places' }, systemActor)
+  const c = await f.createContract(
+    p.id,
+    { name: 'Domestic abuse contract', providerName: 'A provider', priorityLineage: pr.lineage_id },
+    systemActor,
+  )
+  await f.addContractLine(p.id, c.id, { financialYear: '2019/20', funderId: pcc.id, amount: 417000 }, systemActor)
+  await f.setPublic(p.id, { visibility: 'public' }, systemActor)
+  const base = `/partnerships/${p.slug}/funding`
+  for (const [table, caption] of [
+    ['by-priority', /^By priority$/],
+    ['by-funder', /^By funder$/],
+    ['by-year', /^By financial year$/],
+    ['grants', /^\d+ grants?$/],
+    ['contracts', /^\d+ commissioned contracts?$/],
+    ['funders', /^\d+ funders?$/],
+  ] as const) {
+    const r = await pageAndCsv('anonymous', `${base}?table=${table}`)
+    agree(pageTable(r.html, caption), r.csv)
+  }
+  const allocations = await pageAndCsv('editor', `${base}/grants/${g.id}?table=allocations`, p.id)
+  agree(pageTable(allocations.html, /^Allocations$/), allocations.csv, { actions: ['Actions'] })
+  const spend = await pageAndCsv('editor', `${base}/grants/${g.id}?table=spend`, p.id)
+  agree(pageTable(spend.html, /^Spending$/), spend.csv, { actions: ['Actions'] })
+  const lines = await pageAndCsv('anonymous', `${base}/contracts/${c.id}`)
+  agree(pageTable(lines.html, /^Budget and co-funding$/), lines.csv)
+})

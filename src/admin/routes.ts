@@ -11,6 +11,7 @@ import { escapeHtml } from '../platform/html.ts'
 import { AuditQuery } from '../platform/audit.ts'
 import { auditLogPage } from '../platform/audit-page.ts'
 import { formatDateTime } from '../platform/errors.ts'
+import { capitalise } from '../platform/format.ts'
 import { parseForm } from '../platform/validation.ts'
 import { NewUserSchema } from '../platform/auth/service.ts'
 import { MIN_PASSWORD_LENGTH } from '../platform/auth/passwords.ts'
@@ -82,7 +83,7 @@ const jobsTable = defineTable<Job>([
     key: 'status',
     header: 'Status',
     value: (j) => j.status,
-    html: (j) => tag(j.status[0].toUpperCase() + j.status.slice(1), JOB_TAGS[j.status]),
+    html: (j) => tag(capitalise(j.status), JOB_TAGS[j.status]),
   },
   { key: 'started_by', header: 'Started by', value: (j) => j.started_by_name, text: (j) => `${j.started_by_name} (${j.source})` },
   { key: 'source', value: (j) => j.source },
@@ -204,6 +205,7 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
         handleForm(request, reply, {
           template: `${V}/user.njk`,
           context: () => userContext(request.params.id),
+          valuesFromContext: true,
           run: async () => {
             const u = await services.auth.setDisabled(request.params.id, action === 'disable', request.actor)
             return {

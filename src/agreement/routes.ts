@@ -43,7 +43,7 @@ import {
   type StrategicAssessmentRow,
   type VersionRow,
 } from './service.ts'
-import { plural, yearSpanLabel } from '../platform/format.ts'
+import { capitalise, plural, yearSpanLabel } from '../platform/format.ts'
 import { tableView } from '../platform/tables.ts'
 import { CHANGE_TAGS, STATUS_TAGS, assessmentsTable, comparisonTable, prioritiesTable, versionsTable } from './tables.ts'
 
@@ -86,8 +86,6 @@ const OWNERSHIP_TAGS: Record<string, string> = {
   developing: 'govuk-tag--yellow',
   'not yet established': 'govuk-tag--grey',
 }
-
-const cap = (s: string) => s[0].toUpperCase() + s.slice(1)
 
 /** A stored date as the three boxes of a GOV.UK date input. */
 function dateBoxes(name: string, iso: string | null | undefined) {
@@ -144,7 +142,7 @@ const evidenceItems = (selected: unknown) => {
   return EVIDENCE_SOURCES.map((s) => ({ value: s, text: EVIDENCE_LABELS[s], checked: chosen.includes(s) }))
 }
 const ownershipItems = (selected: unknown) => [
-  ...OWNERSHIP_LEVELS.map((l) => ({ value: l, text: cap(l), checked: selected === l })),
+  ...OWNERSHIP_LEVELS.map((l) => ({ value: l, text: capitalise(l), checked: selected === l })),
   { divider: 'or' },
   { value: '', text: 'Not yet judged', checked: !selected },
 ]

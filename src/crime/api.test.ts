@@ -132,7 +132,7 @@ test('the area page shows the monthly totals, the crime types, the map and the c
   assert.match(body, /West Mercia Police: 5 months loaded/)
   const types = await get('/crime/areas/E07000237?format=csv&table=types')
   const rows = parseCsv(types.body.replace(/^\uFEFF/, '')).filter((r) => r.length > 1)
-  assert.deepEqual(rows[0], ['crime_type', 'records', 'share_percent', 'per_1000_people'])
+  assert.deepEqual(rows[0], ['crime_type', 'records', 'share_percent', 'per_1000_people', 'per_1000_ci95_lower', 'per_1000_ci95_upper'])
   assert.deepEqual(
     new Map(rows.slice(1).map((r) => [r[0], Number(r[1])])),
     countBy(mine, (k) => k.type),

@@ -11,13 +11,57 @@ import { monthsBetween, type CrimeQueries, type Target, type Coverage } from './
 import { forcesFor } from './queries.ts'
 import { crimeTypesFor } from './vocabulary.ts'
 import { forceBySlug } from './forces.ts'
-import { monthLabel, periodLabel, plural, shortMonthLabel } from '../platform/format.ts'
+import { formatNumber, monthLabel, periodLabel, plural, pValueText, shortMonthLabel } from '../platform/format.ts'
+import { poissonRateRatioTest, rateInterval } from '../platform/stats.ts'
 
 const fmt = (n: number) => n.toLocaleString('en-GB')
 
 /** The chart's two widths in CSS px, axes included: the stylesheet shows the wide one only where it fits unscaled. */
 const CHART_WIDTH = { wide: 740, narrow: 288 }
 const rate = (count: number, population: number | null | undefined) => (population ? (count / population) * 1000 : null)
+
+/**
+ * Records per 1,000 residents with the 95% interval, as the scorecard gives rates (platform/stats.ts `rateInterval`:
+ * Byar's method for 10 records or more, exact Poisson limits below 10); null where there is no population.
+ */
+export function ratePer1000(count: number, population: number | null | undefined): { rate: number; lower: number; upper: number } | null {
+  if (!population || population <= 0) return null
+  const r = rateInterval(count, population, 1000, 0.95)
+  return { rate: r.rate, lower: r.lower, upper: r.upper }
+}
+
+/** The change from the 12 months before in words, with its significance; never "0%". */
+export interface YearOnYear {
+  current: number
+  previous: number
+  /** Percentage change; null when the year before had no records (there is no percentage of nothing). */
+  change: number | null
+  /** The two-sided p-value of the exact conditional test (null when there were no records in either year). */
+  pValue: number | null
+  significant: boolean
+  /** "Down 12% (significant, p = 0.003)", "Up 3% (no significant change, p = 0.41)", "Up from none in the year before (…)". */
+  words: string
+}
+
+/**
+ * The latest 12 months against the 12 before. Both years have the same population (mid-2019) and length, so the
+ * exact conditional test of two Poisson rates (`poissonRateRatioTest`, R's poisson.test) compares the counts with
+ * equal exposures; it applies as well to a police force, which has no population. Significant at p < 0.05.
+ */
+export function yearOnYearChange(current: number, previous: number): YearOnYear {
+  if (current === 0 && previous === 0)
+    return { current, previous, change: null, pValue: null, significant: false, words: 'No records in either year' }
+  const test = poissonRateRatioTest(current, 12, previous, 12)
+  const significant = test.pValue < 0.05
+  const judged = `${significant ? 'significant' : 'no significant change'}, ${pValueText(test.pValue)}`
+  if (previous === 0)
+    return { current, previous, change: null, pValue: test.pValue, significant, words: `Up from none in the year before (${judged})` }
+  const change = ((current - previous) / previous) * 100
+  if (current === previous)
+    return { current, previous, change: 0, pValue: test.pValue, significant, words: 'No change (the same number in both years)' }
+  const size = Math.abs(change) < 0.5 ? 'less than 1%' : `${formatNumber(Math.abs(change), 0)}%`
+  return { current, previous, change, pValue: test.pValue, significant, words: `${change > 0 ? 'Up' : 'Down'} ${size} (${judged})` }
+}
 
 export function targetName(t: Target) {
   return t.kind === 'force' ? t.force.name : t.area.name
@@ -99,7 +143,13 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
   const typeTotals = new Map<string, number>()
   for (const r of byMonthType) typeTotals.set(String(r.crime_type), (typeTotals.get(String(r.crime_type)) ?? 0) + Number(r.count))
   const byType = [...typeTotals]
-    .map(([type, count]) => ({ type, count, share: total ? (count / total) * 100 : 0, rate: rate(count, population) }))
+    .map(([type, count]) => ({
+      type,
+      count,
+      share: total ? (count / total) * 100 : 0,
+      rate: rate(count, population),
+      ci95: ratePer1000(count, population),
+    }))
     .filter((t) => t.count > 0)
     .sort((a, b) => b.count - a.count)
 
@@ -142,7 +192,7 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
   const chartLegend = stackedCategories(chartData).legend
 
   // Year on year: the latest 12 months against the 12 before, when all 24 are loaded.
-  let yearOnYear: { current: number; previous: number; change: number; from: string; to: string } | undefined
+  let yearOnYear: (YearOnYear & { from: string; to: string; previousFrom: string; previousTo: string }) | undefined
   const lastMonth = to
   const window = monthsBetween(shift(lastMonth, -23), lastMonth)
   if (window.length === 24 && window.every((m) => allMonths.includes(m)) && window[0] >= allMonths[0]) {
@@ -152,12 +202,25 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
       const sum = (ms: string[]) => rows.filter((r) => ms.includes(String(r.month))).reduce((n, r) => n + Number(r.count), 0)
       const previous = sum(window.slice(0, 12))
       const current = sum(window.slice(12))
-      yearOnYear = { current, previous, change: previous ? ((current - previous) / previous) * 100 : 0, from: window[12], to: lastMonth }
+      yearOnYear = {
+        ...yearOnYearChange(current, previous),
+        from: window[12],
+        to: lastMonth,
+        previousFrom: window[0],
+        previousTo: window[11],
+      }
     }
   }
 
   // LSOAs: counts for the map and the table of the highest.
-  let lsoas: { code: string | null; name: string; count: number; population: number | null; rate: number | null }[] = []
+  let lsoas: {
+    code: string | null
+    name: string
+    count: number
+    population: number | null
+    rate: number | null
+    ci95: { lower: number; upper: number } | null
+  }[] = []
   let map: { svg: string; legend: LegendClass[]; noData: number } | undefined
   if (target.kind === 'area' && target.area.kind !== 'lsoa') {
     const byLsoa = await queries.streetCounts(target, { from, to, group: ['lsoa'], types }, coverage)
@@ -169,8 +232,10 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
       count: counts.get(f.code) ?? 0,
       population: f.population_2019,
       rate: rate(counts.get(f.code) ?? 0, f.population_2019),
+      ci95: ratePer1000(counts.get(f.code) ?? 0, f.population_2019),
     }))
-    if (counts.has(null)) lsoas.push({ code: null, name: 'No location', count: counts.get(null)!, population: null, rate: null })
+    if (counts.has(null))
+      lsoas.push({ code: null, name: 'No location', count: counts.get(null)!, population: null, rate: null, ci95: null })
     const features = await geography.lsoaBoundaries(target.area)
     if (features.length && features.length <= 3000) {
       const values: Record<string, number | null> = {}
@@ -231,6 +296,7 @@ export async function areaPage(queries: CrimeQueries, geography: GeographyServic
     months: monthTotals,
     total,
     totalRate: rate(total, population),
+    totalRateCi95: ratePer1000(total, population),
     byType,
     byMonthType,
     chartSvg,

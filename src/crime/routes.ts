@@ -430,7 +430,7 @@ export async function crimeRoutes(app: FastifyInstance, { services, config }: { 
                   types: tableView(typesTable, page.byType, {
                     caption: `By crime type, ${plural(page.months.length, 'month')}`,
                     captionClasses: 'govuk-table__caption--s',
-                    omit: page.totalRate === null ? ['per_1000_people'] : [],
+                    omit: page.totalRate === null ? ['per_1000_people', 'per_1000_ci95_lower', 'per_1000_ci95_upper'] : [],
                   }),
                   lsoas: tableView(lsoasTable, page.topLsoas, {
                     caption: 'The 10 LSOAs with the most records per 1,000 people',

@@ -32,6 +32,20 @@ const rateColumn = <T extends { rate: number | null }>(): TableColumn<T> => ({
   text: (r) => formatNumber(r.rate, 1),
   numeric: true,
 })
+/**
+ * The rate's 95% interval (platform/stats.ts rateInterval: Byar, or exact Poisson below 10 records): its lower and
+ * upper limits, to one place on the page and six in the download (three, as the rate has, would now and then round
+ * a limit such as 88.3503 to 88.35, which reads as 88.3 or 88.4 depending on the rounding rule); blank where there is
+ * no population.
+ */
+const intervalColumns = <T extends { ci95: { lower: number; upper: number } | null }>(): TableColumn<T>[] =>
+  (['lower', 'upper'] as const).map((end) => ({
+    key: `per_1000_ci95_${end}`,
+    header: `${end === 'lower' ? 'Lower' : 'Upper'} 95% limit`,
+    value: (r: T) => (r.ci95 ? Number(r.ci95[end].toFixed(6)) : null),
+    text: (r: T) => (r.ci95 ? formatNumber(r.ci95[end], 1) : ''),
+    numeric: true,
+  }))
 
 /**
  * Every force-month loaded, with its source file: /crime/coverage and /api/v1/crime/coverage. The public sees the
@@ -103,6 +117,7 @@ export const typesTable = defineTable<AreaPage['byType'][number]>(
       numeric: true,
     },
     rateColumn(),
+    ...intervalColumns<AreaPage['byType'][number]>(),
   ],
   { firstCellIsHeader: true },
 )
@@ -121,6 +136,7 @@ export const lsoasTable = defineTable<AreaPage['lsoas'][number]>(
     recordsColumn(),
     { key: 'population_mid2019', header: 'Population', value: (l) => l.population, numeric: true },
     rateColumn(),
+    ...intervalColumns<AreaPage['lsoas'][number]>(),
   ],
   { firstCellIsHeader: true },
 )

@@ -175,3 +175,34 @@ test("Hampshire's action plan has an action for each development area of its Aut
   assert.deepEqual(plan.items.map((i) => i.title).sort(), areas.map((a) => (a.length > 300 ? `${a.slice(0, 299)}…` : a)).sort())
   assert.ok(plan.items.every((i) => i.developmentAreaIds.length === 1))
 })
+
+test("the demo's funding is the seeds' own figures: Herefordshire's £80,000 PCC grant (seed 002), Worcestershire's public health spend (seed 004)", async () => {
+  const c = new Client(t)
+  const here = (await c.get('/api/v1/partnerships/herefordshire/funding')).json()
+  assert.equal(here.grants.length, 1)
+  const g = here.grants[0]
+  assert.equal(g.financialYear, '2016/17')
+  assert.equal(g.amount, 80000)
+  // Seed 002: £30,000 + £15,000 + £20,000 + £15,000 = £80,000, all of it allocated.
+  assert.deepEqual(
+    g.allocations.map((a: { amount: number }) => a.amount).sort((a: number, b: number) => a - b),
+    [15000, 15000, 20000, 30000],
+  )
+  assert.equal(g.allocated, 80000)
+  assert.equal(g.unallocated, 0)
+  const dv = here.summaries.byPriority.find((r: { priority: string }) => /domestic violence/i.test(r.priority))
+  assert.equal(dv.allocated, 30000)
+
+  const worcs = (await c.get('/api/v1/partnerships/worcestershire/funding')).json()
+  const ph = worcs.grants.find((x: { funder: string }) => /Public Health/.test(x.funder))
+  // Seed 004: £154,076 + £3,798,000 + £417,000 + £250,000 = £4,619,076.
+  assert.equal(ph.amount, 4619076)
+  assert.equal(ph.allocated, 4619076)
+  const misuse = worcs.contracts.find((x: { name: string }) => /substance misuse/.test(x.name))
+  // £3,798,000 plus £106,000 from the PCC = £3,904,000.
+  assert.equal(misuse.total, 3904000)
+  assert.deepEqual(
+    misuse.funding.map((l: { amount: number }) => l.amount).sort((a: number, b: number) => a - b),
+    [106000, 3798000],
+  )
+})

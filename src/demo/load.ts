@@ -16,6 +16,7 @@ import type { Role } from '../platform/auth/service.ts'
 import { DEMO_LOGINS } from './logins.ts'
 import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadPlanDemo } from '../plans/demo.ts'
+import { loadFundingDemo } from '../funding/demo.ts'
 
 const here = path.join(srcDir, 'demo')
 const FILES = ['hampshire', 'worcestershire', 'herefordshire']
@@ -91,6 +92,7 @@ function contentHash() {
   h.update(fs.readFileSync(path.join(here, 'load.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scorecard', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'plans', 'demo.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'funding', 'demo.ts')))
   return h.digest('hex').slice(0, 16)
 }
 
@@ -170,9 +172,11 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
   })
   // The scorecard's indicators and figures from the seeds, on the partnerships just loaded.
   const figures = await loadScorecardDemo(s, actor)
+  // Grants, allocations and contracts from the seeds (Herefordshire 2016/17, Worcestershire 2019/20), in one transaction.
+  const funded = await s.db.transaction((tx) => loadFundingDemo(s, actor, tx))
   return {
     loaded: true,
-    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells, ${counts.actions} plan actions, ${figures} scorecard figures`,
+    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells, ${counts.actions} plan actions, ${figures} scorecard figures, ${funded} grants and contracts`,
   }
 }
 

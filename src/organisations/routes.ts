@@ -13,15 +13,13 @@ import { parseForm } from '../platform/validation.ts'
 import { AREA_TYPES, Area, AreaInput, ORGANISATION_TYPES, Organisation, OrganisationInput } from './schema.ts'
 import { organisationJson, type OrganisationEditor, type OrganisationRow } from './service.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
-import { plural } from '../platform/format.ts'
+import { capitalise, plural } from '../platform/format.ts'
 
 const V = 'organisations/views'
-const typeItems = ORGANISATION_TYPES.map((t) => ({ value: t, text: t[0].toUpperCase() + t.slice(1) }))
-const areaTypeItems = AREA_TYPES.map((t) => ({ value: t, text: t[0].toUpperCase() + t.slice(1) }))
+const typeItems = ORGANISATION_TYPES.map((t) => ({ value: t, text: capitalise(t) }))
+const areaTypeItems = AREA_TYPES.map((t) => ({ value: t, text: capitalise(t) }))
 const IdParam = Type.Object({ id: Type.Integer({ title: 'Organisation id' }) })
 const CodeParam = Type.Object({ code: Type.String({ title: 'GSS code' }) })
-
-const capitalise = (s: string) => s[0].toUpperCase() + s.slice(1)
 
 /** The organisations, on their page and in its download. */
 const organisationsTable = defineTable<OrganisationRow>([

@@ -5,7 +5,7 @@
 import type { FastifyReply } from 'fastify'
 import type { Queryable } from './db/index.ts'
 import { streamExport } from './export.ts'
-import { formatNumber, plural } from './format.ts'
+import { capitalise, formatNumber, plural } from './format.ts'
 import { tableView } from './tables.ts'
 import {
   AUDIT_PAGE_SIZE,
@@ -21,8 +21,6 @@ import {
   type AuditQuery,
   type AuditWords,
 } from './audit.ts'
-
-const capitalise = (s: string) => s[0].toUpperCase() + s.slice(1)
 
 /**
  * Send the download when the query asks for one (and return undefined), or return the page's view context (the

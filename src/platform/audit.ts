@@ -5,7 +5,7 @@
  */
 import type { Queryable } from './db/index.ts'
 import { formatDateTime } from './errors.ts'
-import { formatDate } from './format.ts'
+import { capitalise, formatDate } from './format.ts'
 import { escapeHtml } from './html.ts'
 import { defineTable } from './tables.ts'
 import { Type, type Static } from '@sinclair/typebox'
@@ -109,8 +109,7 @@ export const auditTable = defineTable<AuditEntry & Partial<Explained>>([
     key: 'summary',
     header: 'What',
     value: (e) => e.summary,
-    text: (e) =>
-      e.what ?? `${e.action[0].toUpperCase()}${e.action.slice(1)} ${e.entity.replace(/_/g, ' ')}${e.summary ? `: ${e.summary}` : ''}`,
+    text: (e) => e.what ?? `${capitalise(e.action)} ${e.entity.replace(/_/g, ' ')}${e.summary ? `: ${e.summary}` : ''}`,
   },
   {
     key: 'changes',
@@ -294,7 +293,7 @@ const NEVER_SHOWN = new Set(['id', 'partnership_id', 'version', 'created_at', 'c
 /** 'chair_organisation_id' -> 'Chair organisation'. */
 export function humanise(field: string): string {
   const s = field.replace(/_id$/, '').replace(/_/g, ' ')
-  return s ? s[0].toUpperCase() + s.slice(1) : field
+  return s ? capitalise(s) : field
 }
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/

@@ -55,6 +55,11 @@ export function noun(n: number, one: string, many = pluralNoun(one)): string {
   return Number(n) === 1 ? one : many
 }
 
+/** The text with its first letter in capitals: capitalise('disabled') -> 'Disabled'; '' stays ''. */
+export function capitalise(s: string): string {
+  return s ? s[0].toUpperCase() + s.slice(1) : s
+}
+
 /** A count and its noun: plural(21, 'county') -> '21 counties', plural(1, 'LSOA') -> '1 LSOA', plural(1234, 'record') -> '1,234 records'. */
 export function plural(n: number, one: string, many = pluralNoun(one)): string {
   return `${formatNumber(n)} ${noun(n, one, many)}`
@@ -140,4 +145,9 @@ export function hyphenated(s: string, max: number): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, max)
     .replace(/-+$/, '')
+}
+
+/** A p-value as a page writes it: "p < 0.001", "p = 0.003" (three places below 0.01), "p = 0.41" (two places). */
+export function pValueText(p: number): string {
+  return p < 0.001 ? 'p < 0.001' : `p = ${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
+  capitalise,
   financialYear,
   formatDate,
   formatNumber,
@@ -9,6 +10,7 @@ import {
   periodLabel,
   plural,
   pluralNoun,
+  pValueText,
   quarterLabel,
   shortMonthLabel,
   yearSpanLabel,
@@ -113,4 +115,20 @@ test('accessibleSvg is one image named by its title and described by its desc', 
     scaled,
     '<svg role="img" aria-labelledby="c-title c-desc" viewBox="0 0 10 5" width="100%" preserveAspectRatio="xMinYMin meet" focusable="false"><title id="c-title">t</title><desc id="c-desc">d</desc></svg>',
   )
+})
+
+test('capitalise puts the first letter in capitals and leaves the rest and the empty text alone', () => {
+  assert.equal(capitalise('disabled'), 'Disabled')
+  assert.equal(capitalise('community safety partnership'), 'Community safety partnership')
+  assert.equal(capitalise('LSOA'), 'LSOA')
+  assert.equal(capitalise(''), '')
+})
+
+test('a p-value reads as the pages write it: below 0.001 as such, three places below 0.01, two above', () => {
+  assert.equal(pValueText(0.0004), 'p < 0.001')
+  assert.equal(pValueText(0.001), 'p = 0.001')
+  assert.equal(pValueText(0.0031), 'p = 0.003')
+  assert.equal(pValueText(0.015625), 'p = 0.02')
+  assert.equal(pValueText(0.41), 'p = 0.41')
+  assert.equal(pValueText(1), 'p = 1.00')
 })

@@ -13,6 +13,11 @@ export async function handleForm(
     template: string
     context: Record<string, unknown> | (() => Promise<Record<string, unknown>>)
     run: () => Promise<{ redirect: string; flash?: string }>
+    /**
+     * The form that failed is a button beside another form (disable an account, beside its details): show the other
+     * form filled in from the context's `values`, not from what the button sent (which has none of its fields).
+     */
+    valuesFromContext?: boolean
   },
 ) {
   try {
@@ -23,9 +28,12 @@ export async function handleForm(
     if (!(err instanceof ValidationError) && !(err instanceof ConflictError)) throw err
     const context = typeof opts.context === 'function' ? await opts.context() : opts.context
     const errors = err instanceof ValidationError ? err.fields : { form: err.message }
-    return reply
-      .code(err instanceof ConflictError ? 409 : 400)
-      .view(opts.template, { ...context, errors, values: request.body ?? {}, conflict: err instanceof ConflictError })
+    return reply.code(err instanceof ConflictError ? 409 : 400).view(opts.template, {
+      ...context,
+      errors,
+      values: opts.valuesFromContext ? context.values : (request.body ?? {}),
+      conflict: err instanceof ConflictError,
+    })
   }
 }
 

@@ -87,3 +87,40 @@ test('police.uk indicators count the area’s crimes per 1,000 residents, and hi
   assert.match(page, /All recorded crime/)
   assert.match(text((await anon.get(`/partnerships/${p.slug}/scorecard/indicators/police-uk-crime`)).body), /mid-2019 population/)
 })
+
+test('police.uk indicators by quarter: the three months summed (rates over the population), and a quarter holding one hidden month withheld', async () => {
+  const p = await t.services.partnerships.create(
+    { slug: unique('pq'), name: 'Herefordshire police.uk quarters', published: true, areaCode: HEREFORDSHIRE },
+    systemActor,
+  )
+  const population = (await t.services.geography.area(HEREFORDSHIRE)).population!
+  const counts = expectedCounts()
+  const months = [...counts.keys()].sort()
+  assert.deepEqual(months, ['2018-10', '2018-11', '2018-12'])
+  const api = `/api/v1/partnerships/${p.slug}/indicators`
+  const editor = await clientAs(t, 'editor', p.id)
+  const anon = await clientAs(t, 'anonymous')
+  const total = months.reduce(
+    (n, m) => n + [...counts.get(m)!].filter(([k]) => k !== 'Anti-social behaviour').reduce((a, [, c]) => a + c, 0),
+    0,
+  )
+  const [q3] = (await editor.get(`${api}/police-uk-crime/values?view=quarter`)).json().rows
+  assert.equal(q3.period, '2018/19 Q3')
+  assert.equal(q3.numerator, total)
+  assert.ok(Math.abs(q3.value - (total / population) * 1000) < 1e-6)
+  // Each crime type: the public sees the quarter unless exactly one of its months is hidden from them (then the
+  // quarter less the two shown months would give it away).
+  const types = [...new Set([...counts.values()].flatMap((m) => [...m.keys()]))].filter((k) => k !== 'Anti-social behaviour')
+  let withheldSeen = false
+  for (const type of types) {
+    const monthly = (await anon.get(`${api}/${codeOfType(type)}/values`)).json().rows
+    const hidden = monthly.filter((r: { suppressed: boolean }) => r.suppressed).length
+    const [q] = (await anon.get(`${api}/${codeOfType(type)}/values?view=quarter`)).json().rows
+    const sum = months.reduce((n, m) => n + (counts.get(m)!.get(type) ?? 0), 0)
+    if (hidden === 1 || (sum > 0 && sum < 5)) {
+      assert.equal(q.suppressed, true, type)
+      withheldSeen = true
+    } else if (hidden === 0) assert.deepEqual([q.suppressed, q.numerator], [false, sum], type)
+  }
+  assert.ok(withheldSeen, 'the data has a crime type with one hidden month in the quarter')
+})

@@ -8,7 +8,9 @@ import { defineTable, link } from '../platform/tables.ts'
 import { formatNumber } from '../platform/format.ts'
 import { formatDateTime } from '../platform/errors.ts'
 import { SUPPRESSED } from './disclosure.ts'
-import { formatValue, pText, type Indicator, type Rag, type SeriesPoint, type UploadRow } from './service.ts'
+import { formatValue, pText, type Comparison, type Indicator, type Rag, type SeriesPoint, type UploadRow } from './service.ts'
+import type { Trend } from './derived.ts'
+import type { View } from './periods.ts'
 
 const fmt = (v: number | null | undefined, dp = 1) => (v === null || v === undefined ? '' : formatNumber(v, dp))
 const interval = (ci: [number, number] | null, dp = 1) => (ci ? `${fmt(ci[0], dp)} to ${fmt(ci[1], dp)}` : '')
@@ -51,13 +53,37 @@ export function valuesTable(ind: Indicator) {
       pageOnly: true,
       value: (r) => changeText(ind, r),
     },
+    ...(ind.baseline
+      ? [
+          { key: 'baseline_period', value: (r: SeriesPoint) => r.baseline?.period ?? null },
+          { key: 'baseline_value', value: (r: SeriesPoint) => r.baseline?.value ?? null },
+          { key: 'baseline_ratio', value: (r: SeriesPoint) => r.baseline?.ratio ?? null },
+          { key: 'baseline_p_value', value: (r: SeriesPoint) => r.baseline?.p_value ?? null },
+          {
+            key: 'baseline',
+            header: `Change on the baseline (${ind.baseline})`,
+            pageOnly: true,
+            value: (r: SeriesPoint) => comparisonText(ind, r, r.baseline, 'No figure for the baseline year'),
+          },
+        ]
+      : []),
   ])
 }
 
 /** The change in words; with `adjustedP`, its significance is judged on the p-value adjusted for the page's other changes. */
 export function changeText(ind: Indicator, r: SeriesPoint | undefined, adjustedP?: number | null): string {
-  const c = r?.change
-  if (!r || !c) return 'No figure for a year before'
+  return comparisonText(ind, r, r?.change, 'No figure for a year before', adjustedP)
+}
+
+/** A change from an earlier period (a year before, or the baseline) in words, with its significance. */
+export function comparisonText(
+  ind: Indicator,
+  r: SeriesPoint | undefined,
+  c: Comparison | null | undefined,
+  missing: string,
+  adjustedP?: number | null,
+): string {
+  if (!r || !c) return missing
   if (c.value === null || r.value === null) return 'Withheld'
   if (c.value === 0) return r.value === 0 ? 'None in either year' : `Up from none (${formatValue(ind, c.value)})`
   const pct = ((r.value - c.value) / c.value) * 100
@@ -75,6 +101,9 @@ export interface ScorecardRow {
   latest: SeriesPoint | undefined
   rag: Rag | null
   adjustedP: number | null
+  adjustedBaselineP: number | null
+  trend: Trend
+  view: View
   sparkline: string
 }
 
@@ -108,6 +137,25 @@ export const scorecardTable = defineTable<ScorecardRow>(
     { key: 'change', header: 'Change on a year before', value: (r) => (r.latest ? changeText(r.indicator, r.latest, r.adjustedP) : '') },
     { key: 'adjusted_p_value', value: (r) => r.adjustedP },
     {
+      key: 'baseline_change',
+      header: 'Change on the baseline',
+      value: (r) =>
+        r.indicator.baseline && r.latest
+          ? comparisonText(r.indicator, r.latest, r.latest.baseline, `No figure for ${r.indicator.baseline}`, r.adjustedBaselineP)
+          : 'No baseline',
+    },
+    { key: 'adjusted_baseline_p_value', value: (r) => r.adjustedBaselineP },
+    {
+      key: 'trend_direction',
+      header: 'Recent trend',
+      value: (r) => r.trend.text,
+      html: (r) =>
+        r.trend.direction
+          ? `<strong class="govuk-tag ${TREND_CLASS[r.trend.judgement ?? 'neither']}">${escapeHtml(r.trend.direction)}</strong> ${escapeHtml(r.trend.text)}`
+          : escapeHtml(r.trend.text),
+    },
+    { key: 'trend_p_value', value: (r) => r.trend.pValue },
+    {
       key: 'rag',
       header: 'RAG',
       value: (r) => r.rag?.status ?? '',
@@ -120,6 +168,7 @@ export const scorecardTable = defineTable<ScorecardRow>(
   { firstCellIsHeader: false },
 )
 
+const TREND_CLASS = { better: 'govuk-tag--green', worse: 'govuk-tag--red', neither: 'govuk-tag--grey' }
 const RAG_CLASS = { red: 'govuk-tag--red', amber: 'govuk-tag--yellow', green: 'govuk-tag--green' }
 
 /** A small line of the last twelve values (withheld ones left as gaps), with its own description. */
@@ -155,11 +204,12 @@ export function sparkline(id: string, ind: Indicator, points: SeriesPoint[]): st
 }
 
 /** The trend with its 95% confidence band, as Vega-Lite drawn to SVG. */
-export async function trendChart(ind: Indicator, points: SeriesPoint[], areaName: string): Promise<string> {
+export async function trendChart(ind: Indicator, points: SeriesPoint[], areaName: string, byEnd = false): Promise<string> {
+  // Rolling 12 months and years to date overlap (years to date share their first month): drawn at their last month.
   const data = points
     .filter((p) => p.value !== null)
     .map((p) => ({
-      period: `${p.periodStart}-01`,
+      period: `${byEnd ? p.periodEnd : p.periodStart}-01`,
       label: p.periodLabel,
       value: p.value,
       lower: p.ci95?.[0] ?? p.value,

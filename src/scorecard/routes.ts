@@ -31,18 +31,24 @@ import {
   RAG_METHODS,
   COMPARATORS,
 } from './schema.ts'
-import { isEditor, NATIONAL_AREAS, type Indicator, type Viewer } from './service.ts'
+import { ADJUSTMENTS, ADJUSTMENT_WORDS, isEditor, pText, NATIONAL_AREAS, type Adjustment, type Indicator, type Viewer } from './service.ts'
 import { previewTable, scorecardTable, sparkline, trendChart, uploadsTable, valuesTable, type ScorecardRow } from './present.ts'
-import { FREQUENCY_WORDS } from './periods.ts'
+import { FREQUENCY_WORDS, parseAnyPeriod, periodText, VIEWS, VIEW_WORDS, type View } from './periods.ts'
+import { TrendJson } from './schema.ts'
 
 const V = 'scorecard/views'
 const P = { partnership: Type.String() }
 const PartnershipParams = Type.Object(P)
 const CodeParams = Type.Object({ ...P, code: Type.String({ maxLength: 80 }) })
 const UploadParams = Type.Object({ ...P, upload: Type.Integer({ minimum: 1, title: 'Upload id' }) })
-const ScorecardQuery = Type.Object({ format: Type.Optional(choice(['csv', 'json', 'pdf'] as const, 'Format')) })
+const ScorecardQuery = Type.Object({
+  format: Type.Optional(choice(['csv', 'json', 'pdf'] as const, 'Format')),
+  view: Type.Optional(choice(['', ...VIEWS] as const, 'Period view')),
+  adjust: Type.Optional(choice(ADJUSTMENTS, 'Adjustment for many comparisons')),
+})
 const IndicatorQuery = Type.Object({
   area: Type.Optional(Type.String({ maxLength: 40 })),
+  view: Type.Optional(choice(VIEWS, 'Period view')),
   format: Type.Optional(choice(['csv', 'json'] as const, 'Format')),
 })
 
@@ -67,6 +73,12 @@ const COMPARATOR_WORDS: Record<string, string> = {
   'england-and-wales': 'England and Wales (values for area K04000001)',
 }
 
+/** A path with the query parameters that have values ("/x?view=fytd", or "/x" when none). */
+function withQuery(pathname: string, params: Record<string, string | undefined>) {
+  const q = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => !!e[1])).toString()
+  return q ? `${pathname}?${q}` : pathname
+}
+
 export async function scorecardRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const sc = services.scorecard
   const p = (request: FastifyRequest) => request.partnership!
@@ -86,7 +98,8 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
   }
 
   async function scorecardView(request: FastifyRequest) {
-    const card = await sc.scorecard(p(request), viewer(request))
+    const q = request.query as { view?: View | ''; adjust?: Adjustment }
+    const card = await sc.scorecard(p(request), viewer(request), { view: q.view || undefined, adjustment: q.adjust })
     let n = 0
     const rows = new Map<unknown, ScorecardRow>()
     for (const r of card.rows)
@@ -104,7 +117,24 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         { caption: g.title, captionClasses: 'govuk-table__caption--m', page },
       ),
     }))
-    return { card, groups, all: [...rows.values()] }
+    return { card, groups, all: [...rows.values()], choices: scorecardChoices(card) }
+  }
+
+  /** The view and adjustment choices of the scorecard, and what the page says about them. */
+  function scorecardChoices(card: { view?: View; adjustment: Adjustment; comparisons: number; rows: { view: View }[] }) {
+    const own = card.view ? card.rows.filter((r) => r.view !== card.view).length : 0
+    return {
+      viewItems: [{ value: '', text: 'Each indicator’s own periods' }, ...VIEWS.map((v) => ({ value: v, text: VIEW_WORDS[v] }))],
+      adjustItems: ADJUSTMENTS.map((a) => ({ value: a, text: ADJUSTMENT_WORDS[a] })),
+      view: card.view ?? '',
+      viewWords: card.view ? VIEW_WORDS[card.view].toLowerCase() : 'each indicator’s own (months, quarters or financial years)',
+      adjustment: card.adjustment,
+      adjustmentName: card.adjustment === 'bh' ? 'the Benjamini-Hochberg method' : "Holm's method",
+      comparisons: card.comparisons,
+      ownPeriods: own
+        ? `${plural(own, 'indicator')} cannot be shown by ${VIEW_WORDS[card.view!].toLowerCase()}: ${own === 1 ? 'it is' : 'they are'} shown by ${own === 1 ? 'its' : 'their'} own periods.`
+        : '',
+    }
   }
 
   app.get<{ Querystring: Static<typeof ScorecardQuery> }>(
@@ -117,31 +147,68 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         sendExport(reply, request.query.format, `scorecard-${p(request).slug}`, view.all, scorecardTable)
       )
         return reply
-      if (request.query.format === 'pdf') return reply.redirect(`${base(request)}/scorecard/print?format=pdf`, 303)
-      return reply.view(`${V}/scorecard.njk`, {
-        title: 'Performance scorecard',
-        base: base(request),
-        groups: view.groups,
-        count: view.all.length,
-        canEdit: hasRole(request, 'editor'),
-        editor: isEditor(viewer(request)),
-        areaCode: p(request).area_code,
-        breadcrumbs: crumbs(request).slice(0, 2),
-      })
+      if (request.query.format === 'pdf') {
+        const q = new URLSearchParams({ format: 'pdf', ...(request.query.view ? { view: request.query.view } : {}) })
+        if (request.query.adjust) q.set('adjust', request.query.adjust)
+        return reply.redirect(`${base(request)}/scorecard/print?${q}`, 303)
+      }
+      return reply.view(`${V}/scorecard.njk`, scorecardPage(request, view))
     },
+  )
+
+  const scorecardPage = (request: FastifyRequest, view: Awaited<ReturnType<typeof scorecardView>>) => ({
+    title: 'Performance scorecard',
+    query: withQuery('', { view: view.choices.view || undefined, adjust: (request.query as { adjust?: string }).adjust }),
+    base: base(request),
+    groups: view.groups,
+    count: view.all.length,
+    ...view.choices,
+    values: { adjustment: view.choices.adjustment },
+    canEdit: hasRole(request, 'editor'),
+    editor: isEditor(viewer(request)),
+    areaCode: p(request).area_code,
+    breadcrumbs: crumbs(request).slice(0, 2),
+  })
+
+  // The partnership's choice of adjustment for many comparisons (the scorecard's own setting).
+  app.post(
+    '/partnerships/:partnership/scorecard/settings',
+    { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParams } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/scorecard.njk`,
+        context: async () => scorecardPage(request, await scorecardView(request)),
+        run: async () => {
+          const adjustment = String(formBody(request).adjustment ?? '')
+          await sc.setAdjustment(p(request).id, adjustment, request.actor)
+          return {
+            redirect: `${base(request)}/scorecard`,
+            flash: `The scorecard now adjusts for many comparisons by ${adjustment === 'bh' ? 'the Benjamini–Hochberg method' : 'Holm’s method'}`,
+          }
+        },
+      }),
   )
 
   app.get<{ Querystring: { format?: 'pdf' } }>(
     '/partnerships/:partnership/scorecard/print',
     {
       config: { access: { partnership: 'public' } },
-      schema: { params: PartnershipParams, querystring: Type.Object({ format: Type.Optional(choice(['pdf'] as const, 'Format')) }) },
+      schema: {
+        params: PartnershipParams,
+        querystring: Type.Object({
+          format: Type.Optional(choice(['pdf'] as const, 'Format')),
+          view: Type.Optional(choice(['', ...VIEWS] as const, 'Period view')),
+          adjust: Type.Optional(choice(ADJUSTMENTS, 'Adjustment for many comparisons')),
+        }),
+      },
     },
     async (request, reply) => {
       const view = await scorecardView(request)
+      const q = request.query as { view?: string; adjust?: string }
+      const keep = new URLSearchParams({ ...(q.view ? { view: q.view } : {}), ...(q.adjust ? { adjust: q.adjust } : {}) }).toString()
       if (request.query.format === 'pdf')
         return sendPdf(request, reply, services.pdf, {
-          path: `${base(request)}/scorecard/print`,
+          path: `${base(request)}/scorecard/print${keep ? `?${keep}` : ''}`,
           title: `${p(request).name}: performance scorecard`,
           author: p(request).name,
           subject: 'Performance scorecard',
@@ -154,6 +221,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         base: base(request),
         groups: view.groups,
         count: view.all.length,
+        ...view.choices,
         breadcrumbs: crumbs(request),
       })
     },
@@ -198,6 +266,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     target: ind.target,
     tolerance: ind.tolerance,
     comparator: ind.comparator,
+    baseline: ind.baseline,
     version: ind.version || undefined,
   })
 
@@ -247,9 +316,14 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
       const ind = await loadIndicator(request)
       const areas = await sc.areasOf(p(request), ind)
       const area = request.query.area ?? (await sc.mainArea(p(request), ind, areas))
-      const points = area ? await sc.series(p(request), ind, area, viewer(request)) : []
+      const views = sc.viewsFor(ind)
+      const asked = request.query.view as View | undefined
+      const view: View = asked && views.includes(asked) ? asked : ind.frequency
+      const series = area ? await sc.seriesWithTrend(p(request), ind, area, viewer(request), { view }) : undefined
+      const points = series?.points ?? []
       const table = valuesTable(ind)
-      if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}${area ? `-${area}` : ''}`, points, table)) return reply
+      const suffix = `${area ? `-${area}` : ''}${view !== ind.frequency ? `-${view}` : ''}`
+      if (sendExport(reply, request.query.format, `${p(request).slug}-${ind.code}${suffix}`, points, table)) return reply
       const areaName = area ? ((await sc.areaName(area, p(request).id)) ?? area) : ''
       const areaItems = []
       for (const a of areas) areaItems.push({ value: a, text: `${(await sc.areaName(a, p(request).id)) ?? a} (${a})` })
@@ -260,12 +334,21 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         area,
         areaName,
         areaItems,
-        chart: await trendChart(ind, points, areaName),
+        view,
+        viewItems: views.map((v) => ({ value: v, text: VIEW_WORDS[v] })),
+        viewRefused: asked && asked !== view ? VIEW_WORDS[asked].toLowerCase() : '',
+        trend: series?.trend,
+        trendP: series?.trend.pValue !== null && series?.trend.pValue !== undefined ? pText(series.trend.pValue) : '',
+        baselineText: ind.baseline ? periodText(parseAnyPeriod(ind.baseline)!) : '',
+        chart: await trendChart(ind, points, areaName, view === 'rolling-12' || view === 'fytd'),
         table: tableView(table, points.slice().reverse(), {
           caption: `${ind.name}${areaName ? ` in ${areaName}` : ''}: ${plural(points.length, 'period')}`,
           captionClasses: 'govuk-table__caption--m',
         }),
-        exportHref: `${base(request)}/scorecard/indicators/${ind.code}${area ? `?area=${encodeURIComponent(area)}` : ''}`,
+        exportHref: withQuery(`${base(request)}/scorecard/indicators/${ind.code}`, {
+          area,
+          view: view !== ind.frequency ? view : undefined,
+        }),
         ragText:
           RAG_WORDS[ind.rag_method] +
           (ind.rag_method === 'target' ? `: target ${ind.target}${ind.tolerance !== null ? `, tolerance ${ind.tolerance}%` : ''}` : '') +
@@ -489,6 +572,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     frequency: ind.frequency,
     sensitivity: ind.sensitivity,
     builtin: ind.builtin,
+    baseline: ind.baseline,
     priorities: names(ind.priority_lineages),
   })
 
@@ -535,20 +619,34 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
       schema: {
         tags,
         summary:
-          'An indicator’s values for one area (default: the partnership’s), with 95% and 99.8% intervals and the change on the same period a year before. Small counts are suppressed for anyone who is not an editor, as on the pages. format=csv for CSV.',
+          'An indicator’s values for one area (default: the partnership’s), with 95% and 99.8% intervals, the change on the same period a year before and on the indicator’s baseline year, and the recent trend over the last five periods. view=month|quarter|financial-year|rolling-12|fytd sums monthly (or quarterly) figures into longer periods. Small counts are suppressed for anyone who is not an editor, as on the pages. format=csv for CSV.',
         security: [],
         params: CodeParams,
         querystring: ValuesQuery,
-        response: { 200: Type.Object({ rows: Type.Array(ValueJson) }) },
+        response: { 200: Type.Object({ view: Type.String(), rows: Type.Array(ValueJson), trend: TrendJson }) },
       },
     },
     async (request, reply) => {
       const ind = await loadIndicator(request)
       const area = request.query.area ?? (await sc.mainArea(p(request), ind))
-      const points = area ? await sc.series(p(request), ind, area, viewer(request), { from: request.query.from, to: request.query.to }) : []
+      const view = (request.query.view as View | undefined) ?? ind.frequency
+      const series = area
+        ? await sc.seriesWithTrend(p(request), ind, area, viewer(request), { from: request.query.from, to: request.query.to, view })
+        : undefined
+      const points = series?.points ?? []
       if (request.query.format === 'csv' && sendExport(reply, 'csv', `${p(request).slug}-${ind.code}`, points, valuesTable(ind)))
         return reply
+      const trend = series?.trend
       return {
+        view,
+        trend: {
+          direction: trend?.direction ?? null,
+          p_value: trend?.pValue ?? null,
+          method: trend?.method ?? null,
+          periods: trend?.periods ?? [],
+          judgement: trend?.judgement ?? null,
+          text: trend?.text ?? 'No figures',
+        },
         rows: points.map((x) => ({
           area: x.area,
           period: x.period,
@@ -559,6 +657,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
           ci998: x.ci998,
           suppressed: x.suppressed,
           change: x.change,
+          baseline: x.baseline,
         })),
       }
     },

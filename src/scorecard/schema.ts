@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { choice, Nullable } from '../platform/validation.ts'
 import { ROLES } from '../platform/auth/service.ts'
+import { VIEWS } from './periods.ts'
 
 export const UNITS = ['count', 'rate', 'percentage', 'number', 'money'] as const
 export const POLARITIES = ['lower-is-better', 'higher-is-better', 'neither'] as const
@@ -43,6 +44,12 @@ export const IndicatorInput = Type.Object(
       Type.Number({ minimum: 0, title: 'Tolerance', errorMessage: 'Enter the tolerance as a percentage, such as 5' }),
     ),
     comparator: Type.Optional(choice(COMPARATORS, 'Compared with')),
+    baseline: Type.Optional(
+      Type.Union([Type.String({ maxLength: 20 }), Type.Null()], {
+        title: 'Baseline year',
+        errorMessage: 'Enter the baseline as a financial year, such as 2017/18',
+      }),
+    ),
     version: Type.Optional(Type.Integer({ title: 'Version' })),
   },
   { additionalProperties: false },
@@ -83,7 +90,24 @@ export const IndicatorJson = Type.Object({
   frequency: Type.String(),
   sensitivity: Type.String(),
   builtin: Type.Boolean(),
+  baseline: Nullable(Type.String()),
   priorities: Type.Array(Type.Object({ number: Type.Integer(), title: Type.String() })),
+})
+
+const ComparisonJson = Type.Object({
+  period: Type.String(),
+  value: Nullable(Type.Number()),
+  ratio: Nullable(Type.Number()),
+  p_value: Nullable(Type.Number()),
+})
+
+export const TrendJson = Type.Object({
+  direction: Nullable(choice(['increasing', 'decreasing', 'no significant change'] as const, 'Direction')),
+  p_value: Nullable(Type.Number()),
+  method: Nullable(Type.String()),
+  periods: Type.Array(Type.String()),
+  judgement: Nullable(choice(['better', 'worse', 'neither'] as const, 'Judgement')),
+  text: Type.String(),
 })
 
 const Interval = Nullable(Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }))
@@ -96,18 +120,13 @@ export const ValueJson = Type.Object({
   ci95: Interval,
   ci998: Interval,
   suppressed: Type.Boolean(),
-  change: Nullable(
-    Type.Object({
-      period: Type.String(),
-      value: Nullable(Type.Number()),
-      ratio: Nullable(Type.Number()),
-      p_value: Nullable(Type.Number()),
-    }),
-  ),
+  change: Nullable(ComparisonJson),
+  baseline: Nullable(ComparisonJson),
 })
 
 export const ValuesQuery = Type.Object({
   area: Type.Optional(Type.String({ maxLength: 40, title: 'Area' })),
+  view: Type.Optional(choice(VIEWS, 'Period view')),
   from: Type.Optional(Type.String({ maxLength: 20, title: 'From period' })),
   to: Type.Optional(Type.String({ maxLength: 20, title: 'To period' })),
   format: Type.Optional(choice(['csv', 'json'] as const, 'Format')),

@@ -314,6 +314,7 @@ test('the indicators API lists the built-in police.uk indicators with stable cod
       frequency: 'month',
       sensitivity: 'public',
       builtin: true,
+      baseline: null,
       priorities: [],
     },
   )

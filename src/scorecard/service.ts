@@ -18,7 +18,7 @@ import { inTransaction } from '../platform/db/index.ts'
 import type { Analytics } from '../platform/analytics.ts'
 import { lineOf, stageCsv } from '../platform/csv-stage.ts'
 import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
-import type { Actor } from '../platform/audit.ts'
+import { recordAudit, type Actor } from '../platform/audit.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { ROLE_RANK, type Role } from '../platform/auth/service.ts'
 import type { Partnership } from '../platform/access.ts'
@@ -30,9 +30,28 @@ import type { CrimeService } from '../crime/service.ts'
 import { forcesFor } from '../crime/queries.ts'
 import type { AgreementService } from '../agreement/service.ts'
 import type { OrganisationService } from '../organisations/service.ts'
-import { rateInterval, wilsonInterval, poissonRateRatioTest, holm, compareWithBenchmark, type Confidence } from '../platform/stats.ts'
+import {
+  rateInterval,
+  wilsonInterval,
+  poissonRateRatioTest,
+  holm,
+  benjaminiHochberg,
+  compareWithBenchmark,
+  type Confidence,
+} from '../platform/stats.ts'
 import { BUILTIN, builtinByCode, isBuiltinCode, ASB, type BuiltinIndicator, type Polarity, type Sensitivity, type Unit } from './builtin.ts'
-import { FREQUENCY_FORMAT, FREQUENCY_WORDS, parsePeriod, periodText, yearBefore, type Frequency, type Period } from './periods.ts'
+import {
+  FREQUENCY_FORMAT,
+  FREQUENCY_WORDS,
+  inBaselineYear,
+  parseAnyPeriod,
+  parsePeriod,
+  periodText,
+  yearBefore,
+  type Frequency,
+  type View,
+} from './periods.ts'
+import { derive, inView, recentTrend, viewsFor, type RawPoint, type Trend } from './derived.ts'
 import { SUPPRESSED, suppressedCells, type Cell, type Group } from './disclosure.ts'
 import { IndicatorInput, ValueInput } from './schema.ts'
 
@@ -68,6 +87,8 @@ export interface IndicatorRow {
   target: string | null
   tolerance: string | null
   comparator: 'last-year' | 'england-and-wales'
+  /** The financial year each period is also compared with ('2017/18'), or null. */
+  baseline: string | null
   position: number
   version: number
 }
@@ -102,6 +123,7 @@ export interface SeriesPoint {
   period: string
   periodLabel: string
   periodStart: string
+  periodEnd: string
   numerator: number | null
   denominator: number | null
   value: number | null
@@ -109,7 +131,24 @@ export interface SeriesPoint {
   ci998: [number, number] | null
   method: string | null
   suppressed: boolean
-  change: { period: string; value: number | null; ratio: number | null; p_value: number | null } | null
+  change: Comparison | null
+  /** The same months in the indicator's baseline year (null without a baseline, or no figure for it). */
+  baseline: Comparison | null
+}
+
+export interface Comparison {
+  period: string
+  value: number | null
+  ratio: number | null
+  p_value: number | null
+}
+
+/** How many comparisons on one page are adjusted for: Holm's method or Benjamini–Hochberg's. */
+export type Adjustment = 'holm' | 'bh'
+export const ADJUSTMENTS: readonly Adjustment[] = ['holm', 'bh']
+export const ADJUSTMENT_WORDS: Record<Adjustment, string> = {
+  holm: 'Holm’s method (controls the chance of any false finding)',
+  bh: 'Benjamini–Hochberg (controls the share of false findings)',
 }
 
 export interface ScorecardRowData {
@@ -119,6 +158,10 @@ export interface ScorecardRowData {
   latest: SeriesPoint | undefined
   rag: Rag | null
   adjustedP: number | null
+  adjustedBaselineP: number | null
+  trend: Trend
+  /** The view the row is shown in: the page's, or the indicator's own periods when its figures do not allow that. */
+  view: View
 }
 
 export interface Rag {
@@ -163,6 +206,7 @@ function defaultBuiltin(partnershipId: number, b: BuiltinIndicator): Indicator {
     target: null,
     tolerance: null,
     comparator: 'last-year',
+    baseline: null,
     position: 1000,
     version: 0,
     onScorecard: false,
@@ -210,14 +254,6 @@ function methodOf(ind: Indicator, numerator: number | null): string | null {
   return null
 }
 
-interface RawPoint {
-  area: string
-  period: Period
-  numerator: number | null
-  denominator: number | null
-  value: number
-}
-
 /** Statistics and disclosure control for an indicator's raw figures (one area, in period order). */
 function buildSeries(
   ind: Indicator,
@@ -229,6 +265,28 @@ function buildSeries(
   const editor = isEditor(viewer)
   const byPeriod = new Map(raw.map((r) => [r.period.text, r]))
   const isHidden = (r: RawPoint) => !editor && hidden.has(`${ind.code}|${r.area}|${r.period.text}`)
+  const baselineYear = ind.baseline ? parsePeriod(ind.baseline) : undefined
+  /** The change from an earlier period: ratio and the exact test (withheld when either figure is). */
+  const compare = (r: RawPoint, prev: RawPoint, suppressed: boolean): Comparison => {
+    if (suppressed || isHidden(prev)) return { period: prev.period.text, value: null, ratio: null, p_value: null }
+    let ratio: number | null = prev.value ? r.value / prev.value : null
+    let p: number | null = null
+    if (r.numerator !== null && prev.numerator !== null && ind.unit !== 'number' && ind.unit !== 'money') {
+      const e1 = ind.unit === 'count' ? 1 : (r.denominator ?? 0)
+      const e0 = ind.unit === 'count' ? 1 : (prev.denominator ?? 0)
+      if (e1 > 0 && e0 > 0 && r.numerator + prev.numerator > 0) {
+        const t = poissonRateRatioTest(r.numerator, e1, prev.numerator, e0)
+        ratio = Number.isFinite(t.ratio) ? t.ratio : null
+        p = t.pValue
+      }
+    }
+    return {
+      period: prev.period.text,
+      value: prev.value,
+      ratio: ratio === null ? null : round(ratio),
+      p_value: p === null ? null : Number(p.toPrecision(6)),
+    }
+  }
   return raw.map((r, k) => {
     const suppressed = isHidden(r)
     const point: SeriesPoint = {
@@ -236,6 +294,7 @@ function buildSeries(
       period: r.period.text,
       periodLabel: periodText(r.period),
       periodStart: r.period.start,
+      periodEnd: r.period.end,
       numerator: suppressed ? null : r.numerator,
       denominator: suppressed ? null : r.denominator,
       value: suppressed ? null : round(r.value),
@@ -244,32 +303,15 @@ function buildSeries(
       method: null,
       suppressed,
       change: null,
+      baseline: null,
     }
     // The scorecard needs the statistics of the latest point only (the others draw its sparkline).
     if (opts.latestOnly && k < raw.length - 1) return point
     const prev = byPeriod.get(yearBefore(r.period).text)
-    if (prev) {
-      let ratio: number | null = prev.value ? r.value / prev.value : null
-      let p: number | null = null
-      if (r.numerator !== null && prev.numerator !== null && ind.unit !== 'number' && ind.unit !== 'money') {
-        const e1 = ind.unit === 'count' ? 1 : (r.denominator ?? 0)
-        const e0 = ind.unit === 'count' ? 1 : (prev.denominator ?? 0)
-        if (e1 > 0 && e0 > 0 && r.numerator + prev.numerator > 0) {
-          const t = poissonRateRatioTest(r.numerator, e1, prev.numerator, e0)
-          ratio = Number.isFinite(t.ratio) ? t.ratio : null
-          p = t.pValue
-        }
-      }
-      point.change =
-        suppressed || isHidden(prev)
-          ? { period: prev.period.text, value: null, ratio: null, p_value: null }
-          : {
-              period: prev.period.text,
-              value: prev.value,
-              ratio: ratio === null ? null : round(ratio),
-              p_value: p === null ? null : Number(p.toPrecision(6)),
-            }
-    }
+    if (prev) point.change = compare(r, prev, suppressed)
+    const counterpart = baselineYear && inBaselineYear(r.period, baselineYear)
+    const base = counterpart && byPeriod.get(counterpart.text)
+    if (base) point.baseline = compare(r, base, suppressed)
     if (!suppressed) {
       point.ci95 = interval(ind, r.numerator, r.denominator, 0.95)
       point.ci998 = interval(ind, r.numerator, r.denominator, 0.998)
@@ -277,6 +319,12 @@ function buildSeries(
     point.method = methodOf(ind, r.numerator)
     return point
   })
+}
+
+/** Why a view is refused for an indicator, in words. */
+function viewRefusal(ind: Pick<Indicator, 'code' | 'unit' | 'frequency'>, view: string) {
+  const allowed = viewsFor(ind)
+  return `${ind.code} is recorded by ${FREQUENCY_WORDS[ind.frequency]}${ind.unit === 'number' ? ' as a number that cannot be added up' : ''}: it can be shown by ${allowed.join(', ')}, not ${view}`
 }
 
 /** "7,055", "45.2 per 1,000", "12.5%", "£1,200". */
@@ -328,7 +376,7 @@ export function ragFor(ind: Indicator, latest: SeriesPoint | undefined, benchmar
   }
   const ch = latest.change
   if (!ch || ch.value === null || ch.p_value === null) return null
-  const prev = `${formatValue(ind, ch.value)} in ${periodText(parsePeriod(ch.period)!)}`
+  const prev = `${formatValue(ind, ch.value)} in ${periodText(parseAnyPeriod(ch.period)!)}`
   const word = latest.value > ch.value ? 'higher' : 'lower'
   const worse = higherBetter ? latest.value < ch.value : latest.value > ch.value
   if (ch.p_value < 0.05)
@@ -383,6 +431,7 @@ export function scorecardService(
     await setSetting(q, stampKey(partnershipId), `${Date.now()}-${crypto.randomBytes(4).toString('hex')}`)
   }
   const computed = new Map<string, Promise<ScorecardRowData[]>>()
+  const adjustmentKey = (partnershipId: number) => `scorecard-adjustment-${partnershipId}`
 
   /** Every indicator the viewer may see: the partnership's own, then the built-ins (with its settings for them). */
   async function indicators(partnershipId: number, viewer: Viewer): Promise<Indicator[]> {
@@ -410,6 +459,7 @@ export function scorecardService(
       target: input.target ?? null,
       tolerance: input.tolerance ?? null,
       comparator: input.comparator ?? 'last-year',
+      baseline: input.baseline?.trim() || null,
     }
     if (builtin)
       return {
@@ -442,6 +492,18 @@ export function scorecardService(
     if (!builtin && !input.unit) throw new ValidationError({ unit: 'Select the unit' })
     if (input.ragMethod === 'target' && input.target === undefined)
       throw new ValidationError({ target: 'Enter the target, or choose another way to rate the indicator' })
+    const baseline = input.baseline?.trim()
+    if (baseline) {
+      const period = parseAnyPeriod(baseline)
+      if (!period)
+        throw new ValidationError({
+          baseline: `Enter the baseline as a financial year, such as 2017/18 (April 2017 to March 2018); "${baseline}" is not a period`,
+        })
+      if (period.frequency !== 'financial-year')
+        throw new ValidationError({
+          baseline: `Enter the baseline as a financial year, such as 2017/18, not a ${FREQUENCY_WORDS[period.frequency as Frequency] ?? 'part of a year'}: each period is compared with the same months of that year`,
+        })
+    }
     if (input.sensitivity === 'restricted' && !input.restrictedRoles?.length)
       throw new ValidationError({ restrictedRoles: 'Select the roles that may see a restricted indicator' })
   }
@@ -640,13 +702,35 @@ export function scorecardService(
     // ---- Series and the scorecard ----
 
     /** An indicator's figures for one area (all periods, or from/to), with statistics and disclosure control. */
-    async series(p: Partnership, ind: Indicator, area: string, viewer: Viewer, opts: { from?: string; to?: string } = {}) {
-      const raw = await rawSeries(p, [ind], area)
-      const points = buildSeries(ind, raw.points.get(ind.code) ?? [], raw.hidden, viewer)
-      const from = opts.from ? parsePeriod(opts.from)?.start : undefined
-      const to = opts.to ? parsePeriod(opts.to)?.end : undefined
-      return points.filter((x) => (!from || x.periodStart >= from) && (!to || x.periodStart <= to))
+    async series(p: Partnership, ind: Indicator, area: string, viewer: Viewer, opts: { from?: string; to?: string; view?: View } = {}) {
+      return (await service.seriesWithTrend(p, ind, area, viewer, opts)).points
     },
+
+    /**
+     * The series in a view (default: the indicator's own periods; a view its figures do not allow is refused), and
+     * its recent trend. from/to keep the periods that end within them.
+     */
+    async seriesWithTrend(
+      p: Partnership,
+      ind: Indicator,
+      area: string,
+      viewer: Viewer,
+      opts: { from?: string; to?: string; view?: View } = {},
+    ): Promise<{ points: SeriesPoint[]; trend: Trend; view: View }> {
+      const view = opts.view ?? ind.frequency
+      const raw = await rawSeries(p, [ind], area)
+      const shown = inView(ind, raw.points.get(ind.code) ?? [], raw.hidden, view, { protect: !isEditor(viewer) })
+      if (!shown) throw new ValidationError({ view: viewRefusal(ind, view) })
+      const editor = isEditor(viewer)
+      const trend = recentTrend(ind, shown.points, (r) => !editor && shown.hidden.has(`${ind.code}|${r.area}|${r.period.text}`))
+      const points = buildSeries(ind, shown.points, shown.hidden, viewer)
+      const from = opts.from ? parseAnyPeriod(opts.from)?.start : undefined
+      const to = opts.to ? parseAnyPeriod(opts.to)?.end : undefined
+      const key = (x: SeriesPoint) => (view === ind.frequency ? x.periodStart : x.periodEnd)
+      return { points: points.filter((x) => (!from || key(x) >= from) && (!to || key(x) <= to)), trend, view }
+    },
+
+    viewsFor,
 
     /** The areas an indicator has values for (local) or the partnership's own area (built-in). */
     async areasOf(p: Partnership, ind: Indicator): Promise<string[]> {
@@ -670,23 +754,31 @@ export function scorecardService(
      * adjusted by Holm's method across the page), RAG and reason, its recent values (sparkline), grouped by the
      * agreement's priorities.
      */
-    async scorecard(p: Partnership, viewer: Viewer) {
+    async scorecard(p: Partnership, viewer: Viewer, opts: { view?: View; adjustment?: Adjustment } = {}) {
       const stamp = (await getSetting(db, stampKey(p.id))) ?? '0'
       const crimeStamp = p.area_code ? await deps.crime.dataVersion() : ''
-      const key = `${p.id}|${p.area_code}|${stamp}|${crimeStamp}|${viewer.role ?? ''}`
+      const view = opts.view
+      const adjustment = opts.adjustment ?? (await service.adjustment(p.id))
+      const key = `${p.id}|${p.area_code}|${stamp}|${crimeStamp}|${viewer.role ?? ''}|${view ?? 'own'}`
       let pending = computed.get(key)
       if (!pending) {
         if (computed.size > 200) computed.delete(computed.keys().next().value!)
-        pending = scorecardRows(p, viewer)
+        pending = scorecardRows(p, viewer, view)
         computed.set(key, pending)
         pending.catch(() => computed.delete(key))
       }
       const rows = (await pending).map((r) => ({ ...r }))
 
-      // Many changes on one page: Holm's adjustment, said on the page.
-      const tested = rows.filter((r) => r.latest?.change?.p_value !== null && r.latest?.change?.p_value !== undefined)
-      const adjusted = holm(tested.map((r) => r.latest!.change!.p_value!))
-      tested.forEach((r, i) => (r.adjustedP = adjusted[i]))
+      // Many changes on one page (on a year before, and on the baseline): adjusted together, said on the page.
+      const tests: { row: ScorecardRowData; field: 'adjustedP' | 'adjustedBaselineP'; p: number }[] = []
+      for (const r of rows) {
+        const c = r.latest?.change?.p_value
+        const b = r.latest?.baseline?.p_value
+        if (c !== null && c !== undefined) tests.push({ row: r, field: 'adjustedP', p: c })
+        if (b !== null && b !== undefined) tests.push({ row: r, field: 'adjustedBaselineP', p: b })
+      }
+      const adjusted = (adjustment === 'bh' ? benjaminiHochberg : holm)(tests.map((t) => t.p))
+      tests.forEach((t, i) => (t.row[t.field] = adjusted[i]))
       // Grouped by the priorities of the latest agreement the viewer may see.
       const version = await deps.agreement.latestVersion(p.id, { includeUnpublished: viewer.role !== undefined })
       const priorities = version ? await deps.agreement.priorities(version.id) : []
@@ -699,7 +791,33 @@ export function scorecardService(
       const linked = new Set(priorities.map((pr) => pr.lineage_id))
       const other = rows.filter((r) => !r.indicator.priority_lineages.some((l) => linked.has(l)))
       if (other.length) groups.push({ title: groups.length ? 'Other indicators' : 'Indicators', rows: other })
-      return { rows, groups, version, priorities }
+      return { rows, groups, version, priorities, view, adjustment, comparisons: tests.length }
+    },
+
+    /** The partnership's choice of adjustment for many comparisons (Holm's method unless it chose otherwise). */
+    async adjustment(partnershipId: number, q: Queryable = db): Promise<Adjustment> {
+      const v = await getSetting(q, adjustmentKey(partnershipId))
+      return v === 'bh' ? 'bh' : 'holm'
+    },
+
+    /** Choose the adjustment for many comparisons (editors). */
+    async setAdjustment(partnershipId: number, adjustment: string, actor: Actor) {
+      if (!ADJUSTMENTS.includes(adjustment as Adjustment))
+        throw new ValidationError({ adjustment: 'Select Holm’s method or Benjamini–Hochberg' })
+      await db.transaction(async (tx) => {
+        const before = await service.adjustment(partnershipId, tx)
+        await setSetting(tx, adjustmentKey(partnershipId), adjustment)
+        await bump(tx, partnershipId)
+        await recordAudit(tx, actor, {
+          action: 'update',
+          entity: 'scorecard settings',
+          entityId: partnershipId,
+          partnershipId,
+          summary: `Scorecard adjustment for many comparisons: ${adjustment === 'bh' ? 'Benjamini–Hochberg' : 'Holm'}`,
+          before: { adjustment: before },
+          after: { adjustment },
+        })
+      })
     },
 
     /** The partnership overview's box. */
@@ -716,7 +834,7 @@ export function scorecardService(
   }
 
   /** The scorecard's rows for one kind of viewer, before grouping (cached by scorecard() until the stamp changes). */
-  async function scorecardRows(p: Partnership, viewer: Viewer): Promise<ScorecardRowData[]> {
+  async function scorecardRows(p: Partnership, viewer: Viewer, view: View | undefined): Promise<ScorecardRowData[]> {
     const all = (await indicators(p.id, viewer)).filter((i) => i.onScorecard)
     const locals = all.filter((i) => !i.builtin)
     const builtins = all.filter((i) => i.builtin)
@@ -735,29 +853,65 @@ export function scorecardService(
       const areas = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : 1))
       const area = mainAreaOf(p, areas)
       const raw = toRaw(mine.filter((v) => v.area_code === area))
-      const hidden = primaryHidden(ind, raw)
-      const points = buildSeries(ind, raw, hidden, viewer, { latestOnly: true })
+      const shown = inScorecardView(ind, raw, primaryHidden(ind, raw))
+      const points = buildSeries(ind, shown.points, shown.hidden, viewer, { latestOnly: true })
       const latest = points[points.length - 1]
-      const national = latest && mine.find((v) => v.area_code === 'K04000001' && v.period === latest.period)
+      // England and Wales: its own figure for the same period, or the same period worked out from its figures.
+      const nationalRaw = latest && area !== 'K04000001' ? toRaw(mine.filter((v) => v.area_code === 'K04000001')) : []
+      const national = nationalRaw.length ? derive(ind, nationalRaw, shown.view)?.find((n) => n.period.text === latest!.period) : undefined
       rows.push({
         indicator: ind,
         area,
         points,
         latest,
-        rag: ragFor(ind, latest, national ? { value: Number(national.value), label: 'England and Wales' } : undefined),
+        rag: ragFor(ind, latest, national ? { value: national.value, label: 'England and Wales' } : undefined),
         adjustedP: null,
+        adjustedBaselineP: null,
+        trend: shown.trend,
+        view: shown.view,
       })
     }
     if (builtins.length && p.area_code) {
       const raw = await rawSeries(p, builtins, p.area_code)
       for (const ind of builtins) {
-        const points = buildSeries(ind, raw.points.get(ind.code) ?? [], raw.hidden, viewer, { latestOnly: true })
+        const shown = inScorecardView(ind, raw.points.get(ind.code) ?? [], raw.hidden)
+        const points = buildSeries(ind, shown.points, shown.hidden, viewer, { latestOnly: true })
         const latest = points[points.length - 1]
-        rows.push({ indicator: ind, area: p.area_code, points, latest, rag: ragFor(ind, latest), adjustedP: null })
+        rows.push({
+          indicator: ind,
+          area: p.area_code,
+          points,
+          latest,
+          rag: ragFor(ind, latest),
+          adjustedP: null,
+          adjustedBaselineP: null,
+          trend: shown.trend,
+          view: shown.view,
+        })
       }
     } else
-      for (const ind of builtins) rows.push({ indicator: ind, area: undefined, points: [], latest: undefined, rag: null, adjustedP: null })
+      for (const ind of builtins)
+        rows.push({
+          indicator: ind,
+          area: undefined,
+          points: [],
+          latest: undefined,
+          rag: null,
+          adjustedP: null,
+          adjustedBaselineP: null,
+          trend: recentTrend(ind, [], () => false),
+          view: ind.frequency,
+        })
     return rows
+
+    /** An indicator's figures in the page's view (or its own periods, when the view is not one they allow), with the trend. */
+    function inScorecardView(ind: Indicator, raw: RawPoint[], hidden: Set<string>) {
+      const editor = isEditor(viewer)
+      const own = view && viewsFor(ind).includes(view) ? view : ind.frequency
+      const shown = inView(ind, raw, hidden, own, { protect: !editor })!
+      const trend = recentTrend(ind, shown.points, (r) => !editor && shown.hidden.has(`${ind.code}|${r.area}|${r.period.text}`))
+      return { ...shown, trend, view: own }
+    }
   }
 
   async function getUpload(partnershipId: number, id: number) {

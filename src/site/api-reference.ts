@@ -3,6 +3,7 @@
  * each operation grouped under its tag, with its method, address, parameters, body fields and who may call it.
  */
 import type { Access } from '../platform/access.ts'
+import { capitalise } from '../platform/format.ts'
 
 export interface ApiParameter {
   name: string
@@ -46,7 +47,7 @@ export function whoMay(access: Access | undefined): string {
   if (access === 'editor-anywhere') return 'Editors of any partnership, and site administrators'
   if (access === 'site-admin') return 'Site administrators only'
   if (access.partnership === 'public') return 'Anyone for a published partnership; members for an unpublished one'
-  return `${ROLE_WORDS[access.partnership][0].toUpperCase()}${ROLE_WORDS[access.partnership].slice(1)}, and site administrators`
+  return `${capitalise(ROLE_WORDS[access.partnership])}, and site administrators`
 }
 
 const isNull = (s: Json) => s?.type === 'null' || (Array.isArray(s?.enum) && s.enum.every((v: unknown) => v === null))
@@ -112,7 +113,7 @@ export function apiReference(document: Json, rules: { method: string; url: strin
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, operations]) => ({
       id: slug(name),
-      name: name[0].toUpperCase() + name.slice(1),
+      name: capitalise(name),
       operations: operations.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method)),
     }))
 }

@@ -414,6 +414,11 @@ test('disabling an account stops its sessions and API tokens at once; re-enablin
   const self = await admin.post(`/admin/users/${admin.user.id}/disable`)
   assert.equal(self.status, 400)
   assert.match(errorSummary(self.body), /You cannot disable your own account/)
+  // The details form beside the refused button still shows the account's name and address.
+  assert.match(
+    self.body,
+    new RegExp(`id="email" name="email" type="email" spellcheck="false" value="${admin.user.email.replace(/[.+]/g, '\\$&')}"`),
+  )
   assert.ok(await signedIn(admin))
 })
 
