@@ -34,6 +34,7 @@ import { adminRoutes } from './admin/routes.ts'
 import { geographyRoutes } from './geography/routes.ts'
 import { crimeRoutes } from './crime/routes.ts'
 import { siteRoutes } from './site/routes.ts'
+import { planRoutes } from './plans/routes.ts'
 import { fundingRoutes } from './funding/routes.ts'
 
 export async function buildApp({ config, services }: { config: Config; services: Services }): Promise<FastifyInstance> {
@@ -118,6 +119,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(agreementRoutes, { services })
   await app.register(assuranceRoutes, { services })
   await app.register(scorecardRoutes, { services })
+  await app.register(planRoutes, { services })
   await app.register(fundingRoutes, { services })
   await app.register(scrutinyRoutes, { services, config })
   await app.register(geographyRoutes, { services })

@@ -32,6 +32,8 @@ import { describeAssuranceHistory } from './assurance/history.ts'
 import { describeGeographyHistory } from './geography/history.ts'
 import { describeScorecardHistory } from './scorecard/history.ts'
 import { siteService } from './site/service.ts'
+import { planService } from './plans/service.ts'
+import { describePlanHistory } from './plans/history.ts'
 import { fundingService } from './funding/service.ts'
 import { describeFundingHistory } from './funding/history.ts'
 import { scrutinyService } from './scrutiny/service.ts'
@@ -98,6 +100,7 @@ export async function services(db: Db, config: Config) {
   describeAgreementHistory(auditWords, db)
   describeAssuranceHistory(auditWords, db)
   describeGeographyHistory(auditWords, db)
+  describePlanHistory(auditWords, db)
   // The stores' tables, and coverage copied into the application database (in case a process was killed mid-import).
   await geography.setUp()
   await crime.setUp()
@@ -105,6 +108,10 @@ export async function services(db: Db, config: Config) {
   const scorecard = scorecardService(db, analytics, { geography, crime, agreement, organisations })
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
   describeScorecardHistory(auditWords, db, scorecard.peers)
+  // Action plans: each agreement version's plan; a new version starts with the open items of the one it copies.
+  const plans = planService(db, analytics, { agreement, assurance, organisations, auth })
+  agreement.onVersionCreated((tx, version, from, actor) => plans.onVersionCreated(tx, version, from, actor))
+  partnerships.addOverviewPanel({ order: 35, load: (p, opts) => plans.overview(p, opts) })
   // Upload previews nobody saved are deleted after 24 hours, by a job scheduled daily.
   const scorecardPreviews = stalePreviews(db, jobs)
   await scorecardPreviews.schedule()
@@ -135,6 +142,7 @@ export async function services(db: Db, config: Config) {
     geography,
     crime,
     scorecard,
+    plans,
     funding,
     scorecardPreviews,
     scrutiny,

@@ -102,6 +102,9 @@ export interface PriorityRow extends ComparablePriority {
   updated_at: Date
 }
 
+/** What another capability runs when a version is created (see onVersionCreated). */
+export type VersionCreatedHook = (tx: Queryable, version: VersionRow, from: VersionRow | undefined, actor: Actor) => Promise<void>
+
 export interface Visibility {
   includeUnpublished: boolean
   /** The visitor's role in the partnership, for records restricted to named roles. */
@@ -238,6 +241,7 @@ const VERSION_SELECT = `SELECT v.*, b.number AS based_on_number,
 export function agreementService(db: Db, deps: { organisations: OrganisationService; partnerships: PartnershipService }) {
   /** Run fn in the caller's transaction, or in a new one. */
   const inTx = <T>(tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>) => inTransaction(db, tx, fn)
+  const versionCreatedHooks: VersionCreatedHook[] = []
 
   // ---- Strategic assessments ----
 
@@ -472,6 +476,14 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
     },
 
     /** Register a section of the print view (see PrintSection). */
+    /**
+     * Run `hook` in the transaction that creates each new version, after its priorities are copied (`from`: the
+     * version it was copied from, if any). Action plans carry their open actions over this way (src/services.ts).
+     */
+    onVersionCreated(hook: VersionCreatedHook) {
+      versionCreatedHooks.push(hook)
+    },
+
     addPrintSection(section: PrintSection) {
       printSections.push(section)
     },
@@ -747,7 +759,9 @@ export function agreementService(db: Db, deps: { organisations: OrganisationServ
             )
           }
         }
-        return getVersionById(row.id, q)
+        const created = await getVersionById(row.id, q)
+        for (const hook of versionCreatedHooks) await hook(q, created, source, actor)
+        return created
       })
     },
 

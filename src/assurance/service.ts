@@ -108,6 +108,20 @@ export interface DevelopmentAreaRow {
   version: number
 }
 
+/** A development area with where it was written: what action plans list (assurance.developmentAreas). */
+export interface DevelopmentAreaListing {
+  id: number
+  text: string
+  position: number
+  priority_id: number
+  dimension_id: number
+  dimension: string
+  round_id: number
+  round_title: string
+  assessed_on: string
+  agreement_version_id: number
+}
+
 /** The agreement capability's rows, as read through its service. */
 export type AgreementVersion = VersionRow
 export type Priority = PriorityRow
@@ -782,6 +796,21 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
   }
 
   return {
+    /**
+     * Every development area of the partnership's rounds (working copies), with the round, priority and dimension it
+     * belongs to, oldest round first: what action plans turn into actions (src/plans). One area, one row.
+     */
+    async developmentAreas(partnershipId: number, q: Queryable = db): Promise<DevelopmentAreaListing[]> {
+      return q.query<DevelopmentAreaListing>(
+        `SELECT d.id, d.text, d.position, c.priority_id, c.dimension_id, dim.name AS dimension, r.id AS round_id, r.title AS round_title,
+           r.assessed_on, r.agreement_version_id
+         FROM development_areas d JOIN assessment_cells c ON c.id = d.assessment_cell_id
+         JOIN assessment_rounds r ON r.id = c.assessment_round_id JOIN assurance_dimensions dim ON dim.id = c.dimension_id
+         WHERE r.partnership_id = $1 ORDER BY r.assessed_on, r.id, c.priority_id, dim.position, d.position, d.id`,
+        [partnershipId],
+      )
+    },
+
     /** A new partnership's framework: Hampshire's six dimensions and the four-level scale. */
     async setUpDefaults(partnershipId: number, actor: Actor, tx: Queryable) {
       const ctx = { actor, partnershipId }

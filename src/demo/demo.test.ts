@@ -1,6 +1,9 @@
 /** The demo is real content from the seeds, entered through the services, and a second start does nothing. */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import path from 'node:path'
+import { srcDir } from '../platform/paths.ts'
 import { testApp, Client, text, type TestApp } from '../../test/helpers.ts'
 import { loadDemo } from './load.ts'
 import { DEMO_LOGINS } from './logins.ts'
@@ -158,6 +161,19 @@ test("Hampshire's strategic assessment shows that it was agreed in March 2019, a
   const page = text((await c.get(href)).body)
   assert.match(page, /Date agreed \d{1,2} March 2019/)
   assert.doesNotMatch(page, /Date agreed Not given/)
+})
+
+test("Hampshire's action plan has an action for each development area of its Autumn 2020 round, under the 2020 agreement", async () => {
+  // Counted from the demo content itself, not from the plan.
+  const content = JSON.parse(fs.readFileSync(path.join(srcDir, 'demo', 'content', 'hampshire.json'), 'utf8'))
+  const round = content.assessmentRounds.find((r: { title: string }) => r.title === 'Autumn 2020 assessment')
+  const areas: string[] = round.cells.flatMap((c: { developmentAreas?: string[] }) => c.developmentAreas ?? [])
+  const p = (await t.services.partnerships.bySlug('hampshire'))!
+  const plan = (await t.services.plans.plan(p.id))!
+  assert.equal(plan.version.title, 'Hampshire County Agreement for Community Safety 2020-23')
+  assert.equal(plan.items.length, areas.length)
+  assert.deepEqual(plan.items.map((i) => i.title).sort(), areas.map((a) => (a.length > 300 ? `${a.slice(0, 299)}…` : a)).sort())
+  assert.ok(plan.items.every((i) => i.developmentAreaIds.length === 1))
 })
 
 test("the demo's funding is the seeds' own figures: Herefordshire's £80,000 PCC grant (seed 002), Worcestershire's public health spend (seed 004)", async () => {

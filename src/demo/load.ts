@@ -15,6 +15,7 @@ import type { Actor } from '../platform/audit.ts'
 import type { Role } from '../platform/auth/service.ts'
 import { DEMO_LOGINS } from './logins.ts'
 import { loadScorecardDemo } from '../scorecard/demo.ts'
+import { loadPlanDemo } from '../plans/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
 import { loadScrutinyDemo, SCRUTINY_DEMO_SLUGS } from '../scrutiny/demo.ts'
 
@@ -91,6 +92,7 @@ function contentHash() {
   for (const f of FILES) h.update(fs.readFileSync(path.join(here, 'content', `${f}.json`)))
   h.update(fs.readFileSync(path.join(here, 'load.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scorecard', 'demo.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'plans', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'funding', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'demo.ts')))
   return h.digest('hex').slice(0, 16)
@@ -106,7 +108,7 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
   const stored = await getSetting(s.db, 'demo_hash')
   if (!opts.force && stored === hash) return { loaded: false, summary: '' }
   const contents = demoContent()
-  const counts = { partnerships: 0, bodies: 0, priorities: 0, cells: 0 }
+  const counts = { partnerships: 0, bodies: 0, priorities: 0, cells: 0, actions: 0 }
 
   await s.db.transaction(async (tx) => {
     // Refresh: the demo partnerships are replaced whole (their bodies, agreements and rounds go with them).
@@ -164,6 +166,8 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     // Hampshire County Council's council workspace: its select committee and the meeting of seed 000.
     partnershipIds.set('hampshire-county-council', await loadScrutinyDemo(s, tx, actor, partnershipIds))
     await loadUsers(s, tx, partnershipIds, orgIds)
+    // Hampshire's action plan: an action for each development area of its latest assessment round.
+    counts.actions = await loadPlanDemo(s, tx, partnershipIds.get('hampshire')!, actor)
     await setSetting(tx, 'demo_hash', hash)
   })
   // The scorecard's indicators and figures from the seeds, on the partnerships just loaded.
@@ -172,7 +176,7 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
   const funded = await s.db.transaction((tx) => loadFundingDemo(s, actor, tx))
   return {
     loaded: true,
-    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells, ${figures} scorecard figures, ${funded} grants and contracts`,
+    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells, ${counts.actions} plan actions, ${figures} scorecard figures, ${funded} grants and contracts`,
   }
 }
 

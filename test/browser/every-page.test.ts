@@ -42,6 +42,8 @@ async function concreteUrls() {
     { id: null, name: 'Every page test' },
   )
   const lineage = await q(`SELECT lineage_id FROM priorities WHERE id = $1`, [priority.id])
+  // An action of Hampshire's plan (the demo makes them from the development areas), for its page and form.
+  const planItem = await q(`SELECT id FROM plan_items WHERE partnership_id = $1 ORDER BY id LIMIT 1`, [p.id])
   // A message in the outbox (held: the demo has no mail server), for its pages.
   const email = await s.server.services.outbox.sendTest('every-page@example.org', { id: null, name: 'Every page test' })
   // An account, an invitation and a password reset link, for their pages (the links are read from the outbox).
@@ -115,6 +117,7 @@ async function concreteUrls() {
         .replace(':priority', String(priority.id))
         .replace(':dimension', String(dimension.id))
         .replace(':level', String(level.id))
+        .replace(':item', String(planItem.id))
         .replace(':code', 'E10000014')
         .replace(':token', r.url.startsWith('/invitations/') ? tokens.invitation : tokens.reset)
         .replace(':kind', 'accessibility'),
