@@ -171,6 +171,13 @@ test('a clean upload is previewed before anything is saved, then saved, then und
   assert.equal(undo.status, 303)
   assert.deepEqual(await values(), [['2017/18', 750]])
   assert.match(text((await editor.get(`${base}/scorecard/upload`)).body), /update\.csv 2 undone/)
+  // The file's text is kept only while the preview waits: the audit trail records the upload, never its contents.
+  const audit = await t.db.query<{ before: unknown; after: unknown }>(
+    `SELECT before, after FROM audit_log WHERE partnership_id = $1 AND entity = 'indicator upload'`,
+    [p.id],
+  )
+  assert.ok(audit.length >= 2)
+  assert.ok(!JSON.stringify(audit).includes('2018/19,,,587'), JSON.stringify(audit))
 })
 
 test('the API gives values with Byar intervals in the value’s units and the change on a year before with its exact test', async () => {

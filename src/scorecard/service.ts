@@ -22,7 +22,7 @@ import { recordAudit, type Actor } from '../platform/audit.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { ROLE_RANK, type Role } from '../platform/auth/service.ts'
 import type { Partnership } from '../platform/access.ts'
-import { formatNumber, plural } from '../platform/format.ts'
+import { formatNumber, plural, pValueText } from '../platform/format.ts'
 import { validate } from '../platform/validation.ts'
 import { getSetting, setSetting } from '../platform/settings.ts'
 import type { GeographyService } from '../geography/service.ts'
@@ -340,10 +340,8 @@ export function formatValue(ind: Pick<Indicator, 'unit' | 'per'>, v: number | nu
   return formatNumber(v, Number.isInteger(v) ? 0 : 1)
 }
 
-/** The p-value as a page says it: "p < 0.001", "p = 0.03". */
-export function pText(p: number) {
-  return p < 0.001 ? 'p < 0.001' : `p = ${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`
-}
+/** The p-value as a page says it: "p < 0.001", "p = 0.03" (platform/format.ts, as the crime pages say it). */
+export const pText = pValueText
 
 /** RAG for the latest point, with its reason in words. */
 export function ragFor(ind: Indicator, latest: SeriesPoint | undefined, benchmark?: { value: number; label: string }): Rag | null {
@@ -598,8 +596,10 @@ export function scorecardService(
       const check = await checkFile(partnershipId, file, filename)
       if (check.problems.length) return { check, upload: undefined }
       const content = fs.readFileSync(file, 'utf8')
-      const upload = await db.transaction((tx) =>
-        createRecord<{ id: number }>(
+      // The file's text is written after the audited insert, so that the audit trail records the upload (its name,
+      // checksum and rows), never its contents; it is cleared again when the upload is saved or the preview expires.
+      const upload = await db.transaction(async (tx) => {
+        const u = await createRecord<{ id: number }>(
           tx,
           'scorecard_uploads',
           {
@@ -607,11 +607,12 @@ export function scorecardService(
             filename,
             sha256: crypto.createHash('sha256').update(content).digest('hex'),
             row_count: check.rows.length,
-            content,
           },
           { actor, partnershipId, entity: 'indicator upload', summary: `${filename} checked (${plural(check.rows.length, 'row')})` },
-        ),
-      )
+        )
+        await tx.query('UPDATE scorecard_uploads SET content = $1 WHERE id = $2', [content, u.id])
+        return u
+      })
       return { check, upload }
     },
 
@@ -628,12 +629,13 @@ export function scorecardService(
       if (check.problems.length) throw new ValidationError({ file: check.problems.join('\n') })
       return db.transaction(async (tx) => {
         await saveRows(tx, partnershipId, check.rows, upload.id, actor)
+        await tx.query('UPDATE scorecard_uploads SET content = NULL WHERE id = $1', [upload.id])
         await updateRecord(
           tx,
           'scorecard_uploads',
           upload.id,
           upload.version,
-          { status: 'saved', content: null },
+          { status: 'saved' },
           { actor, partnershipId, entity: 'indicator upload', summary: `${upload.filename} saved (${plural(check.rows.length, 'value')})` },
         )
         return { ...upload, rows: check.rows.length }
