@@ -389,17 +389,3 @@ export function funnelLimits(
     return { population, lower: (lower / population) * per, upper: (upper / population) * per }
   })
 }
-
-/**
- * The change from a year before as a percentage, and words for it. When the year before had none (or no figure),
- * there is no percentage: "new (none a year before)", never "0%" or "Infinity%".
- */
-export function yearOnYear(current: number | null, previous: number | null): { change: number | null; text: string } {
-  if (current === null) return { change: null, text: 'no figure for this period' }
-  if (previous === null) return { change: null, text: 'no figure a year before' }
-  if (previous === 0) return { change: null, text: current === 0 ? 'none in either year' : 'new (none a year before)' }
-  const change = ((current - previous) / Math.abs(previous)) * 100
-  const rounded = Math.abs(change).toLocaleString('en-GB', { maximumFractionDigits: 1 })
-  if (rounded === '0') return { change, text: current === previous ? 'no change' : 'little change (under 0.05%)' }
-  return { change, text: `${change > 0 ? 'up' : 'down'} ${rounded}%` }
-}

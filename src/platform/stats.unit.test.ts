@@ -18,7 +18,6 @@ import {
   poissonTrend,
   chiSquaredTrend,
   funnelLimits,
-  yearOnYear,
   type Confidence,
 } from './stats.ts'
 
@@ -314,17 +313,4 @@ test('funnel limits are the exact Poisson limits around the expected count, chec
     assert.ok(rows[i].lower < 40 && rows[i].upper > 40)
   }
   assert.equal(funnelLimits(0, 1000, [100], 0.95)[0].lower, 0)
-})
-
-test('year on year: a percentage, or words when there is nothing to compare, never "0%"', () => {
-  assert.deepEqual(yearOnYear(7055, 6142).text, 'up 14.9%')
-  close(yearOnYear(7055, 6142).change as number, ((7055 - 6142) / 6142) * 100, 1e-12, 'change')
-  assert.equal(yearOnYear(587, 758).text, 'down 22.6%')
-  assert.deepEqual(yearOnYear(5, 0), { change: null, text: 'new (none a year before)' })
-  assert.deepEqual(yearOnYear(0, 0), { change: null, text: 'none in either year' })
-  assert.deepEqual(yearOnYear(5, null), { change: null, text: 'no figure a year before' })
-  assert.deepEqual(yearOnYear(null, 5), { change: null, text: 'no figure for this period' })
-  assert.deepEqual(yearOnYear(12, 12), { change: 0, text: 'no change' })
-  assert.equal(yearOnYear(0, 12).text, 'down 100%')
-  assert.equal(yearOnYear(2234, 1000).text, 'up 123.4%')
 })
