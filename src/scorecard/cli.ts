@@ -3,7 +3,7 @@
  *   safer indicators define --partnership SLUG --code CODE --name "NAME" --unit count|rate|percentage|number|money
  *        [--per 1000] [--polarity lower-is-better|higher-is-better|neither] [--frequency month|quarter|financial-year]
  *        [--sensitivity public|partners|restricted] [--baseline 2017/18] [--rag none|target|statistical]
- *        [--comparator last-year|england-and-wales|peers]
+ *        [--comparator last-year|england-and-wales|peers|region] [--region E12000005]
  *   safer indicators import FILE.csv --partnership SLUG
  *   safer indicators peers --partnership SLUG [--set "CODE,CODE,..." | --computed]
  * The same checks as the web page; a bad file is reported line by line, nothing is saved, and the exit status is 2.
@@ -14,7 +14,7 @@ import type { Actor } from '../platform/audit.ts'
 import type { Services } from '../services.ts'
 import { plural } from '../platform/format.ts'
 
-export const INDICATORS_USAGE = `  safer indicators define --partnership SLUG --code CODE --name "NAME" --unit count|rate|percentage|number|money [--per 1000] [--polarity lower-is-better|higher-is-better|neither] [--frequency month|quarter|financial-year] [--sensitivity public|partners|restricted] [--baseline 2017/18] [--rag none|target|statistical] [--comparator last-year|england-and-wales|peers]
+export const INDICATORS_USAGE = `  safer indicators define --partnership SLUG --code CODE --name "NAME" --unit count|rate|percentage|number|money [--per 1000] [--polarity lower-is-better|higher-is-better|neither] [--frequency month|quarter|financial-year] [--sensitivity public|partners|restricted] [--baseline 2017/18] [--rag none|target|statistical] [--comparator last-year|england-and-wales|peers|region] [--region E12000005]
   safer indicators import FILE.csv --partnership SLUG
   safer indicators peers --partnership SLUG [--set "CODE,CODE,..." | --computed]`
 
@@ -37,6 +37,7 @@ export async function indicatorsCommand(s: Services, argv: string[], actor: Acto
       baseline: { type: 'string' },
       rag: { type: 'string' },
       comparator: { type: 'string' },
+      region: { type: 'string' },
       set: { type: 'string' },
       computed: { type: 'boolean' },
     },
@@ -55,6 +56,7 @@ export async function indicatorsCommand(s: Services, argv: string[], actor: Acto
       baseline: values.baseline,
       ragMethod: values.rag,
       comparator: values.comparator,
+      region: values.region,
     }
     if (values.per !== undefined) input.per = Number(values.per.replace(/,/g, ''))
     for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k]

@@ -40,6 +40,8 @@ const SHROPSHIRE = 'E22000360'
 const NORTH_WORCS = 'E22000368'
 const EAST_HAMPSHIRE = 'E22000110' // Hampshire's data is not loaded in this test
 const Z95 = 1.959963984540054
+/** qnorm(0.999), for the 99.8% interval. */
+const Z998 = 3.090232306167813
 
 async function partnership(areaCode = SOUTH_WORCESTER) {
   const p = await t.services.partnerships.create({ slug: unique('peers'), name: 'Peers test', published: true, areaCode }, systemActor)
@@ -180,6 +182,9 @@ test('a replaced list is used on the scorecard: rank and peer average as counted
   const [lo, hi] = byar(count, Z95).map((x) => (x / population.get(SOUTH_WORCESTER)!) * 1000)
   const status = lo > average ? 'Red' : hi < average ? 'Green' : 'Amber'
   const word = own > average ? 'higher' : 'lower'
+  // The reason says whether the 99.8% interval excludes the average too (Fingertips' second level).
+  const [lo3, hi3] = byar(count, Z998).map((x) => (x / population.get(SOUTH_WORCESTER)!) * 1000)
+  const excludes = (status === 'Red' ? lo3 > average : hi3 < average) ? '95% and 99\\.8% intervals exclude it' : '95% interval excludes it'
   assert.match(
     page,
     status === 'Amber'
@@ -187,7 +192,7 @@ test('a replaced list is used on the scorecard: rank and peer average as counted
           `Amber: ${oneDp(own)} per 1,000 is not significantly different from the peer average of ${oneDp(average)} per 1,000 for 4 of 5 peers`,
         )
       : new RegExp(
-          `${status}: ${oneDp(own)} per 1,000 is significantly ${word} than the peer average of ${oneDp(average)} per 1,000 for 4 of 5 peers \\(95% interval excludes it\\)`,
+          `${status}: ${oneDp(own)} per 1,000 is significantly ${word} than the peer average of ${oneDp(average)} per 1,000 for 4 of 5 peers \\(${excludes}\\)`,
         ),
   )
 

@@ -31,7 +31,7 @@ import {
   RAG_METHODS,
   COMPARATORS,
 } from './schema.ts'
-import { ADJUSTMENTS, ADJUSTMENT_WORDS, isEditor, pText, NATIONAL_AREAS, type Adjustment, type Indicator, type Viewer } from './service.ts'
+import { ADJUSTMENTS, ADJUSTMENT_WORDS, isEditor, pText, REGIONS, type Adjustment, type Indicator, type Viewer } from './service.ts'
 import { previewTable, scorecardTable, sparkline, trendChart, uploadsTable, valuesTable, type ScorecardRow } from './present.ts'
 import { FREQUENCY_WORDS, parseAnyPeriod, periodText, VIEWS, VIEW_WORDS, type View } from './periods.ts'
 import { TrendJson } from './schema.ts'
@@ -75,6 +75,7 @@ const COMPARATOR_WORDS: Record<string, string> = {
   'last-year': 'The same period a year before',
   'england-and-wales': 'England and Wales (values for area K04000001)',
   peers: 'The peer average (the partnership’s statistical peers, for the same period)',
+  region: 'The region (its values, uploaded under the region’s code, for the same period)',
 }
 
 /** A path with the query parameters that have values ("/x?view=fytd", or "/x" when none). */
@@ -246,6 +247,10 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     roleItems: ROLES.map((r) => ({ value: r, text: r.replace(/^./, (c) => c.toUpperCase()) })),
     ragItems: RAG_METHODS.map((v) => ({ value: v, text: RAG_WORDS[v] })),
     comparatorItems: COMPARATORS.map((v) => ({ value: v, text: COMPARATOR_WORDS[v] })),
+    regionItems: [
+      { value: '', text: 'Select a region' },
+      ...Object.entries(REGIONS).map(([code, name]) => ({ value: code, text: `${name} (${code})` })),
+    ],
     priorityItems: await priorityItems(request),
     organisationItems: (await services.organisations.list()).map((o) => ({ value: o.id, text: o.name })),
     breadcrumbs: crumbs(request),
@@ -270,6 +275,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
     target: ind.target,
     tolerance: ind.tolerance,
     comparator: ind.comparator,
+    region: ind.benchmark_area,
     baseline: ind.baseline,
     version: ind.version || undefined,
   })
@@ -367,7 +373,11 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         ragText:
           RAG_WORDS[ind.rag_method] +
           (ind.rag_method === 'target' ? `: target ${ind.target}${ind.tolerance !== null ? `, tolerance ${ind.tolerance}%` : ''}` : '') +
-          (ind.rag_method === 'statistical' ? `, compared with ${COMPARATOR_WORDS[ind.comparator].toLowerCase()}` : ''),
+          (ind.rag_method === 'statistical'
+            ? ind.comparator === 'region' && ind.benchmark_area
+              ? `, compared with ${REGIONS[ind.benchmark_area] ?? ind.benchmark_area} (${ind.benchmark_area}) for the same period`
+              : `, compared with ${COMPARATOR_WORDS[ind.comparator].toLowerCase()}`
+            : ''),
         sensitivityText:
           SENSITIVITY_WORDS[ind.sensitivity] + (ind.sensitivity === 'restricted' ? `: ${ind.restricted_roles.join(', ')}` : ''),
         unitWords: UNIT_WORDS,
@@ -376,7 +386,6 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
         sensitivityWords: SENSITIVITY_WORDS,
         ragWords: RAG_WORDS,
         comparatorWords: COMPARATOR_WORDS,
-        national: NATIONAL_AREAS,
         canEdit: hasRole(request, 'editor'),
         editor: isEditor(viewer(request)),
         breadcrumbs: crumbs(request),

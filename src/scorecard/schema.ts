@@ -9,7 +9,7 @@ export const POLARITIES = ['lower-is-better', 'higher-is-better', 'neither'] as 
 export const FREQUENCY_CHOICES = ['month', 'quarter', 'financial-year'] as const
 export const SENSITIVITIES = ['public', 'partners', 'restricted'] as const
 export const RAG_METHODS = ['none', 'target', 'statistical'] as const
-export const COMPARATORS = ['last-year', 'england-and-wales', 'peers'] as const
+export const COMPARATORS = ['last-year', 'england-and-wales', 'peers', 'region'] as const
 
 export const IndicatorInput = Type.Object(
   {
@@ -44,6 +44,12 @@ export const IndicatorInput = Type.Object(
       Type.Number({ minimum: 0, title: 'Tolerance', errorMessage: 'Enter the tolerance as a percentage, such as 5' }),
     ),
     comparator: Type.Optional(choice(COMPARATORS, 'Compared with')),
+    region: Type.Optional(
+      Type.Union([Type.String({ maxLength: 20 }), Type.Null()], {
+        title: 'Region',
+        errorMessage: 'Select the region, such as West Midlands (E12000005)',
+      }),
+    ),
     baseline: Type.Optional(
       Type.Union([Type.String({ maxLength: 20 }), Type.Null()], {
         title: 'Baseline year',

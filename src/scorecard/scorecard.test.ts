@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { clientAs, errorSummary, text, unique, type TestApp } from '../../test/helpers.ts'
+import { Client, clientAs, errorSummary, text, unique, type TestApp } from '../../test/helpers.ts'
 import { testAppWithGeography } from '../../test/crime-helpers.ts'
 import { postFiles } from '../../test/upload-helpers.ts'
 import { systemActor } from '../platform/audit.ts'
@@ -452,4 +452,45 @@ test('many changes on one page: the scorecard adjusts their p-values by Holm’s
   const rows = (await anon.get(`${base}/scorecard?format=json`)).json()
   for (const r of rows) assert.ok(Math.abs(r.adjusted_p_value - expected.get(r.code)!) < 1e-6, `${r.code}: ${r.adjusted_p_value}`)
   assert.match(text((await anon.get(`${base}/scorecard`)).body), /adjusted for multiple comparisons by Holm's method/)
+})
+
+test('a statistical rating against the region compares with the region’s own figure, and says when the 99.8% interval excludes it too', async () => {
+  const { p, base } = await partnership()
+  const rated = { unit: 'rate', per: 1000, ragMethod: 'statistical', comparator: 'region', region: 'E12000005' }
+  await define(p.id, { code: 'far', name: 'Far from the region', ...rated })
+  await define(p.id, { code: 'near', name: 'Near the region', ...rated })
+  // 900 in a population of 192,000 is 4.6875 per 1,000. The West Midlands (E12000005) figures are uploaded as values.
+  await importCsv(
+    p.id,
+    `${HEADER}\nfar,${HEREFORDSHIRE},2018/19,900,192000,\nfar,E12000005,2018/19,,,3.9\nnear,${HEREFORDSHIRE},2018/19,900,192000,\nnear,E12000005,2018/19,,,4.3\n`,
+  )
+  // Byar's limits for 900 (worked by hand): lower = 900 (1 - 1/8100 - z/90)^3, over 192 thousand.
+  const lower = (z: number) => (900 * (1 - 1 / 8100 - z / 90) ** 3) / 192
+  assert.ok(lower(1.959963984540054) > 4.3 && lower(3.090232306167813) > 3.9 && lower(3.090232306167813) < 4.3)
+  const page = text((await new Client(t).get(`${base}/scorecard`)).body)
+  assert.match(
+    page,
+    /Red: 4\.7 per 1,000 is significantly higher than 3\.9 per 1,000 for West Midlands \(95% and 99\.8% intervals exclude it\)/,
+  )
+  assert.match(page, /Red: 4\.7 per 1,000 is significantly higher than 4\.3 per 1,000 for West Midlands \(95% interval excludes it\)/)
+})
+
+test('comparing with the region needs one of the regions', async () => {
+  const { p } = await partnership()
+  const input = { code: 'no-region', name: 'No region', unit: 'count', ragMethod: 'statistical', comparator: 'region' }
+  await assert.rejects(define(p.id, input), (e: any) => /Select the region to compare with/.test(e.fields?.region))
+  await assert.rejects(define(p.id, { ...input, region: 'E06000019' }), (e: any) => /"E06000019" is not one/.test(e.fields?.region))
+  const editor = await clientAs(t, 'editor', p.id)
+  const res = await editor.post(`/partnerships/${p.slug}/scorecard/indicators/new`, {
+    code: 'no-region',
+    name: 'No region',
+    unit: 'count',
+    polarity: 'lower-is-better',
+    frequency: 'financial-year',
+    ragMethod: 'statistical',
+    comparator: 'region',
+    region: '',
+  })
+  assert.equal(res.status, 400)
+  assert.match(errorSummary(res.body), /Select the region to compare with, or choose another comparator/)
 })

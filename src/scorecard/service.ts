@@ -59,6 +59,24 @@ import { peerGroups, type PeerComparison } from './peer-groups.ts'
 export const CSV_HEADER = ['indicator', 'area', 'period', 'numerator', 'denominator', 'value'] as const
 /** Areas that are not in the geography but stand for a benchmark. */
 export const NATIONAL_AREAS: Record<string, string> = { K04000001: 'England and Wales', E92000001: 'England', W92000004: 'Wales' }
+/**
+ * The regions (ONS codes) a partnership can compare with: England's nine, and Wales as a whole. They are not in the
+ * bundled geography, so their names are kept here; a region's figures are the values uploaded for its code.
+ */
+export const REGIONS: Record<string, string> = {
+  E12000001: 'North East',
+  E12000002: 'North West',
+  E12000003: 'Yorkshire and The Humber',
+  E12000004: 'East Midlands',
+  E12000005: 'West Midlands',
+  E12000006: 'East of England',
+  E12000007: 'London',
+  E12000008: 'South East',
+  E12000009: 'South West',
+  W92000004: 'Wales',
+}
+/** Areas that stand for a benchmark (national or regional), not for a partnership's own area. */
+export const BENCHMARK_AREAS: Record<string, string> = { ...REGIONS, ...NATIONAL_AREAS }
 
 /** Who is looking: their role in the partnership (site administrators: admin), or none. */
 export interface Viewer {
@@ -87,7 +105,9 @@ export interface IndicatorRow {
   rag_method: 'none' | 'target' | 'statistical'
   target: string | null
   tolerance: string | null
-  comparator: 'last-year' | 'england-and-wales' | 'peers'
+  comparator: 'last-year' | 'england-and-wales' | 'peers' | 'region'
+  /** The region compared with when the comparator is 'region' (a REGIONS code), or null. */
+  benchmark_area: string | null
   /** The financial year each period is also compared with ('2017/18'), or null. */
   baseline: string | null
   position: number
@@ -209,6 +229,7 @@ function defaultBuiltin(partnershipId: number, b: BuiltinIndicator): Indicator {
     target: null,
     tolerance: null,
     comparator: 'last-year',
+    benchmark_area: null,
     baseline: null,
     position: 1000,
     version: 0,
@@ -364,16 +385,19 @@ export function ragFor(ind: Indicator, latest: SeriesPoint | undefined, benchmar
       }
     return { status: 'red', reason: `Red: ${v} is ${pct} ${dir} the target of ${t}, more than the tolerance of ${formatNumber(tol, 1)}%` }
   }
-  if (ind.comparator === 'england-and-wales' || ind.comparator === 'peers') {
+  if (ind.comparator === 'england-and-wales' || ind.comparator === 'peers' || ind.comparator === 'region') {
     if (!benchmark || !latest.ci95) return null
     const b = formatValue(ind, benchmark.value)
     const c = compareWithBenchmark({ lower: latest.ci95[0], upper: latest.ci95[1] }, benchmark.value, ind.polarity)
     const word = latest.value > benchmark.value ? 'higher' : 'lower'
     // The peers: "the peer average of 38.1 per 1,000 for 15 peers" (peer-groups.ts gives the label).
     const against = ind.comparator === 'peers' ? `the peer average of ${b} for ${benchmark.label}` : `${b} for ${benchmark.label}`
-    if (c === 'worse') return { status: 'red', reason: `Red: ${v} is significantly ${word} than ${against} (95% interval excludes it)` }
-    if (c === 'better')
-      return { status: 'green', reason: `Green: ${v} is significantly ${word} than ${against} (95% interval excludes it)` }
+    // As Fingertips shows it: the 95% interval decides; when the 99.8% interval excludes the benchmark too, it says so.
+    const strong =
+      latest.ci998 && compareWithBenchmark({ lower: latest.ci998[0], upper: latest.ci998[1] }, benchmark.value, ind.polarity) === c
+    const excludes = strong ? '95% and 99.8% intervals exclude it' : '95% interval excludes it'
+    if (c === 'worse') return { status: 'red', reason: `Red: ${v} is significantly ${word} than ${against} (${excludes})` }
+    if (c === 'better') return { status: 'green', reason: `Green: ${v} is significantly ${word} than ${against} (${excludes})` }
     return { status: 'amber', reason: `Amber: ${v} is not significantly different from ${against}` }
   }
   const ch = latest.change
@@ -407,7 +431,7 @@ const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)$/
 
 /** The main area among an indicator's areas (most figures first): the partnership's area if it is one, else the first that is not a national benchmark. */
 function mainAreaOf(p: Partnership, areas: string[]): string | undefined {
-  return p.area_code && areas.includes(p.area_code) ? p.area_code : (areas.find((a) => !NATIONAL_AREAS[a]) ?? areas[0])
+  return p.area_code && areas.includes(p.area_code) ? p.area_code : (areas.find((a) => !BENCHMARK_AREAS[a]) ?? areas[0])
 }
 
 export function scorecardService(
@@ -463,6 +487,7 @@ export function scorecardService(
       target: input.target ?? null,
       tolerance: input.tolerance ?? null,
       comparator: input.comparator ?? 'last-year',
+      benchmark_area: input.comparator === 'region' ? input.region?.trim() || null : null,
       baseline: input.baseline?.trim() || null,
     }
     if (builtin)
@@ -506,6 +531,14 @@ export function scorecardService(
       if (period.frequency !== 'financial-year')
         throw new ValidationError({
           baseline: `Enter the baseline as a financial year, such as 2017/18, not a ${FREQUENCY_WORDS[period.frequency as Frequency] ?? 'part of a year'}: each period is compared with the same months of that year`,
+        })
+    }
+    if (input.comparator === 'region') {
+      const region = input.region?.trim()
+      if (!region) throw new ValidationError({ region: 'Select the region to compare with, or choose another comparator' })
+      if (!REGIONS[region])
+        throw new ValidationError({
+          region: `Select one of the regions (E12000001 to E12000009, or W92000004 for Wales); "${region}" is not one`,
         })
     }
     if (input.sensitivity === 'restricted' && !input.restrictedRoles?.length)
@@ -865,8 +898,10 @@ export function scorecardService(
       const shown = inScorecardView(ind, raw, primaryHidden(ind, raw))
       const points = buildSeries(ind, shown.points, shown.hidden, viewer, { latestOnly: true })
       const latest = points[points.length - 1]
-      // England and Wales: its own figure for the same period, or the same period worked out from its figures.
-      const nationalRaw = latest && area !== 'K04000001' ? toRaw(mine.filter((v) => v.area_code === 'K04000001')) : []
+      // England and Wales (or the region chosen): its own figure for the same period, or the same period worked out
+      // from its figures.
+      const benchmarkCode = ind.comparator === 'region' ? ind.benchmark_area : 'K04000001'
+      const nationalRaw = latest && benchmarkCode && area !== benchmarkCode ? toRaw(mine.filter((v) => v.area_code === benchmarkCode)) : []
       const national = nationalRaw.length ? derive(ind, nationalRaw, shown.view)?.find((n) => n.period.text === latest!.period) : undefined
       rows.push({
         indicator: ind,
@@ -876,7 +911,9 @@ export function scorecardService(
         rag: ragFor(
           ind,
           latest,
-          national && ind.comparator === 'england-and-wales' ? { value: Number(national.value), label: 'England and Wales' } : undefined,
+          national && (ind.comparator === 'england-and-wales' || ind.comparator === 'region')
+            ? { value: Number(national.value), label: BENCHMARK_AREAS[benchmarkCode!] }
+            : undefined,
         ),
         adjustedP: null,
         adjustedBaselineP: null,
@@ -949,7 +986,7 @@ export function scorecardService(
    * have their own names). Unknown codes are asked again next time (the geography may have been imported since).
    */
   async function areaName(code: string, partnershipId?: number): Promise<string | null> {
-    if (NATIONAL_AREAS[code]) return NATIONAL_AREAS[code]
+    if (BENCHMARK_AREAS[code]) return BENCHMARK_AREAS[code]
     const key = `${partnershipId ?? ''}|${code}`
     if (!names.get(key) || code.startsWith('custom-')) {
       try {
