@@ -542,8 +542,7 @@ export async function planRoutes(app: FastifyInstance, { services }: { services:
     async (request, reply) => {
       const ctx = await importContext(request, request.query.version)
       try {
-        if (!ctx.plan)
-          throw new ValidationError({ file: 'This partnership has no agreement version yet: add one before importing its action plan' })
+        // The form is read first: receiveFiles checks its CSRF token before anything else is said or written.
         const upload = await receiveFiles(request, {
           field: 'file',
           accept: ['csv'],
@@ -551,6 +550,8 @@ export async function planRoutes(app: FastifyInstance, { services }: { services:
           maxFileBytes: 5 * 1024 * 1024,
           required: 'Select a CSV file of the action plan',
         })
+        if (!ctx.plan)
+          throw new ValidationError({ file: 'This partnership has no agreement version yet: add one before importing its action plan' })
         const [file] = upload.files
         const result = await plans.importCsv(p(request).id, ctx.plan.version.id, file.path, file.filename, request.actor)
         if (result.problems.length)
