@@ -833,7 +833,12 @@ export function scorecardService(
       const linked = new Set(priorities.map((pr) => pr.lineage_id))
       const other = rows.filter((r) => !r.indicator.priority_lineages.some((l) => linked.has(l)))
       if (other.length) groups.push({ title: groups.length ? 'Other indicators' : 'Indicators', rows: other })
-      return { rows, groups, version, priorities, view, adjustment, comparisons: tests.length }
+      // What the page drawn from this depends on, for the routes' cache of drawn tables: the rows (key), the
+      // adjustment, and the priorities they are grouped under.
+      const cacheKey = [key, adjustment, version?.id ?? '', ...priorities.map((pr) => `${pr.lineage_id}:${pr.number}:${pr.title}`)].join(
+        '|',
+      )
+      return { rows, groups, version, priorities, view, adjustment, comparisons: tests.length, cacheKey }
     },
 
     /** The partnership's choice of adjustment for many comparisons (Holm's method unless it chose otherwise). */
