@@ -72,6 +72,8 @@ export interface PdfDocument {
   header?: { left?: string; right?: string }
   /** The footer's left; its right is "Page X of Y". Default: the title. */
   footer?: string
+  /** Print across the page (A4 landscape): for a wide table, such as the scorecard's. Default: portrait. */
+  landscape?: boolean
 }
 
 /** Who the print view is asked for as: the app, and the requesting person's credentials (never stored). */
@@ -243,6 +245,7 @@ export function pdfService(opts: { chromiumPath: string; idleMs?: number; concur
       const loaded = performance.now()
       const raw = await tab.page.pdf({
         format: 'A4',
+        landscape: doc.landscape ?? false,
         printBackground: true,
         outline: true,
         tagged: true,

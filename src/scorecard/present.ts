@@ -228,13 +228,19 @@ export async function trendChart(ind: Indicator, points: SeriesPoint[], areaName
     }))
   if (data.length < 2) return ''
   const axisTitle = ind.unit === 'rate' ? `per ${formatNumber(ind.per ?? 1000)}` : ind.unit === 'percentage' ? 'per cent' : ind.unit
+  // One tick per month, or per 2, 3, 6, 12 or 24 months: about eight at most, each at the start of a month, so that no
+  // month is labelled twice (Vega's own ticks fall between months for a few months' data).
+  const [y0, m0] = data[0].period.split('-').map(Number)
+  const [y1, m1] = data[data.length - 1].period.split('-').map(Number)
+  const span = (y1 - y0) * 12 + (m1 - m0)
+  const step = [1, 2, 3, 6, 12, 24].find((s) => span / s <= 8) ?? 48
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: 640,
     height: 240,
     config: { font: FONT, axis: { labelFontSize: 12, titleFontSize: 12 } },
     data: { values: data },
-    encoding: { x: { field: 'period', type: 'temporal', title: null, axis: { format: '%b %Y' } } },
+    encoding: { x: { field: 'period', type: 'temporal', title: null, axis: { format: '%b %Y', tickCount: { interval: 'month', step } } } },
     layer: [
       {
         mark: { type: 'area', color: '#cfe1f3' },

@@ -244,6 +244,7 @@ export async function scorecardRoutes(app: FastifyInstance, { services }: { serv
           filename: `${fileNamePart(p(request).slug)}-scorecard.pdf`,
           header: { left: p(request).name, right: 'Performance scorecard' },
           footer: `${p(request).name}: performance scorecard`,
+          landscape: true,
         })
       return reply.view(`${V}/print.njk`, {
         title: `${p(request).name}: performance scorecard`,

@@ -494,3 +494,14 @@ test('comparing with the region needs one of the regions', async () => {
   assert.equal(res.status, 400)
   assert.match(errorSummary(res.body), /Select the region to compare with, or choose another comparator/)
 })
+
+test('the trend chart labels each month once (five months of figures: October 2018 to February 2019)', async () => {
+  const { p, base } = await partnership()
+  await define(p.id, { code: 'monthly', name: 'Monthly figure', unit: 'count', frequency: 'month' })
+  const months = ['2018-10', '2018-11', '2018-12', '2019-01', '2019-02']
+  await importCsv(p.id, `${HEADER}\n${months.map((m, i) => `monthly,${HEREFORDSHIRE},${m},${40 + i},,`).join('\n')}\n`)
+  const page = (await new Client(t).get(`${base}/scorecard/indicators/monthly`)).body
+  const svg = page.slice(page.indexOf('<svg'), page.indexOf('</svg>'))
+  const labels = [...svg.matchAll(/>((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4})</g)].map((m) => m[1])
+  assert.deepEqual(labels, ['Oct 2018', 'Nov 2018', 'Dec 2018', 'Jan 2019', 'Feb 2019'])
+})

@@ -46,6 +46,9 @@ async function publicPages() {
     `${h}/crime`,
     // The scorecard's peers page: Herefordshire's computed peers (a CSP), with their features in a wide table.
     '/partnerships/herefordshire/scorecard/peers',
+    // The scorecard and its print view: a wide table in a box of its own, on the screen as on paper (landscape PDF).
+    '/partnerships/worcestershire/scorecard',
+    '/partnerships/worcestershire/scorecard/print',
     '/crime',
     '/crime/areas/E10000014',
     '/crime/areas/E22000332',
