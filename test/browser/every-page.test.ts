@@ -101,10 +101,22 @@ async function concreteUrls() {
           .replace(':item', String(agenda[0].id))
           .replace(':member', String(councillor.id))
       : url
+  // Funding's pages: Worcestershire's grant (with its allocations) and contract, from the demo.
+  const money = await s.server.services.funding.view(worcs.id, { member: true })
+  const [grant] = money.grants
+  const [contract] = money.contracts
+  const funding = (url: string) =>
+    url.includes('/funding/')
+      ? url
+          .replace(':partnership', 'worcestershire')
+          .replace(':grant', String(grant.id))
+          .replace(':allocation', String(grant.allocations[0].id))
+          .replace(':contract', String(contract.id))
+      : url
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
     .map((r) =>
-      scrutiny(r.url.includes('/scorecard') ? scorecard(r.url) : r.url)
+      funding(scrutiny(r.url.includes('/scorecard') ? scorecard(r.url) : r.url))
         .replace(':partnership', 'hampshire')
         .replace(':body', body.slug)
         .replace(':member', String(member.id))
