@@ -101,9 +101,10 @@ export function describeScrutinyHistory(words: AuditWords, db: Queryable) {
       paused_from: { label: 'Paused from' },
     },
     names: async (xs) => {
-      const rows = await db.query<{ id: number; reference: string }>(`SELECT id, reference FROM recommendations WHERE id = ANY($1::int[])`, [
-        ids(xs),
-      ])
+      const rows = await db.query<{ id: number; reference: string }>(
+        `SELECT id, reference FROM recommendations WHERE id = ANY($1::int[])`,
+        [ids(xs)],
+      )
       return new Map(rows.map((r) => [String(r.id), r.reference]))
     },
   })

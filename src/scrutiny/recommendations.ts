@@ -129,7 +129,12 @@ export const ResponseInput = Type.Object(
 )
 
 export const RecommendationsQuery = Type.Object({
-  council: Type.String({ minLength: 1, maxLength: 100, title: 'Council', errorMessage: 'council must be a council’s address, like herefordshire-council' }),
+  council: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    title: 'Council',
+    errorMessage: 'council must be a council’s address, like herefordshire-council',
+  }),
 })
 
 export const RecommendationJson = Type.Object({
@@ -215,7 +220,10 @@ export function recommendationService(
     const workspaces = new Map<number, Partnership | undefined>()
     for (const id of new Set(rows.flatMap((r) => [r.partnership_id, r.addressee_partnership_id ?? r.partnership_id])))
       workspaces.set(id, await deps.partnerships.byId(id, q))
-    const meetings = new Map<number, { date: string; items: Map<number, { title: string; exempt: boolean; published_title: string | null }> }>()
+    const meetings = new Map<
+      number,
+      { date: string; items: Map<number, { title: string; exempt: boolean; published_title: string | null }> }
+    >()
     for (const id of new Set(rows.map((r) => r.meeting_id))) {
       const r = rows.find((x) => x.meeting_id === id)!
       const { meeting, agenda } = await deps.scrutiny.meeting(r.partnership_id, id, { member: true }, q)
@@ -250,21 +258,43 @@ export function recommendationService(
   /** The next free reference for a council's municipal year. */
   async function nextReference(q: Queryable, councilId: number, year: number) {
     const used = new Set(
-      (await q.query<{ reference: string }>('SELECT reference FROM recommendations WHERE partnership_id = $1', [councilId])).map((r) => r.reference),
+      (await q.query<{ reference: string }>('SELECT reference FROM recommendations WHERE partnership_id = $1', [councilId])).map(
+        (r) => r.reference,
+      ),
     )
     for (let n = 1; ; n++) if (!used.has(referenceFor(year, n))) return referenceFor(year, n)
   }
 
-  async function addMove(tx: Queryable, r: RecommendationRow, from: RecommendationState | null, to: RecommendationState, note: string | null, actor: Actor, partnershipId: number) {
+  async function addMove(
+    tx: Queryable,
+    r: RecommendationRow,
+    from: RecommendationState | null,
+    to: RecommendationState,
+    note: string | null,
+    actor: Actor,
+    partnershipId: number,
+  ) {
     await createRecord(
       tx,
       'recommendation_moves',
       { recommendation_id: r.id, from_state: from, to_state: to, note, moved_by_name: actor.name },
-      { actor, partnershipId, entity: 'recommendation_move', summary: `${r.reference}: ${from ? `${STATE_LABELS[from]} → ` : ''}${STATE_LABELS[to]}` },
+      {
+        actor,
+        partnershipId,
+        entity: 'recommendation_move',
+        summary: `${r.reference}: ${from ? `${STATE_LABELS[from]} → ` : ''}${STATE_LABELS[to]}`,
+      },
     )
   }
 
-  async function moveWithin(tx: Queryable, r: RecommendationRow, to: RecommendationState, note: string | null, actor: Actor, partnershipId: number) {
+  async function moveWithin(
+    tx: Queryable,
+    r: RecommendationRow,
+    to: RecommendationState,
+    note: string | null,
+    actor: Actor,
+    partnershipId: number,
+  ) {
     const allowed = nextStates(r.state, r.paused_from)
     if (!allowed.includes(to)) {
       const ways = allowed.map((s) => STATE_LABELS[s].toLowerCase())
@@ -296,7 +326,8 @@ export function recommendationService(
     let addresseePartnershipId: number | null = null
     if (data.addresseeKind === 'partnership') {
       const target = data.addresseePartnershipId ? await deps.partnerships.byId(data.addresseePartnershipId, q) : undefined
-      if (!target || target.kind !== 'partnership') errors.addresseePartnershipId = 'Select the partnership the recommendation is addressed to'
+      if (!target || target.kind !== 'partnership')
+        errors.addresseePartnershipId = 'Select the partnership the recommendation is addressed to'
       else addresseePartnershipId = target.id
     } else if (!clean(data.addresseeName))
       errors.addresseeName =
@@ -338,17 +369,21 @@ export function recommendationService(
       if (!body) throw new NotFoundError()
       const list = await views(
         q,
-        await q.query<RecommendationRow>(`${SELECT} WHERE body_id = $1 AND partnership_id = $2 ORDER BY municipal_year DESC, reference DESC`, [
-          body.id,
-          councilId,
-        ]),
+        await q.query<RecommendationRow>(
+          `${SELECT} WHERE body_id = $1 AND partnership_id = $2 ORDER BY municipal_year DESC, reference DESC`,
+          [body.id, councilId],
+        ),
       )
       return { body, list }
     },
 
     /** Counts by state (every state, in the graph's order) and overdue. */
     counts(list: RecommendationView[]) {
-      const byState = RECOMMENDATION_STATES.map((s) => ({ state: s, label: STATE_LABELS[s], count: list.filter((r) => r.state === s).length }))
+      const byState = RECOMMENDATION_STATES.map((s) => ({
+        state: s,
+        label: STATE_LABELS[s],
+        count: list.filter((r) => r.state === s).length,
+      }))
       return { byState, overdue: list.filter((r) => r.overdue).length, total: list.length }
     },
 
@@ -365,7 +400,10 @@ export function recommendationService(
     async publicFor(councilSlug: string, q: Queryable = db) {
       const council = await deps.partnerships.bySlug(councilSlug, q)
       if (!council || !council.published || council.kind !== 'council') return undefined
-      const list = await views(q, await q.query<RecommendationRow>(`${SELECT} WHERE partnership_id = $1 ORDER BY municipal_year, reference`, [council.id]))
+      const list = await views(
+        q,
+        await q.query<RecommendationRow>(`${SELECT} WHERE partnership_id = $1 ORDER BY municipal_year, reference`, [council.id]),
+      )
       return { council, list: list.filter(isPublic) }
     },
 
@@ -427,7 +465,9 @@ export function recommendationService(
         const r = await row(tx, id)
         if (r.partnership_id !== councilId) throw new NotFoundError()
         if (data.version !== undefined && data.version !== r.version)
-          throw new ValidationError({ to: `${r.reference} was changed by someone else while you were looking at it: look again and try again` })
+          throw new ValidationError({
+            to: `${r.reference} was changed by someone else while you were looking at it: look again and try again`,
+          })
         return moveWithin(tx, r, data.to as RecommendationState, clean(data.note), actor, councilId)
       })
     },
@@ -454,7 +494,8 @@ export function recommendationService(
           { response: data.response.trim().replace(/\r\n/g, '\n'), responded_at: new Date(), responded_by: actor.id },
           { actor, partnershipId: r.partnership_id, entity: 'recommendation', summary: `${r.reference}: response` },
         )
-        if (decision) saved = await moveWithin(tx, { ...r, version: saved.version }, decision, 'The partnership’s response', actor, r.partnership_id)
+        if (decision)
+          saved = await moveWithin(tx, { ...r, version: saved.version }, decision, 'The partnership’s response', actor, r.partnership_id)
         return saved
       })
     },
