@@ -165,7 +165,7 @@ export interface RecommendationRow {
   text: string
   addressee_kind: (typeof ADDRESSEE_KINDS)[number]
   addressee_partnership_id: number | null
-  addressee_name: string | null
+  addressee_name: string
   due_date: string | null
   response: string | null
   responded_at: Date | null
@@ -242,7 +242,7 @@ export function recommendationService(
         meeting_date: m.date,
         item_title: item?.title ?? null,
         item_exempt: item?.exempt ?? false,
-        addressee: addressed?.name ?? r.addressee_name ?? '',
+        addressee: addressed?.name ?? r.addressee_name,
         addressee_slug: addressed?.slug ?? null,
         overdue: isOverdue(r, today),
       }
@@ -324,11 +324,12 @@ export function recommendationService(
       if (!agenda.some((i) => i.id === data.itemId)) errors.itemId = 'Select an item from that meeting’s agenda'
     }
     let addresseePartnershipId: number | null = null
+    let addresseeName = clean(data.addresseeName)
     if (data.addresseeKind === 'partnership') {
       const target = data.addresseePartnershipId ? await deps.partnerships.byId(data.addresseePartnershipId, q) : undefined
       if (!target || target.kind !== 'partnership')
         errors.addresseePartnershipId = 'Select the partnership the recommendation is addressed to'
-      else addresseePartnershipId = target.id
+      else [addresseePartnershipId, addresseeName] = [target.id, target.name]
     } else if (!clean(data.addresseeName))
       errors.addresseeName =
         data.addresseeKind === 'cabinet member'
@@ -337,8 +338,6 @@ export function recommendationService(
     if (data.dueDate && !realDate(data.dueDate)) errors.dueDate = 'Enter a real date, like 2017-03-17'
     else if (data.dueDate && data.dueDate < meeting.date)
       errors.dueDate = `The response cannot be due before the meeting that made the recommendation (${shortDate(meeting.date)})`
-    if (data.reference !== undefined && data.reference !== null && data.reference.trim() === '' && data.version !== undefined)
-      errors.reference = 'Enter the reference, like SR (25/26) 01'
     if (Object.keys(errors).length) throw new ValidationError(errors)
     return {
       meeting,
@@ -349,7 +348,7 @@ export function recommendationService(
         text: data.text.trim().replace(/\r\n/g, '\n'),
         addressee_kind: data.addresseeKind,
         addressee_partnership_id: addresseePartnershipId,
-        addressee_name: addresseePartnershipId ? null : clean(data.addresseeName),
+        addressee_name: addresseeName,
         due_date: data.dueDate || null,
         illustrative: data.illustrative ?? false,
       },

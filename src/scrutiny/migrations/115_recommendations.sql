@@ -11,8 +11,9 @@ CREATE TABLE recommendations (
   municipal_year integer NOT NULL,
   text text NOT NULL,
   addressee_kind text NOT NULL CHECK (addressee_kind IN ('partnership', 'cabinet member', 'organisation')),
-  addressee_partnership_id integer REFERENCES partnerships(id),
-  addressee_name text,
+  addressee_partnership_id integer REFERENCES partnerships(id) ON DELETE SET NULL,
+  -- The addressee's name as it was when the recommendation was made (for a partnership too, so it outlives it).
+  addressee_name text NOT NULL,
   due_date date,
   response text,
   responded_at timestamptz,
@@ -26,8 +27,7 @@ CREATE TABLE recommendations (
   updated_at timestamptz NOT NULL DEFAULT now(),
   updated_by integer REFERENCES users(id),
   UNIQUE (partnership_id, reference),
-  CHECK ((addressee_kind = 'partnership') = (addressee_partnership_id IS NOT NULL)),
-  CHECK (addressee_kind = 'partnership' OR addressee_name IS NOT NULL),
+  CHECK (addressee_kind = 'partnership' OR addressee_partnership_id IS NULL),
   CHECK ((state = 'paused') = (paused_from IS NOT NULL))
 );
 CREATE INDEX recommendations_body ON recommendations (body_id);
