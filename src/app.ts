@@ -30,6 +30,7 @@ import { agreementRoutes } from './agreement/routes.ts'
 import { assuranceRoutes } from './assurance/routes.ts'
 import { scorecardRoutes } from './scorecard/routes.ts'
 import { scrutinyRoutes } from './scrutiny/routes.ts'
+import { recommendationRoutes } from './scrutiny/recommendation-routes.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { geographyRoutes } from './geography/routes.ts'
 import { crimeRoutes } from './crime/routes.ts'
@@ -122,6 +123,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(planRoutes, { services })
   await app.register(fundingRoutes, { services })
   await app.register(scrutinyRoutes, { services, config })
+  await app.register(recommendationRoutes, { services, config })
   await app.register(geographyRoutes, { services })
   await app.register(crimeRoutes, { services, config })
   await app.register(adminRoutes, { services })

@@ -38,6 +38,7 @@ import { fundingService } from './funding/service.ts'
 import { describeFundingHistory } from './funding/history.ts'
 import { scrutinyService } from './scrutiny/service.ts'
 import { describeScrutinyHistory } from './scrutiny/history.ts'
+import { recommendationService } from './scrutiny/recommendations.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -123,6 +124,8 @@ export async function services(db: Db, config: Config) {
   // Scrutiny: a council workspace's committees and meetings; a partnership's box names the committees scrutinising it.
   const scrutiny = scrutinyService(db, { governance, partnerships })
   partnerships.addOverviewPanel({ order: 5, load: (p, opts) => scrutiny.overview(p, opts) })
+  const recommendations = recommendationService(db, { governance, partnerships, scrutiny })
+  partnerships.addOverviewPanel({ order: 6, load: (p, opts) => recommendations.overview(p, opts) })
   describeScrutinyHistory(auditWords, db)
   return {
     db,
@@ -146,6 +149,7 @@ export async function services(db: Db, config: Config) {
     funding,
     scorecardPreviews,
     scrutiny,
+    recommendations,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>

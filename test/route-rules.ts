@@ -306,4 +306,16 @@ export const ROUTE_RULES: Record<string, string> = {
   'GET /partnerships/:partnership/members/new': 'partnership:editor',
   'POST /partnerships/:partnership/members/new': 'partnership:editor',
   'GET /partnerships/:partnership/members/:member': 'partnership:public',
+  // Scrutiny recommendations (issue 10): the committee's tracker and forms, the addressed partnership's list and response.
+  'GET /partnerships/:partnership/committees/:body/recommendations': 'partnership:public',
+  'GET /partnerships/:partnership/committees/:body/recommendations/new': 'partnership:editor',
+  'POST /partnerships/:partnership/committees/:body/recommendations/new': 'partnership:editor',
+  'GET /partnerships/:partnership/recommendations/:recommendation': 'partnership:public',
+  'POST /partnerships/:partnership/recommendations/:recommendation/move': 'partnership:editor',
+  'GET /partnerships/:partnership/recommendations/:recommendation/edit': 'partnership:editor',
+  'POST /partnerships/:partnership/recommendations/:recommendation/edit': 'partnership:editor',
+  'GET /partnerships/:partnership/scrutiny-recommendations': 'partnership:public',
+  'GET /partnerships/:partnership/scrutiny-recommendations/:recommendation': 'partnership:public',
+  'POST /partnerships/:partnership/scrutiny-recommendations/:recommendation/response': 'partnership:editor',
+  'GET /api/v1/recommendations': 'public',
 }

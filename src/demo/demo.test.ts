@@ -237,3 +237,32 @@ test("Hampshire County Council's Policy and Resources Select Committee meets on 
     /Scrutinised by Policy and Resources Select Committee, Hampshire County Council/,
   )
 })
+
+test("Herefordshire's general overview and scrutiny committee of 17 January 2017 (seed 002): illustrative recommendations to HCSP and its answers", async () => {
+  const anon = new Client(t)
+  const res = await anon.get('/api/v1/recommendations?council=herefordshire-council')
+  assert.equal(res.status, 200)
+  const recs = res.json()
+  assert.deepEqual(
+    recs.map((r: { reference: string; state: string }) => [r.reference, r.state]),
+    [
+      ['SR (16/17) 01', 'closed'],
+      ['SR (16/17) 02', 'in progress'],
+      ['SR (16/17) 03', 'made'],
+    ],
+  )
+  for (const r of recs) {
+    assert.equal(r.illustrative, true)
+    assert.equal(r.meeting.date, '2017-01-17')
+    assert.equal(r.addressee.partnership, 'herefordshire')
+  }
+  // The paper's own figures: £80,000 from the OPCC, split 30/15/20/15 thousand.
+  assert.match(
+    recs[1].response,
+    /£30,000 domestic violence, £15,000 anti-social behaviour and community cohesion, £20,000 reducing reoffending, £15,000 analytical support/,
+  )
+  assert.equal(recs[2].overdue, true)
+  const page = text((await anon.get('/partnerships/herefordshire/scrutiny-recommendations')).body)
+  assert.match(page, /illustrative/i)
+  assert.match(text((await anon.get('/partnerships/herefordshire')).body), /Scrutiny recommendations/)
+})

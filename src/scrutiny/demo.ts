@@ -8,7 +8,7 @@ import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
 import type { Queryable } from '../platform/db/index.ts'
 
-export const SCRUTINY_DEMO_SLUGS = ['hampshire-county-council']
+export const SCRUTINY_DEMO_SLUGS = ['hampshire-county-council', 'herefordshire-council']
 
 const DECLARATIONS =
   "All Members who believe they have a Disclosable Pecuniary Interest in any matter to be considered at the meeting must declare that interest and, having regard to the circumstances described in Part 3 Paragraph 1.5 of the County Council's Members' Code of Conduct, leave the meeting while the matter is discussed, save for exercising any right to speak in accordance with Paragraph 1.6 of the Code. Furthermore all Members with a Non-Pecuniary interest in a matter being considered at the meeting should consider whether such interest should be declared, and having regard to Part 5, Paragraph 2 of the Code, consider whether it is appropriate to leave the meeting while the matter is discussed, save for exercising any right to speak in accordance with the Code."
@@ -106,5 +106,104 @@ export async function loadScrutinyDemo(s: Services, tx: Queryable, actor: Actor,
     actor,
     tx,
   )
+  return council.id
+}
+
+/**
+ * Herefordshire Council's general overview and scrutiny committee of 17 January 2017 (seed 002), which reviewed
+ * Herefordshire Community Safety Partnership. The paper asks the committee to "identify any further actions it may wish
+ * to recommend to the partnership"; it records none made and no answers, so the recommendations and the partnership's
+ * responses below are illustrative (and marked so on every page and in the API). The paper gives no time or place.
+ */
+export async function loadHerefordshireScrutinyDemo(s: Services, tx: Queryable, actor: Actor, partnershipIds: Map<string, number>) {
+  const council = await s.partnerships.create(
+    { slug: 'herefordshire-council', name: 'Herefordshire Council', kind: 'council', published: true },
+    actor,
+    tx,
+  )
+  const csp = partnershipIds.get('herefordshire')
+  const committee = await s.scrutiny.createCommittee(
+    council.id,
+    {
+      name: 'General overview and scrutiny committee',
+      type: 'overview and scrutiny committee',
+      crimeAndDisorder: true,
+      remit:
+        'Has the power under section 19 of the Police and Justice Act 2006 (as amended) to review or scrutinise decisions made, or other action taken, in connection with the discharge by the responsible authorities of their crime and disorder functions, and to make reports or recommendations to cabinet with respect to the discharge of those functions.',
+      scrutinises: csp ? [csp] : [],
+    },
+    actor,
+    tx,
+  )
+  const meeting = await s.scrutiny.createMeeting(
+    council.id,
+    {
+      bodyId: committee.id,
+      date: '2017-01-17',
+      startTime: '10:00',
+      place: 'Herefordshire Council (illustrative: the paper gives no time or place)',
+      status: 'held',
+      agendaPublished: true,
+      decisionsPublished: true,
+    },
+    actor,
+    tx,
+  )
+  const item = await s.scrutiny.addItem(
+    council.id,
+    meeting.id,
+    {
+      title: 'Herefordshire community safety partnership strategy and related performance',
+      purpose: 'To review the work and activity of the Herefordshire community safety partnership (CSP).',
+      presenter:
+        'Councillor PM Morgan, Chair of the Herefordshire community safety partnership and cabinet member lead for community safety',
+      forDecision: true,
+      decision:
+        'THAT: the committee review performance of the partnership against its strategic priorities and identify any further actions it may wish to recommend to the partnership for consideration.',
+    },
+    actor,
+    tx,
+  )
+  if (!csp) return council.id
+  const illustrative = [
+    {
+      text: 'Illustrative: that the partnership shares with the committee the findings of its strategic assessment, due in March 2017, on domestic violence in the county, before it agrees the community safety strategy for 2017 to 2020.',
+      dueDate: '2017-03-31',
+      response:
+        'Illustrative: the partnership accepts. The strategic assessment will be considered by the partnership in March 2017 and its findings on domestic violence will be sent to the committee with the draft strategy.',
+      moves: ['accepted', 'in progress', 'implemented', 'closed'],
+    },
+    {
+      text: 'Illustrative: that the partnership reports to the committee how the £80,000 grant from the office of the police and crime commissioner for 2016/17 was spent against each of its priorities, and what difference it made.',
+      dueDate: '2017-04-28',
+      response:
+        'Illustrative: the partnership partly accepts. It will report the spending against each priority (£30,000 domestic violence, £15,000 anti-social behaviour and community cohesion, £20,000 reducing reoffending, £15,000 analytical support); outcomes of single-year projects can only be shown over time, as the report to the committee explains.',
+      moves: ['partly accepted', 'in progress'],
+    },
+    {
+      text: 'Illustrative: that the partnership sets out how it will measure progress on its priority to promote community cohesion and reduce anti-social behaviour.',
+      dueDate: '2017-04-28',
+      response: null,
+      moves: [],
+    },
+  ]
+  for (const r of illustrative) {
+    const made = await s.recommendations.create(
+      council.id,
+      {
+        meetingId: meeting.id,
+        itemId: item.id,
+        text: r.text,
+        addresseeKind: 'partnership',
+        addresseePartnershipId: csp,
+        dueDate: r.dueDate,
+        illustrative: true,
+      },
+      actor,
+      tx,
+    )
+    if (r.response) await s.recommendations.respond(csp, made.id, { response: r.response }, actor, tx)
+    for (const to of r.moves) await s.recommendations.move(council.id, made.id, { to, note: 'Illustrative' }, actor, tx)
+  }
   return council.id
 }

@@ -84,4 +84,37 @@ export function describeScrutinyHistory(words: AuditWords, db: Queryable) {
       return new Map(rows.map((r) => [String(r.id), r.title]))
     },
   })
+  words.describe('recommendation', {
+    label: 'recommendation',
+    fields: {
+      partnership_id: { hidden: true },
+      municipal_year: { hidden: true },
+      body_id: { label: 'Committee', ref: 'body' },
+      meeting_id: { label: 'Meeting', ref: 'meeting' },
+      item_id: { label: 'Agenda item', ref: 'agenda_item' },
+      addressee_kind: { label: 'Addressed to' },
+      addressee_partnership_id: { label: 'Partnership', ref: 'partnership' },
+      addressee_name: { label: 'Addressee' },
+      due_date: { label: 'Response due' },
+      responded_at: { label: 'Responded' },
+      responded_by: { hidden: true },
+      paused_from: { label: 'Paused from' },
+    },
+    names: async (xs) => {
+      const rows = await db.query<{ id: number; reference: string }>(
+        `SELECT id, reference FROM recommendations WHERE id = ANY($1::int[])`,
+        [ids(xs)],
+      )
+      return new Map(rows.map((r) => [String(r.id), r.reference]))
+    },
+  })
+  words.describe('recommendation_move', {
+    label: 'recommendation moved',
+    fields: {
+      recommendation_id: { label: 'Recommendation', ref: 'recommendation' },
+      from_state: { label: 'From' },
+      to_state: { label: 'To' },
+      moved_by_name: { label: 'Moved by' },
+    },
+  })
 }

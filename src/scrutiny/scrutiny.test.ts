@@ -10,6 +10,7 @@ let partnership: Partnership
 let committeeSlug = ''
 let meetingId = 0
 let memberId = 0
+let recommendationId = 0
 
 // What an exempt item holds that must never reach the public (its own title, purpose, presenter and decision).
 const SECRET_TITLE = 'Award of the CCTV maintenance contract to Acme Cameras Ltd'
@@ -90,6 +91,21 @@ before(async () => {
     },
     systemActor,
   )
+  // A recommendation from the exempt item, addressed to the partnership: it too must never reach the public.
+  const exemptItem = (await s().meeting(council.id, m.id, { member: true })).agenda.find((i) => i.exempt)!
+  recommendationId = (
+    await t.services.recommendations.create(
+      council.id,
+      {
+        meetingId: m.id,
+        itemId: exemptItem.id,
+        text: `Renegotiate with Acme: ${SECRET_DECISION}`,
+        addresseeKind: 'partnership',
+        addresseePartnershipId: partnership.id,
+      },
+      systemActor,
+    )
+  ).id
 })
 after(async () => {
   await t.close()
@@ -133,6 +149,7 @@ function publicAddresses() {
     body: committeeSlug,
     meeting: String(meetingId),
     member: String(memberId),
+    recommendation: String(recommendationId),
   }
   const out: string[] = []
   for (const r of t.app.accessRules) {
@@ -151,7 +168,11 @@ function publicAddresses() {
     `/partnerships/${council.slug}/meetings?view=calendar&month=2019-11`,
   )
   out.push(`/partnerships/${council.slug}/meetings?from=2019-01-01`, '/api/v1/meetings?from=2019-11-01&to=2019-11-30')
-  out.push(`/partnerships/${partnership.slug}`)
+  out.push(`/partnerships/${partnership.slug}`, `/partnerships/${partnership.slug}/scrutiny-recommendations`)
+  out.push(
+    `/partnerships/${partnership.slug}/scrutiny-recommendations/${recommendationId}`,
+    `/api/v1/recommendations?council=${council.slug}`,
+  )
   return out
 }
 

@@ -113,10 +113,20 @@ async function concreteUrls() {
           .replace(':allocation', String(grant.allocations[0].id))
           .replace(':contract', String(contract.id))
       : url
+  // Recommendations: Herefordshire Council's (from the demo), on the council's side and on the partnership's.
+  const hc = (await s.server.services.partnerships.bySlug('herefordshire-council'))!
+  const [{ body: hcCommittee }] = await s.server.services.scrutiny.committees(hc.id)
+  const [recommendation] = (await s.server.services.recommendations.forCommittee(hc.id, hcCommittee.slug)).list
+  const recommendations = (url: string) =>
+    url.includes(':recommendation')
+      ? url
+          .replace(':partnership', url.includes('/scrutiny-recommendations/') ? 'herefordshire' : hc.slug)
+          .replace(':recommendation', String(recommendation.id))
+      : url
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
     .map((r) =>
-      funding(scrutiny(r.url.includes('/scorecard') ? scorecard(r.url) : r.url))
+      funding(scrutiny(recommendations(r.url.includes('/scorecard') ? scorecard(r.url) : r.url)))
         .replace(':partnership', 'hampshire')
         .replace(':body', body.slug)
         .replace(':member', String(member.id))

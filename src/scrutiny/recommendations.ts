@@ -1,0 +1,522 @@
+/**
+ * Scrutiny recommendations (issue 10): what a committee recommends at a meeting, to a partnership, a cabinet member or
+ * an organisation; the response; and the recommendation's state, moved only along the edges of RECOMMENDATION_EDGES.
+ * Every move is a row of recommendation_moves (who, when, note), written through platform/records.ts, so audited.
+ *
+ * A recommendation addressed to a partnership is that partnership's to answer: its admins and editors write the
+ * response on their own pages (`respond`), and the committee sees it. The public sees a published council's
+ * recommendations, except those from an exempt agenda item (`isPublic`).
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import type { Db, Queryable } from '../platform/db/index.ts'
+import { maybeOne, inTransaction } from '../platform/db/index.ts'
+import type { Actor } from '../platform/audit.ts'
+import type { Partnership } from '../platform/access.ts'
+import { createRecord, updateRecord } from '../platform/records.ts'
+import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { choice, Nullable, validate } from '../platform/validation.ts'
+import type { GovernanceService } from '../governance/service.ts'
+import type { PartnershipService } from '../partnerships/service.ts'
+import type { ScrutinyService } from './service.ts'
+import { shortDate, todayInLondon } from './dates.ts'
+
+export const RECOMMENDATION_STATES = [
+  'made',
+  'accepted',
+  'partly accepted',
+  'rejected',
+  'in progress',
+  'implemented',
+  'closed',
+  'paused',
+] as const
+export type RecommendationState = (typeof RECOMMENDATION_STATES)[number]
+
+/**
+ * The state graph, in one place: where a recommendation may go from each state. `paused` is reached from any open
+ * state (every state but closed) and leaves only back to the state it was paused from (see `nextStates`).
+ */
+export const RECOMMENDATION_EDGES: Record<Exclude<RecommendationState, 'paused'>, RecommendationState[]> = {
+  made: ['accepted', 'partly accepted', 'rejected'],
+  accepted: ['in progress'],
+  'partly accepted': ['in progress'],
+  rejected: ['closed'],
+  'in progress': ['implemented'],
+  implemented: ['closed'],
+  closed: [],
+}
+export const OPEN_STATES = RECOMMENDATION_STATES.filter((s) => s !== 'closed')
+
+export const STATE_LABELS: Record<RecommendationState, string> = {
+  made: 'Made',
+  accepted: 'Accepted',
+  'partly accepted': 'Partly accepted',
+  rejected: 'Rejected',
+  'in progress': 'In progress',
+  implemented: 'Implemented',
+  closed: 'Closed',
+  paused: 'Paused',
+}
+
+/** The states a recommendation may move to from where it is. */
+export function nextStates(state: RecommendationState, pausedFrom: RecommendationState | null): RecommendationState[] {
+  if (state === 'paused') return pausedFrom ? [pausedFrom] : []
+  const out = [...RECOMMENDATION_EDGES[state]]
+  if (state !== 'closed') out.push('paused')
+  return out
+}
+
+/** The municipal year (April to March) a date falls in, by its first year: 2016-04-01 to 2017-03-31 is 2016. */
+export function municipalYear(date: string) {
+  const y = Number(date.slice(0, 4))
+  return Number(date.slice(5, 7)) >= 4 ? y : y - 1
+}
+/** "SR (16/17) 03". */
+export function referenceFor(year: number, n: number) {
+  const two = (x: number) => String(x % 100).padStart(2, '0')
+  return `SR (${two(year)}/${two(year + 1)}) ${String(n).padStart(2, '0')}`
+}
+
+export const ADDRESSEE_KINDS = ['partnership', 'cabinet member', 'organisation'] as const
+
+const optionalText = (title: string, maxLength: number) =>
+  Type.Optional(Type.Union([Type.Null(), Type.String()], { title, maxLength }) as unknown as ReturnType<typeof Type.String>)
+const optionalInt = (title: string) =>
+  Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1 })], { title }) as unknown as ReturnType<typeof Type.Integer>)
+
+export const RecommendationInput = Type.Object(
+  {
+    meetingId: Type.Integer({ minimum: 1, title: 'Meeting', errorMessage: 'Select the meeting the recommendation was made at' }),
+    itemId: optionalInt('Agenda item'),
+    text: Type.String({ minLength: 1, maxLength: 5000, title: 'Recommendation', errorMessage: 'Enter the recommendation' }),
+    addresseeKind: choice(ADDRESSEE_KINDS, 'Addressed to'),
+    addresseePartnershipId: optionalInt('Partnership'),
+    addresseeName: optionalText('Name of the cabinet member or organisation', 300),
+    dueDate: Type.Optional(
+      Type.Union([Type.Null(), Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })], {
+        title: 'Response due',
+        errorMessage: 'Enter the date a response is due, like 2017-03-17',
+      }) as unknown as ReturnType<typeof Type.String>,
+    ),
+    reference: optionalText('Reference', 40),
+    illustrative: Type.Optional(Type.Boolean({ title: 'Illustrative' })),
+    version: Type.Optional(Type.Integer({ title: 'Version' })),
+  },
+  { additionalProperties: false },
+)
+export type RecommendationInput = Static<typeof RecommendationInput>
+
+export const MoveInput = Type.Object(
+  {
+    to: choice(RECOMMENDATION_STATES, 'Move to'),
+    note: optionalText('Note', 2000),
+    version: Type.Optional(Type.Integer({ title: 'Version' })),
+  },
+  { additionalProperties: false },
+)
+
+export const ResponseInput = Type.Object(
+  {
+    response: Type.String({ minLength: 1, maxLength: 10000, title: 'Response', errorMessage: 'Enter the partnership’s response' }),
+    decision: Type.Optional(
+      Type.Union([Type.Literal(''), Type.Literal('accepted'), Type.Literal('partly accepted'), Type.Literal('rejected')], {
+        title: 'The partnership’s decision',
+      }) as unknown as ReturnType<typeof Type.String>,
+    ),
+    version: Type.Optional(Type.Integer({ title: 'Version' })),
+  },
+  { additionalProperties: false },
+)
+
+export const RecommendationsQuery = Type.Object({
+  council: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    title: 'Council',
+    errorMessage: 'council must be a council’s address, like herefordshire-council',
+  }),
+})
+
+export const RecommendationJson = Type.Object({
+  id: Type.Integer(),
+  reference: Type.String(),
+  url: Type.String(),
+  council: Type.Object({ slug: Type.String(), name: Type.String() }),
+  committee: Type.Object({ slug: Type.String(), name: Type.String() }),
+  meeting: Type.Object({ id: Type.Integer(), date: Type.String({ format: 'date' }) }),
+  agendaItem: Nullable(Type.String()),
+  text: Type.String(),
+  addressee: Type.Object({ kind: Type.String(), name: Type.String(), partnership: Nullable(Type.String()) }),
+  dueDate: Nullable(Type.String({ format: 'date' })),
+  response: Nullable(Type.String()),
+  state: Type.String(),
+  overdue: Type.Boolean({ description: 'The response due date has passed and there is no response' }),
+  illustrative: Type.Boolean({ description: 'Made up for the demo, not from a council paper' }),
+})
+
+export interface RecommendationRow {
+  id: number
+  partnership_id: number
+  body_id: number
+  meeting_id: number
+  item_id: number | null
+  reference: string
+  municipal_year: number
+  text: string
+  addressee_kind: (typeof ADDRESSEE_KINDS)[number]
+  addressee_partnership_id: number | null
+  addressee_name: string
+  due_date: string | null
+  response: string | null
+  responded_at: Date | null
+  state: RecommendationState
+  paused_from: RecommendationState | null
+  illustrative: boolean
+  version: number
+}
+
+export interface RecommendationView extends RecommendationRow {
+  council: Partnership
+  body_slug: string
+  body_name: string
+  meeting_date: string
+  item_title: string | null
+  item_exempt: boolean
+  addressee: string
+  addressee_slug: string | null
+  overdue: boolean
+}
+
+export interface MoveRow {
+  id: number
+  from_state: RecommendationState | null
+  to_state: RecommendationState
+  note: string | null
+  moved_by_name: string | null
+  created_at: Date
+}
+
+const SELECT = `SELECT id, partnership_id, body_id, meeting_id, item_id, reference, municipal_year, text, addressee_kind, addressee_partnership_id,
+  addressee_name, to_char(due_date, 'YYYY-MM-DD') AS due_date, response, responded_at, state, paused_from, illustrative, version FROM recommendations`
+const clean = (s: string | null | undefined) => (typeof s === 'string' && s.trim() ? s.trim().replace(/\r\n/g, '\n') : null)
+const realDate = (d: string) => !isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d
+
+/** Overdue: its response due date has passed (in England and Wales) and no response is recorded. */
+export const isOverdue = (r: Pick<RecommendationRow, 'due_date' | 'response' | 'state'>, today = todayInLondon()) =>
+  !!r.due_date && r.due_date < today && !r.response && r.state !== 'closed'
+
+/** What the public may see: a published council's recommendations, except those from an exempt agenda item. */
+export const isPublic = (r: Pick<RecommendationView, 'council' | 'item_exempt'>) => r.council.published && !r.item_exempt
+
+export function recommendationService(
+  db: Db,
+  deps: { governance: GovernanceService; partnerships: PartnershipService; scrutiny: ScrutinyService },
+) {
+  const inTx = <T>(q: Queryable | undefined, run: (tx: Queryable) => Promise<T>) => inTransaction(db, q, run)
+
+  async function views(q: Queryable, rows: RecommendationRow[]): Promise<RecommendationView[]> {
+    if (!rows.length) return []
+    const bodies = await deps.governance.byIds([...new Set(rows.map((r) => r.body_id))], q)
+    const workspaces = new Map<number, Partnership | undefined>()
+    for (const id of new Set(rows.flatMap((r) => [r.partnership_id, r.addressee_partnership_id ?? r.partnership_id])))
+      workspaces.set(id, await deps.partnerships.byId(id, q))
+    const meetings = new Map<
+      number,
+      { date: string; items: Map<number, { title: string; exempt: boolean; published_title: string | null }> }
+    >()
+    for (const id of new Set(rows.map((r) => r.meeting_id))) {
+      const r = rows.find((x) => x.meeting_id === id)!
+      const { meeting, agenda } = await deps.scrutiny.meeting(r.partnership_id, id, { member: true }, q)
+      meetings.set(id, { date: meeting.date, items: new Map(agenda.map((i) => [i.id, i])) })
+    }
+    const today = todayInLondon()
+    return rows.map((r) => {
+      const m = meetings.get(r.meeting_id)!
+      const item = r.item_id ? m.items.get(r.item_id) : undefined
+      const addressed = r.addressee_partnership_id ? workspaces.get(r.addressee_partnership_id) : undefined
+      return {
+        ...r,
+        council: workspaces.get(r.partnership_id)!,
+        body_slug: bodies.get(r.body_id)?.slug ?? '',
+        body_name: bodies.get(r.body_id)?.name ?? '',
+        meeting_date: m.date,
+        item_title: item?.title ?? null,
+        item_exempt: item?.exempt ?? false,
+        addressee: addressed?.name ?? r.addressee_name,
+        addressee_slug: addressed?.slug ?? null,
+        overdue: isOverdue(r, today),
+      }
+    })
+  }
+
+  async function row(q: Queryable, id: number) {
+    const r = await maybeOne<RecommendationRow>(q, `${SELECT} WHERE id = $1`, [id])
+    if (!r) throw new NotFoundError()
+    return r
+  }
+
+  /** The next free reference for a council's municipal year. */
+  async function nextReference(q: Queryable, councilId: number, year: number) {
+    const used = new Set(
+      (await q.query<{ reference: string }>('SELECT reference FROM recommendations WHERE partnership_id = $1', [councilId])).map(
+        (r) => r.reference,
+      ),
+    )
+    for (let n = 1; ; n++) if (!used.has(referenceFor(year, n))) return referenceFor(year, n)
+  }
+
+  async function addMove(
+    tx: Queryable,
+    r: RecommendationRow,
+    from: RecommendationState | null,
+    to: RecommendationState,
+    note: string | null,
+    actor: Actor,
+    partnershipId: number,
+  ) {
+    await createRecord(
+      tx,
+      'recommendation_moves',
+      { recommendation_id: r.id, from_state: from, to_state: to, note, moved_by_name: actor.name },
+      {
+        actor,
+        partnershipId,
+        entity: 'recommendation_move',
+        summary: `${r.reference}: ${from ? `${STATE_LABELS[from]} → ` : ''}${STATE_LABELS[to]}`,
+      },
+    )
+  }
+
+  async function moveWithin(
+    tx: Queryable,
+    r: RecommendationRow,
+    to: RecommendationState,
+    note: string | null,
+    actor: Actor,
+    partnershipId: number,
+  ) {
+    const allowed = nextStates(r.state, r.paused_from)
+    if (!allowed.includes(to)) {
+      const ways = allowed.map((s) => STATE_LABELS[s].toLowerCase())
+      throw new ValidationError({
+        to: `${r.reference} is ${STATE_LABELS[r.state].toLowerCase()}${r.state === 'paused' && r.paused_from ? ` (paused when ${STATE_LABELS[r.paused_from].toLowerCase()})` : ''}, so it cannot be moved to ${STATE_LABELS[to].toLowerCase()}. ${ways.length ? `It can be moved to: ${ways.join(', ')}.` : 'It is closed: it cannot be moved.'}`,
+      })
+    }
+    const updated = await updateRecord<RecommendationRow>(
+      tx,
+      'recommendations',
+      r.id,
+      undefined,
+      { state: to, paused_from: to === 'paused' ? r.state : null },
+      { actor, partnershipId: r.partnership_id, entity: 'recommendation', summary: `${r.reference}: ${STATE_LABELS[to]}` },
+    )
+    await addMove(tx, r, r.state, to, note, actor, partnershipId)
+    return updated
+  }
+
+  async function checked(q: Queryable, councilId: number, data: RecommendationInput) {
+    const errors: Record<string, string> = {}
+    const meetings = await deps.scrutiny.meetings(councilId, {}, q)
+    const meeting = meetings.find((m) => m.id === data.meetingId)
+    if (!meeting) throw new ValidationError({ meetingId: 'Select the meeting from the list of this council’s meetings' })
+    if (data.itemId) {
+      const { agenda } = await deps.scrutiny.meeting(councilId, meeting.id, { member: true }, q)
+      if (!agenda.some((i) => i.id === data.itemId)) errors.itemId = 'Select an item from that meeting’s agenda'
+    }
+    let addresseePartnershipId: number | null = null
+    let addresseeName = clean(data.addresseeName)
+    if (data.addresseeKind === 'partnership') {
+      const target = data.addresseePartnershipId ? await deps.partnerships.byId(data.addresseePartnershipId, q) : undefined
+      if (!target || target.kind !== 'partnership')
+        errors.addresseePartnershipId = 'Select the partnership the recommendation is addressed to'
+      else [addresseePartnershipId, addresseeName] = [target.id, target.name]
+    } else if (!clean(data.addresseeName))
+      errors.addresseeName =
+        data.addresseeKind === 'cabinet member'
+          ? 'Enter the cabinet member, like Cabinet Member for Communities'
+          : 'Enter the organisation, like West Mercia Police'
+    if (data.dueDate && !realDate(data.dueDate)) errors.dueDate = 'Enter a real date, like 2017-03-17'
+    else if (data.dueDate && data.dueDate < meeting.date)
+      errors.dueDate = `The response cannot be due before the meeting that made the recommendation (${shortDate(meeting.date)})`
+    if (Object.keys(errors).length) throw new ValidationError(errors)
+    return {
+      meeting,
+      values: {
+        meeting_id: meeting.id,
+        body_id: meeting.body_id,
+        item_id: data.itemId ?? null,
+        text: data.text.trim().replace(/\r\n/g, '\n'),
+        addressee_kind: data.addresseeKind,
+        addressee_partnership_id: addresseePartnershipId,
+        addressee_name: addresseeName,
+        due_date: data.dueDate || null,
+        illustrative: data.illustrative ?? false,
+      },
+    }
+  }
+
+  function uniqueReference(err: { code?: string; constraint?: string; message?: string }): never {
+    if (err?.code === '23505' && String(err.constraint ?? err.message).includes('reference'))
+      throw new ValidationError({ reference: 'This council already has a recommendation with that reference' })
+    throw err
+  }
+
+  const service = {
+    /** A committee's recommendations (newest reference first), with counts by state and the overdue ones. */
+    async forCommittee(councilId: number, bodySlug: string, q: Queryable = db) {
+      const body = await deps.governance.find(councilId, bodySlug, q)
+      if (!body) throw new NotFoundError()
+      const list = await views(
+        q,
+        await q.query<RecommendationRow>(
+          `${SELECT} WHERE body_id = $1 AND partnership_id = $2 ORDER BY municipal_year DESC, reference DESC`,
+          [body.id, councilId],
+        ),
+      )
+      return { body, list }
+    },
+
+    /** Counts by state (every state, in the graph's order) and overdue. */
+    counts(list: RecommendationView[]) {
+      const byState = RECOMMENDATION_STATES.map((s) => ({
+        state: s,
+        label: STATE_LABELS[s],
+        count: list.filter((r) => r.state === s).length,
+      }))
+      return { byState, overdue: list.filter((r) => r.overdue).length, total: list.length }
+    },
+
+    /** Recommendations addressed to a partnership. `includePrivate`: also those from exempt items and unpublished councils. */
+    async addressedTo(partnershipId: number, opts: { includePrivate: boolean }, q: Queryable = db) {
+      const list = await views(
+        q,
+        await q.query<RecommendationRow>(`${SELECT} WHERE addressee_partnership_id = $1 ORDER BY due_date NULLS LAST, id`, [partnershipId]),
+      )
+      return opts.includePrivate ? list : list.filter(isPublic)
+    },
+
+    /** A published council's public recommendations (for the API). */
+    async publicFor(councilSlug: string, q: Queryable = db) {
+      const council = await deps.partnerships.bySlug(councilSlug, q)
+      if (!council || !council.published || council.kind !== 'council') return undefined
+      const list = await views(
+        q,
+        await q.query<RecommendationRow>(`${SELECT} WHERE partnership_id = $1 ORDER BY municipal_year, reference`, [council.id]),
+      )
+      return { council, list: list.filter(isPublic) }
+    },
+
+    /** One recommendation, with its moves. `workspaceId`: the council's, or the addressed partnership's. */
+    async get(workspaceId: number, id: number, q: Queryable = db) {
+      const r = await row(q, id)
+      if (r.partnership_id !== workspaceId && r.addressee_partnership_id !== workspaceId) throw new NotFoundError()
+      const [view] = await views(q, [r])
+      const moves = await q.query<MoveRow>(
+        `SELECT id, from_state, to_state, note, moved_by_name, created_at FROM recommendation_moves WHERE recommendation_id = $1 ORDER BY created_at, id`,
+        [id],
+      )
+      return { recommendation: view, moves, next: nextStates(r.state, r.paused_from) }
+    },
+
+    nextReference: (councilId: number, date: string, q: Queryable = db) => nextReference(q, councilId, municipalYear(date)),
+
+    /** Make a recommendation (state "made", its first move recorded). The reference is generated unless given. */
+    async create(councilId: number, input: unknown, actor: Actor, q?: Queryable): Promise<RecommendationRow> {
+      const data = validate(RecommendationInput, input)
+      return inTx(q, async (tx) => {
+        const { meeting, values } = await checked(tx, councilId, data)
+        const year = municipalYear(meeting.date)
+        const reference = clean(data.reference) ?? (await nextReference(tx, councilId, year))
+        const r = await createRecord<RecommendationRow>(
+          tx,
+          'recommendations',
+          { partnership_id: councilId, reference, municipal_year: year, state: 'made', ...values },
+          { actor, partnershipId: councilId, entity: 'recommendation', summary: `${reference} (${meeting.body_name})` },
+        ).catch(uniqueReference)
+        await addMove(tx, r, null, 'made', null, actor, councilId)
+        return row(tx, r.id)
+      })
+    },
+
+    /** Change a recommendation's details (its text, addressee, due date or reference). Its state changes only by `move`. */
+    async update(councilId: number, id: number, input: unknown, actor: Actor, q?: Queryable) {
+      const data = validate(RecommendationInput, input)
+      return inTx(q, async (tx) => {
+        const r = await row(tx, id)
+        if (r.partnership_id !== councilId) throw new NotFoundError()
+        const { values } = await checked(tx, councilId, { ...data, version: data.version ?? r.version })
+        const reference = clean(data.reference) ?? r.reference
+        return updateRecord<RecommendationRow>(
+          tx,
+          'recommendations',
+          id,
+          data.version,
+          { ...values, reference },
+          { actor, partnershipId: councilId, entity: 'recommendation', summary: reference },
+        ).catch(uniqueReference)
+      })
+    },
+
+    /** Move a recommendation along an edge of the graph; any other move is refused and nothing is saved. */
+    async move(councilId: number, id: number, input: unknown, actor: Actor, q?: Queryable) {
+      const data = validate(MoveInput, input)
+      return inTx(q, async (tx) => {
+        const r = await row(tx, id)
+        if (r.partnership_id !== councilId) throw new NotFoundError()
+        if (data.version !== undefined && data.version !== r.version)
+          throw new ValidationError({
+            to: `${r.reference} was changed by someone else while you were looking at it: look again and try again`,
+          })
+        return moveWithin(tx, r, data.to as RecommendationState, clean(data.note), actor, councilId)
+      })
+    },
+
+    /**
+     * The addressed partnership answers: its response, and (optionally, while the recommendation is still "made")
+     * whether it accepts, partly accepts or rejects it, which is recorded as a move.
+     */
+    async respond(partnershipId: number, id: number, input: unknown, actor: Actor, q?: Queryable) {
+      const data = validate(ResponseInput, input)
+      return inTx(q, async (tx) => {
+        const r = await row(tx, id)
+        if (r.addressee_partnership_id !== partnershipId) throw new NotFoundError()
+        const decision = (data.decision || null) as RecommendationState | null
+        if (decision && !nextStates(r.state, r.paused_from).includes(decision))
+          throw new ValidationError({
+            decision: `${r.reference} is already ${STATE_LABELS[r.state].toLowerCase()}: leave the decision blank and write your response`,
+          })
+        let saved = await updateRecord<RecommendationRow>(
+          tx,
+          'recommendations',
+          id,
+          data.version,
+          { response: data.response.trim().replace(/\r\n/g, '\n'), responded_at: new Date(), responded_by: actor.id },
+          { actor, partnershipId: r.partnership_id, entity: 'recommendation', summary: `${r.reference}: response` },
+        )
+        if (decision)
+          saved = await moveWithin(tx, { ...r, version: saved.version }, decision, 'The partnership’s response', actor, r.partnership_id)
+        return saved
+      })
+    },
+
+    /** The partnership overview's box: recommendations addressed to it, and how many await its response. */
+    async overview(p: Partnership, opts: { includeUnpublished: boolean }) {
+      if (p.kind !== 'partnership') return undefined
+      const list = await service.addressedTo(p.id, { includePrivate: opts.includeUnpublished })
+      if (!list.length) return undefined
+      const waiting = list.filter((r) => !r.response && r.state !== 'closed').length
+      const overdue = list.filter((r) => r.overdue).length
+      return {
+        heading: 'Scrutiny recommendations',
+        href: `/partnerships/${p.slug}/scrutiny-recommendations`,
+        lines: [
+          `${list.length} ${list.length === 1 ? 'recommendation' : 'recommendations'} from scrutiny`,
+          waiting ? `${waiting} awaiting the partnership’s response` : 'All answered',
+          ...(overdue ? [`${overdue} overdue`] : []),
+        ],
+      }
+    },
+  }
+  return service
+}
+export type RecommendationService = ReturnType<typeof recommendationService>
