@@ -108,6 +108,7 @@ const KIND_WORDS: Record<TimelineRow['kind'], string> = {
   created: 'Added',
   imported: 'Imported',
   'carried-over': 'Carried over',
+  return: 'Quarterly return',
 }
 export const timelineTable = defineTable<TimelineRow>([
   { key: 'when', header: 'When', value: (t) => new Date(t.created_at).toISOString(), text: (t) => formatWhen(t.created_at) },
