@@ -120,8 +120,11 @@ test('opening a return: bad input refused; it lists the open actions and their l
 test('a lead answers their own actions, saves and comes back, then submits; another lead is refused 403', async () => {
   const s = await setUp()
   const id = await openReturn(s)
-  // "Your actions to update" after signing in.
-  let res = await s.ann.get('/returns')
+  // "Your actions to update" after signing in: on the start page, and its own page.
+  let res = await s.ann.get('/')
+  assert.match(text(res.body), /Your actions to update .*Q2 2020\/21 return\s*, due by .*: 0 of 2 actions completed/)
+  assert.doesNotMatch(text((await s.admin.get('/')).body), /Your actions to update/)
+  res = await s.ann.get('/returns')
   assert.match(text(res.body), /Q2 2020\/21 return\s*, due by .*: 0 of 2 actions completed/)
   res = await s.ann.get(`/returns/${id}`)
   assert.equal(res.status, 200)

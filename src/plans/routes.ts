@@ -246,6 +246,7 @@ export async function planRoutes(app: FastifyInstance, { services }: { services:
         breadcrumbs: crumbs(request).slice(0, 2),
         plan,
         canEdit,
+        canAdmin: hasRole(request, 'admin'),
         exportHref: plan ? planHref(request, plan.version.number) : undefined,
         versionItems: (plan?.versions ?? []).map((v) => ({ value: v.number, text: `Version ${v.number}: ${v.title} (${v.status})` })),
         priorities: (plan?.priorities ?? []).map((pp) => ({
