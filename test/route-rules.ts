@@ -182,6 +182,7 @@ export const ROUTE_RULES: Record<string, string> = {
   'POST /partnerships/:partnership/plan/returns/new': 'partnership:admin',
   'GET /partnerships/:partnership/plan/returns/:return': 'partnership:admin',
   'POST /partnerships/:partnership/plan/returns/:return/remind': 'partnership:admin',
+  'GET /partnerships/:partnership/plan/returns/:return/close': 'partnership:admin',
   'POST /partnerships/:partnership/plan/returns/:return/close': 'partnership:admin',
   // A lead's answers: any account (the service refuses 403 an account not asked); a link holder by the link's token.
   'GET /returns': 'signed-in',

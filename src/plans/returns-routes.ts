@@ -184,6 +184,24 @@ export async function returnRoutes(app: FastifyInstance, { services }: { service
     },
   )
 
+  app.get<{ Params: Static<typeof ReturnParams> }>(
+    '/partnerships/:partnership/plan/returns/:return/close',
+    { config: { access: { partnership: 'admin' } }, schema: { params: ReturnParams } },
+    async (request, reply) => {
+      const { ret, leads } = await returns.status(p(request).id, request.params.return)
+      const here = `${base(request)}/plan/returns/${ret.id}`
+      // Already closed: back to its page, which says so.
+      if (ret.status === 'closed') return reply.redirect(here, 303)
+      return reply.view(`${V}/return-close.njk`, {
+        title: `Close the ${ret.quarter} return?`,
+        here,
+        breadcrumbs: crumbs(request, [{ text: `${ret.quarter} return`, href: here }]),
+        leadCount: leads.length,
+        submitted: leads.filter((l) => l.submitted_at).length,
+      })
+    },
+  )
+
   app.post<{ Params: Static<typeof ReturnParams> }>(
     '/partnerships/:partnership/plan/returns/:return/close',
     { config: { access: { partnership: 'admin' } }, schema: { params: ReturnParams } },

@@ -296,8 +296,14 @@ test('closing: the return is frozen and its submitted answers go on the actions 
   // Bob saved but did not submit: his draft is not written.
   await s.bob.post(`/returns/${id}/actions/${s.b1.id}`, { status: 'off-track', narrative: 'draft', finished: 'no' })
   assert.equal((await s.ann.post(`${s.base}/${id}/close`)).status, 403)
+  // The admin is asked first, and told what will happen to answers not submitted.
+  let res = await s.admin.get(`${s.base}/${id}/close`)
+  assert.match(
+    text(res.body),
+    /Close the Q2 2020\/21 return\?\s+1 of 3 leads have submitted.*Answers saved but not submitted are not written/,
+  )
   const n = (await mail(s.p.id)).length
-  let res = await s.admin.post(`${s.base}/${id}/close`)
+  res = await s.admin.post(`${s.base}/${id}/close`)
   assert.equal(res.status, 303)
   const closed = (await mail(s.p.id)).slice(n)
   assert.equal(closed.length, 3)

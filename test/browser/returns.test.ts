@@ -55,6 +55,7 @@ for (const width of [320, 1280]) {
       '/partnerships/hampshire/plan/returns',
       '/partnerships/hampshire/plan/returns/new',
       `/partnerships/hampshire/plan/returns/${ids.ret}`,
+      `/partnerships/hampshire/plan/returns/${ids.ret}/close`,
     ])
       await check(admin, path, width)
     await admin.close()
