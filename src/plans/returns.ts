@@ -409,6 +409,14 @@ export function returnService(
       return out
     },
 
+    /** The plan items a signed-in lead is asked about in a return (the demo loader answers them in its transaction). */
+    async openItemsOf(returnId: number, userId: number, tx?: Queryable): Promise<number[]> {
+      return inTx(tx, async (q) => {
+        const { lead } = await leadFor(returnId, { userId }, q)
+        return (await actionsOf(lead.id, q)).map((a) => a.plan_item_id)
+      })
+    },
+
     /** A lead's task list. Refused (403) to anyone who is not that lead, and to a used or expired link. */
     async forLead(returnId: number | null, who: Answerer): Promise<LeadView & { partnershipName: string }> {
       const { ret, lead } = await leadFor(returnId, who, db)

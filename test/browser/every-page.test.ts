@@ -66,9 +66,10 @@ async function concreteUrls() {
     ownAction.id,
     DEMO_LOGINS.accounts[0].email,
   ])
-  await s.server.services.db.query(`UPDATE plan_items SET status = 'on-track', lead_email = 'every-page-lead@example.org' WHERE id = $1`, [
-    partnerAction.id,
-  ])
+  await s.server.services.db.query(
+    `UPDATE plan_items SET status = 'on-track', lead_email = 'every-page-lead@example.org', lead_user_id = NULL WHERE id = $1`,
+    [partnerAction.id],
+  )
   const deadline = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
   const planReturn = (await s.server.services.planReturns.open(hampshire.id, hampshire.name, { quarter: 'Every page', deadline }, who)).ret
   const tokens = {

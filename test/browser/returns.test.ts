@@ -29,11 +29,11 @@ async function setUp() {
     lead!.id,
   ])
   await services.db.query(
-    `UPDATE plan_items SET status = 'at-risk', lead_name = 'Sam Partner', lead_email = 'browser-lead@example.org' WHERE id = $1`,
+    `UPDATE plan_items SET status = 'at-risk', lead_name = 'Sam Partner', lead_email = 'browser-lead@example.org', lead_user_id = NULL WHERE id = $1`,
     [partner.id],
   )
   const deadline = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
-  const { ret } = await services.planReturns.open(p.id, p.name, { quarter: 'Q2 2020/21', deadline }, { id: null, name: 'Browser test' })
+  const { ret } = await services.planReturns.open(p.id, p.name, { quarter: 'Q3 2020/21', deadline }, { id: null, name: 'Browser test' })
   const [m] = (await services.outbox.list({ limit: 1000 })).filter((x) => x.to_address === 'browser-lead@example.org')
   ids = { ret: ret.id, own: own.id, partner: partner.id, token: /\/returns\/answer\/([A-Za-z0-9_-]+)/.exec(m.text_body)![1] }
   return ids
