@@ -36,6 +36,7 @@ import { geographyRoutes } from './geography/routes.ts'
 import { crimeRoutes } from './crime/routes.ts'
 import { siteRoutes } from './site/routes.ts'
 import { planRoutes } from './plans/routes.ts'
+import { returnRoutes } from './plans/returns-routes.ts'
 import { fundingRoutes } from './funding/routes.ts'
 
 export async function buildApp({ config, services }: { config: Config; services: Services }): Promise<FastifyInstance> {
@@ -121,6 +122,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(assuranceRoutes, { services })
   await app.register(scorecardRoutes, { services })
   await app.register(planRoutes, { services })
+  await app.register(returnRoutes, { services })
   await app.register(fundingRoutes, { services })
   await app.register(scrutinyRoutes, { services, config })
   await app.register(recommendationRoutes, { services, config })

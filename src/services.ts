@@ -34,6 +34,7 @@ import { describeScorecardHistory } from './scorecard/history.ts'
 import { siteService } from './site/service.ts'
 import { planService } from './plans/service.ts'
 import { describePlanHistory } from './plans/history.ts'
+import { returnService } from './plans/returns.ts'
 import { fundingService } from './funding/service.ts'
 import { describeFundingHistory } from './funding/history.ts'
 import { scrutinyService } from './scrutiny/service.ts'
@@ -113,6 +114,9 @@ export async function services(db: Db, config: Config) {
   const plans = planService(db, analytics, { agreement, assurance, organisations, auth })
   agreement.onVersionCreated((tx, version, from, actor) => plans.onVersionCreated(tx, version, from, actor))
   partnerships.addOverviewPanel({ order: 35, load: (p, opts) => plans.overview(p, opts) })
+  // Quarterly returns on the plans: emails through the outbox, a daily job reminding leads before the deadline.
+  const planReturns = returnService(db, { plans, auth, outbox, jobs, partnerships })
+  await planReturns.schedule()
   // Upload previews nobody saved are deleted after 24 hours, by a job scheduled daily.
   const scorecardPreviews = stalePreviews(db, jobs)
   await scorecardPreviews.schedule()
@@ -146,6 +150,7 @@ export async function services(db: Db, config: Config) {
     crime,
     scorecard,
     plans,
+    planReturns,
     funding,
     scorecardPreviews,
     scrutiny,

@@ -176,6 +176,37 @@ test("Hampshire's action plan has an action for each development area of its Aut
   assert.ok(plan.items.every((i) => i.developmentAreaIds.length === 1))
 })
 
+test("Hampshire's demo returns: Q1 2020/21 closed with the account holders' answers, Q2 2020/21 open with some leads yet to answer", async () => {
+  const p = (await t.services.partnerships.bySlug('hampshire'))!
+  const list = await t.services.planReturns.list(p.id)
+  assert.deepEqual(
+    list.map((r) => [r.quarter, r.status]),
+    [
+      ['Q2 2020/21', 'open'],
+      ['Q1 2020/21', 'closed'],
+    ],
+  )
+  const [q2, q1] = list
+  // Q1: the two leads with accounts (the police partner lead and the manager) submitted; the partners did not.
+  assert.equal(q1.submitted, 2)
+  assert.ok(q1.leads >= 4)
+  // Q2: the police lead has submitted; the others, partners without accounts among them, have not.
+  const { leads } = await t.services.planReturns.status(p.id, q2.id)
+  const submitted = leads.filter((l) => l.submitted_at).map((l) => l.lead_email)
+  assert.deepEqual(submitted, ['police.lead@demo.safer.test'])
+  assert.ok(leads.some((l) => !l.lead_user_id && !l.submitted_at))
+  // Their emails are in the outbox: each lead's opening message for both returns, and Q1's closing note.
+  const mail = (await t.services.outbox.list({ limit: 10_000 })).filter((m) => m.partnership_id === p.id)
+  const to = (template: string) => mail.filter((m) => m.template === template).length
+  assert.equal(to('plans/return-opened'), q1.leads + q2.leads)
+  assert.equal(to('plans/return-closed'), q1.leads)
+  // Q1's answers are on the actions' timelines.
+  const plan = (await t.services.plans.plan(p.id))!
+  const item = plan.items.find((i) => i.lead_email === 'police.lead@demo.safer.test' && i.status !== 'complete')!
+  const { timeline } = await t.services.plans.item(p.id, item.id)
+  assert.ok(timeline.some((e) => e.kind === 'return' && /Illustrative update/.test(e.narrative ?? '')))
+})
+
 test("the demo's funding is the seeds' own figures: Herefordshire's £80,000 PCC grant (seed 002), Worcestershire's public health spend (seed 004)", async () => {
   const c = new Client(t)
   const here = (await c.get('/api/v1/partnerships/herefordshire/funding')).json()

@@ -30,6 +30,46 @@ export function describePlanHistory(words: AuditWords, db: Queryable) {
   })
   words.describe('plan_item_update', {
     label: 'plan item update',
-    fields: { plan_item_id: { label: 'Item', ref: 'plan_item' } },
+    fields: { plan_item_id: { label: 'Item', ref: 'plan_item' }, return_id: { label: 'Quarterly return', ref: 'plan_return' } },
+  })
+  words.describe('plan_return', {
+    label: 'quarterly return',
+    fields: {
+      agreement_version_id: { label: 'Agreement version', ref: 'agreement_version' },
+      reminder_days: { label: 'Reminder, days before the deadline' },
+      closed_at: { label: 'Closed' },
+      partnership_id: { hidden: true },
+    },
+    names: async (xs) => {
+      const rows = await db.query<{ id: number; quarter: string }>('SELECT id, quarter FROM plan_returns WHERE id = ANY($1::int[])', [
+        ids(xs),
+      ])
+      return new Map(rows.map((r) => [String(r.id), `${r.quarter} return`]))
+    },
+    rowName: (r) => (r.quarter ? `${String(r.quarter)} return` : null),
+  })
+  words.describe('plan_return_lead', {
+    label: 'lead asked in a quarterly return',
+    fields: {
+      return_id: { label: 'Return', ref: 'plan_return' },
+      lead_user_id: { label: 'Lead (account)', ref: 'user' },
+      lead_name: { label: "Lead's name" },
+      lead_email: { label: "Lead's email address" },
+      token_hash: { hidden: true },
+      token_expires_at: { label: 'Answer link expires' },
+      submitted_at: { label: 'Submitted' },
+      reminded_at: { label: 'Last reminded' },
+      auto_reminded_at: { label: 'Reminded by the schedule' },
+    },
+    rowName: (r) => (r.lead_name ? String(r.lead_name) : r.lead_email ? String(r.lead_email) : null),
+  })
+  words.describe('plan_return_item', {
+    label: 'answer in a quarterly return',
+    fields: {
+      return_id: { label: 'Return', ref: 'plan_return' },
+      return_lead_id: { hidden: true },
+      plan_item_id: { label: 'Action', ref: 'plan_item' },
+      answered_at: { label: 'Answered' },
+    },
   })
 }

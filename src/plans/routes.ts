@@ -108,6 +108,7 @@ const KIND_WORDS: Record<TimelineRow['kind'], string> = {
   created: 'Added',
   imported: 'Imported',
   'carried-over': 'Carried over',
+  return: 'Quarterly return',
 }
 export const timelineTable = defineTable<TimelineRow>([
   { key: 'when', header: 'When', value: (t) => new Date(t.created_at).toISOString(), text: (t) => formatWhen(t.created_at) },
@@ -245,6 +246,7 @@ export async function planRoutes(app: FastifyInstance, { services }: { services:
         breadcrumbs: crumbs(request).slice(0, 2),
         plan,
         canEdit,
+        canAdmin: hasRole(request, 'admin'),
         exportHref: plan ? planHref(request, plan.version.number) : undefined,
         versionItems: (plan?.versions ?? []).map((v) => ({ value: v.number, text: `Version ${v.number}: ${v.title} (${v.status})` })),
         priorities: (plan?.priorities ?? []).map((pp) => ({

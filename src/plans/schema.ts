@@ -89,6 +89,44 @@ export const UpdateInput = Type.Object(
 )
 export type UpdateInput = Static<typeof UpdateInput>
 
+/** Opening a quarterly return: the quarter's name, the deadline, and how many days before it the reminder goes. */
+export const ReturnInput = Type.Object(
+  {
+    quarter: Type.String({
+      minLength: 1,
+      maxLength: 40,
+      pattern: '\\S',
+      title: 'Quarter',
+      errorMessage: 'Enter the quarter, like Q2 2020/21',
+    }),
+    deadline: Type.String({ format: 'date', title: 'Deadline', errorMessage: 'Deadline must be a real date, like 31 10 2020' }),
+    reminderDays: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 90,
+        title: 'Reminder',
+        errorMessage: 'The reminder must be a whole number of days from 0 to 90 before the deadline',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type ReturnInput = Static<typeof ReturnInput>
+
+/** A lead's answer for one action in a return; finished=yes marks it completed in their task list. */
+export const AnswerInput = Type.Object(
+  {
+    status: choice(STATUSES, 'Status'),
+    progress: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100, title: 'Progress', errorMessage: 'Progress must be a whole number from 0 to 100' }),
+    ),
+    narrative: optionalText('What has happened', 1000),
+    finished: Type.Optional(choice(['yes', 'no'] as const, 'Have you finished this update')),
+  },
+  { additionalProperties: false },
+)
+export type AnswerInput = Static<typeof AnswerInput>
+
 const Nullable = <T extends TSchema>(t: T, opts: { description?: string } = {}) => Type.Union([t, Type.Null()], opts)
 
 export const PlanItemJson = Type.Object({

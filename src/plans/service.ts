@@ -62,7 +62,7 @@ export interface PlanItemRow {
 export interface UpdateRow {
   id: number
   plan_item_id: number
-  kind: 'update' | 'created' | 'imported' | 'carried-over'
+  kind: 'update' | 'created' | 'imported' | 'carried-over' | 'return'
   status: Status
   progress: number
   narrative: string | null

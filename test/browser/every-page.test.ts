@@ -56,9 +56,26 @@ async function concreteUrls() {
     const [m] = (await s.server.services.outbox.list({ limit: 1000 })).filter((x) => x.to_address === address)
     return new RegExp(`${path}/([A-Za-z0-9_-]+)`).exec(m.text_body)![1]
   }
+  // A quarterly return on Hampshire's plan: the first action led by the site administrator (who sees its task list and
+  // answer form), the second by a partner without an account (whose answer link is read from the outbox).
+  const [ownAction, partnerAction] = await s.server.services.db.query<{ id: number }>(
+    `SELECT id FROM plan_items WHERE partnership_id = $1 AND kind = 'action' ORDER BY id LIMIT 2`,
+    [p.id],
+  )
+  await s.server.services.db.query(`UPDATE plan_items SET status = 'on-track', lead_email = $2, lead_user_id = NULL WHERE id = $1`, [
+    ownAction.id,
+    DEMO_LOGINS.accounts[0].email,
+  ])
+  await s.server.services.db.query(
+    `UPDATE plan_items SET status = 'on-track', lead_email = 'every-page-lead@example.org', lead_user_id = NULL WHERE id = $1`,
+    [partnerAction.id],
+  )
+  const deadline = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
+  const planReturn = (await s.server.services.planReturns.open(hampshire.id, hampshire.name, { quarter: 'Every page', deadline }, who)).ret
   const tokens = {
     invitation: await linkTo('every-page-invite@example.org', '/invitations'),
     reset: await linkTo(DEMO_LOGINS.accounts[2].email, '/reset-password'),
+    answer: await linkTo('every-page-lead@example.org', '/returns/answer'),
   }
   const idFor = (url: string) =>
     url.startsWith('/organisations/')
@@ -139,9 +156,16 @@ async function concreteUrls() {
         .replace(':priority', String(priority.id))
         .replace(':dimension', String(dimension.id))
         .replace(':level', String(level.id))
-        .replace(':item', String(planItem.id))
+        .replace(':return', String(planReturn.id))
+        .replace(
+          ':item',
+          String(r.url.startsWith('/returns/answer/') ? partnerAction.id : r.url.startsWith('/returns/') ? ownAction.id : planItem.id),
+        )
         .replace(':code', 'E10000014')
-        .replace(':token', r.url.startsWith('/invitations/') ? tokens.invitation : tokens.reset)
+        .replace(
+          ':token',
+          r.url.startsWith('/invitations/') ? tokens.invitation : r.url.startsWith('/returns/answer/') ? tokens.answer : tokens.reset,
+        )
         .replace(':kind', 'accessibility'),
     )
     .map((url) => (url.endsWith('/compare') ? `${url}?from=1&to=2` : url))
