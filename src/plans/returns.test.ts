@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { Client, clientAs, errorSummary, text, unique, makePartnership, type TestApp, testApp } from '../../test/helpers.ts'
 import { systemActor } from '../platform/audit.ts'
+import { ValidationError } from '../platform/errors.ts'
 import { REMINDER_JOB } from './returns.ts'
 
 let t: TestApp
@@ -335,4 +336,24 @@ test('closing: the return is frozen and its submitted answers go on the actions 
   // No longer among Bob's actions to update; a new return for the quarter may now be opened.
   assert.match(text((await s.bob.get('/returns')).body), /You have no actions to update/)
   await openReturn(s, 'Q2 2020/21')
+})
+
+test('two admins opening the same quarter at once: one return is opened, the other is told there is one (never a server error)', async () => {
+  const s = await setUp()
+  const open = () =>
+    t.services.planReturns.open(s.p.id, s.p.name, { quarter: 'Q3 2020/21', deadline: isoDay(30) }, systemActor).then(
+      () => 'opened',
+      (err) => (err instanceof ValidationError ? String(err.fields.quarter) : `unexpected: ${err}`),
+    )
+  const results = await Promise.all([open(), open()])
+  assert.deepEqual(results.filter((r) => r === 'opened').length, 1, results.join('\n'))
+  assert.match(
+    results.find((r) => r !== 'opened')!,
+    /^There is already an open return for Q3 2020\/21/,
+  )
+  const [{ n }] = await t.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM plan_returns WHERE partnership_id = $1 AND quarter = 'Q3 2020/21'`,
+    [s.p.id],
+  )
+  assert.equal(n, 1)
 })

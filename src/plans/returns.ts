@@ -269,7 +269,13 @@ export function returnService(
             reminder_days: data.reminderDays ?? 7,
           },
           { actor, partnershipId, entity: 'plan_return', summary: `${quarter} return opened` },
-        )
+        ).catch((err) => {
+          // Two admins opening the same quarter at once: the second is refused by the unique index, with the same
+          // message the check above gives (not a server error).
+          if ((err as { code?: string })?.code === '23505')
+            throw new ValidationError({ quarter: `There is already an open return for ${quarter}: close it before opening another` })
+          throw err
+        })
         const row = await returnRow(partnershipId, ret.id, q)
         const byEmail = new Map<string, PlanItemRow[]>()
         for (const a of actions) byEmail.set(a.lead_email!.toLowerCase(), [...(byEmail.get(a.lead_email!.toLowerCase()) ?? []), a])
