@@ -296,3 +296,12 @@ test('an unpublished council’s recommendations are not public', async () => {
   const anon = await clientAs(t, 'anonymous')
   assert.equal((await anon.get(`/api/v1/recommendations?council=${hidden.slug}`)).status, 400)
 })
+
+test('recommendations made at the same moment are numbered one after another, never refused for a reference nobody typed', async () => {
+  const made = await Promise.allSettled([make(), make(), make(), make()])
+  const refused = made.filter((m) => m.status === 'rejected').map((m) => String((m as PromiseRejectedResult).reason))
+  assert.deepEqual(refused, [])
+  const refs = made.map((m) => (m as PromiseFulfilledResult<{ reference: string }>).value.reference)
+  assert.equal(new Set(refs).size, 4, refs.join(', '))
+  for (const ref of refs) assert.match(ref, /^SR \(16\/17\) \d{2}$/)
+})

@@ -255,6 +255,8 @@ export function recommendationService(
     return r
   }
 
+  /** The first key of the advisory lock that numbers a council's recommendations one at a time (the second: the council). */
+  const REFERENCE_LOCK = 0x5265_6301
   /** The next free reference for a council's municipal year. */
   async function nextReference(q: Queryable, councilId: number, year: number) {
     const used = new Set(
@@ -426,6 +428,9 @@ export function recommendationService(
       return inTx(q, async (tx) => {
         const { meeting, values } = await checked(tx, councilId, data)
         const year = municipalYear(meeting.date)
+        // A generated reference: recommendations of one council are numbered one at a time (a lock held until this
+        // transaction ends), so two made at once get the next two numbers, not the same one.
+        if (!clean(data.reference)) await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [REFERENCE_LOCK, councilId])
         const reference = clean(data.reference) ?? (await nextReference(tx, councilId, year))
         const r = await createRecord<RecommendationRow>(
           tx,
