@@ -2,6 +2,7 @@
  * Money as officers type it and as the pages show it. Amounts are kept in pence (whole numbers) while they are added
  * and compared, so £0.10 + £0.20 is exactly £0.30; the database holds numeric(14, 2).
  */
+import { formatNumber } from '../platform/format.ts'
 
 /** The largest amount accepted: £999,999,999,999.99 fits numeric(14, 2). */
 export const MAX_PENCE = 99_999_999_999_999
@@ -52,7 +53,7 @@ export function toPence(pounds: number | string | null | undefined): number {
 export function formatPence(pence: number): string {
   const sign = pence < 0 ? '−' : ''
   const p = Math.abs(pence)
-  const pounds = Math.floor(p / 100).toLocaleString('en-GB')
+  const pounds = formatNumber(Math.floor(p / 100))
   const rest = p % 100
   return `${sign}£${pounds}${rest ? `.${String(rest).padStart(2, '0')}` : ''}`
 }
