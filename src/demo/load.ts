@@ -17,7 +17,7 @@ import { DEMO_LOGINS } from './logins.ts'
 import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadPlanDemo } from '../plans/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
-import { loadHerefordshireScrutinyDemo, loadScrutinyDemo, SCRUTINY_DEMO_SLUGS } from '../scrutiny/demo.ts'
+import { loadHerefordshireScrutinyDemo, loadScrutinyDemo, loadWorcestershireScrutinyDemo, SCRUTINY_DEMO_SLUGS } from '../scrutiny/demo.ts'
 
 const here = path.join(srcDir, 'demo')
 const FILES = ['hampshire', 'worcestershire', 'herefordshire']
@@ -167,6 +167,9 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     partnershipIds.set('hampshire-county-council', await loadScrutinyDemo(s, tx, actor, partnershipIds))
     // Herefordshire Council's general overview and scrutiny committee of seed 002, with illustrative recommendations to HCSP.
     partnershipIds.set('herefordshire-council', await loadHerefordshireScrutinyDemo(s, tx, actor, partnershipIds))
+    // Worcestershire County Council's Overview and Scrutiny Performance Board and its panels (seed 004).
+    const worcestershire = await loadWorcestershireScrutinyDemo(s, tx, actor, partnershipIds)
+    partnershipIds.set('worcestershire-county-council', worcestershire.councilId)
     await loadUsers(s, tx, partnershipIds, orgIds)
     // Hampshire's action plan: an action for each development area of its latest assessment round.
     counts.actions = await loadPlanDemo(s, tx, partnershipIds.get('hampshire')!, actor)
@@ -351,7 +354,13 @@ async function loadUsers(s: Services, tx: Queryable, partnershipIds: Map<string,
       await s.partnerships.grantRole(user.id, partnershipIds.get('hampshire')!, a.role as Role, actor, tx)
       // The partnership manager also looks after the other demo partnerships.
       if (a.role === 'admin')
-        for (const slug of ['worcestershire', 'herefordshire', 'hampshire-county-council', 'herefordshire-council'])
+        for (const slug of [
+          'worcestershire',
+          'herefordshire',
+          'hampshire-county-council',
+          'herefordshire-council',
+          'worcestershire-county-council',
+        ])
           await s.partnerships.grantRole(user.id, partnershipIds.get(slug)!, 'admin', actor, tx)
     }
   }

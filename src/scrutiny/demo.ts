@@ -8,7 +8,7 @@ import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
 import type { Queryable } from '../platform/db/index.ts'
 
-export const SCRUTINY_DEMO_SLUGS = ['hampshire-county-council', 'herefordshire-council']
+export const SCRUTINY_DEMO_SLUGS = ['hampshire-county-council', 'herefordshire-council', 'worcestershire-county-council']
 
 const DECLARATIONS =
   "All Members who believe they have a Disclosable Pecuniary Interest in any matter to be considered at the meeting must declare that interest and, having regard to the circumstances described in Part 3 Paragraph 1.5 of the County Council's Members' Code of Conduct, leave the meeting while the matter is discussed, save for exercising any right to speak in accordance with Paragraph 1.6 of the Code. Furthermore all Members with a Non-Pecuniary interest in a matter being considered at the meeting should consider whether such interest should be declared, and having regard to Part 5, Paragraph 2 of the Code, consider whether it is appropriate to leave the meeting while the matter is discussed, save for exercising any right to speak in accordance with the Code."
@@ -206,4 +206,52 @@ export async function loadHerefordshireScrutinyDemo(s: Services, tx: Queryable, 
     for (const to of r.moves) await s.recommendations.move(council.id, made.id, { to, note: 'Illustrative' }, actor, tx)
   }
   return council.id
+}
+
+/** Worcestershire's four overview and scrutiny panels (seed 004, item 6), with their chairmen. */
+export const WORCESTERSHIRE_PANELS = [
+  'Adult Care and Well-Being Overview and Scrutiny Panel',
+  'Children and Families Overview and Scrutiny Panel',
+  'Economy and Environment Overview and Scrutiny Panel',
+  'Corporate and Communities Overview and Scrutiny Panel',
+]
+
+/**
+ * Worcestershire County Council (seed 004): the Overview and Scrutiny Performance Board, the council's crime and
+ * disorder committee (it receives the annual report on the Safer Communities Board, item 5), its four panels, and the
+ * Board's meeting of Wednesday 24 July 2019 at 10.00am, County Hall, Worcester. Returns the council workspace's id
+ * and the ids of the Board, the panels and the meeting, for the other parts of scrutiny's demo.
+ */
+export async function loadWorcestershireScrutinyDemo(s: Services, tx: Queryable, actor: Actor, partnershipIds: Map<string, number>) {
+  const council = await s.partnerships.create(
+    { slug: 'worcestershire-county-council', name: 'Worcestershire County Council', shortName: 'WCC', kind: 'council', published: true },
+    actor,
+    tx,
+  )
+  const csp = partnershipIds.get('worcestershire')
+  const board = await s.scrutiny.createCommittee(
+    council.id,
+    {
+      name: 'Overview and Scrutiny Performance Board',
+      type: 'overview and scrutiny board',
+      crimeAndDisorder: true,
+      supportOfficers: 'Democratic Services, 01905 844963, democraticservices@worcestershire.gov.uk',
+      standingInvitees: 'All County Councillors are invited to attend and participate',
+      scrutinises: csp ? [csp] : [],
+    },
+    actor,
+    tx,
+  )
+  const panels: number[] = []
+  for (const name of WORCESTERSHIRE_PANELS) {
+    const panel = await s.scrutiny.createCommittee(council.id, { name, type: 'scrutiny panel', crimeAndDisorder: false }, actor, tx)
+    panels.push(panel.id)
+  }
+  const meeting = await s.scrutiny.createMeeting(
+    council.id,
+    { bodyId: board.id, date: '2019-07-24', startTime: '10:00', place: 'County Hall, Worcester', status: 'held', agendaPublished: true },
+    actor,
+    tx,
+  )
+  return { councilId: council.id, boardId: board.id, panelIds: panels, meetingId: meeting.id }
 }
