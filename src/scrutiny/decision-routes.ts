@@ -50,8 +50,7 @@ function decisionsTable(slug: string) {
       key: 'call_in',
       header: 'Call-in',
       value: (d) => d.call_in_deadline,
-      text: (d) =>
-        d.call_in_waived ? 'Waived (urgent)' : d.call_in_deadline ? `Until ${shortDate(d.call_in_deadline)}` : 'Not published',
+      text: (d) => (d.call_in_waived ? 'Waived (urgent)' : d.call_in_deadline ? `Until ${shortDate(d.call_in_deadline)}` : 'Not published'),
     },
     { key: 'call_ins', header: 'Call-ins', value: (d) => d.call_ins },
     { key: 'published', value: (d) => d.published },
@@ -72,9 +71,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     ...more,
   ]
   const decisionId = (request: FastifyRequest) => (request.params as { decision: number }).decision
-  const councilOnly = (request: FastifyRequest) => {
-    if (p(request).kind !== 'council') throw new NotFoundError()
-  }
 
   async function listContext(request: FastifyRequest) {
     const member = isMember(request)
@@ -102,7 +98,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     '/partnerships/:partnership/decisions',
     { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams, querystring: FormatQuery } },
     async (request, reply) => {
-      councilOnly(request)
       const context = await listContext(request)
       if (sendExport(reply, request.query.format, `decisions-${p(request).slug}`, context.list, decisionsTable(p(request).slug)))
         return reply
@@ -114,7 +109,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     '/partnerships/:partnership/decisions/call-in-rules',
     { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParams } },
     async (request, reply) => {
-      councilOnly(request)
       return handleForm(request, reply, {
         template: `${V}/decisions.njk`,
         context: () => listContext(request),
@@ -144,7 +138,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     '/partnerships/:partnership/decisions/new',
     { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParams } },
     async (request, reply) => {
-      councilOnly(request)
       const context = await formContext(request)
       const cabinet = (await s.bodies(p(request).id)).find((b) => b.type === 'cabinet')
       return reply.view(`${V}/decision-form.njk`, {
@@ -158,7 +151,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     '/partnerships/:partnership/decisions/new',
     { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParams } },
     async (request, reply) => {
-      councilOnly(request)
       return handleForm(request, reply, {
         template: `${V}/decision-form.njk`,
         context: () => formContext(request),
@@ -211,7 +203,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     '/partnerships/:partnership/decisions/:decision',
     { config: { access: { partnership: 'public' } }, schema: { params: DecisionParams } },
     async (request, reply) => {
-      councilOnly(request)
       return reply.view(`${V}/decision.njk`, await pageContext(request))
     },
   )
@@ -220,7 +211,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     '/partnerships/:partnership/decisions/:decision/edit',
     { config: { access: { partnership: 'editor' } }, schema: { params: DecisionParams } },
     async (request, reply) => {
-      councilOnly(request)
       const { decision: dec } = await d.get(p(request).id, decisionId(request), { includePrivate: true })
       return reply.view(`${V}/decision-form.njk`, {
         ...(await formContext(request, dec)),
@@ -258,7 +248,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     '/partnerships/:partnership/decisions/:decision/edit',
     { config: { access: { partnership: 'editor' } }, schema: { params: DecisionParams } },
     async (request, reply) => {
-      councilOnly(request)
       const { decision: dec } = await d.get(p(request).id, decisionId(request), { includePrivate: true })
       return handleForm(request, reply, {
         template: `${V}/decision-form.njk`,
@@ -275,7 +264,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     '/partnerships/:partnership/decisions/:decision/call-ins',
     { config: { access: { partnership: 'editor' } }, schema: { params: DecisionParams } },
     async (request, reply) => {
-      councilOnly(request)
       return handleForm(request, reply, {
         template: `${V}/decision.njk`,
         context: () => pageContext(request),
@@ -291,7 +279,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     '/partnerships/:partnership/decisions/:decision/call-ins/:callIn/schedule',
     { config: { access: { partnership: 'editor' } }, schema: { params: CallInParams } },
     async (request, reply) => {
-      councilOnly(request)
       const { callIn } = request.params as { callIn: number }
       // The call-in must be this decision's.
       const found = await d.get(p(request).id, decisionId(request), { includePrivate: true })
@@ -313,7 +300,8 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
       config: { access: 'public' },
       schema: {
         tags: ['Scrutiny'],
-        summary: "A published council's published executive decision records, with their call-in deadline (exempt ones by published title only)",
+        summary:
+          "A published council's published executive decision records, with their call-in deadline (exempt ones by published title only)",
         security: [],
         querystring: CouncilQuery,
         response: { 200: Type.Array(DecisionJson) },

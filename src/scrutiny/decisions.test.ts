@@ -128,7 +128,10 @@ test('call-in: too late, too few members and a waived call-in are refused with t
     requestedOn: '2020-01-15',
   })
   assert.equal(late.status, 400)
-  assert.match(errorSummary(late.body), /The deadline to call in this decision was Tuesday 14 January 2020 \(5 working days after it was published\)/)
+  assert.match(
+    errorSummary(late.body),
+    /The deadline to call in this decision was Tuesday 14 January 2020 \(5 working days after it was published\)/,
+  )
   const few = await editor.post(`/partnerships/${council.slug}/decisions/${dec.id}/call-ins`, {
     memberIds: String(councillors[0]),
     reason: 'The strategy was not consulted on',
@@ -142,7 +145,10 @@ test('call-in: too late, too few members and a waived call-in are refused with t
     requestedOn: '2020-01-08',
   })
   assert.equal(onWaived.status, 400)
-  assert.match(errorSummary(onWaived.body), /was dealt with as urgent and the chairman agreed that call-in is waived, so it cannot be called in/)
+  assert.match(
+    errorSummary(onWaived.body),
+    /was dealt with as urgent and the chairman agreed that call-in is waived, so it cannot be called in/,
+  )
   assert.equal(await count(dec.id), 0)
   assert.equal(await count(waived.id), 0)
   // The waived one's page says so.
@@ -231,7 +237,11 @@ test('unpublished and exempt decisions: the public never sees an unpublished one
   ]
   // Every public GET route of this file is visited.
   for (const r of t.app.accessRules)
-    if (r.method === 'GET' && /decisions/.test(r.url) && (r.access === 'public' || (typeof r.access === 'object' && r.access.partnership === 'public')))
+    if (
+      r.method === 'GET' &&
+      /decisions/.test(r.url) &&
+      (r.access === 'public' || (typeof r.access === 'object' && r.access.partnership === 'public'))
+    )
       assert.ok(
         addresses.some((a) => a.startsWith(r.url.replace(':partnership', council.slug).replace(':decision', String(exempt.id)))),
         r.url,
@@ -270,4 +280,32 @@ test('every decision change is in the audit trail with its words', async () => {
     [String(dec.id)],
   )
   assert.ok(rows.some((r) => r.entity === 'decision' && r.summary.includes('Audited decision (Cabinet)')))
+})
+
+test('the demo loads: Hampshire’s Cabinet decision records (seed 001), Worcestershire’s forward plan and panels’ feedback (seed 004)', async () => {
+  const { loadDemo } = await import('../demo/load.ts')
+  await loadDemo(t.services)
+  const anon = await clientAs(t, 'anonymous')
+  const hcc = (await t.services.partnerships.bySlug('hampshire-county-council'))!
+  const decisions = await d().list(hcc.id, { includePrivate: false })
+  assert.deepEqual(decisions.map((x) => [x.decision_date, x.title, x.maker_name]).sort(), [
+    ['2019-10-15', "Adults' Health and Care – Year 1 Strategy Progress", 'Cabinet'],
+    ['2019-10-15', 'Annual Report of the Director of Public Health', 'Cabinet'],
+    ['2019-10-15', 'Medium Term Financial Strategy Update and Transformation to 2021 Savings Proposals', 'Cabinet'],
+    ['2020-01-06', 'Hampshire Community Safety Strategy Group', 'Cabinet'],
+  ])
+  const mtfs = decisions.find((x) => x.title.startsWith('Medium Term'))!
+  const page = text((await anon.get(`/partnerships/hampshire-county-council/decisions/${mtfs.id}`)).body)
+  assert.ok(page.includes('Councillor Grajewski (Member of Eastleigh Borough Council)'))
+  assert.ok(page.includes('Approves the recommended approach to dealing with the anticipated £80m budget deficit'))
+  const wcc = (await t.services.partnerships.bySlug('worcestershire-county-council'))!
+  const plan = await t.services.forwardPlan.list(wcc.id, { includePrivate: false })
+  assert.equal(plan.length, 8)
+  assert.equal(plan.filter((e) => e.late_notice).length, 2)
+  const board = (await t.services.scrutiny.committees(wcc.id)).find((c) => c.body.name === 'Overview and Scrutiny Performance Board')!
+  const monitoring = await t.services.forwardPlan.monitoring(wcc.id, 'Q4 2018/19')
+  assert.equal(monitoring.list.filter((x) => x.feedback?.illustrative).length, 4)
+  const res = await anon.get(`/partnerships/worcestershire-county-council/committees/${board.body.slug}/monitoring`)
+  assert.equal(res.status, 200)
+  assert.ok(text(res.body).includes('Children and Families Overview and Scrutiny Panel'))
 })

@@ -30,7 +30,7 @@ export const SCRUTINY_BODY_TYPES = ['overview and scrutiny board', 'overview and
 /** The date `n` working days after `iso` (weekends and bank holidays in England and Wales do not count). */
 export function workingDaysAfter(iso: string, n: number): string {
   let d = iso
-  for (let left = n; left > 0; ) {
+  for (let left = n; left > 0;) {
     d = addDays(d, 1)
     if (isWorkingDay(d)) left--
   }
@@ -271,7 +271,9 @@ export function decisionService(
   const inTx = <T>(q: Queryable | undefined, run: (tx: Queryable) => Promise<T>) => inTransaction(db, q, run)
 
   async function rules(q: Queryable, councilId: number): Promise<Rules> {
-    const r = await maybeOne<Rules>(q, 'SELECT working_days, min_members, version FROM call_in_rules WHERE partnership_id = $1', [councilId])
+    const r = await maybeOne<Rules>(q, 'SELECT working_days, min_members, version FROM call_in_rules WHERE partnership_id = $1', [
+      councilId,
+    ])
     return r ?? { working_days: DEFAULT_CALL_IN_DAYS, min_members: DEFAULT_CALL_IN_MEMBERS, version: null }
   }
 
@@ -319,7 +321,8 @@ export function decisionService(
     if (data.callInWaived && !clean(data.urgency))
       errors.urgency = 'Enter why the matter was dealt with as urgent: call-in can only be waived for an urgent decision'
     if (data.callInWaived && !clean(data.chairAgreement))
-      errors.chairAgreement = 'Enter the chairman’s agreement that call-in is waived, like “Agreed by the Chairman of the Overview and Scrutiny Board on 6 January 2020”'
+      errors.chairAgreement =
+        'Enter the chairman’s agreement that call-in is waived, like “Agreed by the Chairman of the Overview and Scrutiny Board on 6 January 2020”'
     if (data.exempt && !data.exemptParagraph) errors.exemptParagraph = 'Select the paragraph of Schedule 12A that makes it exempt'
     if (data.exempt && !clean(data.publishedTitle)) errors.publishedTitle = 'Enter the title to publish for the exempt decision'
     const publishedOn = data.published ? (data.publishedOn ?? todayInLondon()) : (data.publishedOn ?? null)
@@ -440,7 +443,8 @@ export function decisionService(
         const members = [...new Set(data.memberIds)]
         const councillors = (await deps.scrutiny.councillors(councilId, tx)).filter((c) => c.kind === 'councillor')
         const chosen = councillors.filter((c) => members.includes(c.id))
-        if (chosen.length !== members.length) throw new ValidationError({ memberIds: 'Select the members from the list of the council’s councillors' })
+        if (chosen.length !== members.length)
+          throw new ValidationError({ memberIds: 'Select the members from the list of the council’s councillors' })
         const problems = callInProblems(d, await rules(tx, councilId), { requestedOn: data.requestedOn, members: chosen.length })
         if (Object.keys(problems).length) throw new ValidationError(problems)
         return createRecord<CallInRow>(
@@ -460,7 +464,9 @@ export function decisionService(
 
     /** Meetings of the council's scrutiny committees a call-in may be scheduled to (today or later, or any given). */
     async scrutinyMeetings(councilId: number, q: Queryable = db) {
-      return (await deps.scrutiny.meetings(councilId, {}, q)).filter((m) => SCRUTINY_BODY_TYPES.includes(m.body_type) && m.status !== 'cancelled')
+      return (await deps.scrutiny.meetings(councilId, {}, q)).filter(
+        (m) => SCRUTINY_BODY_TYPES.includes(m.body_type) && m.status !== 'cancelled',
+      )
     },
 
     /**

@@ -11,7 +11,7 @@ import type { Config } from '../config.ts'
 import { handleForm, formBody } from '../platform/forms.ts'
 import { sendExport, ExportFormat } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
-import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { ValidationError } from '../platform/errors.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { plural } from '../platform/format.ts'
@@ -55,7 +55,11 @@ function entriesTable(slug: string) {
       html: (e) =>
         e.late_notice ? `<strong class="govuk-tag govuk-tag--red">${e.clear_days} clear days</strong>` : `${e.clear_days} clear days`,
     },
-    { key: 'marks', header: 'Scrutiny', value: (e) => e.marks.map((m) => (m.panel_name ? `${m.mark}: ${m.panel_name}` : m.mark)).join('; ') },
+    {
+      key: 'marks',
+      header: 'Scrutiny',
+      value: (e) => e.marks.map((m) => (m.panel_name ? `${m.mark}: ${m.panel_name}` : m.mark)).join('; '),
+    },
     { key: 'illustrative', value: (e) => e.illustrative },
   ])
 }
@@ -70,15 +74,11 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     ...more,
   ]
   const entryId = (request: FastifyRequest) => (request.params as { entry: number }).entry
-  const councilOnly = (request: FastifyRequest) => {
-    if (p(request).kind !== 'council') throw new NotFoundError()
-  }
 
   app.get<{ Querystring: Static<typeof FormatQuery> }>(
     '/partnerships/:partnership/forward-plan',
     { config: { access: { partnership: 'public' } }, schema: { params: PartnershipParams, querystring: FormatQuery } },
     async (request, reply) => {
-      councilOnly(request)
       const list = await f.list(p(request).id, { includePrivate: isMember(request) })
       const table = entriesTable(p(request).slug)
       if (sendExport(reply, request.query.format, `forward-plan-${p(request).slug}`, list, table)) return reply
@@ -109,7 +109,6 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     '/partnerships/:partnership/forward-plan/new',
     { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParams } },
     async (request, reply) => {
-      councilOnly(request)
       return reply.view(`${V}/forward-plan-form.njk`, { ...formContext(request), values: { makerName: 'Cabinet', keyDecision: true } })
     },
   )
@@ -118,7 +117,6 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     '/partnerships/:partnership/forward-plan/new',
     { config: { access: { partnership: 'editor' } }, schema: { params: PartnershipParams } },
     async (request, reply) => {
-      councilOnly(request)
       return handleForm(request, reply, {
         template: `${V}/forward-plan-form.njk`,
         context: formContext(request),
@@ -158,7 +156,6 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     '/partnerships/:partnership/forward-plan/:entry',
     { config: { access: { partnership: 'public' } }, schema: { params: EntryParams } },
     async (request, reply) => {
-      councilOnly(request)
       return reply.view(`${V}/forward-plan-entry.njk`, await pageContext(request))
     },
   )
@@ -167,7 +164,6 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     '/partnerships/:partnership/forward-plan/:entry/edit',
     { config: { access: { partnership: 'editor' } }, schema: { params: EntryParams } },
     async (request, reply) => {
-      councilOnly(request)
       const e = await f.get(p(request).id, entryId(request), { includePrivate: true })
       return reply.view(`${V}/forward-plan-form.njk`, {
         ...formContext(request, e),
@@ -195,7 +191,6 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     '/partnerships/:partnership/forward-plan/:entry/edit',
     { config: { access: { partnership: 'editor' } }, schema: { params: EntryParams } },
     async (request, reply) => {
-      councilOnly(request)
       const e = await f.get(p(request).id, entryId(request), { includePrivate: true })
       return handleForm(request, reply, {
         template: `${V}/forward-plan-form.njk`,
@@ -212,7 +207,6 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     '/partnerships/:partnership/forward-plan/:entry/mark',
     { config: { access: { partnership: 'editor' } }, schema: { params: EntryParams } },
     async (request, reply) => {
-      councilOnly(request)
       return handleForm(request, reply, {
         template: `${V}/forward-plan-entry.njk`,
         context: () => pageContext(request),
@@ -250,7 +244,10 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
       ]),
     }
   }
-  const monitoringTable = defineTable<{ panel: { name: string }; feedback: { quarter: string; concerns: string | null; suggestions: string | null; performance: string | null } | null }>([
+  const monitoringTable = defineTable<{
+    panel: { name: string }
+    feedback: { quarter: string; concerns: string | null; suggestions: string | null; performance: string | null } | null
+  }>([
     { key: 'panel', header: 'Panel', value: (x) => x.panel.name },
     { key: 'quarter', header: 'Quarter', value: (x) => x.feedback?.quarter ?? null },
     { key: 'concerns', header: 'Areas of concern', value: (x) => x.feedback?.concerns ?? null },
@@ -262,7 +259,6 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     '/partnerships/:partnership/committees/:body/monitoring',
     { config: { access: { partnership: 'public' } }, schema: { params: BodyParams, querystring: MonitoringQuery } },
     async (request, reply) => {
-      councilOnly(request)
       const context = await monitoringContext(request, request.query.quarter || undefined)
       if (sendExport(reply, request.query.format, `monitoring-${p(request).slug}`, context.list, monitoringTable)) return reply
       return reply.view(`${V}/monitoring.njk`, context)
@@ -273,7 +269,6 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     '/partnerships/:partnership/committees/:body/monitoring',
     { config: { access: { partnership: 'editor' } }, schema: { params: BodyParams } },
     async (request, reply) => {
-      councilOnly(request)
       const body = formBody(request)
       return handleForm(request, reply, {
         template: `${V}/monitoring.njk`,

@@ -75,7 +75,11 @@ test('clear days exclude the day of publication and the day of decision; quarter
 
 test('the forward plan warns of fewer than 28 clear days’ notice, and refuses a decision date before publication', async () => {
   await entry()
-  const late = await entry({ title: 'Lifestyle and Behaviour Change Contract', decisionDate: '2019-07-22', makerName: 'Cabinet Member Decision' })
+  const late = await entry({
+    title: 'Lifestyle and Behaviour Change Contract',
+    decisionDate: '2019-07-22',
+    makerName: 'Cabinet Member Decision',
+  })
   const anon = await clientAs(t, 'anonymous')
   const list = text((await anon.get(`/partnerships/${council.slug}/forward-plan`)).body)
   assert.ok(list.includes('1 entry was published fewer than 28 clear days before the decision date'))
@@ -118,10 +122,7 @@ test('marking: hooks run in the mark’s transaction; a failing hook undoes the 
 
   const failing = await entry({ title: 'An entry the hook fails on' })
   const calls = hookCalls.length
-  await assert.rejects(
-    () => f().mark(council.id, failing.id, { mark: 'to consider' }, systemActor),
-    /could not take the suggestion/,
-  )
+  await assert.rejects(() => f().mark(council.id, failing.id, { mark: 'to consider' }, systemActor), /could not take the suggestion/)
   assert.equal(hookCalls.length, calls + 1)
   assert.deepEqual((await f().get(council.id, failing.id, { includePrivate: true })).marks, [])
 })
@@ -180,7 +181,12 @@ test('panels’ monitoring feedback: recorded per panel and quarter, seen togeth
     performance: 'Year-end overspend on placements',
   })
   assert.equal(res.status, 303)
-  await f().saveFeedback(council.id, panels[1], { quarter: 'Q4 2018/19', suggestions: 'Look again at the number of children in care' }, systemActor)
+  await f().saveFeedback(
+    council.id,
+    panels[1],
+    { quarter: 'Q4 2018/19', suggestions: 'Look again at the number of children in care' },
+    systemActor,
+  )
   await f().saveFeedback(council.id, panels[1], { quarter: 'Q3 2018/19', concerns: 'An earlier quarter’s concern' }, systemActor)
   const anon = await clientAs(t, 'anonymous')
   const page = text((await anon.get(`${url}?quarter=${encodeURIComponent('Q4 2018/19')}`)).body)
@@ -203,7 +209,10 @@ test('panels’ monitoring feedback: recorded per panel and quarter, seen togeth
   assert.match(errorSummary(bad.body), /Enter the quarter like Q4 2018\/19/)
   const empty = await editor.post(url, { panelBodyId: String(panels[0]), quarter: 'Q1 2019/20' })
   assert.equal(empty.status, 400)
-  assert.equal((await f().monitoring(council.id, 'Q1 2019/20')).list.every((x) => x.feedback === null), true)
+  assert.equal(
+    (await f().monitoring(council.id, 'Q1 2019/20')).list.every((x) => x.feedback === null),
+    true,
+  )
   // The board's meeting page links to it.
   const meeting = (await anon.get(`/partnerships/${council.slug}/meetings/${boardMeetingId}`)).body
   assert.ok(meeting.includes(`href="${url}"`))

@@ -206,7 +206,8 @@ export function forwardPlanService(db: Db, deps: { governance: GovernanceService
     if (data.decisionDate < data.publishedOn)
       errors.decisionDate = `The expected date of decision cannot be before the entry is published (${longDate(data.publishedOn)})`
     if (data.private && !data.privateParagraph) errors.privateParagraph = 'Select the paragraph of Schedule 12A that makes it private'
-    if (data.private && !clean(data.privateReason)) errors.privateReason = 'Enter why the decision will be taken in private (this is published)'
+    if (data.private && !clean(data.privateReason))
+      errors.privateReason = 'Enter why the decision will be taken in private (this is published)'
     if (Object.keys(errors).length) throw new ValidationError(errors)
     return {
       title: data.title.trim(),
@@ -335,7 +336,8 @@ export function forwardPlanService(db: Db, deps: { governance: GovernanceService
     /** Record (or change) a panel's feedback for a quarter: one a panel a quarter. */
     async saveFeedback(councilId: number, panelBodyId: number, input: unknown, actor: Actor, q?: Queryable): Promise<FeedbackRow> {
       const data = validate(FeedbackInput, input)
-      if (!realQuarter(data.quarter)) throw new ValidationError({ quarter: 'Enter the quarter like Q4 2018/19 (the years one after the other)' })
+      if (!realQuarter(data.quarter))
+        throw new ValidationError({ quarter: 'Enter the quarter like Q4 2018/19 (the years one after the other)' })
       if (!clean(data.concerns) && !clean(data.suggestions) && !clean(data.performance))
         throw new ValidationError({ concerns: 'Enter the panel’s areas of concern, suggestions or performance against budget' })
       return inTx(q, async (tx) => {
@@ -350,7 +352,12 @@ export function forwardPlanService(db: Db, deps: { governance: GovernanceService
         const ctx = { actor, partnershipId: councilId, entity: 'panel_feedback', summary: `${panel.name}, ${data.quarter}` }
         const existing = await maybeOne<FeedbackRow>(tx, `${FEEDBACK_SELECT} WHERE body_id = $1 AND quarter = $2`, [panel.id, data.quarter])
         if (existing) return updateRecord<FeedbackRow>(tx, 'panel_feedback', existing.id, data.version, v, ctx)
-        return createRecord<FeedbackRow>(tx, 'panel_feedback', { partnership_id: councilId, body_id: panel.id, quarter: data.quarter, ...v }, ctx)
+        return createRecord<FeedbackRow>(
+          tx,
+          'panel_feedback',
+          { partnership_id: councilId, body_id: panel.id, quarter: data.quarter, ...v },
+          ctx,
+        )
       })
     },
   }
