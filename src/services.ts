@@ -135,6 +135,8 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 6, load: (p, opts) => recommendations.overview(p, opts) })
   const decisions = decisionService(db, { governance, partnerships, scrutiny })
   const forwardPlan = forwardPlanService(db, { governance, partnerships })
+  partnerships.addOverviewPanel({ order: 7, load: (p, opts) => decisions.overview(p, opts) })
+  partnerships.addOverviewPanel({ order: 8, load: (p, opts) => forwardPlan.overview(p, opts) })
   describeScrutinyHistory(auditWords, db)
   describeDecisionHistory(auditWords, db)
   return {

@@ -308,4 +308,13 @@ test('the demo loads: Hampshire’s Cabinet decision records (seed 001), Worcest
   const res = await anon.get(`/partnerships/worcestershire-county-council/committees/${board.body.slug}/monitoring`)
   assert.equal(res.status, 200)
   assert.ok(text(res.body).includes('Children and Families Overview and Scrutiny Panel'))
+  // The councils' overviews have a box for each, linking to the pages.
+  const hccOverview = (await anon.get('/partnerships/hampshire-county-council')).body
+  assert.ok(
+    hccOverview.includes('href="/partnerships/hampshire-county-council/decisions"') && text(hccOverview).includes('4 decision records'),
+  )
+  const wccOverview = (await anon.get('/partnerships/worcestershire-county-council')).body
+  assert.ok(
+    wccOverview.includes('href="/partnerships/worcestershire-county-council/forward-plan"') && text(wccOverview).includes('8 entries'),
+  )
 })

@@ -403,6 +403,18 @@ export function decisionService(
       return { council, list: await service.list(council.id, { includePrivate: false }, q) }
     },
 
+    /** The council overview's box: its decision records, and how many are open to call-in. */
+    async overview(p: { id: number; slug: string; kind: string }, opts: { includeUnpublished: boolean }) {
+      if (p.kind !== 'council') return undefined
+      const list = await service.list(p.id, { includePrivate: opts.includeUnpublished })
+      const open = list.filter((x) => x.call_in_deadline && x.call_in_deadline >= todayInLondon()).length
+      return {
+        heading: 'Executive decisions',
+        href: `/partnerships/${p.slug}/decisions`,
+        lines: [list.length === 1 ? '1 decision record' : `${list.length} decision records`, ...(open ? [`${open} open to call-in`] : [])],
+      }
+    },
+
     async create(councilId: number, input: unknown, actor: Actor, q?: Queryable): Promise<DecisionRow> {
       const data = validate(DecisionInput, input)
       return inTx(q, async (tx) => {

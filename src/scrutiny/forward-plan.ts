@@ -16,7 +16,7 @@ import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { choice, Nullable, validate } from '../platform/validation.ts'
 import type { GovernanceService } from '../governance/service.ts'
 import type { PartnershipService } from '../partnerships/service.ts'
-import { longDate } from './dates.ts'
+import { longDate, todayInLondon } from './dates.ts'
 import { SCRUTINY_BODY_TYPES } from './decisions.ts'
 
 export const NOTICE_CLEAR_DAYS = 28
@@ -250,6 +250,18 @@ export function forwardPlanService(db: Db, deps: { governance: GovernanceService
       if (!opts.includePrivate && !e.published) throw new NotFoundError()
       const [view] = await views(q, councilId, [e])
       return opts.includePrivate ? view : publicEntry(view)
+    },
+
+    /** The council overview's box: the forward plan's entries still to be decided. */
+    async overview(p: { id: number; slug: string; kind: string }, opts: { includeUnpublished: boolean }) {
+      if (p.kind !== 'council') return undefined
+      const list = await service.list(p.id, { includePrivate: opts.includeUnpublished })
+      const coming = list.filter((e) => e.decision_date >= todayInLondon()).length
+      return {
+        heading: 'Forward plan',
+        href: `/partnerships/${p.slug}/forward-plan`,
+        lines: [list.length === 1 ? '1 entry' : `${list.length} entries`, `${coming} still to be decided`],
+      }
     },
 
     async publicFor(councilSlug: string, q: Queryable = db) {
