@@ -115,6 +115,8 @@ test('marking: hooks run in the mark’s transaction; a failing hook undoes the 
     [['refer to panel', 'Children and Families Overview and Scrutiny Panel']],
   )
   assert.deepEqual(hookCalls.at(-1), { title: ok.title, mark: 'refer to panel', inTx: true })
+  const shown = text((await (await clientAs(t, 'anonymous')).get(`/partnerships/${council.slug}/forward-plan/${ok.id}`)).body)
+  assert.ok(shown.includes('Referred to Children and Families Overview and Scrutiny Panel: For the panel’s September meeting'))
 
   const noPanel = await editor.post(`/partnerships/${council.slug}/forward-plan/${ok.id}/mark`, { mark: 'refer to panel' })
   assert.equal(noPanel.status, 400)
@@ -144,6 +146,17 @@ test('a private entry: its reason is public, its documents never are (pages, dow
     `/partnerships/${council.slug}/forward-plan/${priv.id}`,
     `/api/v1/forward-plan?council=${council.slug}`,
   ]
+  // Every public GET route of the forward plan is visited.
+  for (const r of t.app.accessRules)
+    if (
+      r.method === 'GET' &&
+      /forward-plan/.test(r.url) &&
+      (r.access === 'public' || (typeof r.access === 'object' && r.access.partnership === 'public'))
+    )
+      assert.ok(
+        addresses.some((a) => a.startsWith(r.url.replace(':partnership', council.slug).replace(':entry', String(priv.id)))),
+        r.url,
+      )
   for (const who of ['anonymous', 'outsider'] as const) {
     const c = await clientAs(t, who)
     for (const url of addresses) {
