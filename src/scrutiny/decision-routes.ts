@@ -123,7 +123,18 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
   async function formContext(request: FastifyRequest, existing?: DecisionView) {
     const bodies = await s.bodies(p(request).id)
     const meetings = await s.meetings(p(request).id)
+    // The substantive items of the council's 12 latest meetings (a decision is recorded soon after its meeting).
+    const itemItems: { value: number; text: string }[] = []
+    for (const m of meetings
+      .filter((x) => x.status !== 'cancelled')
+      .slice(-12)
+      .reverse()) {
+      const { agenda } = await s.meeting(p(request).id, m.id, { member: true })
+      for (const i of agenda)
+        if (!i.standard) itemItems.push({ value: i.id, text: `${m.body_name}, ${shortDate(m.date)}: ${i.number}. ${i.title}` })
+    }
     return {
+      itemItems,
       title: existing ? `Change the decision record` : 'Record a decision',
       bodyItems: bodies.map((b) => ({ value: b.id, text: b.name })),
       meetingItems: meetings.map((m) => ({ value: m.id, text: `${m.body_name}, ${shortDate(m.date)}` })),

@@ -202,6 +202,8 @@ test('bad input on the decision form: no decision maker, call-in waived without 
   assert.match(summary, /Select the body that made the decision, or enter the cabinet member who made it/)
   assert.match(summary, /Enter the chairman’s agreement that call-in is waived/)
   assert.equal((await d().list(council.id, { includePrivate: true })).length, n)
+  // The form offers the agenda items of the council's meetings.
+  assert.ok(text((await editor.get(`/partnerships/${council.slug}/decisions/new`)).body).includes('Call-in: Annual PREVENT Report'))
   const good = await editor.post(`/partnerships/${council.slug}/decisions/new`, {
     makerName: 'Executive Member for Communities',
     decisionDate: '2020-01-06',
