@@ -40,6 +40,9 @@ import { describeFundingHistory } from './funding/history.ts'
 import { scrutinyService } from './scrutiny/service.ts'
 import { describeScrutinyHistory } from './scrutiny/history.ts'
 import { recommendationService } from './scrutiny/recommendations.ts'
+import { decisionService } from './scrutiny/decisions.ts'
+import { forwardPlanService } from './scrutiny/forward-plan.ts'
+import { describeDecisionHistory } from './scrutiny/decision-history.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -130,7 +133,12 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 5, load: (p, opts) => scrutiny.overview(p, opts) })
   const recommendations = recommendationService(db, { governance, partnerships, scrutiny })
   partnerships.addOverviewPanel({ order: 6, load: (p, opts) => recommendations.overview(p, opts) })
+  const decisions = decisionService(db, { governance, partnerships, scrutiny })
+  const forwardPlan = forwardPlanService(db, { governance, partnerships })
+  partnerships.addOverviewPanel({ order: 7, load: (p, opts) => decisions.overview(p, opts) })
+  partnerships.addOverviewPanel({ order: 8, load: (p, opts) => forwardPlan.overview(p, opts) })
   describeScrutinyHistory(auditWords, db)
+  describeDecisionHistory(auditWords, db)
   return {
     db,
     analytics,
@@ -155,6 +163,8 @@ export async function services(db: Db, config: Config) {
     scorecardPreviews,
     scrutiny,
     recommendations,
+    decisions,
+    forwardPlan,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>

@@ -18,6 +18,7 @@ import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadPlanDemo } from '../plans/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
 import { loadHerefordshireScrutinyDemo, loadScrutinyDemo, loadWorcestershireScrutinyDemo, SCRUTINY_DEMO_SLUGS } from '../scrutiny/demo.ts'
+import { loadHampshireDecisionsDemo, loadWorcestershireDecisionsDemo } from '../scrutiny/decisions-demo.ts'
 
 const here = path.join(srcDir, 'demo')
 const FILES = ['hampshire', 'worcestershire', 'herefordshire']
@@ -95,6 +96,7 @@ function contentHash() {
   h.update(fs.readFileSync(path.join(srcDir, 'plans', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'funding', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'demo.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'decisions-demo.ts')))
   return h.digest('hex').slice(0, 16)
 }
 
@@ -170,6 +172,9 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     // Worcestershire County Council's Overview and Scrutiny Performance Board and its panels (seed 004).
     const worcestershire = await loadWorcestershireScrutinyDemo(s, tx, actor, partnershipIds)
     partnershipIds.set('worcestershire-county-council', worcestershire.councilId)
+    // Decision records and call-in (Hampshire's Cabinet, seed 001); Worcestershire's forward plan and panels' feedback (seed 004).
+    await loadHampshireDecisionsDemo(s, tx, actor, partnershipIds.get('hampshire-county-council')!)
+    await loadWorcestershireDecisionsDemo(s, tx, actor, worcestershire.councilId)
     await loadUsers(s, tx, partnershipIds, orgIds)
     // Hampshire's action plan: an action for each development area of its latest assessment round.
     counts.actions = await loadPlanDemo(s, tx, partnershipIds.get('hampshire')!, actor)

@@ -366,6 +366,11 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
             statuses: ATTENDANCE.map((x) => ({ value: x, text: ATTENDANCE_LABELS[x] })),
           }
         : undefined,
+      // A board's standing item: its council's panels' quarterly monitoring feedback (forward-plan-routes.ts).
+      monitoringHref:
+        meeting.body_type === 'overview and scrutiny board'
+          ? `/partnerships/${p(request).slug}/committees/${meeting.body_slug}/monitoring`
+          : undefined,
       title: meetingTitle(meeting),
       meeting,
       committee,
