@@ -37,6 +37,7 @@ import { crimeRoutes } from './crime/routes.ts'
 import { siteRoutes } from './site/routes.ts'
 import { planRoutes } from './plans/routes.ts'
 import { returnRoutes } from './plans/returns-routes.ts'
+import { progressRoutes } from './plans/progress-routes.ts'
 import { fundingRoutes } from './funding/routes.ts'
 
 export async function buildApp({ config, services }: { config: Config; services: Services }): Promise<FastifyInstance> {
@@ -123,6 +124,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(scorecardRoutes, { services })
   await app.register(planRoutes, { services })
   await app.register(returnRoutes, { services })
+  await app.register(progressRoutes, { services })
   await app.register(fundingRoutes, { services })
   await app.register(scrutinyRoutes, { services, config })
   await app.register(recommendationRoutes, { services, config })

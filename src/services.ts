@@ -35,6 +35,7 @@ import { siteService } from './site/service.ts'
 import { planService } from './plans/service.ts'
 import { describePlanHistory } from './plans/history.ts'
 import { returnService } from './plans/returns.ts'
+import { progressService } from './plans/progress.ts'
 import { fundingService } from './funding/service.ts'
 import { describeFundingHistory } from './funding/history.ts'
 import { scrutinyService } from './scrutiny/service.ts'
@@ -117,6 +118,8 @@ export async function services(db: Db, config: Config) {
   // Quarterly returns on the plans: emails through the outbox, a daily job reminding leads before the deadline.
   const planReturns = returnService(db, { plans, auth, outbox, jobs, partnerships })
   await planReturns.schedule()
+  // Progress against priorities: the report of each closed return (for its pages and the reports issue).
+  const planProgress = progressService(db, { plans, agreement })
   // Upload previews nobody saved are deleted after 24 hours, by a job scheduled daily.
   const scorecardPreviews = stalePreviews(db, jobs)
   await scorecardPreviews.schedule()
@@ -151,6 +154,7 @@ export async function services(db: Db, config: Config) {
     scorecard,
     plans,
     planReturns,
+    planProgress,
     funding,
     scorecardPreviews,
     scrutiny,
