@@ -20,6 +20,7 @@ import { escapeHtml } from '../platform/html.ts'
 import { formatNumber, plural } from '../platform/format.ts'
 import { ItemInput, PlanJson, UpdateInput, KINDS } from './schema.ts'
 import { STATUSES, STATUS_LABELS, type Status } from './rollup.ts'
+import { tableHtml } from './table-html.ts'
 import { MAX_LEVEL, type Plan, type PlanItem, type PlanItemRow, type PlanService } from './service.ts'
 
 const V = 'plans/views'
@@ -253,8 +254,9 @@ export async function planRoutes(app: FastifyInstance, { services }: { services:
           ...pp,
           rolledText: pp.rolled ? `${percent(pp.rolled.progress)}` : undefined,
           rolledTag: pp.rolled ? statusTag(pp.rolled.status) : undefined,
-          table: pp.items.length
-            ? tableView(
+          // Drawn here as one string (table-html.ts), not through govukTable: the same markup, far faster for 400 rows.
+          tableHtml: pp.items.length
+            ? tableHtml(tableView(
                 planTable,
                 rowsOf.filter((r) => r.priority_id === pp.priority.id),
                 {
@@ -262,7 +264,7 @@ export async function planRoutes(app: FastifyInstance, { services }: { services:
                   captionClasses: 'govuk-visually-hidden',
                   page,
                 },
-              )
+              ))
             : undefined,
         })),
         areasWithout: areas.filter((a) => !a.actions.length),
