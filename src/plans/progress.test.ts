@@ -25,8 +25,8 @@ const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400
  * narrative; complete 100%) and Bob's (asked, never submitted: stays on track 50%). Priority 2 (Community cohesion):
  * objective "Build trust" with Ann's action answered off track 20%.
  */
-export async function closedReturn() {
-  const p = await makePartnership(t.services)
+async function closedReturn(opts: { published?: boolean } = {}) {
+  const p = await makePartnership(t.services, { published: opts.published ?? false })
   const v1 = await t.services.agreement.createVersion(p.id, { title: 'Agreement 2020-23' }, systemActor)
   const pr1 = await t.services.agreement.addPriority(v1.id, { number: 1, title: 'Serious violence' }, systemActor)
   const pr2 = await t.services.agreement.addPriority(v1.id, { number: 2, title: 'Community cohesion' }, systemActor)
@@ -179,4 +179,54 @@ test('the report is for members only: an outsider is refused, another partnershi
   const other = await makePartnership(t.services)
   const otherViewer = await clientAs(t, 'viewer', other.id)
   assert.equal((await otherViewer.get(`/partnerships/${other.slug}/plan/returns/${s.ret.id}/progress`)).status, 404)
+})
+
+test('the returns API: a member lists the returns and reads one, with answers once submitted; an outsider gets 403', async () => {
+  // Published, so the partnership's public pages are seen by anyone: the returns are still for members only.
+  const s = await closedReturn({ published: true })
+  const viewer = await clientAs(t, 'viewer', s.p.id)
+  const token = await t.services.auth.createApiToken(viewer.user.id, 'Returns script', systemActor)
+  const api = (url: string, bearer = token) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${bearer}` } })
+  const list = await api(`/api/v1/partnerships/${s.p.slug}/returns`)
+  assert.equal(list.statusCode, 200)
+  assert.deepEqual(
+    list.json().map((r: Record<string, unknown>) => [r.id, r.quarter, r.status, r.leads, r.submitted]),
+    [[s.ret.id, 'Q2 2020/21', 'open', 2, 1]],
+  )
+  const one = (await api(`/api/v1/partnerships/${s.p.slug}/returns/${s.ret.id}`)).json()
+  assert.equal(one.quarter, 'Q2 2020/21')
+  assert.deepEqual(
+    one.leadsAsked.map((l: { email: string; answers: string; actions: number; completed: number; submittedAt: string | null }) => [
+      l.email,
+      l.answers,
+      l.actions,
+      l.completed,
+      l.submittedAt !== null,
+    ]),
+    [
+      [s.ann.user.email, 'account', 3, 3, true],
+      [s.bob.user.email, 'account', 1, 0, false],
+    ].sort((a, b) => Number(a[4]) - Number(b[4])),
+  )
+  const byTitle = Object.fromEntries(one.actions.map((a: { title: string; answer: unknown }) => [a.title, a.answer]))
+  assert.deepEqual(byTitle['Knife arches in schools'], {
+    status: 'at-risk',
+    progress: 60,
+    narrative: 'Two schools are still waiting for their arches.',
+  })
+  // Bob saved but did not submit: his answer is not shown.
+  assert.equal(byTitle['Youth outreach'], null)
+  // In the OpenAPI document.
+  const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json()
+  assert.ok(doc.paths['/api/v1/partnerships/{partnership}/returns'])
+  assert.ok(doc.paths['/api/v1/partnerships/{partnership}/returns/{return}'])
+  // Outsiders: a token of someone who is not a member is refused; another partnership's return is 404.
+  const outsider = await clientAs(t, 'outsider')
+  const outsiderToken = await t.services.auth.createApiToken(outsider.user.id, 'Not a member', systemActor)
+  assert.equal((await api(`/api/v1/partnerships/${s.p.slug}/returns`, outsiderToken)).statusCode, 403)
+  assert.equal((await api(`/api/v1/partnerships/${s.p.slug}/returns/${s.ret.id}`, outsiderToken)).statusCode, 403)
+  const other = await makePartnership(t.services)
+  const otherViewer = await clientAs(t, 'viewer', other.id)
+  const otherToken = await t.services.auth.createApiToken(otherViewer.user.id, 'Other', systemActor)
+  assert.equal((await api(`/api/v1/partnerships/${other.slug}/returns/${s.ret.id}`, otherToken)).statusCode, 404)
 })

@@ -37,7 +37,8 @@ export async function returnsApi(app: FastifyInstance, { services }: { services:
       config: { access: { partnership: 'viewer' } },
       schema: {
         tags: ['Action plans'],
-        summary: "The partnership's quarterly returns on its action plan, newest first, with how many leads were asked and have submitted. Members only.",
+        summary:
+          "The partnership's quarterly returns on its action plan, newest first, with how many leads were asked and have submitted. Members only.",
         params: PartnershipParams,
         response: { 200: ReturnListJson },
       },
