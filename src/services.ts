@@ -36,6 +36,7 @@ import { planService } from './plans/service.ts'
 import { describePlanHistory } from './plans/history.ts'
 import { returnService } from './plans/returns.ts'
 import { progressService } from './plans/progress.ts'
+import { developmentAreaActions } from './plans/area-actions.ts'
 import { fundingService } from './funding/service.ts'
 import { describeFundingHistory } from './funding/history.ts'
 import { scrutinyService } from './scrutiny/service.ts'
@@ -115,6 +116,8 @@ export async function services(db: Db, config: Config) {
   const plans = planService(db, analytics, { agreement, assurance, organisations, auth })
   agreement.onVersionCreated((tx, version, from, actor) => plans.onVersionCreated(tx, version, from, actor))
   partnerships.addOverviewPanel({ order: 35, load: (p, opts) => plans.overview(p, opts) })
+  // The assurance pages show each development area's actions (assurance does not depend on plans).
+  assurance.addDevelopmentAreaActions(developmentAreaActions(plans))
   // Quarterly returns on the plans: emails through the outbox, a daily job reminding leads before the deadline.
   const planReturns = returnService(db, { plans, auth, outbox, jobs, partnerships })
   await planReturns.schedule()
