@@ -113,7 +113,7 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
   describeScorecardHistory(auditWords, db, scorecard.peers)
   // Action plans: each agreement version's plan; a new version starts with the open items of the one it copies.
-  const plans = planService(db, analytics, { agreement, assurance, organisations, auth })
+  const plans = planService(db, analytics, { agreement, assurance, organisations, auth, scorecard })
   agreement.onVersionCreated((tx, version, from, actor) => plans.onVersionCreated(tx, version, from, actor))
   partnerships.addOverviewPanel({ order: 35, load: (p, opts) => plans.overview(p, opts) })
   // The assurance pages show each development area's actions (assurance does not depend on plans).

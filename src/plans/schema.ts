@@ -72,6 +72,13 @@ export const ItemInput = Type.Object(
       }),
     ),
     developmentAreaIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { title: 'Development areas', maxItems: 100 })),
+    indicatorIds: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1 }), {
+        title: 'Scorecard indicators',
+        maxItems: 100,
+        description: "Ids of the partnership's scorecard indicators the item is measured by",
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -151,6 +158,7 @@ export const PlanItemJson = Type.Object({
   ),
   milestones: Type.Array(Type.String()),
   developmentAreaIds: Type.Array(Type.Integer()),
+  indicatorIds: Type.Array(Type.Integer()),
   carriedFromId: Nullable(Type.Integer()),
   version: Type.Integer(),
   updatedAt: Type.String({ format: 'date-time' }),
