@@ -39,6 +39,8 @@ import { crimeRoutes } from './crime/routes.ts'
 import { siteRoutes } from './site/routes.ts'
 import { planRoutes } from './plans/routes.ts'
 import { returnRoutes } from './plans/returns-routes.ts'
+import { progressRoutes } from './plans/progress-routes.ts'
+import { returnsApi } from './plans/returns-api.ts'
 import { fundingRoutes } from './funding/routes.ts'
 
 export async function buildApp({ config, services }: { config: Config; services: Services }): Promise<FastifyInstance> {
@@ -125,6 +127,8 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(scorecardRoutes, { services })
   await app.register(planRoutes, { services })
   await app.register(returnRoutes, { services })
+  await app.register(progressRoutes, { services })
+  await app.register(returnsApi, { services })
   await app.register(fundingRoutes, { services })
   await app.register(scrutinyRoutes, { services, config })
   await app.register(recommendationRoutes, { services, config })

@@ -35,6 +35,8 @@ import { siteService } from './site/service.ts'
 import { planService } from './plans/service.ts'
 import { describePlanHistory } from './plans/history.ts'
 import { returnService } from './plans/returns.ts'
+import { progressService } from './plans/progress.ts'
+import { developmentAreaActions } from './plans/area-actions.ts'
 import { fundingService } from './funding/service.ts'
 import { describeFundingHistory } from './funding/history.ts'
 import { scrutinyService } from './scrutiny/service.ts'
@@ -114,12 +116,16 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 40, load: (p, opts) => scorecard.overview(p, opts) })
   describeScorecardHistory(auditWords, db, scorecard.peers)
   // Action plans: each agreement version's plan; a new version starts with the open items of the one it copies.
-  const plans = planService(db, analytics, { agreement, assurance, organisations, auth })
+  const plans = planService(db, analytics, { agreement, assurance, organisations, auth, scorecard })
   agreement.onVersionCreated((tx, version, from, actor) => plans.onVersionCreated(tx, version, from, actor))
   partnerships.addOverviewPanel({ order: 35, load: (p, opts) => plans.overview(p, opts) })
+  // The assurance pages show each development area's actions (assurance does not depend on plans).
+  assurance.addDevelopmentAreaActions(developmentAreaActions(plans))
   // Quarterly returns on the plans: emails through the outbox, a daily job reminding leads before the deadline.
   const planReturns = returnService(db, { plans, auth, outbox, jobs, partnerships })
   await planReturns.schedule()
+  // Progress against priorities: the report of each closed return (for its pages and the reports issue).
+  const planProgress = progressService(db, { plans, agreement })
   // Upload previews nobody saved are deleted after 24 hours, by a job scheduled daily.
   const scorecardPreviews = stalePreviews(db, jobs)
   await scorecardPreviews.schedule()
@@ -159,6 +165,7 @@ export async function services(db: Db, config: Config) {
     scorecard,
     plans,
     planReturns,
+    planProgress,
     funding,
     scorecardPreviews,
     scrutiny,

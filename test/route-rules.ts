@@ -184,6 +184,10 @@ export const ROUTE_RULES: Record<string, string> = {
   'POST /partnerships/:partnership/plan/returns/:return/remind': 'partnership:admin',
   'GET /partnerships/:partnership/plan/returns/:return/close': 'partnership:admin',
   'POST /partnerships/:partnership/plan/returns/:return/close': 'partnership:admin',
+  'GET /partnerships/:partnership/plan/returns/:return/progress': 'partnership:viewer',
+  'GET /partnerships/:partnership/plan/returns/:return/progress/print': 'partnership:viewer',
+  'GET /api/v1/partnerships/:partnership/returns': 'partnership:viewer',
+  'GET /api/v1/partnerships/:partnership/returns/:return': 'partnership:viewer',
   // A lead's answers: any account (the service refuses 403 an account not asked); a link holder by the link's token.
   'GET /returns': 'signed-in',
   'GET /returns/:return': 'signed-in',

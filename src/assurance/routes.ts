@@ -318,7 +318,19 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
       const here = roundHref(request, r.id)
       const unpublished = isMember(request) && r.published ? await as.differences(r.id, r.publicationCount, 'working') : []
       const carried = m.view === 'working' ? m.cells.filter((c) => c.carriedForward).length : 0
+      // Members see which development areas have actions in the action plan, and how they are going (plans' hook).
+      const areas = m.rows.flatMap((row) =>
+        row.cells.flatMap((c) => c.developmentAreas.map((a) => ({ ...a, priorityNumber: row.priority.number, dimension: c.dimension }))),
+      )
+      const areaActions = isMember(request)
+        ? await as.developmentAreaActions(
+            p(request),
+            areas.map((a) => a.id),
+          )
+        : undefined
       return reply.view(`${V}/round.njk`, {
+        areaActions: areaActions ? areas.map((a) => ({ ...a, ...(areaActions.get(a.id) ?? { actions: [] }) })) : undefined,
+        canMakeAction: editing(request),
         title: r.title,
         round: r,
         matrix: matrixView(m),
@@ -512,7 +524,15 @@ export async function assuranceRoutes(app: FastifyInstance, { services }: { serv
     const { round, m, priority, cell, mayEdit } = await loadCell(request)
     const here = `${roundHref(request, round.id)}/cells/${priority.id}/${cell.dimensionId}`
     const working = m.view === 'working'
+    const actions = isMember(request)
+      ? await as.developmentAreaActions(
+          p(request),
+          cell.developmentAreas.map((a) => a.id),
+        )
+      : undefined
     return {
+      areaActions: actions ? Object.fromEntries(cell.developmentAreas.map((a) => [a.id, actions.get(a.id) ?? { actions: [] }])) : undefined,
+      canMakeAction: editing(request),
       title: `Priority ${priority.number}: ${cell.dimension}`,
       round,
       priority,

@@ -122,6 +122,21 @@ export interface DevelopmentAreaListing {
   agreement_version_id: number
 }
 
+/**
+ * What another capability (action plans) says about development areas: each area's actions with their status and
+ * progress, and where an editor makes one. Registered in src/services.ts (assurance.addDevelopmentAreaActions), so
+ * assurance does not depend on plans. Members only: plans name leads.
+ */
+export interface DevelopmentAreaActions {
+  actions: { title: string; status: string; progress: number; href: string }[]
+  /** Where an editor makes an action of the area in one step (a POST with the agreement version), when it can have one. */
+  make?: { href: string; agreementVersion: number }
+}
+export type DevelopmentAreaActionsProvider = (
+  partnership: { id: number; slug: string },
+  areaIds: number[],
+) => Promise<Map<number, DevelopmentAreaActions>>
+
 /** The agreement capability's rows, as read through its service. */
 export type AgreementVersion = VersionRow
 export type Priority = PriorityRow
@@ -288,6 +303,7 @@ export interface AssuranceDeps {
 
 export function assuranceService(db: Db, deps: AssuranceDeps) {
   const ag = agreementReads(deps.agreement)
+  let areaActions: DevelopmentAreaActionsProvider | undefined
 
   async function dimensions(partnershipId: number, q: Queryable = db): Promise<DimensionRow[]> {
     return q.query<DimensionRow>('SELECT * FROM assurance_dimensions WHERE partnership_id = $1 ORDER BY position, id', [partnershipId])
@@ -796,6 +812,16 @@ export function assuranceService(db: Db, deps: AssuranceDeps) {
   }
 
   return {
+    /** Register what shows each development area's actions (action plans; one provider). */
+    addDevelopmentAreaActions(fn: DevelopmentAreaActionsProvider) {
+      areaActions = fn
+    },
+
+    /** Each area's actions, from the registered provider; undefined when there is none (or no area). */
+    async developmentAreaActions(partnership: { id: number; slug: string }, areaIds: number[]) {
+      return areaActions && areaIds.length ? areaActions(partnership, areaIds) : undefined
+    },
+
     /**
      * Every development area of the partnership's rounds (working copies), with the round, priority and dimension it
      * belongs to, oldest round first: what action plans turn into actions (src/plans). One area, one row.

@@ -41,6 +41,14 @@ export const returnsTable = defineTable<ListedReturn & { href: string }>([
   { key: 'status', header: 'Status', value: (r) => r.status, text: (r) => (r.status === 'open' ? 'Open' : 'Closed') },
   { key: 'leads', header: 'Leads asked', numeric: true, value: (r) => r.leads },
   { key: 'submitted', header: 'Submitted', numeric: true, value: (r) => r.submitted },
+  {
+    key: 'progress',
+    header: 'Report',
+    pageOnly: true,
+    value: () => null,
+    html: (r) => (r.status === 'closed' ? link(`${r.href}/progress`, 'Progress against priorities', r.quarter) : ''),
+    empty: 'Once closed',
+  },
 ])
 
 type StatusLead = ReturnLeadRow & { actions: number; answered: number; finished: number; remindHtml: string }

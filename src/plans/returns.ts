@@ -310,6 +310,28 @@ export function returnService(
       return { ret, leads }
     },
 
+    /**
+     * The actions a return asks about, each with its lead and, once the lead has submitted, their answer (answers saved
+     * but not submitted are the lead's own until then, and are never shown). For the API.
+     */
+    async actions(partnershipId: number, id: number) {
+      await returnRow(partnershipId, id)
+      return db.query<{
+        plan_item_id: number
+        title: string
+        lead_email: string
+        submitted: boolean
+        status: Status | null
+        progress: number | null
+        narrative: string | null
+      }>(
+        `SELECT ri.plan_item_id, i.title, l.lead_email, l.submitted_at IS NOT NULL AS submitted, ri.status, ri.progress, ri.narrative
+         FROM plan_return_items ri JOIN plan_return_leads l ON l.id = ri.return_lead_id JOIN plan_items i ON i.id = ri.plan_item_id
+         WHERE ri.return_id = $1 ORDER BY i.priority_id, i.position, i.id`,
+        [id],
+      )
+    },
+
     /** Remind one lead (leadId) or every lead who has not submitted. Returns how many were reminded. */
     async remind(partnershipId: number, partnershipName: string, id: number, leadId: number | 'all', actor: Actor, tx?: Queryable) {
       return inTx(tx, async (q) => {

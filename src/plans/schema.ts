@@ -72,6 +72,13 @@ export const ItemInput = Type.Object(
       }),
     ),
     developmentAreaIds: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { title: 'Development areas', maxItems: 100 })),
+    indicatorIds: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1 }), {
+        title: 'Scorecard indicators',
+        maxItems: 100,
+        description: "Ids of the partnership's scorecard indicators the item is measured by",
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -151,6 +158,7 @@ export const PlanItemJson = Type.Object({
   ),
   milestones: Type.Array(Type.String()),
   developmentAreaIds: Type.Array(Type.Integer()),
+  indicatorIds: Type.Array(Type.Integer()),
   carriedFromId: Nullable(Type.Integer()),
   version: Type.Integer(),
   updatedAt: Type.String({ format: 'date-time' }),
@@ -167,6 +175,44 @@ export const PlanJson = Type.Object({
       title: Type.String(),
       rolledUp: Nullable(Type.Object({ progress: Type.Number(), status: Type.String() })),
       items: Type.Array(PlanItemJson),
+    }),
+  ),
+})
+
+const ReturnSummaryFields = {
+  id: Type.Integer(),
+  quarter: Type.String({ description: 'As the admin named it, like "Q2 2020/21"' }),
+  deadline: Type.String({ format: 'date' }),
+  reminderDays: Type.Integer({ description: 'The reminder goes this many days before the deadline to leads who have not submitted' }),
+  status: Type.String({ description: 'open or closed (closed: frozen, its submitted answers written to the actions)' }),
+  closedAt: Nullable(Type.String({ format: 'date-time' })),
+  agreementVersionId: Type.Integer({ description: 'The agreement version whose plan the return asks about' }),
+  leads: Type.Integer({ description: 'Leads asked' }),
+  submitted: Type.Integer({ description: 'Leads who have submitted' }),
+}
+export const ReturnSummaryJson = Type.Object(ReturnSummaryFields)
+export const ReturnListJson = Type.Array(ReturnSummaryJson)
+export const ReturnJson = Type.Object({
+  ...ReturnSummaryFields,
+  leadsAsked: Type.Array(
+    Type.Object({
+      name: Nullable(Type.String()),
+      email: Type.String(),
+      answers: Type.String({ description: 'account (signs in) or link (answers through an emailed link)' }),
+      actions: Type.Integer(),
+      completed: Type.Integer(),
+      submittedAt: Nullable(Type.String({ format: 'date-time' })),
+      reminders: Type.Integer(),
+    }),
+  ),
+  actions: Type.Array(
+    Type.Object({
+      planItemId: Type.Integer(),
+      title: Type.String(),
+      leadEmail: Type.String(),
+      answer: Nullable(Type.Object({ status: Type.String(), progress: Nullable(Type.Integer()), narrative: Nullable(Type.String()) }), {
+        description: "The lead's answer once they have submitted it (null before: saved answers are not shown)",
+      }),
     }),
   ),
 })

@@ -24,6 +24,7 @@ import type { AuthService } from '../platform/auth/service.ts'
 import type { OrganisationService } from '../organisations/service.ts'
 import type { AgreementService, PriorityRow, VersionRow } from '../agreement/service.ts'
 import type { AssuranceService, DevelopmentAreaListing } from '../assurance/service.ts'
+import type { ScorecardService } from '../scorecard/service.ts'
 import { ItemInput, UpdateInput, KINDS, LIMITS, type Kind } from './schema.ts'
 import { DEFAULT_PROGRESS, STATUSES, STATUS_LABELS, rollUp, rollUpTops, type Rolled, type Status } from './rollup.ts'
 
@@ -77,6 +78,8 @@ export interface PlanItem extends PlanItemRow {
   priorityNumber: number
   rolled: Rolled
   developmentAreaIds: number[]
+  /** Linked scorecard indicators (stored indicators' ids). */
+  indicatorIds: number[]
   childCount: number
 }
 
@@ -101,6 +104,8 @@ export interface Plan {
   /** Items carried over from an earlier version's plan, with the version they came from. */
   carried: { item: PlanItem; fromVersionNumber: number | null }[]
   developmentAreas: AreaWithActions[]
+  /** The scorecard indicators the plan's items link to (id, code, name). */
+  indicators: { id: number; code: string; name: string }[]
 }
 
 /** Who is changing an item: their role in the partnership, account and organisation (contributors: their own only). */
@@ -129,6 +134,7 @@ export const CSV_COLUMNS = [
   'progress',
   'weight',
   'milestones',
+  'indicators',
 ] as const
 type CsvColumn = (typeof CSV_COLUMNS)[number]
 
@@ -142,7 +148,13 @@ export interface ImportResult {
 export function planService(
   db: Db,
   analytics: Analytics,
-  deps: { agreement: AgreementService; assurance: AssuranceService; organisations: OrganisationService; auth: AuthService },
+  deps: {
+    agreement: AgreementService
+    assurance: AssuranceService
+    organisations: OrganisationService
+    auth: AuthService
+    scorecard: Pick<ScorecardService, 'stored'>
+  },
 ) {
   const inTx = <T>(tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>) => inTransaction(db, tx, fn)
 
@@ -167,6 +179,29 @@ export function planService(
     return out
   }
 
+  async function indicatorLinksOf(versionId: number, q: Queryable = db) {
+    const rows = await q.query<{ plan_item_id: number; indicator_id: number }>(
+      'SELECT l.* FROM plan_item_indicators l JOIN plan_items i ON i.id = l.plan_item_id WHERE i.agreement_version_id = $1 ORDER BY l.indicator_id',
+      [versionId],
+    )
+    const out = new Map<number, number[]>()
+    for (const r of rows) out.set(r.plan_item_id, [...(out.get(r.plan_item_id) ?? []), r.indicator_id])
+    return out
+  }
+
+  async function checkIndicators(q: Queryable, partnershipId: number, ids: number[] | undefined) {
+    if (!ids?.length) return
+    const known = new Set((await deps.scorecard.stored(partnershipId, q)).map((i) => i.id))
+    if (ids.some((id) => !known.has(id)))
+      throw new ValidationError({ indicatorIds: "Choose indicators of this partnership's scorecard: one chosen is not on it" })
+  }
+
+  async function setIndicators(q: Queryable, itemId: number, ids: number[]) {
+    await q.query('DELETE FROM plan_item_indicators WHERE plan_item_id = $1', [itemId])
+    for (const id of [...new Set(ids)])
+      await q.query('INSERT INTO plan_item_indicators (plan_item_id, indicator_id) VALUES ($1, $2)', [itemId, id])
+  }
+
   async function versionOf(partnershipId: number, versionId: number, q: Queryable = db) {
     const v = await deps.agreement.getVersionById(versionId, q)
     if (v.partnership_id !== partnershipId) throw new NotFoundError()
@@ -178,6 +213,7 @@ export function planService(
     const rows = await rowsOf(versionId, q)
     const priorities = await deps.agreement.priorities(versionId, q)
     const links = await linksOf(versionId, q)
+    const indicatorLinks = await indicatorLinksOf(versionId, q)
     const names = await deps.organisations.names([...new Set(rows.map((r) => r.organisation_id).filter((x): x is number => !!x))], q)
     const rolled = rollUp(rows.map((r) => ({ id: r.id, parentId: r.parent_id, status: r.status, progress: r.progress, weight: r.weight })))
     const children = new Map<number | null, PlanItemRow[]>()
@@ -200,6 +236,7 @@ export function planService(
           priorityNumber: p.number,
           rolled: rolled.get(r.id)!,
           developmentAreaIds: links.get(r.id) ?? [],
+          indicatorIds: indicatorLinks.get(r.id) ?? [],
           childCount: kids.length,
         })
         for (const k of kids) walk(k, level + 1)
@@ -372,6 +409,7 @@ export function planService(
     }
     const newId = new Map(already)
     const links = await linksOf(from.id, q)
+    const indicatorLinks = await indicatorLinksOf(from.id, q)
     let carried = 0
     const copy = async (r: PlanItemRow): Promise<void> => {
       if (newId.has(r.id)) return
@@ -407,6 +445,7 @@ export function planService(
         { kind: 'carried-over', narrative: `Carried over from the plan of version ${from.number}` },
       )
       await setAreas(q, item.id, links.get(r.id) ?? [])
+      await setIndicators(q, item.id, indicatorLinks.get(r.id) ?? [])
       newId.set(r.id, item.id)
       carried++
     }
@@ -445,7 +484,7 @@ export function planService(
   }
   const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
-  async function readCsv(file: string, filename: string): Promise<{ rows: CsvRow[]; problems: string[] }> {
+  async function readCsv(file: string, filename: string): Promise<{ rows: CsvRow[]; problems: string[]; hasIndicators?: boolean }> {
     const first =
       fs
         .readFileSync(file, 'utf8')
@@ -483,6 +522,7 @@ export function planService(
     for (const r of rejected) problems.push(`${filename}:${r.line}: ${r.reason}`)
     if (!rows.length && !rejected.length) problems.push(`${filename}:2: the file has a header but no rows`)
     return {
+      hasIndicators: names.includes('indicators'),
       rows: rows.map((r, k) => ({
         line: lineOf(k, rejectedLines),
         values: Object.fromEntries(CSV_COLUMNS.map((c) => [c, (r[c] ?? '').trim()])) as Record<CsvColumn, string>,
@@ -498,6 +538,7 @@ export function planService(
     filename: string,
     organisations: { id: number; name: string }[],
     q: Queryable,
+    indicators: { id: number | null; code: string }[] = [],
   ) {
     const problems: { line: number; text: string }[] = []
     const at = (line: number, field: string, what: string) => problems.push({ line, text: `${filename}:${line}: ${field}: ${what}` })
@@ -513,6 +554,7 @@ export function planService(
       parentExt: string | null
       priorityNumber: number | null
       values: Partial<PlanItemRow> & { title: string }
+      indicatorIds: number[]
     }
     const checked: Checked[] = []
     for (const { line, values: v } of rows) {
@@ -581,6 +623,26 @@ export function planService(
           `expected at most ${LIMITS.milestones} milestones of at most ${LIMITS.milestone} characters each, separated by |`,
         )
       if (v.description.length > LIMITS.description) at(line, 'description', `expected at most ${LIMITS.description} characters`)
+      // Indicators: the scorecard's codes (or ids), separated by ;
+      const indicatorIds: number[] = []
+      if (v.indicators) {
+        const tokens = v.indicators
+          .split(';')
+          .map((x) => x.trim())
+          .filter(Boolean)
+        const unknown: string[] = []
+        for (const tok of tokens) {
+          const found = indicators.find((i) => i.code.toLowerCase() === tok.toLowerCase() || (/^\d+$/.test(tok) && i.id === Number(tok)))
+          if (found?.id) indicatorIds.push(found.id)
+          else unknown.push(`"${tok}"`)
+        }
+        if (unknown.length)
+          at(
+            line,
+            'indicators',
+            `${unknown.length === 1 ? 'an indicator' : 'indicators'} not on the partnership's scorecard: ${unknown.join(', ')} (expected its codes, separated by ;${indicators.length ? `: ${indicators.map((i) => i.code).join('; ')}` : ': it has none yet'})`,
+          )
+      }
       if (problems.length > before) continue
       const s = status ?? 'not-started'
       checked.push({
@@ -588,6 +650,7 @@ export function planService(
         ext: v.external_id,
         parentExt: v.parent_external_id || null,
         priorityNumber,
+        indicatorIds: [...new Set(indicatorIds)].sort((a, b) => a - b),
         values: {
           kind: kind as Kind,
           title: v.title,
@@ -678,6 +741,11 @@ export function planService(
         items,
         carried: carriedFrom.map((item) => ({ item, fromVersionNumber: fromVersions.get(item.carried_from_id!) ?? null })),
         developmentAreas: await this.developmentAreas(partnershipId, version, items, q),
+        indicators: items.some((i) => i.indicatorIds.length)
+          ? (await deps.scorecard.stored(partnershipId, q))
+              .filter((i) => i.id !== null)
+              .map((i) => ({ id: i.id!, code: i.code, name: i.name }))
+          : [],
       }
     },
 
@@ -771,6 +839,7 @@ export function planService(
         }
         await checkOrganisation(q, data.organisationId)
         await checkAreas(q, partnershipId, data.developmentAreaIds)
+        await checkIndicators(q, partnershipId, data.indicatorIds)
         if (data.externalId) await externalIdFree(q, version.id, data.externalId)
         const status = (data.status ?? 'not-started') as Status
         const item = await insertItem(
@@ -797,6 +866,7 @@ export function planService(
           { kind: 'created' },
         )
         await setAreas(q, item.id, data.developmentAreaIds ?? [])
+        await setIndicators(q, item.id, data.indicatorIds ?? [])
         return item
       })
     },
@@ -821,6 +891,7 @@ export function planService(
         }
         await checkOrganisation(q, data.organisationId)
         await checkAreas(q, partnershipId, data.developmentAreaIds)
+        await checkIndicators(q, partnershipId, data.indicatorIds)
         if (data.externalId) await externalIdFree(q, before.agreement_version_id, data.externalId, id)
         const status = (data.status ?? before.status) as Status
         const progress = data.progress ?? (status !== before.status ? DEFAULT_PROGRESS[status] : before.progress)
@@ -855,6 +926,7 @@ export function planService(
             await updateRecord(q, 'plan_items', cid, undefined, { priority_id: priorityId }, { actor, partnershipId, entity: 'plan_item' })
         }
         if (data.developmentAreaIds) await setAreas(q, id, data.developmentAreaIds)
+        if (data.indicatorIds) await setIndicators(q, id, data.indicatorIds)
         const item = { ...row, weight: num(row.weight) }
         if (item.status !== before.status || item.progress !== before.progress) await addTimeline(q, item, { kind: 'update' }, actor)
         return item
@@ -952,7 +1024,9 @@ export function planService(
       // Read before the transaction: PGlite has one connection, and the directory's list takes no transaction.
       const organisations = await deps.organisations.list()
       return db.transaction(async (q) => {
-        const { problems, checked, byNumber, existingByExt } = await checkImport(version, read.rows, filename, organisations, q)
+        const indicators = (await deps.scorecard.stored(partnershipId, q)).filter((i) => i.id !== null)
+        const { problems, checked, byNumber, existingByExt } = await checkImport(version, read.rows, filename, organisations, q, indicators)
+        const currentIndicators = await indicatorLinksOf(version.id, q)
         const all = [...read.problems, ...problems].sort((a, b) => Number(/:(\d+):/.exec(a)?.[1]) - Number(/:(\d+):/.exec(b)?.[1]))
         if (all.length) return { problems: all, created: 0, updated: 0, unchanged: 0 }
         const idOf = new Map([...existingByExt].map(([k, v]) => [k, v.id]))
@@ -986,6 +1060,7 @@ export function planService(
               actor,
               { kind: 'imported', narrative: `Imported from ${filename}` },
             )
+            if (read.hasIndicators && c.indicatorIds.length) await setIndicators(q, item.id, c.indicatorIds)
             idOf.set(c.ext, item.id)
             created++
             return
@@ -993,8 +1068,13 @@ export function planService(
           const changed = (Object.keys(values) as (keyof typeof values)[]).filter(
             (k) => JSON.stringify(values[k] ?? null) !== JSON.stringify((before as unknown as Record<string, unknown>)[k] ?? null),
           )
+          // Indicators are set only by a file that has the column (a file without it leaves the links alone).
+          const linksChanged =
+            read.hasIndicators && JSON.stringify(currentIndicators.get(before.id) ?? []) !== JSON.stringify(c.indicatorIds)
+          if (linksChanged) await setIndicators(q, before.id, c.indicatorIds)
           if (!changed.length) {
-            unchanged++
+            if (linksChanged) updated++
+            else unchanged++
             return
           }
           const row = await updateRecord<PlanItemRow>(q, 'plan_items', before.id, undefined, values, {
@@ -1015,7 +1095,12 @@ export function planService(
     /** The rows of a plan's CSV (export): every item in tree order. */
     csvRows(plan: Plan) {
       const byId = new Map(plan.items.map((i) => [i.id, i]))
-      return plan.items.map((i) => ({ ...i, parentExternalId: i.parent_id ? (byId.get(i.parent_id)?.external_id ?? null) : null }))
+      const codes = new Map(plan.indicators.map((i) => [i.id, i.code]))
+      return plan.items.map((i) => ({
+        ...i,
+        parentExternalId: i.parent_id ? (byId.get(i.parent_id)?.external_id ?? null) : null,
+        indicatorCodes: i.indicatorIds.map((id) => codes.get(id) ?? String(id)),
+      }))
     },
 
     /** The Action plan box on the partnership's overview page: for members only (plans name leads). */

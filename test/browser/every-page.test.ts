@@ -72,6 +72,8 @@ async function concreteUrls() {
   )
   const deadline = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
   const planReturn = (await s.server.services.planReturns.open(hampshire.id, hampshire.name, { quarter: 'Every page', deadline }, who)).ret
+  // Progress against priorities is made for a closed return: the demo's Q1 2020/21.
+  const closedReturn = (await s.server.services.planReturns.list(hampshire.id)).find((r) => r.status === 'closed')!
   const tokens = {
     invitation: await linkTo('every-page-invite@example.org', '/invitations'),
     reset: await linkTo(DEMO_LOGINS.accounts[2].email, '/reset-password'),
@@ -156,7 +158,7 @@ async function concreteUrls() {
         .replace(':priority', String(priority.id))
         .replace(':dimension', String(dimension.id))
         .replace(':level', String(level.id))
-        .replace(':return', String(planReturn.id))
+        .replace(':return', String(r.url.includes('/progress') ? closedReturn.id : planReturn.id))
         .replace(
           ':item',
           String(r.url.startsWith('/returns/answer/') ? partnerAction.id : r.url.startsWith('/returns/') ? ownAction.id : planItem.id),

@@ -11,7 +11,7 @@ import { DEMO_LOGINS } from '../../src/demo/logins.ts'
 const s = browserSuite({ demo: true })
 const MANAGER = 'manager@demo.safer.test'
 const LEAD = 'police.lead@demo.safer.test'
-let ids: { ret: number; own: number; partner: number; token: string } | undefined
+let ids: { ret: number; own: number; partner: number; token: string; closed: number } | undefined
 
 /** Once, in the first test (the suite's server starts in its own before hook). */
 async function setUp() {
@@ -35,7 +35,14 @@ async function setUp() {
   const deadline = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
   const { ret } = await services.planReturns.open(p.id, p.name, { quarter: 'Q3 2020/21', deadline }, { id: null, name: 'Browser test' })
   const [m] = (await services.outbox.list({ limit: 1000 })).filter((x) => x.to_address === 'browser-lead@example.org')
-  ids = { ret: ret.id, own: own.id, partner: partner.id, token: /\/returns\/answer\/([A-Za-z0-9_-]+)/.exec(m.text_body)![1] }
+  const closed = (await services.planReturns.list(p.id)).find((r) => r.status === 'closed')!
+  ids = {
+    ret: ret.id,
+    own: own.id,
+    partner: partner.id,
+    token: /\/returns\/answer\/([A-Za-z0-9_-]+)/.exec(m.text_body)![1],
+    closed: closed.id,
+  }
   return ids
 }
 
@@ -56,6 +63,9 @@ for (const width of [320, 1280]) {
       '/partnerships/hampshire/plan/returns/new',
       `/partnerships/hampshire/plan/returns/${ids.ret}`,
       `/partnerships/hampshire/plan/returns/${ids.ret}/close`,
+      // The demo's closed Q1 2020/21 return: its progress against priorities and the print view.
+      `/partnerships/hampshire/plan/returns/${ids.closed}/progress`,
+      `/partnerships/hampshire/plan/returns/${ids.closed}/progress/print`,
     ])
       await check(admin, path, width)
     await admin.close()
