@@ -40,6 +40,7 @@ import { describeFundingHistory } from './funding/history.ts'
 import { scrutinyService } from './scrutiny/service.ts'
 import { describeScrutinyHistory } from './scrutiny/history.ts'
 import { recommendationService } from './scrutiny/recommendations.ts'
+import { describeWorkProgrammeHistory, workProgrammeService } from './scrutiny/work-programme.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -131,6 +132,9 @@ export async function services(db: Db, config: Config) {
   const recommendations = recommendationService(db, { governance, partnerships, scrutiny })
   partnerships.addOverviewPanel({ order: 6, load: (p, opts) => recommendations.overview(p, opts) })
   describeScrutinyHistory(auditWords, db)
+  // Committees' work programmes: items planned for meetings become agenda items (through scrutiny's service).
+  const workProgramme = workProgrammeService(db, { governance, scrutiny })
+  describeWorkProgrammeHistory(auditWords, db)
   return {
     db,
     analytics,
@@ -155,6 +159,7 @@ export async function services(db: Db, config: Config) {
     scorecardPreviews,
     scrutiny,
     recommendations,
+    workProgramme,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>

@@ -17,6 +17,7 @@ import { DEMO_LOGINS } from './logins.ts'
 import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadPlanDemo } from '../plans/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
+import { loadWorkProgrammeDemo } from '../scrutiny/work-programme-demo.ts'
 import { loadHerefordshireScrutinyDemo, loadScrutinyDemo, loadWorcestershireScrutinyDemo, SCRUTINY_DEMO_SLUGS } from '../scrutiny/demo.ts'
 
 const here = path.join(srcDir, 'demo')
@@ -170,6 +171,7 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     // Worcestershire County Council's Overview and Scrutiny Performance Board and its panels (seed 004).
     const worcestershire = await loadWorcestershireScrutinyDemo(s, tx, actor, partnershipIds)
     partnershipIds.set('worcestershire-county-council', worcestershire.councilId)
+    await loadWorkProgrammeDemo(s, tx, actor) // Seed 000's work programme table (Hampshire) and seed 004's criteria scored (Worcestershire).
     await loadUsers(s, tx, partnershipIds, orgIds)
     // Hampshire's action plan: an action for each development area of its latest assessment round.
     counts.actions = await loadPlanDemo(s, tx, partnershipIds.get('hampshire')!, actor)
