@@ -113,7 +113,7 @@ const suggestionsTable = defineTable<SuggestionView & { href: string }>([
   { key: 'created_at', header: 'Suggested', value: (s) => new Date(s.created_at).toISOString().slice(0, 10) },
 ])
 
-export async function workProgrammeRoutes(app: FastifyInstance, { services }: { services: Services; config: Config }) {
+export async function workProgrammeRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const w = services.workProgramme
   const s = services.scrutiny
   const p = (request: FastifyRequest) => request.partnership!
@@ -195,7 +195,7 @@ export async function workProgrammeRoutes(app: FastifyInstance, { services }: { 
 
   async function itemFormContext(request: FastifyRequest, existing: WorkItemView | undefined, ticked: string[]) {
     const c = await s.committee(p(request).id, bodySlug(request))
-    const upcoming = await w.plannableMeetings(p(request).id, c.body.id)
+    const upcoming = await w.plannableMeetings(p(request).id, c.body)
     const today = todayInLondon()
     const here = programmeHref(request, c.body.slug)
     const pastPlans = (existing?.plans ?? []).filter((x) => x.date < today)
@@ -406,12 +406,13 @@ export async function workProgrammeRoutes(app: FastifyInstance, { services }: { 
     {
       config: {
         access: { partnership: 'public' },
+        // Per address, as the sign-in form is limited (SAFER_SIGN_IN_ATTEMPTS in each sign-in window).
         rateLimit: {
-          max: 10,
-          timeWindow: 60 * 60 * 1000,
+          max: config.signInAttemptsPerWindow,
+          timeWindow: config.signInWindowMs,
           errorResponseBuilder: () => ({
             statusCode: 429,
-            message: 'Too many suggestions from this address. Wait an hour, then try again.',
+            message: `Too many suggestions from this address. Wait ${Math.round(config.signInWindowMs / 60_000)} minutes, then try again.`,
           }),
         },
       },

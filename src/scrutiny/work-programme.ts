@@ -268,17 +268,32 @@ export function workProgrammeService(db: Db, deps: { governance: GovernanceServi
     return q.query<PlanRow & { date: string }>(`${PLAN_SELECT} WHERE p.item_id = ANY($1::int[]) ORDER BY m.meeting_date, m.id`, [itemIds])
   }
 
-  /** The body's meetings, earliest first. */
-  function meetingsOf(q: Queryable, councilId: number, bodyId: number, from?: string, to?: string) {
-    return deps.scrutiny.meetings(councilId, { from, to }, q).then((list) => list.filter((m) => m.body_id === bodyId))
+  /** The body's meetings, earliest first (only the body's: a council may have thousands). */
+  async function meetingsOf(q: Queryable, councilId: number, body: { slug: string }, from?: string, to?: string) {
+    return (await deps.scrutiny.committee(councilId, body.slug, { from, to }, q)).meetings.reverse()
+  }
+
+  /** A meeting of the council, or undefined. */
+  async function meetingOf(q: Queryable, councilId: number, id: number) {
+    try {
+      return (await deps.scrutiny.meeting(councilId, id, { member: true }, q)).meeting
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined
+      throw err
+    }
   }
 
   /** Refuse a meeting an item cannot be planned for: another body's, cancelled, or past (`today`). */
-  async function plannable(q: Queryable, councilId: number, body: { id: number; name: string }, meetingIds: number[], today: string) {
-    const all = await deps.scrutiny.meetings(councilId, {}, q)
+  async function plannable(
+    q: Queryable,
+    councilId: number,
+    body: { id: number; name: string; slug: string },
+    meetingIds: number[],
+    today: string,
+  ) {
     const out: MeetingView[] = []
     for (const id of meetingIds) {
-      const m = all.find((x) => x.id === id)
+      const m = await meetingOf(q, councilId, id)
       if (!m) throw new ValidationError({ meetings: 'Select the meetings from the list of this committee’s meetings' })
       if (m.body_id !== body.id)
         throw new ValidationError({
@@ -361,7 +376,7 @@ export function workProgrammeService(db: Db, deps: { governance: GovernanceServi
   async function createItem(
     tx: Queryable,
     councilId: number,
-    body: { id: number; name: string },
+    body: { id: number; name: string; slug: string },
     data: WorkItemInput,
     actor: Actor,
     today: string,
@@ -392,7 +407,8 @@ export function workProgrammeService(db: Db, deps: { governance: GovernanceServi
      */
     async programme(councilId: number, bodySlug: string, opts: { member: boolean; today?: string }, q: Queryable = db) {
       const today = opts.today ?? todayInLondon()
-      const body = await bodyIn(q, councilId, bodySlug)
+      const c = await deps.scrutiny.committee(councilId, bodySlug, {}, q)
+      const body = c.body
       const settings = await settingsOf(q, body.id)
       const callInLimit = settings?.call_in_limit ?? 4
       const from = settings?.starts_on ?? today
@@ -405,11 +421,11 @@ export function workProgrammeService(db: Db, deps: { governance: GovernanceServi
         rows.map((r) => r.id),
       )
       const items: WorkItemView[] = rows.map((r) => ({ ...r, label: itemLabel(r), plans: plans.filter((p) => p.item_id === r.id) }))
-      const meetings = await meetingsOf(q, councilId, body.id)
+      const meetings = c.meetings.reverse()
       const planned = new Set(plans.map((p) => p.meeting_id))
       const until = addDays(from, 366)
       const columns = meetings.filter((m) => planned.has(m.id) || (m.status !== 'cancelled' && m.date >= from && m.date <= until))
-      const committee = (await deps.scrutiny.committees(councilId, q)).find((c) => c.body.id === body.id)?.committee ?? null
+      const committee = c.committee
       const balance = await service.balance(councilId, items, meetings, callInLimit, today, q)
       const reviews = committee?.crime_and_disorder ? await service.reviews(councilId, body.id, committee.id, today, q) : []
       return {
@@ -542,8 +558,8 @@ export function workProgrammeService(db: Db, deps: { governance: GovernanceServi
     },
 
     /** The meetings an item may be planned for in a form: the committee's upcoming meetings that are not cancelled. */
-    async plannableMeetings(councilId: number, bodyId: number, today = todayInLondon(), q: Queryable = db) {
-      return (await meetingsOf(q, councilId, bodyId, today)).filter((m) => m.status !== 'cancelled')
+    async plannableMeetings(councilId: number, body: { slug: string }, today = todayInLondon(), q: Queryable = db) {
+      return (await meetingsOf(q, councilId, body, today)).filter((m) => m.status !== 'cancelled')
     },
 
     async createItem(councilId: number, bodySlug: string, input: unknown, actor: Actor, q?: Queryable, opts: { today?: string } = {}) {
@@ -621,7 +637,7 @@ export function workProgrammeService(db: Db, deps: { governance: GovernanceServi
         const row = await maybeOne<{ meeting_id: number }>(tx, 'SELECT meeting_id FROM agenda_items WHERE id = $1', [agendaItemId])
         if (!row) throw new ValidationError({ meetings: 'Select an item of the meeting’s agenda' })
         const body = await bodyById(tx, councilId, item.body_id)
-        const m = (await deps.scrutiny.meetings(councilId, {}, tx)).find((x) => x.id === row.meeting_id)
+        const m = await meetingOf(tx, councilId, row.meeting_id)
         if (!m || m.body_id !== body.id)
           throw new ValidationError({ meetings: `That agenda item is not on the agenda of a meeting of ${body.name}` })
         return createRecord<PlanRow>(
