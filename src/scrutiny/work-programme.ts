@@ -487,9 +487,15 @@ export function workProgrammeService(db: Db, deps: { governance: GovernanceServi
         )
       const upcoming = meetings.filter((m) => m.status !== 'cancelled' && m.date >= today)
       const full: string[] = []
+      const substantive = upcoming.length
+        ? await deps.scrutiny.substantiveCounts(
+            councilId,
+            upcoming.map((m) => m.id),
+            q,
+          )
+        : new Map<number, number>()
       for (const m of upcoming) {
-        const { agenda } = await deps.scrutiny.meeting(councilId, m.id, { member: true }, q)
-        const n = agenda.filter((i) => !i.standard).length
+        const n = substantive.get(m.id) ?? 0
         if (n >= callInLimit)
           full.push(
             `The meeting on ${shortDate(m.date)} has ${n} substantive items planned: leave room for call-ins and other small items (fewer than ${callInLimit}).`,
