@@ -480,3 +480,24 @@ test('demo: Hampshire’s whole work programme table from seed 000, and Worceste
     expected,
   )
 })
+
+test('linking an agenda item already on the agenda: another committee’s is refused, and one agenda item serves one item only', async () => {
+  const report = await t.services.scrutiny.addItem(
+    council.id,
+    meetings.later,
+    { title: 'Community safety strategy group report' },
+    systemActor,
+  )
+  const cabinetItem = await t.services.scrutiny.addItem(council.id, meetings.cabinet, { title: 'Cabinet report' }, systemActor)
+  const a = await w().createItem(council.id, slug, { topic: 'Crime and disorder review' }, systemActor)
+  const b = await w().createItem(council.id, slug, { topic: 'Another topic' }, systemActor)
+  await assert.rejects(
+    () => w().planExisting(council.id, a.id, cabinetItem.id, systemActor),
+    /is not on the agenda of a meeting of Policy and Resources Select Committee/,
+  )
+  await w().planExisting(council.id, a.id, report.id, systemActor)
+  const before = await counts()
+  await assert.rejects(() => w().planExisting(council.id, b.id, report.id, systemActor), /already linked/)
+  assert.deepEqual(await counts(), before)
+  assert.equal((await w().item(council.id, a.id, { member: true })).plans[0].agenda_item_id, report.id)
+})

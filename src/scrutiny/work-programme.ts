@@ -349,7 +349,12 @@ export function workProgrammeService(db: Db, deps: { governance: GovernanceServi
       'work_programme_plans',
       { item_id: item.id, meeting_id: m.id, agenda_item_id: agendaItem.id, deferred: false },
       { actor, partnershipId: councilId, entity: 'work_programme_plan', summary: `${itemLabel(item)}: planned for ${shortDate(m.date)}` },
-    )
+    ).catch((err: { code?: string }) => {
+      // Two saves at once planning the same item for the same meeting: the unique index refuses the second.
+      if (err?.code === '23505')
+        throw new ValidationError({ meetings: `${itemLabel(item)} is already planned for the meeting on ${shortDate(m.date)}` })
+      throw err
+    })
   }
 
   /** Take an item off an upcoming meeting: its agenda item goes too (the plan goes with it, by the foreign key). */
@@ -656,7 +661,13 @@ export function workProgrammeService(db: Db, deps: { governance: GovernanceServi
             entity: 'work_programme_plan',
             summary: `${itemLabel(item)}: planned for ${shortDate(m.date)}`,
           },
-        )
+        ).catch((err: { code?: string }) => {
+          if (err?.code === '23505')
+            throw new ValidationError({
+              meetings: 'That agenda item, or that meeting, is already linked to this work programme item or another',
+            })
+          throw err
+        })
       })
     },
 
