@@ -33,6 +33,7 @@ import { scrutinyRoutes } from './scrutiny/routes.ts'
 import { recommendationRoutes } from './scrutiny/recommendation-routes.ts'
 import { decisionRoutes } from './scrutiny/decision-routes.ts'
 import { forwardPlanRoutes } from './scrutiny/forward-plan-routes.ts'
+import { workProgrammeRoutes } from './scrutiny/work-programme-routes.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { geographyRoutes } from './geography/routes.ts'
 import { crimeRoutes } from './crime/routes.ts'
@@ -134,6 +135,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(recommendationRoutes, { services, config })
   await app.register(decisionRoutes, { services, config })
   await app.register(forwardPlanRoutes, { services, config })
+  await app.register(workProgrammeRoutes, { services, config })
   await app.register(geographyRoutes, { services })
   await app.register(crimeRoutes, { services, config })
   await app.register(adminRoutes, { services })

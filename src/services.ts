@@ -45,6 +45,7 @@ import { recommendationService } from './scrutiny/recommendations.ts'
 import { decisionService } from './scrutiny/decisions.ts'
 import { forwardPlanService } from './scrutiny/forward-plan.ts'
 import { describeDecisionHistory } from './scrutiny/decision-history.ts'
+import { describeWorkProgrammeHistory, workProgrammeService } from './scrutiny/work-programme.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -145,6 +146,31 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 8, load: (p, opts) => forwardPlan.overview(p, opts) })
   describeScrutinyHistory(auditWords, db)
   describeDecisionHistory(auditWords, db)
+  // Committees' work programmes: items planned for meetings become agenda items (through scrutiny's service).
+  const workProgramme = workProgrammeService(db, { governance, scrutiny })
+  describeWorkProgrammeHistory(auditWords, db)
+  // Scrutiny's marks on the forward plan become work programme suggestions, in the mark's transaction: "refer to panel"
+  // to the panel chosen, "to consider" to the council's first overview and scrutiny board or committee (else its first
+  // scrutiny body) by name. A council with no scrutiny body has nobody to suggest to, so the mark is kept alone.
+  forwardPlan.onMarked(async (q, entry, mark, actor) => {
+    const bodies = await forwardPlan.panels(entry.partnership_id, q)
+    const board = [...bodies].sort(
+      (a, b) => Number(a.type === 'scrutiny panel') - Number(b.type === 'scrutiny panel') || a.name.localeCompare(b.name),
+    )[0]
+    const bodyId = mark.panel_body_id ?? board?.id
+    if (!bodyId) return
+    const detail = [
+      `From the forward plan: ${entry.maker_name} expects to decide this on ${entry.decision_date}${entry.key_decision ? ' (a key decision)' : ''}.`,
+      mark.note,
+    ]
+    await workProgramme.addSuggestion(
+      q,
+      entry.partnership_id,
+      bodyId,
+      { title: entry.title, detail: detail.filter(Boolean).join('\n\n'), source: 'forward plan', suggestedBy: actor.name },
+      actor,
+    )
+  })
   return {
     db,
     analytics,
@@ -172,6 +198,7 @@ export async function services(db: Db, config: Config) {
     recommendations,
     decisions,
     forwardPlan,
+    workProgramme,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>

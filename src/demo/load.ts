@@ -17,6 +17,7 @@ import { DEMO_LOGINS } from './logins.ts'
 import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadPlanDemo } from '../plans/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
+import { loadWorkProgrammeDemo } from '../scrutiny/work-programme-demo.ts'
 import { loadHerefordshireScrutinyDemo, loadScrutinyDemo, loadWorcestershireScrutinyDemo, SCRUTINY_DEMO_SLUGS } from '../scrutiny/demo.ts'
 import { loadHampshireDecisionsDemo, loadWorcestershireDecisionsDemo } from '../scrutiny/decisions-demo.ts'
 
@@ -97,6 +98,7 @@ function contentHash() {
   h.update(fs.readFileSync(path.join(srcDir, 'funding', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'decisions-demo.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'work-programme-demo.ts')))
   return h.digest('hex').slice(0, 16)
 }
 
@@ -175,6 +177,7 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     // Decision records and call-in (Hampshire's Cabinet, seed 001); Worcestershire's forward plan and panels' feedback (seed 004).
     await loadHampshireDecisionsDemo(s, tx, actor, partnershipIds.get('hampshire-county-council')!)
     await loadWorcestershireDecisionsDemo(s, tx, actor, worcestershire.councilId)
+    await loadWorkProgrammeDemo(s, tx, actor) // Seed 000's work programme table (Hampshire) and seed 004's criteria scored (Worcestershire).
     await loadUsers(s, tx, partnershipIds, orgIds)
     // Hampshire's action plan: an action for each development area of its latest assessment round.
     counts.actions = await loadPlanDemo(s, tx, partnershipIds.get('hampshire')!, actor)

@@ -10,6 +10,7 @@ let council: Partnership
 let boardSlug = ''
 let boardMeetingId = 0
 const panels: number[] = []
+const panelSlugs: string[] = []
 
 const SECRET_DOCUMENTS = 'Report on the bids from Quixotic Care Ltd'
 const f = () => t.services.forwardPlan
@@ -35,8 +36,11 @@ before(async () => {
     systemActor,
   )
   boardSlug = board.slug
-  for (const name of ['Adult Care and Well-Being Overview and Scrutiny Panel', 'Children and Families Overview and Scrutiny Panel'])
-    panels.push((await t.services.scrutiny.createCommittee(council.id, { name, type: 'scrutiny panel' }, systemActor)).id)
+  for (const name of ['Adult Care and Well-Being Overview and Scrutiny Panel', 'Children and Families Overview and Scrutiny Panel']) {
+    const panel = await t.services.scrutiny.createCommittee(council.id, { name, type: 'scrutiny panel' }, systemActor)
+    panels.push(panel.id)
+    panelSlugs.push(panel.slug)
+  }
   boardMeetingId = (
     await t.services.scrutiny.createMeeting(
       council.id,
@@ -127,6 +131,27 @@ test('marking: hooks run in the mark’s transaction; a failing hook undoes the 
   await assert.rejects(() => f().mark(council.id, failing.id, { mark: 'to consider' }, systemActor), /could not take the suggestion/)
   assert.equal(hookCalls.length, calls + 1)
   assert.deepEqual((await f().get(council.id, failing.id, { includePrivate: true })).marks, [])
+})
+
+test('a mark becomes a work programme suggestion (services.ts): referred, on the panel’s; to consider, on the board’s; undone with the mark', async () => {
+  const wp = t.services.workProgramme
+  const titles = async (slug: string) =>
+    (await wp.suggestions(council.id, slug)).list.filter((s) => s.source === 'forward plan').map((s) => [s.title, s.detail])
+  const referred = await entry({ title: 'Short Breaks for children with disabilities' })
+  await f().mark(council.id, referred.id, { mark: 'refer to panel', panelBodyId: panels[0], note: 'Ask the panel in October' }, systemActor)
+  assert.deepEqual(await titles(panelSlugs[0]), [
+    [
+      'Short Breaks for children with disabilities',
+      'From the forward plan: Cabinet expects to decide this on 2019-09-05 (a key decision).\n\nAsk the panel in October',
+    ],
+  ])
+  const considered = await entry({ title: 'Future of the Library Service', keyDecision: false })
+  await f().mark(council.id, considered.id, { mark: 'to consider' }, systemActor)
+  const board = (await titles(boardSlug)).map(([title]) => title)
+  assert.ok(board.includes('Future of the Library Service'), `board suggestions: ${board.join(', ')}`)
+  assert.ok(!board.includes('Short Breaks for children with disabilities'), 'a referral goes to the panel, not the board')
+  // The mark the test's own hook refuses (above) left no suggestion behind either.
+  assert.ok(!board.includes('An entry the hook fails on'), 'a mark undone takes its suggestion with it')
 })
 
 test('a private entry: its reason is public, its documents never are (pages, downloads, API)', async () => {

@@ -354,6 +354,8 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
     const editing = canEdit(request)
     const attendance = member || meeting.minutes_published ? await s.attendance(p(request).id, meeting.id) : []
     const committeeMembers = editing ? await s.meetingMembers(p(request).id, meeting.id) : []
+    // Agenda items that come from the committee's work programme (the public: agreed items only).
+    const fromProgramme = await services.workProgramme.forMeeting(p(request).id, meeting.id, { member })
     return {
       attendance: attendance.map((a) => ({
         ...a,
@@ -387,6 +389,7 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
         paragraphs: paragraphs(i.purpose),
         decision: showDecisions ? i.decision : null,
         exemptText: i.exempt ? exemptReason(i.exempt_paragraph) : '',
+        fromProgramme: i.redacted ? undefined : fromProgramme.get(i.id),
       })),
       member,
       canEdit: canEdit(request),

@@ -826,6 +826,16 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
       })
     },
 
+    /** How many substantive (not standard) items each of these meetings of the workspace has on its agenda. */
+    async substantiveCounts(partnershipId: number, meetingIds: number[], q: Queryable = db): Promise<Map<number, number>> {
+      const rows = await q.query<{ meeting_id: number; n: number }>(
+        `SELECT a.meeting_id, count(*)::int AS n FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id
+         WHERE a.meeting_id = ANY($1::int[]) AND m.partnership_id = $2 AND a.standard IS NULL GROUP BY a.meeting_id`,
+        [meetingIds, partnershipId],
+      )
+      return new Map(rows.map((r) => [r.meeting_id, r.n]))
+    },
+
     async item(partnershipId: number, meetingId: number, itemId: number, q: Queryable = db): Promise<ItemRow> {
       await meetingRow(q, partnershipId, meetingId)
       const row = await maybeOne<ItemRow>(q, 'SELECT * FROM agenda_items WHERE id = $1 AND meeting_id = $2', [itemId, meetingId])

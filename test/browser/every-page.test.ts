@@ -120,6 +120,17 @@ async function concreteUrls() {
           .replace(':item', String(agenda[0].id))
           .replace(':member', String(councillor.id))
       : url
+  // Work programmes: Hampshire's items (seed 000) and Worcestershire's scored suggestions (seed 004), from the demo.
+  const wcc = (await s.server.services.partnerships.bySlug('worcestershire-county-council'))!
+  const board = (await s.server.services.governance.list(wcc.id)).find((b) => b.name === 'Overview and Scrutiny Performance Board')!
+  const [suggestion] = (await s.server.services.workProgramme.suggestions(wcc.id, board.slug)).list
+  const [wpItem] = (await s.server.services.workProgramme.programme(council.id, meeting.body_slug, { member: true })).items
+  const workProgramme = (url: string) =>
+    url.includes(':suggestion')
+      ? url.replace(':partnership', wcc.slug).replace(':body', board.slug).replace(':suggestion', String(suggestion.id))
+      : url.includes('/work-programme/items/:item')
+        ? url.replace(':item', String(wpItem.id))
+        : url
   // Funding's pages: Worcestershire's grant (with its allocations) and contract, from the demo.
   const money = await s.server.services.funding.view(worcs.id, { member: true })
   const [grant] = money.grants
@@ -145,7 +156,7 @@ async function concreteUrls() {
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
     .map((r) =>
-      funding(scrutiny(recommendations(r.url.includes('/scorecard') ? scorecard(r.url) : r.url)))
+      funding(scrutiny(workProgramme(recommendations(r.url.includes('/scorecard') ? scorecard(r.url) : r.url))))
         .replace(':partnership', 'hampshire')
         .replace(':body', body.slug)
         .replace(':member', String(member.id))
