@@ -40,6 +40,7 @@ import { describeFundingHistory } from './funding/history.ts'
 import { scrutinyService } from './scrutiny/service.ts'
 import { describeScrutinyHistory } from './scrutiny/history.ts'
 import { recommendationService } from './scrutiny/recommendations.ts'
+import { proceedingsService } from './scrutiny/proceedings.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -126,10 +127,13 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 50, load: (p, opts) => funding.overview(p, opts) })
   describeFundingHistory(auditWords, db)
   // Scrutiny: a council workspace's committees and meetings; a partnership's box names the committees scrutinising it.
-  const scrutiny = scrutinyService(db, { governance, partnerships })
+  const scrutiny = scrutinyService(db, { governance, partnerships, organisations })
   partnerships.addOverviewPanel({ order: 5, load: (p, opts) => scrutiny.overview(p, opts) })
   const recommendations = recommendationService(db, { governance, partnerships, scrutiny })
   partnerships.addOverviewPanel({ order: 6, load: (p, opts) => recommendations.overview(p, opts) })
+  // Minutes, documents on agenda items, organisations' attendance, the feeds' publications and the committees API.
+  const proceedings = proceedingsService(db, { scrutiny, governance, partnerships })
+  organisations.addUsage((id, q) => proceedings.partnershipsUsingOrganisation(id, q))
   describeScrutinyHistory(auditWords, db)
   return {
     db,
@@ -155,6 +159,7 @@ export async function services(db: Db, config: Config) {
     scorecardPreviews,
     scrutiny,
     recommendations,
+    proceedings,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>
