@@ -75,7 +75,13 @@ const missingTable = defineTable<MissingRow>([
 ])
 
 /** An Atom feed (RFC 4287) of entries with a title, a link and when. */
-function atomFeed(opts: { id: string; title: string; self: string; alternate: string; entries: { id: string; title: string; href: string; at: Date }[] }) {
+function atomFeed(opts: {
+  id: string
+  title: string
+  self: string
+  alternate: string
+  entries: { id: string; title: string; href: string; at: Date }[]
+}) {
   const x = (s: string) => escapeHtml(s)
   const updated = (opts.entries[0]?.at ?? new Date(0)).toISOString()
   return [
@@ -351,11 +357,13 @@ export async function proceedingsRoutes(app: FastifyInstance, { services, config
 
   async function feed(partnership?: { id: number; slug: string; name: string }) {
     const list = await pr.publications({ partnershipId: partnership?.id })
-    const host = new URL(config.baseUrl).host
+    const host = new URL(config.baseUrl).hostname
     const path = partnership ? `/partnerships/${partnership.slug}/meetings` : '/meetings'
     return atomFeed({
       id: `tag:${host},2019:${path}`,
-      title: partnership ? `${partnership.name}: agendas, decisions and minutes published` : 'Council meetings: agendas, decisions and minutes published',
+      title: partnership
+        ? `${partnership.name}: agendas, decisions and minutes published`
+        : 'Council meetings: agendas, decisions and minutes published',
       self: absolute(`${path}.atom`),
       alternate: absolute(path),
       entries: list.map((e) => ({
@@ -424,7 +432,8 @@ export async function proceedingsRoutes(app: FastifyInstance, { services, config
       config: { access: 'public' },
       schema: {
         tags: ['Scrutiny'],
-        summary: "A published council's councillors and co-opted members: party, ward or division, committees, matters a co-opted member may vote on",
+        summary:
+          "A published council's councillors and co-opted members: party, ward or division, committees, matters a co-opted member may vote on",
         security: [],
         querystring: CouncilQuery,
         response: { 200: Type.Array(MemberJson) },

@@ -91,7 +91,8 @@ export function proceedingsService(
         if (meeting.status === 'cancelled')
           throw new ValidationError({ form: `The meeting of ${meetingTitle(meeting)} was cancelled, so it has no minutes` })
         for (const i of data.items)
-          if (!agenda.some((a) => a.id === i.itemId)) throw new ValidationError({ form: 'An item on the form is not on this meeting’s agenda' })
+          if (!agenda.some((a) => a.id === i.itemId))
+            throw new ValidationError({ form: 'An item on the form is not on this meeting’s agenda' })
         // One meeting of a body is numbered at a time: two saves at once cannot take the same numbers.
         await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [MINUTES_LOCK, meeting.body_id])
         const given = new Map(data.items.map((i) => [i.itemId, i]))
@@ -374,7 +375,15 @@ export function proceedingsService(
       const ids = opts.partnershipId ? (workspaces.has(opts.partnershipId) ? [opts.partnershipId] : []) : [...workspaces.keys()]
       if (!ids.length) return []
       const limit = opts.limit ?? 50
-      const rows = await q.query<{ id: number; partnership_id: number; body_id: number; date: string; start_time: string; step: string; at: Date }>(
+      const rows = await q.query<{
+        id: number
+        partnership_id: number
+        body_id: number
+        date: string
+        start_time: string
+        step: string
+        at: Date
+      }>(
         `SELECT * FROM (
            SELECT id, partnership_id, body_id, meeting_date AS date, left(start_time::text, 5) AS start_time, 'agenda' AS step, agenda_published_at AS at
              FROM meetings WHERE agenda_published AND agenda_published_at IS NOT NULL AND partnership_id = ANY($1::int[])

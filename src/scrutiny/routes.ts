@@ -194,6 +194,7 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
       previousMonthLabel: monthLabelOf(shiftMonth(month, -1)),
       nextMonthLabel: monthLabelOf(shiftMonth(month, 1)),
       icsHref: partnershipSlug ? undefined : '/meetings.ics',
+      atomHref: `${here}.atom`,
       exportHref: `${here}?${new URLSearchParams(Object.entries({ view, month: view === 'calendar' ? month : '', from: q.from ?? '', to: q.to ?? '' }).filter(([, v]) => v)).toString()}`,
       breadcrumbs: partnershipSlug ? crumbs(request) : [],
       clockTime,
@@ -368,9 +369,10 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
     const organisationAttendance = showMinutes ? await services.proceedings.organisationAttendance(meeting.id) : []
     const requiredOrganisations = await s.requiredOrganisations(meeting.body_id)
     return {
-      minutes: showMinutes && agenda.some((i) => i.minute_number || i.minutes || i.resolution)
-        ? agenda.map((i) => ({ ...i, minuteParagraphs: paragraphs(i.minutes) }))
-        : [],
+      minutes:
+        showMinutes && agenda.some((i) => i.minute_number || i.minutes || i.resolution)
+          ? agenda.map((i) => ({ ...i, minuteParagraphs: paragraphs(i.minutes) }))
+          : [],
       organisationAttendance: organisationAttendance.map((a) => ({
         ...a,
         statusText: `${ATTENDANCE_LABELS[a.status]}${a.representative ? ` (${a.representative})` : ''}`,

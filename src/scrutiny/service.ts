@@ -329,7 +329,13 @@ export function scrutinyService(
   }
 
   /** Make the body's organisations required to attend exactly these (organisations from the organisations service). */
-  async function setRequiredOrganisations(tx: Queryable, partnershipId: number, body: { id: number; name: string }, ids: number[], actor: Actor) {
+  async function setRequiredOrganisations(
+    tx: Queryable,
+    partnershipId: number,
+    body: { id: number; name: string },
+    ids: number[],
+    actor: Actor,
+  ) {
     const wanted = [...new Set(ids)]
     if (!deps.organisations) throw new Error('scrutiny needs the organisations service for required organisations')
     await deps.organisations.requireAll(wanted, 'requiredOrganisations', tx)
@@ -341,7 +347,10 @@ export function scrutinyService(
     const ctx = { actor, partnershipId, entity: 'required_organisation' }
     for (const r of rows)
       if (!wanted.includes(r.organisation_id))
-        await deleteRecord(tx, 'required_organisations', r.id, undefined, { ...ctx, summary: `${r.name} no longer required at ${body.name}` })
+        await deleteRecord(tx, 'required_organisations', r.id, undefined, {
+          ...ctx,
+          summary: `${r.name} no longer required at ${body.name}`,
+        })
     for (const id of wanted)
       if (!rows.some((r) => r.organisation_id === id))
         await createRecord(
