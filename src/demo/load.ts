@@ -17,7 +17,13 @@ import { DEMO_LOGINS } from './logins.ts'
 import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadPlanDemo } from '../plans/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
-import { loadHerefordshireScrutinyDemo, loadScrutinyDemo, loadWorcestershireScrutinyDemo, SCRUTINY_DEMO_SLUGS } from '../scrutiny/demo.ts'
+import {
+  loadChannelPanelDemo,
+  loadHerefordshireScrutinyDemo,
+  loadScrutinyDemo,
+  loadWorcestershireScrutinyDemo,
+  SCRUTINY_DEMO_SLUGS,
+} from '../scrutiny/demo.ts'
 
 const here = path.join(srcDir, 'demo')
 const FILES = ['hampshire', 'worcestershire', 'herefordshire']
@@ -170,6 +176,8 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     // Worcestershire County Council's Overview and Scrutiny Performance Board and its panels (seed 004).
     const worcestershire = await loadWorcestershireScrutinyDemo(s, tx, actor, partnershipIds)
     partnershipIds.set('worcestershire-county-council', worcestershire.councilId)
+    // Hampshire's Channel Panel with the agencies required to attend, and illustrative meetings with their attendance.
+    await loadChannelPanelDemo(s, tx, actor, partnershipIds)
     await loadUsers(s, tx, partnershipIds, orgIds)
     // Hampshire's action plan: an action for each development area of its latest assessment round.
     counts.actions = await loadPlanDemo(s, tx, partnershipIds.get('hampshire')!, actor)
