@@ -8,7 +8,6 @@ import type { Partnership } from '../platform/access.ts'
 let t: TestApp
 let council: Partnership
 let cabinetId = 0
-let cabinetSlug = ''
 let otherId = 0
 let otherSlug = ''
 
@@ -53,7 +52,6 @@ before(async () => {
   )
   const cabinet = await s().createCommittee(council.id, { name: 'Cabinet', type: 'cabinet', firstMinuteNumber: 143 }, systemActor)
   cabinetId = cabinet.id
-  cabinetSlug = cabinet.slug
   const other = await s().createCommittee(council.id, { name: 'Audit Committee', type: 'select committee' }, systemActor)
   otherId = other.id
   otherSlug = other.slug
@@ -106,7 +104,7 @@ test('minutes: numbered in agenda order from the first number, the next meeting 
   assert.deepEqual(await numbers(first.id), [143, 144, 145, 146, 147, 148, 149, 150, 156])
 })
 
-test("minutes: two saves at once of one body's meetings take different numbers", async () => {
+test("minutes of two meetings of one body saved at once: the earlier meeting's numbers come first, the later's follow on", async () => {
   const body = await s().createCommittee(council.id, { name: 'Standards Committee', type: 'select committee' }, systemActor)
   const a = await meeting(body.id, '2019-06-01')
   const b = await meeting(body.id, '2019-07-01')
@@ -114,7 +112,7 @@ test("minutes: two saves at once of one body's meetings take different numbers",
     pr().saveMinutes(council.id, b.id, { items: [] }, systemActor),
     pr().saveMinutes(council.id, a.id, { items: [] }, systemActor),
   ])
-  // Whatever the order, a's are 1 to 5 (it is first); b's follow a's when a was saved first, or start at 1 otherwise.
+  // Whatever order the two saves ran in (each holds the body's lock), a's are 1 to 5; b, saved again, follows on.
   assert.deepEqual(await numbers(a.id), [1, 2, 3, 4, 5])
   await pr().saveMinutes(council.id, b.id, { items: [] }, systemActor)
   assert.deepEqual(await numbers(b.id), [6, 7, 8, 9, 10])
