@@ -46,6 +46,7 @@ import { decisionService } from './scrutiny/decisions.ts'
 import { forwardPlanService } from './scrutiny/forward-plan.ts'
 import { describeDecisionHistory } from './scrutiny/decision-history.ts'
 import { describeWorkProgrammeHistory, workProgrammeService } from './scrutiny/work-programme.ts'
+import { proceedingsService } from './scrutiny/proceedings.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -136,7 +137,7 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 50, load: (p, opts) => funding.overview(p, opts) })
   describeFundingHistory(auditWords, db)
   // Scrutiny: a council workspace's committees and meetings; a partnership's box names the committees scrutinising it.
-  const scrutiny = scrutinyService(db, { governance, partnerships })
+  const scrutiny = scrutinyService(db, { governance, partnerships, organisations })
   partnerships.addOverviewPanel({ order: 5, load: (p, opts) => scrutiny.overview(p, opts) })
   const recommendations = recommendationService(db, { governance, partnerships, scrutiny })
   partnerships.addOverviewPanel({ order: 6, load: (p, opts) => recommendations.overview(p, opts) })
@@ -144,6 +145,9 @@ export async function services(db: Db, config: Config) {
   const forwardPlan = forwardPlanService(db, { governance, partnerships })
   partnerships.addOverviewPanel({ order: 7, load: (p, opts) => decisions.overview(p, opts) })
   partnerships.addOverviewPanel({ order: 8, load: (p, opts) => forwardPlan.overview(p, opts) })
+  // Minutes, documents on agenda items, organisations' attendance, the feeds' publications and the committees API.
+  const proceedings = proceedingsService(db, { scrutiny, governance, partnerships })
+  organisations.addUsage((id, q) => proceedings.partnershipsUsingOrganisation(id, q))
   describeScrutinyHistory(auditWords, db)
   describeDecisionHistory(auditWords, db)
   // Committees' work programmes: items planned for meetings become agenda items (through scrutiny's service).
@@ -199,6 +203,7 @@ export async function services(db: Db, config: Config) {
     decisions,
     forwardPlan,
     workProgramme,
+    proceedings,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>

@@ -297,3 +297,36 @@ test("Herefordshire's general overview and scrutiny committee of 17 January 2017
   assert.match(page, /illustrative/i)
   assert.match(text((await anon.get('/partnerships/herefordshire')).body), /Scrutiny recommendations/)
 })
+
+test("Worcestershire's Overview and Scrutiny Performance Board has seed 004's members and co-optee, and its agenda's items 5 to 8", async () => {
+  const council = (await t.services.partnerships.bySlug('worcestershire-county-council'))!
+  const slug = (await t.services.scrutiny.committees(council.id)).find((c) => c.body.name === 'Overview and Scrutiny Performance Board')!
+    .body.slug
+  const c = await t.services.scrutiny.committee(council.id, slug)
+  assert.equal(c.members.length, 9)
+  assert.equal(c.members.find((m) => m.role === 'chairman')?.name, 'Mr C J Bloore')
+  assert.equal(c.members.find((m) => m.role === 'vice-chairman')?.name, 'Mrs E A Eyre')
+  const church = c.members.find((m) => m.kind === 'co-opted')!
+  assert.deepEqual(
+    { name: church.name, represents: church.represents, votes: church.voting_matters },
+    { name: 'Bryan Allbut', represents: 'Church of England', votes: 'Education matters only' },
+  )
+  const { agenda } = await t.services.scrutiny.meeting(council.id, c.meetings[0].id, { member: false })
+  assert.deepEqual(
+    agenda.slice(5).map((i) => `${i.number}. ${i.title}`),
+    [
+      '6. Annual Worcestershire County Council Community Safety Report',
+      '7. Performance and 2018/19 Year-End Budget Monitoring',
+      '8. Refresh of the Scrutiny Work Programme',
+      '9. Member Update and Cabinet Forward Plan',
+    ],
+  )
+})
+
+test("Hampshire's Channel Panel requires its agencies; the attendance report shows the illustrative meetings", async () => {
+  const res = await new Client(t).get('/partnerships/hampshire/committees/channel-panel/attendance?year=2019')
+  assert.equal(res.status, 200)
+  const page = text(res.body)
+  assert.ok(page.includes('Hampshire Constabulary Organisation 3 3 100%'), 'the police came every time')
+  assert.ok(page.includes('Hampshire Youth Offending Team Organisation 1 3 33%'), 'the youth offending team came once')
+})

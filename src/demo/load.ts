@@ -18,7 +18,13 @@ import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadPlanDemo } from '../plans/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
 import { loadWorkProgrammeDemo } from '../scrutiny/work-programme-demo.ts'
-import { loadHerefordshireScrutinyDemo, loadScrutinyDemo, loadWorcestershireScrutinyDemo, SCRUTINY_DEMO_SLUGS } from '../scrutiny/demo.ts'
+import {
+  loadChannelPanelDemo,
+  loadHerefordshireScrutinyDemo,
+  loadScrutinyDemo,
+  loadWorcestershireScrutinyDemo,
+  SCRUTINY_DEMO_SLUGS,
+} from '../scrutiny/demo.ts'
 import { loadHampshireDecisionsDemo, loadWorcestershireDecisionsDemo } from '../scrutiny/decisions-demo.ts'
 
 const here = path.join(srcDir, 'demo')
@@ -178,6 +184,8 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     await loadHampshireDecisionsDemo(s, tx, actor, partnershipIds.get('hampshire-county-council')!)
     await loadWorcestershireDecisionsDemo(s, tx, actor, worcestershire.councilId)
     await loadWorkProgrammeDemo(s, tx, actor) // Seed 000's work programme table (Hampshire) and seed 004's criteria scored (Worcestershire).
+    // Hampshire's Channel Panel with the agencies required to attend, and illustrative meetings with their attendance.
+    await loadChannelPanelDemo(s, tx, actor, partnershipIds)
     await loadUsers(s, tx, partnershipIds, orgIds)
     // Hampshire's action plan: an action for each development area of its latest assessment round.
     counts.actions = await loadPlanDemo(s, tx, partnershipIds.get('hampshire')!, actor)

@@ -216,6 +216,101 @@ export const WORCESTERSHIRE_PANELS = [
   'Corporate and Communities Overview and Scrutiny Panel',
 ]
 
+/** The Overview and Scrutiny Performance Board's councillors (seed 004, "Membership"). */
+const WORCESTERSHIRE_BOARD: [string, 'chairman' | 'vice-chairman' | 'member'][] = [
+  ['Mr C J Bloore', 'chairman'],
+  ['Mrs E A Eyre', 'vice-chairman'],
+  ['Mr A A J Adams', 'member'],
+  ['Mrs J A Brunner', 'member'],
+  ['Mr A D Kent', 'member'],
+  ['Mrs F M Oborski', 'member'],
+  ['Mr P A Tuthill', 'member'],
+  ['Mrs R Vale', 'member'],
+]
+
+/** The Board's substantive items of 24 July 2019 (seed 004's agenda, items 5 to 8, with the papers' own words). */
+const WORCESTERSHIRE_ITEMS = [
+  {
+    title: 'Annual Worcestershire County Council Community Safety Report',
+    purpose:
+      'The annual report on the Safer Communities Board and community safety in Worcestershire, for the Board as the council’s crime and disorder committee (agenda pages 1 to 14).',
+  },
+  {
+    title: 'Performance and 2018/19 Year-End Budget Monitoring',
+    purpose:
+      'The Board is asked to consider the feedback provided by Scrutiny Panel Chairmen following the discussion of Quarter 4 (January – March 2019) performance monitoring and 2018/19 year-end budget monitoring information (agenda pages 15 to 16).',
+  },
+  {
+    title: 'Refresh of the Scrutiny Work Programme',
+    purpose:
+      'The Overview and Scrutiny Performance Board (OSPB) is asked to consider the Scrutiny Work Programme for 2019/20 (agenda pages 17 to 18).',
+  },
+  { title: 'Member Update and Cabinet Forward Plan', purpose: 'Agenda pages 19 to 22.' },
+]
+
+/** The agencies a Channel panel needs at every meeting (seed 001: "ensure all required agencies attend every time"). */
+const CHANNEL_AGENCIES = [
+  'Hampshire County Council',
+  'Hampshire Constabulary',
+  'National Probation Service',
+  'Hampshire Clinical Commissioning Group Partnership',
+  'Hampshire Youth Offending Team',
+]
+
+/**
+ * Hampshire's Channel Panel (seed 001 names it, and the partnership's wish that all required agencies attend every
+ * time), a panel of the Hampshire Community Safety Strategy Group, with the agencies required to attend. Its meetings
+ * and their attendance are illustrative (the seeds give none): the place says so. The minutes are published (with no
+ * minute text, as a Channel panel's discussion is about individuals) so that the attendance report is public.
+ */
+export async function loadChannelPanelDemo(s: Services, tx: Queryable, actor: Actor, partnershipIds: Map<string, number>) {
+  const hampshire = partnershipIds.get('hampshire')
+  if (!hampshire) return undefined
+  const panel = await s.governance.create(
+    hampshire,
+    { name: 'Hampshire Channel Panel', slug: 'channel-panel', type: 'panel', meetingFrequency: 'Monthly' },
+    actor,
+    tx,
+  )
+  const agencies: number[] = []
+  for (const name of CHANNEL_AGENCIES) {
+    const o = await s.organisations.byName(name, tx)
+    if (o) agencies.push(o.id)
+  }
+  await s.scrutiny.saveCommittee(hampshire, panel.slug, { requiredOrganisations: agencies }, actor, tx)
+  // Illustrative attendance: who came, sent apologies or did not come, month by month.
+  const pattern: ('present' | 'apologies' | 'absent')[][] = [
+    ['present', 'present', 'present', 'apologies', 'present'],
+    ['present', 'present', 'absent', 'present', 'apologies'],
+    ['present', 'present', 'present', 'absent', 'absent'],
+  ]
+  for (const [i, date] of ['2019-09-10', '2019-10-08', '2019-11-12'].entries()) {
+    const m = await s.scrutiny.createMeeting(
+      hampshire,
+      {
+        bodyId: panel.id,
+        date,
+        startTime: '14:00',
+        place: 'Illustrative meeting (the seeds give no dates or attendance): Hampshire County Council, Winchester',
+        status: 'held',
+        minutesPublished: true,
+        standardItems: false,
+      },
+      actor,
+      tx,
+    )
+    for (const [j, id] of agencies.entries())
+      await s.proceedings.recordOrganisationAttendance(
+        hampshire,
+        m.id,
+        { organisationId: id, attendance: pattern[i][j] ?? 'present' },
+        actor,
+        tx,
+      )
+  }
+  return panel.id
+}
+
 /**
  * Worcestershire County Council (seed 004): the Overview and Scrutiny Performance Board, the council's crime and
  * disorder committee (it receives the annual report on the Safer Communities Board, item 5), its four panels, and the
@@ -247,11 +342,26 @@ export async function loadWorcestershireScrutinyDemo(s: Services, tx: Queryable,
     const panel = await s.scrutiny.createCommittee(council.id, { name, type: 'scrutiny panel', crimeAndDisorder: false }, actor, tx)
     panels.push(panel.id)
   }
+  // The Board's membership as the agenda gives it (seed 004). The parent governor representative's seat (secondary)
+  // is vacant, so no one is recorded for it.
+  for (const [name, role] of WORCESTERSHIRE_BOARD) {
+    const m = await s.scrutiny.addCouncillor(council.id, { name, kind: 'councillor' }, actor, tx)
+    await s.scrutiny.addMembership(council.id, board.slug, { councillorId: m.id, role }, actor, tx)
+  }
+  const church = await s.scrutiny.addCouncillor(
+    council.id,
+    { name: 'Bryan Allbut', kind: 'co-opted', represents: 'Church of England', votingMatters: 'Education matters only' },
+    actor,
+    tx,
+  )
+  await s.scrutiny.addMembership(council.id, board.slug, { councillorId: church.id, role: 'member' }, actor, tx)
   const meeting = await s.scrutiny.createMeeting(
     council.id,
     { bodyId: board.id, date: '2019-07-24', startTime: '10:00', place: 'County Hall, Worcester', status: 'held', agendaPublished: true },
     actor,
     tx,
   )
+  // The numbered items after the standard ones (the agenda's items 5 to 8; 1 to 4 are the standard items).
+  for (const item of WORCESTERSHIRE_ITEMS) await s.scrutiny.addItem(council.id, meeting.id, item, actor, tx)
   return { councilId: council.id, boardId: board.id, panelIds: panels, meetingId: meeting.id }
 }

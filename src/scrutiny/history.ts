@@ -78,10 +78,31 @@ export function describeScrutinyHistory(words: AuditWords, db: Queryable) {
       meeting_id: { label: 'Meeting', ref: 'meeting' },
       exempt_paragraph: { label: 'Paragraph of Schedule 12A' },
       published_title: { label: 'Title published' },
+      minute_number: { label: 'Minute number' },
     },
     names: async (xs) => {
       const rows = await db.query<{ id: number; title: string }>(`SELECT id, title FROM agenda_items WHERE id = ANY($1::int[])`, [ids(xs)])
       return new Map(rows.map((r) => [String(r.id), r.title]))
+    },
+  })
+  words.describe('agenda_document', {
+    label: 'agenda document',
+    fields: {
+      item_id: { label: 'Agenda item', ref: 'agenda_item' },
+      content: { hidden: true },
+      content_type: { label: 'Type of file' },
+      size_bytes: { label: 'Size in bytes' },
+    },
+  })
+  words.describe('required_organisation', {
+    label: 'organisation required to attend',
+    fields: { body_id: { label: 'Body', ref: 'body' }, organisation_id: { label: 'Organisation', ref: 'organisation' } },
+  })
+  words.describe('organisation_attendance', {
+    label: 'organisation’s attendance',
+    fields: {
+      meeting_id: { label: 'Meeting', ref: 'meeting' },
+      organisation_id: { label: 'Organisation', ref: 'organisation' },
     },
   })
   words.describe('recommendation', {

@@ -47,6 +47,14 @@ import {
 } from './service.ts'
 import { addDays, clockTime, longDate, monthName, shortDate, todayInLondon } from './dates.ts'
 import { icalendar, type CalendarEvent } from './ical.ts'
+import { FILE_TYPES } from '../platform/uploads.ts'
+import { sizeLabel } from '../platform/sources.ts'
+
+/** "PDF", "Word document (DOCX)": a document's type from its content type. */
+const documentTypeLabel = (contentType: string) => {
+  const t = Object.values(FILE_TYPES).find((x) => x.contentType === contentType)
+  return t ? (t.group === t.short ? t.short : `${t.group} (${t.short})`) : 'File'
+}
 
 const V = 'scrutiny/views'
 const STATUS_LABELS: Record<string, string> = { scheduled: 'Scheduled', confirmed: 'Confirmed', cancelled: 'Cancelled', held: 'Held' }
@@ -186,6 +194,7 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
       previousMonthLabel: monthLabelOf(shiftMonth(month, -1)),
       nextMonthLabel: monthLabelOf(shiftMonth(month, 1)),
       icsHref: partnershipSlug ? undefined : '/meetings.ics',
+      atomHref: `${here}.atom`,
       exportHref: `${here}?${new URLSearchParams(Object.entries({ view, month: view === 'calendar' ? month : '', from: q.from ?? '', to: q.to ?? '' }).filter(([, v]) => v)).toString()}`,
       breadcrumbs: partnershipSlug ? crumbs(request) : [],
       clockTime,
@@ -356,7 +365,21 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
     const committeeMembers = editing ? await s.meetingMembers(p(request).id, meeting.id) : []
     // Agenda items that come from the committee's work programme (the public: agreed items only).
     const fromProgramme = await services.workProgramme.forMeeting(p(request).id, meeting.id, { member })
+    // Minutes (and organisations' attendance) are public once the minutes are published; documents with the agenda.
+    const showMinutes = member || meeting.minutes_published
+    const documents = await services.proceedings.visibleDocuments(meeting, agenda, { member })
+    const organisationAttendance = showMinutes ? await services.proceedings.organisationAttendance(meeting.id) : []
+    const requiredOrganisations = await s.requiredOrganisations(meeting.body_id)
     return {
+      minutes:
+        showMinutes && agenda.some((i) => i.minute_number || i.minutes || i.resolution)
+          ? agenda.map((i) => ({ ...i, minuteParagraphs: paragraphs(i.minutes) }))
+          : [],
+      organisationAttendance: organisationAttendance.map((a) => ({
+        ...a,
+        statusText: `${ATTENDANCE_LABELS[a.status]}${a.representative ? ` (${a.representative})` : ''}`,
+      })),
+      requiredOrganisations,
       attendance: attendance.map((a) => ({
         ...a,
         statusText: a.status === 'substitute' ? `Substitute for ${a.substitute_for_name ?? 'a member'}` : ATTENDANCE_LABELS[a.status],
@@ -390,6 +413,11 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
         decision: showDecisions ? i.decision : null,
         exemptText: i.exempt ? exemptReason(i.exempt_paragraph) : '',
         fromProgramme: i.redacted ? undefined : fromProgramme.get(i.id),
+        documents: (documents.get(i.id) ?? []).map((d) => ({
+          ...d,
+          href: `${here}/items/${i.id}/documents/${d.id}`,
+          label: `${documentTypeLabel(d.content_type)}, ${sizeLabel(d.size_bytes)}`,
+        })),
       })),
       member,
       canEdit: canEdit(request),
@@ -605,11 +633,13 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
     (await services.partnerships.visibleTo(request.user))
       .filter((x) => x.kind === 'partnership' && x.id !== p(request).id)
       .map((x) => ({ value: x.id, text: x.name }))
+  const organisationItems = async () => (await services.organisations.list()).map((o) => ({ value: o.id, text: o.name }))
   const committeeFormContext = async (request: FastifyRequest, bodySlug?: string) => ({
     title: bodySlug ? 'Change the committee’s details' : 'Add a committee',
     isNew: !bodySlug,
     typeItems,
     partnershipItems: await partnershipItems(request),
+    organisationItems: await organisationItems(),
     defaults: {
       declarations: DEFAULT_DECLARATIONS,
       participationTitle: DEFAULT_PARTICIPATION_TITLE,
@@ -731,6 +761,8 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
           noticeWorkingDays: k?.notice_working_days ?? 1,
           noticeTime: k?.notice_time ?? '09:00',
           scrutinises: c.scrutinises.map((x) => x.id),
+          requiredOrganisations: (await s.requiredOrganisations(c.body.id)).map((o) => o.id),
+          firstMinuteNumber: k?.first_minute_number,
           version: k?.version,
         },
       })
@@ -750,7 +782,12 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
           // Links to partnerships this editor cannot see (so were not offered on the form) are kept.
           const offered = new Set((await partnershipItems(request)).map((x) => x.value))
           const kept = c.scrutinises.filter((x) => !offered.has(x.id)).map((x) => x.id)
-          await s.saveCommittee(p(request).id, c.body.slug, { ...data, scrutinises: [...(data.scrutinises ?? []), ...kept] }, request.actor)
+          await s.saveCommittee(
+            p(request).id,
+            c.body.slug,
+            { ...data, scrutinises: [...(data.scrutinises ?? []), ...kept], requiredOrganisations: data.requiredOrganisations ?? [] },
+            request.actor,
+          )
           return { redirect: `${base(request)}/committees/${c.body.slug}`, flash: `${c.body.name} saved` }
         },
       })

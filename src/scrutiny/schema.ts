@@ -96,6 +96,13 @@ export const CommitteeInput = Type.Object(
       }),
     ),
     scrutinises: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { title: 'Partnerships it scrutinises' })),
+    /** Left out: unchanged. */
+    requiredOrganisations: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { title: 'Organisations required to attend' })),
+    firstMinuteNumber: optionalInt('First minute number', {
+      minimum: 1,
+      maximum: 1000000,
+      errorMessage: 'Enter the number of the first minute as a whole number, like 143',
+    }),
     version: Type.Optional(Type.Integer({ title: 'Version' })),
   },
   { additionalProperties: false },
@@ -163,7 +170,62 @@ export const AttendanceInput = Type.Object(
   { additionalProperties: false },
 )
 
+export const ORGANISATION_ATTENDANCE = ['present', 'apologies', 'absent'] as const
+export const OrganisationAttendanceInput = Type.Object(
+  {
+    organisationId: Type.Integer({ minimum: 1, title: 'Organisation', errorMessage: 'Select the organisation' }),
+    representative: optionalText('Representative', 300),
+    attendance: choice(ORGANISATION_ATTENDANCE, 'Attendance'),
+  },
+  { additionalProperties: false },
+)
+
+/** One item's minutes on the minutes form (the form's fields are minutes-<id> and resolution-<id>). */
+export const MinuteInput = Type.Object({
+  itemId: Type.Integer({ minimum: 1 }),
+  minutes: optionalText('Minutes', 50000),
+  resolution: optionalText('Resolved', 20000),
+})
+export const MinutesInput = Type.Object(
+  {
+    items: Type.Array(MinuteInput, { maxItems: 500 }),
+    version: Type.Optional(Type.Integer({ title: 'Version' })),
+  },
+  { additionalProperties: false },
+)
+
 // ---- The public API ----
+
+export const CouncilQuery = Type.Object({
+  council: Type.String({ minLength: 1, maxLength: 100, title: 'Council', errorMessage: 'council must be the slug of a published council' }),
+})
+
+export const CommitteeJson = Type.Object({
+  slug: Type.String(),
+  name: Type.String(),
+  type: Type.String(),
+  url: Type.String(),
+  remit: Nullable(Type.String()),
+  crimeAndDisorder: Type.Boolean({ description: 'The council’s crime and disorder committee' }),
+  chairman: Nullable(Type.String()),
+  viceChairman: Nullable(Type.String()),
+  membersCount: Type.Integer({ description: 'Members and co-opted members, not substitutes' }),
+  scrutinises: Type.Array(Type.Object({ slug: Type.String(), name: Type.String() }), {
+    description: 'Published partnerships the committee scrutinises',
+  }),
+})
+
+export const MemberJson = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  url: Type.String(),
+  kind: Type.String({ description: 'councillor or co-opted' }),
+  party: Nullable(Type.String()),
+  division: Nullable(Type.String({ description: 'Ward or division' })),
+  represents: Nullable(Type.String({ description: 'Co-opted members: whom they represent' })),
+  votingMatters: Nullable(Type.String({ description: 'Co-opted members: the matters they may vote on; councillors: null (all)' })),
+  committees: Type.Array(Type.Object({ slug: Type.String(), name: Type.String(), role: Type.String() })),
+})
 
 export const MeetingsQuery = Type.Object({
   from: Type.Optional(

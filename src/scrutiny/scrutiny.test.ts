@@ -11,6 +11,13 @@ let committeeSlug = ''
 let meetingId = 0
 let memberId = 0
 let recommendationId = 0
+let exemptItemId = 0
+let exemptDocumentId = 0
+let openItemId = 0
+let openDocumentId = 0
+let minutesMeetingId = 0
+let minutesExemptItemId = 0
+let minutesExemptDocumentId = 0
 
 // What an exempt item holds that must never reach the public (its own title, purpose, presenter and decision).
 const SECRET_TITLE = 'Award of the CCTV maintenance contract to Acme Cameras Ltd'
@@ -93,6 +100,58 @@ before(async () => {
   )
   // A recommendation from the exempt item, addressed to the partnership: it too must never reach the public.
   const exemptItem = (await s().meeting(council.id, m.id, { member: true })).agenda.find((i) => i.exempt)!
+  // Documents on the exempt item and on an open one (the exempt one must never be public).
+  const pdf = Buffer.from('%PDF-1.4\n%%EOF\n')
+  exemptItemId = exemptItem.id
+  exemptDocumentId = (
+    await t.services.proceedings.addDocument(council.id, m.id, exemptItem.id, { filename: 'Acme-bid.pdf', data: pdf }, systemActor)
+  ).id
+  openItemId = (await s().meeting(council.id, m.id, { member: true })).agenda.find(
+    (i) => i.title === 'Hampshire Community Safety Strategy Group',
+  )!.id
+  openDocumentId = (
+    await t.services.proceedings.addDocument(council.id, m.id, openItemId, { filename: 'report.pdf', data: pdf }, systemActor)
+  ).id
+  // A later meeting whose minutes are published, with an exempt item whose minutes and document hold the secrets.
+  const later = await s().createMeeting(
+    council.id,
+    {
+      bodyId: body.id,
+      date: '2019-12-12',
+      startTime: '10:00',
+      place: 'Winchester',
+      status: 'held',
+      agendaPublished: true,
+      decisionsPublished: true,
+      minutesPublished: true,
+    },
+    systemActor,
+  )
+  minutesMeetingId = later.id
+  const laterExempt = await s().addItem(
+    council.id,
+    later.id,
+    {
+      title: SECRET_TITLE,
+      purpose: SECRET_PURPOSE,
+      presenter: SECRET_PRESENTER,
+      exempt: true,
+      exemptParagraph: 3,
+      publishedTitle: 'Contract award',
+      decision: SECRET_DECISION,
+    },
+    systemActor,
+  )
+  minutesExemptItemId = laterExempt.id
+  minutesExemptDocumentId = (
+    await t.services.proceedings.addDocument(council.id, later.id, laterExempt.id, { filename: 'Acme-minutes.pdf', data: pdf }, systemActor)
+  ).id
+  await t.services.proceedings.saveMinutes(
+    council.id,
+    later.id,
+    { items: [{ itemId: laterExempt.id, minutes: SECRET_PURPOSE, resolution: SECRET_DECISION }] },
+    systemActor,
+  )
   recommendationId = (
     await t.services.recommendations.create(
       council.id,
@@ -144,24 +203,36 @@ test("the workspace's own people see the exempt item whole; the public never doe
 
 /** Every public GET route, filled in with this council's records, as plain and as CSV and JSON downloads. */
 function publicAddresses() {
-  const values: Record<string, string> = {
+  const fillers: Record<string, string>[] = [
+    { item: String(exemptItemId), document: String(exemptDocumentId) },
+    { item: String(openItemId), document: String(openDocumentId) },
+    { meeting: String(minutesMeetingId), item: String(minutesExemptItemId), document: String(minutesExemptDocumentId) },
+  ].map((more) => ({
     partnership: council.slug,
     body: committeeSlug,
     meeting: String(meetingId),
     member: String(memberId),
     recommendation: String(recommendationId),
-  }
+    ...more,
+  }))
   const out: string[] = []
-  for (const r of t.app.accessRules) {
-    if (r.method !== 'GET') continue
-    const isPublic = r.access === 'public' || (typeof r.access === 'object' && r.access.partnership === 'public')
-    if (!isPublic) continue
-    // Only routes this council's records can fill (others answer 404 or know nothing of meetings).
-    const names = [...r.url.matchAll(/:([a-zA-Z]+)/g)].map((m) => m[1])
-    if (names.some((n) => !(n in values))) continue
-    const url = r.url.replace(/:([a-zA-Z]+)/g, (_, n) => values[n])
-    out.push(url, `${url}${url.includes('?') ? '&' : '?'}format=csv`, `${url}${url.includes('?') ? '&' : '?'}format=json`)
-  }
+  for (const values of fillers)
+    for (const r of t.app.accessRules) {
+      if (r.method !== 'GET') continue
+      const isPublic = r.access === 'public' || (typeof r.access === 'object' && r.access.partnership === 'public')
+      if (!isPublic) continue
+      // Only routes this council's records can fill (others answer 404 or know nothing of meetings).
+      const names = [...r.url.matchAll(/:([a-zA-Z]+)/g)].map((m) => m[1])
+      if (names.some((n) => !(n in values))) continue
+      const url = r.url.replace(/:([a-zA-Z]+)/g, (_, n) => values[n])
+      out.push(url, `${url}${url.includes('?') ? '&' : '?'}format=csv`, `${url}${url.includes('?') ? '&' : '?'}format=json`)
+    }
+  out.push(
+    `/partnerships/${council.slug}/committees/${committeeSlug}/attendance?year=2019`,
+    `/partnerships/${council.slug}/committees/${committeeSlug}/attendance?year=2019&by=meeting&format=json`,
+    `/api/v1/committees?council=${council.slug}`,
+    `/api/v1/members?council=${council.slug}`,
+  )
   out.push(
     '/meetings?from=2019-11-01',
     '/meetings?view=calendar&month=2019-11',
@@ -184,6 +255,12 @@ test('an exempt item is absent from every public page, download, feed and the AP
       must,
     )
   assert.ok(addresses.includes(`/partnerships/${council.slug}/committees/${committeeSlug}/meetings.ics`))
+  for (const must of [
+    '/meetings.atom',
+    `/partnerships/${council.slug}/meetings.atom`,
+    `/partnerships/${council.slug}/meetings/${minutesMeetingId}/items/${minutesExemptItemId}/documents/${minutesExemptDocumentId}`,
+  ])
+    assert.ok(addresses.includes(must), must)
   const leaks: string[] = []
   for (const who of ['anonymous', 'outsider'] as const) {
     const c = await clientAs(t, who)
@@ -194,6 +271,21 @@ test('an exempt item is absent from every public page, download, feed and the AP
     }
   }
   assert.deepEqual(leaks, [])
+  // An exempt item's documents are 404 to the public; an open item's download once the agenda is published.
+  const anonymous = await clientAs(t, 'anonymous')
+  assert.equal(
+    (await anonymous.get(`/partnerships/${council.slug}/meetings/${meetingId}/items/${exemptItemId}/documents/${exemptDocumentId}`)).status,
+    404,
+  )
+  assert.equal(
+    (await anonymous.get(`/partnerships/${council.slug}/meetings/${meetingId}/items/${openItemId}/documents/${openDocumentId}`)).status,
+    200,
+  )
+  // The published minutes show the exempt item as the council publishes it.
+  assert.ok(
+    text((await anonymous.get(`/partnerships/${council.slug}/meetings/${minutesMeetingId}`)).body).includes('Exempt: Contract award'),
+    'exempt minute',
+  )
   // ... while they do show the item as the council publishes it.
   const anon = await clientAs(t, 'anonymous')
   const api = (await anon.get('/api/v1/meetings?from=2019-11-14&to=2019-11-14')).json()

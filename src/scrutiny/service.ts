@@ -16,6 +16,7 @@ import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
 import type { GovernanceService } from '../governance/service.ts'
 import type { PartnershipService } from '../partnerships/service.ts'
+import type { OrganisationService } from '../organisations/service.ts'
 import { COMMITTEE_TYPES, type BodyType } from '../governance/schema.ts'
 import {
   CommitteeInput,
@@ -46,6 +47,7 @@ export interface CommitteeRow {
   participation_wording: string | null
   notice_working_days: number
   notice_time: string
+  first_minute_number: number
   version: number
 }
 
@@ -72,6 +74,10 @@ export interface MeetingRow {
   agenda_published: boolean
   decisions_published: boolean
   minutes_published: boolean
+  /** When each publication step happened (null while unpublished). */
+  agenda_published_at: Date | null
+  decisions_published_at: Date | null
+  minutes_published_at: Date | null
   version: number
   updated_at: Date
 }
@@ -94,6 +100,10 @@ export interface ItemRow {
   exempt_paragraph: number | null
   published_title: string | null
   decision: string | null
+  /** Minutes: the item's number (assigned when the minutes are written), minute text and resolution. */
+  minute_number: number | null
+  minutes: string | null
+  resolution: string | null
   version: number
 }
 
@@ -116,9 +126,10 @@ export const DEFAULT_PARTICIPATION_WORDING = 'To receive any deputations, petiti
 
 // Dates come back as 'YYYY-MM-DD' text from both engines (platform/db); a time's text is 'HH:MM:SS'.
 const MEETING_SELECT = `SELECT id, partnership_id, body_id, meeting_date AS date, left(start_time::text, 5) AS start_time,
-  place, status, agenda_published, decisions_published, minutes_published, version, updated_at FROM meetings`
+  place, status, agenda_published, decisions_published, minutes_published, agenda_published_at, decisions_published_at,
+  minutes_published_at, version, updated_at FROM meetings`
 const COMMITTEE_SELECT = `SELECT id, body_id, partnership_id, remit, crime_and_disorder, support_officers, standing_invitees, declarations_wording,
-  participation_title, participation_wording, notice_working_days, to_char(notice_time, 'HH24:MI') AS notice_time, version FROM committees`
+  participation_title, participation_wording, notice_working_days, to_char(notice_time, 'HH24:MI') AS notice_time, first_minute_number, version FROM committees`
 const ROLE_ORDER: Record<string, number> = { chairman: 0, 'vice-chairman': 1, member: 2, substitute: 3 }
 
 const text = (s: string | null | undefined) => (typeof s === 'string' && s.trim() ? s.trim().replace(/\r\n/g, '\n') : null)
@@ -143,6 +154,8 @@ export function publicItem(item: ItemView): ItemView {
     purpose: null,
     presenter: null,
     decision: null,
+    minutes: null,
+    resolution: null,
     redacted: true,
   }
 }
@@ -154,7 +167,10 @@ export function exemptReason(paragraph: number | null) {
     : ''
 }
 
-export function scrutinyService(db: Db, deps: { governance: GovernanceService; partnerships: PartnershipService }) {
+export function scrutinyService(
+  db: Db,
+  deps: { governance: GovernanceService; partnerships: PartnershipService; organisations?: OrganisationService },
+) {
   const inTx = <T>(q: Queryable | undefined, run: (tx: Queryable) => Promise<T>) => inTransaction(db, q, run)
 
   async function withBodies(q: Queryable, rows: MeetingRow[]): Promise<MeetingView[]> {
@@ -301,7 +317,59 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
     return new Map(rows.map((p) => [p.id, p]))
   }
 
+  /** The publication timestamps: set when a step is ticked (kept while it stays ticked), cleared when unticked. */
+  function publishedAt(data: MeetingInput, before?: MeetingRow) {
+    const at = (now: boolean | undefined, was: boolean | undefined, then: Date | null | undefined) =>
+      now ? (was ? (then ?? new Date()) : new Date()) : null
+    return {
+      agenda_published_at: at(data.agendaPublished, before?.agenda_published, before?.agenda_published_at),
+      decisions_published_at: at(data.decisionsPublished, before?.decisions_published, before?.decisions_published_at),
+      minutes_published_at: at(data.minutesPublished, before?.minutes_published, before?.minutes_published_at),
+    }
+  }
+
+  /** Make the body's organisations required to attend exactly these (organisations from the organisations service). */
+  async function setRequiredOrganisations(
+    tx: Queryable,
+    partnershipId: number,
+    body: { id: number; name: string },
+    ids: number[],
+    actor: Actor,
+  ) {
+    const wanted = [...new Set(ids)]
+    if (!deps.organisations) throw new Error('scrutiny needs the organisations service for required organisations')
+    await deps.organisations.requireAll(wanted, 'requiredOrganisations', tx)
+    const names = await deps.organisations.names(wanted, tx)
+    const rows = await tx.query<{ id: number; organisation_id: number; name: string }>(
+      `SELECT r.id, r.organisation_id, o.name FROM required_organisations r JOIN organisations o ON o.id = r.organisation_id WHERE r.body_id = $1`,
+      [body.id],
+    )
+    const ctx = { actor, partnershipId, entity: 'required_organisation' }
+    for (const r of rows)
+      if (!wanted.includes(r.organisation_id))
+        await deleteRecord(tx, 'required_organisations', r.id, undefined, {
+          ...ctx,
+          summary: `${r.name} no longer required at ${body.name}`,
+        })
+    for (const id of wanted)
+      if (!rows.some((r) => r.organisation_id === id))
+        await createRecord(
+          tx,
+          'required_organisations',
+          { body_id: body.id, organisation_id: id },
+          { ...ctx, summary: `${names.get(id) ?? 'An organisation'} required to attend ${body.name}` },
+        )
+  }
+
   const service = {
+    /** The organisations required to attend a body's meetings, by name. */
+    requiredOrganisations(bodyId: number, q: Queryable = db): Promise<{ id: number; name: string }[]> {
+      return q.query(
+        `SELECT o.id, o.name FROM required_organisations r JOIN organisations o ON o.id = r.organisation_id WHERE r.body_id = $1 ORDER BY o.name`,
+        [bodyId],
+      )
+    },
+
     // ---- Committees ----
 
     /** The workspace's committees (its bodies of a committee type), with their details where saved. */
@@ -417,6 +485,7 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
           participation_wording: text(data.participationWording),
           notice_working_days: data.noticeWorkingDays ?? 1,
           notice_time: data.noticeTime ?? '09:00',
+          ...(data.firstMinuteNumber != null ? { first_minute_number: data.firstMinuteNumber } : {}),
         }
         const ctx = { actor, partnershipId, entity: 'committee', summary: body.name }
         const existing = await committeeOf(tx, body.id)
@@ -446,6 +515,7 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
                 summary: `${body.name} scrutinises ${(await deps.partnerships.byId(id, tx))!.name}`,
               },
             )
+        if (data.requiredOrganisations) await setRequiredOrganisations(tx, partnershipId, body, data.requiredOrganisations, actor)
         return saved
       })
     },
@@ -641,6 +711,7 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
             agenda_published: data.agendaPublished ?? false,
             decisions_published: data.decisionsPublished ?? false,
             minutes_published: data.minutesPublished ?? false,
+            ...publishedAt(data),
           },
           { actor, partnershipId, entity: 'meeting', summary: `${body.name}, ${shortDate(data.date)}` },
         ).catch(clash)
@@ -661,7 +732,7 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
     async updateMeeting(partnershipId: number, id: number, input: unknown, actor: Actor, q?: Queryable): Promise<MeetingView> {
       const data = validate(MeetingInput, input)
       return inTx(q, async (tx) => {
-        await meetingRow(tx, partnershipId, id)
+        const before = await meetingRow(tx, partnershipId, id)
         const body = await checkMeeting(tx, partnershipId, data, id)
         await updateRecord(
           tx,
@@ -677,6 +748,7 @@ export function scrutinyService(db: Db, deps: { governance: GovernanceService; p
             agenda_published: data.agendaPublished ?? false,
             decisions_published: data.decisionsPublished ?? false,
             minutes_published: data.minutesPublished ?? false,
+            ...publishedAt(data, before),
           },
           { actor, partnershipId, entity: 'meeting', summary: `${body.name}, ${shortDate(data.date)}` },
         ).catch(clash)
