@@ -146,7 +146,7 @@ export async function services(db: Db, config: Config) {
   partnerships.addOverviewPanel({ order: 7, load: (p, opts) => decisions.overview(p, opts) })
   partnerships.addOverviewPanel({ order: 8, load: (p, opts) => forwardPlan.overview(p, opts) })
   // Minutes, documents on agenda items, organisations' attendance, the feeds' publications and the committees API.
-  const proceedings = proceedingsService(db, { scrutiny, governance, partnerships })
+  const proceedings = proceedingsService(db, { scrutiny, governance, partnerships, organisations })
   organisations.addUsage((id, q) => proceedings.partnershipsUsingOrganisation(id, q))
   describeScrutinyHistory(auditWords, db)
   describeDecisionHistory(auditWords, db)

@@ -13,6 +13,7 @@ import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { validate } from '../platform/validation.ts'
 import { FILE_TYPES, cleanFilename, fileTypeOf, type FileKind } from '../platform/uploads.ts'
+import type { OrganisationService } from '../organisations/service.ts'
 import type { GovernanceService } from '../governance/service.ts'
 import type { PartnershipService } from '../partnerships/service.ts'
 import { MinutesInput, OrganisationAttendanceInput } from './schema.ts'
@@ -56,7 +57,7 @@ const toBuffer = (v: unknown) => (Buffer.isBuffer(v) ? v : v instanceof Uint8Arr
 
 export function proceedingsService(
   db: Db,
-  deps: { scrutiny: ScrutinyService; governance: GovernanceService; partnerships: PartnershipService },
+  deps: { scrutiny: ScrutinyService; governance: GovernanceService; partnerships: PartnershipService; organisations: OrganisationService },
 ) {
   const s = deps.scrutiny
   const inTx = <T>(q: Queryable | undefined, run: (tx: Queryable) => Promise<T>) => inTransaction(db, q, run)
@@ -238,11 +239,19 @@ export function proceedingsService(
 
     /** The organisations' attendance at a meeting, by name. */
     async organisationAttendance(meetingId: number, q: Queryable = db) {
-      return q.query<{ id: number; organisation_id: number; name: string; representative: string | null; status: string }>(
-        `SELECT a.id, a.organisation_id, o.name, a.representative, a.status FROM organisation_attendance a
-         JOIN organisations o ON o.id = a.organisation_id WHERE a.meeting_id = $1 ORDER BY o.name`,
+      // Names through the organisations' service (scrutiny does not read their table), in scrutiny's required list.
+      const rows = await q.query<{ id: number; organisation_id: number; representative: string | null; status: string }>(
+        'SELECT id, organisation_id, representative, status FROM organisation_attendance WHERE meeting_id = $1',
         [meetingId],
       )
+      if (!rows.length) return []
+      const names = await deps.organisations.names(
+        rows.map((r) => r.organisation_id),
+        q,
+      )
+      return rows
+        .map((r) => ({ ...r, name: names.get(r.organisation_id) ?? 'An organisation' }))
+        .sort((a, b) => a.name.localeCompare(b.name, 'en-GB'))
     },
 
     /** Record (or change) an organisation's attendance: only an organisation the body requires to attend. */

@@ -340,10 +340,15 @@ export function scrutinyService(
     if (!deps.organisations) throw new Error('scrutiny needs the organisations service for required organisations')
     await deps.organisations.requireAll(wanted, 'requiredOrganisations', tx)
     const names = await deps.organisations.names(wanted, tx)
-    const rows = await tx.query<{ id: number; organisation_id: number; name: string }>(
-      `SELECT r.id, r.organisation_id, o.name FROM required_organisations r JOIN organisations o ON o.id = r.organisation_id WHERE r.body_id = $1`,
+    const found = await tx.query<{ id: number; organisation_id: number }>(
+      'SELECT id, organisation_id FROM required_organisations WHERE body_id = $1',
       [body.id],
     )
+    const before = await deps.organisations.names(
+      found.map((r) => r.organisation_id),
+      tx,
+    )
+    const rows = found.map((r) => ({ ...r, name: before.get(r.organisation_id) ?? 'An organisation' }))
     const ctx = { actor, partnershipId, entity: 'required_organisation' }
     for (const r of rows)
       if (!wanted.includes(r.organisation_id))
@@ -363,11 +368,14 @@ export function scrutinyService(
 
   const service = {
     /** The organisations required to attend a body's meetings, by name. */
-    requiredOrganisations(bodyId: number, q: Queryable = db): Promise<{ id: number; name: string }[]> {
-      return q.query(
-        `SELECT o.id, o.name FROM required_organisations r JOIN organisations o ON o.id = r.organisation_id WHERE r.body_id = $1 ORDER BY o.name`,
-        [bodyId],
-      )
+    async requiredOrganisations(bodyId: number, q: Queryable = db): Promise<{ id: number; name: string }[]> {
+      const ids = (
+        await q.query<{ organisation_id: number }>('SELECT organisation_id FROM required_organisations WHERE body_id = $1', [bodyId])
+      ).map((r) => r.organisation_id)
+      if (!ids.length) return []
+      if (!deps.organisations) throw new Error('scrutiny needs the organisations service for required organisations')
+      const names = await deps.organisations.names(ids, q)
+      return ids.map((id) => ({ id, name: names.get(id) ?? 'An organisation' })).sort((a, b) => a.name.localeCompare(b.name, 'en-GB'))
     },
 
     // ---- Committees ----
