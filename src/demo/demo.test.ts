@@ -330,3 +330,23 @@ test("Hampshire's Channel Panel requires its agencies; the attendance report sho
   assert.ok(page.includes('Hampshire Constabulary Organisation 3 3 100%'), 'the police came every time')
   assert.ok(page.includes('Hampshire Youth Offending Team Organisation 1 3 33%'), 'the youth offending team came once')
 })
+
+test("Hampshire's Cabinet of 15 October 2019 has seed 001's minutes, numbered 143 to 150, with its members present and their interests", async () => {
+  const anon = new Client(t)
+  const meetings = (await anon.get('/api/v1/meetings?from=2019-10-15&to=2019-10-15')).json()
+  const m = meetings.find((x: { council: { slug: string } }) => x.council.slug === 'hampshire-county-council')
+  assert.equal(m.body.name, 'Cabinet')
+  const page = text((await anon.get(m.url.replace(/^https?:\/\/[^/]+/, ''))).body)
+  // The minutes are published, so the public reads them with the council's own numbers.
+  for (const heading of [
+    '143. Apologies for absence',
+    '144. Declarations of interest',
+    '147. Chairman’s announcements',
+    '148. Medium Term Financial Strategy Update and Transformation to 2021 Savings Proposals',
+    '150. Annual Report of the Director of Public Health',
+  ])
+    assert.ok(page.includes(heading), `the page has "${heading}"`)
+  assert.ok(page.includes('All Members of Cabinet were present and no apologies were noted.'), 'minute 143 in the paper’s words')
+  assert.ok(page.includes('Member of Eastleigh Borough Council'), 'the declarations are public with the minutes')
+  assert.ok(!page.includes('151.'), 'eight minutes, no more')
+})

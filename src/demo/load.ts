@@ -105,6 +105,7 @@ function contentHash() {
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'decisions-demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'work-programme-demo.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'cabinet-minutes-demo.ts')))
   return h.digest('hex').slice(0, 16)
 }
 

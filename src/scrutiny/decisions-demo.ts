@@ -17,6 +17,7 @@ import type { Services } from '../services.ts'
 import type { Actor } from '../platform/audit.ts'
 import type { Queryable } from '../platform/db/index.ts'
 import { WORCESTERSHIRE_PANELS } from './demo.ts'
+import { loadCabinetMinutesDemo } from './cabinet-minutes-demo.ts'
 
 /** The Executive Decision Records of Cabinet, 15 October 2019 (seed 001, attached to the minutes), word for word. */
 const OCTOBER_RECORDS = [
@@ -105,6 +106,7 @@ export async function loadHampshireDecisionsDemo(s: Services, tx: Queryable, act
       supportOfficers: 'Members Services, members.services@hants.gov.uk',
       participationTitle: 'Deputations',
       participationWording: 'To receive any deputations notified under Standing Order 12.',
+      firstMinuteNumber: 143,
     },
     actor,
     tx,
@@ -143,6 +145,8 @@ export async function loadHampshireDecisionsDemo(s: Services, tx: Queryable, act
       tx,
     )
   }
+  // Its minutes, 143 to 150, with the Cabinet's members, their attendance and the interests they declared.
+  await loadCabinetMinutesDemo(s, tx, actor, councilId, cabinet.slug, october.id)
   const january = await s.scrutiny.createMeeting(
     councilId,
     {
