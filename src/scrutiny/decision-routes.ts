@@ -11,22 +11,13 @@ import type { Config } from '../config.ts'
 import { handleForm, formBody } from '../platform/forms.ts'
 import { sendExport, ExportFormat } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
-import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { NotFoundError } from '../platform/errors.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { plural } from '../platform/format.ts'
-import {
-  CallInInput,
-  CouncilQuery,
-  DecisionInput,
-  DecisionJson,
-  exemptReason,
-  RulesInput,
-  ScheduleInput,
-  type DecisionView,
-} from './decisions.ts'
+import { CallInInput, DecisionInput, DecisionJson, exemptReason, RulesInput, ScheduleInput, type DecisionView } from './decisions.ts'
 import { longDate, shortDate, todayInLondon } from './dates.ts'
-import { SCHEDULE_12A } from './schema.ts'
+import { CouncilQuery, SCHEDULE_12A } from './schema.ts'
 
 const V = 'scrutiny/views'
 const PartnershipParams = Type.Object({ partnership: Type.String() })
@@ -320,7 +311,6 @@ export async function decisionRoutes(app: FastifyInstance, { services, config }:
     },
     async (request) => {
       const found = await d.publicFor(request.query.council)
-      if (!found) throw new ValidationError({ council: `There is no published council at ${request.query.council}` })
       return found.list.map((x) => ({
         id: x.id,
         url: `${config.baseUrl}${href(found.council.slug, x)}`,

@@ -18,7 +18,7 @@ import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { Nullable, validate } from '../platform/validation.ts'
 import type { GovernanceService } from '../governance/service.ts'
 import type { PartnershipService } from '../partnerships/service.ts'
-import type { ScrutinyService } from './service.ts'
+import { publishedCouncil, type ScrutinyService } from './service.ts'
 import { addDays, isWorkingDay, longDate, todayInLondon } from './dates.ts'
 import { SCHEDULE_12A } from './schema.ts'
 
@@ -107,15 +107,6 @@ export const RulesInput = Type.Object(
   },
   { additionalProperties: false },
 )
-
-export const CouncilQuery = Type.Object({
-  council: Type.String({
-    minLength: 1,
-    maxLength: 100,
-    title: 'Council',
-    errorMessage: 'council must be a council’s address, like hampshire-county-council',
-  }),
-})
 
 export const DecisionJson = Type.Object({
   id: Type.Integer(),
@@ -398,8 +389,7 @@ export function decisionService(
 
     /** A published council's public decisions (for the API). */
     async publicFor(councilSlug: string, q: Queryable = db) {
-      const council = await deps.partnerships.bySlug(councilSlug, q)
-      if (!council || !council.published || council.kind !== 'council') return undefined
+      const council = await publishedCouncil(deps.partnerships, councilSlug, q)
       return { council, list: await service.list(council.id, { includePrivate: false }, q) }
     },
 

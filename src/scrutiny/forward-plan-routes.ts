@@ -16,7 +16,8 @@ import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { plural } from '../platform/format.ts'
 import { EntryInput, EntryJson, FeedbackInput, MarkInput, MARKS, NOTICE_CLEAR_DAYS, type EntryView } from './forward-plan.ts'
-import { CouncilQuery, exemptReason } from './decisions.ts'
+import { exemptReason } from './decisions.ts'
+import { CouncilQuery } from './schema.ts'
 import { longDate, shortDate } from './dates.ts'
 import { SCHEDULE_12A } from './schema.ts'
 
@@ -302,7 +303,6 @@ export async function forwardPlanRoutes(app: FastifyInstance, { services, config
     },
     async (request) => {
       const found = await f.publicFor(request.query.council)
-      if (!found) throw new ValidationError({ council: `There is no published council at ${request.query.council}` })
       return found.list.map((e) => ({
         id: e.id,
         url: `${config.baseUrl}${href(found.council.slug, e)}`,

@@ -18,6 +18,7 @@ import type { GovernanceService } from '../governance/service.ts'
 import type { PartnershipService } from '../partnerships/service.ts'
 import { longDate, todayInLondon } from './dates.ts'
 import { SCRUTINY_BODY_TYPES } from './decisions.ts'
+import { publishedCouncil } from './service.ts'
 
 export const NOTICE_CLEAR_DAYS = 28
 export const MARKS = ['to consider', 'refer to panel'] as const
@@ -265,8 +266,7 @@ export function forwardPlanService(db: Db, deps: { governance: GovernanceService
     },
 
     async publicFor(councilSlug: string, q: Queryable = db) {
-      const council = await deps.partnerships.bySlug(councilSlug, q)
-      if (!council || !council.published || council.kind !== 'council') return undefined
+      const council = await publishedCouncil(deps.partnerships, councilSlug, q)
       return { council, list: await service.list(council.id, { includePrivate: false }, q) }
     },
 

@@ -12,7 +12,6 @@ import type { Config } from '../config.ts'
 import { handleForm, formBody } from '../platform/forms.ts'
 import { sendExport, ExportFormat } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
-import { ValidationError } from '../platform/errors.ts'
 import { isMember } from '../platform/access.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { receiveFiles } from '../platform/uploads.ts'
@@ -391,9 +390,7 @@ export async function proceedingsRoutes(app: FastifyInstance, { services, config
   // ---- The API ----
 
   const council = async (slug: string) => {
-    const c = await pr.publishedCouncil(slug)
-    if (!c) throw new ValidationError({ council: `There is no published council at ${slug}` })
-    return c
+    return pr.publishedCouncil(slug)
   }
 
   app.get<{ Querystring: Static<typeof CouncilQuery> }>(

@@ -17,7 +17,7 @@ import type { OrganisationService } from '../organisations/service.ts'
 import type { GovernanceService } from '../governance/service.ts'
 import type { PartnershipService } from '../partnerships/service.ts'
 import { MinutesInput, OrganisationAttendanceInput } from './schema.ts'
-import { meetingTitle, publicItem, type ItemView, type MeetingView, type ScrutinyService } from './service.ts'
+import { meetingTitle, publicItem, publishedCouncil, type ItemView, type MeetingView, type ScrutinyService } from './service.ts'
 import { todayInLondon } from './dates.ts'
 
 /** Reports and documents on agenda items: PDF or Word, up to 20 MB. */
@@ -419,11 +419,8 @@ export function proceedingsService(
 
     // ---- The API ----
 
-    /** A published council (workspace of kind council), or undefined. */
-    async publishedCouncil(slug: string) {
-      const p = await deps.partnerships.bySlug(slug)
-      return p && p.published && p.kind === 'council' ? p : undefined
-    },
+    /** A published council (workspace of kind council); a 400 with a message otherwise. */
+    publishedCouncil: (slug: string) => publishedCouncil(deps.partnerships, slug),
 
     /** A council's committees as the public sees them. */
     async publicCommittees(councilId: number) {

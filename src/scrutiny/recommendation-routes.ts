@@ -11,7 +11,7 @@ import type { Config } from '../config.ts'
 import { handleForm, formBody } from '../platform/forms.ts'
 import { sendExport, ExportFormat } from '../platform/export.ts'
 import { parseForm } from '../platform/validation.ts'
-import { NotFoundError, ValidationError } from '../platform/errors.ts'
+import { NotFoundError } from '../platform/errors.ts'
 import { hasRole, historyHref, isMember } from '../platform/access.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { escapeHtml } from '../platform/html.ts'
@@ -22,12 +22,12 @@ import {
   MoveInput,
   RecommendationInput,
   RecommendationJson,
-  RecommendationsQuery,
   ResponseInput,
   STATE_LABELS,
   type RecommendationView,
 } from './recommendations.ts'
 import { shortDate } from './dates.ts'
+import { CouncilQuery } from './schema.ts'
 
 /** "14 November 2019, 10:32" in England and Wales. */
 const formatDateTime = (d: Date) =>
@@ -344,7 +344,7 @@ export async function recommendationRoutes(app: FastifyInstance, { services, con
 
   // ---- The public API ----
 
-  app.get<{ Querystring: Static<typeof RecommendationsQuery> }>(
+  app.get<{ Querystring: Static<typeof CouncilQuery> }>(
     '/api/v1/recommendations',
     {
       config: { access: 'public' },
@@ -352,13 +352,12 @@ export async function recommendationRoutes(app: FastifyInstance, { services, con
         tags: ['Scrutiny'],
         summary: "A published council's scrutiny recommendations, with their state and responses (not those from exempt items)",
         security: [],
-        querystring: RecommendationsQuery,
+        querystring: CouncilQuery,
         response: { 200: Type.Array(RecommendationJson) },
       },
     },
     async (request) => {
       const found = await r.publicFor(request.query.council)
-      if (!found) throw new ValidationError({ council: `There is no published council at ${request.query.council}` })
       return found.list.map((x) => ({
         id: x.id,
         reference: x.reference,

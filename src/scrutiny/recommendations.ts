@@ -17,7 +17,7 @@ import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { choice, Nullable, validate } from '../platform/validation.ts'
 import type { GovernanceService } from '../governance/service.ts'
 import type { PartnershipService } from '../partnerships/service.ts'
-import type { ScrutinyService } from './service.ts'
+import { publishedCouncil, type ScrutinyService } from './service.ts'
 import { shortDate, todayInLondon } from './dates.ts'
 
 export const RECOMMENDATION_STATES = [
@@ -127,15 +127,6 @@ export const ResponseInput = Type.Object(
   },
   { additionalProperties: false },
 )
-
-export const RecommendationsQuery = Type.Object({
-  council: Type.String({
-    minLength: 1,
-    maxLength: 100,
-    title: 'Council',
-    errorMessage: 'council must be a council’s address, like herefordshire-council',
-  }),
-})
 
 export const RecommendationJson = Type.Object({
   id: Type.Integer(),
@@ -399,8 +390,7 @@ export function recommendationService(
 
     /** A published council's public recommendations (for the API). */
     async publicFor(councilSlug: string, q: Queryable = db) {
-      const council = await deps.partnerships.bySlug(councilSlug, q)
-      if (!council || !council.published || council.kind !== 'council') return undefined
+      const council = await publishedCouncil(deps.partnerships, councilSlug, q)
       const list = await views(
         q,
         await q.query<RecommendationRow>(`${SELECT} WHERE partnership_id = $1 ORDER BY municipal_year, reference`, [council.id]),

@@ -196,8 +196,14 @@ export const MinutesInput = Type.Object(
 
 // ---- The public API ----
 
+/** ?council=<slug> of the public API's scrutiny routes. */
 export const CouncilQuery = Type.Object({
-  council: Type.String({ minLength: 1, maxLength: 100, title: 'Council', errorMessage: 'council must be the slug of a published council' }),
+  council: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    title: 'Council',
+    errorMessage: 'council must be a council’s address, like hampshire-county-council',
+  }),
 })
 
 export const CommitteeJson = Type.Object({

@@ -167,6 +167,17 @@ export function exemptReason(paragraph: number | null) {
     : ''
 }
 
+/**
+ * The published council workspace at a slug, for the public API's ?council=; anything else (unknown, unpublished, a
+ * partnership) is a 400 with a message.
+ */
+export async function publishedCouncil(partnerships: Pick<PartnershipService, 'bySlug'>, slug: string, q?: Queryable) {
+  const council = await partnerships.bySlug(slug, q)
+  if (!council || !council.published || council.kind !== 'council')
+    throw new ValidationError({ council: `There is no published council at ${slug}` })
+  return council
+}
+
 export function scrutinyService(
   db: Db,
   deps: { governance: GovernanceService; partnerships: PartnershipService; organisations?: OrganisationService },
