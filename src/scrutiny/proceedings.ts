@@ -327,6 +327,19 @@ export function proceedingsService(
         notRecorded: 0,
         percent: null,
       })
+      /** Count one expected attendance on a line: undefined when present, else how they were missing. */
+      const tally = (l: AttendanceLine, recorded: string | undefined): AttendanceStatus | undefined => {
+        l.expected++
+        if (recorded === 'present') {
+          l.attended++
+          return undefined
+        }
+        const status = (recorded ?? 'not recorded') as AttendanceStatus
+        if (status === 'apologies') l.apologies++
+        else if (status === 'absent') l.absent++
+        else l.notRecorded++
+        return status
+      }
       const memberLines = new Map(members.map((m) => [m.id, line('member', m.id, m.name)]))
       const orgLines = new Map(organisations.map((o) => [o.id, line('organisation', o.id, o.name)]))
       const byMeeting = meetings.map((m) => {
@@ -334,34 +347,24 @@ export function proceedingsService(
         let present = 0
         for (const member of members) {
           const l = memberLines.get(member.id)!
-          l.expected++
           const r = people.find((p) => p.meeting_id === m.id && p.councillor_id === member.id)
           const sub = people.find((p) => p.meeting_id === m.id && p.substitute_for === member.id)
-          if (r?.status === 'present') {
-            l.attended++
+          const status = tally(l, r?.status)
+          if (!status) {
             present++
             continue
           }
-          const status: AttendanceStatus = r ? (r.status as AttendanceStatus) : 'not recorded'
-          if (status === 'apologies') l.apologies++
-          else if (status === 'absent') l.absent++
-          else l.notRecorded++
           if (sub) l.substituted++
           missing.push({ kind: 'member', name: member.name, status, note: sub ? `${sub.name} attended as substitute` : null })
         }
         for (const o of organisations) {
           const l = orgLines.get(o.id)!
-          l.expected++
           const r = orgs.find((x) => x.meeting_id === m.id && x.organisation_id === o.id)
-          if (r?.status === 'present') {
-            l.attended++
+          const status = tally(l, r?.status)
+          if (!status) {
             present++
             continue
           }
-          const status: AttendanceStatus = r ? (r.status as AttendanceStatus) : 'not recorded'
-          if (status === 'apologies') l.apologies++
-          else if (status === 'absent') l.absent++
-          else l.notRecorded++
           missing.push({ kind: 'organisation', name: o.name, status, note: r?.representative ?? null })
         }
         return { meeting: m, expected: members.length + organisations.length, present, missing }
