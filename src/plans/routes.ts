@@ -17,10 +17,10 @@ import { ValidationError } from '../platform/errors.ts'
 import { receiveFiles } from '../platform/uploads.ts'
 import { defineTable, link, tableView } from '../platform/tables.ts'
 import { escapeHtml } from '../platform/html.ts'
-import { formatNumber, plural } from '../platform/format.ts'
+import { formatDate, formatNumber, plural } from '../platform/format.ts'
 import { ItemInput, PlanJson, UpdateInput, KINDS } from './schema.ts'
 import { STATUSES, STATUS_LABELS, type Status } from './rollup.ts'
-import { dayText, tableHtml } from './table-html.ts'
+import { tableHtml } from './table-html.ts'
 import { formatValue } from '../scorecard/service.ts'
 import { MAX_LEVEL, type Plan, type PlanItem, type PlanItemRow, type PlanService } from './service.ts'
 
@@ -80,7 +80,7 @@ export const planTable = defineTable<CsvItem>([
   { key: 'lead_name', header: 'Lead', value: (i) => i.lead_name, empty: '–' },
   { key: 'lead_email', value: (i) => i.lead_email },
   { key: 'start_date', value: (i) => i.start_date },
-  { key: 'due_date', header: 'Due', value: (i) => i.due_date, text: (i) => dayText(i.due_date), empty: '–' },
+  { key: 'due_date', header: 'Due', value: (i) => i.due_date, text: (i) => formatDate(i.due_date), empty: '–' },
   {
     key: 'status',
     header: 'Status',

@@ -37,14 +37,3 @@ export function tableHtml(t: GovukTableParams): string {
   out.push('</tbody></table>')
   return out.join('')
 }
-
-/**
- * A date as platform/format.ts's formatDate writes it ('31 March 2022'), with one formatter kept: formatDate builds an
- * Intl.DateTimeFormat per call, which for the plan page's 420 due dates was a quarter of its time.
- */
-const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
-export function dayText(value: string | null): string {
-  if (!value) return ''
-  const d = new Date(`${value.slice(0, 10)}T12:00:00Z`)
-  return Number.isNaN(d.getTime()) ? value : DAY.format(d)
-}

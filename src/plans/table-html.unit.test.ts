@@ -7,8 +7,7 @@ import assert from 'node:assert/strict'
 import nunjucks from 'nunjucks'
 import { govukDist } from '../platform/views.ts'
 import { defineTable, tableView } from '../platform/tables.ts'
-import { dayText, tableHtml } from './table-html.ts'
-import { formatDate } from '../platform/format.ts'
+import { tableHtml } from './table-html.ts'
 
 const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(govukDist), { autoescape: true })
 const viaMacro = (params: unknown) =>
@@ -39,9 +38,3 @@ for (const opts of [
     assert.equal(squash(tableHtml({ ...params, firstCellIsHeader: true })), squash(viaMacro({ ...params, firstCellIsHeader: true })))
   })
 }
-
-test('dayText writes a date as formatDate does, with one formatter kept', () => {
-  for (const d of ['2022-03-31', '2021-04-01', '2024-02-29', '1999-12-01']) assert.equal(dayText(d), formatDate(d))
-  assert.equal(dayText('2022-03-31'), '31 March 2022')
-  assert.equal(dayText(null), '')
-})

@@ -31,13 +31,16 @@ export function formatNumber(v: unknown, dp = 0): string {
   return f.format(Number(v))
 }
 
+// One formatter kept: building an Intl.DateTimeFormat per call was a quarter of the plan page's time (docs/plans.md).
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+
 /** '2 December 2026' for a date ('YYYY-MM-DD', a timestamp or a Date); '' for none. */
 export function formatDate(value: unknown): string {
   if (!value) return ''
   const s = value instanceof Date ? value.toISOString().slice(0, 10) : String(value)
   const d = new Date(`${s.slice(0, 10)}T12:00:00Z`)
   if (Number.isNaN(d.getTime())) return s
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(d)
+  return LONG_DATE.format(d)
 }
 
 /**
