@@ -1,6 +1,7 @@
 /**
  * Scrutiny recommendations (issue 10): what a committee recommends at a meeting, to a partnership, a cabinet member or
- * an organisation; the response; and the recommendation's state, moved only along the edges of RECOMMENDATION_EDGES.
+ * an organisation; the response; and the recommendation's state, moved only along the edges of the council's graph
+ * (its own, in recommendation_graphs, or the default RECOMMENDATION_EDGES; see `graphProblems` for what a graph must keep).
  * Every move is a row of recommendation_moves (who, when, note), written through platform/records.ts, so audited.
  *
  * A recommendation addressed to a partnership is that partnership's to answer: its admins and editors write the

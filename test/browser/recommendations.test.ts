@@ -61,3 +61,20 @@ test('the forms to make, move and answer a recommendation fit a phone and pass a
   await expectNoSidewaysScroll(page, 'recommendation form with errors')
   await page.close()
 })
+
+test('the council’s recommendation graph: its form fits a phone and passes axe, and a refused graph shows the error summary', async () => {
+  const page = await s.browser.newPage({ viewport: { width: 320, height: 900 } })
+  await signIn(page, s.server.url, DEMO_LOGINS.accounts[0].email, DEMO_LOGINS.password)
+  const url = `${COUNCIL}/recommendations/graph`
+  assert.equal((await page.goto(s.server.url + url))?.status(), 200, url)
+  await expectNoSidewaysScroll(page, url)
+  await expectAccessible(page, url)
+  // Made with no way on: refused, nothing saved.
+  for (const box of await page.locator('input[name="made"]').all()) await box.uncheck()
+  await page.getByRole('button', { name: 'Save the graph' }).click()
+  await page.waitForLoadState('load')
+  assert.match(await page.locator('.govuk-error-summary').innerText(), /Choose at least one state a made recommendation can move to/)
+  await expectAccessible(page, 'recommendation graph with errors')
+  await expectNoSidewaysScroll(page, 'recommendation graph with errors')
+  await page.close()
+})
