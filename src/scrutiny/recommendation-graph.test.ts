@@ -130,6 +130,7 @@ test('a council’s own graph allows a move the default refuses and refuses one 
   const page = (await editor.get(`/partnerships/${custom.slug}/recommendations/${e.id}`)).body
   const options = [...page.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1])
   assert.deepEqual(options, ['accepted', 'rejected', 'closed'])
+  assert.ok(page.includes(`href="/partnerships/${custom.slug}/recommendations/graph"`))
   const standardEditor = await clientAs(t, 'editor', standard.p.id)
   const f = await make(standard)
   const standardPage = (await standardEditor.get(`/partnerships/${standard.slug}/recommendations/${f.id}`)).body

@@ -230,6 +230,7 @@ export async function recommendationRoutes(app: FastifyInstance, { services, con
       here,
       values: { version: rec.version, response: rec.response },
       historyHref: side === 'council' ? historyHref(request, 'recommendation', rec.id, here) : undefined,
+      graphHref: side === 'council' && isMember(request) ? `${base(request)}/recommendations/graph` : undefined,
       dueText: rec.due_date ? shortDate(rec.due_date) : 'Not set',
       breadcrumbs:
         side === 'council'

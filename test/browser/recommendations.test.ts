@@ -76,5 +76,20 @@ test('the council’s recommendation graph: its form fits a phone and passes axe
   assert.match(await page.locator('.govuk-error-summary').innerText(), /Choose at least one state a made recommendation can move to/)
   await expectAccessible(page, 'recommendation graph with errors')
   await expectNoSidewaysScroll(page, 'recommendation graph with errors')
+  // The longest messages: a state the demo's recommendation is in left with no way on, and a state with no way to closed.
+  await page.goto(s.server.url + url)
+  for (const [from, to] of [
+    ['accepted', 'in progress'],
+    ['partlyAccepted', 'in progress'],
+    ['inProgress', 'implemented'],
+  ])
+    await page.locator(`input[name="${from}"][value="${to}"]`).uncheck()
+  await page.getByRole('button', { name: 'Save the graph' }).click()
+  await page.waitForLoadState('load')
+  const summary = await page.locator('.govuk-error-summary').innerText()
+  assert.match(summary, /From accepted there is no way to closed/)
+  assert.match(summary, /1 recommendation is in progress \(or paused there\), and in progress would have no way on/)
+  await expectAccessible(page, 'recommendation graph with a state in use left with no way on')
+  await expectNoSidewaysScroll(page, 'recommendation graph with a state in use left with no way on')
   await page.close()
 })
