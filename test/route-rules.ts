@@ -348,6 +348,10 @@ export const ROUTE_RULES: Record<string, string> = {
   'POST /partnerships/:partnership/committees/:body/recommendations/new': 'partnership:editor',
   'GET /partnerships/:partnership/recommendations/:recommendation': 'partnership:public',
   'POST /partnerships/:partnership/recommendations/:recommendation/move': 'partnership:editor',
+  // A council's own recommendation graph (the moves it allows): its people see it, its admins change it.
+  'GET /partnerships/:partnership/recommendations/graph': 'partnership:viewer',
+  'POST /partnerships/:partnership/recommendations/graph': 'partnership:admin',
+  'POST /partnerships/:partnership/recommendations/graph/default': 'partnership:admin',
   'GET /partnerships/:partnership/recommendations/:recommendation/edit': 'partnership:editor',
   'POST /partnerships/:partnership/recommendations/:recommendation/edit': 'partnership:editor',
   'GET /partnerships/:partnership/scrutiny-recommendations': 'partnership:public',

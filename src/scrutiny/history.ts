@@ -129,6 +129,14 @@ export function describeScrutinyHistory(words: AuditWords, db: Queryable) {
       return new Map(rows.map((r) => [String(r.id), r.reference]))
     },
   })
+  words.describe('recommendation_graph', {
+    label: 'recommendation graph',
+    fields: {
+      partnership_id: { hidden: true },
+      edges: { label: 'Moves allowed' },
+      allow_pausing: { label: 'Allow pausing' },
+    },
+  })
   words.describe('recommendation_move', {
     label: 'recommendation moved',
     fields: {

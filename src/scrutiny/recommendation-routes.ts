@@ -18,12 +18,18 @@ import { escapeHtml } from '../platform/html.ts'
 import { plural } from '../platform/format.ts'
 import {
   ADDRESSEE_KINDS,
+  DECISIONS,
+  describeGraph,
+  GRAPH_FIELDS,
+  GRAPH_STATES,
+  GraphInput,
   isPublic,
   MoveInput,
   RecommendationInput,
   RecommendationJson,
   ResponseInput,
   STATE_LABELS,
+  type RecommendationGraph,
   type RecommendationView,
 } from './recommendations.ts'
 import { shortDate } from './dates.ts'
@@ -105,7 +111,12 @@ export async function recommendationRoutes(app: FastifyInstance, { services, con
       const list = visible(request, all)
       if (sendExport(reply, request.query.format, `recommendations-${p(request).slug}-${body.slug}`, list, councilTable)) return reply
       const committeeHref = `${base(request)}/committees/${body.slug}`
+      const graph = await r.graph(p(request).id)
       return reply.view(`${V}/recommendations.njk`, {
+        graphLines: describeGraph(graph),
+        graphCustom: graph.custom,
+        graphHref: `${base(request)}/recommendations/graph`,
+        canChangeGraph: hasRole(request, 'admin'),
         title: `Recommendations of ${body.name}`,
         heading: 'Recommendations',
         caption: body.name,
@@ -204,15 +215,13 @@ export async function recommendationRoutes(app: FastifyInstance, { services, con
       moveItems: side === 'council' && editing ? found.next.map((x) => ({ value: x, text: STATE_LABELS[x] })) : [],
       canChange: side === 'council' && editing,
       canRespond: side === 'partnership' && editing && rec.state !== 'closed',
-      decisionItems:
-        rec.state === 'made'
-          ? [
-              { value: '', text: 'Leave the decision to the committee' },
-              { value: 'accepted', text: 'Accepted' },
-              { value: 'partly accepted', text: 'Partly accepted' },
-              { value: 'rejected', text: 'Rejected' },
-            ]
-          : [],
+      // The partnership's answer: accepted, partly accepted or rejected, as far as the council's graph allows from here.
+      decisionItems: found.next.some((x) => DECISIONS.includes(x))
+        ? [
+            { value: '', text: 'Leave the decision to the committee' },
+            ...found.next.filter((x) => DECISIONS.includes(x)).map((x) => ({ value: x, text: STATE_LABELS[x] })),
+          ]
+        : [],
       committeeHref: `/partnerships/${rec.council.slug}/committees/${rec.body_slug}`,
       meetingHref: `/partnerships/${rec.council.slug}/meetings/${rec.meeting_id}`,
       itemText: rec.item_title ? (rec.item_exempt && !isMember(request) ? null : rec.item_title) : null,
@@ -221,6 +230,7 @@ export async function recommendationRoutes(app: FastifyInstance, { services, con
       here,
       values: { version: rec.version, response: rec.response },
       historyHref: side === 'council' ? historyHref(request, 'recommendation', rec.id, here) : undefined,
+      graphHref: side === 'council' && isMember(request) ? `${base(request)}/recommendations/graph` : undefined,
       dueText: rec.due_date ? shortDate(rec.due_date) : 'Not set',
       breadcrumbs:
         side === 'council'
@@ -294,6 +304,61 @@ export async function recommendationRoutes(app: FastifyInstance, { services, con
           return { redirect: `${base(request)}/recommendations/${saved.id}`, flash: `${saved.reference} saved` }
         },
       })
+    },
+  )
+
+  // ---- The council's recommendation graph ----
+
+  /** The graph page: the graph as text for all who may see it, and (for admins) the form, ticked as `ticked` says. */
+  async function graphContext(request: FastifyRequest, submitted?: Record<string, unknown>) {
+    const graph: RecommendationGraph = await r.graph(p(request).id)
+    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)])
+    return {
+      title: 'How recommendations move',
+      graphLines: describeGraph(graph),
+      custom: graph.custom,
+      canEdit: hasRole(request, 'admin'),
+      action: `${base(request)}/recommendations/graph`,
+      restoreAction: `${base(request)}/recommendations/graph/default`,
+      version: graph.version,
+      allowPausing: submitted ? list(submitted.allowPausing).includes('true') : graph.allowPausing,
+      rows: GRAPH_STATES.map((from) => ({
+        label: STATE_LABELS[from],
+        field: GRAPH_FIELDS[from],
+        ticked: submitted ? list(submitted[GRAPH_FIELDS[from]]) : graph.edges[from],
+        items: from === 'closed' ? [] : GRAPH_STATES.filter((to) => to !== from).map((to) => ({ value: to, text: STATE_LABELS[to] })),
+      })),
+      breadcrumbs: crumbs(request),
+    }
+  }
+
+  app.get(
+    '/partnerships/:partnership/recommendations/graph',
+    { config: { access: { partnership: 'viewer' } }, schema: { params: PartnershipParams } },
+    async (request, reply) => reply.view(`${V}/recommendation-graph.njk`, await graphContext(request)),
+  )
+
+  app.post(
+    '/partnerships/:partnership/recommendations/graph',
+    { config: { access: { partnership: 'admin' } }, schema: { params: PartnershipParams } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/recommendation-graph.njk`,
+        context: () => graphContext(request, formBody(request)),
+        run: async () => {
+          await r.saveGraph(p(request).id, parseForm(GraphInput, formBody(request)), request.actor)
+          return { redirect: `${base(request)}/recommendations/graph`, flash: 'The recommendation graph is saved' }
+        },
+      }),
+  )
+
+  app.post(
+    '/partnerships/:partnership/recommendations/graph/default',
+    { config: { access: { partnership: 'admin' } }, schema: { params: PartnershipParams } },
+    async (request, reply) => {
+      await r.restoreDefaultGraph(p(request).id, request.actor)
+      reply.flash('The default recommendation graph is restored')
+      return reply.redirect(`${base(request)}/recommendations/graph`, 303)
     },
   )
 

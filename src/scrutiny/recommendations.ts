@@ -1,6 +1,7 @@
 /**
  * Scrutiny recommendations (issue 10): what a committee recommends at a meeting, to a partnership, a cabinet member or
- * an organisation; the response; and the recommendation's state, moved only along the edges of RECOMMENDATION_EDGES.
+ * an organisation; the response; and the recommendation's state, moved only along the edges of the council's graph
+ * (its own, in recommendation_graphs, or the default RECOMMENDATION_EDGES; see `graphProblems` for what a graph must keep).
  * Every move is a row of recommendation_moves (who, when, note), written through platform/records.ts, so audited.
  *
  * A recommendation addressed to a partnership is that partnership's to answer: its admins and editors write the
@@ -12,7 +13,7 @@ import type { Db, Queryable } from '../platform/db/index.ts'
 import { maybeOne, inTransaction } from '../platform/db/index.ts'
 import type { Actor } from '../platform/audit.ts'
 import type { Partnership } from '../platform/access.ts'
-import { createRecord, updateRecord } from '../platform/records.ts'
+import { createRecord, deleteRecord, updateRecord } from '../platform/records.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { choice, Nullable, validate } from '../platform/validation.ts'
 import type { GovernanceService } from '../governance/service.ts'
@@ -32,11 +33,16 @@ export const RECOMMENDATION_STATES = [
 ] as const
 export type RecommendationState = (typeof RECOMMENDATION_STATES)[number]
 
+/** A state a recommendation may be moved on from along the graph's edges (paused has its own rule). */
+export type GraphState = Exclude<RecommendationState, 'paused'>
+export const GRAPH_STATES = RECOMMENDATION_STATES.filter((s): s is GraphState => s !== 'paused')
+
 /**
- * The state graph, in one place: where a recommendation may go from each state. `paused` is reached from any open
- * state (every state but closed) and leaves only back to the state it was paused from (see `nextStates`).
+ * The default state graph (a council without its own uses it): where a recommendation may go from each state.
+ * `paused` is reached from any open state (every state but closed) and leaves only back to the state it was paused
+ * from (see `nextStates`).
  */
-export const RECOMMENDATION_EDGES: Record<Exclude<RecommendationState, 'paused'>, RecommendationState[]> = {
+export const RECOMMENDATION_EDGES: Record<GraphState, GraphState[]> = {
   made: ['accepted', 'partly accepted', 'rejected'],
   accepted: ['in progress'],
   'partly accepted': ['in progress'],
@@ -46,6 +52,18 @@ export const RECOMMENDATION_EDGES: Record<Exclude<RecommendationState, 'paused'>
   closed: [],
 }
 export const OPEN_STATES = RECOMMENDATION_STATES.filter((s) => s !== 'closed')
+
+/**
+ * A council's state graph: the moves it allows between the fixed states, and whether an open recommendation may be
+ * paused. `custom`: the council saved its own (false: the default). `version`: its row's, for the form.
+ */
+export interface RecommendationGraph {
+  edges: Record<GraphState, GraphState[]>
+  allowPausing: boolean
+  custom: boolean
+  version: number | null
+}
+export const DEFAULT_GRAPH: RecommendationGraph = { edges: RECOMMENDATION_EDGES, allowPausing: true, custom: false, version: null }
 
 export const STATE_LABELS: Record<RecommendationState, string> = {
   made: 'Made',
@@ -57,13 +75,110 @@ export const STATE_LABELS: Record<RecommendationState, string> = {
   closed: 'Closed',
   paused: 'Paused',
 }
+const lower = (s: RecommendationState) => STATE_LABELS[s].toLowerCase()
 
-/** The states a recommendation may move to from where it is. */
-export function nextStates(state: RecommendationState, pausedFrom: RecommendationState | null): RecommendationState[] {
+/** The states a recommendation may move to from where it is, in the council's graph (the default if none given). */
+export function nextStates(
+  state: RecommendationState,
+  pausedFrom: RecommendationState | null,
+  graph: Pick<RecommendationGraph, 'edges' | 'allowPausing'> = DEFAULT_GRAPH,
+): RecommendationState[] {
+  // A paused recommendation goes back to where it was, even if the council has since stopped pausing.
   if (state === 'paused') return pausedFrom ? [pausedFrom] : []
-  const out = [...RECOMMENDATION_EDGES[state]]
-  if (state !== 'closed') out.push('paused')
+  const out: RecommendationState[] = GRAPH_STATES.filter((s) => (graph.edges[state] ?? []).includes(s))
+  if (state !== 'closed' && graph.allowPausing) out.push('paused')
   return out
+}
+
+/** The graph as text, a line per state: "From made: accepted, partly accepted, rejected". */
+export function describeGraph(graph: Pick<RecommendationGraph, 'edges' | 'allowPausing'>) {
+  const lines = GRAPH_STATES.map((from) => {
+    const to = graph.edges[from] ?? []
+    const ways = GRAPH_STATES.filter((s) => to.includes(s)).map(lower)
+    return `From ${lower(from)}: ${ways.length ? ways.join(', ') : from === 'closed' ? 'nowhere (closed is the end)' : 'nowhere'}`
+  })
+  lines.push(
+    graph.allowPausing
+      ? 'Any open recommendation (not closed) may be paused; a paused one goes back only to the state it was paused from.'
+      : 'Recommendations cannot be paused.',
+  )
+  return lines
+}
+
+/** The graph form's field for each state's ways on ("partly accepted" → partlyAccepted). */
+export const GRAPH_FIELDS: Record<GraphState, string> = {
+  made: 'made',
+  accepted: 'accepted',
+  'partly accepted': 'partlyAccepted',
+  rejected: 'rejected',
+  'in progress': 'inProgress',
+  implemented: 'implemented',
+  closed: 'closed',
+}
+const waysOn = (title: string) =>
+  Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 20, title: `From ${title.toLowerCase()}` }))
+
+export const GraphInput = Type.Object(
+  {
+    made: waysOn('Made'),
+    accepted: waysOn('Accepted'),
+    partlyAccepted: waysOn('Partly accepted'),
+    rejected: waysOn('Rejected'),
+    inProgress: waysOn('In progress'),
+    implemented: waysOn('Implemented'),
+    closed: waysOn('Closed'),
+    allowPausing: Type.Optional(Type.Boolean({ title: 'Allow pausing' })),
+    version: Type.Optional(Type.Integer({ title: 'Version' })),
+  },
+  { additionalProperties: false },
+)
+export type GraphInput = Static<typeof GraphInput>
+
+/**
+ * Why a graph cannot be saved (no errors: it can), by form field, with its edges: only known states; no move from a
+ * state to itself; closed has no way on; made has at least one; every state reachable from made can reach closed.
+ * `inUse`: how many recommendations are in each state (a paused one counts in the state it was paused from): such a
+ * state may be left unreachable from made (they keep it), but it must still have a way on, and lead to closed.
+ */
+export function graphProblems(input: GraphInput, inUse: Partial<Record<GraphState, number>> = {}) {
+  const errors: Record<string, string> = {}
+  const edges = {} as Record<GraphState, GraphState[]>
+  for (const from of GRAPH_STATES) {
+    const field = GRAPH_FIELDS[from]
+    const given = [...new Set((input as Record<string, string[] | undefined>)[field] ?? [])]
+    const unknown = given.filter((s) => !GRAPH_STATES.includes(s as GraphState))
+    if (unknown.length)
+      errors[field] = unknown.includes('paused')
+        ? `From ${lower(from)}: pausing is not a move to tick here; use “Allow pausing”`
+        : `From ${lower(from)}: “${unknown[0]}” is not a state. The states are: ${GRAPH_STATES.map(lower).join(', ')}`
+    else if (given.includes(from)) errors[field] = `From ${lower(from)}: a recommendation cannot move to the state it is already in`
+    else if (from === 'closed' && given.length) errors[field] = 'Closed is the end: a closed recommendation cannot move on'
+    edges[from] = GRAPH_STATES.filter((s) => given.includes(s))
+  }
+  if (Object.keys(errors).length) return { errors, edges }
+  if (!edges.made.length) return { errors: { made: 'Choose at least one state a made recommendation can move to' }, edges }
+  const reach = (start: GraphState) => {
+    const seen = new Set<GraphState>([start])
+    const todo = [start]
+    while (todo.length)
+      for (const to of edges[todo.pop()!])
+        if (!seen.has(to)) {
+          seen.add(to)
+          todo.push(to)
+        }
+    return seen
+  }
+  const fromMade = reach('made')
+  for (const s of GRAPH_STATES) {
+    if (s === 'closed' || reach(s).has('closed')) continue
+    const n = inUse[s] ?? 0
+    const held = `${n} ${n === 1 ? 'recommendation is' : 'recommendations are'} ${lower(s)} (or paused there)`
+    if (fromMade.has(s)) errors[GRAPH_FIELDS[s]] = `From ${lower(s)} there is no way to closed`
+    else if (n && !edges[s].length)
+      errors[GRAPH_FIELDS[s]] = `${held}, and ${lower(s)} would have no way on: choose where ${n === 1 ? 'it' : 'they'} can move to`
+    else if (n) errors[GRAPH_FIELDS[s]] = `From ${lower(s)} there is no way to closed, and ${held}`
+  }
+  return { errors, edges }
 }
 
 /** The municipal year (April to March) a date falls in, by its first year: 2016-04-01 to 2017-03-31 is 2016. */
@@ -76,6 +191,9 @@ export function referenceFor(year: number, n: number) {
   const two = (x: number) => String(x % 100).padStart(2, '0')
   return `SR (${two(year)}/${two(year + 1)}) ${String(n).padStart(2, '0')}`
 }
+
+/** The partnership's answers to a made recommendation. */
+export const DECISIONS: RecommendationState[] = ['accepted', 'partly accepted', 'rejected']
 
 export const ADDRESSEE_KINDS = ['partnership', 'cabinet member', 'organisation'] as const
 
@@ -240,6 +358,28 @@ export function recommendationService(
     })
   }
 
+  /** A council's graph: its own, or the default. */
+  async function graph(q: Queryable, councilId: number): Promise<RecommendationGraph> {
+    const g = await maybeOne<{ edges: Record<string, string[]>; allow_pausing: boolean; version: number }>(
+      q,
+      'SELECT edges, allow_pausing, version FROM recommendation_graphs WHERE partnership_id = $1',
+      [councilId],
+    )
+    if (!g) return DEFAULT_GRAPH
+    const edges = {} as Record<GraphState, GraphState[]>
+    for (const from of GRAPH_STATES) edges[from] = GRAPH_STATES.filter((s) => (g.edges[from] ?? []).includes(s))
+    return { edges, allowPausing: g.allow_pausing, custom: true, version: g.version }
+  }
+
+  /** How many of a council's recommendations are in each state (a paused one counts in the state it was paused from). */
+  async function inUse(q: Queryable, councilId: number) {
+    const rows = await q.query<{ state: GraphState; n: number }>(
+      `SELECT coalesce(paused_from, state) AS state, count(*)::int AS n FROM recommendations WHERE partnership_id = $1 GROUP BY 1`,
+      [councilId],
+    )
+    return Object.fromEntries(rows.map((x) => [x.state, x.n])) as Partial<Record<GraphState, number>>
+  }
+
   async function row(q: Queryable, id: number) {
     const r = await maybeOne<RecommendationRow>(q, `${SELECT} WHERE id = $1`, [id])
     if (!r) throw new NotFoundError()
@@ -288,11 +428,11 @@ export function recommendationService(
     actor: Actor,
     partnershipId: number,
   ) {
-    const allowed = nextStates(r.state, r.paused_from)
+    const allowed = nextStates(r.state, r.paused_from, await graph(tx, r.partnership_id))
     if (!allowed.includes(to)) {
       const ways = allowed.map((s) => STATE_LABELS[s].toLowerCase())
       throw new ValidationError({
-        to: `${r.reference} is ${STATE_LABELS[r.state].toLowerCase()}${r.state === 'paused' && r.paused_from ? ` (paused when ${STATE_LABELS[r.paused_from].toLowerCase()})` : ''}, so it cannot be moved to ${STATE_LABELS[to].toLowerCase()}. ${ways.length ? `It can be moved to: ${ways.join(', ')}.` : 'It is closed: it cannot be moved.'}`,
+        to: `${r.reference} is ${STATE_LABELS[r.state].toLowerCase()}${r.state === 'paused' && r.paused_from ? ` (paused when ${STATE_LABELS[r.paused_from].toLowerCase()})` : ''}, so it cannot be moved to ${STATE_LABELS[to].toLowerCase()}. ${ways.length ? `It can be moved to: ${ways.join(', ')}.` : r.state === 'closed' ? 'It is closed: it cannot be moved.' : 'It cannot be moved on.'}`,
       })
     }
     const updated = await updateRecord<RecommendationRow>(
@@ -355,6 +495,46 @@ export function recommendationService(
   }
 
   const service = {
+    /** A council's recommendation graph: its own, or the default. */
+    graph: (councilId: number, q: Queryable = db) => graph(q, councilId),
+
+    /**
+     * Save a council's own graph (its admins). Refused whole, with a message per state, when it breaks a rule of
+     * `graphProblems` (recommendations already in a state count: see there). Audited as "recommendation_graph".
+     */
+    async saveGraph(councilId: number, input: unknown, actor: Actor, q?: Queryable) {
+      const data = validate(GraphInput, input)
+      return inTx(q, async (tx) => {
+        const { errors, edges } = graphProblems(data, await inUse(tx, councilId))
+        if (Object.keys(errors).length) throw new ValidationError(errors)
+        const existing = await maybeOne<{ id: number }>(tx, 'SELECT id FROM recommendation_graphs WHERE partnership_id = $1', [councilId])
+        const values = { edges, allow_pausing: data.allowPausing ?? false }
+        const ctx = { actor, partnershipId: councilId, entity: 'recommendation_graph', summary: 'Recommendation graph' }
+        if (!existing) await createRecord(tx, 'recommendation_graphs', { partnership_id: councilId, ...values }, ctx)
+        else await updateRecord(tx, 'recommendation_graphs', existing.id, data.version, values, ctx)
+        return graph(tx, councilId)
+      })
+    },
+
+    /**
+     * Go back to the default graph (the council's own is removed, audited). Refused, like saving, if recommendations
+     * are in a state the default would leave with no way to closed (it never does: each state of the default leads
+     * there).
+     */
+    async restoreDefaultGraph(councilId: number, actor: Actor, q?: Queryable) {
+      return inTx(q, async (tx) => {
+        const existing = await maybeOne<{ id: number }>(tx, 'SELECT id FROM recommendation_graphs WHERE partnership_id = $1', [councilId])
+        if (existing)
+          await deleteRecord(tx, 'recommendation_graphs', existing.id, undefined, {
+            actor,
+            partnershipId: councilId,
+            entity: 'recommendation_graph',
+            summary: 'Recommendation graph: back to the default',
+          })
+        return DEFAULT_GRAPH
+      })
+    },
+
     /** A committee's recommendations (newest reference first), with counts by state and the overdue ones. */
     async forCommittee(councilId: number, bodySlug: string, q: Queryable = db) {
       const body = await deps.governance.find(councilId, bodySlug, q)
@@ -407,7 +587,7 @@ export function recommendationService(
         `SELECT id, from_state, to_state, note, moved_by_name, created_at FROM recommendation_moves WHERE recommendation_id = $1 ORDER BY created_at, id`,
         [id],
       )
-      return { recommendation: view, moves, next: nextStates(r.state, r.paused_from) }
+      return { recommendation: view, moves, next: nextStates(r.state, r.paused_from, await graph(q, r.partnership_id)) }
     },
 
     nextReference: (councilId: number, date: string, q: Queryable = db) => nextReference(q, councilId, municipalYear(date)),
@@ -476,10 +656,15 @@ export function recommendationService(
         const r = await row(tx, id)
         if (r.addressee_partnership_id !== partnershipId) throw new NotFoundError()
         const decision = (data.decision || null) as RecommendationState | null
-        if (decision && !nextStates(r.state, r.paused_from).includes(decision))
+        const next = nextStates(r.state, r.paused_from, await graph(tx, r.partnership_id))
+        if (decision && !next.includes(decision)) {
+          const decisions = next.filter((x) => DECISIONS.includes(x))
           throw new ValidationError({
-            decision: `${r.reference} is already ${STATE_LABELS[r.state].toLowerCase()}: leave the decision blank and write your response`,
+            decision: decisions.length
+              ? `${r.reference} is ${STATE_LABELS[r.state].toLowerCase()}: the council does not let it be ${STATE_LABELS[decision].toLowerCase()}. It can be ${decisions.map((x) => STATE_LABELS[x].toLowerCase()).join(' or ')}.`
+              : `${r.reference} is already ${STATE_LABELS[r.state].toLowerCase()}: leave the decision blank and write your response`,
           })
+        }
         let saved = await updateRecord<RecommendationRow>(
           tx,
           'recommendations',

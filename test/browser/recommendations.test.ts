@@ -61,3 +61,35 @@ test('the forms to make, move and answer a recommendation fit a phone and pass a
   await expectNoSidewaysScroll(page, 'recommendation form with errors')
   await page.close()
 })
+
+test('the council’s recommendation graph: its form fits a phone and passes axe, and a refused graph shows the error summary', async () => {
+  const page = await s.browser.newPage({ viewport: { width: 320, height: 900 } })
+  await signIn(page, s.server.url, DEMO_LOGINS.accounts[0].email, DEMO_LOGINS.password)
+  const url = `${COUNCIL}/recommendations/graph`
+  assert.equal((await page.goto(s.server.url + url))?.status(), 200, url)
+  await expectNoSidewaysScroll(page, url)
+  await expectAccessible(page, url)
+  // Made with no way on: refused, nothing saved.
+  for (const box of await page.locator('input[name="made"]').all()) await box.uncheck()
+  await page.getByRole('button', { name: 'Save the graph' }).click()
+  await page.waitForLoadState('load')
+  assert.match(await page.locator('.govuk-error-summary').innerText(), /Choose at least one state a made recommendation can move to/)
+  await expectAccessible(page, 'recommendation graph with errors')
+  await expectNoSidewaysScroll(page, 'recommendation graph with errors')
+  // The longest messages: a state the demo's recommendation is in left with no way on, and a state with no way to closed.
+  await page.goto(s.server.url + url)
+  for (const [from, to] of [
+    ['accepted', 'in progress'],
+    ['partlyAccepted', 'in progress'],
+    ['inProgress', 'implemented'],
+  ])
+    await page.locator(`input[name="${from}"][value="${to}"]`).uncheck()
+  await page.getByRole('button', { name: 'Save the graph' }).click()
+  await page.waitForLoadState('load')
+  const summary = await page.locator('.govuk-error-summary').innerText()
+  assert.match(summary, /From accepted there is no way to closed/)
+  assert.match(summary, /1 recommendation is in progress \(or paused there\), and in progress would have no way on/)
+  await expectAccessible(page, 'recommendation graph with a state in use left with no way on')
+  await expectNoSidewaysScroll(page, 'recommendation graph with a state in use left with no way on')
+  await page.close()
+})
