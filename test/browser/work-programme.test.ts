@@ -13,7 +13,7 @@ const s = browserSuite({ demo: true })
 async function demo() {
   const services = s.server.services
   const hcc = (await services.partnerships.bySlug('hampshire-county-council'))!
-  const [{ body }] = await services.scrutiny.committees(hcc.id)
+  const { body } = (await services.scrutiny.committees(hcc.id)).find((c) => c.body.name === 'Policy and Resources Select Committee')!
   const { items } = await services.workProgramme.programme(hcc.id, body.slug, { member: true })
   const wcc = (await services.partnerships.bySlug('worcestershire-county-council'))!
   const board = (await services.governance.list(wcc.id)).find((b) => b.name === 'Overview and Scrutiny Performance Board')!
