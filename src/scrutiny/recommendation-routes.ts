@@ -18,6 +18,7 @@ import { escapeHtml } from '../platform/html.ts'
 import { plural } from '../platform/format.ts'
 import {
   ADDRESSEE_KINDS,
+  addresseeLabel,
   DECISIONS,
   describeGraph,
   GRAPH_FIELDS,
@@ -214,7 +215,10 @@ export async function recommendationRoutes(app: FastifyInstance, { services, con
       })),
       moveItems: side === 'council' && editing ? found.next.map((x) => ({ value: x, text: STATE_LABELS[x] })) : [],
       canChange: side === 'council' && editing,
-      canRespond: side === 'partnership' && editing && rec.state !== 'closed',
+      // The partnership answers on its own pages; a cabinet member's or organisation's written answer is recorded by
+      // the council's officers on the committee's side.
+      canRespond: editing && rec.state !== 'closed' && (side === 'partnership') === (rec.addressee_kind === 'partnership'),
+      responder: addresseeLabel(rec),
       // The partnership's answer: accepted, partly accepted or rejected, as far as the council's graph allows from here.
       decisionItems: found.next.some((x) => DECISIONS.includes(x))
         ? [
@@ -393,19 +397,23 @@ export async function recommendationRoutes(app: FastifyInstance, { services, con
     async (request, reply) => reply.view(`${V}/recommendation.njk`, await pageContext(request, 'partnership')),
   )
 
-  app.post(
-    '/partnerships/:partnership/scrutiny-recommendations/:recommendation/response',
-    { config: { access: { partnership: 'editor' } }, schema: { params: RecParams } },
-    async (request, reply) =>
+  // The response: the addressed partnership's editors give it on the partnership's pages; the council's editors record
+  // a cabinet member's or an organisation's on the committee's. Each side's service check refuses the other's.
+  for (const [side, path] of [
+    ['partnership', '/partnerships/:partnership/scrutiny-recommendations/:recommendation/response'],
+    ['council', '/partnerships/:partnership/recommendations/:recommendation/response'],
+  ] as const)
+    app.post(path, { config: { access: { partnership: 'editor' } }, schema: { params: RecParams } }, async (request, reply) =>
       handleForm(request, reply, {
         template: `${V}/recommendation.njk`,
-        context: () => pageContext(request, 'partnership'),
+        context: () => pageContext(request, side),
         run: async () => {
           const saved = await r.respond(p(request).id, recId(request), parseForm(ResponseInput, formBody(request)), request.actor)
-          return { redirect: `${base(request)}/scrutiny-recommendations/${saved.id}`, flash: `Response to ${saved.reference} saved` }
+          const page = side === 'council' ? 'recommendations' : 'scrutiny-recommendations'
+          return { redirect: `${base(request)}/${page}/${saved.id}`, flash: `Response to ${saved.reference} saved` }
         },
       }),
-  )
+    )
 
   // ---- The public API ----
 

@@ -256,6 +256,42 @@ test('the partnership answers on its own pages, and the answer shows on the comm
   assert.equal((await r().get(council.id, rec.id)).recommendation.response, 'The partnership will consult residents in the spring.')
 })
 
+test('a cabinet member’s or an organisation’s written answer is recorded by the council’s editors on the committee’s side', async () => {
+  const rec = await make({
+    text: 'That the Cabinet Member for Communities reviews CCTV coverage.',
+    addresseeKind: 'cabinet member',
+    addresseePartnershipId: null,
+    addresseeName: 'Cabinet Member for Communities',
+  })
+  const here = `/partnerships/${council.slug}/recommendations/${rec.id}`
+  const councilEditor = await clientAs(t, 'editor', council.id)
+  assert.match(text((await councilEditor.get(here)).body), /The cabinet member’s response/)
+  // Nobody answers it on a partnership's pages, and a viewer of the council cannot record it.
+  const cspAdmin = await clientAs(t, 'admin', csp.id)
+  assert.equal(
+    (await cspAdmin.post(`/partnerships/${csp.slug}/scrutiny-recommendations/${rec.id}/response`, { response: 'x' })).status,
+    404,
+  )
+  assert.equal((await (await clientAs(t, 'viewer', council.id)).post(`${here}/response`, { response: 'x' })).status, 403)
+  // A blank answer is refused with the error summary; nothing saved.
+  const blank = await councilEditor.post(`${here}/response`, { response: '', decision: 'accepted' })
+  assert.equal(blank.status, 400)
+  assert.equal(errorSummary(blank.body), 'There is a problem Enter the response')
+  assert.equal((await r().get(council.id, rec.id)).recommendation.state, 'made')
+  const res = await councilEditor.post(`${here}/response`, { response: 'Coverage will be reviewed by June.', decision: 'partly accepted' })
+  assert.equal(res.status, 303)
+  const page = text((await (await clientAs(t, 'anonymous')).get(here)).body)
+  assert.ok(page.includes('Coverage will be reviewed by June.'))
+  assert.match(page, /Made to Partly accepted The cabinet member’s response/)
+  // The council records only its addressees' answers: a partnership answers its own.
+  const toPartnership = await make()
+  assert.equal(
+    (await councilEditor.post(`/partnerships/${council.slug}/recommendations/${toPartnership.id}/response`, { response: 'x' })).status,
+    404,
+  )
+  assert.equal((await r().get(council.id, toPartnership.id)).recommendation.response, null)
+})
+
 test('public: a recommendation from an exempt item is on no public page, list, download or the API', async () => {
   const secret = await make({ itemId: exemptItemId, text: SECRET })
   const open = await make({ text: 'That the partnership publishes its minutes.' })

@@ -235,7 +235,7 @@ export const MoveInput = Type.Object(
 
 export const ResponseInput = Type.Object(
   {
-    response: Type.String({ minLength: 1, maxLength: 10000, title: 'Response', errorMessage: 'Enter the partnership’s response' }),
+    response: Type.String({ minLength: 1, maxLength: 10000, title: 'Response', errorMessage: 'Enter the response' }),
     decision: Type.Optional(
       Type.Union([Type.Literal(''), Type.Literal('accepted'), Type.Literal('partly accepted'), Type.Literal('rejected')], {
         title: 'The partnership’s decision',
@@ -309,6 +309,15 @@ const SELECT = `SELECT id, partnership_id, body_id, meeting_id, item_id, referen
   addressee_name, to_char(due_date, 'YYYY-MM-DD') AS due_date, response, responded_at, state, paused_from, illustrative, version FROM recommendations`
 const clean = (s: string | null | undefined) => (typeof s === 'string' && s.trim() ? s.trim().replace(/\r\n/g, '\n') : null)
 const realDate = (d: string) => !isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d
+
+/** Where a recommendation's response is recorded: on the addressed partnership's pages, or by the council itself. */
+export const respondsIn = (
+  r: Pick<RecommendationRow, 'partnership_id' | 'addressee_kind' | 'addressee_partnership_id'>,
+  workspaceId: number,
+) => (r.addressee_kind === 'partnership' ? r.addressee_partnership_id === workspaceId : r.partnership_id === workspaceId)
+
+/** "The partnership’s", "The cabinet member’s", "The organisation’s": whose response it is, for labels and move notes. */
+export const addresseeLabel = (r: Pick<RecommendationRow, 'addressee_kind'>) => `The ${r.addressee_kind}’s`
 
 /** Overdue: its response due date has passed (in England and Wales) and no response is recorded. */
 export const isOverdue = (r: Pick<RecommendationRow, 'due_date' | 'response' | 'state'>, today = todayInLondon()) =>
@@ -647,14 +656,16 @@ export function recommendationService(
     },
 
     /**
-     * The addressed partnership answers: its response, and (optionally, while the recommendation is still "made")
-     * whether it accepts, partly accepts or rejects it, which is recorded as a move.
+     * The addressee answers: its response, and (optionally, while the recommendation is still "made") whether it
+     * accepts, partly accepts or rejects it, which is recorded as a move. `workspaceId` is the addressed partnership's,
+     * which answers on its own pages; or, for a cabinet member or an organisation (who have no workspace here and
+     * answer in writing), the council's, whose officers record the answer.
      */
-    async respond(partnershipId: number, id: number, input: unknown, actor: Actor, q?: Queryable) {
+    async respond(workspaceId: number, id: number, input: unknown, actor: Actor, q?: Queryable) {
       const data = validate(ResponseInput, input)
       return inTx(q, async (tx) => {
         const r = await row(tx, id)
-        if (r.addressee_partnership_id !== partnershipId) throw new NotFoundError()
+        if (!respondsIn(r, workspaceId)) throw new NotFoundError()
         const decision = (data.decision || null) as RecommendationState | null
         const next = nextStates(r.state, r.paused_from, await graph(tx, r.partnership_id))
         if (decision && !next.includes(decision)) {
@@ -674,7 +685,7 @@ export function recommendationService(
           { actor, partnershipId: r.partnership_id, entity: 'recommendation', summary: `${r.reference}: response` },
         )
         if (decision)
-          saved = await moveWithin(tx, { ...r, version: saved.version }, decision, 'The partnership’s response', actor, r.partnership_id)
+          saved = await moveWithin(tx, { ...r, version: saved.version }, decision, `${addresseeLabel(r)} response`, actor, r.partnership_id)
         return saved
       })
     },
