@@ -348,6 +348,7 @@ export const ROUTE_RULES: Record<string, string> = {
   'POST /partnerships/:partnership/committees/:body/recommendations/new': 'partnership:editor',
   'GET /partnerships/:partnership/recommendations/:recommendation': 'partnership:public',
   'POST /partnerships/:partnership/recommendations/:recommendation/move': 'partnership:editor',
+  'POST /partnerships/:partnership/recommendations/:recommendation/response': 'partnership:editor',
   // A council's own recommendation graph (the moves it allows): its people see it, its admins change it.
   'GET /partnerships/:partnership/recommendations/graph': 'partnership:viewer',
   'POST /partnerships/:partnership/recommendations/graph': 'partnership:admin',
