@@ -11,7 +11,7 @@
  *   - cached: the same pack again;
  * with the in-process figures of the last warm run (Chromium's render of each part, two at a time, the agenda's renders, joining and
  * stamping), pages and bytes, and peak memory (the browser's Pss with its children, and this process's RSS).
- * CHROMIUM_PATH as for the app; BENCH_PACK_PARAGRAPHS sets each paper's length (default 72, about 12 pages).
+ * CHROMIUM_PATH as for the app; BENCH_PACK_PARAGRAPHS sets each paper's length (default 75: about 12-13 pages each, 100 or so in all).
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -24,7 +24,7 @@ import { buildApp } from '../src/app.ts'
 import { systemActor } from '../src/platform/audit.ts'
 
 const RUNS = Number(process.env.BENCH_PACK_RUNS ?? 3)
-const PARAGRAPHS = Number(process.env.BENCH_PACK_PARAGRAPHS ?? 72)
+const PARAGRAPHS = Number(process.env.BENCH_PACK_PARAGRAPHS ?? 75)
 const ITEMS = 8
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 })
 
