@@ -179,6 +179,11 @@ export async function services(db: Db, config: Config) {
   // The Public Document Pack: a meeting's notice, agenda and papers as one PDF (the reports capability adds its reports
   // with packs.addItemSource); made packs are kept under the data folder.
   const packs = packsService(db, { scrutiny, proceedings, pdf, jobs, dataDir: config.dataDir })
+  partnerships.addOverviewPanel({
+    order: 9,
+    load: async () => undefined,
+    manage: [{ text: 'Agenda pack settings', path: 'pack-settings' }],
+  })
   return {
     db,
     analytics,
