@@ -160,17 +160,19 @@ export async function packRoutes(app: FastifyInstance, { services }: { services:
 
   app.get<{ Params: Static<typeof MeetingParams> }>(
     '/partnerships/:partnership/meetings/:meeting/pack.pdf',
-    { config: { access: { partnership: 'public' } }, schema: { params: MeetingParams } },
+    // Any PDF is heavy: limited per address for people not signed in (platform/heavy.ts); a cached pack is quick.
+    { config: { access: { partnership: 'public' }, heavy: true }, schema: { params: MeetingParams } },
     (request, reply) => sendPack(request, reply, 'public'),
   )
   app.get<{ Params: Static<typeof MeetingParams> }>(
     '/partnerships/:partnership/meetings/:meeting/pack/supplementary.pdf',
-    { config: { access: { partnership: 'public' } }, schema: { params: MeetingParams } },
+    // Any PDF is heavy: limited per address for people not signed in (platform/heavy.ts); a cached pack is quick.
+    { config: { access: { partnership: 'public' }, heavy: true }, schema: { params: MeetingParams } },
     (request, reply) => sendPack(request, reply, 'supplementary'),
   )
   app.get<{ Params: Static<typeof MeetingParams> }>(
     '/partnerships/:partnership/meetings/:meeting/pack/members.pdf',
-    { config: { access: { partnership: 'viewer' } }, schema: { params: MeetingParams } },
+    { config: { access: { partnership: 'viewer' }, heavy: true }, schema: { params: MeetingParams } },
     async (request, reply) => {
       if (!isMember(request)) throw new NotFoundError()
       return sendPack(request, reply, 'members')
