@@ -24,7 +24,7 @@ import type { Actor } from '../platform/audit.ts'
 import { NotFoundError } from '../platform/errors.ts'
 import type { JobService } from '../platform/jobs.ts'
 import { joinPdfs, PdfUnavailableError, type PdfService, type PdfSource } from '../platform/pdf.ts'
-import { exemptReason, meetingTitle, type ItemView, type MeetingView, type ScrutinyService } from '../scrutiny/service.ts'
+import { exemptReason, meetingTitle, publicItem, type ItemView, type MeetingView, type ScrutinyService } from '../scrutiny/service.ts'
 import type { ProceedingsService } from '../scrutiny/proceedings.ts'
 import { PackSettingsInput, type PackEdition } from './schema.ts'
 
@@ -191,13 +191,15 @@ export function packsService(
    * A pack's agenda. The public pack: the published agenda's items (those there when it was published), exempt items
    * by their published title only. The supplementary pack: the items added after publication. The members' pack
    * (`member` only): every item, whole. 404 for anything the asker may not see, and for a public or supplementary pack
-   * before the agenda is published.
+   * before the agenda is published (the workspace's people may preview them).
    */
   async function agenda(council: PackCouncil, meetingId: number, edition: PackEdition, opts: { member: boolean }): Promise<PackAgenda> {
     if (edition === 'members' && !opts.member) throw new NotFoundError()
     const whole = edition === 'members'
-    const { meeting, agenda: items } = await deps.scrutiny.meeting(council.id, meetingId, { member: whole })
-    if (!whole && !meeting.agenda_published) throw new NotFoundError()
+    // The workspace's people may preview the public pack before the agenda is published; the public may not.
+    const { meeting, agenda: all } = await deps.scrutiny.meeting(council.id, meetingId, { member: whole || opts.member })
+    if (!whole && !meeting.agenda_published && !opts.member) throw new NotFoundError()
+    const items = whole ? all : all.map(publicItem)
     const chosen = items.filter((i) => whole || (edition === 'supplementary') === isLate(meeting, i))
     if (edition === 'supplementary' && !chosen.length) throw new NotFoundError()
     return {

@@ -375,11 +375,17 @@ test("the meetings API gives each meeting its pack's address once the agenda is 
   assert.equal(res.headers['content-type'], 'application/pdf')
 })
 
-test('before the agenda is published there is no public pack', async () => {
+test('before the agenda is published there is no public pack (the workspace’s people may preview it)', async () => {
   const m = await newMeeting('2019-12-12')
   const res = await download(`/partnerships/${council.slug}/meetings/${m.id}/pack.pdf`)
   assert.equal(res.statusCode, 404)
   assert.equal((await download(`/partnerships/${council.slug}/meetings/${m.id}/pack`)).statusCode, 404)
+  // The workspace's people may preview it.
+  await t.services.scrutiny.addItem(council.id, m.id, { title: 'Preview item' }, systemActor)
+  const viewer = await clientAs(t, 'viewer', council.id)
+  const preview = await viewer.get(`/partnerships/${council.slug}/meetings/${m.id}/pack`)
+  assert.equal(preview.status, 200)
+  assert.match(preview.body, /Preview item/)
 })
 
 test('without Chromium the PDF says so plainly (503) and the web page of the pack still works', async () => {
