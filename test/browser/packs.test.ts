@@ -193,8 +193,9 @@ async function setUpMeeting() {
     (itemIds[title] = (await t.services.scrutiny.addItem(council.id, m.id, { title, ...extra }, systemActor)).id)
   await add('Alpha strategy group')
   await add('Secretum contract award', { exempt: true, exemptParagraph: 3, publishedTitle: 'Contract award for CCTV' })
-  await add('Bravo work programme')
+  // Charlie's 3-page appendix starts on an odd page, so Bravo after it needs a blank page before it.
   await add('Charlie county agreement')
+  await add('Bravo work programme')
   await t.services.proceedings.addDocument(
     council.id,
     m.id,
@@ -248,7 +249,14 @@ test('the public pack: page ranges match where the papers are, papers start on o
   const agendaPages = Math.min(...[...ranges.values()].map((r) => r.first)) - 1
   const covered = new Set([...Array.from({ length: agendaPages }, (_, i) => i + 1), ...blanks, ...[...ranges.values()].flatMap(span)])
   assert.equal(covered.size, n, 'every page is accounted for')
-  // A blank page is there only when the next papers would otherwise start on an even page.
+  // A blank page is there exactly where the next papers would otherwise start on an even page.
+  const inOrder = [...ranges.values()].sort((x, y) => x.first - y.first)
+  const wanted = inOrder.flatMap((r, k) => {
+    const after = k === 0 ? agendaPages : inOrder[k - 1].last
+    return after % 2 === 1 ? [after + 1] : []
+  })
+  assert.deepEqual(blanks, wanted)
+  assert.ok(blanks.includes(ranges.get('Charlie county agreement')!.last + 1), 'a blank page after the 3-page appendix')
   for (const b of blanks)
     assert.ok([...ranges.values()].some((r) => r.first === b + 1) && b % 2 === 0, `blank page ${b} comes before papers`)
   // The exempt item is listed by its published title with its paragraph; none of its content is in the pack.
@@ -261,11 +269,11 @@ test('the public pack: page ranges match where the papers are, papers start on o
   const ol = outline(doc)
   assert.deepEqual(
     ol.map((o) => o.title),
-    ['Notice of meeting and agenda', 'Item 6: Alpha strategy group', 'Item 8: Bravo work programme', 'Item 9: Charlie county agreement'],
+    ['Notice of meeting and agenda', 'Item 6: Alpha strategy group', 'Item 8: Charlie county agreement', 'Item 9: Bravo work programme'],
   )
   assert.deepEqual(
     ol.slice(1).map((o) => o.page),
-    [ranges.get('Alpha strategy group')!.first, ranges.get('Bravo work programme')!.first, ranges.get('Charlie county agreement')!.first],
+    [ranges.get('Alpha strategy group')!.first, ranges.get('Charlie county agreement')!.first, ranges.get('Bravo work programme')!.first],
   )
   assert.match(doc.getTitle() ?? '', /^Agenda pack: Policy and Resources Select Committee/)
   assert.equal(String(doc.catalog.get(PDFName.of('Lang'))?.toString()), '(en-GB)')
