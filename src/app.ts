@@ -35,6 +35,7 @@ import { decisionRoutes } from './scrutiny/decision-routes.ts'
 import { forwardPlanRoutes } from './scrutiny/forward-plan-routes.ts'
 import { workProgrammeRoutes } from './scrutiny/work-programme-routes.ts'
 import { proceedingsRoutes } from './scrutiny/proceedings-routes.ts'
+import { packRoutes } from './packs/routes.ts'
 import { adminRoutes } from './admin/routes.ts'
 import { geographyRoutes } from './geography/routes.ts'
 import { crimeRoutes } from './crime/routes.ts'
@@ -138,6 +139,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(forwardPlanRoutes, { services, config })
   await app.register(workProgrammeRoutes, { services, config })
   await app.register(proceedingsRoutes, { services, config })
+  await app.register(packRoutes, { services })
   await app.register(geographyRoutes, { services })
   await app.register(crimeRoutes, { services, config })
   await app.register(adminRoutes, { services })

@@ -8,6 +8,7 @@
  *   safer import police-uk PATH... [--replace]   police.uk CSV files, folders of them, or archive zips
  *   safer import geography DIR...                ONS lookups, populations and boundaries
  *   safer indicators define|import|peers ...   the performance scorecard's indicators (src/scorecard/cli.ts)
+ *   safer pack MEETING --out FILE.pdf            a meeting's public agenda pack (src/packs/cli.ts)
  * Passwords not given with --password are read from SAFER_PASSWORD or asked for.
  */
 import os from 'node:os'
@@ -36,6 +37,7 @@ const USAGE = `Usage:
   safer indicators define --partnership SLUG --code CODE --name "NAME" --unit count|rate|percentage|number|money [--per 1000] [--polarity ...] [--frequency ...] [--sensitivity ...]
   safer indicators import FILE.csv --partnership SLUG
   safer indicators peers --partnership SLUG [--set "CODE,CODE,..." | --computed]
+  safer pack MEETING --out FILE.pdf
 
 import police-uk takes police.uk CSV files (street, outcomes, stop-and-search), folders of them (searched
 recursively) or police.uk archive zips. A force-month already loaded from the same file is left as it is
@@ -234,6 +236,11 @@ export async function main(argv = process.argv.slice(2)) {
       const actor = { id: null, name: `safer indicators (command line, ${os.userInfo().username}@${os.hostname()})` }
       const { indicatorsCommand } = await import('./scorecard/cli.ts')
       console.log(await withServices(config, (s) => indicatorsCommand(s, argv.slice(1), actor)))
+      return
+    }
+    case 'pack': {
+      const { packCommand } = await import('./packs/cli.ts')
+      process.exitCode = await withServices(config, (s) => packCommand(s, config, argv.slice(1)))
       return
     }
     default:

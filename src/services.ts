@@ -47,6 +47,7 @@ import { forwardPlanService } from './scrutiny/forward-plan.ts'
 import { describeDecisionHistory } from './scrutiny/decision-history.ts'
 import { describeWorkProgrammeHistory, workProgrammeService } from './scrutiny/work-programme.ts'
 import { proceedingsService } from './scrutiny/proceedings.ts'
+import { packsService } from './packs/service.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -175,6 +176,14 @@ export async function services(db: Db, config: Config) {
       actor,
     )
   })
+  // The Public Document Pack: a meeting's notice, agenda and papers as one PDF (the reports capability adds its reports
+  // with packs.addItemSource); made packs are kept under the data folder.
+  const packs = packsService(db, { scrutiny, proceedings, pdf, jobs, dataDir: config.dataDir })
+  partnerships.addOverviewPanel({
+    order: 9,
+    load: async () => undefined,
+    manage: [{ text: 'Agenda pack settings', path: 'pack-settings' }],
+  })
   return {
     db,
     analytics,
@@ -204,6 +213,7 @@ export async function services(db: Db, config: Config) {
     forwardPlan,
     workProgramme,
     proceedings,
+    packs,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>

@@ -18,6 +18,7 @@ import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadPlanDemo } from '../plans/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
 import { loadWorkProgrammeDemo } from '../scrutiny/work-programme-demo.ts'
+import { loadPackDemo } from '../packs/demo.ts'
 import {
   loadChannelPanelDemo,
   loadHerefordshireScrutinyDemo,
@@ -106,6 +107,7 @@ function contentHash() {
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'decisions-demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'work-programme-demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'cabinet-minutes-demo.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'packs', 'demo.ts')))
   return h.digest('hex').slice(0, 16)
 }
 
@@ -185,6 +187,8 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
     await loadHampshireDecisionsDemo(s, tx, actor, partnershipIds.get('hampshire-county-council')!)
     await loadWorcestershireDecisionsDemo(s, tx, actor, worcestershire.councilId)
     await loadWorkProgrammeDemo(s, tx, actor) // Seed 000's work programme table (Hampshire) and seed 004's criteria scored (Worcestershire).
+    // What Hampshire's and Worcestershire's agenda packs print on their notice of meeting (seeds 000 and 004).
+    await loadPackDemo(s, tx, actor, partnershipIds)
     // Hampshire's Channel Panel with the agencies required to attend, and illustrative meetings with their attendance.
     await loadChannelPanelDemo(s, tx, actor, partnershipIds)
     await loadUsers(s, tx, partnershipIds, orgIds)

@@ -70,8 +70,8 @@ export interface PdfDocument {
   subject?: string
   /** The running header on every page: left (e.g. the partnership's name) and right (e.g. the round). */
   header?: { left?: string; right?: string }
-  /** The footer's left; its right is "Page X of Y". Default: the title. */
-  footer?: string
+  /** The footer's left; its right is "Page X of Y". Default: the title. `false`: no footer (a pack stamps its own numbers). */
+  footer?: string | false
   /** Print across the page (A4 landscape): for a wide table, such as the scorecard's. Default: portrait. */
   landscape?: boolean
 }
@@ -372,6 +372,7 @@ function headerTemplate(doc: PdfDocument) {
 }
 
 function footerTemplate(doc: PdfDocument) {
+  if (doc.footer === false) return '<span></span>'
   return `<div style="${BAND}"><span>${escapeHtml(doc.footer ?? doc.title)}</span><span style="white-space:nowrap">Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`
 }
 
@@ -491,6 +492,8 @@ function setMetadata(pdf: PDFDocument, meta: { title: string; author?: string; s
 export async function joinPdfs(
   parts: (Uint8Array | { pdf: Uint8Array; title?: string })[],
   meta: { title: string; author?: string; subject?: string; language?: string },
+  /** Change the joined document before it is saved (a pack inserts blank pages and stamps page numbers). */
+  edit?: (doc: PDFDocument) => void | Promise<void>,
 ): Promise<Uint8Array> {
   const out = await PDFDocument.create({ updateMetadata: false })
   const entries: { title: string; firstPage: PDFRef; outline?: PDFDict; source: PDFDocument; pageRefs: Map<string, PDFRef> }[] = []
@@ -509,6 +512,7 @@ export async function joinPdfs(
   }
   writeOutline(out, entries)
   setMetadata(out, meta)
+  await edit?.(out)
   return out.save()
 }
 

@@ -267,6 +267,7 @@ export async function scrutinyRoutes(app: FastifyInstance, { services, config }:
         agendaPublished: m.agenda_published,
         decisionsPublished: m.decisions_published,
         minutesPublished: m.minutes_published,
+        pack: m.agenda_published ? absolute(`${meetingHref(m.council.slug, m)}/pack.pdf`) : null,
         agenda: (agendas.get(m.id) ?? []).map((i) => ({
           number: i.number,
           title: i.shownTitle,

@@ -265,5 +265,8 @@ export const MeetingJson = Type.Object({
   agendaPublished: Type.Boolean(),
   decisionsPublished: Type.Boolean(),
   minutesPublished: Type.Boolean(),
+  pack: Type.Union([Type.String({ format: 'uri' }), Type.Null()], {
+    description: "The address of the meeting's public agenda pack (PDF) once its agenda is published; null before",
+  }),
   agenda: Type.Array(AgendaItemJson, { description: 'Empty until the agenda is published' }),
 })

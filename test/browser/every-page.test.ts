@@ -19,7 +19,7 @@ const s = browserSuite({ demo: true, openData: true })
  * either: test/browser/outbox.test.ts checks the message page with the frame).
  */
 const NOT_HTML =
-  /^\/api\/|^\/health$|^\/site\/logo\/|\.css$|\.svg$|\.ics$|\.atom$|\/attachments\/:attachmentId$|\/documents\/:document$|^\/admin\/outbox\/:id\/html$/
+  /^\/api\/|^\/health$|^\/site\/logo\/|\.css$|\.svg$|\.ics$|\.atom$|\.pdf$|\/attachments\/:attachmentId$|\/documents\/:document$|^\/admin\/outbox\/:id\/html$/
 
 async function concreteUrls() {
   const q = async (sql: string, params: unknown[] = []) => (await s.server.services.db.query(sql, params))[0]
