@@ -47,6 +47,7 @@ import { forwardPlanService } from './scrutiny/forward-plan.ts'
 import { describeDecisionHistory } from './scrutiny/decision-history.ts'
 import { describeWorkProgrammeHistory, workProgrammeService } from './scrutiny/work-programme.ts'
 import { proceedingsService } from './scrutiny/proceedings.ts'
+import { reportService } from './reports/service.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -175,6 +176,19 @@ export async function services(db: Db, config: Config) {
       actor,
     )
   })
+  // Reports: council reports and the annual community safety report, drawn from the services above.
+  const reports = reportService(db, {
+    partnerships,
+    governance,
+    agreement,
+    assurance,
+    scorecard,
+    planReturns,
+    planProgress,
+    funding,
+    scrutiny,
+    recommendations,
+  })
   return {
     db,
     analytics,
@@ -204,6 +218,7 @@ export async function services(db: Db, config: Config) {
     forwardPlan,
     workProgramme,
     proceedings,
+    reports,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>
