@@ -461,7 +461,7 @@ export function reportService(
       if (raw.length > LIMITS.sections) throw new ValidationError({ sections: `A template may have at most ${LIMITS.sections} sections` })
       const sections: TemplateSection[] = []
       const seen = new Set<string>()
-      raw.forEach((s: any, i: number) => {
+      raw.forEach((s: { key?: unknown; heading?: unknown; required?: unknown; guidance?: unknown } | null, i: number) => {
         const heading = clean(s?.heading, LIMITS.heading, `sections-${i}-heading`, `Section ${i + 1}’s heading`)
         if (!heading) return
         const base =

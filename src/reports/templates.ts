@@ -29,10 +29,10 @@ export const SHAPE_SECTIONS: Record<Shape, TemplateSection[]> = {
       required: true,
       guidance: 'Numbered: “That the … Select Committee note …”.',
     },
-    { key: 'summary', heading: 'Executive Summary', required: true, guidance: 'What the committee most needs to know.' },
+    { key: 'summary', heading: 'Executive Summary', required: false, guidance: 'What the committee most needs to know.' },
     { key: 'context', heading: 'Contextual information', required: false, guidance: 'Background the committee needs.' },
     { key: 'body', heading: 'Main report', required: false, guidance: 'Further sections, each with its own paragraphs.' },
-    { key: 'conclusions', heading: 'Conclusions', required: true, guidance: 'What the report shows.' },
+    { key: 'conclusions', heading: 'Conclusions', required: false, guidance: 'What the report shows.' },
   ],
   worcestershire: [
     { key: 'summary', heading: 'Summary', required: true, guidance: 'What the Board is asked to do.' },
