@@ -863,7 +863,14 @@ export function reportService(
           { key: 'recommendations', title: 'Scrutiny recommendations and responses', kind: 'recommendations', partnershipId: pid },
         ]
         const live = await Promise.all(blocks.map((b) => resolve(b)))
-        const text = annualText(subject, council?.name ?? '', period, live)
+        const template = await templateOf(councilId)
+        const text = annualText(
+          subject,
+          council?.name ?? '',
+          period,
+          live,
+          template.sections.some((x) => x.key === 'context'),
+        )
         const title = clean(input.title, LIMITS.title, 'title', 'Title') || `${subject.name}: annual community safety report ${period}`
         return service.create(
           councilId,
@@ -941,7 +948,13 @@ export async function checkPdf(name: string, bytes: Uint8Array) {
 }
 
 /** The annual report's first text, from the live blocks (the officer edits it). */
-function annualText(subject: Partnership, councilName: string, period: string, blocks: Block[]): Record<string, string> {
+function annualText(
+  subject: Partnership,
+  councilName: string,
+  period: string,
+  blocks: Block[],
+  hasContext: boolean,
+): Record<string, string> {
   const b = (k: string) => blocks.find((x) => x.key === k)!
   const gov = b('governance')
   const pri = b('priorities')
@@ -960,9 +973,11 @@ function annualText(subject: Partnership, councilName: string, period: string, b
     )
   if (prog.rows.length) lines.push(`${prog.notes[0] ?? ''}`)
   lines.push(
-    significant.length
-      ? `Of ${sc.rows.length} scorecard indicators, ${significant.length} changed significantly:\n\n${significant.map((r) => `- ${r[0]}: ${r[3]}`).join('\n')}`
-      : `Of ${sc.rows.length} scorecard indicators, none changed significantly once many comparisons are allowed for.`,
+    !sc.rows.length
+      ? 'The partnership has no public scorecard indicators yet.'
+      : significant.length
+        ? `Of ${sc.rows.length} scorecard indicators, ${significant.length} changed significantly:\n\n${significant.map((r) => `- ${r[0]}: ${r[3]}`).join('\n')}`
+        : `Of ${sc.rows.length} scorecard indicators, none changed significantly once many comparisons are allowed for.`,
   )
   if (fund.rows.length) lines.push(`Funding is shown by priority in the table below.`)
   if (rec.rows.length)
@@ -970,8 +985,8 @@ function annualText(subject: Partnership, councilName: string, period: string, b
   return {
     purpose: `The purpose of this report is to provide an update on the work of ${subject.name} in ${period}.`,
     summary: `This report seeks to provide an update and assurance on progress of the work of ${subject.name} in ${period}, drawn from the partnership's records in Safer.`,
-    context: lines.join('\n\n'),
-    body: lines.join('\n\n'),
+    // What the data show goes in the template's contextual section, or its main one when it has none.
+    [hasContext ? 'context' : 'body']: lines.join('\n\n'),
     background: `${councilName} reports each year on ${subject.name}.`,
   }
 }
