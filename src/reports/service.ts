@@ -236,7 +236,21 @@ export function reportService(
       },
     )
   }
-  async function charts(rows: { label: string; value: number }[], title: string, x: string, idPrefix: string) {
+  // Charts are the same bytes for the same figures (renderVegaLite is deterministic), so a draft viewed again
+  // reuses them: only the figures' own services are asked again.
+  const drawn = new Map<string, Promise<{ svg: string | null; svgNarrow: string | null }>>()
+  function charts(rows: { label: string; value: number }[], title: string, x: string, idPrefix: string) {
+    const key = JSON.stringify([rows, title, x, idPrefix])
+    let found = drawn.get(key)
+    if (!found) {
+      if (drawn.size > 200) drawn.delete(drawn.keys().next().value!)
+      found = drawCharts(rows, title, x, idPrefix)
+      drawn.set(key, found)
+      found.catch(() => drawn.delete(key))
+    }
+    return found
+  }
+  async function drawCharts(rows: { label: string; value: number }[], title: string, x: string, idPrefix: string) {
     const [svg, svgNarrow] = await Promise.all([
       chart({ rows, title, x, idPrefix, width: 520 }),
       chart({ rows, title, x, idPrefix: `${idPrefix}-narrow`, width: 220 }),
