@@ -124,7 +124,7 @@ export async function reportRoutes(app: FastifyInstance, { services }: { service
       ),
       count: list.length,
       canEdit,
-      canAdmin: hasRole(request, 'admin') && council,
+      canAdmin: hasRole(request, 'admin'),
       scrutinised: scrutinised.map((s) => ({ value: String(s.id), text: s.name })),
       base: base(request),
       values: {},
@@ -177,7 +177,6 @@ export async function reportRoutes(app: FastifyInstance, { services }: { service
   // ---- The council's template ----
 
   const templateContext = async (request: FastifyRequest) => {
-    if (p(request).kind !== 'council') throw new NotFoundError()
     const t = await reports.template(p(request).id)
     return {
       title: 'Report template',
@@ -205,7 +204,6 @@ export async function reportRoutes(app: FastifyInstance, { services }: { service
         context: () => templateContext(request),
         valuesFromContext: false,
         run: async () => {
-          if (p(request).kind !== 'council') throw new NotFoundError()
           const body = formBody(request)
           if (body.reset) {
             await reports.resetTemplate(p(request).id, body.shape, request.actor)
