@@ -213,6 +213,8 @@ export const ROUTE_RULES: Record<string, string> = {
   'POST /partnerships/:partnership/reports/:report/edit': 'partnership:editor',
   'POST /partnerships/:partnership/reports/:report/state': 'partnership:editor',
   'GET /partnerships/:partnership/reports/:report/compare': 'partnership:public',
+  'POST /partnerships/:partnership/reports/:report/blocks': 'partnership:editor',
+  'POST /partnerships/:partnership/reports/:report/blocks/:block/remove': 'partnership:editor',
   'POST /partnerships/:partnership/reports/:report/appendices/upload': 'partnership:editor',
   'POST /partnerships/:partnership/reports/:report/appendices/page': 'partnership:editor',
   'POST /partnerships/:partnership/reports/:report/appendices/:appendix/remove': 'partnership:editor',

@@ -389,3 +389,36 @@ test('packParts: the published report and its appendices for its item; nothing f
     ['CCTV contract report'],
   )
 })
+
+test("an ordinary report's data blocks: added from the form (a scrutinised partnership's priorities), removed, refused once published", async () => {
+  const rep = await r().create(council.id, { title: 'Blocks' }, systemActor)
+  const editor = await clientAs(t, 'editor', council.id)
+  const url = `/partnerships/${council.slug}/reports/${rep.id}/blocks`
+  let res = await editor.post(url, { kind: 'priorities', blockPartnershipId: '999999', version: String(rep.version) })
+  assert.equal(res.status, 400)
+  assert.match(errorSummary(res.body), /Choose whose data the block shows/)
+  res = await editor.post(url, { kind: 'priorities', blockPartnershipId: String(csp.id), version: String(rep.version) })
+  assert.equal(res.status, 303, errorSummary(res.body))
+  let row = await r().get(council.id, rep.id, { member: true })
+  assert.deepEqual(
+    row.blocks.map((b) => [b.kind, b.partnershipId]),
+    [['priorities', csp.id]],
+  )
+  const v = await r().view(council.id, rep.id, { member: true })
+  assert.deepEqual(
+    v.blocks[0].rows.map((x) => x[1]),
+    PRIORITIES,
+  )
+  res = await editor.post(`${url}/${row.blocks[0].key}/remove`, { version: String(row.version) })
+  assert.equal(res.status, 303, errorSummary(res.body))
+  row = await r().get(council.id, rep.id, { member: true })
+  assert.equal(row.blocks.length, 0)
+  // The report's History page reads its changes.
+  const history = await editor.get(`/partnerships/${council.slug}/history/report/${rep.id}?back=/`)
+  assert.equal(history.status, 200)
+  assert.match(text(history.body), /Data block “Community safety priorities: Hampshire Community Safety Strategy Group” added/)
+  // Published, its blocks are frozen.
+  const filled = await fill(rep.id)
+  await r().setState(council.id, rep.id, 'published', filled.version, systemActor)
+  await assert.rejects(r().addBlock(council.id, rep.id, { kind: 'priorities', partnershipId: csp.id }, systemActor), /published/)
+})

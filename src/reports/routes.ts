@@ -18,13 +18,14 @@ import { receiveFiles } from '../platform/uploads.ts'
 import { NotFoundError, ValidationError } from '../platform/errors.ts'
 import { plural } from '../platform/format.ts'
 import { escapeHtml } from '../platform/html.ts'
-import { HEADER_FIELDS, type Block, type ReportRow } from './service.ts'
+import { BLOCK_KINDS, BLOCK_TITLES, HEADER_FIELDS, type Block, type ReportRow } from './service.ts'
 import { BACKGROUND_WORDS, EQUALITY_DUTY, HAS_CORPORATE, SHAPE_LABELS, SHAPES, textBlocks } from './templates.ts'
 
 const V = 'reports/views'
 const PartnershipParams = Type.Object({ partnership: Type.String() })
 const ReportParams = Type.Object({ partnership: Type.String(), report: Type.Integer() })
 const AppendixParams = Type.Object({ partnership: Type.String(), report: Type.Integer(), appendix: Type.Integer() })
+const BlockParams = Type.Object({ partnership: Type.String(), report: Type.Integer(), block: Type.String({ maxLength: 60 }) })
 const ReportQuery = Type.Object({
   block: Type.Optional(Type.String({ maxLength: 40 })),
   format: Type.Optional(choice(['csv', 'json'] as const, 'Format')),
@@ -244,14 +245,15 @@ export async function reportRoutes(app: FastifyInstance, { services }: { service
         if (!b) throw new NotFoundError()
         if (sendExport(reply, request.query.format, `report-${c.report.id}-${b.key}`, b.rows, blockTable(b))) return reply
       }
-      const [choices, items] = c.canEdit
-        ? await Promise.all([reports.pageChoices(p(request).id), reports.itemChoices(p(request).id)])
+      const [choices, sources] = c.canEdit
+        ? await Promise.all([reports.pageChoices(p(request).id), reports.blockSources(p(request).id)])
         : [[], []]
       return reply.view(`${V}/report.njk`, {
         ...c,
         title: c.report.title,
         pageChoices: choices.map((x) => ({ value: x.path, text: x.title })),
-        hasItems: items.length > 0,
+        blockKinds: BLOCK_KINDS.map((k) => ({ value: k, text: BLOCK_TITLES[k] })),
+        blockSources: sources.map((x) => ({ value: String(x.id), text: x.name })),
         values: {},
         breadcrumbs: crumbs(request),
       })
@@ -366,6 +368,44 @@ export async function reportRoutes(app: FastifyInstance, { services }: { service
         breadcrumbs: [...crumbs(request), { text: report.title, href: `${base(request)}/${report.id}` }],
       })
     },
+  )
+
+  // ---- Data blocks ----
+
+  app.post<{ Params: Static<typeof ReportParams> }>(
+    '/partnerships/:partnership/reports/:report/blocks',
+    { config: { access: { partnership: 'editor' } }, schema: { params: ReportParams } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/report.njk`,
+        context: () => pageView(request, request.params.report),
+        valuesFromContext: true,
+        run: async () => {
+          const body = formBody(request)
+          await reports.addBlock(
+            p(request).id,
+            request.params.report,
+            { kind: body.kind, partnershipId: body.blockPartnershipId, version: formVersion(request) },
+            request.actor,
+          )
+          return { redirect: `${base(request)}/${request.params.report}#data`, flash: 'Data block added' }
+        },
+      }),
+  )
+
+  app.post<{ Params: Static<typeof BlockParams> }>(
+    '/partnerships/:partnership/reports/:report/blocks/:block/remove',
+    { config: { access: { partnership: 'editor' } }, schema: { params: BlockParams } },
+    async (request, reply) =>
+      handleForm(request, reply, {
+        template: `${V}/report.njk`,
+        context: () => pageView(request, request.params.report),
+        valuesFromContext: true,
+        run: async () => {
+          await reports.removeBlock(p(request).id, request.params.report, request.params.block, formVersion(request), request.actor)
+          return { redirect: `${base(request)}/${request.params.report}#data`, flash: 'Data block removed' }
+        },
+      }),
   )
 
   // ---- Appendices ----

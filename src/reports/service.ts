@@ -60,6 +60,15 @@ const emptyHeader = (): Header => ({ committee: '', date: '', reportFrom: '', co
 
 export const BLOCK_KINDS = ['governance', 'priorities', 'assurance', 'progress', 'scorecard', 'funding', 'recommendations'] as const
 export type BlockKind = (typeof BLOCK_KINDS)[number]
+export const BLOCK_TITLES: Record<BlockKind, string> = {
+  governance: 'Governance and membership',
+  priorities: 'Community safety priorities',
+  assurance: 'Assurance against the priorities',
+  progress: 'Progress against the priorities',
+  scorecard: 'Performance scorecard highlights',
+  funding: 'Funding by priority',
+  recommendations: 'Scrutiny recommendations and responses',
+}
 export interface BlockSpec {
   key: string
   title: string
@@ -698,6 +707,73 @@ export function reportService(
         await tx.query('DELETE FROM report_appendices WHERE report_id = $1', [id])
         return deleteRecord(tx, 'reports', id, version, { actor, partnershipId, entity: 'report', summary: `Report “${r.title}” deleted` })
       })
+    },
+
+    /**
+     * Add a data block (a table, with its chart or map) drawn from the workspace's or a scrutinised partnership's data.
+     * Refused once published.
+     */
+    async addBlock(
+      partnershipId: number,
+      reportId: number,
+      input: { kind?: unknown; partnershipId?: unknown; version?: number },
+      actor: Actor,
+      q?: Queryable,
+    ) {
+      const kind = input.kind as BlockKind
+      if (!BLOCK_KINDS.includes(kind)) throw new ValidationError({ kind: 'Choose what the data block shows' })
+      const from = Number(input.partnershipId)
+      const sources = await service.blockSources(partnershipId, q)
+      const source = sources.find((p) => p.id === from)
+      if (!source) throw new ValidationError({ blockPartnershipId: 'Choose whose data the block shows' })
+      return inTx(q, async (tx) => {
+        const r = await reportRow(partnershipId, reportId, tx)
+        if (r.state === 'published') throw new ValidationError({ kind: 'This report is published: its data cannot be changed' })
+        let key = `${kind}-${from}`
+        for (let n = 2; r.blocks.some((b) => b.key === key); n++) key = `${kind}-${from}-${n}`
+        const block: BlockSpec = { key, title: `${BLOCK_TITLES[kind]}: ${source.name}`, kind, partnershipId: from }
+        return updateRecord<ReportRow>(
+          tx,
+          'reports',
+          reportId,
+          input.version,
+          { blocks: [...r.blocks, block] },
+          {
+            actor,
+            partnershipId,
+            entity: 'report',
+            summary: `Data block “${block.title}” added to “${r.title}”`,
+          },
+        )
+      })
+    },
+
+    async removeBlock(partnershipId: number, reportId: number, key: string, version: number | undefined, actor: Actor, q?: Queryable) {
+      return inTx(q, async (tx) => {
+        const r = await reportRow(partnershipId, reportId, tx)
+        if (r.state === 'published') throw new ValidationError({ kind: 'This report is published: its data cannot be changed' })
+        const block = r.blocks.find((b) => b.key === key)
+        if (!block) throw new NotFoundError()
+        return updateRecord<ReportRow>(
+          tx,
+          'reports',
+          reportId,
+          version,
+          { blocks: r.blocks.filter((b) => b.key !== key) },
+          {
+            actor,
+            partnershipId,
+            entity: 'report',
+            summary: `Data block “${block.title}” removed from “${r.title}”`,
+          },
+        )
+      })
+    },
+
+    /** Whose data a block may show: the workspace's own, and the partnerships its committees scrutinise. */
+    async blockSources(partnershipId: number, q: Queryable = db): Promise<Partnership[]> {
+      const p = await deps.partnerships.byId(partnershipId, q)
+      return p ? [p, ...(await service.scrutinised(partnershipId, q))] : []
     },
 
     /** The published blocks against today's: block by block, cell by cell. */
