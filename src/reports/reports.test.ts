@@ -187,6 +187,21 @@ test('the annual report is drafted from live data: governance, priorities and re
     },
     systemActor,
   )
+  // Funding shown to the public: a £80,000 grant, £50,000 to priority 1 and £30,000 to priority 3.
+  await t.services.funding.setPublic(csp.id, { visibility: 'public' }, systemActor)
+  const funder = await t.services.funding.createFunder(
+    csp.id,
+    { name: 'Police and Crime Commissioner', kind: 'police and crime commissioner' },
+    systemActor,
+  )
+  const grant = await t.services.funding.createGrant(
+    csp.id,
+    { funderId: funder.id, title: 'Community safety fund', financialYear: '2019/20', amount: '£80,000' },
+    systemActor,
+  )
+  const lineages = new Map((await t.services.agreement.priorities(versionId)).map((p) => [p.number, p.lineage_id]))
+  await t.services.funding.addAllocation(csp.id, grant.id, { priorityLineage: lineages.get(1), amount: '50000' }, systemActor)
+  await t.services.funding.addAllocation(csp.id, grant.id, { priorityLineage: lineages.get(3), amount: '30000' }, systemActor)
   const editor = await clientAs(t, 'editor', council.id)
   const res = await editor.post(`/partnerships/${council.slug}/reports/annual`, { partnershipId: String(csp.id), period: '2019/20' })
   assert.equal(res.status, 303, errorSummary(res.body))
@@ -207,6 +222,12 @@ test('the annual report is drafted from live data: governance, priorities and re
     recs.rows.map((row) => [row[0], row[1]]),
     [[rec.reference, rec.text]],
   )
+  const fund = v.blocks.find((b) => b.key === 'funding')!
+  const allocated = (title: string) => fund.rows.find((row) => row[0].includes(title))?.[2]
+  assert.equal(allocated(PRIORITIES[0]), '£50,000')
+  assert.equal(allocated(PRIORITIES[2]), '£30,000')
+  assert.equal(allocated(PRIORITIES[1]) ?? '£0', '£0')
+  assert.ok(fund.svg?.includes('<svg'))
   const context = v.report.sections.find((s) => s.key === 'context')!.text
   assert.match(context, new RegExp(`has ${bodies.length} governance bodies`))
   assert.match(context, /3 priorities/)
