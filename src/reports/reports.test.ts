@@ -405,6 +405,12 @@ test('packParts: the published report and its appendices for its item; nothing f
   s = await r().update(council.id, secret.id, { title: s.title, version: s.version, item: `${meetingId}:${exemptItemId}` }, systemActor)
   await r().setState(council.id, secret.id, 'published', s.version, systemActor)
   assert.equal((await r().packParts(council.id, items, { member: false })).get(exemptItemId), undefined)
+  // Nor does its page reach the public, nor the public list; members see both.
+  const anon = await clientAs(t, 'anonymous')
+  assert.equal((await anon.get(`/partnerships/${council.slug}/reports/${secret.id}`)).status, 404)
+  assert.equal((await anon.get(`/partnerships/${council.slug}/reports/${secret.id}/print`)).status, 404)
+  assert.ok(!text((await anon.get(`/partnerships/${council.slug}/reports`)).body).includes('CCTV contract report'))
+  assert.equal((await (await clientAs(t, 'viewer', council.id)).get(`/partnerships/${council.slug}/reports/${secret.id}`)).status, 200)
   assert.deepEqual(
     (await r().packParts(council.id, items, { member: true })).get(exemptItemId)!.map((p) => p.title),
     ['CCTV contract report'],

@@ -221,7 +221,17 @@ export function reportService(
     return r
   }
   /** The public see a report only once it is published (and only in a published workspace: the route checks that). */
-  const maySee = (r: ReportRow, viewer: Viewer) => viewer.member || r.state === 'published'
+  /**
+   * The public see a report only once it is published, and never one for an exempt agenda item (Schedule 12A): that
+   * stays with the workspace's members, as the item does. (A published workspace: the route's access rule checks that.)
+   */
+  async function maySee(r: ReportRow, viewer: Viewer, q: Queryable = db) {
+    if (viewer.member) return true
+    if (r.state !== 'published') return false
+    if (r.meeting_id === null || r.item_id === null) return true
+    const item = await deps.scrutiny.item(r.partnership_id, r.meeting_id, r.item_id, q).catch(() => undefined)
+    return !item?.exempt
+  }
 
   async function chart(spec: { rows: { label: string; value: number }[]; title: string; x: string; idPrefix: string; width: number }) {
     if (!spec.rows.length) return null
@@ -544,12 +554,13 @@ export function reportService(
         `SELECT ${REPORT_COLS} FROM reports WHERE partnership_id = $1 ORDER BY updated_at DESC, id DESC`,
         [partnershipId],
       )
-      return rows.filter((r) => maySee(r, viewer))
+      const shown = await Promise.all(rows.map((r) => maySee(r, viewer, q)))
+      return rows.filter((_, i) => shown[i])
     },
 
     async get(partnershipId: number, id: number, viewer: Viewer, q: Queryable = db) {
       const r = await reportRow(partnershipId, id, q)
-      if (!maySee(r, viewer)) throw new NotFoundError()
+      if (!(await maySee(r, viewer, q))) throw new NotFoundError()
       return r
     },
 
