@@ -449,3 +449,26 @@ test("an ordinary report's data blocks: added from the form (a scrutinised partn
   await r().setState(council.id, rep.id, 'published', filled.version, systemActor)
   await assert.rejects(r().addBlock(council.id, rep.id, { kind: 'priorities', partnershipId: csp.id }, systemActor), /published/)
 })
+
+test('bad input on the edit form names the field, and nothing is saved', async () => {
+  const rep = await r().create(council.id, { title: 'Edit checks', sections: { purpose: 'Kept.' } }, systemActor)
+  const editor = await clientAs(t, 'editor', council.id)
+  const url = `/partnerships/${council.slug}/reports/${rep.id}/edit`
+  let res = await editor.post(url, { title: '', 'section-purpose': 'Changed.', version: String(rep.version) })
+  assert.equal(res.status, 400)
+  assert.match(errorSummary(res.body), /Enter the report’s title/)
+  res = await editor.post(url, {
+    title: 'Edit checks',
+    'section-purpose': 'Changed.',
+    climate: 'x'.repeat(50_001),
+    version: String(rep.version),
+  })
+  assert.equal(res.status, 400)
+  assert.match(errorSummary(res.body), /Climate change impact must be 50,000 characters or fewer/)
+  res = await editor.post(url, { title: 'Edit checks', item: '999999:1', version: String(rep.version) })
+  assert.equal(res.status, 400)
+  assert.match(errorSummary(res.body), /Choose an agenda item/)
+  const row = await r().get(council.id, rep.id, { member: true })
+  assert.equal(row.version, rep.version)
+  assert.equal(row.sections.find((s) => s.key === 'purpose')!.text, 'Kept.')
+})

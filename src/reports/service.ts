@@ -647,8 +647,14 @@ export function reportService(
             answer: input[`outcome-${i}`] === 'yes' ? 'yes' : input[`outcome-${i}`] === 'no' ? 'no' : o.answer,
           })),
         }
+        const labels = {
+          otherLinks: 'Other significant links',
+          equalities: 'Equalities impact assessment',
+          crime: 'Impact on crime and disorder',
+          climate: 'Climate change impact',
+        } as const
         for (const k of ['otherLinks', 'equalities', 'crime', 'climate'] as const)
-          if (k in input) corporate[k] = clean(input[k], LIMITS.text, k, k)
+          if (k in input) corporate[k] = clean(input[k], LIMITS.text, k, labels[k])
         if ('background' in input) {
           const lines = clean(input.background, LIMITS.text, 'background', 'Background documents')
             .split('\n')
