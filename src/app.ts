@@ -45,6 +45,7 @@ import { returnRoutes } from './plans/returns-routes.ts'
 import { progressRoutes } from './plans/progress-routes.ts'
 import { returnsApi } from './plans/returns-api.ts'
 import { fundingRoutes } from './funding/routes.ts'
+import { reportRoutes } from './reports/routes.ts'
 
 export async function buildApp({ config, services }: { config: Config; services: Services }): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
@@ -133,6 +134,7 @@ export async function buildApp({ config, services }: { config: Config; services:
   await app.register(progressRoutes, { services })
   await app.register(returnsApi, { services })
   await app.register(fundingRoutes, { services })
+  await app.register(reportRoutes, { services })
   await app.register(scrutinyRoutes, { services, config })
   await app.register(recommendationRoutes, { services, config })
   await app.register(decisionRoutes, { services, config })

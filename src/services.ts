@@ -48,6 +48,7 @@ import { describeDecisionHistory } from './scrutiny/decision-history.ts'
 import { describeWorkProgrammeHistory, workProgrammeService } from './scrutiny/work-programme.ts'
 import { proceedingsService } from './scrutiny/proceedings.ts'
 import { packsService } from './packs/service.ts'
+import { reportService } from './reports/service.ts'
 
 export async function services(db: Db, config: Config) {
   const secret = config.secret ?? (await storedSecret(db))
@@ -184,6 +185,21 @@ export async function services(db: Db, config: Config) {
     load: async () => undefined,
     manage: [{ text: 'Agenda pack settings', path: 'pack-settings' }],
   })
+  // Reports: council reports and the annual community safety report, drawn from the services above.
+  const reports = reportService(db, {
+    partnerships,
+    governance,
+    agreement,
+    assurance,
+    scorecard,
+    planReturns,
+    planProgress,
+    funding,
+    scrutiny,
+    recommendations,
+  })
+  // The reports' published papers go into the pack of the meeting whose agenda item they are linked to.
+  packs.addItemSource((councilId, items, opts) => reports.packParts(councilId, items, opts))
   return {
     db,
     analytics,
@@ -214,6 +230,7 @@ export async function services(db: Db, config: Config) {
     workProgramme,
     proceedings,
     packs,
+    reports,
   }
 }
 export type Services = Awaited<ReturnType<typeof services>>

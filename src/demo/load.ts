@@ -17,6 +17,7 @@ import { DEMO_LOGINS } from './logins.ts'
 import { loadScorecardDemo } from '../scorecard/demo.ts'
 import { loadPlanDemo } from '../plans/demo.ts'
 import { loadFundingDemo } from '../funding/demo.ts'
+import { loadReportsDemo } from '../reports/demo.ts'
 import { loadWorkProgrammeDemo } from '../scrutiny/work-programme-demo.ts'
 import { loadPackDemo } from '../packs/demo.ts'
 import {
@@ -103,6 +104,7 @@ function contentHash() {
   h.update(fs.readFileSync(path.join(srcDir, 'scorecard', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'plans', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'funding', 'demo.ts')))
+  h.update(fs.readFileSync(path.join(srcDir, 'reports', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'decisions-demo.ts')))
   h.update(fs.readFileSync(path.join(srcDir, 'scrutiny', 'work-programme-demo.ts')))
@@ -200,9 +202,11 @@ export async function loadDemo(s: Services, opts: { force?: boolean } = {}): Pro
   const figures = await loadScorecardDemo(s, actor)
   // Grants, allocations and contracts from the seeds (Herefordshire 2016/17, Worcestershire 2019/20), in one transaction.
   const funded = await s.db.transaction((tx) => loadFundingDemo(s, actor, tx))
+  // Reports for the seeds' agenda items, drafted from the data just loaded (outside a transaction: they read every service).
+  const reported = await loadReportsDemo(s, actor)
   return {
     loaded: true,
-    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells, ${counts.actions} plan actions, ${figures} scorecard figures, ${funded} grants and contracts`,
+    summary: `${counts.partnerships} partnerships, ${counts.bodies} bodies, ${counts.priorities} priorities, ${counts.cells} assessment cells, ${counts.actions} plan actions, ${figures} scorecard figures, ${funded} grants and contracts, ${reported} reports`,
   }
 }
 

@@ -19,7 +19,7 @@ const s = browserSuite({ demo: true, openData: true })
  * either: test/browser/outbox.test.ts checks the message page with the frame).
  */
 const NOT_HTML =
-  /^\/api\/|^\/health$|^\/site\/logo\/|\.css$|\.svg$|\.ics$|\.atom$|\.pdf$|\/attachments\/:attachmentId$|\/documents\/:document$|^\/admin\/outbox\/:id\/html$/
+  /^\/api\/|^\/health$|^\/site\/logo\/|\.css$|\.svg$|\.ics$|\.atom$|\.pdf$|\/attachments\/:attachmentId$|\/documents\/:document$|\/reports\/:report\/appendices\/:appendix$|^\/admin\/outbox\/:id\/html$/
 
 async function concreteUrls() {
   const q = async (sql: string, params: unknown[] = []) => (await s.server.services.db.query(sql, params))[0]
@@ -163,10 +163,17 @@ async function concreteUrls() {
           .replace(':partnership', url.includes('/scrutiny-recommendations/') ? 'herefordshire' : hc.slug)
           .replace(':recommendation', String(recommendation.id))
       : url
+  // Reports: Hampshire County Council's published annual report (from the demo), and a draft for the edit form.
+  const [published] = await s.server.services.reports.list(council.id, { member: false })
+  const draft = await s.server.services.reports.create(council.id, { title: 'Every page test' }, who)
+  const reports = (url: string) =>
+    url.includes('/reports/:report')
+      ? url.replace(':partnership', council.slug).replace(':report', String(url.endsWith('/edit') ? draft.id : published.id))
+      : url
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
     .map((r) =>
-      funding(scrutiny(workProgramme(councilRecords(recommendations(r.url.includes('/scorecard') ? scorecard(r.url) : r.url)))))
+      reports(funding(scrutiny(workProgramme(councilRecords(recommendations(r.url.includes('/scorecard') ? scorecard(r.url) : r.url))))))
         .replace(':partnership', 'hampshire')
         .replace(':body', body.slug)
         .replace(':member', String(member.id))
