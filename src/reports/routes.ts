@@ -336,24 +336,42 @@ export async function reportRoutes(app: FastifyInstance, { services }: { service
     }
   }
 
-  app.post<{ Params: Static<typeof ReportParams> }>(
-    '/partnerships/:partnership/reports/:report/state',
-    { config: { access: { partnership: 'editor' } }, schema: { params: ReportParams } },
-    async (request, reply) =>
-      handleForm(request, reply, {
-        template: `${V}/report.njk`,
-        context: () => pageView(request, request.params.report),
-        valuesFromContext: true,
-        run: async () => {
-          const state = formBody(request).state
-          await reports.setState(p(request).id, request.params.report, state, formVersion(request), request.actor)
-          return {
-            redirect: `${base(request)}/${request.params.report}`,
-            flash: state === 'published' ? 'Report published: its data are frozen as they are today' : `Report moved to ${String(state)}`,
-          }
-        },
-      }),
-  )
+  /**
+   * An action on a report's page (its state, data blocks, appendices): an editor's form posts here; the change goes to
+   * the report's page (at `anchor`) with `flash`, a refusal shows the report's page again with the message.
+   */
+  const reportAction = <P extends typeof ReportParams | typeof BlockParams | typeof AppendixParams>(
+    url: string,
+    params: P,
+    run: (request: FastifyRequest<{ Params: Static<P> }>) => Promise<{ anchor: string; flash: string }>,
+    opts: { uploads?: boolean } = {},
+  ) =>
+    app.post<{ Params: Static<P> }>(
+      url,
+      { config: { access: { partnership: 'editor' }, ...(opts.uploads ? { uploads: true } : {}) }, schema: { params } },
+      async (request, reply) => {
+        // Each of the three parameter schemas has the report's id (TypeScript cannot see it through the union).
+        const { report } = request.params as Static<typeof ReportParams>
+        return handleForm(request, reply, {
+          template: `${V}/report.njk`,
+          context: () => pageView(request, report),
+          valuesFromContext: true,
+          run: async () => {
+            const { anchor, flash } = await run(request)
+            return { redirect: `${base(request)}/${report}${anchor}`, flash }
+          },
+        })
+      },
+    )
+
+  reportAction('/partnerships/:partnership/reports/:report/state', ReportParams, async (request) => {
+    const state = formBody(request).state
+    await reports.setState(p(request).id, request.params.report, state, formVersion(request), request.actor)
+    return {
+      anchor: '',
+      flash: state === 'published' ? 'Report published: its data are frozen as they are today' : `Report moved to ${String(state)}`,
+    }
+  })
 
   app.get<{ Params: Static<typeof ReportParams> }>(
     '/partnerships/:partnership/reports/:report/compare',
@@ -372,112 +390,57 @@ export async function reportRoutes(app: FastifyInstance, { services }: { service
 
   // ---- Data blocks ----
 
-  app.post<{ Params: Static<typeof ReportParams> }>(
-    '/partnerships/:partnership/reports/:report/blocks',
-    { config: { access: { partnership: 'editor' } }, schema: { params: ReportParams } },
-    async (request, reply) =>
-      handleForm(request, reply, {
-        template: `${V}/report.njk`,
-        context: () => pageView(request, request.params.report),
-        valuesFromContext: true,
-        run: async () => {
-          const body = formBody(request)
-          await reports.addBlock(
-            p(request).id,
-            request.params.report,
-            { kind: body.kind, partnershipId: body.blockPartnershipId, version: formVersion(request) },
-            request.actor,
-          )
-          return { redirect: `${base(request)}/${request.params.report}#data`, flash: 'Data block added' }
-        },
-      }),
-  )
+  reportAction('/partnerships/:partnership/reports/:report/blocks', ReportParams, async (request) => {
+    const body = formBody(request)
+    await reports.addBlock(
+      p(request).id,
+      request.params.report,
+      { kind: body.kind, partnershipId: body.blockPartnershipId, version: formVersion(request) },
+      request.actor,
+    )
+    return { anchor: '#data', flash: 'Data block added' }
+  })
 
-  app.post<{ Params: Static<typeof BlockParams> }>(
-    '/partnerships/:partnership/reports/:report/blocks/:block/remove',
-    { config: { access: { partnership: 'editor' } }, schema: { params: BlockParams } },
-    async (request, reply) =>
-      handleForm(request, reply, {
-        template: `${V}/report.njk`,
-        context: () => pageView(request, request.params.report),
-        valuesFromContext: true,
-        run: async () => {
-          await reports.removeBlock(p(request).id, request.params.report, request.params.block, formVersion(request), request.actor)
-          return { redirect: `${base(request)}/${request.params.report}#data`, flash: 'Data block removed' }
-        },
-      }),
-  )
+  reportAction('/partnerships/:partnership/reports/:report/blocks/:block/remove', BlockParams, async (request) => {
+    await reports.removeBlock(p(request).id, request.params.report, request.params.block, formVersion(request), request.actor)
+    return { anchor: '#data', flash: 'Data block removed' }
+  })
 
   // ---- Appendices ----
 
-  app.post<{ Params: Static<typeof ReportParams> }>(
+  reportAction(
     '/partnerships/:partnership/reports/:report/appendices/upload',
-    { config: { access: { partnership: 'editor' }, uploads: true }, schema: { params: ReportParams } },
-    async (request, reply) =>
-      handleForm(request, reply, {
-        template: `${V}/report.njk`,
-        context: () => pageView(request, request.params.report),
-        valuesFromContext: true,
-        run: async () => {
-          // Several files may be chosen at once, so every refusal names its file.
-          const upload = await receiveFiles(request, {
-            field: 'file',
-            accept: ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'csv', 'txt', 'png', 'jpeg', 'zip'],
-            maxFiles: 10,
-            maxFileBytes: 20 * 1024 * 1024,
-            required: 'Select a PDF to add as an appendix',
-          })
-          const files = await Promise.all(
-            upload.files.map(async (f) => ({ filename: f.filename, bytes: new Uint8Array(await fs.readFile(f.path)) })),
-          )
-          await services.db.transaction(async (tx) => {
-            for (const f of files)
-              await reports.addPdf(
-                p(request).id,
-                request.params.report,
-                f,
-                files.length === 1 ? upload.fields.title : '',
-                request.actor,
-                tx,
-              )
-          })
-          return {
-            redirect: `${base(request)}/${request.params.report}#appendices`,
-            flash: `${plural(files.length, 'appendix', 'appendices')} added`,
-          }
-        },
-      }),
+    ReportParams,
+    async (request) => {
+      // Several files may be chosen at once, so every refusal names its file.
+      const upload = await receiveFiles(request, {
+        field: 'file',
+        accept: ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'csv', 'txt', 'png', 'jpeg', 'zip'],
+        maxFiles: 10,
+        maxFileBytes: 20 * 1024 * 1024,
+        required: 'Select a PDF to add as an appendix',
+      })
+      const files = await Promise.all(
+        upload.files.map(async (f) => ({ filename: f.filename, bytes: new Uint8Array(await fs.readFile(f.path)) })),
+      )
+      await services.db.transaction(async (tx) => {
+        for (const f of files)
+          await reports.addPdf(p(request).id, request.params.report, f, files.length === 1 ? upload.fields.title : '', request.actor, tx)
+      })
+      return { anchor: '#appendices', flash: `${plural(files.length, 'appendix', 'appendices')} added` }
+    },
+    { uploads: true },
   )
 
-  app.post<{ Params: Static<typeof ReportParams> }>(
-    '/partnerships/:partnership/reports/:report/appendices/page',
-    { config: { access: { partnership: 'editor' } }, schema: { params: ReportParams } },
-    async (request, reply) =>
-      handleForm(request, reply, {
-        template: `${V}/report.njk`,
-        context: () => pageView(request, request.params.report),
-        valuesFromContext: true,
-        run: async () => {
-          await reports.addPage(p(request).id, request.params.report, formBody(request).path, request.actor)
-          return { redirect: `${base(request)}/${request.params.report}#appendices`, flash: 'Appendix added' }
-        },
-      }),
-  )
+  reportAction('/partnerships/:partnership/reports/:report/appendices/page', ReportParams, async (request) => {
+    await reports.addPage(p(request).id, request.params.report, formBody(request).path, request.actor)
+    return { anchor: '#appendices', flash: 'Appendix added' }
+  })
 
-  app.post<{ Params: Static<typeof AppendixParams> }>(
-    '/partnerships/:partnership/reports/:report/appendices/:appendix/remove',
-    { config: { access: { partnership: 'editor' } }, schema: { params: AppendixParams } },
-    async (request, reply) =>
-      handleForm(request, reply, {
-        template: `${V}/report.njk`,
-        context: () => pageView(request, request.params.report),
-        valuesFromContext: true,
-        run: async () => {
-          await reports.removeAppendix(p(request).id, request.params.report, request.params.appendix, formVersion(request), request.actor)
-          return { redirect: `${base(request)}/${request.params.report}#appendices`, flash: 'Appendix removed' }
-        },
-      }),
-  )
+  reportAction('/partnerships/:partnership/reports/:report/appendices/:appendix/remove', AppendixParams, async (request) => {
+    await reports.removeAppendix(p(request).id, request.params.report, request.params.appendix, formVersion(request), request.actor)
+    return { anchor: '#appendices', flash: 'Appendix removed' }
+  })
 
   app.get<{ Params: Static<typeof AppendixParams> }>(
     '/partnerships/:partnership/reports/:report/appendices/:appendix',
