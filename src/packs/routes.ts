@@ -91,7 +91,11 @@ export async function packRoutes(app: FastifyInstance, { services }: { services:
         items: a.items.map((i) => ({
           ...i,
           paragraphs: paragraphs(i.purpose),
-          papers: (papers.get(i.id) ?? []).map((x) => ({ title: x.title, href: x.kind === 'page' ? x.path : undefined })),
+          papers: (papers.get(i.id) ?? []).map((x) => ({
+            title: x.kind === 'missing' ? `${x.title} (not published yet)` : x.title,
+            href: x.kind === 'page' ? x.path : undefined,
+            missing: x.kind === 'missing',
+          })),
           documents: (documents.get(i.id) ?? []).map((d) => ({
             filename: d.filename,
             href: `${here}/items/${i.id}/documents/${d.id}`,

@@ -29,7 +29,11 @@ import type { ProceedingsService } from '../scrutiny/proceedings.ts'
 import { PackSettingsInput, type PackEdition } from './schema.ts'
 
 /** One part of an agenda item's papers: an HTML print view of the app (rendered in Chromium as the pack's reader) or a PDF. */
-export type PackPart = { kind: 'page'; title: string; path: string } | { kind: 'pdf'; title: string; bytes: Uint8Array; source: string }
+export type PackPart =
+  | { kind: 'page'; title: string; path: string }
+  | { kind: 'pdf'; title: string; bytes: Uint8Array; source: string }
+  // A paper the item names that is not ready (a report still in draft): the PDF pack is refused, naming the item.
+  | { kind: 'missing'; title: string; reason: string }
 /** Where an item's papers come from. Called for a meeting's items; returns parts per item id (missing = no papers). */
 export type PackItemSource = (
   councilId: number,
@@ -280,6 +284,7 @@ export function packsService(
           hashes.push(`${item.id}:pdf:${part.title}:${sha256(part.bytes)}`)
           continue
         }
+        if (part.kind === 'missing') continue // refused before the pack is made
         const res = await source.app.inject({ method: 'GET', url: part.path, headers: { ...source.headers, accept: 'text/html' } })
         if (res.statusCode !== 200)
           throw new PackError(
@@ -466,6 +471,10 @@ export function packsService(
       const started = performance.now()
       const a = await agenda(council, meetingId, edition, opts)
       const parts = await papers(a)
+      const missing = a.items.flatMap((i) =>
+        (parts.get(i.id) ?? []).flatMap((x) => (x.kind === 'missing' ? [`Agenda item ${i.number} (${i.title}): ${x.reason}`] : [])),
+      )
+      if (missing.length) throw new PackError(`The pack cannot be made yet. ${missing.join(' ')}`)
       const key = await cacheKey(source, a, parts)
       const file = path.join(cacheDir, `${key}.pdf`)
       const filename = packFilename(council, a.meeting, edition)

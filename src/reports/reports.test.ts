@@ -369,7 +369,7 @@ test('the public sees only published reports of published workspaces; 404 otherw
   assert.equal((await anon.get(`/partnerships/${hidden.slug}/reports/${rep.id}`)).status, 404)
 })
 
-test('packParts: the published report and its appendices for its item; nothing for an unpublished one; exempt only for members', async () => {
+test('packParts: the published report and its appendices for its item; an unpublished one named as missing; exempt only for members', async () => {
   const items = [
     { id: itemId, exempt: false, title: 'Community Safety Strategy Group' },
     { id: exemptItemId, exempt: true, title: 'CCTV contract' },
@@ -382,8 +382,11 @@ test('packParts: the published report and its appendices for its item; nothing f
   const choices = await r().pageChoices(council.id)
   const wp = choices.find((c) => c.path.endsWith('/work-programme/print'))!
   await r().addPage(council.id, rep.id, wp.path, systemActor)
-  // Unpublished: nothing.
-  assert.equal((await r().packParts(council.id, items, { member: true })).get(itemId), undefined)
+  // Unpublished: named as missing (so the pack is refused, naming it), with none of its papers.
+  assert.deepEqual(
+    (await r().packParts(council.id, items, { member: true })).get(itemId)!.map((p) => [p.kind, p.title]),
+    [['missing', 'Community Safety Strategy Group report']],
+  )
   row = await r().get(council.id, rep.id, { member: true })
   await r().setState(council.id, rep.id, 'published', row.version, systemActor)
   const parts = (await r().packParts(council.id, items, { member: false })).get(itemId)!

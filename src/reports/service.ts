@@ -127,7 +127,9 @@ export interface AppendixRow {
 }
 
 export type ReportPackPart =
-  { kind: 'page'; title: string; path: string } | { kind: 'pdf'; title: string; bytes: Uint8Array; source: string }
+  | { kind: 'page'; title: string; path: string }
+  | { kind: 'pdf'; title: string; bytes: Uint8Array; source: string }
+  | { kind: 'missing'; title: string; reason: string }
 
 export interface Viewer {
   member: boolean
@@ -1013,11 +1015,22 @@ export function reportService(
       const ids = items.filter((i) => opts.member || !i.exempt).map((i) => i.id)
       if (!ids.length) return out
       const reports = await q.query<ReportRow>(
-        `SELECT ${REPORT_COLS} FROM reports WHERE partnership_id = $1 AND state = 'published' AND item_id = ANY($2::int[]) ORDER BY published_at, id`,
+        `SELECT ${REPORT_COLS} FROM reports WHERE partnership_id = $1 AND item_id = ANY($2::int[]) ORDER BY published_at, id`,
         [councilId, ids],
       )
       for (const r of reports) {
         const parts = out.get(r.item_id!) ?? []
+        if (r.state !== 'published') {
+          // The agenda item names a report that is not ready: the pack says which, instead of going out without it.
+          const state = r.state === 'draft' ? 'still a draft' : `still ${r.state}`
+          parts.push({
+            kind: 'missing',
+            title: r.title,
+            reason: `its report "${r.title}" is ${state}: publish it, or unlink it from the item.`,
+          })
+          out.set(r.item_id!, parts)
+          continue
+        }
         parts.push({ kind: 'page', title: r.title, path: `/partnerships/${council.slug}/reports/${r.id}/print` })
         const files = await q.query<AppendixRow & { content: Uint8Array | null }>(
           `SELECT ${APPENDIX_COLS}, content FROM report_appendices WHERE report_id = $1 ORDER BY position, id`,

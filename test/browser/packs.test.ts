@@ -363,6 +363,23 @@ test('an encrypted, corrupt or non-PDF appendix stops the pack with a message na
   }
 })
 
+test('an agenda item whose report is still a draft stops the pack, naming the item and the report', async () => {
+  const m = await newMeeting('2020-04-16')
+  const item = await t.services.scrutiny.addItem(council.id, m.id, { title: 'Golf strategy item' }, systemActor)
+  await publish(m.id)
+  const rep = await t.services.reports.create(council.id, { title: 'Golf annual report' }, systemActor)
+  await t.services.reports.update(council.id, rep.id, { title: rep.title, version: rep.version, item: `${m.id}:${item.id}` }, systemActor)
+  const url = `/partnerships/${council.slug}/meetings/${m.id}/pack.pdf`
+  const res = await download(url)
+  assert.equal(res.statusCode, 422, res.body.slice(0, 300))
+  assert.match(res.body, /Agenda item 6 \(Golf strategy item\): its report (&quot;|")Golf annual report(&quot;|") is still a draft/)
+  assert.notEqual(res.headers['content-type'], 'application/pdf')
+  // The web page of the pack still shows the agenda, and says the report is not published yet.
+  const page = await (await clientAs(t, 'anonymous')).get(`/partnerships/${council.slug}/meetings/${m.id}/pack`)
+  assert.equal(page.status, 200)
+  assert.match(page.body, /Golf annual report \(not published yet\)/)
+})
+
 test("the meetings API gives each meeting its pack's address once the agenda is published, and null before", async () => {
   const m = await newMeeting('2019-12-05')
   const api = async () =>
