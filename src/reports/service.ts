@@ -17,12 +17,13 @@ import type { governanceService } from '../governance/service.ts'
 import { chairText, memberName } from '../governance/service.ts'
 import type { agreementService } from '../agreement/service.ts'
 import type { assuranceService } from '../assurance/service.ts'
-import type { scorecardService } from '../scorecard/service.ts'
+import { formatValue, type scorecardService } from '../scorecard/service.ts'
 import type { returnService } from '../plans/returns.ts'
 import type { progressService } from '../plans/progress.ts'
 import type { fundingService } from '../funding/service.ts'
 import type { scrutinyService } from '../scrutiny/service.ts'
 import type { recommendationService } from '../scrutiny/recommendations.ts'
+import { STATUS_LABELS, type Status } from '../plans/rollup.ts'
 import {
   emptyCorporate,
   HAMPSHIRE_OUTCOMES,
@@ -192,13 +193,6 @@ export function compareBlocks(published: Block[], today: Block[]): BlockDifferen
 
 const pct = (n: number | undefined) => (n === undefined ? '' : `${formatNumber(Math.round(n))}%`)
 const pounds = (pence: number) => `£${formatNumber(Math.round(pence) / 100, 0)}`
-const STATUS_WORDS: Record<string, string> = {
-  'not started': 'Not started',
-  'on track': 'On track',
-  'at risk': 'At risk',
-  'off track': 'Off track',
-  complete: 'Complete',
-}
 
 export function reportService(
   db: Db,
@@ -354,7 +348,7 @@ export function reportService(
         for (const pr of rep.priorities)
           block.rows.push([
             `Priority ${pr.number}: ${pr.title}`,
-            pr.status ? (STATUS_WORDS[pr.status] ?? pr.status) : 'No open items',
+            pr.status ? (STATUS_LABELS[pr.status as Status] ?? pr.status) : 'No open items',
             pct(pr.progress),
             String(pr.counts.actions),
             String(pr.counts.answered),
@@ -388,7 +382,7 @@ export function reportService(
           block.rows.push([
             r.indicator.name,
             l?.periodLabel ?? '',
-            l?.suppressed ? 'Suppressed' : l?.value === null || l?.value === undefined ? '' : formatNumber(l.value, 1),
+            l?.suppressed ? 'Suppressed' : l?.value === null || l?.value === undefined ? '' : formatValue(r.indicator, l.value),
             r.rag?.reason ?? 'No status',
             r.adjustedP === null ? 'Not tested' : significant ? 'Significant' : 'Not significant',
             l?.change?.p_value !== null && l?.change?.p_value !== undefined
