@@ -337,6 +337,8 @@ export const ROUTE_RULES: Record<string, string> = {
   'GET /partnerships/:partnership/meetings/:meeting/pack.pdf': 'partnership:public',
   'GET /partnerships/:partnership/meetings/:meeting/pack/supplementary.pdf': 'partnership:public',
   'GET /partnerships/:partnership/meetings/:meeting/pack/members.pdf': 'partnership:viewer',
+  'GET /partnerships/:partnership/meetings/:meeting/pack/progress': 'partnership:public',
+  'GET /partnerships/:partnership/meetings/:meeting/pack/members/progress': 'partnership:viewer',
   'GET /partnerships/:partnership/pack-settings': 'partnership:admin',
   'POST /partnerships/:partnership/pack-settings': 'partnership:admin',
   'GET /partnerships/:partnership/committees': 'partnership:public',

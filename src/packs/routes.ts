@@ -24,7 +24,13 @@ const PrintQuery = Type.Object({
   edition: Type.Optional(choice(EDITIONS, 'Edition')),
   pages: Type.Optional(Type.String({ maxLength: 4000, pattern: '^[0-9:,-]*$', title: 'Pages' })),
 })
+const ProgressQuery = Type.Object({
+  job: Type.String({ maxLength: 20, pattern: '^[0-9]+$', title: 'Job' }),
+  edition: Type.Optional(choice(EDITIONS, 'Edition')),
+  refresh: Type.Optional(Type.Literal('off', { title: 'Refresh' })),
+})
 type MeetingRequest = FastifyRequest<{ Params: Static<typeof MeetingParams> }>
+type ProgressRequest = FastifyRequest<{ Params: Static<typeof MeetingParams>; Querystring: Static<typeof ProgressQuery> }>
 
 const EDITION_HEADINGS: Record<PackEdition, string> = {
   public: 'Public document pack',
@@ -141,12 +147,26 @@ export async function packRoutes(app: FastifyInstance, { services }: { services:
 
   // ---- The PDFs ----
 
+  /** `.../pack/progress?job=ID` (`&edition=supplementary`), and `.../pack/members/progress?job=ID` for the members' pack. */
+  const progressHref = (request: FastifyRequest, meetingId: number, edition: PackEdition, jobId: number) => {
+    const base = packHref(p(request).slug, meetingId, 'public', 'html')
+    if (edition === 'members') return `${base}/members/progress?job=${jobId}`
+    return `${base}/progress?job=${jobId}${edition === 'public' ? '' : `&edition=${edition}`}`
+  }
+
+  /**
+   * A pack from the cache is sent at once. Otherwise a browser's navigation (it accepts text/html) starts the job and
+   * is sent to the job's progress page; any other client (curl, the API, scripts) waits for the PDF, as before.
+   */
   async function sendPack(request: MeetingRequest, reply: FastifyReply, edition: PackEdition) {
     try {
-      const out = await packs.build(sourceOf(request), council(request), request.params.meeting, edition, {
-        member: isMember(request),
-        actor: request.actor,
-      })
+      const opts = { member: isMember(request), actor: request.actor }
+      let out
+      if (/\btext\/html\b/i.test(String(request.headers.accept ?? ''))) {
+        const started = await packs.start(sourceOf(request), council(request), request.params.meeting, edition, opts)
+        if ('job' in started) return reply.redirect(progressHref(request, request.params.meeting, edition, started.job.id), 303)
+        out = started.built
+      } else out = await packs.build(sourceOf(request), council(request), request.params.meeting, edition, opts)
       return reply
         .header('content-type', 'application/pdf')
         .header('content-disposition', `attachment; filename="${out.filename}"`)
@@ -161,6 +181,66 @@ export async function packRoutes(app: FastifyInstance, { services }: { services:
       })
     }
   }
+
+  /**
+   * The progress page of a pack's job: the same access as the pack (packs.agenda says 404 to those who may not see
+   * it), and 404 for a job that is not this meeting's pack of this edition. Refreshes itself while the job runs.
+   */
+  async function progressPage(request: ProgressRequest, reply: FastifyReply, edition: PackEdition) {
+    const a = await packs.agenda(council(request), request.params.meeting, edition, { member: isMember(request) })
+    const job = await packs.packJob(council(request), a.meeting.id, edition, request.query.job)
+    const running = job.status === 'running' || job.status === 'queued'
+    const refresh = running && request.query.refresh !== 'off'
+    const done = Number(job.progress?.done ?? 0)
+    const total = Number(job.progress?.total ?? 0)
+    const here = progressHref(request, a.meeting.id, edition, job.id)
+    const heading = EDITION_HEADINGS[edition]
+    return reply.header('cache-control', 'no-store').view(`${V}/progress.njk`, {
+      title: running
+        ? `Making the ${heading.toLowerCase()}`
+        : job.status === 'done'
+          ? `The ${heading.toLowerCase()} is ready`
+          : `The ${heading.toLowerCase()} could not be made`,
+      caption: a.title,
+      job,
+      running,
+      refresh,
+      progressText: total ? `Made ${done} of ${total} parts` : 'Starting: working out the parts',
+      pct: total ? Math.min(100, Math.round((done / total) * 100)) : 0,
+      pages: job.result?.pages,
+      stopHref: `${here}${here.includes('?') ? '&' : '?'}refresh=off`,
+      refreshHref: here,
+      pdfHref: packHref(p(request).slug, a.meeting.id, edition, 'pdf'),
+      webHref: packHref(p(request).slug, a.meeting.id, edition, 'html'),
+      meetingHref: meetingHref(request, a.meeting.id),
+      breadcrumbs: [
+        { text: 'Partnerships', href: '/partnerships' },
+        { text: p(request).short_name ?? p(request).name, href: `/partnerships/${p(request).slug}` },
+        { text: 'Meetings', href: `/partnerships/${p(request).slug}/meetings` },
+        { text: a.title, href: meetingHref(request, a.meeting.id) },
+      ],
+    })
+  }
+
+  app.get<{ Params: Static<typeof MeetingParams>; Querystring: Static<typeof ProgressQuery> }>(
+    '/partnerships/:partnership/meetings/:meeting/pack/progress',
+    { config: { access: { partnership: 'public' } }, schema: { params: MeetingParams, querystring: ProgressQuery } },
+    (request, reply) => {
+      const edition = (request.query.edition as PackEdition | undefined) ?? 'public'
+      // The members' pack has its own progress page, with the members' pack's access.
+      if (edition === 'members') throw new NotFoundError()
+      return progressPage(request, reply, edition)
+    },
+  )
+  app.get<{ Params: Static<typeof MeetingParams>; Querystring: Static<typeof ProgressQuery> }>(
+    '/partnerships/:partnership/meetings/:meeting/pack/members/progress',
+    { config: { access: { partnership: 'viewer' } }, schema: { params: MeetingParams, querystring: ProgressQuery } },
+    async (request, reply) => {
+      if (!isMember(request)) throw new NotFoundError()
+      if (request.query.edition && request.query.edition !== 'members') throw new NotFoundError()
+      return progressPage(request, reply, 'members')
+    },
+  )
 
   app.get<{ Params: Static<typeof MeetingParams> }>(
     '/partnerships/:partnership/meetings/:meeting/pack.pdf',

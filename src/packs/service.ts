@@ -22,7 +22,7 @@ import { createRecord, updateRecord } from '../platform/records.ts'
 import { validate } from '../platform/validation.ts'
 import type { Actor } from '../platform/audit.ts'
 import { NotFoundError } from '../platform/errors.ts'
-import type { JobService } from '../platform/jobs.ts'
+import type { Job, JobService } from '../platform/jobs.ts'
 import { joinPdfs, PdfUnavailableError, type PdfService, type PdfSource } from '../platform/pdf.ts'
 import { exemptReason, meetingTitle, publicItem, type ItemView, type MeetingView, type ScrutinyService } from '../scrutiny/service.ts'
 import type { ProceedingsService } from '../scrutiny/proceedings.ts'
@@ -90,6 +90,23 @@ export interface PackAgenda {
 
 /** An item's page range in a pack, by item id. */
 export type PackRanges = Map<number, { first: number; last: number }>
+
+export interface BuildOptions {
+  member: boolean
+  actor?: Actor
+  jobSource?: 'web' | 'command line'
+  onProgress?: (done: number, total: number) => void
+}
+
+/** What a `pack:build` job stores: never the requester's credentials (those stay in memory, under the ticket). */
+export interface PackJobParams {
+  ticket: string
+  council: string
+  meetingId: number
+  edition: PackEdition
+  title: string
+  filename: string
+}
 
 export interface BuiltPack {
   pdf: Uint8Array
@@ -427,6 +444,99 @@ export function packsService(
     })
   }
 
+  /**
+   * Take the pack from the cache (`built`), or start its `pack:build` job and answer at once with the job and a
+   * promise of the pack (`finished`, which rejects as `build` throws). The job writes the pack to the cache before
+   * it is done, so once the job is `done` the pack is served from the cache. Throws as `build` does before a job.
+   */
+  async function startBuild(
+    source: PdfSource,
+    council: PackCouncil,
+    meetingId: number,
+    edition: PackEdition,
+    opts: BuildOptions,
+  ): Promise<{ built: BuiltPack } | { job: Job; finished: Promise<BuiltPack> }> {
+    const started = performance.now()
+    const a = await agenda(council, meetingId, edition, opts)
+    const parts = await papers(a)
+    const missing = a.items.flatMap((i) =>
+      (parts.get(i.id) ?? []).flatMap((x) => (x.kind === 'missing' ? [`Agenda item ${i.number} (${i.title}): ${x.reason}`] : [])),
+    )
+    if (missing.length) throw new PackError(`The pack cannot be made yet. ${missing.join(' ')}`)
+    const key = await cacheKey(source, a, parts)
+    const file = path.join(cacheDir, `${key}.pdf`)
+    const filename = packFilename(council, a.meeting, edition)
+    const empty = { parts: [], agenda: [], join: 0, stamp: 0 }
+    try {
+      const pdf = new Uint8Array(await fs.promises.readFile(file))
+      const { pages } = JSON.parse(await fs.promises.readFile(`${file}.json`, 'utf8')) as { pages: number }
+      return {
+        built: {
+          pdf,
+          pages,
+          bytes: pdf.length,
+          filename,
+          title: a.title,
+          cached: true,
+          timings: { ms: Math.round(performance.now() - started), ...empty },
+        },
+      }
+    } catch {
+      // Not made yet (or unreadable): make it.
+    }
+    if (!deps.pdf.available()) throw new PdfUnavailableError()
+    const ticket = crypto.randomUUID()
+    let result: Awaited<ReturnType<typeof assemble>> | undefined
+    let failure: unknown
+    tickets.set(ticket, {
+      run: async (progress) => {
+        try {
+          result = await assemble(source, a, parts, progress)
+          // Kept under a name made of its content's hash: written whole, then renamed, so a reader never sees part
+          // of one. Written in the job, so a done job's pack is in the cache.
+          await fs.promises.mkdir(cacheDir, { recursive: true })
+          const tmp = `${file}.${process.pid}.${ticket}.tmp`
+          await fs.promises.writeFile(`${file}.json`, JSON.stringify({ pages: result.pages }))
+          await fs.promises.writeFile(tmp, result.pdf)
+          await fs.promises.rename(tmp, file)
+          return result
+        } catch (err) {
+          failure = err
+          throw err
+        }
+      },
+    })
+    let run: { job: Job; finished: Promise<Job> }
+    try {
+      run = await deps.jobs.runNow(
+        'pack:build',
+        { ticket, council: council.slug, meetingId, edition, title: a.title, filename },
+        { actor: opts.actor, source: opts.jobSource ?? 'web', local: opts.onProgress },
+      )
+    } catch (err) {
+      tickets.delete(ticket)
+      throw err
+    }
+    const finished = run.finished
+      .then((job): BuiltPack => {
+        if (failure) throw failure
+        if (job.status !== 'done' || !result) throw new Error(job.error ?? 'The pack could not be made')
+        return {
+          pdf: result.pdf,
+          pages: result.pages,
+          bytes: result.pdf.length,
+          filename,
+          title: a.title,
+          cached: false,
+          timings: { ...result.timings, ms: Math.round(performance.now() - started) },
+        }
+      })
+      .finally(() => tickets.delete(ticket))
+    // Nobody waits when a browser is sent to the progress page: the job's row holds the outcome.
+    finished.catch(() => {})
+    return { job: run.job, finished }
+  }
+
   const service = {
     settings,
     agenda,
@@ -457,92 +567,31 @@ export function packsService(
     },
 
     /**
-     * Make (or take from the cache) a meeting's pack, as the requester sees it. Made as a `pack:build` job in this
-     * process. Throws NotFoundError (may not see it), PackError (a bad appendix: nothing is made),
-     * PdfUnavailableError (no Chromium, and not made before).
+     * Make (or take from the cache) a meeting's pack, as the requester sees it, and wait for it. Made as a
+     * `pack:build` job in this process. Throws NotFoundError (may not see it), PackError (a bad appendix: nothing is
+     * made), PdfUnavailableError (no Chromium, and not made before).
      */
-    async build(
-      source: PdfSource,
-      council: PackCouncil,
-      meetingId: number,
-      edition: PackEdition,
-      opts: { member: boolean; actor?: Actor; jobSource?: 'web' | 'command line'; onProgress?: (done: number, total: number) => void },
-    ): Promise<BuiltPack> {
-      const started = performance.now()
-      const a = await agenda(council, meetingId, edition, opts)
-      const parts = await papers(a)
-      const missing = a.items.flatMap((i) =>
-        (parts.get(i.id) ?? []).flatMap((x) => (x.kind === 'missing' ? [`Agenda item ${i.number} (${i.title}): ${x.reason}`] : [])),
-      )
-      if (missing.length) throw new PackError(`The pack cannot be made yet. ${missing.join(' ')}`)
-      const key = await cacheKey(source, a, parts)
-      const file = path.join(cacheDir, `${key}.pdf`)
-      const filename = packFilename(council, a.meeting, edition)
-      const empty = { parts: [], agenda: [], join: 0, stamp: 0 }
-      try {
-        const pdf = new Uint8Array(await fs.promises.readFile(file))
-        const { pages } = JSON.parse(await fs.promises.readFile(`${file}.json`, 'utf8')) as { pages: number }
-        return {
-          pdf,
-          pages,
-          bytes: pdf.length,
-          filename,
-          title: a.title,
-          cached: true,
-          timings: { ms: Math.round(performance.now() - started), ...empty },
-        }
-      } catch {
-        // Not made yet (or unreadable): make it.
-      }
-      if (!deps.pdf.available()) throw new PdfUnavailableError()
-      const ticket = crypto.randomUUID()
-      let result: Awaited<ReturnType<typeof assemble>> | undefined
-      let failure: unknown
-      tickets.set(ticket, {
-        run: async (progress) => {
-          try {
-            result = await assemble(source, a, parts, progress)
-            return result
-          } catch (err) {
-            failure = err
-            throw err
-          }
-        },
-      })
-      try {
-        const { finished } = await deps.jobs.runNow(
-          'pack:build',
-          { ticket, council: council.slug, meetingId, edition, title: a.title, filename },
-          { actor: opts.actor, source: opts.jobSource ?? 'web', local: opts.onProgress },
-        )
-        const job = await finished
-        if (failure) throw failure
-        if (job.status !== 'done' || !result) throw new Error(job.error ?? 'The pack could not be made')
-      } finally {
-        tickets.delete(ticket)
-      }
-      // Kept under a name made of its content's hash: written whole, then renamed, so a reader never sees part of one.
-      await fs.promises.mkdir(cacheDir, { recursive: true })
-      const tmp = `${file}.${process.pid}.${ticket}.tmp`
-      await fs.promises.writeFile(`${file}.json`, JSON.stringify({ pages: result.pages }))
-      await fs.promises.writeFile(tmp, result.pdf)
-      await fs.promises.rename(tmp, file)
-      return {
-        pdf: result.pdf,
-        pages: result.pages,
-        bytes: result.pdf.length,
-        filename,
-        title: a.title,
-        cached: false,
-        timings: { ...result.timings, ms: Math.round(performance.now() - started) },
-      }
+    async build(source: PdfSource, council: PackCouncil, meetingId: number, edition: PackEdition, opts: BuildOptions): Promise<BuiltPack> {
+      const started = await startBuild(source, council, meetingId, edition, opts)
+      return 'built' in started ? started.built : started.finished
+    },
+
+    start: startBuild,
+
+    /**
+     * A `pack:build` job of this meeting and edition, for its progress page; NotFoundError for any other job (another
+     * meeting's, another edition's, another kind). The caller checks first that the asker may see the pack.
+     */
+    async packJob(council: PackCouncil, meetingId: number, edition: PackEdition, jobId: number | string): Promise<Job<PackJobParams>> {
+      const job = (await deps.jobs.get(jobId)) as Job<PackJobParams>
+      const p = job.params
+      if (job.kind !== 'pack:build' || p?.council !== council.slug || Number(p.meetingId) !== meetingId || p.edition !== edition)
+        throw new NotFoundError()
+      return job
     },
   }
 
-  deps.jobs.define<
-    { ticket: string; council: string; meetingId: number; edition: PackEdition; title: string; filename: string },
-    { pages: number; bytes: number; filename: string; timings: BuiltPack['timings'] }
-  >({
+  deps.jobs.define<PackJobParams, { pages: number; bytes: number; filename: string; timings: BuiltPack['timings'] }>({
     kind: 'pack:build',
     title: (p) => `Agenda pack (${p.edition}): ${p.title}`,
     run: async (ctx) => {

@@ -170,6 +170,20 @@ async function concreteUrls() {
     url.includes('/reports/:report')
       ? url.replace(':partnership', council.slug).replace(':report', String(url.endsWith('/edit') ? draft.id : published.id))
       : url
+  // The agenda pack's progress pages: a finished pack:build job of that meeting for each (never run: it is made done
+  // here, so the page is the finished one, with no refresh; packs.test.ts sees the jobs really run).
+  const packJob = async (edition: string) => {
+    const job = await s.server.services.jobs.enqueue(
+      'pack:build',
+      { ticket: 'every-page', council: council.slug, meetingId: meeting.id, edition, title: 'Every page test', filename: 'pack.pdf' },
+      { runAfter: new Date(Date.now() + 365 * 86_400_000) },
+    )
+    await q(`UPDATE jobs SET status = 'done', progress = '{"done":3,"total":3,"unit":"parts"}', result = '{"pages":3}' WHERE id = $1`, [
+      job.id,
+    ])
+    return job.id
+  }
+  const packJobs = { public: await packJob('public'), members: await packJob('members') }
   return s.server.app.accessRules
     .filter((r) => r.method === 'GET' && !NOT_HTML.test(r.url))
     .map((r) =>
@@ -199,6 +213,13 @@ async function concreteUrls() {
         .replace(':kind', 'accessibility'),
     )
     .map((url) => (url.endsWith('/compare') ? `${url}?from=1&to=2` : url))
+    .map((url) =>
+      url.endsWith('/pack/progress')
+        ? `${url}?job=${packJobs.public}`
+        : url.endsWith('/pack/members/progress')
+          ? `${url}?job=${packJobs.members}`
+          : url,
+    )
 }
 
 test('every page loads for a site administrator and passes axe', async () => {

@@ -25,6 +25,38 @@ async function demo() {
   }
 }
 
+/** The progress page of Hampshire's pack, once its job is done: asked for once, as a browser follows the link. */
+let progressUrl: Promise<string> | undefined
+function packProgress(hampshire: string) {
+  progressUrl ??= (async () => {
+    const page = await s.browser.newPage({ viewport: { width: 1280, height: 900 } })
+    // The pack is not made yet, so following the PDF link leads to the progress page, which refreshes itself until
+    // the download link is there.
+    const res = await page.goto(`${s.server.url}${hampshire}/pack.pdf`)
+    assert.equal(res?.status(), 200)
+    assert.match(page.url(), /\/pack\/progress\?job=\d+$/)
+    await page.locator('[data-pack-download]').waitFor({ timeout: 180_000 })
+    const url = page.url()
+    await page.close()
+    return url
+  })()
+  return progressUrl
+}
+
+for (const width of [320, 1280]) {
+  test(`the agenda pack's progress page, once the pack is made, fits ${width} pixels and passes axe`, async () => {
+    const d = await demo()
+    const url = await packProgress(d.hampshire)
+    const page = await s.browser.newPage({ viewport: { width, height: 900 } })
+    assert.equal((await page.goto(url))?.status(), 200)
+    assert.match(await page.locator('h1').innerText(), /The public document pack is ready/)
+    assert.equal(await page.getByRole('link', { name: 'Download the agenda pack (PDF)' }).count(), 1)
+    await expectNoSidewaysScroll(page, `${url} at ${width}`)
+    await expectAccessible(page, `${url} at ${width}`)
+    await page.close()
+  })
+}
+
 for (const width of [320, 1280]) {
   test(`the agenda pack's web page fits ${width} pixels and passes axe, with the seeds' notice of meeting`, async () => {
     const d = await demo()

@@ -17,6 +17,8 @@ import type { Partnership } from '../../src/platform/access.ts'
 import { BLANK_PAGE_TEXT } from '../../src/packs/service.ts'
 
 let t: TestApp
+let openHotelGate = () => {}
+const hotelGate = { promise: new Promise<void>((resolve) => (openHotelGate = resolve)) }
 let council: Partnership
 let committeeId = 0
 
@@ -34,16 +36,19 @@ function paper(word: string, paras: number) {
   return `<!doctype html><html lang="en-GB"><head><title>${word}</title></head><body><h1>${word} report</h1><h2>${word} findings</h2>${body}</body></html>`
 }
 
-const PAPERS: Record<string, number> = { Alpha: 60, Bravo: 25, Delta: 30, Secretum: 20 }
+const PAPERS: Record<string, number> = { Alpha: 60, Bravo: 25, Delta: 30, Secretum: 20, Hotel: 6, India: 4 }
 
 before(async () => {
   t = await testApp(
     { logLevel: 'error' },
     {
       beforeReady: (app) => {
-        app.get<{ Params: { word: string } }>('/test-papers/:word', { config: { access: 'public' } }, async (request, reply) =>
-          reply.type('text/html').send(paper(request.params.word, PAPERS[request.params.word] ?? 5)),
-        )
+        app.get<{ Params: { word: string } }>('/test-papers/:word', { config: { access: 'public' } }, async (request, reply) => {
+          // Hotel's paper holds Chromium's render (not the cache key's read, which asks for text/html alone) until the
+          // test opens the gate, so the progress page can be seen while the job runs.
+          if (request.params.word === 'Hotel' && request.headers.accept !== 'text/html') await hotelGate.promise
+          return reply.type('text/html').send(paper(request.params.word, PAPERS[request.params.word] ?? 5))
+        })
       },
     },
   )
@@ -158,14 +163,32 @@ function outline(doc: PDFDocument) {
   return out
 }
 
-async function download(url: string, c?: Client) {
+async function download(url: string, c?: Client, accept?: string) {
   const res = await t.app.inject({
     method: 'GET',
     url,
-    headers: c ? { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {},
+    headers: {
+      ...(c ? { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+      ...(accept ? { accept } : {}),
+    },
   })
   return res
 }
+
+/** What Chromium sends when a person follows a link. */
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8'
+
+/** Ask for the progress page until `until` holds (no timing asserted: the job ends when it ends). */
+async function pollProgress(url: string, until: (body: string) => boolean, c?: Client) {
+  for (let i = 0; ; i++) {
+    const res = await download(url, c, BROWSER_ACCEPT)
+    assert.equal(res.statusCode, 200, res.body.slice(0, 500))
+    if (until(res.body)) return res
+    if (i > 3000) assert.fail(`the progress page never changed: ${res.body.slice(0, 500)}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+const stillRunning = (body: string) => /http-equiv="refresh"/.test(body)
 
 /** The pages (1-based) whose text includes `s`. */
 const pagesWith = (texts: string[], s: string) => texts.flatMap((x, i) => (x.includes(s) ? [i + 1] : []))
@@ -436,5 +459,116 @@ test('without Chromium the PDF says so plainly (503) and the web page of the pac
     assert.match(html.body, /Audit Committee/)
   } finally {
     await noBrowser.close()
+  }
+})
+
+test('a browser asking for a pack not made yet is sent to a progress page, which ends with the download link; the PDF then comes from the cache', async () => {
+  const m = await newMeeting('2020-05-14')
+  const item = await t.services.scrutiny.addItem(council.id, m.id, { title: 'Hotel quarterly report' }, systemActor)
+  await publish(m.id)
+  const base = `/partnerships/${council.slug}/meetings/${m.id}/pack`
+  const jobsBefore = (await t.services.jobs.list({ kind: 'pack:build' })).length
+  const res = await download(`${base}.pdf`, undefined, BROWSER_ACCEPT)
+  assert.equal(res.statusCode, 303, res.body.slice(0, 300))
+  const job = (await t.services.jobs.list({ kind: 'pack:build' }))[0]
+  assert.equal((await t.services.jobs.list({ kind: 'pack:build' })).length, jobsBefore + 1, 'one job started')
+  assert.equal(res.headers.location, `${base}/progress?job=${job.id}`)
+  const progressUrl = String(res.headers.location)
+
+  // While Hotel's paper is held, the page refreshes itself and says how far the job has got: one page part, plus the
+  // agenda and the joining, is 3 parts.
+  const running = await pollProgress(progressUrl, (body) => /Made 0 of 3 parts/.test(body))
+  assert.match(running.body, /<meta http-equiv="refresh" content="2">/)
+  assert.match(running.body, /Making the public document pack/)
+  assert.match(running.body, /Policy and Resources Select Committee/)
+  assert.match(running.body, /<progress id="pack-progress"/)
+  // Without refreshing, on request.
+  const still = await download(`${progressUrl}&refresh=off`, undefined, BROWSER_ACCEPT)
+  assert.equal(still.statusCode, 200)
+  assert.doesNotMatch(still.body, /http-equiv="refresh"/)
+  openHotelGate()
+
+  const done = await pollProgress(progressUrl, (body) => !stillRunning(body))
+  assert.match(done.body, /The public document pack is ready/)
+  assert.match(done.body, new RegExp(`href="${base}\\.pdf"[^>]*>Download the agenda pack \\(PDF\\)`))
+  const finished = await t.services.jobs.get(job.id)
+  assert.equal(finished.status, 'done')
+  assert.deepEqual([finished.progress.done, finished.progress.total, finished.progress.unit], [3, 3, 'parts'])
+
+  // The download is now the cached file, at once, for a browser and for any other client: no second job.
+  for (const accept of [BROWSER_ACCEPT, undefined]) {
+    const pdf = await download(`${base}.pdf`, undefined, accept)
+    assert.equal(pdf.statusCode, 200, pdf.body.slice(0, 300))
+    assert.equal(pdf.headers['content-type'], 'application/pdf')
+    const texts = pageTexts(pdf.rawPayload)
+    assert.equal(texts.length, finished.result.pages)
+    assert.ok(pagesWith(texts, 'Hotel paragraph').length > 0)
+  }
+  assert.equal((await t.services.jobs.list({ kind: 'pack:build' })).length, jobsBefore + 1, 'no second job')
+
+  // This job is not another meeting's, nor another edition's, and other jobs are not this meeting's.
+  await setUpMeeting()
+  assert.equal((await download(`${href('/progress')}?job=${job.id}`, undefined, BROWSER_ACCEPT)).statusCode, 404)
+  assert.equal((await download(`${progressUrl}&edition=supplementary`, undefined, BROWSER_ACCEPT)).statusCode, 404)
+  const viewer = await clientAs(t, 'viewer', council.id)
+  assert.equal((await download(`${base}/members/progress?job=${job.id}`, viewer, BROWSER_ACCEPT)).statusCode, 404)
+  const other = await t.services.jobs.enqueue('pack:build', { council: council.slug, meetingId: m.id, edition: 'supplementary' }, {})
+  assert.equal((await download(`${base}/progress?job=${other.id}`, undefined, BROWSER_ACCEPT)).statusCode, 404)
+  assert.equal((await download(`${base}/progress?job=999999999`, undefined, BROWSER_ACCEPT)).statusCode, 404)
+  assert.ok(item.id)
+})
+
+test("a pack that fails in its job shows the job's message, naming the item, in an error summary", async () => {
+  const good = await appendix('Juliet', 1)
+  const encrypted = Buffer.from(
+    good.toString('latin1').replace(/trailer\s*<</, (m) => `${m}\n/Encrypt 1 0 R`),
+    'latin1',
+  )
+  const m = await newMeeting('2020-06-18')
+  const item = await t.services.scrutiny.addItem(council.id, m.id, { title: 'Juliet appendix item' }, systemActor)
+  await t.services.proceedings.addDocument(council.id, m.id, item.id, { filename: 'juliet-locked.pdf', data: encrypted }, systemActor)
+  await publish(m.id)
+  const res = await download(`/partnerships/${council.slug}/meetings/${m.id}/pack.pdf`, undefined, BROWSER_ACCEPT)
+  assert.equal(res.statusCode, 303, res.body.slice(0, 300))
+  const page = await pollProgress(String(res.headers.location), (body) => !stillRunning(body))
+  assert.match(page.body, /The public document pack could not be made/)
+  const summary = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(page.body)?.[0] ?? ''
+  assert.match(summary, /Agenda item 6 \(Juliet appendix item\): juliet-locked\.pdf is encrypted \(password-protected\)/)
+  assert.doesNotMatch(page.body, /Download the agenda pack \(PDF\)/)
+  const job = await t.services.jobs.get(/job=(\d+)/.exec(String(res.headers.location))![1])
+  assert.equal(job.status, 'failed')
+})
+
+test("the members' pack's progress page is the members' only", async () => {
+  const m = await newMeeting('2020-07-16')
+  await t.services.scrutiny.addItem(
+    council.id,
+    m.id,
+    { title: 'India secret award', exempt: true, exemptParagraph: 3, publishedTitle: 'A contract award' },
+    systemActor,
+  )
+  await publish(m.id)
+  const base = `/partnerships/${council.slug}/meetings/${m.id}/pack`
+  const viewer = await clientAs(t, 'viewer', council.id)
+  const res = await download(`${base}/members.pdf`, viewer, BROWSER_ACCEPT)
+  assert.equal(res.statusCode, 303, res.body.slice(0, 300))
+  const url = String(res.headers.location)
+  assert.match(url, new RegExp(`^${base}/members/progress\\?job=\\d+$`))
+  const done = await pollProgress(url, (body) => !stillRunning(body), viewer)
+  assert.match(done.body, /Members’ agenda pack is ready|members’ agenda pack is ready/)
+  assert.match(done.body, new RegExp(`href="${base}/members\\.pdf"`))
+  const jobId = /job=(\d+)/.exec(url)![1]
+  for (const [who, c] of [
+    ['the public', undefined],
+    ['an outsider', await clientAs(t, 'outsider')],
+  ] as const) {
+    for (const u of [url, `${base}/progress?job=${jobId}&edition=members`, `${base}/progress?job=${jobId}`]) {
+      const denied = await download(u, c, BROWSER_ACCEPT)
+      assert.ok([303, 401, 403, 404].includes(denied.statusCode), `${who}, ${u}: ${denied.statusCode}`)
+      assert.doesNotMatch(denied.body, /India|pack is ready/)
+    }
+    // As the members' pack itself is refused to them.
+    const pdf = await download(`${base}/members.pdf`, c, BROWSER_ACCEPT)
+    assert.equal(pdf.statusCode, (await download(url, c, BROWSER_ACCEPT)).statusCode, who)
   }
 })
