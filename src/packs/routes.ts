@@ -27,7 +27,6 @@ const PrintQuery = Type.Object({
 const ProgressQuery = Type.Object({
   job: Type.String({ maxLength: 20, pattern: '^[0-9]+$', title: 'Job' }),
   edition: Type.Optional(choice(EDITIONS, 'Edition')),
-  refresh: Type.Optional(Type.Literal('off', { title: 'Refresh' })),
 })
 type MeetingRequest = FastifyRequest<{ Params: Static<typeof MeetingParams> }>
 type ProgressRequest = FastifyRequest<{ Params: Static<typeof MeetingParams>; Querystring: Static<typeof ProgressQuery> }>
@@ -184,15 +183,19 @@ export async function packRoutes(app: FastifyInstance, { services }: { services:
 
   /**
    * The progress page of a pack's job: the same access as the pack (packs.agenda says 404 to those who may not see
-   * it), and 404 for a job that is not this meeting's pack of this edition. Refreshes itself while the job runs.
+   * it), and 404 for a job that is not this meeting's pack of this edition; as JSON, the job's progress for the page's script.
    */
   async function progressPage(request: ProgressRequest, reply: FastifyReply, edition: PackEdition) {
     const a = await packs.agenda(council(request), request.params.meeting, edition, { member: isMember(request) })
     const job = await packs.packJob(council(request), a.meeting.id, edition, request.query.job)
     const running = job.status === 'running' || job.status === 'queued'
-    const refresh = running && request.query.refresh !== 'off'
     const done = Number(job.progress?.done ?? 0)
     const total = Number(job.progress?.total ?? 0)
+    const progressText = total ? `Made ${done} of ${total} parts` : 'Starting: working out the parts'
+    // The page's script (platform/assets/safer.js) asks for the same address as JSON to follow the job; without
+    // script, the page has a Refresh button. No meta refresh: a page that reloads itself on a timer fails WCAG 2.2.1.
+    if (/application\/json/.test(request.headers.accept ?? ''))
+      return reply.header('cache-control', 'no-store').send({ status: job.status, done, total, text: progressText })
     const here = progressHref(request, a.meeting.id, edition, job.id)
     const heading = EDITION_HEADINGS[edition]
     return reply.header('cache-control', 'no-store').view(`${V}/progress.njk`, {
@@ -204,11 +207,9 @@ export async function packRoutes(app: FastifyInstance, { services }: { services:
       caption: a.title,
       job,
       running,
-      refresh,
-      progressText: total ? `Made ${done} of ${total} parts` : 'Starting: working out the parts',
+      progressText,
       pct: total ? Math.min(100, Math.round((done / total) * 100)) : 0,
       pages: job.result?.pages,
-      stopHref: `${here}${here.includes('?') ? '&' : '?'}refresh=off`,
       refreshHref: here,
       pdfHref: packHref(p(request).slug, a.meeting.id, edition, 'pdf'),
       webHref: packHref(p(request).slug, a.meeting.id, edition, 'html'),

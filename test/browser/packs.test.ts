@@ -188,7 +188,7 @@ async function pollProgress(url: string, until: (body: string) => boolean, c?: C
     await new Promise((r) => setTimeout(r, 100))
   }
 }
-const stillRunning = (body: string) => /http-equiv="refresh"/.test(body)
+const stillRunning = (body: string) => /data-job-progress=/.test(body)
 
 /** The pages (1-based) whose text includes `s`. */
 const pagesWith = (texts: string[], s: string) => texts.flatMap((x, i) => (x.includes(s) ? [i + 1] : []))
@@ -475,17 +475,19 @@ test('a browser asking for a pack not made yet is sent to a progress page, which
   assert.equal(res.headers.location, `${base}/progress?job=${job.id}`)
   const progressUrl = String(res.headers.location)
 
-  // While Hotel's paper is held, the page refreshes itself and says how far the job has got: one page part, plus the
-  // agenda and the joining, is 3 parts.
+  // While Hotel's paper is held, the page says how far the job has got (one page part, plus the agenda and the
+  // joining, is 3 parts), and its script follows the job through the same address as JSON; it never reloads itself on
+  // a timer (no meta refresh: WCAG 2.2.1), and without script it has a Refresh button.
   const running = await pollProgress(progressUrl, (body) => /Made 0 of 3 parts/.test(body))
-  assert.match(running.body, /<meta http-equiv="refresh" content="2">/)
+  assert.doesNotMatch(running.body, /http-equiv="refresh"/)
+  assert.match(running.body, new RegExp(`data-job-progress="${progressUrl.replace(/[?]/g, '\\?')}"`))
   assert.match(running.body, /Making the public document pack/)
   assert.match(running.body, /Policy and Resources Select Committee/)
   assert.match(running.body, /<progress id="pack-progress"/)
-  // Without refreshing, on request.
-  const still = await download(`${progressUrl}&refresh=off`, undefined, BROWSER_ACCEPT)
-  assert.equal(still.statusCode, 200)
-  assert.doesNotMatch(still.body, /http-equiv="refresh"/)
+  assert.match(running.body, />\s*Refresh\s*</)
+  const json = await download(progressUrl, undefined, 'application/json')
+  assert.equal(json.statusCode, 200)
+  assert.deepEqual(JSON.parse(json.body), { status: 'running', done: 0, total: 3, text: 'Made 0 of 3 parts' })
   openHotelGate()
 
   const done = await pollProgress(progressUrl, (body) => !stillRunning(body))

@@ -34,3 +34,30 @@ if (progress) {
   }
   setTimeout(poll, 1500)
 }
+
+// A job's progress page (an agenda pack being made) follows the job: its address answers JSON with the status and
+// how far it has got; when the job ends the page is loaded again, showing the download link or the error. Without
+// JavaScript the page has a Refresh button.
+const job = document.querySelector('[data-job-progress]')
+if (job) {
+  const bar = job.querySelector('progress')
+  const status = job.querySelector('[data-job-status]')
+  const poll = async () => {
+    try {
+      const res = await fetch(job.dataset.jobProgress, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      const r = await res.json()
+      if (r.status !== 'running' && r.status !== 'queued') {
+        window.location.reload()
+        return
+      }
+      const pct = r.total ? Math.min(100, Math.round((r.done / r.total) * 100)) : 0
+      bar.value = pct
+      bar.textContent = `${pct}%`
+      if (status.textContent !== `${r.text}.`) status.textContent = `${r.text}.`
+    } catch {
+      /* try again */
+    }
+    setTimeout(poll, 1500)
+  }
+  setTimeout(poll, 1500)
+}
