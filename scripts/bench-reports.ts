@@ -15,7 +15,7 @@ import path from 'node:path'
 import { buildApp } from '../src/app.ts'
 import { systemActor } from '../src/platform/audit.ts'
 import { loadDemo } from '../src/demo/load.ts'
-import { openStore, pct } from './bench-store.ts'
+import { measurePage, openStore, pct } from './bench-store.ts'
 
 const REQUESTS = Number(process.env.BENCH_REPORTS_REQUESTS ?? 50)
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 1 })
@@ -49,21 +49,7 @@ try {
   const filled = await s.reports.update(hcc.id, draft.id, input, systemActor)
   await s.reports.setState(hcc.id, draft.id, 'published', filled.version, systemActor)
 
-  async function measure(label: string, url: string, goal: string) {
-    const warm = await app.inject({ url })
-    if (warm.statusCode !== 200) throw new Error(`${url} answered ${warm.statusCode}`)
-    const server: number[] = []
-    const total: number[] = []
-    for (let i = 0; i < REQUESTS; i++) {
-      const t = performance.now()
-      const res = await app.inject({ url })
-      total.push(performance.now() - t)
-      server.push(Number(/dur=([\d.]+)/.exec(String(res.headers['server-timing']))?.[1]))
-    }
-    console.log(`\n${label} (${fmt(warm.body.length / 1024)} KB), ${REQUESTS} requests one at a time:`)
-    console.log(`  server time  p50 ${fmt(pct(server, 50))} ms   p95 ${fmt(pct(server, 95))} ms   (goal ${goal})`)
-    console.log(`  round trip   p50 ${fmt(pct(total, 50))} ms   p95 ${fmt(pct(total, 95))} ms`)
-  }
+  const measure = (label: string, url: string, goal: string) => measurePage(app, label, url, goal, REQUESTS)
   const base = `/partnerships/${hcc.slug}/reports/${draft.id}`
   await measure('The annual report page, published (HTML)', base, '≤ 100 ms')
   await measure('Its print view', `${base}/print`, 'none set')

@@ -16,7 +16,7 @@ import path from 'node:path'
 import { buildApp } from '../src/app.ts'
 import { systemActor } from '../src/platform/audit.ts'
 import { addDays, todayInLondon } from '../src/scrutiny/dates.ts'
-import { openStore, pct } from './bench-store.ts'
+import { measurePage, openStore } from './bench-store.ts'
 
 const REQUESTS = Number(process.env.BENCH_SCRUTINY_REQUESTS ?? 50)
 const COMMITTEES = 40
@@ -106,21 +106,7 @@ try {
   const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM meetings')
   console.log(`${n} meetings saved in ${fmt((performance.now() - started) / 1000)} s`)
 
-  async function measure(label: string, url: string, goal: string) {
-    const warm = await app.inject({ url })
-    if (warm.statusCode !== 200) throw new Error(`${url} answered ${warm.statusCode}`)
-    const server: number[] = []
-    const total: number[] = []
-    for (let i = 0; i < REQUESTS; i++) {
-      const t = performance.now()
-      const res = await app.inject({ url })
-      total.push(performance.now() - t)
-      server.push(Number(/dur=([\d.]+)/.exec(String(res.headers['server-timing']))?.[1]))
-    }
-    console.log(`\n${label} (${fmt(warm.body.length / 1024)} KB), ${REQUESTS} requests one at a time:`)
-    console.log(`  server time  p50 ${fmt(pct(server, 50))} ms   p95 ${fmt(pct(server, 95))} ms   (goal ${goal})`)
-    console.log(`  round trip   p50 ${fmt(pct(total, 50))} ms   p95 ${fmt(pct(total, 95))} ms`)
-  }
+  const measure = (label: string, url: string, goal: string) => measurePage(app, label, url, goal, REQUESTS)
   await measure('Committee page with 5 years of meetings (60)', `/partnerships/${council.slug}/committees/${committeeSlug}`, '≤ 100 ms')
   await measure(`/meetings.ics with ${n} meetings`, '/meetings.ics', '≤ 300 ms')
   await measure(`/api/v1/meetings for one month`, '/api/v1/meetings?from=2021-03-01&to=2021-03-31', 'none set')

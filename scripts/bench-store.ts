@@ -1,6 +1,6 @@
 /**
  * What the benchmarks share: a store (PGlite in a data folder, migrated, with the services), kept between runs when
- * it took long to fill, and the percentile of a list of timings.
+ * it took long to fill, the percentile of a list of timings, and a page's timings through the app.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -35,3 +35,31 @@ export async function keptStore(dataDir: string, fill: (s: Services) => Promise<
 
 /** The p-th percentile of some timings (the nearest rank). */
 export const pct = (xs: number[], p: number) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
+
+const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 1 })
+
+/**
+ * Ask the app for `url` `requests` times one at a time (after one warm-up), and print the server's own time (its
+ * Server-Timing header) and the round trip, p50 and p95, beside the goal.
+ */
+export async function measurePage(
+  app: { inject: (opts: { url: string }) => Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }> },
+  label: string,
+  url: string,
+  goal: string,
+  requests: number,
+) {
+  const warm = await app.inject({ url })
+  if (warm.statusCode !== 200) throw new Error(`${url} answered ${warm.statusCode}`)
+  const server: number[] = []
+  const total: number[] = []
+  for (let i = 0; i < requests; i++) {
+    const t = performance.now()
+    const res = await app.inject({ url })
+    total.push(performance.now() - t)
+    server.push(Number(/dur=([\d.]+)/.exec(String(res.headers['server-timing']))?.[1]))
+  }
+  console.log(`\n${label} (${fmt(warm.body.length / 1024)} KB), ${requests} requests one at a time:`)
+  console.log(`  server time  p50 ${fmt(pct(server, 50))} ms   p95 ${fmt(pct(server, 95))} ms   (goal ${goal})`)
+  console.log(`  round trip   p50 ${fmt(pct(total, 50))} ms   p95 ${fmt(pct(total, 95))} ms`)
+}
