@@ -160,12 +160,16 @@ export async function packRoutes(app: FastifyInstance, { services }: { services:
   async function sendPack(request: MeetingRequest, reply: FastifyReply, edition: PackEdition) {
     try {
       const opts = { member: isMember(request), actor: request.actor }
+      // The public and supplementary packs are public documents: their papers are rendered as the public sees them
+      // (so a member's download holds nothing members alone may read, and one made pack serves everyone). Only the
+      // members' pack, and a member's preview of an unpublished council's pack, are rendered as the requester.
+      const source = edition !== 'members' && p(request).published ? { app: request.server, headers: {} } : sourceOf(request)
       let out
       if (/\btext\/html\b/i.test(String(request.headers.accept ?? ''))) {
-        const started = await packs.start(sourceOf(request), council(request), request.params.meeting, edition, opts)
+        const started = await packs.start(source, council(request), request.params.meeting, edition, opts)
         if ('job' in started) return reply.redirect(progressHref(request, request.params.meeting, edition, started.job.id), 303)
         out = started.built
-      } else out = await packs.build(sourceOf(request), council(request), request.params.meeting, edition, opts)
+      } else out = await packs.build(source, council(request), request.params.meeting, edition, opts)
       return reply
         .header('content-type', 'application/pdf')
         .header('content-disposition', `attachment; filename="${out.filename}"`)

@@ -43,6 +43,14 @@ before(async () => {
     { logLevel: 'error' },
     {
       beforeReady: (app) => {
+        // A paper that reads differently for someone signed in (as a print view shows members their drafts).
+        app.get('/test-papers-by-reader', { config: { access: 'public' } }, async (request, reply) =>
+          reply
+            .type('text/html')
+            .send(
+              `<!doctype html><html lang="en-GB"><head><title>Kilo</title></head><body><h1>Kilo report</h1><p>${request.headers.cookie?.includes('safer_session') ? 'Kilo words for members only' : 'Kilo words for everyone'}</p></body></html>`,
+            ),
+        )
         app.get<{ Params: { word: string } }>('/test-papers/:word', { config: { access: 'public' } }, async (request, reply) => {
           // Hotel's paper holds Chromium's render (not the cache key's read, which asks for text/html alone) until the
           // test opens the gate, so the progress page can be seen while the job runs.
@@ -69,6 +77,12 @@ before(async () => {
       const word = Object.keys(PAPERS).find((w) => i.title.includes(w))
       if (word) out.set(i.id, [{ kind: 'page', title: `${word} report`, path: `/test-papers/${word}` }])
     }
+    return out
+  })
+  t.services.packs.addItemSource(async (_councilId, items) => {
+    const out = new Map()
+    for (const i of items)
+      if (i.title.includes('Kilo')) out.set(i.id, [{ kind: 'page', title: 'Kilo report', path: '/test-papers-by-reader' }])
     return out
   })
   // An appendix from a source that is not a PDF at all.
@@ -334,6 +348,24 @@ test("the members' pack has the exempt item's papers; the public and outsiders g
   }
   const page = await download(href('?edition=members'))
   assert.equal(page.statusCode, 404)
+})
+
+test("the public pack holds what the public may read, even when a member downloads it; the members' pack is read as the member", async () => {
+  const m = await newMeeting('2020-08-20')
+  await t.services.scrutiny.addItem(council.id, m.id, { title: 'Kilo review' }, systemActor)
+  await publish(m.id)
+  const base = `/partnerships/${council.slug}/meetings/${m.id}/pack`
+  const viewer = await clientAs(t, 'viewer', council.id)
+  for (const c of [viewer, undefined]) {
+    const res = await download(`${base}.pdf`, c)
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300))
+    const all = pageTexts(res.rawPayload).join(' ')
+    assert.match(all, /Kilo words for everyone/)
+    assert.doesNotMatch(all, /for members only/)
+  }
+  const members = await download(`${base}/members.pdf`, viewer)
+  assert.equal(members.statusCode, 200, members.body.slice(0, 300))
+  assert.match(pageTexts(members.rawPayload).join(' '), /Kilo words for members only/)
 })
 
 test('an item added after publication goes out in the supplementary pack, with its own notice and numbers', async () => {
