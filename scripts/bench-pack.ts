@@ -22,36 +22,12 @@ import { migrate } from '../src/platform/db/migrate.ts'
 import { services as buildServices } from '../src/services.ts'
 import { buildApp } from '../src/app.ts'
 import { systemActor } from '../src/platform/audit.ts'
+import { treeMemoryMb } from './bench-store.ts'
 
 const RUNS = Number(process.env.BENCH_PACK_RUNS ?? 3)
 const PARAGRAPHS = Number(process.env.BENCH_PACK_PARAGRAPHS ?? 75)
 const ITEMS = 8
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 })
-
-/** Memory in MB of a process and everything it started: the sum of each one's proportional set size (Pss). */
-function treeMemoryMb(pid: number): number {
-  let kb = 0
-  const all: { pid: number; ppid: number }[] = []
-  for (const e of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8')
-      all.push({ pid: Number(e), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) })
-    } catch {
-      /* ended */
-    }
-  }
-  const stack = [pid]
-  while (stack.length) {
-    const p = stack.pop()!
-    try {
-      kb += Number(fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+)/m)?.[1] ?? 0)
-    } catch {
-      /* ended */
-    }
-    stack.push(...all.filter((c) => c.ppid === p).map((c) => c.pid))
-  }
-  return kb / 1024
-}
 
 /** A paper: a heading, sections, paragraphs and a bar chart (SVG, as the app's charts are) every 6 paragraphs. */
 function paper(n: number, run: string) {

@@ -20,6 +20,7 @@ import { migrate } from '../src/platform/db/migrate.ts'
 import { services as buildServices } from '../src/services.ts'
 import { buildApp } from '../src/app.ts'
 import { loadDemo } from '../src/demo/load.ts'
+import { treeMemoryMb } from './bench-store.ts'
 
 const RUNS = Number(process.env.BENCH_PDF_RUNS ?? 20)
 const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 })
@@ -27,40 +28,6 @@ const fmt = (n: number) => n.toLocaleString('en-GB', { maximumFractionDigits: 0 
 function pct(values: number[], p: number) {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
-
-/**
- * Memory in MB of a process and everything it started (Chromium's zygote, renderers, GPU and network processes): the
- * sum of each one's proportional set size (Pss: shared pages divided among the processes sharing them), so that shared
- * libraries are not counted once per process as a sum of resident sizes would.
- */
-function treeMemoryMb(pid: number): number {
-  let kb = 0
-  const all = allProcesses()
-  const stack = [pid]
-  while (stack.length) {
-    const p = stack.pop()!
-    try {
-      kb += Number(fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+)/m)?.[1] ?? 0)
-    } catch {
-      /* ended */
-    }
-    stack.push(...all.filter((c) => c.ppid === p).map((c) => c.pid))
-  }
-  return kb / 1024
-}
-
-function allProcesses(): { pid: number; ppid: number }[] {
-  const out: { pid: number; ppid: number }[] = []
-  for (const e of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8')
-      out.push({ pid: Number(e), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) })
-    } catch {
-      /* ended */
-    }
-  }
-  return out
 }
 
 async function main() {

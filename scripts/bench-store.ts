@@ -63,3 +63,37 @@ export async function measurePage(
   console.log(`  server time  p50 ${fmt(pct(server, 50))} ms   p95 ${fmt(pct(server, 95))} ms   (goal ${goal})`)
   console.log(`  round trip   p50 ${fmt(pct(total, 50))} ms   p95 ${fmt(pct(total, 95))} ms`)
 }
+
+/**
+ * Memory in MB of a process and everything it started (Chromium's zygote, renderers, GPU and network processes): the
+ * sum of each one's proportional set size (Pss: shared pages divided among the processes sharing them), so that shared
+ * libraries are not counted once per process as a sum of resident sizes would.
+ */
+export function treeMemoryMb(pid: number): number {
+  let kb = 0
+  const all = allProcesses()
+  const stack = [pid]
+  while (stack.length) {
+    const p = stack.pop()!
+    try {
+      kb += Number(fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+)/m)?.[1] ?? 0)
+    } catch {
+      /* ended */
+    }
+    stack.push(...all.filter((c) => c.ppid === p).map((c) => c.pid))
+  }
+  return kb / 1024
+}
+
+function allProcesses(): { pid: number; ppid: number }[] {
+  const out: { pid: number; ppid: number }[] = []
+  for (const e of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8')
+      out.push({ pid: Number(e), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) })
+    } catch {
+      /* ended */
+    }
+  }
+  return out
+}
