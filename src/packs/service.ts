@@ -169,9 +169,6 @@ export function layOut(agendaPages: number, itemPages: { id: number; pages: numb
   return { ranges, blanks, total: next - 1 }
 }
 
-/** The item's creation time: `SELECT *` brings it with the agenda (an item added after publication is supplementary). */
-const createdAt = (i: ItemView) => (i as ItemView & { created_at?: Date | string }).created_at
-
 export function packsService(
   db: Db,
   deps: { scrutiny: ScrutinyService; proceedings: ProceedingsService; pdf: PdfService; jobs: JobService; dataDir: string },
@@ -204,7 +201,7 @@ export function packsService(
 
   /** Whether an item was added after the agenda was published (it goes out in the supplementary pack). */
   const isLate = (meeting: MeetingView, item: ItemView) => {
-    const at = createdAt(item)
+    const at = item.created_at
     return !!meeting.agenda_published_at && !!at && new Date(at).getTime() > new Date(meeting.agenda_published_at).getTime()
   }
 

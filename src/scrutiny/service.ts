@@ -105,6 +105,8 @@ export interface ItemRow {
   minutes: string | null
   resolution: string | null
   version: number
+  /** When the item was added (an item added after the agenda was published goes out in a supplementary pack). */
+  created_at: Date | string
 }
 
 /** An agenda item as it is shown: numbered, with its notice deadline worked out (public participation). */
